@@ -1,0 +1,119 @@
+"""One error family for caflow.
+
+Hierarchy::
+
+    CaflowError                       base: catch this one
+     └── InputError                   bad input -> CLI exit code 2, message names file + JSON path
+          ├── ParseError              the bytes are not JSON/YAML (code: parse-error)
+          ├── FileTooLargeError       refused before parsing (code: file-too-large)
+          ├── SchemaError             wrong type / missing field / invalid value (codes: wrong-type,
+          │                           missing-field, invalid-value, invalid-device-filter, unknown-action,
+          │                           event-out-of-order)
+          └── UnknownReferenceError   a reference the user wrote cannot be resolved (code: unknown-reference)
+
+``LoadWarning`` is *data*, not an exception: a policy's reference to an object the bundle does
+not define (real exports are full of them) is attached to that policy's result.
+
+Every ``code`` has a heading in ``docs/errors.md``; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CaflowError",
+    "FileTooLargeError",
+    "InputError",
+    "LoadWarning",
+    "ParseError",
+    "SchemaError",
+    "UnknownReferenceError",
+    "json_pointer",
+]
+
+
+def json_pointer(path: tuple[str | int, ...] | list[str | int]) -> str:
+    """Render a path as an RFC 6901 JSON Pointer (``/conditions/users/includeGroups/0``)."""
+    if not path:
+        return "/"
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+class CaflowError(Exception):
+    """Base of every error caflow raises on purpose."""
+
+
+class InputError(CaflowError):
+    """Bad input: names the file, the JSON path, what was expected and what was found."""
+
+    code = "invalid-input"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        path: tuple[str | int, ...] | list[str | int] | str | None = None,
+        expected: str | None = None,
+        got: object = None,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        if isinstance(path, str):
+            self.json_path = path
+        else:
+            self.json_path = json_pointer(list(path)) if path is not None else None
+        self.expected = expected
+        self.got = got
+        self.hint = hint
+        if code:
+            self.code = code
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.json_path:
+            where += f": {self.json_path}"
+        text = f"{where}: {self.message}"
+        if self.expected:
+            text += f": expected {self.expected}"
+            if self.got is not None:
+                got = repr(self.got)
+                if len(got) > 80:
+                    got = got[:77] + "..."
+                text += f", got {got}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return f"{text} [{self.code}]"
+
+
+class ParseError(InputError):
+    code = "parse-error"
+
+
+class FileTooLargeError(InputError):
+    code = "file-too-large"
+
+
+class SchemaError(InputError):
+    code = "wrong-type"
+
+
+class UnknownReferenceError(InputError):
+    code = "unknown-reference"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadWarning:
+    """A non-fatal finding while loading: kept with the object it concerns."""
+
+    file: str
+    json_path: str
+    message: str
+    code: str = "dangling-reference"
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.json_path}: {self.message} [{self.code}]"

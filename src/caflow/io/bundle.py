@@ -1,0 +1,511 @@
+"""Load a tenant bundle (folder or ``.zip``) or any folder of exports into a :class:`Tenant`.
+
+Two modes, chosen by what the folder holds:
+
+* **bundle** (DESIGN.md "Tenant bundle"): ``tenant.yaml``, ``policies/``, ``namedLocations.json``
+  ... Each file has a role; items of the wrong shape are bad input (exit 2).
+* **corpus** (any other folder, e.g. ``../shared/data/policies/j0eyv-...``): every JSON/YAML file
+  is read and each object is classified by shape (policy, What If result, template, named
+  location, authentication strength, group, migration table, agreement, connection, flow).
+  Objects that are none of these are counted as skipped, never silently dropped.
+
+A policy's reference to an object the bundle does not define becomes a
+:class:`~caflow.errors.LoadWarning` on that policy (evaluated as "not a member").
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from caflow.errors import InputError, LoadWarning, SchemaError, json_pointer
+from caflow.io.decode import MAX_FILE_BYTES, load_document, parse_document
+from caflow.io.directory import parse_directory, stable_id
+from caflow.io.fields import Reader
+from caflow.io.normalize import as_list, normalize_keys
+from caflow.io.policies import is_policy_like, parse_policy, parse_strength
+from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
+from caflow.model.agreements import Agreement, AgreementAcceptance
+from caflow.model.directory import Directory, Group
+from caflow.model.durations import parse_iso_duration
+from caflow.model.locations import (
+    COMPLIANT_NETWORK_ID,
+    CountryNamedLocation,
+    IpNamedLocation,
+    NamedLocation,
+    OtherNamedLocation,
+)
+from caflow.model.policy import Policy, StrengthRef
+from caflow.model.powerplatform import Connection, Flow
+from caflow.model.tenant import Settings, Tenant
+from caflow.model.wellknown import BUILTIN_STRENGTHS, ROLES
+
+__all__ = ["LoadReport", "load_bundle", "load_tenant_from_documents"]
+
+_DATA_SUFFIXES = (".json", ".json5", ".yaml", ".yml")
+_USER_KEYWORDS = {"all", "none", "guestsorexternalusers"}
+_LOCATION_KEYWORDS = {"all", "alltrusted"}
+
+
+@dataclass
+class LoadReport:
+    """What a load found, for ``caflow load``-style summaries and tests."""
+
+    files: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)
+
+
+Source = list[tuple[str, Callable[[], bytes]]]
+
+
+def _folder_source(root: Path) -> Source:
+    out: Source = []
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES and not any(
+            part.startswith(".") for part in p.relative_to(root).parts
+        ):
+            rel = p.relative_to(root).as_posix()
+            out.append((rel, (lambda p=p: _read(p))))
+    return out
+
+
+def _read(p: Path) -> bytes:
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return b"\0" * 0 + p.read_bytes()[: MAX_FILE_BYTES + 1]
+    return p.read_bytes()
+
+
+def _zip_source(path: Path) -> Source:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"not a readable zip archive: {exc}", file=str(path), code="parse-error") from None
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    names = [PurePosixPath(i.filename) for i in infos]
+    prefix = ""
+    tops = {n.parts[0] for n in names if len(n.parts) > 1}
+    if len(tops) == 1 and all(len(n.parts) > 1 for n in names):
+        prefix = tops.pop() + "/"
+    out: Source = []
+    for info in sorted(infos, key=lambda i: i.filename):
+        rel = info.filename[len(prefix) :]
+        if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES or rel.startswith(("__MACOSX", ".")):
+            continue
+        if info.file_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"archive member is {info.file_size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit",
+                file=f"{path}!{rel}",
+                code="file-too-large",
+            )
+        out.append((rel, (lambda info=info: zf.read(info))))
+    return out
+
+
+def _is_bundle(names: list[str]) -> bool:
+    markers = {"tenant.yaml", "tenant.yml", "tenant.json", "directory.yaml", "directory.yml", "directory.json"}
+    return any(n in markers or n.startswith("policies/") for n in names)
+
+
+def load_bundle(path: str | Path, report: LoadReport | None = None) -> Tenant:
+    """Load a bundle folder, a ``.zip`` of one, a corpus folder, or a single export file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file or folder", file=str(p), code="parse-error")
+    if p.is_file() and p.suffix.lower() == ".zip":
+        source = _zip_source(p)
+        label = f"{p}!"
+    elif p.is_file():
+        source = [(p.name, (lambda: p.read_bytes()))]
+        label = str(p.parent) + "/"
+    else:
+        source = _folder_source(p)
+        label = str(p) + "/"
+    return load_tenant_from_documents(source, label=label, report=report, source_name=str(p))
+
+
+def load_tenant_from_documents(
+    source: Source, *, label: str = "", report: LoadReport | None = None, source_name: str = ""
+) -> Tenant:
+    report = report if report is not None else LoadReport()
+    names = [n for n, _ in source]
+    bundle_mode = _is_bundle(names)
+    b = _Builder(label, strict=bundle_mode)
+    for rel, read in source:
+        report.files += 1
+        file = label + rel
+        doc = parse_document(read(), file)
+        role = _role(rel) if bundle_mode else None
+        if bundle_mode and role is None:
+            report.skipped.append(f"{file}: not a bundle file")
+            continue
+        b.add(file, doc, role, report)
+    return b.build(source_name or label)
+
+
+def _role(rel: str) -> str | None:
+    name = PurePosixPath(rel)
+    stem = name.stem.lower()
+    if len(name.parts) == 1:
+        return {
+            "tenant": "tenant",
+            "directory": "directory",
+            "namedlocations": "namedLocation",
+            "authenticationstrengths": "strength",
+            "agreements": "agreement",
+            "agreementacceptances": "acceptance",
+        }.get(stem)
+    top = name.parts[0].lower()
+    if top == "policies":
+        return "policy"
+    if top == "powerplatform" and stem == "connections":
+        return "connection"
+    if top == "powerplatform" and stem == "flows":
+        return "flow"
+    return None
+
+
+class _Builder:
+    def __init__(self, label: str, strict: bool = True) -> None:
+        self.label = label
+        self.strict = strict
+        self.tenant_doc: tuple[str, Any] | None = None
+        self.directory_doc: tuple[str, Any] | None = None
+        self.policies: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
+        self.locations: dict[str, NamedLocation] = {}
+        self.strengths: dict[str, StrengthRef] = {}
+        self.agreements: dict[str, Agreement] = {}
+        self.acceptances: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
+        self.groups: dict[str, Group] = {}
+        self.connections: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
+        self.flows: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
+
+    # -- classification -------------------------------------------------------------------
+    def add(self, file: str, doc: Any, role: str | None, report: LoadReport) -> None:
+        if role == "tenant":
+            self.tenant_doc = (file, doc)
+            report.kinds["tenant"] += 1
+            return
+        if role == "directory":
+            self.directory_doc = (file, doc)
+            report.kinds["directory"] += 1
+            return
+        if role is None and isinstance(doc, dict) and isinstance(doc.get("Objects"), list) and "TenantId" in doc:
+            self._migration_table(file, doc, report)
+            return
+        for item, path in as_list(doc):
+            obj = normalize_keys(item)
+            kind = role or _classify(obj)
+            if kind is None:
+                report.skipped.append(f"{file}{json_pointer(path) if path else ''}: not a tenant object")
+                continue
+            if not isinstance(obj, dict):
+                raise SchemaError("wrong type", file=file, path=path, expected=f"a {kind} object", got=obj)
+            report.kinds[kind] += 1
+            if kind == "policy":
+                if not is_policy_like(obj):
+                    if isinstance(obj.get("details"), dict) and is_policy_like(obj["details"]):
+                        obj = {**obj["details"], "id": obj.get("id"), "displayName": obj.get("name")}
+                    else:
+                        raise SchemaError(
+                            "missing field",
+                            file=file,
+                            path=(*path, "conditions"),
+                            expected="a conditionalAccessPolicy with conditions.users or conditions.applications",
+                            got=sorted(obj)[:8],
+                            code="missing-field",
+                        )
+                self.policies.append((file, path, obj))
+            elif kind == "template":
+                details = dict(obj["details"])
+                details.setdefault("id", obj.get("id"))
+                details.setdefault("displayName", obj.get("name") or obj.get("displayName"))
+                details.setdefault("state", "disabled")
+                self.policies.append((file, (*path, "details"), details))
+            elif kind == "namedLocation":
+                loc = _named_location(Reader(file, path), obj)
+                self.locations[loc.id.lower()] = loc
+            elif kind == "strength":
+                s = parse_strength(Reader(file, path), obj, ())
+                if s is not None:
+                    self.strengths[s.id.lower()] = s
+            elif kind == "agreement":
+                a = _agreement(Reader(file, path), obj)
+                self.agreements[a.id.lower()] = a
+            elif kind == "acceptance":
+                self.acceptances.append((file, path, obj))
+            elif kind == "group":
+                gid = str(obj.get("id") or stable_id("group", str(obj.get("displayName"))))
+                self.groups[gid.lower()] = Group(id=gid, display_name=str(obj.get("displayName") or gid))
+            elif kind == "connection":
+                self.connections.append((file, path, obj))
+            elif kind == "flow":
+                self.flows.append((file, path, obj))
+
+    def _migration_table(self, file: str, doc: dict[str, Any], report: LoadReport) -> None:
+        for o in doc["Objects"]:
+            if isinstance(o, dict) and str(o.get("Type", "")).lower() == "group" and o.get("Id"):
+                gid = str(o["Id"])
+                self.groups.setdefault(gid.lower(), Group(id=gid, display_name=str(o.get("DisplayName") or gid)))
+                report.kinds["group"] += 1
+
+    # -- assembly --------------------------------------------------------------------------
+    def build(self, source: str) -> Tenant:
+        tenant_id, name, settings = "", "", Settings()
+        if self.tenant_doc:
+            file, doc = self.tenant_doc
+            r = Reader(file)
+            root = r.obj(doc, ())
+            tenant_id = r.string(root.get("id"), ("id",)) or ""
+            name = r.string(root.get("displayName"), ("displayName",)) or ""
+            try:
+                settings = Settings.model_validate(root.get("settings") or {})
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise SchemaError(
+                    err["msg"],
+                    file=file,
+                    path=("settings", *err["loc"]),
+                    expected=None,
+                    code="invalid-value",
+                ) from None
+        directory = Directory()
+        if self.directory_doc:
+            file, doc = self.directory_doc
+            directory = parse_directory(doc, file)
+        if self.groups:
+            known = {g.id.lower() for g in directory.groups}
+            extra = tuple(g for k, g in self.groups.items() if k not in known)
+            directory = Directory(
+                users=directory.users,
+                groups=directory.groups + extra,
+                devices=directory.devices,
+                service_principals=directory.service_principals,
+            )
+
+        def resolve_user(ref: str) -> str:
+            u = directory.user(ref)
+            return u.id if u else ref
+
+        policies = tuple(
+            _with_reference_warnings(parse_policy(obj, file, path), directory, self.locations, self.agreements, self.strengths)
+            for file, path, obj in self.policies
+        )
+        if self.strict:
+            _check_unique_ids(policies)  # corpora (docs samples) reuse ids across examples
+        acceptances = tuple(_acceptance(Reader(f, p), o, resolve_user) for f, p, o in self.acceptances)
+        connections = tuple(parse_connection(o, f, p, resolve_user) for f, p, o in self.connections)
+        by_name = {c.name.lower(): c for c in connections}
+        flows = tuple(parse_flow(o, f, p, resolve_user, by_name) for f, p, o in self.flows)
+        warnings = [w for p in policies for w in p.warnings]
+        warnings += _powerplatform_warnings(connections, flows, directory, self.label)
+        strengths = dict(self.strengths)
+        return Tenant(
+            id=tenant_id,
+            display_name=name,
+            settings=settings,
+            policies=policies,
+            named_locations=self.locations,
+            strengths=strengths,
+            agreements=self.agreements,
+            acceptances=acceptances,
+            directory=directory,
+            connections=connections,
+            flows=flows,
+            warnings=tuple(warnings),
+            source=source,
+        )
+
+
+def _is_schema_skeleton(obj: dict[str, Any]) -> bool:
+    """Graph docs "JSON representation" blocks hold type names, not data (data/SOURCES.md)."""
+    return any(
+        isinstance(obj.get(k), str) and obj[k].split(" ")[0] in ("String", "string")
+        for k in ("id", "displayName", "state")
+    )
+
+
+def _classify(obj: Any) -> str | None:
+    if not isinstance(obj, dict) or _is_schema_skeleton(obj):
+        return None
+    t = str(obj.get("@odata.type", "")).lower()
+    if is_policy_like(obj):
+        return "policy"
+    if isinstance(obj.get("details"), dict) and is_policy_like(obj["details"]):
+        return "template"
+    if "namedlocation" in t or "ipRanges" in obj or "countriesAndRegions" in obj:
+        return "namedLocation"
+    if "allowedCombinations" in obj and "id" in obj:
+        return "strength"
+    if t.endswith(".agreement") or "isPerDeviceAcceptanceRequired" in obj:
+        return "agreement"
+    if t.endswith(".agreementacceptance") or ("agreementId" in obj and "userId" in obj):
+        return "acceptance"
+    if t.endswith(".group") or ("securityEnabled" in obj and "displayName" in obj and "id" in obj):
+        return "group"
+    if is_connection_like(obj):
+        return "connection"
+    if is_flow_like(obj):
+        return "flow"
+    return None
+
+
+def _named_location(r: Reader, obj: dict[str, Any]) -> NamedLocation:
+    import ipaddress
+
+    lid = r.string(obj.get("id"), ("id",)) or stable_id("location", str(obj.get("displayName")))
+    name = r.string(obj.get("displayName"), ("displayName",)) or lid
+    t = str(obj.get("@odata.type", "")).lower()
+    trusted = r.boolean(obj.get("isTrusted"), ("isTrusted",))
+    if "ipRanges" in obj or "ipnamedlocation" in t:
+        ranges = []
+        items = obj.get("ipRanges") or []
+        if not isinstance(items, list):
+            raise r.error(("ipRanges",), "wrong type", "a list of CIDR ranges", items)
+        for i, rng in enumerate(items):
+            cidr = rng.get("cidrAddress") if isinstance(rng, dict) else rng
+            try:
+                # The docs' own example has host bits set (12.34.221.11/22): parse non-strict (§5.1).
+                ranges.append(ipaddress.ip_network(str(cidr).strip(), strict=False))
+            except ValueError:
+                raise r.error(("ipRanges", i, "cidrAddress"), "invalid value", "an IPv4 or IPv6 CIDR range", cidr) from None
+        return IpNamedLocation(id=lid, display_name=name, is_trusted=trusted, ranges=tuple(ranges))
+    if "countriesAndRegions" in obj or "countrynamedlocation" in t:
+        return CountryNamedLocation(
+            id=lid,
+            display_name=name,
+            countries=frozenset(c.upper() for c in r.strings(obj.get("countriesAndRegions"), ("countriesAndRegions",))),
+            include_unknown=r.boolean(obj.get("includeUnknownCountriesAndRegions"), ("includeUnknownCountriesAndRegions",)),
+            lookup_method=r.string(obj.get("countryLookupMethod"), ("countryLookupMethod",)) or "clientIpAddress",
+        )
+    return OtherNamedLocation(id=lid, display_name=name, odata_type=t or "unknown", is_trusted=trusted)
+
+
+def _agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
+    aid = r.string(obj.get("id"), ("id",), optional=False) or ""
+    exp = r.obj(obj.get("termsExpiration"), ("termsExpiration",))
+
+    def dur(value: Any, path: tuple[str | int, ...]):
+        text = r.string(value, path)
+        if not text:
+            return None
+        try:
+            return parse_iso_duration(text)
+        except ValueError:
+            raise r.error(path, "invalid value", "an ISO 8601 duration such as P30D or P1M", text) from None
+
+    return Agreement(
+        id=aid,
+        display_name=r.string(obj.get("displayName"), ("displayName",)) or aid,
+        per_device=r.boolean(obj.get("isPerDeviceAcceptanceRequired"), ("isPerDeviceAcceptanceRequired",)),
+        reaccept_every=dur(obj.get("userReacceptRequiredFrequency"), ("userReacceptRequiredFrequency",)),
+        expiration_start=r.moment(exp.get("startDateTime"), ("termsExpiration", "startDateTime")),
+        expiration_frequency=dur(exp.get("frequency"), ("termsExpiration", "frequency")),
+    )
+
+
+def _acceptance(r: Reader, obj: dict[str, Any], resolve_user: Callable[[str], str]) -> AgreementAcceptance:
+    user = obj.get("userId") or obj.get("userPrincipalName")
+    if not user:
+        raise r.error(("userId",), "missing field", "a userId or userPrincipalName", None)
+    recorded = r.moment(obj.get("recordedDateTime"), ("recordedDateTime",), optional=False)
+    assert recorded is not None
+    return AgreementAcceptance(
+        agreement_id=r.string(obj.get("agreementId"), ("agreementId",), optional=False) or "",
+        user_id=resolve_user(str(user)),
+        recorded=recorded,
+        state=str(obj.get("state") or "accepted"),
+        device_id=r.string(obj.get("deviceId"), ("deviceId",)),
+        expiration=r.moment(obj.get("expirationDateTime"), ("expirationDateTime",)),
+    )
+
+
+def _with_reference_warnings(
+    policy: Policy,
+    directory: Directory,
+    locations: dict[str, NamedLocation],
+    agreements: dict[str, Agreement],
+    strengths: dict[str, StrengthRef],
+) -> Policy:
+    """Attach a warning for every reference the bundle does not define (DESIGN.md)."""
+    warnings: list[LoadWarning] = []
+    base = policy.source_path.rstrip("/")
+    c = policy.conditions
+
+    def warn(path: str, message: str) -> None:
+        warnings.append(LoadWarning(policy.source, base + path, message))
+
+    u = c.users
+    for field_name, values in (("includeUsers", u.include_users), ("excludeUsers", u.exclude_users)):
+        for i, v in enumerate(values):
+            if v.lower() not in _USER_KEYWORDS and not directory.has_user_id(v) and directory.user(v) is None:
+                warn(f"/conditions/users/{field_name}/{i}", f"user '{v}' is not defined in the bundle")
+    for field_name, values in (("includeGroups", u.include_groups), ("excludeGroups", u.exclude_groups)):
+        for i, v in enumerate(values):
+            if directory.group(v) is None:
+                warn(f"/conditions/users/{field_name}/{i}", f"group '{v}' is not defined in the bundle")
+    role_ids = {r.lower() for r in ROLES.values()}
+    for field_name, values in (("includeRoles", u.include_roles), ("excludeRoles", u.exclude_roles)):
+        for i, v in enumerate(values):
+            if v.lower() not in role_ids:
+                warn(f"/conditions/users/{field_name}/{i}", f"role template '{v}' is not a known built-in role")
+    for field_name, values in (("includeLocations", c.include_locations), ("excludeLocations", c.exclude_locations)):
+        for i, v in enumerate(values):
+            if v.lower() not in _LOCATION_KEYWORDS and v.lower() not in locations and v.lower() != COMPLIANT_NETWORK_ID:
+                warn(f"/conditions/locations/{field_name}/{i}", f"named location '{v}' is not defined in the bundle")
+    if policy.grant:
+        for i, v in enumerate(policy.grant.terms_of_use):
+            if v.lower() not in agreements:
+                warn(f"/grantControls/termsOfUse/{i}", f"terms of use agreement '{v}' is not defined in the bundle")
+        s = policy.grant.authentication_strength
+        if s and s.id not in BUILTIN_STRENGTHS and s.id.lower() not in strengths and not s.allowed_combinations:
+            warn("/grantControls/authenticationStrength/id", f"authentication strength '{s.id}' is not defined in the bundle")
+        if s and not s.allowed_combinations and s.id.lower() in strengths:
+            policy = replace(policy, grant=replace(policy.grant, authentication_strength=strengths[s.id.lower()]))
+    return replace(policy, warnings=tuple(warnings)) if warnings else policy
+
+
+def _check_unique_ids(policies: tuple[Policy, ...]) -> None:
+    seen: dict[str, Policy] = {}
+    for p in policies:
+        key = p.id.lower()
+        if key in seen and seen[key].raw != p.raw:
+            raise SchemaError(
+                f"duplicate policy id '{p.id}' (also in {seen[key].source}{seen[key].source_path})",
+                file=p.source,
+                path=p.source_path + "/id" if p.source_path != "/" else "/id",
+                code="invalid-value",
+            )
+        seen[key] = p
+
+
+def _powerplatform_warnings(
+    connections: tuple[Connection, ...], flows: tuple[Flow, ...], directory: Directory, label: str
+) -> list[LoadWarning]:
+    out: list[LoadWarning] = []
+    names = {c.name.lower() for c in connections}
+    for c in connections:
+        if c.owner_id and directory.users and directory.user(c.owner_id) is None:
+            out.append(LoadWarning(label + "powerplatform/connections.json", c.name, f"connection owner '{c.owner_id}' is not in directory.yaml"))
+    for f in flows:
+        for ref in f.connections:
+            if ref.connection and ref.connection.lower() not in names and ref.source.lower() != "invoker":
+                out.append(LoadWarning(label + "powerplatform/flows.json", f.name, f"flow uses connection '{ref.connection}' that is not in connections.json"))
+    return out
+
+
+def iter_policy_files(root: Path) -> Iterator[Path]:
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES:
+            yield p
+
+
+_ = (timedelta, load_document)

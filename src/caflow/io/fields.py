@@ -1,0 +1,109 @@
+"""Typed reads from normalised JSON with errors that name the file and JSON path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from caflow.errors import SchemaError
+
+__all__ = ["Reader"]
+
+Path = tuple[str | int, ...]
+
+
+class Reader:
+    """Reads fields of one document; every error carries ``file`` and the JSON path."""
+
+    def __init__(self, file: str, base: Path = ()) -> None:
+        self.file = file
+        self.base = base
+
+    def error(self, path: Path, message: str, expected: str, got: Any) -> SchemaError:
+        return SchemaError(message, file=self.file, path=self.base + path, expected=expected, got=got)
+
+    def obj(self, value: Any, path: Path, *, optional: bool = True) -> dict[str, Any]:
+        if optional and (value is None or value == [] or value == ""):
+            return {}  # exports write [] or "" for an unconfigured object
+        if not isinstance(value, dict):
+            raise self.error(path, "wrong type", "an object", value)
+        return value
+
+    def string(self, value: Any, path: Path, *, optional: bool = True) -> str | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.error(path, "wrong type", "a string", value)
+        return str(value)
+
+    def strings(self, value: Any, path: Path, *, flags: bool = False) -> tuple[str, ...]:
+        """A list of strings; ``None`` -> (). A lone string is one element (PowerShell unrolls
+        one-element arrays), or, for Graph flag enums (``"deviceCodeFlow,authenticationTransfer"``),
+        split on commas."""
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            items = [value]
+        elif isinstance(value, list):
+            items = value
+        else:
+            raise self.error(path, "wrong type", "a list of strings", value)
+        out: list[str] = []
+        for i, item in enumerate(items):
+            if item is None:
+                continue
+            if not isinstance(item, str):
+                raise self.error((*path, i), "wrong type", "a string", item)
+            if flags:
+                out.extend(p.strip() for p in item.split(",") if p.strip())
+            elif item.strip():
+                out.append(item.strip())
+        return tuple(out)
+
+    def boolean(self, value: Any, path: Path, default: bool = False) -> bool:
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise self.error(path, "wrong type", "true or false", value)
+
+    def integer(self, value: Any, path: Path) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.error(path, "wrong type", "an integer", value)
+        try:
+            return int(value)
+        except ValueError:
+            raise self.error(path, "wrong type", "an integer", value) from None
+
+    def moment(self, value: Any, path: Path, *, optional: bool = True) -> datetime | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if not isinstance(value, str):
+            raise self.error(path, "wrong type", "an ISO 8601 date-time", value)
+        return parse_moment(value, lambda: self.error(path, "invalid value", "an ISO 8601 date-time", value))
+
+
+def parse_moment(text: str, on_error: Any = None) -> datetime:
+    """ISO 8601 with ``Z`` or offset; naive values are taken as UTC. Up to 7 fraction digits."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # Python accepts at most 6 fraction digits; .NET writes 7.
+    if "." in value:
+        head, _, tail = value.partition(".")
+        digits = "".join(ch for ch in tail if ch.isdigit())
+        rest = tail[len(digits) :]
+        value = f"{head}.{digits[:6]}{rest}"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        if on_error is not None:
+            raise on_error() from None
+        raise
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,78 @@
+"""Make Graph v1.0/beta camelCase and PowerShell PascalCase exports look alike.
+
+ScubaGear and ``Get-MgIdentityConditionalAccessPolicy | ConvertTo-Json`` write PascalCase keys
+(``IncludeUsers``) and .NET dates (``/Date(1618315427741)/``); Graph writes camelCase. Enum
+*values* are left untouched (they are camelCase in both). ``@odata.*`` annotations are kept, so
+unknown fields survive a round-trip.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["camel_key", "normalize_keys", "as_list", "dotnet_date"]
+
+_DOTNET_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+def camel_key(key: str) -> str:
+    """``IncludeUsers`` -> ``includeUsers``; ``ID``/``Id`` -> ``id``; ``@odata.type`` unchanged."""
+    if not key or key[0] == "@" or "@" in key:
+        return key
+    if key.isupper():
+        return key.lower()
+    if key[0].isupper():
+        # Lower a leading acronym too: "IPRanges" -> "ipRanges", "URLs" -> "urls".
+        i = 1
+        while i < len(key) and key[i].isupper():
+            i += 1
+        if i > 1 and i < len(key):
+            i -= 1
+        return key[:i].lower() + key[i:]
+    return key
+
+
+def dotnet_date(value: str) -> str | None:
+    """``/Date(1618315427741)/`` -> ISO 8601 UTC, or None if ``value`` is not such a date."""
+    m = _DOTNET_DATE.match(value)
+    if not m:
+        return None
+    moment = datetime.fromtimestamp(int(m.group(1)) / 1000, tz=UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def normalize_keys(obj: Any) -> Any:
+    """Recursively camelCase dict keys and convert .NET dates; values otherwise unchanged."""
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            key = camel_key(str(k))
+            # When both spellings exist keep the first non-empty one.
+            if key in out and out[key] not in (None, [], {}, ""):
+                continue
+            out[key] = normalize_keys(v)
+        return out
+    if isinstance(obj, list):
+        return [normalize_keys(v) for v in obj]
+    if isinstance(obj, str) and obj.startswith("/Date("):
+        return dotnet_date(obj) or obj
+    return obj
+
+
+def as_list(doc: Any) -> list[tuple[Any, tuple[str | int, ...]]]:
+    """Every list file accepts a bare list, ``{"value": [...]}`` or one object (DESIGN.md).
+
+    Returns ``(item, json_path)`` pairs so errors can point at the item.
+    """
+    if doc is None:
+        return []
+    if isinstance(doc, list):
+        return [(item, (i,)) for i, item in enumerate(doc)]
+    if isinstance(doc, dict):
+        for key in ("value", "Value"):
+            if key in doc and isinstance(doc[key], list):
+                return [(item, (key, i)) for i, item in enumerate(doc[key])]
+        return [(doc, ())]
+    return [(doc, ())]

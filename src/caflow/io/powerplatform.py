@@ -1,0 +1,212 @@
+"""Power Platform admin API JSON -> connections and flows (reference/power-automate.md §1-§2).
+
+Accepts the admin/maker API shape (``properties.apiId``, ``properties.statuses``,
+``properties.connectionReferences``, ``properties.definition.triggers``), the PowerShell
+flattened shape (``ConnectionName``, ``ConnectorName`` ...), and the short scenario shape
+(``{id, connector, owner}`` / ``{id, owner, connections, trigger}``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from caflow.io.fields import Reader
+from caflow.model.durations import parse_iso_duration
+from caflow.model.powerplatform import Connection, ConnectionRef, Flow, Trigger
+
+__all__ = ["connector_name", "is_connection_like", "is_flow_like", "parse_connection", "parse_flow"]
+
+Path = tuple[str | int, ...]
+
+_FREQ = {
+    "second": timedelta(seconds=1),
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+    "month": timedelta(days=30),
+}
+
+
+def connector_name(api_id: str) -> str:
+    """``/providers/Microsoft.PowerApps/apis/shared_office365`` -> ``office365``."""
+    tail = api_id.rstrip("/").rsplit("/", 1)[-1]
+    return tail[len("shared_") :] if tail.lower().startswith("shared_") else tail
+
+
+def is_connection_like(obj: Any) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    t = str(obj.get("type", ""))
+    props = obj.get("properties")
+    return "apis/connections" in t or (
+        isinstance(props, dict) and "statuses" in props and "apiId" in props
+    ) or ("connectionName" in obj and "connectorName" in obj)
+
+
+def is_flow_like(obj: Any) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    t = str(obj.get("type", ""))
+    return t.endswith("environments/flows") or ("flowName" in obj and "internal" in obj)
+
+
+def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: Any) -> Connection:
+    r = Reader(file, path)
+    props = r.obj(obj.get("properties"), ("properties",))
+    if props:
+        name = r.string(obj.get("name"), ("name",), optional=False) or ""
+        api = r.string(props.get("apiId"), ("properties", "apiId"), optional=False) or ""
+        created_by = r.obj(props.get("createdBy"), ("properties", "createdBy"))
+        owner_ref = created_by.get("id") or created_by.get("userPrincipalName") or props.get("accountName")
+        statuses = props.get("statuses") or []
+        if not isinstance(statuses, list):
+            raise r.error(("properties", "statuses"), "wrong type", "a list", statuses)
+        status, message = "Connected", None
+        for st in statuses:
+            if isinstance(st, dict) and str(st.get("status", "")).lower() == "error":
+                status = "Error"
+                err = st.get("error") if isinstance(st.get("error"), dict) else {}
+                message = err.get("message")
+        created = r.moment(props.get("createdTime"), ("properties", "createdTime"))
+        return Connection(
+            name=name,
+            connector=connector_name(api),
+            owner_id=resolve_user(str(owner_ref)) if owner_ref else None,
+            status=status,
+            created=created,
+            error_message=message,
+            raw=obj,
+        )
+    # PowerShell flattened or short form
+    name = r.string(obj.get("id") or obj.get("connectionName") or obj.get("name"), ("id",), optional=False) or ""
+    connector = r.string(obj.get("connector") or obj.get("connectorName"), ("connector",), optional=False) or ""
+    owner = obj.get("owner") or obj.get("user")
+    if owner is None and isinstance(obj.get("createdBy"), dict):
+        owner = obj["createdBy"].get("id")
+    return Connection(
+        name=name,
+        connector=connector_name(connector),
+        owner_id=resolve_user(str(owner)) if owner else None,
+        status=str(obj.get("status") or "Connected"),
+        raw=obj,
+    )
+
+
+def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) -> Trigger:
+    triggers = r.obj(definition.get("triggers"), (*path, "triggers"))
+    for key, trig in triggers.items():
+        t = r.obj(trig, (*path, "triggers", key))
+        kind = str(t.get("type", "")).lower()
+        rec = t.get("recurrence") if isinstance(t.get("recurrence"), dict) else None
+        period = None
+        start = None
+        if rec:
+            unit = _FREQ.get(str(rec.get("frequency", "")).lower())
+            interval = r.integer(rec.get("interval"), (*path, "triggers", key, "recurrence", "interval")) or 1
+            period = unit * interval if unit else None
+            start = r.moment(rec.get("startTime"), (*path, "triggers", key, "recurrence", "startTime"))
+        if kind == "recurrence":
+            return Trigger("schedule", period=period, start=start)
+        if kind == "request":
+            return Trigger("manual")
+        if kind.startswith(("openapiconnection", "apiconnection")):
+            inputs = t.get("inputs") if isinstance(t.get("inputs"), dict) else {}
+            host = inputs.get("host") if isinstance(inputs.get("host"), dict) else {}
+            params = inputs.get("parameters") if isinstance(inputs.get("parameters"), dict) else {}
+            api = str(host.get("apiId") or host.get("connectionName") or "")
+            conn = connector_name(api) if api else None
+            if conn == "sharepointonline":
+                return Trigger(
+                    "sharePoint",
+                    period=period or timedelta(minutes=5),
+                    start=start,
+                    site=params.get("dataset"),
+                    list=params.get("table"),
+                    connector=conn,
+                )
+            return Trigger("other", period=period, start=start, connector=conn)
+    return Trigger("manual")
+
+
+def _trigger_short(r: Reader, value: Any, path: Path) -> Trigger:
+    t = r.obj(value, path)
+    if "schedule" in t:
+        text = r.string(t["schedule"], (*path, "schedule")) or ""
+        try:
+            period = parse_iso_duration(text).approx
+        except ValueError:
+            raise r.error((*path, "schedule"), "invalid value", "an ISO 8601 duration such as P1D", text) from None
+        return Trigger("schedule", period=period, start=r.moment(t.get("startTime"), (*path, "startTime")))
+    if "sharePoint" in t:
+        sp = r.obj(t["sharePoint"], (*path, "sharePoint"))
+        return Trigger(
+            "sharePoint",
+            period=timedelta(minutes=5),
+            start=r.moment(t.get("startTime"), (*path, "startTime")),
+            site=r.string(sp.get("site"), (*path, "sharePoint", "site")),
+            list=r.string(sp.get("list"), (*path, "sharePoint", "list")),
+            connector="sharepointonline",
+        )
+    if t.get("manual") or not t:
+        return Trigger("manual")
+    raise r.error(path, "invalid value", "one of schedule, manual, sharePoint", t)
+
+
+def parse_flow(obj: dict[str, Any], file: str, path: Path, resolve_user: Any, connections: dict[str, Connection]) -> Flow:
+    r = Reader(file, path)
+    props = r.obj(obj.get("properties"), ("properties",))
+    if props:
+        name = r.string(obj.get("name"), ("name",), optional=False) or ""
+        creator = r.obj(props.get("creator"), ("properties", "creator"))
+        owner_ref = creator.get("objectId") or creator.get("userId")
+        refs: list[ConnectionRef] = []
+        crefs = r.obj(props.get("connectionReferences"), ("properties", "connectionReferences"))
+        for key, ref in crefs.items():
+            ro = r.obj(ref, ("properties", "connectionReferences", key))
+            cname = r.string(ro.get("connectionName"), ("properties", "connectionReferences", key, "connectionName")) or ""
+            api = str(ro.get("id") or ro.get("apiId") or key)
+            refs.append(
+                ConnectionRef(
+                    key=key,
+                    connection=cname,
+                    connector=connector_name(api),
+                    source=str(ro.get("source") or "Embedded"),
+                )
+            )
+        definition = r.obj(props.get("definition"), ("properties", "definition"))
+        trigger = _trigger_from_definition(r, definition, ("properties", "definition"))
+        reason = props.get("flowSuspensionReason")
+        return Flow(
+            name=name,
+            display_name=r.string(props.get("displayName"), ("properties", "displayName")) or name,
+            owner_id=resolve_user(str(owner_ref)) if owner_ref else None,
+            state=str(props.get("state") or "Started"),
+            suspension_reason=None if reason in (None, "None") else str(reason),
+            trigger=trigger,
+            connections=tuple(refs),
+            raw=obj,
+        )
+    # Short scenario form: {id, owner, connections: [names], trigger: {...}}
+    name = r.string(obj.get("id") or obj.get("name"), ("id",), optional=False) or ""
+    refs = []
+    for i, c in enumerate(obj.get("connections") or []):
+        if isinstance(c, dict):
+            cname = r.string(c.get("connection") or c.get("id"), ("connections", i), optional=False) or ""
+            source = str(c.get("source") or "Embedded")
+        else:
+            cname = r.string(c, ("connections", i), optional=False) or ""
+            source = "Embedded"
+        conn = connections.get(cname.lower())
+        refs.append(ConnectionRef(key=cname, connection=cname, connector=conn.connector if conn else "", source=source))
+    owner = obj.get("owner")
+    return Flow(
+        name=name,
+        display_name=str(obj.get("displayName") or name),
+        owner_id=resolve_user(str(owner)) if owner else None,
+        state=str(obj.get("state") or "Started"),
+        trigger=_trigger_short(r, obj.get("trigger"), ("trigger",)),
+        connections=tuple(refs),
+        raw=obj,
+    )

@@ -1,0 +1,134 @@
+"""Directory objects: users, groups (nested), role assignments, devices, service principals.
+
+CA applies to nested group members (reference §2.2), so membership is resolved transitively
+once at load time; lookups are by id, UPN or display name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["Device", "Directory", "Group", "ServicePrincipal", "User"]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    user_principal_name: str
+    display_name: str = ""
+    user_type: str = "Member"  # Member | Guest
+    guest_type: str | None = None  # guestOrExternalUserType flag for external users
+    external_tenant_id: str | None = None
+    account_enabled: bool = True
+    group_ids: frozenset[str] = frozenset()  # transitive
+    role_ids: frozenset[str] = frozenset()  # active role template ids
+    device_ids: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()
+    #: True when the user is not in the bundle (memberships unknown -> notEnoughInformation).
+    unknown: bool = False
+
+    @property
+    def is_external(self) -> bool:
+        return self.user_type.lower() == "guest" or self.guest_type not in (None, "", "none")
+
+    def label(self) -> str:
+        return self.user_principal_name or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    display_name: str
+    member_ids: frozenset[str] = frozenset()  # direct members (users and groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A directory device; ``properties`` uses the device-filter property names (§3)."""
+
+    id: str  # deviceId
+    display_name: str
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_compliant(self) -> bool:
+        return self.properties.get("isCompliant") is True
+
+    @property
+    def trust_type(self) -> str | None:
+        value = self.properties.get("trustType")
+        return str(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePrincipal:
+    app_id: str
+    display_name: str
+    id: str = ""
+    custom_security_attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Directory:
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    devices: tuple[Device, ...] = ()
+    service_principals: tuple[ServicePrincipal, ...] = ()
+
+    def __post_init__(self) -> None:
+        by_user: dict[str, User] = {}
+        for u in self.users:
+            by_user[u.id.lower()] = u
+            by_user[u.user_principal_name.lower()] = u
+            if u.display_name:
+                by_user.setdefault(u.display_name.lower(), u)
+        by_group: dict[str, Group] = {}
+        for g in self.groups:
+            by_group[g.id.lower()] = g
+            by_group.setdefault(g.display_name.lower(), g)
+        by_device: dict[str, Device] = {}
+        for d in self.devices:
+            by_device[d.id.lower()] = d
+            by_device.setdefault(d.display_name.lower(), d)
+        object.__setattr__(self, "_users", MappingProxyType(by_user))
+        object.__setattr__(self, "_groups", MappingProxyType(by_group))
+        object.__setattr__(self, "_devices", MappingProxyType(by_device))
+        object.__setattr__(
+            self, "_sps", MappingProxyType({s.app_id.lower(): s for s in self.service_principals})
+        )
+
+    def user(self, ref: str) -> User | None:
+        return self._users.get(ref.strip().lower())  # type: ignore[attr-defined]
+
+    def group(self, ref: str) -> Group | None:
+        return self._groups.get(ref.strip().lower())  # type: ignore[attr-defined]
+
+    def device(self, ref: str) -> Device | None:
+        return self._devices.get(ref.strip().lower())  # type: ignore[attr-defined]
+
+    def service_principal(self, app_id: str) -> ServicePrincipal | None:
+        return self._sps.get(app_id.strip().lower())  # type: ignore[attr-defined]
+
+    def has_group_id(self, group_id: str) -> bool:
+        g = self.group(group_id)
+        return g is not None and g.id.lower() == group_id.lower()
+
+    def has_user_id(self, user_id: str) -> bool:
+        u = self.user(user_id)
+        return u is not None and u.id.lower() == user_id.lower()
+
+
+def transitive_groups(direct: Mapping[str, Iterable[str]], start: Iterable[str]) -> frozenset[str]:
+    """Groups reachable from ``start`` through ``direct`` (group id -> parent group ids)."""
+    seen: set[str] = set()
+    stack = list(start)
+    while stack:
+        gid = stack.pop()
+        if gid in seen:
+            continue
+        seen.add(gid)
+        stack.extend(direct.get(gid, ()))
+    return frozenset(seen)

@@ -1,0 +1,50 @@
+"""Power Platform objects: connections and flows (reference/power-automate.md §1-§2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+__all__ = ["Connection", "ConnectionRef", "Flow", "Trigger"]
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    name: str  # connection name (the id used in scenarios)
+    connector: str  # short API name: "sharepointonline", "office365", ...
+    owner_id: str | None  # Entra user object id of the account behind the connection
+    status: str = "Connected"
+    created: datetime | None = None
+    error_message: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRef:
+    key: str  # key in connectionReferences (e.g. "shared_sharepointonline")
+    connection: str  # connection name
+    connector: str
+    source: str = "Embedded"  # Embedded | Invoker (run-only user provides the connection)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: str  # schedule | manual | sharePoint | other
+    period: timedelta | None = None
+    start: datetime | None = None
+    site: str | None = None
+    list: str | None = None
+    connector: str | None = None  # connector of a connector trigger (polls with that connection)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    name: str
+    display_name: str
+    owner_id: str | None
+    state: str = "Started"
+    suspension_reason: str | None = None
+    trigger: Trigger = field(default_factory=lambda: Trigger("manual"))
+    connections: tuple[ConnectionRef, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
