@@ -1,0 +1,87 @@
+"""Shared CLI plumbing: consoles, error reporting, atomic output, tenant loading."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from caflow.cli.exit import ExitStatus
+from caflow.errors import CaflowError, InputError
+
+__all__ = ["err_console", "out_console", "fail", "guard", "load_tenant", "parse_when", "write_atomic"]
+
+T = TypeVar("T")
+
+out_console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, status: ExitStatus = ExitStatus.ERROR) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code=int(status))
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn caflow errors into one clear line on stderr and exit code 2; never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        err_console.print("error: " + str(exc), highlight=False, markup=False, style="red")
+        raise typer.Exit(code=int(ExitStatus.ERROR)) from None
+    except CaflowError as exc:
+        err_console.print("error: " + str(exc), highlight=False, markup=False, style="red")
+        raise typer.Exit(code=int(ExitStatus.ERROR)) from None
+
+
+def load_tenant(path: Path):
+    """Load and validate a bundle (folder, zip, corpus folder or single export file)."""
+    from caflow.engine.evaluate import validate_tenant
+    from caflow.io.bundle import load_bundle
+
+    tenant = load_bundle(path)
+    validate_tenant(tenant)
+    return tenant
+
+
+def parse_when(value: str | None, default: Callable[[], datetime] | None = None) -> datetime:
+    """``--at`` values: ISO 8601 date-time (UTC if no offset) or a date."""
+    from caflow.io.fields import parse_moment
+
+    if value is None:
+        if default is None:
+            return datetime.now(tz=UTC).replace(microsecond=0)
+        return default()
+    try:
+        return parse_moment(value if "T" in value or " " in value else value + "T00:00:00Z")
+    except ValueError:
+        raise InputError("invalid time", file="--at", expected="an ISO 8601 date-time such as 2026-02-01T09:00:00Z", got=value) from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file + rename so a failure never leaves half a file (exit 2 rule)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(output, text)

@@ -1,0 +1,49 @@
+"""``caflow`` command line: one module per verb (``<verb>_cmd.py``) with a ``register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+from caflow import __version__
+from caflow.cli.exit import EXIT_CODES_HELP
+
+app = typer.Typer(
+    name="caflow",
+    help=(
+        "Predict which Power Automate flows and connections a Conditional Access, MFA, "
+        "token-lifetime or Terms-of-Use change will break - when, with which AADSTS error, and "
+        "what to do instead. Offline, on a copy of the tenant.\n\n"
+        "Start with:  caflow demo\n\n" + EXIT_CODES_HELP
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+# Verbs in the order --help lists them; a module that is not there yet is simply absent.
+_VERBS = ("demo_cmd", "whatif_cmd", "simulate_cmd", "advise_cmd", "check_cmd", "replay_cmd")
+for _name in _VERBS:
+    _module = f"caflow.cli.{_name}"
+    if importlib.util.find_spec(_module) is not None:
+        importlib.import_module(_module).register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"caflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """caflow: terraform plan for identity policy, aimed at Power Automate."""
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()

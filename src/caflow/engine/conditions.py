@@ -1,0 +1,382 @@
+"""One function per policy condition: does the sign-in fall inside it?
+
+Each returns ``(Tri, detail)``: True = inside, False = outside, None = not enough information.
+The order of ``CONDITIONS`` is the order of the What If ``analysisReasons`` enum (reference §4.4);
+the first condition that is False names the reason a policy does not apply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from caflow.engine.logic import Tri, any3, scope3
+from caflow.engine.networks import in_location, in_trusted
+from caflow.engine.signin import UNREGISTERED, SignIn
+from caflow.model.locations import COMPLIANT_NETWORK_ID
+from caflow.model.policy import FilterSpec, GuestsSpec, Policy
+from caflow.model.tenant import Tenant
+from caflow.model.wellknown import ADMIN_PORTAL_APP_IDS, APPS, OFFICE365_APP_IDS
+
+__all__ = ["CONDITIONS", "ConditionCheck", "KNOWN_GUEST_TYPES"]
+
+Outcome = tuple[Tri, str]
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+KNOWN_GUEST_TYPES = frozenset(
+    t.lower()
+    for t in (
+        "internalGuest",
+        "b2bCollaborationGuest",
+        "b2bCollaborationMember",
+        "b2bDirectConnectUser",
+        "otherExternalUser",
+        "serviceProvider",
+    )
+)
+_PLATFORMS = frozenset(p.lower() for p in ("android", "iOS", "windows", "windowsPhone", "macOS", "linux"))
+# Deprecated client app names and their replacements (§1.2).
+_CLIENT_APP_ALIASES = {
+    "easunsupported": "exchangeactivesync",
+    "eassupported": "exchangeactivesync",
+    "modern": "mobileappsanddesktopclients",
+}
+_CLIENT_APPS = frozenset({"browser", "mobileappsanddesktopclients", "exchangeactivesync", "other"})
+_USER_ACTIONS = {
+    "urn:user:registersecurityinfo": "urn:user:registersecurityinfo",
+    "registersecurityinformation": "urn:user:registersecurityinfo",
+    "registersecurityinfo": "urn:user:registersecurityinfo",
+    "urn:user:registerdevice": "urn:user:registerdevice",
+    "registerorjoindevices": "urn:user:registerdevice",
+    "registerdevice": "urn:user:registerdevice",
+}
+_RISK_LEVELS = frozenset({"low", "medium", "high", "hidden", "none"})
+_INSIDER_LEVELS = frozenset({"minor", "moderate", "elevated", "none"})
+
+
+def user_action_key(value: str) -> str:
+    return _USER_ACTIONS.get(value.strip().lower(), value.strip().lower())
+
+
+def _client_app_key(value: str) -> str:
+    v = value.strip().lower()
+    return _CLIENT_APP_ALIASES.get(v, v)
+
+
+# -- users -------------------------------------------------------------------------------
+
+
+def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
+    """``include/excludeGuestsOrExternalUsers`` (§1.3, §2.2)."""
+    user = s.user
+    assert user is not None
+    if not user.is_external:
+        return False if not user.unknown else None
+    types = {t.lower() for t in spec.types}
+    gtype = (user.guest_type or "").lower()
+    if not gtype:
+        return None
+    type_match: Tri = gtype in types
+    if not type_match and types - KNOWN_GUEST_TYPES - {"none"}:
+        type_match = None  # an enum value caflow does not know might cover this user
+    if type_match is False:
+        return False
+    if spec.tenants_kind.lower() == "enumerated":
+        if gtype in ("internalguest",):
+            return type_match
+        if user.external_tenant_id is None:
+            return None
+        tenant_match = user.external_tenant_id.lower() in {t.lower() for t in spec.tenants}
+        return type_match if tenant_match else False
+    return type_match
+
+
+def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    u = p.conditions.users
+    if s.user is None:
+        return (False, "workload identity sign-in; policy targets users") if not p.conditions.client_applications.configured else (True, "")
+    user = s.user
+    uid = user.id.lower()
+
+    def item_user(v: str) -> Tri:
+        key = v.lower()
+        if key == "all":
+            return True  # All users includes B2B guests (§2.2)
+        if key == "none":
+            return False
+        if key == "guestsorexternalusers":
+            return user.is_external
+        return key == uid or key == user.user_principal_name.lower()
+
+    def item_group(v: str) -> Tri:
+        if user.unknown:
+            return None  # memberships of a user not in the bundle are unknown
+        return v.lower() in {g.lower() for g in user.group_ids}
+
+    def item_role(v: str) -> Tri:
+        if user.unknown:
+            return None
+        return v.lower() in {r.lower() for r in user.role_ids}
+
+    included = any3(
+        [item_user(v) for v in u.include_users]
+        + [item_group(v) for v in u.include_groups]
+        + [item_role(v) for v in u.include_roles]
+        + ([_guest_match(u.include_guests, s)] if u.include_guests else [])
+    )
+    excluded = any3(
+        [item_user(v) for v in u.exclude_users]
+        + [item_group(v) for v in u.exclude_groups]
+        + [item_role(v) for v in u.exclude_roles]
+        + ([_guest_match(u.exclude_guests, s)] if u.exclude_guests else [])
+    )
+    result = scope3(included, excluded)
+    detail = "user excluded" if excluded else ("user not included" if included is False else "")
+    if result is None:
+        detail = "group/role membership or guest type of this user is unknown"
+    return result, detail
+
+
+def check_workload(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    c = p.conditions.client_applications
+    if s.service_principal_id is None:
+        return True, ""
+    if not c.configured:
+        return False, "policy does not target workload identities"
+    sp = s.service_principal_id.lower()
+    inc = any3(v.lower() in ("serviceprincipalsinmytenant", sp) for v in c.include_service_principals)
+    exc = any3(v.lower() == sp for v in c.exclude_service_principals)
+    if c.has_filter:
+        return None, "servicePrincipalFilter is not evaluated offline"
+    return scope3(inc, exc), ""
+
+
+# -- resources ---------------------------------------------------------------------------
+
+
+def _app_item(v: str, app: str, t: Tenant) -> Tri:
+    key = v.strip().lower()
+    if key == "all":
+        return True
+    if key == "none":
+        return False
+    if key == "office365":
+        return app in OFFICE365_APP_IDS
+    if key == "microsoftadminportals":
+        return app in ADMIN_PORTAL_APP_IDS
+    if key == "allagentidresources":
+        # Microsoft first-party apps are not agent identity resources.
+        return False if app in APPS else None
+    if _GUID.match(key):
+        return key == app
+    return None  # unknown keyword: cannot tell whether it covers this app
+
+
+def _filter_match(spec: FilterSpec, app: str, t: Tenant) -> Tri:
+    from caflow.engine.device_filter import compile_application_filter
+
+    sp = t.directory.service_principal(app)
+    if sp is None or not sp.custom_security_attributes:
+        return None
+    attrs: dict[str, object] = {}
+    for set_name, values in sp.custom_security_attributes.items():
+        if isinstance(values, dict):
+            for k, v in values.items():
+                if not k.startswith("@"):
+                    attrs[f"{set_name}_{k}"] = v
+    return compile_application_filter(spec.rule).matches(attrs)
+
+
+def check_application(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    a = p.conditions.applications
+    if s.app_id is None:
+        if s.user_action or s.auth_context:
+            return True, ""  # judged by userActions / authenticationContext
+        return None, "no application in the request"
+    targets_apps = bool(a.include_applications) or a.application_filter is not None
+    if not targets_apps:
+        return False, "policy targets user actions or authentication context, not applications"
+    app = s.app_id.lower()
+    inc = any3(_app_item(v, app, t) for v in a.include_applications)
+    exc = any3(_app_item(v, app, t) for v in a.exclude_applications if v.lower() != "all")
+    if a.application_filter is not None:
+        fm = _filter_match(a.application_filter, app, t)
+        if a.application_filter.mode.lower() == "exclude":
+            exc = any3((exc, fm))
+        else:
+            inc = any3((inc, fm))
+    result = scope3(inc, exc)
+    return result, "application excluded" if exc else ("application not included" if inc is False else "")
+
+
+def check_user_actions(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    if s.user_action is None:
+        return True, ""
+    wanted = user_action_key(s.user_action)
+    actions = {user_action_key(v) for v in p.conditions.applications.include_user_actions}
+    return wanted in actions, "" if wanted in actions else "policy does not target this user action"
+
+
+def check_auth_context(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    if s.auth_context is None:
+        return True, ""
+    ctx = {v.lower() for v in p.conditions.applications.include_auth_contexts}
+    hit = s.auth_context.lower() in ctx
+    return hit, "" if hit else "policy does not target this authentication context"
+
+
+# -- client and device ---------------------------------------------------------------------
+
+
+def check_platform(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    c = p.conditions
+    include = {v.lower() for v in c.include_platforms}
+    if not include:
+        return True, ""  # not configured: all platforms (§2.1)
+    exclude = {v.lower() for v in c.exclude_platforms}
+    if s.platform is None:
+        if "all" in include and not exclude:
+            return True, ""
+        return None, "device platform not provided"
+    plat = s.platform.lower()
+    # An unknown/unsupported platform is matched only by "all" (§2.5).
+    inc: Tri = "all" in include or plat in include
+    if not inc and (include - _PLATFORMS - {"all"}) and plat not in _PLATFORMS:
+        inc = None
+    exc: Tri = plat in exclude
+    if not exc and (exclude - _PLATFORMS - {"all"}) and plat not in _PLATFORMS:
+        exc = None
+    return scope3(inc, exc), "platform excluded" if exc else ("platform not included" if inc is False else "")
+
+
+def check_devices(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    spec = p.conditions.device_filter
+    if spec is None:
+        return True, ""
+    if s.device is None:
+        return None, "device not provided (use a directory device, inline properties or 'unregistered')"
+    from caflow.engine.device_filter import compile_device_filter
+
+    props = None if s.device is UNREGISTERED else s.device
+    hit = compile_device_filter(spec.rule).matches(props)
+    if spec.mode.lower() == "exclude":
+        return (not hit), "device excluded by filter" if hit else ""
+    return hit, "" if hit else "device does not match the filter"
+
+
+def check_client_apps(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    types = {_client_app_key(v) for v in p.conditions.client_app_types}
+    if not types or "all" in types:
+        return True, ""  # not configured applies to all client app types (§2.1)
+    if s.client_app is None or s.client_app.lower() == "all":
+        return None, "client app type not provided"
+    app = _client_app_key(s.client_app)
+    if app in types:
+        return True, ""
+    if types - _CLIENT_APPS:
+        return None, f"unknown client app type value(s): {sorted(types - _CLIENT_APPS)}"
+    return False, "client app type not included"
+
+
+# -- network -------------------------------------------------------------------------------
+
+
+def _location_item(v: str, s: SignIn, t: Tenant) -> Tri:
+    key = v.strip().lower()
+    if key == "all":
+        return True  # any IP address on the internet (§2.6)
+    if key == "alltrusted":
+        return in_trusted(t.named_locations, t.settings.mfaTrustedIps, s.ip)
+    loc = t.named_locations.get(key)
+    if loc is None:
+        if key == COMPLIANT_NETWORK_ID:
+            return None  # Global Secure Access compliant network: not decidable offline
+        return False  # dangling reference: not matched, with a load warning on the policy
+    return in_location(loc, s.ip, s.country)
+
+
+def check_location(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    c = p.conditions
+    if not c.include_locations:
+        return True, ""  # policies apply to all locations by default (§2.1)
+    inc = any3(_location_item(v, s, t) for v in c.include_locations)
+    exc = any3(_location_item(v, s, t) for v in c.exclude_locations)
+    result = scope3(inc, exc)
+    if result is None:
+        return None, "IP address or country not provided (or location type not decidable offline)"
+    return result, "location excluded" if exc else ("location not included" if inc is False else "")
+
+
+# -- risk and flows ------------------------------------------------------------------------
+
+
+def _levels(configured: tuple[str, ...], actual: str, known: frozenset[str]) -> Outcome:
+    levels = {v.lower() for v in configured} - {"unknownfuturevalue"}
+    if not levels:
+        return True, ""
+    level = (actual or "none").lower()
+    if level in levels:
+        return True, ""
+    if level not in known:
+        return None, f"unknown risk level '{actual}'"
+    return False, f"risk level '{actual}' not included"
+
+
+def check_sign_in_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    return _levels(p.conditions.sign_in_risk_levels, s.sign_in_risk, _RISK_LEVELS)
+
+
+def check_user_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    return _levels(p.conditions.user_risk_levels, s.user_risk, _RISK_LEVELS)
+
+
+def check_sp_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    if s.service_principal_id is None:
+        return True, ""  # only evaluated for workload identities
+    return _levels(p.conditions.service_principal_risk_levels, s.service_principal_risk, _RISK_LEVELS)
+
+
+def check_insider_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    return _levels(p.conditions.insider_risk_levels, s.insider_risk, _INSIDER_LEVELS)
+
+
+def check_auth_flow(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    methods = {m.lower() for m in p.conditions.transfer_methods}
+    if not methods:
+        return True, ""
+    m = (s.transfer_method or "none").lower()
+    if m in methods:
+        return True, ""  # protocol tracking: a tracked session keeps matching (§2.8)
+    if methods - {"devicecodeflow", "authenticationtransfer", "unknownfuturevalue"}:
+        return None, "unknown authentication flow value"
+    return False, "authentication flow not included"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionCheck:
+    reason: str  # analysisReasons value when this condition is not met
+    name: str  # JSON pointer of the policy field, for explanations
+    check: Callable[[Policy, SignIn, Tenant], Outcome]
+
+
+CONDITIONS: tuple[ConditionCheck, ...] = (
+    ConditionCheck("users", "/conditions/users", check_users),
+    ConditionCheck("workloadIdentities", "/conditions/clientApplications", check_workload),
+    ConditionCheck("application", "/conditions/applications", check_application),
+    ConditionCheck("userActions", "/conditions/applications/includeUserActions", check_user_actions),
+    ConditionCheck(
+        "authenticationContext",
+        "/conditions/applications/includeAuthenticationContextClassReferences",
+        check_auth_context,
+    ),
+    ConditionCheck("devicePlatform", "/conditions/platforms", check_platform),
+    ConditionCheck("devices", "/conditions/devices/deviceFilter", check_devices),
+    ConditionCheck("clientApps", "/conditions/clientAppTypes", check_client_apps),
+    ConditionCheck("location", "/conditions/locations", check_location),
+    ConditionCheck("signInRisk", "/conditions/signInRiskLevels", check_sign_in_risk),
+    ConditionCheck("userRisk", "/conditions/userRiskLevels", check_user_risk),
+    ConditionCheck("workloadIdentities", "/conditions/servicePrincipalRiskLevels", check_sp_risk),
+    ConditionCheck("insiderRisk", "/conditions/insiderRiskLevels", check_insider_risk),
+    ConditionCheck("authenticationFlow", "/conditions/authenticationFlows", check_auth_flow),
+)

@@ -1,0 +1,249 @@
+"""The one Conditional Access evaluator: a sign-in + a tenant + ``now`` -> a decision.
+
+Phase 1 decides, per policy, whether it applies (every configured condition ANDed, exclusions
+overriding inclusions, missing signals -> ``notEnoughInformation``); phase 2 combines the grant
+controls of the *enabled* applying policies (block wins; every applicable grant must be
+satisfied) and their session controls (most restrictive). Report-only policies are evaluated
+and reported separately and never enforced; disabled policies are skipped (reference §2.1,
+§2.9, §2.10, §4.4-§4.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caflow.engine.conditions import CONDITIONS
+from caflow.engine.errorcodes import code_for_requirement
+from caflow.engine.grants import GrantOutcome, evaluate_grant
+from caflow.engine.session import combine_session
+from caflow.engine.signin import SignIn
+from caflow.errors import SchemaError, json_pointer
+from caflow.model.policy import Policy, PolicyState
+from caflow.model.tenant import Tenant
+
+__all__ = ["ConditionResult", "Evaluation", "PolicyResult", "evaluate", "validate_tenant"]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionResult:
+    reason: str
+    path: str
+    outcome: str  # matched | notMatched | undetermined
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    policy: Policy
+    applies: bool
+    reasons: str  # Graph analysisReasons value
+    grant: GrantOutcome
+    conditions: tuple[ConditionResult, ...] = ()
+    undetermined_detail: str = ""
+
+    @property
+    def undetermined(self) -> bool:
+        return self.reasons == "notEnoughInformation"
+
+    @property
+    def report_only_result(self) -> str:
+        """Sign-in log result for a report-only policy (§2.10)."""
+        if not self.applies:
+            return "reportOnlyNotApplied"
+        if self.grant.result in ("satisfied", "notApplicable"):
+            return "reportOnlySuccess"
+        if self.grant.result == "blocked":
+            return "reportOnlyFailure"
+        interactive = {"mfa", "authenticationStrength", "termsOfUse", "passwordChange", "customControl"}
+        heads = {u.split(":", 1)[0] for u in self.grant.unmet}
+        return "reportOnlyInterrupted" if heads & interactive else "reportOnlyFailure"
+
+    def to_json(self, explain: str = "off") -> dict[str, Any]:
+        p = self.policy
+        out: dict[str, Any] = {
+            "id": p.id,
+            "displayName": p.display_name,
+            "state": p.state,
+            "policyApplies": self.applies,
+            "analysisReasons": self.reasons,
+            "reportOnly": p.report_only,
+            "grantResult": self.grant.result if self.applies else "notApplicable",
+        }
+        if self.applies and self.grant.unmet:
+            out["unmetControls"] = list(self.grant.unmet)
+        if p.report_only:
+            out["reportOnlyResult"] = self.report_only_result
+        if self.undetermined_detail:
+            out["notEnoughInformation"] = self.undetermined_detail
+        if p.warnings:
+            out["warnings"] = [str(w) for w in p.warnings]
+        if explain != "off":
+            conds = self.conditions
+            if explain == "fails":
+                conds = tuple(c for c in conds if c.outcome != "matched")
+            out["explain"] = [
+                {"condition": c.reason, "path": c.path, "outcome": c.outcome, **({"detail": c.detail} if c.detail else {})}
+                for c in conds
+            ]
+        # Graph whatIfAnalysisResult carries the policy fields too.
+        for key in ("conditions", "grantControls", "sessionControls"):
+            if key in p.raw:
+                out[key] = p.raw[key]
+        return out
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    signin: SignIn
+    now: datetime
+    results: tuple[PolicyResult, ...]
+    decision: str  # allow | block | requires
+    requirements: tuple[str, ...] = ()
+    error_code: str | None = None
+    cause: str | None = None
+    blocking_policies: tuple[str, ...] = ()
+    requiring_policies: tuple[str, ...] = ()
+    session_controls: dict[str, object] = field(default_factory=dict)
+    terms_detail: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def undetermined(self) -> tuple[PolicyResult, ...]:
+        return tuple(r for r in self.results if r.undetermined and not r.policy.report_only)
+
+    @property
+    def enforced(self) -> tuple[PolicyResult, ...]:
+        return tuple(r for r in self.results if r.policy.enforced)
+
+    @property
+    def report_only(self) -> tuple[PolicyResult, ...]:
+        return tuple(r for r in self.results if r.policy.report_only)
+
+    @property
+    def responsible_policies(self) -> tuple[str, ...]:
+        return self.blocking_policies or self.requiring_policies
+
+    def to_json(self, explain: str = "off") -> dict[str, Any]:
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "decision": self.decision,
+            "requirements": list(self.requirements),
+            "errorCode": self.error_code,
+            "cause": self.cause,
+            "policies": list(self.responsible_policies),
+            "sessionControls": self.session_controls,
+            "undetermined": [
+                {"id": r.policy.id, "displayName": r.policy.display_name, "reason": r.undetermined_detail}
+                for r in self.undetermined
+            ],
+            "reportOnly": [
+                {"id": r.policy.id, "displayName": r.policy.display_name, "result": r.report_only_result}
+                for r in self.report_only
+            ],
+            "now": self.now.isoformat().replace("+00:00", "Z"),
+            "value": [r.to_json(explain) for r in self.results if not r.policy.state == PolicyState.DISABLED],
+        }
+
+
+def _evaluate_policy(p: Policy, s: SignIn, t: Tenant, now: datetime) -> PolicyResult:
+    if p.state not in PolicyState.KNOWN:
+        return PolicyResult(p, False, "notEnoughInformation", GrantOutcome("notApplicable"), (), f"unknown state '{p.state}'")
+    if p.state == PolicyState.DISABLED:
+        return PolicyResult(p, False, "policyNotEnabled", GrantOutcome("notApplicable"))
+    c = p.conditions
+    if (c.users.is_empty and not c.client_applications.configured) or not (
+        c.applications.include_applications
+        or c.applications.include_user_actions
+        or c.applications.include_auth_contexts
+        or c.applications.application_filter
+    ):
+        return PolicyResult(p, False, "emptyPolicy", GrantOutcome("notApplicable"))
+    results: list[ConditionResult] = []
+    first_false: str | None = None
+    unknown: list[str] = []
+    for cond in CONDITIONS:
+        value, detail = cond.check(p, s, t)
+        outcome = "matched" if value is True else ("notMatched" if value is False else "undetermined")
+        results.append(ConditionResult(cond.reason, cond.name, outcome, detail))
+        if value is False and first_false is None:
+            first_false = cond.reason
+        elif value is None:
+            unknown.append(f"{cond.reason}: {detail}" if detail else cond.reason)
+    for name, path in c.unsupported:
+        results.append(ConditionResult("notEnoughInformation", path, "undetermined", f"condition '{name}' is not evaluated offline"))
+        unknown.append(f"condition '{name}' ({path}) is not supported offline")
+    if first_false is not None:
+        return PolicyResult(p, False, first_false, GrantOutcome("notApplicable"), tuple(results))
+    if unknown:
+        return PolicyResult(p, False, "notEnoughInformation", GrantOutcome("notApplicable"), tuple(results), "; ".join(unknown))
+    grant = evaluate_grant(p.grant, s, t, now)
+    return PolicyResult(p, True, "notSet", grant, tuple(results))
+
+
+def evaluate(tenant: Tenant, signin: SignIn, now: datetime, *, tou_error_code: str = "AADSTS50158") -> Evaluation:
+    """Evaluate every policy of ``tenant`` for ``signin`` at ``now`` (no wall-clock reads)."""
+    results = tuple(_evaluate_policy(p, signin, tenant, now) for p in tenant.policies)
+    applying = [r for r in results if r.applies and r.policy.enforced]
+    blocking = tuple(r.policy.id for r in applying if r.grant.result == "blocked")
+    session = combine_session(r.policy.session for r in applying if r.policy.session)
+    if blocking:
+        located = any(
+            r.policy.conditions.include_locations for r in applying if r.grant.result == "blocked"
+        )
+        return Evaluation(
+            signin, now, results, "block", ("block",), "AADSTS53003", "locationBlocked" if located else "blocked", blocking, (), session
+        )
+    requirements: list[str] = []
+    requiring: list[str] = []
+    terms: list[tuple[str, str]] = []
+    for r in applying:
+        if r.grant.result in ("notSatisfied", "undetermined"):
+            requiring.append(r.policy.id)
+            terms.extend(r.grant.terms_detail)
+            for req in r.grant.requirement:
+                if req not in requirements:
+                    requirements.append(req)
+    if not requirements:
+        return Evaluation(signin, now, results, "allow", (), None, None, (), (), session)
+    from caflow.engine.grants import _order
+
+    requirements.sort(key=_order)
+    code, cause = code_for_requirement(requirements[0], tou_error_code)
+    if cause == "termsOfUseRequired" and terms:
+        status = terms[0][1]
+        cause = {"expired": "termsOfUseExpired", "perDevice": "termsOfUsePerDevice"}.get(status, cause)
+    return Evaluation(
+        signin, now, results, "requires", tuple(requirements), code, cause, (), tuple(requiring), session, tuple(terms)
+    )
+
+
+def validate_tenant(tenant: Tenant) -> None:
+    """Compile every device/application filter once; an invalid rule is bad input (exit 2)."""
+    from caflow.engine.device_filter import (
+        DeviceFilterError,
+        compile_application_filter,
+        compile_device_filter,
+    )
+
+    for p in tenant.policies:
+        checks = []
+        if p.conditions.device_filter:
+            checks.append((compile_device_filter, p.conditions.device_filter.rule, ("conditions", "devices", "deviceFilter", "rule")))
+        if p.conditions.applications.application_filter:
+            checks.append(
+                (compile_application_filter, p.conditions.applications.application_filter.rule, ("conditions", "applications", "applicationFilter", "rule"))
+            )
+        for compile_rule, rule, path in checks:
+            try:
+                compile_rule(rule)
+            except DeviceFilterError as exc:
+                base = "" if p.source_path == "/" else p.source_path
+                raise SchemaError(
+                    f"invalid filter rule: {exc.message}",
+                    file=p.source,
+                    path=base + json_pointer(path),
+                    code="invalid-device-filter",
+                ) from None

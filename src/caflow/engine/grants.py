@@ -1,0 +1,159 @@
+"""Grant controls of one applying policy against the claims of a sign-in (reference §1.8, §2.9).
+
+``AND`` needs every control, ``OR`` any one. Unmet controls are reported as *requirements* in
+the documented prompt order: MFA -> compliant device -> hybrid joined device -> approved client
+app -> app protection policy -> password change -> terms of use -> custom controls (§2.9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from caflow.engine.signin import SignIn
+from caflow.model.policy import GrantControls, StrengthRef
+from caflow.model.tenant import Tenant
+from caflow.model.wellknown import BUILTIN_STRENGTHS
+
+__all__ = ["GrantOutcome", "evaluate_grant", "terms_status", "REQUIREMENT_ORDER"]
+
+REQUIREMENT_ORDER = (
+    "mfa",
+    "authenticationStrength",
+    "compliantDevice",
+    "domainJoinedDevice",
+    "approvedApplication",
+    "compliantApplication",
+    "passwordChange",
+    "riskRemediation",
+    "termsOfUse",
+    "customControl",
+)
+
+
+def _order(req: str) -> int:
+    head = req.split(":", 1)[0]
+    return REQUIREMENT_ORDER.index(head) if head in REQUIREMENT_ORDER else len(REQUIREMENT_ORDER)
+
+
+@dataclass(frozen=True, slots=True)
+class GrantOutcome:
+    result: str  # satisfied | notSatisfied | blocked | undetermined | notApplicable
+    unmet: tuple[str, ...] = ()  # for AND: every unmet control; for OR: the alternatives
+    operator: str = "AND"
+    terms_detail: tuple[tuple[str, str], ...] = ()  # (agreement id, notAccepted|expired|perDevice)
+    reason: str = ""
+
+    @property
+    def requirement(self) -> tuple[str, ...]:
+        """What an interactive sign-in must still do, as display strings."""
+        if not self.unmet:
+            return ()
+        if self.operator == "OR" and len(self.unmet) > 1:
+            return (" or ".join(self.unmet),)
+        return self.unmet
+
+
+def _strength_ok(strength: StrengthRef, s: SignIn, t: Tenant) -> bool | None:
+    combos = strength.allowed_combinations
+    if not combos:
+        known = t.strengths.get(strength.id.lower())
+        combos = known.allowed_combinations if known else ()
+    if not combos and strength.id in BUILTIN_STRENGTHS:
+        combos = BUILTIN_STRENGTHS[strength.id][1]
+    if not combos:
+        return None  # a custom strength the bundle does not define
+    methods = set(s.auth_methods)
+    if not methods and s.mfa:
+        methods = set(t.settings.defaultMfaMethods)  # docs/assumptions.md A-GRANT-2
+    if not methods:
+        return False
+    return any(combo <= methods for combo in combos)
+
+
+def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
+    """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (tokens-and-signins.md §5.3-5.4)."""
+    if agreement_id in s.accepted_terms or agreement_id.lower() in {a.lower() for a in s.accepted_terms}:
+        return "accepted"
+    agreement = t.agreements.get(agreement_id.lower())
+    if not s.use_recorded_acceptances or s.user is None:
+        return "notAccepted"
+    per_device = bool(agreement and agreement.per_device)
+    if per_device and not s.device_registered:
+        return "perDevice"  # consent is keyed by a registered device id
+    seen_expired = False
+    for acc in t.acceptances:
+        if acc.agreement_id.lower() != agreement_id.lower() or acc.user_id.lower() != s.user.id.lower():
+            continue
+        if acc.state.lower() != "accepted" or acc.recorded > now:
+            continue
+        if per_device and (acc.device_id or "").lower() != (s.device_id or "").lower():
+            continue
+        expiry = acc.expiration
+        if agreement is not None:
+            computed = agreement.acceptance_expires(acc.recorded)
+            if computed is not None and (expiry is None or computed < expiry):
+                expiry = computed
+        if expiry is not None and expiry <= now:
+            seen_expired = True
+            continue
+        return "accepted"
+    return "expired" if seen_expired else ("perDevice" if per_device else "notAccepted")
+
+
+def evaluate_grant(grant: GrantControls | None, s: SignIn, t: Tenant, now: datetime) -> GrantOutcome:
+    if grant is None or grant.is_empty:
+        return GrantOutcome("notApplicable")
+    builtins = [c.strip() for c in grant.built_in]
+    if any(c.lower() == "block" for c in builtins):
+        return GrantOutcome("blocked", ("block",), grant.operator)
+
+    checks: list[tuple[str, bool | None]] = []
+    terms_detail: list[tuple[str, str]] = []
+    device = s.device if s.device_registered else {}
+    for control in builtins:
+        key = control.lower()
+        if key == "mfa":
+            checks.append(("mfa", s.mfa))
+        elif key == "compliantdevice":
+            checks.append(("compliantDevice", device.get("isCompliant") in (True, "True", "true")))  # type: ignore[union-attr]
+        elif key == "domainjoineddevice":
+            checks.append(("domainJoinedDevice", str(device.get("trustType", "")).lower() == "serverad"))  # type: ignore[union-attr]
+        elif key == "approvedapplication":
+            checks.append(("approvedApplication", s.approved_app))
+        elif key == "compliantapplication":
+            checks.append(("compliantApplication", s.app_protection))
+        elif key == "passwordchange":
+            checks.append(("passwordChange", s.password_changed))
+        elif key == "riskremediation":
+            checks.append(("riskRemediation", False))
+        else:
+            checks.append((f"unknownControl:{control}", None))
+    if grant.authentication_strength is not None:
+        checks.append(
+            (f"authenticationStrength:{grant.authentication_strength.id}", _strength_ok(grant.authentication_strength, s, t))
+        )
+    for tou in grant.terms_of_use:
+        status = terms_status(tou, s, t, now)
+        if status != "accepted":
+            terms_detail.append((tou, status))
+        checks.append((f"termsOfUse:{tou}", status == "accepted"))
+    for custom in grant.custom_factors:
+        checks.append((f"customControl:{custom}", None))
+
+    operator = grant.operator if grant.operator in ("AND", "OR") else "AND"
+    values = [v for _, v in checks]
+    unmet = tuple(sorted((n for n, v in checks if v is not True), key=_order))
+    if operator == "OR":
+        if any(v is True for v in values):
+            return GrantOutcome("satisfied", (), operator)
+        if any(v is None for v in values) and not any(n.startswith("customControl") for n in unmet):
+            return GrantOutcome("undetermined", unmet, operator, tuple(terms_detail), "a control could not be evaluated")
+        return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
+    if any(v is False for v in values):
+        return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
+    if any(v is None for v in values):
+        if all(n.startswith("customControl") for n in unmet):
+            return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
+        return GrantOutcome("undetermined", unmet, operator, tuple(terms_detail), "a control could not be evaluated")
+    return GrantOutcome("satisfied", (), operator)
