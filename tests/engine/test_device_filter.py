@@ -763,34 +763,41 @@ class Or:
     children: tuple[object, ...]
 
 
-WORDS = ["Surface", "surface laptop", "SAW", "saw", "AzureAD", "ServerAD", "Workplace", "CloudPC"]
-WORDS += ["a", "A", "ab", "", 'q"t', "it's", "x`y", "MicrosoftPowerAutomate"]
-PROPS = [
-    "model",
-    "displayName",
-    "deviceId",
-    "mdmAppId",
-    "isCompliant",
-    "trustType",
-    "systemLabels",
-    "physicalIds",
-    "extensionAttribute1",
-    "extensionAttribute15",
-]
+WORDS = ["Surface", "surface laptop", "SAW", "AzureAD", "CloudPC", "a", "A", "ab", ""]
+WORDS += ['q"t', "it's", "x`y"]
+# Small per-property pools so generated rules actually hit generated devices.
+POOLS: dict[str, list[str]] = {
+    "model": ["Surface", "surface laptop", "a", "ab", "", 'q"t', "it's", "x`y"],
+    "displayName": ["SAW-01", "saw", "a", "A", "ab"],
+    "deviceId": ["id-1", "ID-1", "id-2"],
+    "mdmAppId": ["", "0000000a-0000-0000-c000-000000000000"],
+    "trustType": ["AzureAD", "ServerAD", "Workplace", "serverad"],
+    "systemLabels": ["CloudPC", "cloudpc", "MicrosoftPowerAutomate", "a"],
+    "physicalIds": ["[ZTDId]:1", "[ztdid]:1", "a"],
+    "extensionAttribute1": ["SAW", "saw", "a", ""],
+    "extensionAttribute15": ["SAW", "x`y", "a"],
+}
+PROPS = [*POOLS, "isCompliant"]
+# extensionAttributes weigh double: their availability rule is the subtle part.
+LEAF_PROPS = [*PROPS, "extensionAttribute1", "extensionAttribute15"]
+
+
+def _pool(prop: str) -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(POOLS[prop]), st.sampled_from(WORDS))
 
 
 @st.composite
 def comparisons(draw: st.DrawFn) -> Cmp:
-    prop = draw(st.sampled_from(PROPS))
+    prop = draw(st.sampled_from(LEAF_PROPS))
     op = draw(st.sampled_from(TABLE[prop]))
     if op in ("in", "notIn"):
-        value: object = tuple(draw(st.lists(st.sampled_from(WORDS), max_size=3)))
+        value: object = tuple(draw(st.lists(_pool(prop), max_size=3)))
     elif prop == "isCompliant":
         value = draw(st.sampled_from([True, False, "True", "false", "FALSE", None]))
     elif op in ("eq", "ne"):
-        value = draw(st.one_of(st.none(), st.sampled_from(WORDS)))
+        value = draw(st.one_of(st.none(), _pool(prop), _pool(prop)))
     else:
-        value = draw(st.sampled_from(WORDS))
+        value = draw(_pool(prop))
     return Cmp(prop, op, value)
 
 
@@ -807,20 +814,21 @@ asts = st.recursive(
 
 @st.composite
 def devices(draw: st.DrawFn) -> dict[str, object] | None:
-    if draw(st.integers(0, 5)) == 0:
+    if draw(st.sampled_from(["registered"] * 5 + ["unregistered"])) == "unregistered":
         return None
     device: dict[str, object] = {}
-    for prop in draw(st.lists(st.sampled_from([*PROPS, "mdmAppId", "trustType"]), unique=True)):
+    for prop in PROPS:
         if prop in COLLECTIONS:
-            value: object = draw(st.lists(st.sampled_from(WORDS), max_size=3))
+            options: list[object] = [[], *([v] for v in POOLS[prop]), POOLS[prop][:2]]
         elif prop == "isCompliant":
-            value = draw(st.sampled_from([True, False, None, "True"]))
-        elif prop == "mdmAppId":
-            value = draw(st.sampled_from([None, "", "0000000a-0000-0000-c000-000000000000"]))
+            options = [True, False, "True"]
         else:
-            value = draw(st.one_of(st.none(), st.sampled_from(WORDS)))
-        key = prop.lower() if draw(st.booleans()) else prop
-        device[key] = value
+            options = list(POOLS[prop])
+        # sampled_from draws near-uniformly, so most devices carry most properties; None
+        # (and a missing key) both mean null.
+        value = draw(st.sampled_from([*options, None, "<missing>"]))
+        if value != "<missing>":
+            device[prop.lower() if draw(st.booleans()) else prop] = value
     return device
 
 
@@ -921,7 +929,7 @@ def reference(node: object, device: dict[str, object] | None) -> bool:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(asts, st.lists(devices(), min_size=1, max_size=4), st.randoms(use_true_random=False))
+@given(asts, st.lists(devices(), min_size=2, max_size=6), st.randoms(use_true_random=False))
 def test_differential_against_reference(
     ast: object, device_list: list[dict[str, object] | None], rnd: random.Random
 ) -> None:

@@ -17,11 +17,19 @@ from rich.console import Console
 from caflow.cli.exit import ExitStatus
 from caflow.errors import CaflowError, InputError
 
-__all__ = ["err_console", "out_console", "fail", "guard", "load_tenant", "parse_when", "write_atomic"]
+__all__ = [
+    "err_console",
+    "out_console",
+    "fail",
+    "guard",
+    "load_tenant",
+    "parse_when",
+    "write_atomic",
+]
 
 T = TypeVar("T")
 
-out_console = Console(soft_wrap=True)
+out_console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -64,7 +72,12 @@ def parse_when(value: str | None, default: Callable[[], datetime] | None = None)
     try:
         return parse_moment(value if "T" in value or " " in value else value + "T00:00:00Z")
     except ValueError:
-        raise InputError("invalid time", file="--at", expected="an ISO 8601 date-time such as 2026-02-01T09:00:00Z", got=value) from None
+        raise InputError(
+            "invalid time",
+            file="--at",
+            expected="an ISO 8601 date-time such as 2026-02-01T09:00:00Z",
+            got=value,
+        ) from None
 
 
 def write_atomic(path: Path, text: str) -> None:

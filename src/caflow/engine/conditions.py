@@ -35,7 +35,9 @@ KNOWN_GUEST_TYPES = frozenset(
         "serviceProvider",
     )
 )
-_PLATFORMS = frozenset(p.lower() for p in ("android", "iOS", "windows", "windowsPhone", "macOS", "linux"))
+_PLATFORMS = frozenset(
+    p.lower() for p in ("android", "iOS", "windows", "windowsPhone", "macOS", "linux")
+)
 # Deprecated client app names and their replacements (§1.2).
 _CLIENT_APP_ALIASES = {
     "easunsupported": "exchangeactivesync",
@@ -95,7 +97,11 @@ def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
 def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     u = p.conditions.users
     if s.user is None:
-        return (False, "workload identity sign-in; policy targets users") if not p.conditions.client_applications.configured else (True, "")
+        return (
+            (False, "workload identity sign-in; policy targets users")
+            if not p.conditions.client_applications.configured
+            else (True, "")
+        )
     user = s.user
     uid = user.id.lower()
 
@@ -145,7 +151,9 @@ def check_workload(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if not c.configured:
         return False, "policy does not target workload identities"
     sp = s.service_principal_id.lower()
-    inc = any3(v.lower() in ("serviceprincipalsinmytenant", sp) for v in c.include_service_principals)
+    inc = any3(
+        v.lower() in ("serviceprincipalsinmytenant", sp) for v in c.include_service_principals
+    )
     exc = any3(v.lower() == sp for v in c.exclude_service_principals)
     if c.has_filter:
         return None, "servicePrincipalFilter is not evaluated offline"
@@ -207,7 +215,9 @@ def check_application(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         else:
             inc = any3((inc, fm))
     result = scope3(inc, exc)
-    return result, "application excluded" if exc else ("application not included" if inc is False else "")
+    return result, "application excluded" if exc else (
+        "application not included" if inc is False else ""
+    )
 
 
 def check_user_actions(p: Policy, s: SignIn, t: Tenant) -> Outcome:
@@ -247,7 +257,9 @@ def check_platform(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     exc: Tri = plat in exclude
     if not exc and (exclude - _PLATFORMS - {"all"}) and plat not in _PLATFORMS:
         exc = None
-    return scope3(inc, exc), "platform excluded" if exc else ("platform not included" if inc is False else "")
+    return scope3(inc, exc), "platform excluded" if exc else (
+        "platform not included" if inc is False else ""
+    )
 
 
 def check_devices(p: Policy, s: SignIn, t: Tenant) -> Outcome:
@@ -255,7 +267,10 @@ def check_devices(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if spec is None:
         return True, ""
     if s.device is None:
-        return None, "device not provided (use a directory device, inline properties or 'unregistered')"
+        return (
+            None,
+            "device not provided (use a directory device, inline properties or 'unregistered')",
+        )
     from caflow.engine.device_filter import compile_device_filter
 
     props = None if s.device is UNREGISTERED else s.device
@@ -334,7 +349,9 @@ def check_user_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
 def check_sp_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if s.service_principal_id is None:
         return True, ""  # only evaluated for workload identities
-    return _levels(p.conditions.service_principal_risk_levels, s.service_principal_risk, _RISK_LEVELS)
+    return _levels(
+        p.conditions.service_principal_risk_levels, s.service_principal_risk, _RISK_LEVELS
+    )
 
 
 def check_insider_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
@@ -364,7 +381,9 @@ CONDITIONS: tuple[ConditionCheck, ...] = (
     ConditionCheck("users", "/conditions/users", check_users),
     ConditionCheck("workloadIdentities", "/conditions/clientApplications", check_workload),
     ConditionCheck("application", "/conditions/applications", check_application),
-    ConditionCheck("userActions", "/conditions/applications/includeUserActions", check_user_actions),
+    ConditionCheck(
+        "userActions", "/conditions/applications/includeUserActions", check_user_actions
+    ),
     ConditionCheck(
         "authenticationContext",
         "/conditions/applications/includeAuthenticationContextClassReferences",

@@ -58,7 +58,13 @@ class PolicyResult:
             return "reportOnlySuccess"
         if self.grant.result == "blocked":
             return "reportOnlyFailure"
-        interactive = {"mfa", "authenticationStrength", "termsOfUse", "passwordChange", "customControl"}
+        interactive = {
+            "mfa",
+            "authenticationStrength",
+            "termsOfUse",
+            "passwordChange",
+            "customControl",
+        }
         heads = {u.split(":", 1)[0] for u in self.grant.unmet}
         return "reportOnlyInterrupted" if heads & interactive else "reportOnlyFailure"
 
@@ -86,7 +92,12 @@ class PolicyResult:
             if explain == "fails":
                 conds = tuple(c for c in conds if c.outcome != "matched")
             out["explain"] = [
-                {"condition": c.reason, "path": c.path, "outcome": c.outcome, **({"detail": c.detail} if c.detail else {})}
+                {
+                    "condition": c.reason,
+                    "path": c.path,
+                    "outcome": c.outcome,
+                    **({"detail": c.detail} if c.detail else {}),
+                }
                 for c in conds
             ]
         # Graph whatIfAnalysisResult carries the policy fields too.
@@ -136,21 +147,40 @@ class Evaluation:
             "policies": list(self.responsible_policies),
             "sessionControls": self.session_controls,
             "undetermined": [
-                {"id": r.policy.id, "displayName": r.policy.display_name, "reason": r.undetermined_detail}
+                {
+                    "id": r.policy.id,
+                    "displayName": r.policy.display_name,
+                    "reason": r.undetermined_detail,
+                }
                 for r in self.undetermined
             ],
             "reportOnly": [
-                {"id": r.policy.id, "displayName": r.policy.display_name, "result": r.report_only_result}
+                {
+                    "id": r.policy.id,
+                    "displayName": r.policy.display_name,
+                    "result": r.report_only_result,
+                }
                 for r in self.report_only
             ],
             "now": self.now.isoformat().replace("+00:00", "Z"),
-            "value": [r.to_json(explain) for r in self.results if not r.policy.state == PolicyState.DISABLED],
+            "value": [
+                r.to_json(explain)
+                for r in self.results
+                if not r.policy.state == PolicyState.DISABLED
+            ],
         }
 
 
 def _evaluate_policy(p: Policy, s: SignIn, t: Tenant, now: datetime) -> PolicyResult:
     if p.state not in PolicyState.KNOWN:
-        return PolicyResult(p, False, "notEnoughInformation", GrantOutcome("notApplicable"), (), f"unknown state '{p.state}'")
+        return PolicyResult(
+            p,
+            False,
+            "notEnoughInformation",
+            GrantOutcome("notApplicable"),
+            (),
+            f"unknown state '{p.state}'",
+        )
     if p.state == PolicyState.DISABLED:
         return PolicyResult(p, False, "policyNotEnabled", GrantOutcome("notApplicable"))
     c = p.conditions
@@ -166,24 +196,42 @@ def _evaluate_policy(p: Policy, s: SignIn, t: Tenant, now: datetime) -> PolicyRe
     unknown: list[str] = []
     for cond in CONDITIONS:
         value, detail = cond.check(p, s, t)
-        outcome = "matched" if value is True else ("notMatched" if value is False else "undetermined")
+        outcome = (
+            "matched" if value is True else ("notMatched" if value is False else "undetermined")
+        )
         results.append(ConditionResult(cond.reason, cond.name, outcome, detail))
         if value is False and first_false is None:
             first_false = cond.reason
         elif value is None:
             unknown.append(f"{cond.reason}: {detail}" if detail else cond.reason)
     for name, path in c.unsupported:
-        results.append(ConditionResult("notEnoughInformation", path, "undetermined", f"condition '{name}' is not evaluated offline"))
+        results.append(
+            ConditionResult(
+                "notEnoughInformation",
+                path,
+                "undetermined",
+                f"condition '{name}' is not evaluated offline",
+            )
+        )
         unknown.append(f"condition '{name}' ({path}) is not supported offline")
     if first_false is not None:
         return PolicyResult(p, False, first_false, GrantOutcome("notApplicable"), tuple(results))
     if unknown:
-        return PolicyResult(p, False, "notEnoughInformation", GrantOutcome("notApplicable"), tuple(results), "; ".join(unknown))
+        return PolicyResult(
+            p,
+            False,
+            "notEnoughInformation",
+            GrantOutcome("notApplicable"),
+            tuple(results),
+            "; ".join(unknown),
+        )
     grant = evaluate_grant(p.grant, s, t, now)
     return PolicyResult(p, True, "notSet", grant, tuple(results))
 
 
-def evaluate(tenant: Tenant, signin: SignIn, now: datetime, *, tou_error_code: str = "AADSTS50158") -> Evaluation:
+def evaluate(
+    tenant: Tenant, signin: SignIn, now: datetime, *, tou_error_code: str = "AADSTS50158"
+) -> Evaluation:
     """Evaluate every policy of ``tenant`` for ``signin`` at ``now`` (no wall-clock reads)."""
     results = tuple(_evaluate_policy(p, signin, tenant, now) for p in tenant.policies)
     applying = [r for r in results if r.applies and r.policy.enforced]
@@ -194,7 +242,16 @@ def evaluate(tenant: Tenant, signin: SignIn, now: datetime, *, tou_error_code: s
             r.policy.conditions.include_locations for r in applying if r.grant.result == "blocked"
         )
         return Evaluation(
-            signin, now, results, "block", ("block",), "AADSTS53003", "locationBlocked" if located else "blocked", blocking, (), session
+            signin,
+            now,
+            results,
+            "block",
+            ("block",),
+            "AADSTS53003",
+            "locationBlocked" if located else "blocked",
+            blocking,
+            (),
+            session,
         )
     requirements: list[str] = []
     requiring: list[str] = []
@@ -214,9 +271,21 @@ def evaluate(tenant: Tenant, signin: SignIn, now: datetime, *, tou_error_code: s
     code, cause = code_for_requirement(requirements[0], tou_error_code)
     if cause == "termsOfUseRequired" and terms:
         status = terms[0][1]
-        cause = {"expired": "termsOfUseExpired", "perDevice": "termsOfUsePerDevice"}.get(status, cause)
+        cause = {"expired": "termsOfUseExpired", "perDevice": "termsOfUsePerDevice"}.get(
+            status, cause
+        )
     return Evaluation(
-        signin, now, results, "requires", tuple(requirements), code, cause, (), tuple(requiring), session, tuple(terms)
+        signin,
+        now,
+        results,
+        "requires",
+        tuple(requirements),
+        code,
+        cause,
+        (),
+        tuple(requiring),
+        session,
+        tuple(terms),
     )
 
 
@@ -231,10 +300,20 @@ def validate_tenant(tenant: Tenant) -> None:
     for p in tenant.policies:
         checks = []
         if p.conditions.device_filter:
-            checks.append((compile_device_filter, p.conditions.device_filter.rule, ("conditions", "devices", "deviceFilter", "rule")))
+            checks.append(
+                (
+                    compile_device_filter,
+                    p.conditions.device_filter.rule,
+                    ("conditions", "devices", "deviceFilter", "rule"),
+                )
+            )
         if p.conditions.applications.application_filter:
             checks.append(
-                (compile_application_filter, p.conditions.applications.application_filter.rule, ("conditions", "applications", "applicationFilter", "rule"))
+                (
+                    compile_application_filter,
+                    p.conditions.applications.application_filter.rule,
+                    ("conditions", "applications", "applicationFilter", "rule"),
+                )
             )
         for compile_rule, rule, path in checks:
             try:

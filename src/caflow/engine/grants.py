@@ -73,7 +73,9 @@ def _strength_ok(strength: StrengthRef, s: SignIn, t: Tenant) -> bool | None:
 
 def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
     """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (tokens-and-signins.md §5.3-5.4)."""
-    if agreement_id in s.accepted_terms or agreement_id.lower() in {a.lower() for a in s.accepted_terms}:
+    if agreement_id in s.accepted_terms or agreement_id.lower() in {
+        a.lower() for a in s.accepted_terms
+    }:
         return "accepted"
     agreement = t.agreements.get(agreement_id.lower())
     if not s.use_recorded_acceptances or s.user is None:
@@ -83,7 +85,10 @@ def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
         return "perDevice"  # consent is keyed by a registered device id
     seen_expired = False
     for acc in t.acceptances:
-        if acc.agreement_id.lower() != agreement_id.lower() or acc.user_id.lower() != s.user.id.lower():
+        if (
+            acc.agreement_id.lower() != agreement_id.lower()
+            or acc.user_id.lower() != s.user.id.lower()
+        ):
             continue
         if acc.state.lower() != "accepted" or acc.recorded > now:
             continue
@@ -101,7 +106,9 @@ def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
     return "expired" if seen_expired else ("perDevice" if per_device else "notAccepted")
 
 
-def evaluate_grant(grant: GrantControls | None, s: SignIn, t: Tenant, now: datetime) -> GrantOutcome:
+def evaluate_grant(
+    grant: GrantControls | None, s: SignIn, t: Tenant, now: datetime
+) -> GrantOutcome:
     if grant is None or grant.is_empty:
         return GrantOutcome("notApplicable")
     builtins = [c.strip() for c in grant.built_in]
@@ -118,7 +125,9 @@ def evaluate_grant(grant: GrantControls | None, s: SignIn, t: Tenant, now: datet
         elif key == "compliantdevice":
             checks.append(("compliantDevice", device.get("isCompliant") in (True, "True", "true")))  # type: ignore[union-attr]
         elif key == "domainjoineddevice":
-            checks.append(("domainJoinedDevice", str(device.get("trustType", "")).lower() == "serverad"))  # type: ignore[union-attr]
+            checks.append(
+                ("domainJoinedDevice", str(device.get("trustType", "")).lower() == "serverad")
+            )  # type: ignore[union-attr]
         elif key == "approvedapplication":
             checks.append(("approvedApplication", s.approved_app))
         elif key == "compliantapplication":
@@ -131,7 +140,10 @@ def evaluate_grant(grant: GrantControls | None, s: SignIn, t: Tenant, now: datet
             checks.append((f"unknownControl:{control}", None))
     if grant.authentication_strength is not None:
         checks.append(
-            (f"authenticationStrength:{grant.authentication_strength.id}", _strength_ok(grant.authentication_strength, s, t))
+            (
+                f"authenticationStrength:{grant.authentication_strength.id}",
+                _strength_ok(grant.authentication_strength, s, t),
+            )
         )
     for tou in grant.terms_of_use:
         status = terms_status(tou, s, t, now)
@@ -148,12 +160,20 @@ def evaluate_grant(grant: GrantControls | None, s: SignIn, t: Tenant, now: datet
         if any(v is True for v in values):
             return GrantOutcome("satisfied", (), operator)
         if any(v is None for v in values) and not any(n.startswith("customControl") for n in unmet):
-            return GrantOutcome("undetermined", unmet, operator, tuple(terms_detail), "a control could not be evaluated")
+            return GrantOutcome(
+                "undetermined",
+                unmet,
+                operator,
+                tuple(terms_detail),
+                "a control could not be evaluated",
+            )
         return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
     if any(v is False for v in values):
         return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
     if any(v is None for v in values):
         if all(n.startswith("customControl") for n in unmet):
             return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
-        return GrantOutcome("undetermined", unmet, operator, tuple(terms_detail), "a control could not be evaluated")
+        return GrantOutcome(
+            "undetermined", unmet, operator, tuple(terms_detail), "a control could not be evaluated"
+        )
     return GrantOutcome("satisfied", (), operator)

@@ -38,7 +38,9 @@ def country_of(ip: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _trusted_networks(ips: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _trusted_networks(
+    ips: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(c, strict=False) for c in ips)
 
 

@@ -69,8 +69,10 @@ Source = list[tuple[str, Callable[[], bytes]]]
 def _folder_source(root: Path) -> Source:
     out: Source = []
     for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES and not any(
-            part.startswith(".") for part in p.relative_to(root).parts
+        if (
+            p.is_file()
+            and p.suffix.lower() in _DATA_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(root).parts)
         ):
             rel = p.relative_to(root).as_posix()
             out.append((rel, (lambda p=p: _read(p))))
@@ -88,7 +90,9 @@ def _zip_source(path: Path) -> Source:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"not a readable zip archive: {exc}", file=str(path), code="parse-error") from None
+        raise InputError(
+            f"not a readable zip archive: {exc}", file=str(path), code="parse-error"
+        ) from None
     infos = [i for i in zf.infolist() if not i.is_dir()]
     names = [PurePosixPath(i.filename) for i in infos]
     prefix = ""
@@ -98,7 +102,9 @@ def _zip_source(path: Path) -> Source:
     out: Source = []
     for info in sorted(infos, key=lambda i: i.filename):
         rel = info.filename[len(prefix) :]
-        if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES or rel.startswith(("__MACOSX", ".")):
+        if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES or rel.startswith(
+            ("__MACOSX", ".")
+        ):
             continue
         if info.file_size > MAX_FILE_BYTES:
             raise InputError(
@@ -111,7 +117,14 @@ def _zip_source(path: Path) -> Source:
 
 
 def _is_bundle(names: list[str]) -> bool:
-    markers = {"tenant.yaml", "tenant.yml", "tenant.json", "directory.yaml", "directory.yml", "directory.json"}
+    markers = {
+        "tenant.yaml",
+        "tenant.yml",
+        "tenant.json",
+        "directory.yaml",
+        "directory.yml",
+        "directory.json",
+    }
     return any(n in markers or n.startswith("policies/") for n in names)
 
 
@@ -198,22 +211,35 @@ class _Builder:
             self.directory_doc = (file, doc)
             report.kinds["directory"] += 1
             return
-        if role is None and isinstance(doc, dict) and isinstance(doc.get("Objects"), list) and "TenantId" in doc:
+        if (
+            role is None
+            and isinstance(doc, dict)
+            and isinstance(doc.get("Objects"), list)
+            and "TenantId" in doc
+        ):
             self._migration_table(file, doc, report)
             return
         for item, path in as_list(doc):
             obj = normalize_keys(item)
             kind = role or _classify(obj)
             if kind is None:
-                report.skipped.append(f"{file}{json_pointer(path) if path else ''}: not a tenant object")
+                report.skipped.append(
+                    f"{file}{json_pointer(path) if path else ''}: not a tenant object"
+                )
                 continue
             if not isinstance(obj, dict):
-                raise SchemaError("wrong type", file=file, path=path, expected=f"a {kind} object", got=obj)
+                raise SchemaError(
+                    "wrong type", file=file, path=path, expected=f"a {kind} object", got=obj
+                )
             report.kinds[kind] += 1
             if kind == "policy":
                 if not is_policy_like(obj):
                     if isinstance(obj.get("details"), dict) and is_policy_like(obj["details"]):
-                        obj = {**obj["details"], "id": obj.get("id"), "displayName": obj.get("name")}
+                        obj = {
+                            **obj["details"],
+                            "id": obj.get("id"),
+                            "displayName": obj.get("name"),
+                        }
                     else:
                         raise SchemaError(
                             "missing field",
@@ -244,7 +270,9 @@ class _Builder:
                 self.acceptances.append((file, path, obj))
             elif kind == "group":
                 gid = str(obj.get("id") or stable_id("group", str(obj.get("displayName"))))
-                self.groups[gid.lower()] = Group(id=gid, display_name=str(obj.get("displayName") or gid))
+                self.groups[gid.lower()] = Group(
+                    id=gid, display_name=str(obj.get("displayName") or gid)
+                )
             elif kind == "connection":
                 self.connections.append((file, path, obj))
             elif kind == "flow":
@@ -254,7 +282,9 @@ class _Builder:
         for o in doc["Objects"]:
             if isinstance(o, dict) and str(o.get("Type", "")).lower() == "group" and o.get("Id"):
                 gid = str(o["Id"])
-                self.groups.setdefault(gid.lower(), Group(id=gid, display_name=str(o.get("DisplayName") or gid)))
+                self.groups.setdefault(
+                    gid.lower(), Group(id=gid, display_name=str(o.get("DisplayName") or gid))
+                )
                 report.kinds["group"] += 1
 
     # -- assembly --------------------------------------------------------------------------
@@ -296,12 +326,20 @@ class _Builder:
             return u.id if u else ref
 
         policies = tuple(
-            _with_reference_warnings(parse_policy(obj, file, path), directory, self.locations, self.agreements, self.strengths)
+            _with_reference_warnings(
+                parse_policy(obj, file, path),
+                directory,
+                self.locations,
+                self.agreements,
+                self.strengths,
+            )
             for file, path, obj in self.policies
         )
         if self.strict:
             _check_unique_ids(policies)  # corpora (docs samples) reuse ids across examples
-        acceptances = tuple(_acceptance(Reader(f, p), o, resolve_user) for f, p, o in self.acceptances)
+        acceptances = tuple(
+            _acceptance(Reader(f, p), o, resolve_user) for f, p, o in self.acceptances
+        )
         connections = tuple(parse_connection(o, f, p, resolve_user) for f, p, o in self.connections)
         by_name = {c.name.lower(): c for c in connections}
         flows = tuple(parse_flow(o, f, p, resolve_user, by_name) for f, p, o in self.flows)
@@ -376,17 +414,30 @@ def _named_location(r: Reader, obj: dict[str, Any]) -> NamedLocation:
                 # The docs' own example has host bits set (12.34.221.11/22): parse non-strict (§5.1).
                 ranges.append(ipaddress.ip_network(str(cidr).strip(), strict=False))
             except ValueError:
-                raise r.error(("ipRanges", i, "cidrAddress"), "invalid value", "an IPv4 or IPv6 CIDR range", cidr) from None
+                raise r.error(
+                    ("ipRanges", i, "cidrAddress"),
+                    "invalid value",
+                    "an IPv4 or IPv6 CIDR range",
+                    cidr,
+                ) from None
         return IpNamedLocation(id=lid, display_name=name, is_trusted=trusted, ranges=tuple(ranges))
     if "countriesAndRegions" in obj or "countrynamedlocation" in t:
         return CountryNamedLocation(
             id=lid,
             display_name=name,
-            countries=frozenset(c.upper() for c in r.strings(obj.get("countriesAndRegions"), ("countriesAndRegions",))),
-            include_unknown=r.boolean(obj.get("includeUnknownCountriesAndRegions"), ("includeUnknownCountriesAndRegions",)),
-            lookup_method=r.string(obj.get("countryLookupMethod"), ("countryLookupMethod",)) or "clientIpAddress",
+            countries=frozenset(
+                c.upper()
+                for c in r.strings(obj.get("countriesAndRegions"), ("countriesAndRegions",))
+            ),
+            include_unknown=r.boolean(
+                obj.get("includeUnknownCountriesAndRegions"), ("includeUnknownCountriesAndRegions",)
+            ),
+            lookup_method=r.string(obj.get("countryLookupMethod"), ("countryLookupMethod",))
+            or "clientIpAddress",
         )
-    return OtherNamedLocation(id=lid, display_name=name, odata_type=t or "unknown", is_trusted=trusted)
+    return OtherNamedLocation(
+        id=lid, display_name=name, odata_type=t or "unknown", is_trusted=trusted
+    )
 
 
 def _agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
@@ -400,19 +451,27 @@ def _agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
         try:
             return parse_iso_duration(text)
         except ValueError:
-            raise r.error(path, "invalid value", "an ISO 8601 duration such as P30D or P1M", text) from None
+            raise r.error(
+                path, "invalid value", "an ISO 8601 duration such as P30D or P1M", text
+            ) from None
 
     return Agreement(
         id=aid,
         display_name=r.string(obj.get("displayName"), ("displayName",)) or aid,
-        per_device=r.boolean(obj.get("isPerDeviceAcceptanceRequired"), ("isPerDeviceAcceptanceRequired",)),
-        reaccept_every=dur(obj.get("userReacceptRequiredFrequency"), ("userReacceptRequiredFrequency",)),
+        per_device=r.boolean(
+            obj.get("isPerDeviceAcceptanceRequired"), ("isPerDeviceAcceptanceRequired",)
+        ),
+        reaccept_every=dur(
+            obj.get("userReacceptRequiredFrequency"), ("userReacceptRequiredFrequency",)
+        ),
         expiration_start=r.moment(exp.get("startDateTime"), ("termsExpiration", "startDateTime")),
         expiration_frequency=dur(exp.get("frequency"), ("termsExpiration", "frequency")),
     )
 
 
-def _acceptance(r: Reader, obj: dict[str, Any], resolve_user: Callable[[str], str]) -> AgreementAcceptance:
+def _acceptance(
+    r: Reader, obj: dict[str, Any], resolve_user: Callable[[str], str]
+) -> AgreementAcceptance:
     user = obj.get("userId") or obj.get("userPrincipalName")
     if not user:
         raise r.error(("userId",), "missing field", "a userId or userPrincipalName", None)
@@ -444,32 +503,77 @@ def _with_reference_warnings(
         warnings.append(LoadWarning(policy.source, base + path, message))
 
     u = c.users
-    for field_name, values in (("includeUsers", u.include_users), ("excludeUsers", u.exclude_users)):
+    for field_name, values in (
+        ("includeUsers", u.include_users),
+        ("excludeUsers", u.exclude_users),
+    ):
         for i, v in enumerate(values):
-            if v.lower() not in _USER_KEYWORDS and not directory.has_user_id(v) and directory.user(v) is None:
-                warn(f"/conditions/users/{field_name}/{i}", f"user '{v}' is not defined in the bundle")
-    for field_name, values in (("includeGroups", u.include_groups), ("excludeGroups", u.exclude_groups)):
+            if (
+                v.lower() not in _USER_KEYWORDS
+                and not directory.has_user_id(v)
+                and directory.user(v) is None
+            ):
+                warn(
+                    f"/conditions/users/{field_name}/{i}",
+                    f"user '{v}' is not defined in the bundle",
+                )
+    for field_name, values in (
+        ("includeGroups", u.include_groups),
+        ("excludeGroups", u.exclude_groups),
+    ):
         for i, v in enumerate(values):
             if directory.group(v) is None:
-                warn(f"/conditions/users/{field_name}/{i}", f"group '{v}' is not defined in the bundle")
+                warn(
+                    f"/conditions/users/{field_name}/{i}",
+                    f"group '{v}' is not defined in the bundle",
+                )
     role_ids = {r.lower() for r in ROLES.values()}
-    for field_name, values in (("includeRoles", u.include_roles), ("excludeRoles", u.exclude_roles)):
+    for field_name, values in (
+        ("includeRoles", u.include_roles),
+        ("excludeRoles", u.exclude_roles),
+    ):
         for i, v in enumerate(values):
             if v.lower() not in role_ids:
-                warn(f"/conditions/users/{field_name}/{i}", f"role template '{v}' is not a known built-in role")
-    for field_name, values in (("includeLocations", c.include_locations), ("excludeLocations", c.exclude_locations)):
+                warn(
+                    f"/conditions/users/{field_name}/{i}",
+                    f"role template '{v}' is not a known built-in role",
+                )
+    for field_name, values in (
+        ("includeLocations", c.include_locations),
+        ("excludeLocations", c.exclude_locations),
+    ):
         for i, v in enumerate(values):
-            if v.lower() not in _LOCATION_KEYWORDS and v.lower() not in locations and v.lower() != COMPLIANT_NETWORK_ID:
-                warn(f"/conditions/locations/{field_name}/{i}", f"named location '{v}' is not defined in the bundle")
+            if (
+                v.lower() not in _LOCATION_KEYWORDS
+                and v.lower() not in locations
+                and v.lower() != COMPLIANT_NETWORK_ID
+            ):
+                warn(
+                    f"/conditions/locations/{field_name}/{i}",
+                    f"named location '{v}' is not defined in the bundle",
+                )
     if policy.grant:
         for i, v in enumerate(policy.grant.terms_of_use):
             if v.lower() not in agreements:
-                warn(f"/grantControls/termsOfUse/{i}", f"terms of use agreement '{v}' is not defined in the bundle")
+                warn(
+                    f"/grantControls/termsOfUse/{i}",
+                    f"terms of use agreement '{v}' is not defined in the bundle",
+                )
         s = policy.grant.authentication_strength
-        if s and s.id not in BUILTIN_STRENGTHS and s.id.lower() not in strengths and not s.allowed_combinations:
-            warn("/grantControls/authenticationStrength/id", f"authentication strength '{s.id}' is not defined in the bundle")
+        if (
+            s
+            and s.id not in BUILTIN_STRENGTHS
+            and s.id.lower() not in strengths
+            and not s.allowed_combinations
+        ):
+            warn(
+                "/grantControls/authenticationStrength/id",
+                f"authentication strength '{s.id}' is not defined in the bundle",
+            )
         if s and not s.allowed_combinations and s.id.lower() in strengths:
-            policy = replace(policy, grant=replace(policy.grant, authentication_strength=strengths[s.id.lower()]))
+            policy = replace(
+                policy, grant=replace(policy.grant, authentication_strength=strengths[s.id.lower()])
+            )
     return replace(policy, warnings=tuple(warnings)) if warnings else policy
 
 
@@ -494,11 +598,27 @@ def _powerplatform_warnings(
     names = {c.name.lower() for c in connections}
     for c in connections:
         if c.owner_id and directory.users and directory.user(c.owner_id) is None:
-            out.append(LoadWarning(label + "powerplatform/connections.json", c.name, f"connection owner '{c.owner_id}' is not in directory.yaml"))
+            out.append(
+                LoadWarning(
+                    label + "powerplatform/connections.json",
+                    c.name,
+                    f"connection owner '{c.owner_id}' is not in directory.yaml",
+                )
+            )
     for f in flows:
         for ref in f.connections:
-            if ref.connection and ref.connection.lower() not in names and ref.source.lower() != "invoker":
-                out.append(LoadWarning(label + "powerplatform/flows.json", f.name, f"flow uses connection '{ref.connection}' that is not in connections.json"))
+            if (
+                ref.connection
+                and ref.connection.lower() not in names
+                and ref.source.lower() != "invoker"
+            ):
+                out.append(
+                    LoadWarning(
+                        label + "powerplatform/flows.json",
+                        f.name,
+                        f"flow uses connection '{ref.connection}' that is not in connections.json",
+                    )
+                )
     return out
 
 

@@ -13,7 +13,14 @@ from typing import Any
 
 from caflow.errors import UnknownReferenceError
 from caflow.io.fields import Reader
-from caflow.model.directory import Device, Directory, Group, ServicePrincipal, User, transitive_groups
+from caflow.model.directory import (
+    Device,
+    Directory,
+    Group,
+    ServicePrincipal,
+    User,
+    transitive_groups,
+)
 from caflow.model.wellknown import ROLES, role_id_for
 
 __all__ = ["parse_directory", "device_from_graph", "stable_id"]
@@ -76,7 +83,12 @@ def parse_directory(doc: Any, file: str) -> Directory:
     raw_groups = root.get("groups") or []
     raw_devices = root.get("devices") or []
     raw_sps = root.get("servicePrincipals") or []
-    for key, value in (("users", raw_users), ("groups", raw_groups), ("devices", raw_devices), ("servicePrincipals", raw_sps)):
+    for key, value in (
+        ("users", raw_users),
+        ("groups", raw_groups),
+        ("devices", raw_devices),
+        ("servicePrincipals", raw_sps),
+    ):
         if not isinstance(value, list):
             raise r.error((key,), "wrong type", "a list", value)
 
@@ -112,7 +124,9 @@ def parse_directory(doc: Any, file: str) -> Directory:
         obj = r.obj(u, ("users", i), optional=False)
         upn = r.string(obj.get("userPrincipalName"), ("users", i, "userPrincipalName"))
         if not upn:
-            raise r.error(("users", i, "userPrincipalName"), "missing field", "a userPrincipalName", None)
+            raise r.error(
+                ("users", i, "userPrincipalName"), "missing field", "a userPrincipalName", None
+            )
         uid = r.string(obj.get("id"), ("users", i, "id")) or stable_id("user", upn)
         users_raw.append((i, obj, uid, upn))
     user_by: dict[str, str] = {}
@@ -194,7 +208,9 @@ def parse_directory(doc: Any, file: str) -> Directory:
                 )
             dev_ids.append(dev.id)
         user_type = r.string(obj.get("userType"), ("users", i, "userType")) or "Member"
-        guest_type = r.string(obj.get("guestOrExternalUserType"), ("users", i, "guestOrExternalUserType"))
+        guest_type = r.string(
+            obj.get("guestOrExternalUserType"), ("users", i, "guestOrExternalUserType")
+        )
         if user_type.lower() == "guest" and not guest_type:
             guest_type = "b2bCollaborationGuest"
         users.append(
@@ -204,8 +220,12 @@ def parse_directory(doc: Any, file: str) -> Directory:
                 display_name=r.string(obj.get("displayName"), ("users", i, "displayName")) or upn,
                 user_type=user_type,
                 guest_type=guest_type,
-                external_tenant_id=r.string(obj.get("externalTenantId"), ("users", i, "externalTenantId")),
-                account_enabled=r.boolean(obj.get("accountEnabled"), ("users", i, "accountEnabled"), True),
+                external_tenant_id=r.string(
+                    obj.get("externalTenantId"), ("users", i, "externalTenantId")
+                ),
+                account_enabled=r.boolean(
+                    obj.get("accountEnabled"), ("users", i, "accountEnabled"), True
+                ),
                 group_ids=transitive_groups(parents, direct_user_groups[uid]),
                 role_ids=frozenset(roles),
                 device_ids=tuple(dev_ids),
@@ -226,9 +246,20 @@ def parse_directory(doc: Any, file: str) -> Directory:
         sps.append(
             ServicePrincipal(
                 app_id=app_id or "",
-                display_name=r.string(obj.get("displayName"), ("servicePrincipals", i, "displayName")) or "",
+                display_name=r.string(
+                    obj.get("displayName"), ("servicePrincipals", i, "displayName")
+                )
+                or "",
                 id=r.string(obj.get("id"), ("servicePrincipals", i, "id")) or "",
-                custom_security_attributes=r.obj(obj.get("customSecurityAttributes"), ("servicePrincipals", i, "customSecurityAttributes")),
+                custom_security_attributes=r.obj(
+                    obj.get("customSecurityAttributes"),
+                    ("servicePrincipals", i, "customSecurityAttributes"),
+                ),
             )
         )
-    return Directory(users=tuple(users), groups=tuple(groups), devices=tuple(devices), service_principals=tuple(sps))
+    return Directory(
+        users=tuple(users),
+        groups=tuple(groups),
+        devices=tuple(devices),
+        service_principals=tuple(sps),
+    )

@@ -20,7 +20,9 @@ class Reader:
         self.base = base
 
     def error(self, path: Path, message: str, expected: str, got: Any) -> SchemaError:
-        return SchemaError(message, file=self.file, path=self.base + path, expected=expected, got=got)
+        return SchemaError(
+            message, file=self.file, path=self.base + path, expected=expected, got=got
+        )
 
     def obj(self, value: Any, path: Path, *, optional: bool = True) -> dict[str, Any]:
         if optional and (value is None or value == [] or value == ""):
@@ -86,7 +88,9 @@ class Reader:
             return value if value.tzinfo else value.replace(tzinfo=UTC)
         if not isinstance(value, str):
             raise self.error(path, "wrong type", "an ISO 8601 date-time", value)
-        return parse_moment(value, lambda: self.error(path, "invalid value", "an ISO 8601 date-time", value))
+        return parse_moment(
+            value, lambda: self.error(path, "invalid value", "an ISO 8601 date-time", value)
+        )
 
 
 def parse_moment(text: str, on_error: Any = None) -> datetime:

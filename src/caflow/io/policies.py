@@ -71,7 +71,9 @@ def _guests(r: Reader, value: Any, path: Path) -> GuestsSpec | None:
     if _is_empty(value):
         return None
     obj = r.obj(value, path)
-    types = r.strings(obj.get("guestOrExternalUserTypes"), (*path, "guestOrExternalUserTypes"), flags=True)
+    types = r.strings(
+        obj.get("guestOrExternalUserTypes"), (*path, "guestOrExternalUserTypes"), flags=True
+    )
     tenants = r.obj(obj.get("externalTenants"), (*path, "externalTenants"))
     kind = str(tenants.get("membershipKind") or "all")
     if not tenants.get("membershipKind") and "@odata.type" in tenants:
@@ -116,14 +118,22 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         exclude_groups=r.strings(users.get("excludeGroups"), (*up, "excludeGroups")),
         include_roles=r.strings(users.get("includeRoles"), (*up, "includeRoles")),
         exclude_roles=r.strings(users.get("excludeRoles"), (*up, "excludeRoles")),
-        include_guests=_guests(r, users.get("includeGuestsOrExternalUsers"), (*up, "includeGuestsOrExternalUsers")),
-        exclude_guests=_guests(r, users.get("excludeGuestsOrExternalUsers"), (*up, "excludeGuestsOrExternalUsers")),
+        include_guests=_guests(
+            r, users.get("includeGuestsOrExternalUsers"), (*up, "includeGuestsOrExternalUsers")
+        ),
+        exclude_guests=_guests(
+            r, users.get("excludeGuestsOrExternalUsers"), (*up, "excludeGuestsOrExternalUsers")
+        ),
     )
     apps = r.obj(cond.get("applications"), (*path, "applications"))
     ap = (*path, "applications")
     a = ApplicationsCondition(
-        include_applications=r.strings(apps.get("includeApplications"), (*ap, "includeApplications")),
-        exclude_applications=r.strings(apps.get("excludeApplications"), (*ap, "excludeApplications")),
+        include_applications=r.strings(
+            apps.get("includeApplications"), (*ap, "includeApplications")
+        ),
+        exclude_applications=r.strings(
+            apps.get("excludeApplications"), (*ap, "excludeApplications")
+        ),
         include_user_actions=r.strings(apps.get("includeUserActions"), (*ap, "includeUserActions")),
         include_auth_contexts=r.strings(
             apps.get("includeAuthenticationContextClassReferences"),
@@ -139,8 +149,12 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
     clients = r.obj(cond.get("clientApplications"), (*path, "clientApplications"))
     cp = (*path, "clientApplications")
     c = ClientApplicationsCondition(
-        include_service_principals=r.strings(clients.get("includeServicePrincipals"), (*cp, "includeServicePrincipals")),
-        exclude_service_principals=r.strings(clients.get("excludeServicePrincipals"), (*cp, "excludeServicePrincipals")),
+        include_service_principals=r.strings(
+            clients.get("includeServicePrincipals"), (*cp, "includeServicePrincipals")
+        ),
+        exclude_service_principals=r.strings(
+            clients.get("excludeServicePrincipals"), (*cp, "excludeServicePrincipals")
+        ),
         has_filter=not _is_empty(clients.get("servicePrincipalFilter")),
     )
     for key, value in clients.items():
@@ -166,20 +180,43 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         users=u,
         client_applications=c,
         applications=a,
-        client_app_types=r.strings(cond.get("clientAppTypes"), (*path, "clientAppTypes"), flags=True),
-        include_platforms=r.strings(platforms.get("includePlatforms"), (*path, "platforms", "includePlatforms")),
-        exclude_platforms=r.strings(platforms.get("excludePlatforms"), (*path, "platforms", "excludePlatforms")),
-        include_locations=r.strings(locations.get("includeLocations"), (*path, "locations", "includeLocations")),
-        exclude_locations=r.strings(locations.get("excludeLocations"), (*path, "locations", "excludeLocations")),
-        device_filter=_filter(r, devices.get("deviceFilter"), (*path, "devices", "deviceFilter")),
-        sign_in_risk_levels=r.strings(cond.get("signInRiskLevels"), (*path, "signInRiskLevels"), flags=True),
-        user_risk_levels=r.strings(cond.get("userRiskLevels"), (*path, "userRiskLevels"), flags=True),
-        service_principal_risk_levels=r.strings(
-            cond.get("servicePrincipalRiskLevels"), (*path, "servicePrincipalRiskLevels"), flags=True
+        client_app_types=r.strings(
+            cond.get("clientAppTypes"), (*path, "clientAppTypes"), flags=True
         ),
-        insider_risk_levels=r.strings(cond.get("insiderRiskLevels"), (*path, "insiderRiskLevels"), flags=True),
+        include_platforms=r.strings(
+            platforms.get("includePlatforms"), (*path, "platforms", "includePlatforms")
+        ),
+        exclude_platforms=r.strings(
+            platforms.get("excludePlatforms"), (*path, "platforms", "excludePlatforms")
+        ),
+        include_locations=r.strings(
+            locations.get("includeLocations"), (*path, "locations", "includeLocations")
+        ),
+        exclude_locations=r.strings(
+            locations.get("excludeLocations"), (*path, "locations", "excludeLocations")
+        ),
+        device_filter=_filter(r, devices.get("deviceFilter"), (*path, "devices", "deviceFilter")),
+        sign_in_risk_levels=r.strings(
+            cond.get("signInRiskLevels"), (*path, "signInRiskLevels"), flags=True
+        ),
+        user_risk_levels=r.strings(
+            cond.get("userRiskLevels"), (*path, "userRiskLevels"), flags=True
+        ),
+        service_principal_risk_levels=r.strings(
+            cond.get("servicePrincipalRiskLevels"),
+            (*path, "servicePrincipalRiskLevels"),
+            flags=True,
+        ),
+        insider_risk_levels=r.strings(
+            cond.get("insiderRiskLevels"), (*path, "insiderRiskLevels"), flags=True
+        ),
         transfer_methods=tuple(
-            m for m in r.strings(flows.get("transferMethods"), (*path, "authenticationFlows", "transferMethods"), flags=True)
+            m
+            for m in r.strings(
+                flows.get("transferMethods"),
+                (*path, "authenticationFlows", "transferMethods"),
+                flags=True,
+            )
             if m.lower() != "none"
         ),
         unsupported=tuple(unsupported),
@@ -193,9 +230,13 @@ def _grant(r: Reader, value: Any, path: Path) -> GrantControls | None:
     return GrantControls(
         operator=(r.string(g.get("operator"), (*path, "operator")) or "OR").upper(),
         built_in=r.strings(g.get("builtInControls"), (*path, "builtInControls")),
-        custom_factors=r.strings(g.get("customAuthenticationFactors"), (*path, "customAuthenticationFactors")),
+        custom_factors=r.strings(
+            g.get("customAuthenticationFactors"), (*path, "customAuthenticationFactors")
+        ),
         terms_of_use=r.strings(g.get("termsOfUse"), (*path, "termsOfUse")),
-        authentication_strength=parse_strength(r, g.get("authenticationStrength"), (*path, "authenticationStrength")),
+        authentication_strength=parse_strength(
+            r, g.get("authenticationStrength"), (*path, "authenticationStrength")
+        ),
     )
 
 
@@ -207,7 +248,9 @@ def _session(r: Reader, value: Any, path: Path) -> SessionControls | None:
     if _is_empty(value):
         return None
     s = r.obj(value, path)
-    aer = r.obj(s.get("applicationEnforcedRestrictions"), (*path, "applicationEnforcedRestrictions"))
+    aer = r.obj(
+        s.get("applicationEnforcedRestrictions"), (*path, "applicationEnforcedRestrictions")
+    )
     mcas = r.obj(s.get("cloudAppSecurity"), (*path, "cloudAppSecurity"))
     sif = r.obj(s.get("signInFrequency"), (*path, "signInFrequency"))
     pb = r.obj(s.get("persistentBrowser"), (*path, "persistentBrowser"))
@@ -215,7 +258,10 @@ def _session(r: Reader, value: Any, path: Path) -> SessionControls | None:
     sss = r.obj(s.get("secureSignInSession"), (*path, "secureSignInSession"))
     sif_value = None
     if sif.get("isEnabled") is True:
-        interval = r.string(sif.get("frequencyInterval"), (*path, "signInFrequency", "frequencyInterval")) or "timeBased"
+        interval = (
+            r.string(sif.get("frequencyInterval"), (*path, "signInFrequency", "frequencyInterval"))
+            or "timeBased"
+        )
         sif_value = (
             interval,
             r.integer(sif.get("value"), (*path, "signInFrequency", "value")),
@@ -224,17 +270,28 @@ def _session(r: Reader, value: Any, path: Path) -> SessionControls | None:
     return SessionControls(
         application_enforced_restrictions=aer.get("isEnabled") is True,
         cloud_app_security=(
-            r.string(mcas.get("cloudAppSecurityType"), (*path, "cloudAppSecurity", "cloudAppSecurityType"))
+            r.string(
+                mcas.get("cloudAppSecurityType"),
+                (*path, "cloudAppSecurity", "cloudAppSecurityType"),
+            )
             if mcas.get("isEnabled") is True
             else None
         ),
         sign_in_frequency=sif_value,
-        sif_authentication_type=r.string(sif.get("authenticationType"), (*path, "signInFrequency", "authenticationType")),
-        persistent_browser=(
-            r.string(pb.get("mode"), (*path, "persistentBrowser", "mode")) if pb.get("isEnabled") is True else None
+        sif_authentication_type=r.string(
+            sif.get("authenticationType"), (*path, "signInFrequency", "authenticationType")
         ),
-        continuous_access_evaluation=r.string(cae.get("mode"), (*path, "continuousAccessEvaluation", "mode")),
-        disable_resilience_defaults=r.boolean(s.get("disableResilienceDefaults"), (*path, "disableResilienceDefaults")),
+        persistent_browser=(
+            r.string(pb.get("mode"), (*path, "persistentBrowser", "mode"))
+            if pb.get("isEnabled") is True
+            else None
+        ),
+        continuous_access_evaluation=r.string(
+            cae.get("mode"), (*path, "continuousAccessEvaluation", "mode")
+        ),
+        disable_resilience_defaults=r.boolean(
+            s.get("disableResilienceDefaults"), (*path, "disableResilienceDefaults")
+        ),
         secure_sign_in_session=_enabled(sss) if sss else False,
     )
 

@@ -40,9 +40,11 @@ def is_connection_like(obj: Any) -> bool:
         return False
     t = str(obj.get("type", ""))
     props = obj.get("properties")
-    return "apis/connections" in t or (
-        isinstance(props, dict) and "statuses" in props and "apiId" in props
-    ) or ("connectionName" in obj and "connectorName" in obj)
+    return (
+        "apis/connections" in t
+        or (isinstance(props, dict) and "statuses" in props and "apiId" in props)
+        or ("connectionName" in obj and "connectorName" in obj)
+    )
 
 
 def is_flow_like(obj: Any) -> bool:
@@ -59,7 +61,9 @@ def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: A
         name = r.string(obj.get("name"), ("name",), optional=False) or ""
         api = r.string(props.get("apiId"), ("properties", "apiId"), optional=False) or ""
         created_by = r.obj(props.get("createdBy"), ("properties", "createdBy"))
-        owner_ref = created_by.get("id") or created_by.get("userPrincipalName") or props.get("accountName")
+        owner_ref = (
+            created_by.get("id") or created_by.get("userPrincipalName") or props.get("accountName")
+        )
         statuses = props.get("statuses") or []
         if not isinstance(statuses, list):
             raise r.error(("properties", "statuses"), "wrong type", "a list", statuses)
@@ -80,8 +84,16 @@ def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: A
             raw=obj,
         )
     # PowerShell flattened or short form
-    name = r.string(obj.get("id") or obj.get("connectionName") or obj.get("name"), ("id",), optional=False) or ""
-    connector = r.string(obj.get("connector") or obj.get("connectorName"), ("connector",), optional=False) or ""
+    name = (
+        r.string(
+            obj.get("id") or obj.get("connectionName") or obj.get("name"), ("id",), optional=False
+        )
+        or ""
+    )
+    connector = (
+        r.string(obj.get("connector") or obj.get("connectorName"), ("connector",), optional=False)
+        or ""
+    )
     owner = obj.get("owner") or obj.get("user")
     if owner is None and isinstance(obj.get("createdBy"), dict):
         owner = obj["createdBy"].get("id")
@@ -104,9 +116,14 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
         start = None
         if rec:
             unit = _FREQ.get(str(rec.get("frequency", "")).lower())
-            interval = r.integer(rec.get("interval"), (*path, "triggers", key, "recurrence", "interval")) or 1
+            interval = (
+                r.integer(rec.get("interval"), (*path, "triggers", key, "recurrence", "interval"))
+                or 1
+            )
             period = unit * interval if unit else None
-            start = r.moment(rec.get("startTime"), (*path, "triggers", key, "recurrence", "startTime"))
+            start = r.moment(
+                rec.get("startTime"), (*path, "triggers", key, "recurrence", "startTime")
+            )
         if kind == "recurrence":
             return Trigger("schedule", period=period, start=start)
         if kind == "request":
@@ -137,8 +154,12 @@ def _trigger_short(r: Reader, value: Any, path: Path) -> Trigger:
         try:
             period = parse_iso_duration(text).approx
         except ValueError:
-            raise r.error((*path, "schedule"), "invalid value", "an ISO 8601 duration such as P1D", text) from None
-        return Trigger("schedule", period=period, start=r.moment(t.get("startTime"), (*path, "startTime")))
+            raise r.error(
+                (*path, "schedule"), "invalid value", "an ISO 8601 duration such as P1D", text
+            ) from None
+        return Trigger(
+            "schedule", period=period, start=r.moment(t.get("startTime"), (*path, "startTime"))
+        )
     if "sharePoint" in t:
         sp = r.obj(t["sharePoint"], (*path, "sharePoint"))
         return Trigger(
@@ -154,7 +175,13 @@ def _trigger_short(r: Reader, value: Any, path: Path) -> Trigger:
     raise r.error(path, "invalid value", "one of schedule, manual, sharePoint", t)
 
 
-def parse_flow(obj: dict[str, Any], file: str, path: Path, resolve_user: Any, connections: dict[str, Connection]) -> Flow:
+def parse_flow(
+    obj: dict[str, Any],
+    file: str,
+    path: Path,
+    resolve_user: Any,
+    connections: dict[str, Connection],
+) -> Flow:
     r = Reader(file, path)
     props = r.obj(obj.get("properties"), ("properties",))
     if props:
@@ -165,7 +192,13 @@ def parse_flow(obj: dict[str, Any], file: str, path: Path, resolve_user: Any, co
         crefs = r.obj(props.get("connectionReferences"), ("properties", "connectionReferences"))
         for key, ref in crefs.items():
             ro = r.obj(ref, ("properties", "connectionReferences", key))
-            cname = r.string(ro.get("connectionName"), ("properties", "connectionReferences", key, "connectionName")) or ""
+            cname = (
+                r.string(
+                    ro.get("connectionName"),
+                    ("properties", "connectionReferences", key, "connectionName"),
+                )
+                or ""
+            )
             api = str(ro.get("id") or ro.get("apiId") or key)
             refs.append(
                 ConnectionRef(
@@ -193,13 +226,20 @@ def parse_flow(obj: dict[str, Any], file: str, path: Path, resolve_user: Any, co
     refs = []
     for i, c in enumerate(obj.get("connections") or []):
         if isinstance(c, dict):
-            cname = r.string(c.get("connection") or c.get("id"), ("connections", i), optional=False) or ""
+            cname = (
+                r.string(c.get("connection") or c.get("id"), ("connections", i), optional=False)
+                or ""
+            )
             source = str(c.get("source") or "Embedded")
         else:
             cname = r.string(c, ("connections", i), optional=False) or ""
             source = "Embedded"
         conn = connections.get(cname.lower())
-        refs.append(ConnectionRef(key=cname, connection=cname, connector=conn.connector if conn else "", source=source))
+        refs.append(
+            ConnectionRef(
+                key=cname, connection=cname, connector=conn.connector if conn else "", source=source
+            )
+        )
     owner = obj.get("owner")
     return Flow(
         name=name,

@@ -132,7 +132,10 @@ class GrantControls:
     @property
     def is_empty(self) -> bool:
         return not (
-            self.built_in or self.custom_factors or self.terms_of_use or self.authentication_strength
+            self.built_in
+            or self.custom_factors
+            or self.terms_of_use
+            or self.authentication_strength
         )
 
 

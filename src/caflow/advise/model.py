@@ -1,0 +1,212 @@
+"""The advise result vocabulary: rule metadata, findings, and the result of one run.
+
+One vocabulary for every rule (STYLE.md "For caflow" 1-2): ``Status`` is
+FAIL|PASS|UNDETERMINED|SUPPRESSED, a ``Finding`` names the policy, carries evidence as
+file + JSON Pointer and lists the flows/connections/users it affects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+__all__ = [
+    "AdviseResult",
+    "Evidence",
+    "Finding",
+    "Reference",
+    "Remedy",
+    "RuleMeta",
+    "Severity",
+    "Status",
+]
+
+SCHEMA_VERSION = 1
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def lowered(self) -> Severity:
+        """One step down: report-only policies "would break when enabled" (never enforced)."""
+        order = list(_RANK)
+        return order[min(order.index(self) + 1, len(order) - 1)]
+
+
+_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Status(StrEnum):
+    FAIL = "FAIL"
+    PASS = "PASS"
+    UNDETERMINED = "UNDETERMINED"
+    SUPPRESSED = "SUPPRESSED"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Remedy(_Frozen):
+    text: str
+    powershell: str | None = None
+    graph_patch: dict[str, Any] | None = None
+
+
+class Reference(_Frozen):
+    seed: str  # seed file name (shared/seeds)
+    section: str
+    quote: str  # the seed sentence this rule encodes
+    url: str | None = None
+
+
+_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+class RuleMeta(_Frozen):
+    """``<rule_id>.meta.yaml``: validated so that every rule reads the same way."""
+
+    id: str
+    title: str
+    severity: Severity
+    risk: str
+    remedy: Remedy
+    references: tuple[Reference, ...]
+    aliases: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    example: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _snake(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"rule id {v!r} is not snake_case")
+        return v
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        if len(v) > 150 or v.lower().startswith("ensure"):
+            raise ValueError("title must be <= 150 chars and not start with 'Ensure'")
+        return v
+
+    @field_validator("references")
+    @classmethod
+    def _refs(cls, v: tuple[Reference, ...]) -> tuple[Reference, ...]:
+        if not v:
+            raise ValueError("a rule must quote at least one seed sentence")
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where the finding comes from: a policy file + JSON Pointer, or a tenant setting."""
+
+    file: str
+    pointer: str
+    note: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        out = {"file": self.file, "pointer": self.pointer}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.file}#{self.pointer}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    status: Status
+    severity: Severity
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    policies: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
+    connections: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    apps: tuple[str, ...] = ()
+    reason: str = ""  # why UNDETERMINED, or the suppression justification
+    report_only: bool = False  # caused only by report-only policies: "would break when enabled"
+    error_code: str | None = None
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
+        """Identity across two runs (check: new vs resolved findings)."""
+        return (self.rule_id, self.policies, self.apps, self.status)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "ruleId": self.rule_id,
+            "status": str(self.status),
+            "severity": str(self.severity),
+            "message": self.message,
+            "reportOnly": self.report_only,
+            "policies": list(self.policies),
+            "evidence": [e.to_json() for e in self.evidence],
+            "affected": {
+                "flows": list(self.flows),
+                "connections": list(self.connections),
+                "users": list(self.users),
+                "apps": list(self.apps),
+            },
+        }
+        if self.error_code:
+            out["errorCode"] = self.error_code
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class AdviseResult:
+    tenant_id: str
+    tenant_name: str
+    now: str
+    rules: tuple[RuleMeta, ...]
+    findings: tuple[Finding, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def worst(self, statuses: frozenset[Status] = frozenset({Status.FAIL})) -> Severity | None:
+        ranked = [f.severity for f in self.findings if f.status in statuses]
+        return max(ranked, key=lambda s: s.rank) if ranked else None
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Status}
+        for f in self.findings:
+            out[f.status.value] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "tool": "caflow advise",
+            "tenant": {"id": self.tenant_id, "displayName": self.tenant_name},
+            "now": self.now,
+            "summary": self.counts(),
+            "rules": [
+                {"id": r.id, "title": r.title, "severity": str(r.severity)} for r in self.rules
+            ],
+            "findings": [f.to_json() for f in self.findings],
+            "warnings": list(self.warnings),
+        }

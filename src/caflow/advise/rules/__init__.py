@@ -1,0 +1,1 @@
+"""Advise rules: ``<rule_id>.py`` + ``<rule_id>.meta.yaml`` each (see registry)."""

@@ -1,0 +1,142 @@
+"""``caflow demo``: run the main jobs on the bundled example tenant and explain what they show."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import typer
+
+from caflow.cli.common import guard, load_tenant, out_console
+from caflow.cli.exit import EXIT_CODES_HELP
+
+__all__ = ["register", "example_path"]
+
+
+def example_path(*parts: str) -> Path:
+    """The bundled examples folder (repo checkout or installed package data)."""
+    here = Path(__file__).resolve()
+    for base in (here.parents[3] / "examples", Path.cwd() / "examples"):
+        candidate = base.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("examples/" + "/".join(parts))
+
+
+# (title, sign-in options, what the seed says)
+_CASES = (
+    (
+        "Alice opens SharePoint from home on her compliant laptop (single-factor)",
+        {
+            "user": "alice@contoso.com",
+            "app": "Office 365 SharePoint Online",
+            "ip": "8.8.8.8",
+            "platform": "windows",
+            "client_app": "browser",
+            "device": "LAPTOP-ALICE",
+        },
+        "CA004 requires MFA for SharePoint only - not for Microsoft Flow Service.",
+    ),
+    (
+        "Alice opens Power Automate with the same sign-in",
+        {
+            "user": "alice@contoso.com",
+            "app": "Microsoft Flow Service",
+            "ip": "8.8.8.8",
+            "platform": "windows",
+            "client_app": "browser",
+            "device": "LAPTOP-ALICE",
+        },
+        "Allowed: the mismatch the KB warns about - embedded flows in SharePoint fail the token exchange (AADSTS50076).",
+    ),
+    (
+        "Background refresh of a SharePoint connection created without MFA",
+        {
+            "user": "alice@contoso.com",
+            "app": "Office 365 SharePoint Online",
+            "ip": "8.8.8.8",
+            "platform": "unknown",
+            "client_app": "browser",
+            "device": "unregistered",
+        },
+        "Seed effect 1: future runs fail with AADSTS50076 until the owner repairs the connection.",
+    ),
+    (
+        "Guest Mallory (accepted the guest terms) opens Exchange from the UK",
+        {
+            "user": "mallory_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+            "app": "Office 365 Exchange Online",
+            "ip": "81.2.69.142",
+            "platform": "windows",
+            "client_app": "browser",
+            "device": "unregistered",
+        },
+        "CA006 requires the guest Terms of Use; her recorded acceptance satisfies it.",
+    ),
+    (
+        "Legacy IMAP client from the office",
+        {
+            "user": "bob@contoso.com",
+            "app": "Office 365 Exchange Online",
+            "ip": "203.0.113.10",
+            "platform": "windows",
+            "client_app": "other",
+            "device": "unregistered",
+        },
+        "CA001 blocks legacy authentication: AADSTS53003.",
+    ),
+)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(epilog="Then try:  caflow whatif examples/contoso --help\n\n" + EXIT_CODES_HELP)
+    def demo(
+        at: str = typer.Option(
+            "2026-02-02T09:00:00Z",
+            "--at",
+            help="Evaluation time (fixed so the demo is reproducible).",
+        ),
+    ) -> None:
+        """Run what-ifs (and, when available, a simulation and the advisor) on the bundled Contoso tenant."""
+        from caflow.cli.common import parse_when
+        from caflow.cli.whatif_cmd import build_signin
+        from caflow.engine.evaluate import evaluate
+        from caflow.report.whatif import render_rich
+
+        with guard():
+            bundle = example_path("contoso")
+            tenant = load_tenant(bundle)
+            now = parse_when(at)
+            out_console.rule(
+                f"[bold]caflow demo[/] - tenant {tenant.display_name} ({len(tenant.policies)} policies, "
+                f"{len(tenant.connections)} connections, {len(tenant.flows)} flows)"
+            )
+            summary = []
+            for title, opts, note in _CASES:
+                ev = evaluate(tenant, build_signin(tenant, **opts), now)
+                out_console.rule(title, style="cyan")
+                out_console.print(render_rich(ev, only_applied=True))
+                out_console.print(f"[italic]{note}[/]")
+                summary.append((title, ev.decision, ev.error_code or "-"))
+            from rich.table import Table
+
+            table = Table(title="Summary")
+            for col in ("What if", "Decision", "Background request"):
+                table.add_column(col)
+            for row in summary:
+                table.add_row(*row)
+            out_console.print(table)
+            if (
+                importlib.util.find_spec("caflow.simulate") is not None
+                and (bundle.parent / "scenarios").exists()
+            ):
+                out_console.print(
+                    "Next: [bold]caflow simulate examples/scenarios/<file>.yaml[/] replays a seed effect over time."
+                )
+            if (
+                importlib.util.find_spec("caflow.advise.engine") is not None
+                or importlib.util.find_spec("caflow.advise.rules") is not None
+            ):
+                out_console.print(
+                    "Next: [bold]caflow advise examples/contoso[/] lists what in this tenant will hurt Power Automate."
+                )

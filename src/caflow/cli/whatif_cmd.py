@@ -1,0 +1,288 @@
+"""``caflow whatif``: what happens when this user signs in to this app from here?"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from caflow.cli.common import emit, guard, load_tenant, out_console, parse_when
+from caflow.cli.exit import EXIT_CODES_HELP
+from caflow.errors import InputError, UnknownReferenceError
+
+__all__ = ["register", "build_signin"]
+
+
+class Explain(str, Enum):
+    off = "off"
+    fails = "fails"
+    full = "full"
+
+
+_EPILOG = (
+    "Examples:\n\n"
+    "  caflow whatif examples/contoso --user alice@contoso.com --app 'Microsoft Flow Service' --ip 8.8.8.8\n\n"
+    "  caflow whatif examples/contoso --user alice@contoso.com --app 'Office 365 SharePoint Online' "
+    "--ip 8.8.8.8 --platform windows --client-app browser --device LAPTOP-ALICE --mfa --json\n\n"
+    "  caflow whatif examples/contoso --request request.json   (Graph evaluate request body)\n\n"
+    "A signal a policy needs but you did not give (IP, platform, device ...) makes that policy "
+    "'notEnoughInformation' - listed as undetermined, never silently ignored.\n\n" + EXIT_CODES_HELP
+)
+
+
+def build_signin(tenant, **o):  # noqa: ANN001, ANN003 - CLI glue
+    """Turn CLI options into a SignIn, resolving users, apps and devices against the bundle."""
+    from caflow.engine.signin import UNREGISTERED, SignIn
+    from caflow.io.directory import device_from_graph
+    from caflow.io.request import user_for
+    from caflow.model.wellknown import app_id_for
+
+    kwargs: dict = {}
+    if o.get("user"):
+        kwargs["user"] = user_for(tenant, o["user"])
+    elif o.get("service_principal"):
+        kwargs["service_principal_id"] = o["service_principal"]
+    else:
+        raise InputError(
+            "missing option",
+            file="--user",
+            expected="--user UPN|id (or --service-principal, or --request FILE)",
+        )
+    if o.get("app"):
+        app = o["app"]
+        app_id = app_id_for(app)
+        if app_id is None:
+            sp = next(
+                (
+                    s
+                    for s in tenant.directory.service_principals
+                    if s.display_name.lower() == app.lower()
+                ),
+                None,
+            )
+            app_id = sp.app_id if sp else None
+        if app_id is None:
+            import re
+
+            if not re.fullmatch(r"[0-9a-fA-F-]{36}", app):
+                raise UnknownReferenceError(
+                    "unknown application",
+                    file="--app",
+                    expected="an appId or a well-known app name such as 'Microsoft Flow Service'",
+                    got=app,
+                )
+            app_id = app
+        kwargs["app_id"] = app_id.lower()
+    elif o.get("user_action"):
+        kwargs["user_action"] = o["user_action"]
+    elif o.get("auth_context"):
+        kwargs["auth_context"] = o["auth_context"]
+    else:
+        raise InputError(
+            "missing option", file="--app", expected="--app, --user-action or --auth-context"
+        )
+    if o.get("ip"):
+        from caflow.engine.networks import parse_ip
+
+        try:
+            parse_ip(o["ip"])
+        except ValueError:
+            raise InputError(
+                "invalid IP address", file="--ip", expected="an IPv4 or IPv6 address", got=o["ip"]
+            ) from None
+        kwargs["ip"] = o["ip"]
+    for key in ("country", "platform", "client_app"):
+        if o.get(key):
+            kwargs[key] = o[key]
+    device = o.get("device")
+    if device:
+        if device.lower() == "unregistered":
+            kwargs["device"] = UNREGISTERED
+        elif device.lstrip().startswith("{"):
+            try:
+                obj = json.loads(device)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"malformed JSON: {exc.msg}",
+                    file="--device",
+                    expected="a JSON object of device properties",
+                ) from None
+            if not isinstance(obj, dict):
+                raise InputError("wrong type", file="--device", expected="a JSON object", got=obj)
+            kwargs["device"] = device_from_graph(obj)
+        else:
+            d = tenant.directory.device(device)
+            if d is None:
+                raise UnknownReferenceError(
+                    "unknown device",
+                    file="--device",
+                    expected="a device in directory.yaml, inline JSON or 'unregistered'",
+                    got=device,
+                )
+            kwargs["device"] = dict(d.properties)
+    if o.get("compliant"):
+        dev = dict(kwargs.get("device") or {}) if kwargs.get("device") is not UNREGISTERED else {}
+        dev["isCompliant"] = True
+        kwargs["device"] = dev
+    for key, arg in (
+        ("sign_in_risk", "sign_in_risk"),
+        ("user_risk", "user_risk"),
+        ("insider_risk", "insider_risk"),
+        ("auth_flow", "transfer_method"),
+    ):
+        if o.get(key):
+            kwargs[arg] = o[key]
+    kwargs["mfa"] = bool(o.get("mfa")) or bool(o.get("method"))
+    kwargs["auth_methods"] = frozenset(o.get("method") or ())
+    kwargs["accepted_terms"] = frozenset(o.get("accepted_terms") or ())
+    kwargs["approved_app"] = bool(o.get("approved_app"))
+    kwargs["app_protection"] = bool(o.get("app_protection"))
+    return SignIn(**kwargs)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(epilog=_EPILOG)
+    def whatif(
+        bundle: Path = typer.Argument(
+            ...,
+            help="Tenant bundle folder or .zip (or any folder of policy exports).",
+            show_default=False,
+        ),
+        user: str | None = typer.Option(
+            None, "--user", "-u", help="User UPN, object id or display name."
+        ),
+        service_principal: str | None = typer.Option(
+            None, "--service-principal", help="Workload identity (service principal id)."
+        ),
+        app_: str | None = typer.Option(
+            None,
+            "--app",
+            "-a",
+            help="Target app id or well-known name ('Microsoft Flow Service', 'Office 365 SharePoint Online').",
+        ),
+        user_action: str | None = typer.Option(
+            None, help="registerSecurityInformation | registerOrJoinDevices."
+        ),
+        auth_context: str | None = typer.Option(None, help="Authentication context c1..c99."),
+        ip: str | None = typer.Option(None, help="Public IP seen by Entra (IPv4 or IPv6)."),
+        country: str | None = typer.Option(
+            None, help="Two-letter country (needed for GPS-based country locations)."
+        ),
+        platform: str | None = typer.Option(
+            None, help="android | iOS | windows | windowsPhone | macOS | linux | unknown."
+        ),
+        client_app: str | None = typer.Option(
+            None, help="browser | mobileAppsAndDesktopClients | exchangeActiveSync | other."
+        ),
+        device: str | None = typer.Option(
+            None, help="Directory device (name or id), inline JSON properties, or 'unregistered'."
+        ),
+        compliant: bool = typer.Option(
+            False, "--compliant", help="The device is marked compliant."
+        ),
+        sign_in_risk: str | None = typer.Option(
+            None, "--sign-in-risk", help="none | low | medium | high (default none)."
+        ),
+        user_risk: str | None = typer.Option(
+            None, "--user-risk", help="none | low | medium | high (default none)."
+        ),
+        insider_risk: str | None = typer.Option(
+            None, "--insider-risk", help="none | minor | moderate | elevated."
+        ),
+        auth_flow: str | None = typer.Option(
+            None, "--auth-flow", help="deviceCodeFlow | authenticationTransfer."
+        ),
+        mfa: bool = typer.Option(False, "--mfa/--no-mfa", help="The sign-in has completed MFA."),
+        method: list[str] = typer.Option(
+            [],
+            "--method",
+            help="Authentication method used (repeatable), e.g. fido2, password, microsoftAuthenticatorPush.",
+        ),
+        accepted_terms: list[str] = typer.Option(
+            [], "--accepted-terms", help="Agreement id the user has accepted (repeatable)."
+        ),
+        approved_app: bool = typer.Option(
+            False, "--approved-app", help="Client is an approved client app."
+        ),
+        app_protection: bool = typer.Option(
+            False, "--app-protection", help="Client has an app protection policy."
+        ),
+        at: str | None = typer.Option(
+            None,
+            "--at",
+            help="Evaluate at this time (ISO 8601, default now) - matters for ToU expiry.",
+        ),
+        request: Path | None = typer.Option(
+            None, "--request", help="Graph evaluate request body (JSON) instead of the flags."
+        ),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print the JSON contract (schemaVersion 1)."
+        ),
+        explain: Explain = typer.Option(
+            Explain.off, help="off | fails | full: per-condition outcomes."
+        ),
+        only_applied: bool = typer.Option(
+            False, "--only-applied", help="Table: hide policies that do not apply."
+        ),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the result to this file (atomically)."
+        ),
+    ) -> None:
+        """What happens when THIS user signs in to THIS app from HERE? Per-policy applies/why-not, combined decision, and the AADSTS code a background (non-interactive) request would get."""
+        from caflow.engine.evaluate import evaluate
+
+        with guard():
+            tenant = load_tenant(bundle)
+            now = parse_when(at)
+            if request is not None:
+                from caflow.engine.signin import SignIn
+                from caflow.io.decode import load_document
+                from caflow.io.request import parse_evaluate_request
+
+                signin = SignIn(
+                    **parse_evaluate_request(load_document(request), tenant, str(request))
+                )
+            else:
+                signin = build_signin(
+                    tenant,
+                    user=user,
+                    service_principal=service_principal,
+                    app=app_,
+                    user_action=user_action,
+                    auth_context=auth_context,
+                    ip=ip,
+                    country=country,
+                    platform=platform,
+                    client_app=client_app,
+                    device=device,
+                    compliant=compliant,
+                    sign_in_risk=sign_in_risk,
+                    user_risk=user_risk,
+                    insider_risk=insider_risk,
+                    auth_flow=auth_flow,
+                    mfa=mfa,
+                    method=method,
+                    accepted_terms=accepted_terms,
+                    approved_app=approved_app,
+                    app_protection=app_protection,
+                )
+            ev = evaluate(tenant, signin, now)
+            if as_json or (output is not None and output.suffix.lower() == ".json"):
+                from caflow.report.whatif import render_json
+
+                emit(render_json(ev, explain.value), output)
+            else:
+                from caflow.report.whatif import render_rich
+
+                if output is not None:
+                    from rich.console import Console
+
+                    console = Console(record=True, width=140, file=open("/dev/null", "w"))  # noqa: SIM115
+                    console.print(render_rich(ev, only_applied=only_applied, explain=explain.value))
+                    emit(console.export_text(), output)
+                else:
+                    out_console.print(
+                        render_rich(ev, only_applied=only_applied, explain=explain.value)
+                    )

@@ -1,0 +1,131 @@
+"""Graph What If ``evaluate`` request body -> :class:`SignIn` (reference §4.2).
+
+Also accepts the older beta shape (``conditionalAccessWhatIfSubject`` / ``conditionalAccessContext``
+/ ``conditionalAccessWhatIfConditions``) used by Maester and the beta SDKs (§4.1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caflow.errors import SchemaError
+from caflow.io.directory import device_from_graph
+from caflow.io.fields import Reader
+from caflow.io.normalize import normalize_keys
+from caflow.model.directory import User
+from caflow.model.tenant import Tenant
+
+__all__ = ["parse_evaluate_request", "user_for"]
+
+# The engine layer owns SignIn; io builds only its keyword arguments to keep imports downward.
+
+
+def user_for(
+    tenant: Tenant, ref: str, *, user_type: str | None = None, guest_type: str | None = None
+) -> User:
+    """A directory user by id/UPN/name, or an 'unknown' user whose memberships are unknown."""
+    user = tenant.directory.user(ref)
+    if user is not None:
+        return user
+    return User(
+        id=ref,
+        user_principal_name=ref if "@" in ref else "",
+        user_type=user_type or ("Guest" if guest_type else "Member"),
+        guest_type=guest_type,
+        unknown=True,
+    )
+
+
+def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any]:
+    """Return ``SignIn`` keyword arguments for the request in ``doc``."""
+    r = Reader(file)
+    body = normalize_keys(r.obj(doc, (), optional=False))
+    identity = r.obj(
+        body.get("signInIdentity") or body.get("conditionalAccessWhatIfSubject"),
+        ("signInIdentity",),
+    )
+    context = r.obj(
+        body.get("signInContext") or body.get("conditionalAccessContext"), ("signInContext",)
+    )
+    cond = r.obj(
+        body.get("signInConditions") or body.get("conditionalAccessWhatIfConditions"),
+        ("signInConditions",),
+    )
+    kwargs: dict[str, Any] = {}
+    if identity.get("servicePrincipalId"):
+        kwargs["service_principal_id"] = r.string(
+            identity["servicePrincipalId"], ("signInIdentity", "servicePrincipalId")
+        )
+    elif identity.get("userId"):
+        uid = r.string(identity["userId"], ("signInIdentity", "userId")) or ""
+        kwargs["user"] = user_for(
+            tenant,
+            uid,
+            guest_type=r.string(
+                identity.get("externalUserType"), ("signInIdentity", "externalUserType")
+            ),
+        )
+        if identity.get("externalTenantId") and kwargs["user"].unknown:
+            from dataclasses import replace
+
+            kwargs["user"] = replace(
+                kwargs["user"], external_tenant_id=str(identity["externalTenantId"])
+            )
+    else:
+        raise SchemaError(
+            "missing field",
+            file=file,
+            path=("signInIdentity",),
+            expected="userId or servicePrincipalId",
+            got=identity,
+            code="missing-field",
+        )
+    apps = r.strings(context.get("includeApplications"), ("signInContext", "includeApplications"))
+    if apps:
+        kwargs["app_id"] = apps[0]
+    elif context.get("userAction"):
+        kwargs["user_action"] = r.string(context["userAction"], ("signInContext", "userAction"))
+    elif context.get("authenticationContextValue"):
+        kwargs["auth_context"] = r.string(
+            context["authenticationContextValue"], ("signInContext", "authenticationContextValue")
+        )
+    else:
+        raise SchemaError(
+            "missing field",
+            file=file,
+            path=("signInContext",),
+            expected="includeApplications, userAction or authenticationContextValue",
+            got=context,
+            code="missing-field",
+        )
+    if cond.get("ipAddress"):
+        kwargs["ip"] = r.string(cond["ipAddress"], ("signInConditions", "ipAddress"))
+    if cond.get("country"):
+        kwargs["country"] = r.string(cond["country"], ("signInConditions", "country"))
+    plat = r.string(cond.get("devicePlatform"), ("signInConditions", "devicePlatform"))
+    if plat and plat.lower() != "all":
+        kwargs["platform"] = plat
+    capp = r.string(cond.get("clientAppType"), ("signInConditions", "clientAppType"))
+    if capp and capp.lower() != "all":
+        kwargs["client_app"] = capp
+    for key, arg in (
+        ("signInRiskLevel", "sign_in_risk"),
+        ("userRiskLevel", "user_risk"),
+        ("servicePrincipalRiskLevel", "service_principal_risk"),
+        ("insiderRiskLevel", "insider_risk"),
+    ):
+        if cond.get(key):
+            kwargs[arg] = r.string(cond[key], ("signInConditions", key))
+    flow = r.obj(cond.get("authenticationFlow"), ("signInConditions", "authenticationFlow"))
+    if flow.get("transferMethod"):
+        kwargs["transfer_method"] = r.string(
+            flow["transferMethod"], ("signInConditions", "authenticationFlow", "transferMethod")
+        )
+    info = cond.get("deviceInfo")
+    if isinstance(info, dict) and info:
+        props = device_from_graph(info)
+        props.setdefault("isCompliant", False)  # deviceInfo.isCompliant defaults to false (§4.2)
+        kwargs["device"] = props
+    elif info is not None and not isinstance(info, dict):
+        raise r.error(("signInConditions", "deviceInfo"), "wrong type", "an object", info)
+    return kwargs

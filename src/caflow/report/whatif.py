@@ -1,0 +1,100 @@
+"""Render a what-if :class:`~caflow.engine.evaluate.Evaluation` as a rich table or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from caflow.engine.evaluate import Evaluation
+
+__all__ = ["render_json", "render_rich"]
+
+_DECISION_STYLE = {"allow": "bold green", "block": "bold red", "requires": "bold yellow"}
+
+
+def render_json(ev: Evaluation, explain: str = "off") -> str:
+    return json.dumps(ev.to_json(explain), indent=2, ensure_ascii=False, default=str)
+
+
+def _subject(ev: Evaluation) -> str:
+    s = ev.signin
+    who = s.user.label() if s.user else f"service principal {s.service_principal_id}"
+    what = s.app_id or s.user_action or s.auth_context or "?"
+    bits = [f"{who} -> {what}"]
+    for label, value in (
+        ("ip", s.ip),
+        ("country", s.country),
+        ("platform", s.platform),
+        ("client", s.client_app),
+    ):
+        if value:
+            bits.append(f"{label}={value}")
+    bits.append("mfa" if s.mfa else "single-factor")
+    return "  ".join(bits)
+
+
+def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "off") -> Group:
+    table = Table(title="Conditional Access policies", title_justify="left", expand=False)
+    table.add_column("Policy", overflow="fold")
+    table.add_column("State")
+    table.add_column("Applies")
+    table.add_column("Reason / grant", overflow="fold")
+    for r in ev.results:
+        if r.policy.state == "disabled" or (only_applied and not r.applies):
+            continue
+        state = "report-only" if r.policy.report_only else r.policy.state
+        if r.applies:
+            applies = Text("yes", style="bold")
+            grant = r.grant.result + (
+                f": {', '.join(r.grant.requirement)}" if r.grant.unmet else ""
+            )
+            if r.policy.report_only:
+                grant += f" ({r.report_only_result})"
+        elif r.undetermined:
+            applies = Text("?", style="magenta")
+            grant = f"notEnoughInformation: {r.undetermined_detail}"
+        else:
+            applies = Text("no", style="dim")
+            grant = r.reasons
+        table.add_row(r.policy.display_name, state, applies, grant)
+        if explain != "off":
+            for c in r.conditions:
+                if explain == "fails" and c.outcome == "matched":
+                    continue
+                table.add_row(
+                    Text(f"  {c.path}", style="dim"),
+                    "",
+                    Text(c.outcome, style="dim"),
+                    Text(c.detail, style="dim"),
+                )
+    lines = [Text(_subject(ev), style="cyan")]
+    dec = Text("Decision: ")
+    dec.append(ev.decision.upper(), style=_DECISION_STYLE.get(ev.decision, "bold"))
+    if ev.requirements and ev.decision != "block":
+        dec.append("  requires: " + ", ".join(ev.requirements))
+    lines.append(dec)
+    if ev.error_code:
+        lines.append(
+            Text(
+                f"A non-interactive (background) request would fail with {ev.error_code} ({ev.cause}); "
+                f"policies: {', '.join(ev.responsible_policies)}"
+            )
+        )
+    if ev.session_controls:
+        lines.append(
+            Text(
+                "Session controls: " + ", ".join(f"{k}={v}" for k, v in ev.session_controls.items())
+            )
+        )
+    for r in ev.undetermined:
+        lines.append(
+            Text(f"Undetermined: {r.policy.display_name}: {r.undetermined_detail}", style="magenta")
+        )
+    warnings = [w for r in ev.results if r.applies or r.undetermined for w in r.policy.warnings]
+    for w in warnings[:10]:
+        lines.append(Text(f"warning: {w}", style="yellow"))
+    return Group(table, Panel(Group(*lines), title="What if", title_align="left"))
