@@ -19,10 +19,10 @@ from caflow.errors import CaflowError, InputError
 
 __all__ = [
     "err_console",
-    "out_console",
     "fail",
     "guard",
     "load_tenant",
+    "out_console",
     "parse_when",
     "write_atomic",
 ]

@@ -10,7 +10,7 @@ import typer
 from caflow.cli.common import guard, load_tenant, out_console
 from caflow.cli.exit import EXIT_CODES_HELP
 
-__all__ = ["register", "example_path"]
+__all__ = ["example_path", "register"]
 
 
 def example_path(*parts: str) -> Path:

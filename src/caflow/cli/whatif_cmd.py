@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -12,10 +12,10 @@ from caflow.cli.common import emit, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.errors import InputError, UnknownReferenceError
 
-__all__ = ["register", "build_signin"]
+__all__ = ["build_signin", "register"]
 
 
-class Explain(str, Enum):
+class Explain(StrEnum):
     off = "off"
     fails = "fails"
     full = "full"
@@ -32,7 +32,7 @@ _EPILOG = (
 )
 
 
-def build_signin(tenant, **o):  # noqa: ANN001, ANN003 - CLI glue
+def build_signin(tenant, **o):
     """Turn CLI options into a SignIn, resolving users, apps and devices against the bundle."""
     from caflow.engine.signin import UNREGISTERED, SignIn
     from caflow.io.directory import device_from_graph

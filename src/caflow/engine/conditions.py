@@ -19,7 +19,7 @@ from caflow.model.policy import FilterSpec, GuestsSpec, Policy
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import ADMIN_PORTAL_APP_IDS, APPS, OFFICE365_APP_IDS
 
-__all__ = ["CONDITIONS", "ConditionCheck", "KNOWN_GUEST_TYPES"]
+__all__ = ["CONDITIONS", "KNOWN_GUEST_TYPES", "ConditionCheck"]
 
 Outcome = tuple[Tri, str]
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -3,7 +3,7 @@ power-automate.md §5, the seed KB 4467879)."""
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "code_for_requirement", "CAUSES"]
+__all__ = ["CAUSES", "MESSAGES", "code_for_requirement"]
 
 #: Documented message text (seed wording where the seed gives one).
 MESSAGES = {

@@ -164,9 +164,7 @@ class Evaluation:
             ],
             "now": self.now.isoformat().replace("+00:00", "Z"),
             "value": [
-                r.to_json(explain)
-                for r in self.results
-                if not r.policy.state == PolicyState.DISABLED
+                r.to_json(explain) for r in self.results if r.policy.state != PolicyState.DISABLED
             ],
         }
 

@@ -15,7 +15,7 @@ from caflow.model.policy import GrantControls, StrengthRef
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
-__all__ = ["GrantOutcome", "evaluate_grant", "terms_status", "REQUIREMENT_ORDER"]
+__all__ = ["REQUIREMENT_ORDER", "GrantOutcome", "evaluate_grant", "terms_status"]
 
 REQUIREMENT_ORDER = (
     "mfa",

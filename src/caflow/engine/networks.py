@@ -64,9 +64,7 @@ def in_location(loc: NamedLocation, ip: str | None, country: str | None) -> Tri:
             return None
         if code is None or code in ("", "XX", "UNKNOWN"):
             return loc.include_unknown
-        if code in loc.countries:
-            return True
-        return False
+        return code in loc.countries
     return None  # compliant network and future location types: cannot be decided offline
 
 

@@ -34,10 +34,9 @@ def combine_session(controls: Iterable[SessionControls]) -> dict[str, object]:
         w = sif_window(c.sign_in_frequency)
         if w is not None and (best_sif is None or w < best_sif):
             best_sif = w
-        if c.persistent_browser:
-            # "never" is the more restrictive mode (A-SESSION-2).
-            if out.get("persistentBrowser") != "never":
-                out["persistentBrowser"] = c.persistent_browser
+        # "never" is the more restrictive persistent-browser mode (A-SESSION-2).
+        if c.persistent_browser and out.get("persistentBrowser") != "never":
+            out["persistentBrowser"] = c.persistent_browser
         if c.cloud_app_security:
             prev = str(out.get("cloudAppSecurity", ""))
             if _MCAS_RANK.get(c.cloud_app_security.lower(), 0) >= _MCAS_RANK.get(prev.lower(), 0):

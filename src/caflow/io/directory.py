@@ -23,7 +23,7 @@ from caflow.model.directory import (
 )
 from caflow.model.wellknown import ROLES, role_id_for
 
-__all__ = ["parse_directory", "device_from_graph", "stable_id"]
+__all__ = ["device_from_graph", "parse_directory", "stable_id"]
 
 _NAMESPACE = uuid.UUID("6f1d5b8e-3c1a-4f0e-9d2b-1a7c0c0ca710")
 
@@ -234,7 +234,7 @@ def parse_directory(doc: Any, file: str) -> Directory:
         )
 
     groups: list[Group] = []
-    for _, obj, gid, name in groups_raw:
+    for _, _obj, gid, name in groups_raw:
         member_ids = {uid for uid, gs in direct_user_groups.items() if gid in gs}
         member_ids |= {child for child, ps in parents.items() if gid in ps}
         groups.append(Group(id=gid, display_name=name, member_ids=frozenset(member_ids)))

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["camel_key", "normalize_keys", "as_list", "dotnet_date"]
+__all__ = ["as_list", "camel_key", "dotnet_date", "normalize_keys"]
 
 _DOTNET_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["Duration", "parse_iso_duration", "parse_timespan", "UNTIL_REVOKED"]
+__all__ = ["UNTIL_REVOKED", "Duration", "parse_iso_duration", "parse_timespan"]
 
 _ISO = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"

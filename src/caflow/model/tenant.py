@@ -16,7 +16,7 @@ from caflow.model.locations import NamedLocation
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
 
-__all__ = ["RememberMfa", "Settings", "Tenant", "TokenLifetimePolicy", "ConnectorEgress"]
+__all__ = ["ConnectorEgress", "RememberMfa", "Settings", "Tenant", "TokenLifetimePolicy"]
 
 
 class _Model(BaseModel):
