@@ -49,3 +49,7 @@ def _root(
 
 def main() -> None:  # pragma: no cover - console script entry
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

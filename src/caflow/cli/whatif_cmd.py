@@ -268,7 +268,7 @@ def register(app: typer.Typer) -> None:
                     approved_app=approved_app,
                     app_protection=app_protection,
                 )
-            ev = evaluate(tenant, signin, now)
+            ev = evaluate(tenant, signin, now, explain=explain.value != "off")
             if as_json or (output is not None and output.suffix.lower() == ".json"):
                 from caflow.report.whatif import render_json
 

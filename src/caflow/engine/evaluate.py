@@ -169,18 +169,15 @@ class Evaluation:
         }
 
 
-def _evaluate_policy(p: Policy, s: SignIn, t: Tenant, now: datetime) -> PolicyResult:
+def _evaluate_policy(
+    p: Policy, s: SignIn, t: Tenant, now: datetime, explain: bool = False
+) -> PolicyResult:
     if p.state not in PolicyState.KNOWN:
         return PolicyResult(
-            p,
-            False,
-            "notEnoughInformation",
-            GrantOutcome("notApplicable"),
-            (),
-            f"unknown state '{p.state}'",
+            p, False, "notEnoughInformation", _NOT_APPLICABLE, (), f"unknown state '{p.state}'"
         )
     if p.state == PolicyState.DISABLED:
-        return PolicyResult(p, False, "policyNotEnabled", GrantOutcome("notApplicable"))
+        return PolicyResult(p, False, "policyNotEnabled", _NOT_APPLICABLE)
     c = p.conditions
     if (c.users.is_empty and not c.client_applications.configured) or not (
         c.applications.include_applications
@@ -188,43 +185,46 @@ def _evaluate_policy(p: Policy, s: SignIn, t: Tenant, now: datetime) -> PolicyRe
         or c.applications.include_auth_contexts
         or c.applications.application_filter
     ):
-        return PolicyResult(p, False, "emptyPolicy", GrantOutcome("notApplicable"))
+        return PolicyResult(p, False, "emptyPolicy", _NOT_APPLICABLE)
     results: list[ConditionResult] = []
     first_false: str | None = None
     unknown: list[str] = []
     for cond in CONDITIONS:
         value, detail = cond.check(p, s, t)
-        outcome = (
-            "matched" if value is True else ("notMatched" if value is False else "undetermined")
-        )
-        results.append(ConditionResult(cond.reason, cond.name, outcome, detail))
-        if value is False and first_false is None:
-            first_false = cond.reason
+        if explain:
+            outcome = (
+                "matched" if value is True else ("notMatched" if value is False else "undetermined")
+            )
+            results.append(ConditionResult(cond.reason, cond.name, outcome, detail))
+        if value is False:
+            if first_false is None:
+                first_false = cond.reason
+            if not explain:
+                break  # a definite non-match settles it; the rest only matters for --explain
         elif value is None:
             unknown.append(f"{cond.reason}: {detail}" if detail else cond.reason)
-    for name, path in c.unsupported:
-        results.append(
-            ConditionResult(
-                "notEnoughInformation",
-                path,
-                "undetermined",
-                f"condition '{name}' is not evaluated offline",
-            )
-        )
-        unknown.append(f"condition '{name}' ({path}) is not supported offline")
     if first_false is not None:
-        return PolicyResult(p, False, first_false, GrantOutcome("notApplicable"), tuple(results))
+        return PolicyResult(p, False, first_false, _NOT_APPLICABLE, tuple(results))
+    for name, path in c.unsupported:
+        if explain:
+            results.append(
+                ConditionResult(
+                    "notEnoughInformation",
+                    path,
+                    "undetermined",
+                    f"condition '{name}' is not evaluated offline",
+                )
+            )
+        unknown.append(f"condition '{name}' ({path}) is not supported offline")
     if unknown:
         return PolicyResult(
-            p,
-            False,
-            "notEnoughInformation",
-            GrantOutcome("notApplicable"),
-            tuple(results),
-            "; ".join(unknown),
+            p, False, "notEnoughInformation", _NOT_APPLICABLE, tuple(results), "; ".join(unknown)
         )
     grant = evaluate_grant(p.grant, s, t, now)
     return PolicyResult(p, True, "notSet", grant, tuple(results))
+
+
+_NOT_APPLICABLE = GrantOutcome("notApplicable")
 
 
 def evaluate(
