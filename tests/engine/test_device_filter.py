@@ -150,8 +150,8 @@ def test_error_is_schema_error_with_code() -> None:
         ('device.model -in ["Surface Pro"]', False),
         ('device.model -notIn ["Surface Pro"]', True),
         ('device.model -notIn ["surface laptop 5"]', False),
-        ('device.model -in []', False),
-        ('device.model -notIn []', True),
+        ("device.model -in []", False),
+        ("device.model -notIn []", True),
     ],
 )
 def test_string_operators(rule: str, expected: bool) -> None:
@@ -257,10 +257,13 @@ def test_token_protection_example() -> None:
     assert not rule.matches({"systemLabels": [], "trustType": "AzureAD"})
     assert not rule.matches(None)
     # the same page writes the logical operator without a hyphen
-    assert m('systemLabels -eq "CloudPC" and trustType -eq "AzureAD"', {
-        "systemLabels": ["CloudPC"],
-        "trustType": "AzureAD",
-    })
+    assert m(
+        'systemLabels -eq "CloudPC" and trustType -eq "AzureAD"',
+        {
+            "systemLabels": ["CloudPC"],
+            "trustType": "AzureAD",
+        },
+    )
 
 
 def test_power_automate_hosted_machine_example() -> None:
@@ -431,14 +434,14 @@ def test_string_escapes() -> None:
 
 def test_arrays() -> None:
     """§3: arrays for -in/-notIn as ["a","b"]; other operators take one value."""
-    rule = compile_device_filter("device.deviceId -in [\"a\", 'B' ,\"c\"]")
+    rule = compile_device_filter('device.deviceId -in ["a", \'B\' ,"c"]')
     assert rule.matches({"deviceId": "b"})
     assert not rule.matches({"deviceId": "d"})
     with pytest.raises(DeviceFilterError, match=r"-in needs an array value.*column 21"):
         compile_device_filter('device.deviceId -in "a"')
     with pytest.raises(DeviceFilterError, match=r"-eq needs a single value.*column 21"):
         compile_device_filter('device.deviceId -eq ["a"]')
-    with pytest.raises(DeviceFilterError, match="unexpected .*column 26"):
+    with pytest.raises(DeviceFilterError, match=r"unexpected .*column 26"):
         compile_device_filter('device.deviceId -in ["a" "b"]')
 
 
@@ -462,7 +465,9 @@ def test_documented_examples() -> None:
         ' "22222222-2222-2222-2222-222222222222"]'
     )
     assert ids.matches({"deviceId": "22222222-2222-2222-2222-222222222222"})
-    legacy = compile_device_filter('device.trustType -ne "ServerAD" -or device.isCompliant -ne True')
+    legacy = compile_device_filter(
+        'device.trustType -ne "ServerAD" -or device.isCompliant -ne True'
+    )
     assert legacy.matches(None)
     assert not legacy.matches({"trustType": "ServerAD", "isCompliant": True})
 
@@ -495,7 +500,10 @@ def test_non_string_device_values_do_not_crash() -> None:
     ("rule", "fragments"),
     [
         ('device.colour -eq "red"', ["unknown property 'device.colour'", "column 1"]),
-        ('device.model -eq "x" -and user.dept -eq "y"', ["unknown property 'user.dept'", "column 27"]),
+        (
+            'device.model -eq "x" -and user.dept -eq "y"',
+            ["unknown property 'user.dept'", "column 27"],
+        ),
         ('device.isCompliant -startsWith "T"', ["-startsWith", "isCompliant", "column 20"]),
         (
             'device.model -match "^Surface"',
@@ -507,7 +515,7 @@ def test_non_string_device_values_do_not_crash() -> None:
         ('device.model -eq "a`"', ["unterminated string", "column 18"]),
         ('device.model -le "x"', ["unknown operator '-le'", "column 14"]),
         ("device.model -eq", ["unexpected end of rule", "column 17"]),
-        ('device.model -eq Surface', ["unexpected 'Surface'", "column 18"]),
+        ("device.model -eq Surface", ["unexpected 'Surface'", "column 18"]),
         ('device.model -eq "a" -xor device.model -eq "b"', ["'-xor'", "column 22"]),
         ('(device.model -eq "a"', ["end of rule", "')'"]),
         ('device.model -eq "a")', ["unexpected ')'", "column 21"]),
@@ -538,7 +546,7 @@ def test_max_length() -> None:
     rule += " " * (MAX_RULE_LENGTH - len(rule))
     assert len(rule) == MAX_RULE_LENGTH
     assert m(rule, {"model": "y"})
-    with pytest.raises(DeviceFilterError, match="3073 characters.*maximum is 3072"):
+    with pytest.raises(DeviceFilterError, match=r"3073 characters.*maximum is 3072"):
         compile_device_filter(rule + " ")
 
 
@@ -623,7 +631,9 @@ def _corpus_rules() -> list[tuple[str, str]]:
         raw = path.read_bytes()
         try:
             text = (
-                raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
+                raw.decode("utf-16")
+                if raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+                else raw.decode("utf-8-sig")
             )
         except UnicodeDecodeError:
             continue
@@ -664,7 +674,7 @@ def test_corpus_rule_semantics() -> None:
     assert rule.matches(None)
     for trust in ("AzureAD", "ServerAD", "Workplace"):
         assert not rule.matches({"trustType": trust})
-    j0eyv = compile_device_filter("device.isCompliant -eq True -or device.trustType -eq \"ServerAD\"")
+    j0eyv = compile_device_filter('device.isCompliant -eq True -or device.trustType -eq "ServerAD"')
     assert j0eyv.matches({"isCompliant": True})
     assert j0eyv.matches({"trustType": "ServerAD", "isCompliant": False})
     assert not j0eyv.matches(None)

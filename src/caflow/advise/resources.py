@@ -32,7 +32,7 @@ OFFICE_APP = "d3590ed6-52b3-4102-aeff-aad2292ab01c"  # Microsoft Office (Excel a
 
 #: Apps that embed Power Automate and do a token exchange with it (seed, "Using Power Automate
 #: features embedded in other Microsoft services"; power-automate.md §4.4).
-EMBEDDING_HOSTS: tuple[str, ...] = (SHAREPOINT, TEAMS, OFFICE_APP, POWERAPPS, EXCHANGE)
+EMBEDDING_HOSTS: tuple[str, ...] = (SHAREPOINT, TEAMS, OFFICE_APP, POWERAPPS)
 
 #: Connector short name -> resource app id whose CA policies a background refresh meets.
 CONNECTOR_RESOURCES: MappingProxyType[str, str] = MappingProxyType(

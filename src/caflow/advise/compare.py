@@ -1,0 +1,150 @@
+"""Requirement comparison between Microsoft Flow Service and the apps around it.
+
+Seed: "the Conditional Access and MFA requirements must be consistent between the embedding
+app and Power Automate. If the requirements differ ... the token exchange fails". For every
+representative user and probe, the combined verdict for Flow Service is compared with the
+verdict for each other app under the *same* sign-in; the policies that apply to only one side
+are the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from caflow.advise.context import Context, Probe, applying, policy_evidence
+from caflow.advise.model import Finding, Severity, Status
+from caflow.advise.resources import FLOW_SERVICE, app_name, resource_for
+
+__all__ = ["Mismatch", "find_mismatches", "mismatch_findings", "requirement_text"]
+
+
+@dataclass
+class Mismatch:
+    policy_id: str
+    app_id: str
+    on_flow: bool  # True: the policy applies to Flow Service only; False: to the app only
+    requirement: str
+    report_only: bool
+    users: set[str] = field(default_factory=set)
+    user_ids: set[str] = field(default_factory=set)
+    error_code: str | None = None
+
+
+def requirement_text(result_grant_result: str, requirement: tuple[str, ...]) -> str:
+    if result_grant_result == "blocked":
+        return "block"
+    return " and ".join(requirement) or result_grant_result
+
+
+def find_mismatches(
+    ctx: Context,
+    apps_for_user: callable,  # type: ignore[valid-type]
+    probes: Iterable[Probe],
+) -> tuple[list[Mismatch], dict[str, str]]:
+    """Mismatches keyed by (policy, app, side) and undetermined policies (id -> reason)."""
+    found: dict[tuple[str, str, bool], Mismatch] = {}
+    undetermined: dict[str, str] = {}
+    probes = tuple(probes)
+    for variant in ctx.variants:
+        for user in ctx.users:
+            apps = apps_for_user(user)
+            for probe in probes:
+                ev_flow = ctx.evaluate(variant, user, FLOW_SERVICE, probe)
+                on_flow = applying(ev_flow)
+                for app in apps:
+                    ev_app = ctx.evaluate(variant, user, app, probe)
+                    for r in (*ev_flow.undetermined, *ev_app.undetermined):
+                        undetermined.setdefault(r.policy.id, r.undetermined_detail)
+                    if ev_flow.decision == ev_app.decision and set(ev_flow.requirements) == set(
+                        ev_app.requirements
+                    ):
+                        continue
+                    on_app = applying(ev_app)
+                    for pid in on_flow.keys() ^ on_app.keys():
+                        if variant.report_only and pid not in ctx.report_only_ids:
+                            continue  # already reported by the real tenant pass
+                        side = pid in on_flow
+                        r = on_flow[pid] if side else on_app[pid]
+                        key = (pid, app, side)
+                        if key not in found:
+                            found[key] = Mismatch(
+                                pid,
+                                app,
+                                side,
+                                requirement_text(r.grant.result, r.grant.requirement),
+                                variant.report_only,
+                                error_code=(ev_flow if side else ev_app).error_code,
+                            )
+                        found[key].users.add(user.label())
+                        found[key].user_ids.add(user.id)
+    return list(found.values()), undetermined
+
+
+def mismatch_findings(
+    ctx: Context,
+    rule_id: str,
+    severity: Severity,
+    mismatches: list[Mismatch],
+    undetermined: dict[str, str],
+    *,
+    effect: str,
+) -> Iterator[Finding]:
+    """One finding per (policy, app, side); UNDETERMINED for policies the engine could not decide."""
+    failed_policies = set()
+    for m in sorted(mismatches, key=lambda m: (m.policy_id, m.app_id, m.on_flow)):
+        p = ctx.tenant.policy(m.policy_id)
+        if p is None:
+            continue
+        failed_policies.add(m.policy_id)
+        app = app_name(m.app_id)
+        only, other = (
+            ("Microsoft Flow Service", app) if m.on_flow else (app, "Microsoft Flow Service")
+        )
+        users = sorted(m.users)
+        conns = sorted(
+            c.name
+            for c in ctx.tenant.connections
+            if (c.owner_id or "").lower() in {u.lower() for u in m.user_ids}
+            and resource_for(c.connector) == m.app_id
+        )
+        flows = sorted(
+            f.name
+            for f in ctx.tenant.flows
+            if (f.owner_id or "").lower() in {u.lower() for u in m.user_ids}
+        )
+        prefix = "would break when enabled: " if m.report_only else ""
+        yield Finding(
+            rule_id=rule_id,
+            status=Status.FAIL,
+            severity=severity.lowered() if m.report_only else severity,
+            message=(
+                f"{prefix}policy {p.label} requires {m.requirement} for {only} but not for "
+                f"{other} ({len(users)} user(s) under the same sign-in); {effect}."
+            ),
+            evidence=(
+                policy_evidence(p, "conditions", "applications", note="apps the policy targets"),
+                policy_evidence(p, "grantControls", note=m.requirement),
+            ),
+            policies=(p.id,),
+            flows=tuple(flows),
+            connections=tuple(conns),
+            users=tuple(users[:50]),
+            apps=(FLOW_SERVICE, m.app_id),
+            report_only=m.report_only,
+            error_code=m.error_code,
+        )
+    for pid, reason in sorted(undetermined.items()):
+        p = ctx.tenant.policy(pid)
+        if p is None or pid in failed_policies:
+            continue
+        yield Finding(
+            rule_id=rule_id,
+            status=Status.UNDETERMINED,
+            severity=severity,
+            message=f"policy {p.label} could not be evaluated for Flow Service vs its hosts.",
+            evidence=(policy_evidence(p),),
+            policies=(p.id,),
+            reason=reason or "notEnoughInformation",
+            report_only=p.report_only,
+        )

@@ -1,0 +1,253 @@
+"""What every rule needs besides the tenant: probe sign-ins, cached evaluations, ownership.
+
+Rules never pattern-match policy JSON to decide; they ask the one evaluator
+(``caflow.engine.evaluate``) what a sign-in would meet and compare the answers. A *probe* is a
+sign-in under stated conditions (where from, MFA or not, managed device or not, interactive
+or a silent background refresh). Report-only policies are evaluated on a second tenant
+variant where they are switched on, so their findings read "would break when enabled".
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from caflow.advise.model import Evidence
+from caflow.advise.resources import resource_for
+from caflow.engine.evaluate import Evaluation, PolicyResult, evaluate
+from caflow.engine.signin import UNREGISTERED, SignIn
+from caflow.errors import json_pointer
+from caflow.model import Connection, Flow, IpNamedLocation, Policy, Tenant, User
+from caflow.model.policy import PolicyState
+
+__all__ = ["DEFAULT_NOW", "Context", "Probe", "Variant"]
+
+#: Fixed evaluation moment when the bundle gives none (no wall clock: tests are deterministic).
+DEFAULT_NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+#: RFC 5737 TEST-NET-1: a public address outside every named location of a normal bundle.
+UNTRUSTED_IP = "192.0.2.10"
+#: A country no location policy allows (Antarctica): the "sign-in from elsewhere" probe.
+ABROAD = "AQ"
+PROBE_DEVICE = {
+    "deviceId": "caflow-probe-managed-device",
+    "displayName": "caflow probe",
+    "operatingSystem": "Windows",
+    "trustType": "AzureAD",
+    "isCompliant": True,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """Sign-in conditions of one comparison (the same for every app compared)."""
+
+    where: str = "untrusted"  # untrusted | trusted | abroad | egress
+    mfa: bool = False
+    managed: bool = False
+    interactive: bool = True
+    accept_terms: bool = False  # claims carry every agreement (neutralises ToU)
+
+
+INTERACTIVE = Probe()
+BACKGROUND = Probe(where="egress", mfa=True, interactive=False)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A tenant to evaluate: the real one, or the one with report-only policies switched on."""
+
+    tenant: Tenant
+    report_only: bool  # True: findings here are "would break when enabled"
+
+
+@dataclass
+class Context:
+    tenant: Tenant
+    now: datetime = DEFAULT_NOW
+    _cache: dict[tuple[object, ...], Evaluation] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        t = self.tenant
+        self.report_only_ids = frozenset(p.id for p in t.policies if p.report_only)
+        variants = [Variant(t, False)]
+        if self.report_only_ids:
+            switched = tuple(
+                replace(p, state=PolicyState.ENABLED) if p.report_only else p for p in t.policies
+            )
+            variants.append(Variant(t.evolve(policies=switched), True))
+        self.variants: tuple[Variant, ...] = tuple(variants)
+        self.users: tuple[User, ...] = representative_users(t)
+        self._users_by_id = {u.id.lower(): u for u in self.users}
+
+    # ---- where a probe signs in from -------------------------------------------------
+    def _ip(self, where: str) -> tuple[str, str | None]:
+        s = self.tenant.settings
+        country = s.connectorEgress.country or "US"
+        if where == "egress" and s.connectorEgress.ipRanges:
+            return _first_host(s.connectorEgress.ipRanges[0]), s.connectorEgress.country
+        if where == "trusted":
+            for loc in self.tenant.named_locations.values():
+                if isinstance(loc, IpNamedLocation) and loc.is_trusted and loc.ranges:
+                    return str(next(iter(loc.ranges[0].hosts()), loc.ranges[0][0])), country
+            if s.mfaTrustedIps:
+                return _first_host(s.mfaTrustedIps[0]), country
+        if where == "abroad":
+            return UNTRUSTED_IP, ABROAD
+        return UNTRUSTED_IP, country
+
+    def egress_trusted(self) -> bool:
+        """Is any connector egress address inside a trusted IP named location?"""
+        for rng in self.tenant.settings.connectorEgress.ipRanges:
+            addr = ipaddress.ip_address(_first_host(rng))
+            for loc in self.tenant.named_locations.values():
+                if isinstance(loc, IpNamedLocation) and loc.is_trusted and loc.contains(addr):
+                    return True
+        return False
+
+    def signin(self, user: User, app_id: str, probe: Probe) -> SignIn:
+        ip, country = self._ip(probe.where)
+        terms = frozenset(self.tenant.agreements) if probe.accept_terms else frozenset()
+        return SignIn(
+            user=user,
+            app_id=app_id,
+            ip=ip,
+            country=country,
+            platform="windows",
+            client_app="browser" if probe.interactive else "mobileAppsAndDesktopClients",
+            device=dict(PROBE_DEVICE) if probe.managed else UNREGISTERED,
+            mfa=probe.mfa,
+            auth_methods=frozenset(self.tenant.settings.defaultMfaMethods)
+            if probe.mfa
+            else frozenset(),
+            accepted_terms=terms,
+            use_recorded_acceptances=False,
+            interactive=probe.interactive,
+        )
+
+    def evaluate(self, variant: Variant, user: User, app_id: str, probe: Probe) -> Evaluation:
+        key = (variant.report_only, user.id, app_id, probe)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = evaluate(variant.tenant, self.signin(user, app_id, probe), self.now)
+            self._cache[key] = hit
+        return hit
+
+    # ---- ownership ------------------------------------------------------------------
+    def user(self, ref: str | None) -> User | None:
+        if not ref:
+            return None
+        return self._users_by_id.get(ref.lower()) or self.tenant.directory.user(ref)
+
+    def label(self, ref: str | None) -> str:
+        u = self.user(ref)
+        return u.label() if u else (ref or "?")
+
+    def connections_of(self, user: User) -> tuple[Connection, ...]:
+        return tuple(
+            c for c in self.tenant.connections if (c.owner_id or "").lower() == user.id.lower()
+        )
+
+    def flows_using(self, connections: Iterable[str]) -> tuple[Flow, ...]:
+        names = {c.lower() for c in connections}
+        return tuple(
+            f
+            for f in self.tenant.flows
+            if any(r.connection.lower() in names for r in f.connections)
+        )
+
+    def flows_of(self, user: User) -> tuple[Flow, ...]:
+        return tuple(f for f in self.tenant.flows if (f.owner_id or "").lower() == user.id.lower())
+
+    def service_accounts(self) -> tuple[User, ...]:
+        """Users tagged serviceAccount/flowConnectionOwner and owners of bundle connections."""
+        owners = {(c.owner_id or "").lower() for c in self.tenant.connections}
+        out = []
+        for u in self.tenant.directory.users:
+            tagged = {t.lower() for t in u.tags} & {"serviceaccount", "flowconnectionowner"}
+            if tagged or u.id.lower() in owners:
+                out.append(u)
+        return tuple(out)
+
+    def connection_resources(self, user: User) -> dict[str, list[Connection]]:
+        """Resource app id -> this user's connections that refresh tokens for it."""
+        out: dict[str, list[Connection]] = {}
+        for c in self.connections_of(user):
+            app = resource_for(c.connector)
+            if app:
+                out.setdefault(app, []).append(c)
+        return out
+
+
+def applying(ev: Evaluation) -> dict[str, PolicyResult]:
+    """Policies (enforced in this variant) that apply and are not satisfied by the claims."""
+    return {
+        r.policy.id: r
+        for r in ev.results
+        if r.applies
+        and r.policy.state == PolicyState.ENABLED
+        and r.grant.result in ("notSatisfied", "blocked", "undetermined")
+    }
+
+
+def applies(ev: Evaluation, policy_id: str) -> bool:
+    return any(r.applies and r.policy.id == policy_id for r in ev.results)
+
+
+def policy_evidence(p: Policy, *path: str | int, note: str = "") -> Evidence:
+    """File + JSON Pointer of a field of ``p`` (pointer relative to the object in its file)."""
+    base = "" if p.source_path in ("", "/") else p.source_path
+    return Evidence(
+        p.source or "<inline>", base + (json_pointer(path) if path else "") or "/", note
+    )
+
+
+def setting_evidence(tenant: Tenant, *path: str | int, note: str = "") -> Evidence:
+    src = tenant.source or "."
+    return Evidence(f"{src.rstrip('/')}/tenant.yaml", json_pointer(("settings", *path)), note)
+
+
+def _first_host(cidr: str) -> str:
+    net = ipaddress.ip_network(cidr.strip(), strict=False)
+    if net.num_addresses == 1:
+        return str(net.network_address)
+    return str(next(iter(net.hosts()), net.network_address))
+
+
+def representative_users(tenant: Tenant) -> tuple[User, ...]:
+    """Directory users when the bundle has them; otherwise one in-scope user per policy.
+
+    Policy corpora ship no ``directory.yaml``; a synthetic user who is a member of a policy's
+    included groups and roles (and nothing it excludes) is what makes its scope observable.
+    """
+    users = tuple(u for u in tenant.directory.users if u.account_enabled and not u.unknown)
+    if users:
+        return users
+    out: dict[tuple[object, ...], User] = {}
+    for p in tenant.policies:
+        u = p.conditions.users
+        specific = [x for x in u.include_users if x not in ("All", "None", "GuestsOrExternalUsers")]
+        guest = bool(u.include_guests) or "GuestsOrExternalUsers" in u.include_users
+        key = (
+            tuple(specific[:1]),
+            tuple(sorted(u.include_groups)),
+            tuple(sorted(u.include_roles)),
+            guest,
+        )
+        if key in out:
+            continue
+        uid = specific[0] if specific else f"representative-{len(out) + 1:03d}"
+        out[key] = User(
+            id=uid,
+            user_principal_name=f"{uid}@representative.invalid",
+            display_name=f"in scope of {p.display_name}",
+            user_type="Guest" if guest and not (u.include_groups or u.include_roles) else "Member",
+            guest_type="b2bCollaborationGuest"
+            if guest and not (u.include_groups or u.include_roles)
+            else None,
+            group_ids=frozenset(u.include_groups),
+            role_ids=frozenset(u.include_roles),
+        )
+    plain = User(id="representative-member", user_principal_name="member@representative.invalid")
+    return (plain, *out.values())

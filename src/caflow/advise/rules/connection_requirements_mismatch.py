@@ -1,0 +1,43 @@
+"""A connection's resource demands more than the Power Automate portal sign-in meets.
+
+Seed 000 recommendation 4: "make sure that users who sign in to Power Automate use criteria
+that match the policies for the connections that a flow uses" (effects 1-4: failed runs,
+automatic/direct connection creation, people and email pickers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from caflow.advise.compare import find_mismatches, mismatch_findings
+from caflow.advise.context import INTERACTIVE, Context
+from caflow.advise.model import Finding, Severity
+from caflow.advise.resources import FLOW_SERVICE
+from caflow.model import Tenant, User
+from caflow.model.wellknown import EXCHANGE, SHAREPOINT, TEAMS
+
+RULE_ID = "connection_requirements_mismatch"
+#: Without Power Platform inventory: the services the seed names (pickers use Exchange/SharePoint).
+DEFAULT_RESOURCES = (SHAREPOINT, EXCHANGE, TEAMS)
+
+
+def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
+    def apps(user: User) -> tuple[str, ...]:
+        if not tenant.connections:
+            return DEFAULT_RESOURCES
+        return tuple(a for a in ctx.connection_resources(user) if a != FLOW_SERVICE)
+
+    mismatches, undetermined = find_mismatches(ctx, apps, (INTERACTIVE,))
+    # Only the resource side matters here: the connection needs what the portal sign-in lacks.
+    mismatches = [m for m in mismatches if not m.on_flow]
+    yield from mismatch_findings(
+        ctx,
+        RULE_ID,
+        Severity.HIGH,
+        mismatches,
+        undetermined,
+        effect=(
+            "connections created or repaired from a portal sign-in that does not meet it fail "
+            "(AADSTS50076), and people/email pickers miss Microsoft 365 groups"
+        ),
+    )

@@ -1,0 +1,68 @@
+"""A policy reaches Microsoft Flow Service but not its host apps, or the reverse.
+
+Seed 000 "Solution": "If you must target individual apps, verify that Microsoft Flow Service
+(Application ID: 7df0a125-...) is included together with the host applications (SharePoint,
+Teams, Excel)." Decided per policy by the engine: does the policy apply to a Flow Service
+sign-in and to a host sign-in of the same in-scope user?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from caflow.advise.context import INTERACTIVE, Context, policy_evidence
+from caflow.advise.model import Finding, Severity, Status
+from caflow.advise.resources import EMBEDDING_HOSTS, FLOW_SERVICE, app_name
+from caflow.model import Tenant
+
+RULE_ID = "flow_service_targeted_without_hosts"
+
+
+def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
+    variant = ctx.variants[0]
+    gaps: dict[tuple[str, bool], set[str]] = {}
+    users: dict[tuple[str, bool], set[str]] = {}
+    for user in ctx.users:
+        apps = (FLOW_SERVICE, *EMBEDDING_HOSTS)
+        verdicts = {app: ctx.evaluate(variant, user, app, INTERACTIVE) for app in apps}
+        for r_flow in verdicts[FLOW_SERVICE].results:
+            p = r_flow.policy
+            hosts = {
+                app: next(r for r in verdicts[app].results if r.policy.id == p.id)
+                for app in EMBEDDING_HOSTS
+            }
+            if r_flow.undetermined or any(r.undetermined for r in hosts.values()):
+                continue
+            on_hosts = {a for a, r in hosts.items() if r.applies}
+            if r_flow.applies and on_hosts != set(EMBEDDING_HOSTS):
+                key = (p.id, True)
+                gaps.setdefault(key, set()).update(set(EMBEDDING_HOSTS) - on_hosts)
+            elif not r_flow.applies and on_hosts:
+                key = (p.id, False)
+                gaps.setdefault(key, set()).update(on_hosts)
+            else:
+                continue
+            users.setdefault(key, set()).add(user.label())
+    for (pid, on_flow), apps_ in sorted(gaps.items()):
+        p = tenant.policy(pid)
+        if p is None:
+            continue
+        names = ", ".join(sorted(app_name(a) for a in apps_))
+        text = (
+            f"applies to Microsoft Flow Service but not to {names}"
+            if on_flow
+            else f"applies to {names} but not to Microsoft Flow Service"
+        )
+        prefix = "would break when enabled: " if p.report_only else ""
+        yield Finding(
+            RULE_ID,
+            Status.FAIL,
+            Severity.LOW if p.report_only else Severity.MEDIUM,
+            f"{prefix}policy {p.label} {text} for the same user; target Office 365 or include "
+            "Flow Service together with its hosts.",
+            evidence=(policy_evidence(p, "conditions", "applications", "includeApplications"),),
+            policies=(p.id,),
+            users=tuple(sorted(users[(pid, on_flow)])[:50]),
+            apps=(FLOW_SERVICE, *sorted(apps_)),
+            report_only=p.report_only,
+        )

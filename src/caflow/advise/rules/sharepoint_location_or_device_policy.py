@@ -1,0 +1,70 @@
+"""Location or unmanaged-device policies on SharePoint block its out-of-box flows.
+
+Seed 002 effect 7: "the creation and execution of SharePoint out-of-box flows, such as the
+Request Signoff and Page Approval flows, can be blocked by conditional access policies ... This
+scenario applies both to the network location and to conditional access policies (such as
+Disallow Unmanaged Devices)." The engine tells which policies bite a SharePoint sign-in from
+outside trusted networks or an unmanaged device but not from a trusted, managed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from caflow.advise.context import Context, Probe, applying, policy_evidence
+from caflow.advise.model import Finding, Severity, Status
+from caflow.model import Tenant
+from caflow.model.wellknown import SHAREPOINT
+
+RULE_ID = "sharepoint_location_or_device_policy"
+GOOD = Probe(where="trusted", mfa=True, managed=True, accept_terms=True)
+BAD = (
+    Probe(where="untrusted", mfa=True, accept_terms=True),
+    Probe(where="abroad", mfa=True, accept_terms=True),
+)
+
+
+def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
+    hits: dict[str, set[str]] = {}
+    for variant in ctx.variants:
+        for user in ctx.users:
+            good = applying(ctx.evaluate(variant, user, SHAREPOINT, GOOD))
+            for probe in BAD:
+                bad = applying(ctx.evaluate(variant, user, SHAREPOINT, probe))
+                for pid in bad.keys() - good.keys():
+                    if variant.report_only and pid not in ctx.report_only_ids:
+                        continue
+                    hits.setdefault(pid, set()).add(user.id)
+    for pid, user_ids in sorted(hits.items()):
+        p = tenant.policy(pid)
+        if p is None:
+            continue
+        ids = {u.lower() for u in user_ids}
+        flows = sorted(
+            f.name
+            for f in tenant.flows
+            if (f.owner_id or "").lower() in ids
+            and (
+                f.trigger.kind == "sharePoint"
+                or any(r.connector == "sharepointonline" for r in f.connections)
+            )
+        )
+        prefix = "would break when enabled: " if p.report_only else ""
+        yield Finding(
+            RULE_ID,
+            Status.FAIL,
+            Severity.LOW if p.report_only else Severity.MEDIUM,
+            f"{prefix}policy {p.label} restricts SharePoint by network location or device state "
+            f"for {len(ids)} user(s); SharePoint out-of-box flows (Request sign-off, Page approval) "
+            "can be blocked.",
+            evidence=(
+                policy_evidence(p, "conditions", note="locations / devices / platforms"),
+                policy_evidence(p, "grantControls"),
+            ),
+            policies=(p.id,),
+            flows=tuple(flows),
+            users=tuple(sorted(ctx.label(u) for u in user_ids)[:50]),
+            apps=(SHAREPOINT,),
+            report_only=p.report_only,
+            error_code="AADSTS53003",
+        )

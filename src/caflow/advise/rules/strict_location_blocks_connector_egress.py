@@ -1,0 +1,74 @@
+"""Strict location enforcement meets connector traffic from Microsoft egress addresses.
+
+Seed: users "can access some or all cloud services from only their corporate network"; with CAE
+strict location enforcement "access is blocked whenever the IP seen by the resource is not
+allowed" (tokens-and-signins.md §4.2), and connector calls come from Power Platform egress IPs
+(power-automate.md §4.3). The engine compares a background refresh from the connector egress
+address with the owner's own sign-in from a trusted network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from caflow.advise.context import Context, Probe, applying, policy_evidence, setting_evidence
+from caflow.advise.model import Finding, Severity, Status
+from caflow.advise.resources import app_name
+from caflow.advise.scope import DEFAULT_APPS
+from caflow.model import Tenant
+
+RULE_ID = "strict_location_blocks_connector_egress"
+AT_OFFICE = Probe(where="trusted", mfa=True, managed=True, accept_terms=True)
+FROM_EGRESS = Probe(where="egress", mfa=True, managed=True, accept_terms=True, interactive=False)
+
+
+def _strict(session: dict[str, object]) -> bool:
+    return str(session.get("continuousAccessEvaluation", "")).lower() == "strictlocation"
+
+
+def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
+    if ctx.egress_trusted():
+        return  # egress IPs are inside a trusted named location: nothing to block
+    hits: dict[str, tuple[set[str], set[str], set[str]]] = {}
+    for variant in ctx.variants:
+        for user in ctx.users:
+            by_app = ctx.connection_resources(user) if tenant.connections else {}
+            for app in by_app or DEFAULT_APPS:
+                office = ctx.evaluate(variant, user, app, AT_OFFICE)
+                egress = ctx.evaluate(variant, user, app, FROM_EGRESS)
+                if not (_strict(office.session_controls) or _strict(egress.session_controls)):
+                    continue
+                for pid in applying(egress).keys() - applying(office).keys():
+                    if variant.report_only and pid not in ctx.report_only_ids:
+                        continue
+                    users, conns, apps = hits.setdefault(pid, (set(), set(), set()))
+                    users.add(user.label())
+                    conns.update(c.name for c in by_app.get(app, []))
+                    apps.add(app)
+    for pid, (users, conns, apps) in sorted(hits.items()):
+        p = tenant.policy(pid)
+        if p is None:
+            continue
+        flows = sorted(f.name for f in ctx.flows_using(conns))
+        prefix = "would break when enabled: " if p.report_only else ""
+        yield Finding(
+            RULE_ID,
+            Status.FAIL,
+            Severity.HIGH if p.report_only else Severity.CRITICAL,
+            f"{prefix}policy {p.label} blocks {', '.join(sorted(app_name(a) for a in apps))} from the "
+            "connector egress addresses while strict location enforcement is on; connector calls fail "
+            "even though the owner signs in from a trusted network.",
+            evidence=(
+                policy_evidence(p, "conditions", "locations"),
+                setting_evidence(
+                    tenant, "connectorEgress", "ipRanges", note="not in a trusted named location"
+                ),
+            ),
+            policies=(p.id,),
+            flows=tuple(flows),
+            connections=tuple(sorted(conns)),
+            users=tuple(sorted(users)[:50]),
+            apps=tuple(sorted(apps)),
+            report_only=p.report_only,
+            error_code="AADSTS53003",
+        )

@@ -1,0 +1,73 @@
+"""Who a policy reaches when Power Automate refreshes tokens in the background.
+
+Power Automate "connections refresh tokens silently in the background" from Microsoft cloud
+infrastructure (seed 000; power-automate.md §4.1): the probe is a non-interactive sign-in from
+the connector egress address, with MFA claims, no registered device and no ToU acceptance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from caflow.advise.context import BACKGROUND, Context, Probe
+from caflow.advise.resources import FLOW_SERVICE
+from caflow.model import Policy, User
+from caflow.model.policy import PolicyState
+from caflow.model.wellknown import EXCHANGE, SHAREPOINT, TEAMS
+
+__all__ = ["Reach", "background_reach", "terms_policies"]
+
+DEFAULT_APPS = (FLOW_SERVICE, SHAREPOINT, EXCHANGE, TEAMS)
+
+
+@dataclass
+class Reach:
+    users: set[str] = field(default_factory=set)
+    connections: set[str] = field(default_factory=set)
+    flows: set[str] = field(default_factory=set)
+    apps: set[str] = field(default_factory=set)
+    undetermined: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.users)
+
+
+def terms_policies(ctx: Context) -> tuple[Policy, ...]:
+    """Policies with a Terms of Use grant control that are on or report-only."""
+    return tuple(
+        p
+        for p in ctx.tenant.policies
+        if p.grant and p.grant.terms_of_use and p.state != PolicyState.DISABLED
+    )
+
+
+def background_reach(
+    ctx: Context, policy: Policy, users: tuple[User, ...] | None = None, probe: Probe = BACKGROUND
+) -> Reach:
+    """Users/connections/flows whose background refresh ``policy`` applies to (engine verdict).
+
+    With Power Platform inventory: each user's connections' resources plus Flow Service;
+    without: Flow Service and the services the seed names, for each representative user.
+    """
+    reach = Reach()
+    variant = ctx.variants[0]  # report-only policies are evaluated (never enforced) here too
+    candidates = users if users is not None else ctx.users
+    for user in candidates:
+        by_app = ctx.connection_resources(user) if ctx.tenant.connections else {}
+        apps = (FLOW_SERVICE, *by_app) if by_app else DEFAULT_APPS
+        for app in dict.fromkeys(apps):
+            ev = ctx.evaluate(variant, user, app, probe)
+            r = next((x for x in ev.results if x.policy.id == policy.id), None)
+            if r is None:
+                continue
+            if r.undetermined:
+                reach.undetermined = reach.undetermined or r.undetermined_detail
+                continue
+            if not r.applies:
+                continue
+            reach.users.add(user.label())
+            reach.apps.add(app)
+            conns = by_app.get(app, [])
+            reach.connections.update(c.name for c in conns)
+            reach.flows.update(f.name for f in ctx.flows_using(c.name for c in conns))
+    return reach

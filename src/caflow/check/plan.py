@@ -1,0 +1,260 @@
+"""``check``: the impact difference between a baseline and a proposed tenant, as a plan.
+
+Both tenants are simulated over the same horizon; the proposed run replays each connection with
+the claims that satisfied the *baseline* (``claims_tenant=baseline``), so a policy that demands
+more breaks it (seed: "If you enable a Conditional Access policy after you create flows and
+connections, the flows fail on future runs"). Text is rendered from ``to_json()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caflow.advise import AdviseResult, Finding, Status, run_advise
+from caflow.advise.context import Context, Probe
+from caflow.advise.resources import EMBEDDING_HOSTS, FLOW_SERVICE, app_name
+from caflow.check.policydiff import PolicyChange, diff_policies
+from caflow.model import Tenant
+from caflow.model.wellknown import EXCHANGE
+
+__all__ = ["CheckResult", "SimulateFn", "run_check"]
+
+SCHEMA_VERSION = 1
+SimulateFn = Callable[..., Any]  # simulate_tenant(tenant, start, end, *, claims_tenant=None)
+#: A user who does everything right: MFA, managed device, terms accepted, from a normal network.
+WELL_BEHAVED = Probe(where="untrusted", mfa=True, managed=True, accept_terms=True)
+ACCESS_APPS = (FLOW_SERVICE, *EMBEDDING_HOSTS, EXCHANGE)
+_LEGEND = {
+    "+": "create",
+    "-": "destroy",
+    "~": "update in-place",
+    "!": "breaks",
+    "?": "undetermined",
+    "✓": "resolved",
+}
+
+
+def _iso(d: datetime) -> str:
+    return d.isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class CheckResult:
+    start: datetime
+    end: datetime
+    policy_changes: tuple[PolicyChange, ...]
+    broken_connections: list[dict[str, Any]] = field(default_factory=list)
+    repaired_connections: list[dict[str, Any]] = field(default_factory=list)
+    failing_flows: list[dict[str, Any]] = field(default_factory=list)
+    blocked_users: list[dict[str, Any]] = field(default_factory=list)
+    new_findings: list[Finding] = field(default_factory=list)
+    resolved_findings: list[Finding] = field(default_factory=list)
+    proposed_advice: AdviseResult | None = None
+
+    @property
+    def undetermined(self) -> int:
+        return sum(1 for f in self.new_findings if f.status == Status.UNDETERMINED)
+
+    @property
+    def breaks(self) -> bool:
+        return bool(self.broken_connections or self.failing_flows or self.blocked_users)
+
+    def impact_line(self) -> str:
+        return (
+            f"Impact: {len(self.broken_connections)} connections break, {len(self.failing_flows)} "
+            f"flows fail, {len(self.blocked_users)} users blocked, {self.undetermined} undetermined."
+        )
+
+    def advise_result(self) -> AdviseResult:
+        """The proposed tenant's new findings (SARIF output of ``check``)."""
+        assert self.proposed_advice is not None
+        a = self.proposed_advice
+        return AdviseResult(a.tenant_id, a.tenant_name, a.now, a.rules, tuple(self.new_findings))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "tool": "caflow check",
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "breaks": self.breaks,
+            "policyChanges": [c.to_json() for c in self.policy_changes],
+            "connectionsBreaking": self.broken_connections,
+            "connectionsResolved": self.repaired_connections,
+            "flowsFailing": self.failing_flows,
+            "usersBlocked": self.blocked_users,
+            "newFindings": [f.to_json() for f in self.new_findings],
+            "resolvedFindings": [f.to_json() for f in self.resolved_findings],
+            "summary": {
+                "connectionsBreak": len(self.broken_connections),
+                "flowsFail": len(self.failing_flows),
+                "usersBlocked": len(self.blocked_users),
+                "undetermined": self.undetermined,
+            },
+            "impactLine": self.impact_line(),
+        }
+
+    def plan_text(self) -> str:
+        data = self.to_json()
+        body: list[str] = []
+        used: set[str] = set()
+        for c in self.policy_changes:
+            used.add(c.symbol)
+            body.append(c.headline)
+            if c.action == "destroy":
+                body.append(f'  - policy "{c.display_name}"')
+            for f in c.fields:
+                sym = "+" if c.action == "create" else "~"
+                used.add(sym)
+                if c.action == "create":
+                    body.append(f"  + {f.path} = {_fmt(f.new)}")
+                else:
+                    body.append(f"  ~ {f.path} = {_fmt(f.old)} -> {_fmt(f.new)}")
+            body.append("")
+        impact: list[str] = []
+        for c in data["connectionsBreaking"]:
+            used.add("!")
+            impact.append(
+                f"! connection {c['id']} breaks {c['at'] or '(date unknown)'} "
+                f"({c['errorCode'] or 'no code'}, {c['cause'] or 'unknown cause'})"
+            )
+        for f in data["flowsFailing"]:
+            used.add("!")
+            when = f["firstFailureAt"] or "(date unknown)"
+            impact.append(f"! flow {f['id']} fails from {when} ({f['failedRuns']} failed runs)")
+        for u in data["usersBlocked"]:
+            used.add("!")
+            impact.append(f"! user {u['user']} loses access to {u['appName']} ({u['errorCode']})")
+        for c in data["connectionsResolved"]:
+            used.add("✓")
+            impact.append(f"✓ connection {c['id']} no longer breaks")
+        for f in self.new_findings:
+            sym = "?" if f.status == Status.UNDETERMINED else "!"
+            used.add(sym)
+            extra = f" (undetermined: {f.reason})" if f.status == Status.UNDETERMINED else ""
+            impact.append(f"{sym} new finding [{f.severity}] {f.rule_id}: {f.message}{extra}")
+        for f in self.resolved_findings:
+            used.add("✓")
+            impact.append(f"✓ resolved finding {f.rule_id}: {f.message}")
+        if not body and not impact:
+            return (
+                "No impact.\nThe proposed policies break no connection, flow or user sign-in over "
+                f"{_iso(self.start)} .. {_iso(self.end)} and add no advisor finding.\n"
+                + self.impact_line()
+            )
+        legend = [
+            "caflow check compares baseline and proposed over "
+            f"{_iso(self.start)} .. {_iso(self.end)}.",
+            "Symbols:",
+        ]
+        legend += [f"  {s} {_LEGEND[s]}" for s in _LEGEND if s in used]
+        out = [*legend, "", *body]
+        if impact:
+            out += ["Impact:", *[f"  {line}" for line in impact], ""]
+        out.append(self.impact_line())
+        return "\n".join(out)
+
+
+def _fmt(value: Any) -> str:
+    return "null" if value is None else (f'"{value}"' if isinstance(value, str) else str(value))
+
+
+def _broken(sim: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        c["id"]: c
+        for c in sim.get("connections", [])
+        if c.get("brokenAt") or c.get("status") not in (None, "Connected")
+    }
+
+
+def _failing(sim: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f["id"]: f
+        for f in sim.get("flows", [])
+        if (f.get("failedRuns") or 0) > 0 or f.get("turnedOffAt")
+    }
+
+
+def _blocked_users(baseline: Tenant, proposed: Tenant, now: datetime) -> list[dict[str, Any]]:
+    base_ctx, prop_ctx = Context(baseline, now), Context(proposed, now)
+    out = []
+    for user in base_ctx.users:
+        for app in ACCESS_APPS:
+            before = base_ctx.evaluate(base_ctx.variants[0], user, app, WELL_BEHAVED)
+            after = prop_ctx.evaluate(prop_ctx.variants[0], user, app, WELL_BEHAVED)
+            if after.decision == "block" and before.decision != "block":
+                out.append(
+                    {
+                        "user": user.label(),
+                        "app": app,
+                        "appName": app_name(app),
+                        "errorCode": after.error_code,
+                        "policies": list(after.responsible_policies),
+                    }
+                )
+    return out
+
+
+def run_check(
+    baseline: Tenant,
+    proposed: Tenant,
+    start: datetime,
+    end: datetime,
+    *,
+    simulate: SimulateFn | None = None,
+) -> CheckResult:
+    """Diff the impact of ``proposed`` against ``baseline`` over [start, end]."""
+    if simulate is None:
+        from caflow.simulate import simulate_tenant as simulate
+    sim_base = simulate(baseline, start, end).to_json()
+    sim_prop = simulate(proposed, start, end, claims_tenant=baseline).to_json()
+    result = CheckResult(start, end, diff_policies(baseline, proposed))
+
+    base_broken, prop_broken = _broken(sim_base), _broken(sim_prop)
+    first_event = {}
+    for e in sim_prop.get("events", []):
+        if e.get("kind") == "connectionBroken" and e.get("connection") not in first_event:
+            first_event[e["connection"]] = e
+    for cid in sorted(prop_broken.keys() - base_broken.keys()):
+        c, e = prop_broken[cid], first_event.get(cid, {})
+        result.broken_connections.append(
+            {
+                "id": cid,
+                "at": c.get("brokenAt") or e.get("at"),
+                "errorCode": c.get("errorCode") or e.get("errorCode"),
+                "cause": e.get("cause"),
+                "policies": e.get("policies", []),
+                "user": e.get("user"),
+            }
+        )
+    result.repaired_connections = [
+        {"id": cid} for cid in sorted(base_broken.keys() - prop_broken.keys())
+    ]
+    base_fail, prop_fail = _failing(sim_base), _failing(sim_prop)
+    for fid in sorted(prop_fail.keys() - base_fail.keys()):
+        f = prop_fail[fid]
+        result.failing_flows.append(
+            {
+                "id": fid,
+                "failedRuns": f.get("failedRuns", 0),
+                "firstFailureAt": f.get("firstFailureAt"),
+                "turnedOffAt": f.get("turnedOffAt"),
+            }
+        )
+    result.blocked_users = _blocked_users(baseline, proposed, start)
+
+    base_adv, prop_adv = run_advise(baseline, now=start), run_advise(proposed, now=start)
+    interesting = {Status.FAIL, Status.UNDETERMINED}
+    base_keys = {f.key for f in base_adv.findings if f.status in interesting}
+    prop_keys = {f.key for f in prop_adv.findings if f.status in interesting}
+    result.new_findings = [
+        f for f in prop_adv.findings if f.status in interesting and f.key not in base_keys
+    ]
+    result.resolved_findings = [
+        f for f in base_adv.findings if f.status in interesting and f.key not in prop_keys
+    ]
+    result.proposed_advice = prop_adv
+    return result

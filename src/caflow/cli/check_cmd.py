@@ -1,0 +1,81 @@
+"""``caflow check --baseline A --proposed B``: is a proposed policy change safe? (CI gate)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
+
+__all__ = ["register"]
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+EPILOG = (
+    "Examples:\n\n"
+    "  caflow check --baseline examples/contoso --proposed examples/contoso/policies/CA014-Require-MFA-for-Microsoft-Flow-Service.json\n\n"
+    "  caflow check --baseline main-bundle --proposed pr-bundle --format markdown -o comment.md\n\n"
+    "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id\n"
+    "replaces, new id is added); repeat it to stack changes. Exit 0 safe, 1 something breaks,\n"
+    "2 bad input (unparsable file, different tenants). " + EXIT_CODES_HELP
+)
+
+
+def check(
+    baseline: Path = typer.Option(..., "--baseline", help="Current tenant bundle."),
+    proposed: list[Path] = typer.Option(
+        ..., "--proposed", help="Proposed bundle or policy file(s)/folder (repeatable)."
+    ),
+    horizon: str = typer.Option(
+        "P90D", "--horizon", help="How far to simulate (ISO 8601 duration)."
+    ),
+    start: str = typer.Option(
+        None,
+        "--start",
+        help="Simulation start; default: newest createdDateTime/modifiedDateTime in the baseline, else 2026-01-05T09:00:00Z.",
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Write here (atomically) instead of stdout."
+    ),
+) -> None:
+    """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
+    from caflow.check import build_proposed, default_start, run_check
+    from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
+    from caflow.errors import InputError
+    from caflow.model.durations import parse_iso_duration
+    from caflow.report import render
+
+    with guard():
+        base = load_tenant(baseline)
+        prop = build_proposed(base, proposed)
+        from caflow.engine.evaluate import validate_tenant
+
+        validate_tenant(prop)
+        begin = parse_when(start, default=lambda: default_start(base))
+        try:
+            end = parse_iso_duration(horizon).after(begin)
+        except ValueError:
+            raise InputError(
+                "invalid horizon",
+                file="--horizon",
+                expected="an ISO 8601 duration such as P90D",
+                got=horizon,
+            ) from None
+        result = run_check(base, prop, begin, end)
+        emit(render(result, fmt.value), output)
+    err_console.print(result.impact_line(), highlight=False)
+    if result.breaks:
+        raise typer.Exit(code=int(ExitStatus.FAILURE))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check", epilog=EPILOG)(check)

@@ -1,0 +1,100 @@
+"""SARIF 2.1.0 writer: one rule per advise rule, UNDETERMINED as ``note`` with its reason.
+
+``helpUri`` points at ``docs/rules.md#<id>``; ``properties.security-severity`` follows the
+GitHub code-scanning convention (critical 9.5, high 8.0, medium 5.5, low 3.0).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from caflow import __version__
+
+__all__ = ["SECURITY_SEVERITY", "render"]
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+HELP_BASE = "https://github.com/caflow/caflow/blob/main/docs/rules.md#"
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+
+
+def _location(ev: dict[str, str]) -> dict[str, Any]:
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": ev["file"]}},
+        "logicalLocations": [
+            {"fullyQualifiedName": ev["file"] + "#" + ev["pointer"], "kind": "object"}
+        ],
+    }
+
+
+def render(result: Any) -> str:
+    advise = result.advise_result() if hasattr(result, "advise_result") else result
+    data = advise.to_json()
+    metas = {m.id: m for m in advise.rules}
+    rules = []
+    index = {}
+    for i, m in enumerate(advise.rules):
+        index[m.id] = i
+        rules.append(
+            {
+                "id": m.id,
+                "name": "".join(w.capitalize() for w in m.id.split("_")),
+                "shortDescription": {"text": m.title},
+                "fullDescription": {"text": m.risk},
+                "help": {"text": m.remedy.text},
+                "helpUri": HELP_BASE + m.id,
+                "defaultConfiguration": {"level": _LEVEL[m.severity.value]},
+                "properties": {
+                    "security-severity": SECURITY_SEVERITY[m.severity.value],
+                    "tags": ["security", "power-automate"],
+                },
+            }
+        )
+    results = []
+    for f in data["findings"]:
+        if f["status"] == "PASS" or f["ruleId"] not in metas:
+            continue
+        text = f["message"]
+        if f["status"] == "UNDETERMINED":
+            level = "note"
+            text += f" (undetermined: {f.get('reason') or 'not enough information'})"
+        else:
+            level = _LEVEL[f["severity"]]
+        entry: dict[str, Any] = {
+            "ruleId": f["ruleId"],
+            "ruleIndex": index[f["ruleId"]],
+            "level": level,
+            "message": {"text": text},
+            "locations": [_location(e) for e in f["evidence"]][:10]
+            or [{"logicalLocations": [{"fullyQualifiedName": "tenant", "kind": "module"}]}],
+            "properties": {
+                "status": f["status"],
+                "severity": f["severity"],
+                "security-severity": SECURITY_SEVERITY[f["severity"]],
+                "reportOnly": f["reportOnly"],
+                "affected": f["affected"],
+                **({"errorCode": f["errorCode"]} if f.get("errorCode") else {}),
+            },
+        }
+        if f["status"] == "SUPPRESSED":
+            entry["suppressions"] = [{"kind": "external", "justification": f.get("reason", "")}]
+        results.append(entry)
+    doc = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "caflow",
+                        "version": __version__,
+                        "informationUri": "https://github.com/caflow/caflow",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

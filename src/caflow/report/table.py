@@ -1,0 +1,33 @@
+"""Terminal writer (rich): a findings table, or the check plan text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["render"]
+
+_STYLE = {"FAIL": "bold red", "UNDETERMINED": "yellow", "PASS": "green", "SUPPRESSED": "dim"}
+
+
+def render(result: Any) -> str:
+    if hasattr(result, "plan_text"):
+        return result.plan_text() + "\n"
+    data = result.to_json()
+    console = Console(record=True, width=160, force_terminal=False, color_system=None)
+    table = Table(title=f"caflow advise: {data['tenant']['displayName'] or data['tenant']['id']}")
+    for col in ("status", "severity", "rule", "finding", "affected"):
+        table.add_column(col, overflow="fold")
+    for f in data["findings"]:
+        a = f["affected"]
+        affected = ", ".join(a["connections"][:4] + a["flows"][:4])
+        msg = f["message"] + (f" (reason: {f['reason']})" if f.get("reason") else "")
+        table.add_row(
+            f["status"], f["severity"], f["ruleId"], msg, affected, style=_STYLE[f["status"]]
+        )
+    console.print(table)
+    s = data["summary"]
+    console.print(f"{s['FAIL']} failed, {s['UNDETERMINED']} undetermined, {s['PASS']} passed.")
+    return console.export_text()

@@ -1,0 +1,56 @@
+"""Each writer renders the contoso advise result; SARIF validated against a derived schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from caflow.advise import run_advise
+from caflow.io.bundle import load_bundle
+from caflow.report import FORMATS, render
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((Path(__file__).parent / "sarif_2_1_0_required.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_advise(load_bundle(ROOT / "examples/contoso"))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_renders(result, fmt):
+    text = render(result, fmt)
+    assert "embedded_requirements_mismatch" in text
+
+
+def test_json_is_versioned(result):
+    data = json.loads(render(result, "json"))
+    assert data["schemaVersion"] == 1 and data["summary"]["FAIL"] >= 1
+    assert all(e["pointer"].startswith("/") for f in data["findings"] for e in f["evidence"])
+
+
+def test_sarif_valid_and_rules(result):
+    doc = json.loads(render(result, "sarif"))
+    jsonschema.validate(doc, SCHEMA)
+    rules = doc["runs"][0]["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} == {m.id for m in result.rules}
+    assert all(
+        r["helpUri"].endswith("rules.md#" + r["id"]) and "security-severity" in r["properties"]
+        for r in rules
+    )
+
+
+def test_sarif_undetermined_is_note():
+    corpus = Path("/work/shared/data/policies/j0eyv-ConditionalAccessBaseline")
+    if not corpus.exists():
+        pytest.skip("corpus not available")
+    doc = json.loads(render(run_advise(load_bundle(corpus)), "sarif"))
+    jsonschema.validate(doc, SCHEMA)
+    notes = [r for r in doc["runs"][0]["results"] if r["properties"]["status"] == "UNDETERMINED"]
+    assert notes and all(
+        r["level"] == "note" and "undetermined:" in r["message"]["text"] for r in notes
+    )
