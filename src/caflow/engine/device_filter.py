@@ -6,6 +6,12 @@ reference (``conditional-access.md`` §3, from Microsoft's "filter for devices" 
 into a tree of small closures. ``compile_device_filter`` caches the result per rule text, so a
 policy set re-evaluated for thousands of simulated sign-ins parses each rule exactly once.
 
+Sources (via the reference): MicrosoftDocs/entra-docs
+``docs/identity/conditional-access/concept-condition-filters-for-devices.md`` (property table,
+unregistered-device table, extensionAttribute availability), ``docs/identity/users/
+groups-dynamic-membership.md`` (grammar, precedence, escapes) and
+``docs/identity/conditional-access/concept-token-protection.md`` (``systemLabels -eq``).
+
 Any input string either compiles or raises :class:`DeviceFilterError` (a ``SchemaError``) whose
 message names the problem and its column: the loader turns that into a file + JSON path message.
 """
@@ -342,7 +348,6 @@ class _Compiler:
         self.rule = rule
         self.application = application
         self.properties: dict[str, str] = {}  # lower -> canonical, first spelling wins
-        self.kinds: dict[str, str] = {}
 
     def node(self, tree: Tree[Token] | Token) -> _Node:
         # -not chains are folded iteratively: `-not -not x` == x and no deep recursion.
@@ -476,7 +481,9 @@ def _pos(value: Tree[Token] | Token) -> int:
     if isinstance(value, Token):
         return value.start_pos or 0
     first = value.children[0] if value.children else None
-    return first.start_pos or 0 if isinstance(first, Token) else 0
+    if isinstance(first, Token) and first.start_pos is not None:
+        return first.start_pos
+    return 0
 
 
 def _unescape_double(inner: str) -> str:
