@@ -1,1 +1,71 @@
-"""simulate layer."""
+"""Simulate: the event-driven timeline of connections, flows and surfaces (DESIGN.md).
+
+Public API (used by ``caflow simulate`` and ``caflow check``)::
+
+    from caflow.simulate import load_scenario, run_scenario, simulate_tenant
+    result = run_scenario(load_scenario("examples/scenarios/effect1-future-runs.yaml"))
+    result.to_json()["events"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from caflow.model.tenant import Tenant
+from caflow.simulate.fixes import FIXES
+from caflow.simulate.result import SCHEMA_VERSION, Event, SimulationResult
+from caflow.simulate.runner import SimOptions, Simulator
+from caflow.simulate.scenario import Action, Scenario, load_scenario, parse_scenario
+
+__all__ = [
+    "FIXES",
+    "SCHEMA_VERSION",
+    "Action",
+    "Event",
+    "Scenario",
+    "SimOptions",
+    "SimulationResult",
+    "load_scenario",
+    "parse_scenario",
+    "run_scenario",
+    "simulate_tenant",
+]
+
+
+def run_scenario(
+    scenario: Scenario,
+    until: datetime | None = None,
+    *,
+    options: SimOptions = SimOptions(),
+    progress: Callable[[float], None] | None = None,
+) -> SimulationResult:
+    """Run a validated scenario up to ``until`` (default: its end)."""
+    sim = Simulator(
+        scenario.tenant,
+        scenario.start,
+        scenario.end,
+        flows=scenario.flows,
+        options=options,
+        progress=progress,
+    )
+    result = sim.run(scenario.actions, until)
+    result.source = scenario.file
+    return result
+
+
+def simulate_tenant(
+    tenant: Tenant,
+    start: datetime,
+    end: datetime,
+    *,
+    claims_tenant: Tenant | None = None,
+    events: Iterable[Action] = (),
+    options: SimOptions = SimOptions(),
+) -> SimulationResult:
+    """Run the bundle's own connections and flows over [start, end]; each existing connection is
+    assumed created by its owner at ``start`` with the minimal claims that satisfied
+    ``claims_tenant`` (default ``tenant``) for its resource app, so ``check`` can replay
+    connections made under a baseline against proposed policies."""
+    sim = Simulator(tenant, start, end, claims_tenant=claims_tenant, options=options)
+    return sim.run(events)

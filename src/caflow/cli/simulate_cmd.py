@@ -1,0 +1,43 @@
+"""``caflow simulate FILE``: run a scenario; readable timeline or the JSON contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from caflow.cli.common import emit, err_console, guard, parse_when
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("simulate")
+    def simulate(
+        file: Path = typer.Argument(..., help="Scenario file (YAML/JSON, DESIGN.md format)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the simulate JSON contract."),
+        until: str | None = typer.Option(None, "--until", help="Stop at this time (ISO 8601)."),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomic)."),
+    ) -> None:
+        """Which connections break, which flows fail, which surfaces degrade - when and why."""
+        from rich.progress import Progress
+
+        from caflow.simulate import load_scenario, run_scenario
+
+        with guard():
+            scenario = load_scenario(file)
+            stop = parse_when(until, lambda: scenario.end)
+            with Progress(
+                console=err_console, transient=True, disable=not err_console.is_terminal
+            ) as bar:
+                task = bar.add_task("simulating", total=1.0)
+                result = run_scenario(
+                    scenario, stop, progress=lambda f: bar.update(task, completed=f)
+                )
+            if as_json:
+                emit(json.dumps(result.to_json(), indent=2), output)
+            else:
+                from caflow.simulate.render import render_text
+
+                emit(render_text(result), output)

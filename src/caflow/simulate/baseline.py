@@ -1,0 +1,70 @@
+"""Claims of connections that already exist in a bundle: assumed created interactively by the
+owner at the simulation start with the *minimal* claims that satisfied ``claims_tenant``'s
+policies for the connector's resource app (brief for ``simulate_tenant``; A-SIM-4)."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+from caflow.engine.evaluate import evaluate
+from caflow.model.directory import User
+from caflow.model.locations import IpNamedLocation
+from caflow.model.tenant import Tenant
+from caflow.simulate.scenario import _platform
+from caflow.tokens import Claims
+
+__all__ = ["minimal_claims", "trusted_ip"]
+
+
+def trusted_ip(tenant: Tenant) -> str | None:
+    """An IP inside the first trusted IP named location (else the MFA trusted IPs)."""
+    for loc in tenant.named_locations.values():
+        if isinstance(loc, IpNamedLocation) and loc.is_trusted:
+            for net in loc.ranges:
+                if net.version == 4:
+                    return str(next(iter(net.hosts()), net.network_address))
+    for cidr in tenant.settings.mfaTrustedIps:
+        net = ipaddress.ip_network(cidr, strict=False)
+        return str(next(iter(net.hosts()), net.network_address))
+    return None
+
+
+def minimal_claims(
+    tenant: Tenant, claims_tenant: Tenant, user: User, app_id: str, at: datetime
+) -> Claims:
+    device = None
+    for did in user.device_ids:
+        d = tenant.directory.device(did)
+        if d is not None:
+            device = dict(d.properties)
+            break
+    claims = Claims(
+        user=user,
+        auth_time=at,
+        device=device,
+        ip=trusted_ip(tenant),
+        platform=_platform(device) or "windows",
+        auth_methods=frozenset({"password"}),
+    )
+    for _ in range(4):  # add one kind of proof at a time until the policies are satisfied
+        ev = evaluate(claims_tenant, claims.signin(claims_tenant, app_id, at), at)
+        if ev.decision != "requires":
+            break
+        changed = False
+        for req in ev.requirements:
+            head = req.split(" or ")[0]
+            if head in ("mfa",) or head.startswith("authenticationStrength"):
+                if not claims.mfa:
+                    claims = claims.evolve(
+                        mfa=True,
+                        mfa_time=at,
+                        auth_methods=frozenset(tenant.settings.defaultMfaMethods),
+                    )
+                    changed = True
+            elif head.startswith("termsOfUse:"):
+                claims = claims.accept(head.split(":", 1)[1], at, claims.device_id)
+                changed = True
+        if not changed:
+            break
+    return claims

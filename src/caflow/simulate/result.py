@@ -1,0 +1,68 @@
+"""Simulation output: events + final state in the DESIGN.md ``simulate --json`` contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caflow.automation.state import ConnectionState, FlowState, iso
+
+__all__ = ["SCHEMA_VERSION", "Event", "SimulationResult"]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: datetime
+    kind: str
+    connection: str | None = None
+    flow: str | None = None
+    user: str | None = None
+    error_code: str | None = None
+    policies: tuple[str, ...] = ()
+    cause: str | None = None
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": iso(self.at),
+            "kind": self.kind,
+            "connection": self.connection,
+            "flow": self.flow,
+            "user": self.user,
+            "errorCode": self.error_code,
+            "policies": list(self.policies),
+            "cause": self.cause,
+            "message": self.message,
+        }
+
+
+@dataclass
+class SimulationResult:
+    start: datetime
+    end: datetime
+    events: list[Event] = field(default_factory=list)
+    connections: list[ConnectionState] = field(default_factory=list)
+    flows: list[FlowState] = field(default_factory=list)
+    source: str = ""
+
+    def of_kind(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.kind == kind]
+
+    def connection(self, cid: str) -> ConnectionState:
+        return next(c for c in self.connections if c.id.lower() == cid.lower())
+
+    def flow(self, fid: str) -> FlowState:
+        return next(f for f in self.flows if f.id.lower() == fid.lower())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "events": [e.to_json() for e in self.events],
+            "connections": [c.to_json() for c in self.connections],
+            "flows": [f.to_json() for f in self.flows],
+        }

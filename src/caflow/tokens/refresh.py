@@ -1,0 +1,220 @@
+"""Background refresh of a connection's refresh token: a non-interactive sign-in by a
+confidential client (API Hub) that cannot prompt (reference tokens §7.1, power-automate §4.1).
+
+Checks in order, first failure wins: account disabled (50057), revocation (50173),
+inactivity (90 days fixed; MaxInactiveTime when legacy lifetimes are honoured), remember-MFA
+age (50076), legacy MaxAge* (50076), Conditional Access evaluated with the token's own claims
+and the IP of the original issuance (§7.2), sign-in frequency (deferred, §2.1), CAE strict
+location against the connector egress IP (§4.2, §7.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from caflow.engine.evaluate import evaluate
+from caflow.engine.session import sif_window
+from caflow.engine.signin import UNREGISTERED
+from caflow.model.durations import parse_timespan
+from caflow.model.tenant import Tenant
+from caflow.tokens.claims import Claims
+from caflow.tokens.failure import Failure, aadsts_message, failure_from_evaluation
+from caflow.tokens.options import TokenOptions
+
+__all__ = ["RefreshToken", "Revocation", "inactivity_window", "issue", "refresh", "use"]
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    at: datetime
+    cause: str  # passwordChanged | sessionsRevoked | userDisabled
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """A connection's stored credential for one resource app."""
+
+    app_id: str
+    resource: str  # display name, for messages
+    claims: Claims
+    issued_at: datetime  # interactive issuance (creation or repair)
+    last_used: datetime
+    access_expires: datetime
+
+
+def issue(
+    app_id: str, resource: str, claims: Claims, now: datetime, tenant: Tenant
+) -> RefreshToken:
+    """Interactive issuance: a fresh refresh token plus an access token (default 75 min, §1.1)."""
+    return RefreshToken(
+        app_id, resource, claims, now, now, now + tenant.settings.accessTokenLifetime
+    )
+
+
+def inactivity_window(tenant: Tenant, options: TokenOptions) -> timedelta:
+    """90 days always; a custom MaxInactiveTime only when legacy lifetimes are honoured (§1.4)."""
+    if tenant.settings.legacyTokenLifetimes:
+        custom = parse_timespan(tenant.settings.tokenLifetimePolicy.MaxInactiveTime)
+        if custom is not None:
+            return custom
+    return options.default_inactivity
+
+
+def _timespan(d: timedelta) -> str:
+    secs = int(d.total_seconds())
+    return f"{secs // 86400}.{secs % 86400 // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+
+
+def _lifetime_failure(
+    tenant: Tenant, token: RefreshToken, now: datetime, options: TokenOptions
+) -> Failure | None:
+    s = tenant.settings
+    idle = now - token.last_used
+    window = inactivity_window(tenant, options)
+    if idle > window:
+        code = options.inactivity_code
+        msg = aadsts_message(code, issued=token.issued_at.isoformat(), inactive=_timespan(window))
+        if code == "AADSTS70008":
+            msg = msg.replace("90.00:00:00", _timespan(window))
+        return Failure(code, "inactivity", (), msg)
+    c = token.claims
+    # Seed: remember-MFA "changes the token policy settings that make the connections expire
+    # every 14 days"; Entra checks the last MFA age at each refresh-token validation (§2.3).
+    remembered = s.rememberMfa.enabled and c.mfa and c.mfa_time is not None
+    if remembered and now - c.mfa_time > timedelta(days=s.rememberMfa.days):  # type: ignore[operator]
+        msg = aadsts_message("AADSTS50076", resource=token.resource)
+        return Failure("AADSTS50076", "rememberMfaExpired", (), msg)
+    # Seed table: MaxAgeMultiFactor / MaxAgeSingleFactor -> AADSTS50076 after the fixed age,
+    # regardless of use; MaxAgeSession* have no effect on connections. Honoured only with
+    # legacyTokenLifetimes (retired 2021-01-30, tokens §1.4).
+    if s.legacyTokenLifetimes:
+        field = "MaxAgeMultiFactor" if c.mfa else "MaxAgeSingleFactor"
+        max_age = parse_timespan(getattr(s.tokenLifetimePolicy, field))
+        since = (c.mfa_time or c.auth_time) if c.mfa else c.auth_time
+        if max_age is not None and now - since > max_age:
+            return Failure(
+                "AADSTS50076",
+                "maxAgeExceeded",
+                (),
+                aadsts_message("AADSTS50076", resource=token.resource),
+            )
+    return None
+
+
+def refresh(
+    tenant: Tenant,
+    token: RefreshToken,
+    now: datetime,
+    *,
+    revocations: tuple[Revocation, ...] = (),
+    options: TokenOptions = TokenOptions(),
+    cache: dict[Any, Any] | None = None,
+) -> RefreshToken | Failure:
+    """Redeem ``token`` at ``now``; a new token on success, a :class:`Failure` otherwise."""
+    user = token.claims.user
+    for rev in revocations:
+        if rev.cause == "userDisabled" and rev.at <= now:
+            return Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
+    if not user.account_enabled:
+        return Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
+    for rev in revocations:
+        if rev.cause != "userDisabled" and token.issued_at < rev.at <= now:
+            return Failure("AADSTS50173", rev.cause, (), aadsts_message("AADSTS50173"))
+    lifetime = _lifetime_failure(tenant, token, now, options)
+    if lifetime is not None:
+        return lifetime
+    c = token.claims
+    signin = c.signin(tenant, token.app_id, now, interactive=False).evolve(
+        device=UNREGISTERED,
+        platform=options.refresh_platform,
+        client_app=options.refresh_client_app,
+        # No registered device at refresh: per-device acceptances never count (tokens §5.4).
+        accepted_terms=c.valid_terms(tenant, now, None),
+    )
+    egress = _egress(tenant)
+    if options.refresh_ip == "egress" and egress[0]:
+        signin = signin.evolve(ip=egress[0], country=egress[1])
+    # CA conditions do not depend on the clock; ToU expiry enters through accepted_terms. A
+    # caller-owned cache (keyed by tenant version and claims) keeps long runs fast.
+    key = (id(tenant), token.app_id, id(c), signin.accepted_terms, signin.ip)
+    ev = cache.get(key) if cache is not None else None
+    if ev is None:
+        ev = evaluate(tenant, signin, now)
+        if cache is not None:
+            cache[key] = ev
+    if ev.decision != "allow":
+        per_device = frozenset(k for k, a in tenant.agreements.items() if a.per_device)
+        return failure_from_evaluation(
+            ev,
+            token.resource,
+            expired_terms=c.expired_terms(tenant, now),
+            per_device_terms=per_device,
+        )
+    sif = ev.session_controls.get("signInFrequency")
+    if sif and not options.defer_sif_for_confidential_clients:
+        window = _sif(str(sif))
+        if window is not None and now - c.auth_time > window:
+            return Failure(
+                "AADSTS70043", "signInFrequency", _sif_policies(ev), aadsts_message("AADSTS70043")
+            )
+    if (
+        str(ev.session_controls.get("continuousAccessEvaluation", "")).lower() == "strictlocation"
+        and egress[0]
+    ):
+        # Strict location: the resource sees the connector egress IP (tokens §4.2, §7.4).
+        seen = evaluate(tenant, signin.evolve(ip=egress[0], country=egress[1]), now)
+        if seen.decision == "block":
+            return Failure(
+                "AADSTS53003",
+                "locationBlocked",
+                seen.responsible_policies,
+                aadsts_message("AADSTS53003"),
+            )
+    return replace(token, last_used=now, access_expires=now + tenant.settings.accessTokenLifetime)
+
+
+def use(
+    tenant: Tenant,
+    token: RefreshToken,
+    now: datetime,
+    *,
+    revocations: tuple[Revocation, ...] = (),
+    options: TokenOptions = TokenOptions(),
+    cache: dict[Any, Any] | None = None,
+) -> RefreshToken | Failure:
+    """Get an access token at ``now``: the cached one while valid (no CA evaluation), else refresh."""
+    if now < token.access_expires:
+        return token
+    return refresh(tenant, token, now, revocations=revocations, options=options, cache=cache)
+
+
+def _egress(tenant: Tenant) -> tuple[str | None, str | None]:
+    import ipaddress
+
+    ranges = tenant.settings.connectorEgress.ipRanges
+    if not ranges:
+        return None, None
+    net = ipaddress.ip_network(ranges[0], strict=False)
+    return str(
+        next(iter(net.hosts()), net.network_address)
+    ), tenant.settings.connectorEgress.country
+
+
+def _sif(text: str) -> timedelta | None:
+    if text == "everyTime":
+        return timedelta(0)
+    value, _, unit = text.partition(" ")
+    return sif_window(("timeBased", int(value), "days" if unit.startswith("day") else "hours"))
+
+
+def _sif_policies(ev) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    return tuple(
+        r.policy.id
+        for r in ev.results
+        if r.applies
+        and r.policy.enforced
+        and r.policy.session
+        and r.policy.session.sign_in_frequency
+    )

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from caflow.simulate import SimulationResult, load_scenario, run_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+
+
+@cache
+def _run(name: str) -> SimulationResult:
+    return run_scenario(load_scenario(SCENARIOS / name))
+
+
+@pytest.fixture
+def run():
+    return _run
+
+
+def events(
+    result: SimulationResult,
+    *,
+    kind: str | None = None,
+    connection: str | None = None,
+    flow: str | None = None,
+):
+    return [
+        e.to_json()
+        for e in result.events
+        if (kind is None or e.kind == kind)
+        and (connection is None or e.connection == connection)
+        and (flow is None or e.flow == flow)
+    ]
