@@ -18,19 +18,3 @@ def _run(name: str) -> SimulationResult:
 @pytest.fixture
 def run():
     return _run
-
-
-def events(
-    result: SimulationResult,
-    *,
-    kind: str | None = None,
-    connection: str | None = None,
-    flow: str | None = None,
-):
-    return [
-        e.to_json()
-        for e in result.events
-        if (kind is None or e.kind == kind)
-        and (connection is None or e.connection == connection)
-        and (flow is None or e.flow == flow)
-    ]

@@ -3,7 +3,7 @@ text and the scenario timeline, not copied from output."""
 
 from __future__ import annotations
 
-from conftest import events
+from sim_support import events
 
 CA004 = "66666666-0000-0000-0000-000000000004"
 CA005 = "66666666-0000-0000-0000-000000000005"

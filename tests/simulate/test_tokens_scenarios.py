@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import events
+from sim_support import events
 
 
 def _breaks(r, conn):

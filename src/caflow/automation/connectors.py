@@ -1,4 +1,4 @@
-"""Connector -> Entra resource app (reference power-automate §1.4; docs/assumptions-simulate.md
+"""Connector -> Entra resource app (reference power-automate §1.4; docs/assumptions.md
 A-AUTO-1 for the mappings the sources do not state)."""
 
 from __future__ import annotations

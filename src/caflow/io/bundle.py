@@ -47,7 +47,7 @@ from caflow.model.powerplatform import Connection, Flow
 from caflow.model.tenant import Settings, Tenant
 from caflow.model.wellknown import BUILTIN_STRENGTHS, ROLES
 
-__all__ = ["LoadReport", "load_bundle", "load_tenant_from_documents"]
+__all__ = ["LoadReport", "load_bundle", "load_tenant_from_documents", "parse_agreement"]
 
 _DATA_SUFFIXES = (".json", ".json5", ".yaml", ".yml")
 _USER_KEYWORDS = {"all", "none", "guestsorexternalusers"}
@@ -264,7 +264,7 @@ class _Builder:
                 if s is not None:
                     self.strengths[s.id.lower()] = s
             elif kind == "agreement":
-                a = _agreement(Reader(file, path), obj)
+                a = parse_agreement(Reader(file, path), obj)
                 self.agreements[a.id.lower()] = a
             elif kind == "acceptance":
                 self.acceptances.append((file, path, obj))
@@ -440,7 +440,8 @@ def _named_location(r: Reader, obj: dict[str, Any]) -> NamedLocation:
     )
 
 
-def _agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
+def parse_agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
+    """A Graph ``agreement`` object (tokens-and-signins.md §5.1)."""
     aid = r.string(obj.get("id"), ("id",), optional=False) or ""
     exp = r.obj(obj.get("termsExpiration"), ("termsExpiration",))
 

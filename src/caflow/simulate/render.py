@@ -50,5 +50,5 @@ def render_text(result: SimulationResult) -> str:
     if causes:
         lines.append("Fix (seed recommendation):")
         for cause in sorted(causes):
-            lines.append(f"  - {cause}: {FIXES.get(cause, 'see docs/assumptions-simulate.md')}")
+            lines.append(f"  - {cause}: {FIXES.get(cause, 'see docs/assumptions.md')}")
     return "\n".join(lines)

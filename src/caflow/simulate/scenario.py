@@ -374,9 +374,9 @@ def parse_scenario(
             a = {"tenant": current}
             versions.append(current)
         elif kind == "addAgreement":
-            from caflow.io.bundle import _agreement
+            from caflow.io.bundle import parse_agreement
 
-            ag = _agreement(ar, normalize_keys(dict(body)))
+            ag = parse_agreement(ar, normalize_keys(dict(body)))
             agreements = dict(current.agreements)
             agreements[ag.id.lower()] = ag
             agreement_ids.add(ag.id.lower())
