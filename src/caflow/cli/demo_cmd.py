@@ -126,17 +126,36 @@ def register(app: typer.Typer) -> None:
             for row in summary:
                 table.add_row(*row)
             out_console.print(table)
-            if (
-                importlib.util.find_spec("caflow.simulate") is not None
-                and (bundle.parent / "scenarios").exists()
-            ):
-                out_console.print(
-                    "Next: [bold]caflow simulate examples/scenarios/<file>.yaml[/] replays a seed effect over time."
-                )
-            if (
-                importlib.util.find_spec("caflow.advise.engine") is not None
-                or importlib.util.find_spec("caflow.advise.rules") is not None
-            ):
-                out_console.print(
-                    "Next: [bold]caflow advise examples/contoso[/] lists what in this tenant will hurt Power Automate."
-                )
+            _simulate_section(bundle.parent / "scenarios" / "effect1-future-runs.yaml")
+            _advise_section(tenant, now)
+            out_console.rule("Next")
+            out_console.print(
+                "  caflow whatif examples/contoso --help      one sign-in, every policy, why (not)\n"
+                "  caflow simulate examples/scenarios/<file>  each seed effect over time (17 scenarios)\n"
+                "  caflow advise examples/contoso             the KB's recommendations as rules\n"
+                "  caflow check --baseline A --proposed B     is this change safe? (exit 1 if it breaks)",
+                highlight=False,
+            )
+
+
+def _simulate_section(scenario: Path) -> None:
+    """Seed effect 1 over time: a policy enabled after connections exist breaks future runs."""
+    if importlib.util.find_spec("caflow.simulate") is None or not scenario.exists():
+        return
+    from caflow.simulate import load_scenario, run_scenario
+    from caflow.simulate.render import render_text
+
+    out_console.rule(f"caflow simulate {scenario.parent.name}/{scenario.name}", style="cyan")
+    out_console.print(
+        render_text(run_scenario(load_scenario(scenario))), highlight=False, markup=False
+    )
+
+
+def _advise_section(tenant, now) -> None:
+    if importlib.util.find_spec("caflow.advise") is None:
+        return
+    from caflow.advise import run_advise
+    from caflow.report import render
+
+    out_console.rule("caflow advise examples/contoso", style="cyan")
+    out_console.print(render(run_advise(tenant, now=now), "table"), highlight=False, markup=False)

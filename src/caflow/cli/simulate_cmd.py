@@ -8,15 +8,29 @@ from pathlib import Path
 import typer
 
 from caflow.cli.common import emit, err_console, guard, parse_when
+from caflow.cli.exit import EXIT_CODES_HELP
 
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("simulate")
+    @app.command(
+        "simulate",
+        epilog=(
+            "Examples:\n\n"
+            "  caflow simulate examples/scenarios/effect1-future-runs.yaml\n\n"
+            "  caflow simulate examples/scenarios/tou-expiry-monthly.yaml --json -o result.json\n\n"
+            "  caflow simulate examples/scenarios/remember-mfa-14-days.yaml --until 2026-02-01\n\n"
+            "Scenario format: ../shared/DESIGN.md (tenant + timeline of signIn, createConnection, addPolicy, "
+            "runFlow, repairConnection ... events). " + EXIT_CODES_HELP
+        ),
+    )
     def simulate(
         file: Path = typer.Argument(..., help="Scenario file (YAML/JSON, DESIGN.md format)."),
         as_json: bool = typer.Option(False, "--json", help="Print the simulate JSON contract."),
+        full: bool = typer.Option(
+            False, "--full", help="Text timeline: list every failed run, do not collapse repeats."
+        ),
         until: str | None = typer.Option(None, "--until", help="Stop at this time (ISO 8601)."),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomic)."),
     ) -> None:
@@ -40,4 +54,4 @@ def register(app: typer.Typer) -> None:
             else:
                 from caflow.simulate.render import render_text
 
-                emit(render_text(result), output)
+                emit(render_text(result, collapse=not full), output)
