@@ -228,10 +228,19 @@ _NOT_APPLICABLE = GrantOutcome("notApplicable")
 
 
 def evaluate(
-    tenant: Tenant, signin: SignIn, now: datetime, *, tou_error_code: str = "AADSTS50158"
+    tenant: Tenant,
+    signin: SignIn,
+    now: datetime,
+    *,
+    explain: bool = False,
+    tou_error_code: str = "AADSTS50158",
 ) -> Evaluation:
-    """Evaluate every policy of ``tenant`` for ``signin`` at ``now`` (no wall-clock reads)."""
-    results = tuple(_evaluate_policy(p, signin, tenant, now) for p in tenant.policies)
+    """Evaluate every policy of ``tenant`` for ``signin`` at ``now`` (no wall-clock reads).
+
+    ``explain`` records every condition's outcome (``--explain``); off, evaluation of a policy
+    stops at its first non-matching condition, which is all a decision needs.
+    """
+    results = tuple(_evaluate_policy(p, signin, tenant, now, explain) for p in tenant.policies)
     applying = [r for r in results if r.applies and r.policy.enforced]
     blocking = tuple(r.policy.id for r in applying if r.grant.result == "blocked")
     session = combine_session(r.policy.session for r in applying if r.policy.session)

@@ -1,0 +1,317 @@
+"""`caflow whatif` and `caflow demo` as a user runs them: exit codes, JSON contract, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTOSO = ROOT / "examples" / "contoso"
+SPO = "Office 365 SharePoint Online"
+runner = CliRunner()
+
+HOME = [
+    "--ip",
+    "8.8.8.8",
+    "--platform",
+    "windows",
+    "--client-app",
+    "browser",
+    "--device",
+    "LAPTOP-ALICE",
+]
+
+
+def whatif(*args: str, bundle: Path = CONTOSO):
+    return runner.invoke(app, ["whatif", str(bundle), *args])
+
+
+def test_json_contract_for_sharepoint_mfa_mismatch() -> None:
+    """KB 4467879: CA004 requires MFA for SharePoint only -> a non-interactive request gets 50076."""
+    res = whatif(
+        "--user", "alice@contoso.com", "--app", SPO, *HOME, "--at", "2026-02-02T09:00:00Z", "--json"
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["schemaVersion"] == 1
+    assert out["decision"] == "requires"
+    assert out["requirements"] == ["mfa"]
+    assert out["errorCode"] == "AADSTS50076"
+    assert out["policies"] == ["66666666-0000-0000-0000-000000000004"]
+    by_id = {v["id"]: v for v in out["value"]}
+    ca004 = by_id["66666666-0000-0000-0000-000000000004"]
+    assert (ca004["policyApplies"], ca004["analysisReasons"], ca004["grantResult"]) == (
+        True,
+        "notSet",
+        "notSatisfied",
+    )
+    # Report-only CA007 (Finance ToU on Office 365) is reported, never enforced (§2.10).
+    ca007 = by_id["66666666-0000-0000-0000-000000000007"]
+    assert ca007["reportOnly"] is True and ca007["reportOnlyResult"] == "reportOnlyInterrupted"
+    assert not any(t.startswith("termsOfUse") for t in out["requirements"])
+    # Disabled CA014 is ignored (not in the What If result list, §2.1).
+    assert "66666666-0000-0000-0000-000000000014" not in by_id
+    # Each value carries the policy fields, like Graph's whatIfAnalysisResult.
+    assert "conditions" in ca004 and "grantControls" in ca004
+
+
+def test_flow_service_allowed_with_same_signin() -> None:
+    res = whatif("--user", "alice@contoso.com", "--app", "Microsoft Flow Service", *HOME, "--json")
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["decision"] == "allow"
+
+
+def test_missing_signals_are_undetermined_not_dropped() -> None:
+    """§4.5: a policy whose condition needs a missing signal is notEnoughInformation."""
+    res = whatif("--user", "alice@contoso.com", "--app", SPO, "--json")
+    out = json.loads(res.stdout)
+    undetermined = {u["id"] for u in out["undetermined"]}
+    assert "66666666-0000-0000-0000-000000000003" in undetermined  # location condition, no IP
+    assert "66666666-0000-0000-0000-000000000001" in undetermined  # client app condition
+    ca003 = next(v for v in out["value"] if v["id"] == "66666666-0000-0000-0000-000000000003")
+    assert ca003["analysisReasons"] == "notEnoughInformation" and ca003["policyApplies"] is False
+
+
+def test_legacy_client_is_blocked_with_53003() -> None:
+    res = whatif(
+        "--user",
+        "bob@contoso.com",
+        "--app",
+        "Office 365 Exchange Online",
+        "--ip",
+        "203.0.113.10",
+        "--platform",
+        "windows",
+        "--client-app",
+        "other",
+        "--device",
+        "unregistered",
+        "--json",
+    )
+    out = json.loads(res.stdout)
+    assert (out["decision"], out["errorCode"]) == ("block", "AADSTS53003")
+
+
+def test_table_output_and_explain() -> None:
+    res = whatif("--user", "alice@contoso.com", "--app", SPO, *HOME, "--explain", "fails")
+    assert res.exit_code == 0
+    assert "Decision: REQUIRES" in res.stdout
+    assert "AADSTS50076" in res.stdout
+    assert "/conditions/users" in res.stdout  # explain rows name the policy field
+
+
+def test_request_file_in_graph_evaluate_shape(tmp_path: Path) -> None:
+    req = {
+        "signInIdentity": {
+            "@odata.type": "#microsoft.graph.userSignIn",
+            "userId": "11111111-0000-0000-0000-000000000001",
+        },
+        "signInContext": {
+            "@odata.type": "#microsoft.graph.applicationContext",
+            "includeApplications": ["00000003-0000-0ff1-ce00-000000000000"],
+        },
+        "signInConditions": {
+            "ipAddress": "8.8.8.8",
+            "devicePlatform": "windows",
+            "clientAppType": "browser",
+            "deviceInfo": {
+                "isCompliant": True,
+                "trustType": "AzureAD",
+                "deviceId": "33333333-0000-0000-0000-000000000001",
+            },
+        },
+    }
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(req))
+    res = whatif("--request", str(path), "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["errorCode"] == "AADSTS50076"
+
+
+def test_output_file_written(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    res = whatif("--user", "alice@contoso.com", "--app", SPO, *HOME, "--output", str(out))
+    assert res.exit_code == 0
+    assert json.loads(out.read_text())["decision"] == "requires"
+
+
+def test_zip_bundle_gives_same_answer(tmp_path: Path) -> None:
+    archive = tmp_path / "contoso.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in CONTOSO.rglob("*"):
+            if p.is_file():
+                zf.write(p, Path("contoso") / p.relative_to(CONTOSO))
+    a = json.loads(
+        whatif(
+            "--user", "alice@contoso.com", "--app", SPO, *HOME, "--json", "--at", "2026-02-02"
+        ).stdout
+    )
+    b = json.loads(
+        whatif(
+            "--user",
+            "alice@contoso.com",
+            "--app",
+            SPO,
+            *HOME,
+            "--json",
+            "--at",
+            "2026-02-02",
+            bundle=archive,
+        ).stdout
+    )
+    assert a["decision"] == b["decision"] and a["requirements"] == b["requirements"]
+
+
+# -- bad input: exit 2, one line naming the file and the JSON path, no traceback ------------
+
+
+def _copy_bundle(tmp_path: Path) -> Path:
+    dst = tmp_path / "bundle"
+    shutil.copytree(CONTOSO, dst)
+    return dst
+
+
+def _assert_bad(res, *needles: str) -> None:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    for n in needles:
+        assert n in res.output, res.output
+
+
+def test_malformed_policy_json(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path)
+    (b / "policies" / "broken.json").write_text('{"displayName": "x", "conditions": {')
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--app", SPO, bundle=b),
+        "broken.json",
+        "malformed JSON",
+        "line 1",
+    )
+
+
+def test_wrong_type_names_json_path(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path)
+    p = b / "policies" / "bad.json"
+    p.write_text(
+        json.dumps(
+            {
+                "id": "bad",
+                "displayName": "bad",
+                "state": "enabled",
+                "conditions": {
+                    "users": {"includeUsers": 5},
+                    "applications": {"includeApplications": ["All"]},
+                },
+            }
+        )
+    )
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--app", SPO, bundle=b),
+        "bad.json",
+        "/conditions/users/includeUsers",
+        "[wrong-type]",
+    )
+
+
+def test_invalid_device_filter(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path)
+    p = b / "policies" / "filter.json"
+    p.write_text(
+        json.dumps(
+            {
+                "id": "f",
+                "displayName": "f",
+                "state": "enabled",
+                "conditions": {
+                    "users": {"includeUsers": ["All"]},
+                    "applications": {"includeApplications": ["All"]},
+                    "devices": {
+                        "deviceFilter": {"mode": "include", "rule": 'device.colour -eq "red"'}
+                    },
+                },
+                "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+            }
+        )
+    )
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--app", SPO, bundle=b),
+        "filter.json",
+        "/conditions/devices/deviceFilter/rule",
+        "invalid-device-filter",
+    )
+
+
+def test_dangling_reference_in_directory(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path)
+    d = b / "directory.yaml"
+    d.write_text(
+        d.read_text().replace(
+            "memberOf: [Finance, Flow Makers]", "memberOf: [Finanse, Flow Makers]", 1
+        )
+    )
+    if "Finanse" not in d.read_text():
+        pytest.skip("directory.yaml layout changed")
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--app", SPO, bundle=b),
+        "directory.yaml",
+        "memberOf",
+        "Finance",
+        "[unknown-reference]",
+    )
+
+
+def test_policy_reference_to_undefined_group_is_only_a_warning(tmp_path: Path) -> None:
+    b = _copy_bundle(tmp_path)
+    p = b / "policies" / "dangling.json"
+    p.write_text(
+        json.dumps(
+            {
+                "id": "dangling",
+                "displayName": "dangling",
+                "state": "enabled",
+                "conditions": {
+                    "users": {"includeGroups": ["<ExclusionTempGroup>"]},
+                    "applications": {"includeApplications": ["All"]},
+                },
+                "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+            }
+        )
+    )
+    res = whatif("--user", "alice@contoso.com", "--app", SPO, *HOME, "--json", bundle=b)
+    assert res.exit_code == 0, res.output
+    value = next(v for v in json.loads(res.stdout)["value"] if v["id"] == "dangling")
+    assert value["policyApplies"] is False and value["analysisReasons"] == "users"
+    assert any("<ExclusionTempGroup>" in w for w in value["warnings"])
+
+
+def test_bad_flags() -> None:
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--app", "No Such App"), "--app", "unknown-reference"
+    )
+    _assert_bad(whatif("--user", "alice@contoso.com", "--app", SPO, "--ip", "999.1.1.1"), "--ip")
+    _assert_bad(whatif("--user", "alice@contoso.com", "--app", SPO, "--device", "NOPE"), "--device")
+    _assert_bad(whatif("--user", "alice@contoso.com", "--app", SPO, "--at", "yesterday"), "--at")
+    _assert_bad(
+        runner.invoke(app, ["whatif", "/no/such/folder", "--user", "a", "--app", SPO]),
+        "no such file",
+    )
+
+
+def test_demo_runs() -> None:
+    res = runner.invoke(app, ["demo"])
+    assert res.exit_code == 0, res.output
+    assert "AADSTS50076" in res.stdout and "AADSTS53003" in res.stdout
+    assert "caflow simulate" in res.stdout and "caflow advise" in res.stdout
+
+
+def test_help_teaches() -> None:
+    res = runner.invoke(app, ["whatif", "--help"])
+    assert res.exit_code == 0
+    assert "Examples" in res.stdout and "notEnoughInformation" in res.stdout
