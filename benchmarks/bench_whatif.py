@@ -69,7 +69,9 @@ def main() -> None:
     for name, n, warm, cold, ratio in rows:
         print(f"{name:<12} {n:>8} {warm:>9.3f} {cold:>9.1f} {ratio:>7.0f}x")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "caflow.cli.main", "--help"], capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "caflow.cli.main", "--help"], capture_output=True, check=False
+    )
     print(f"\nCLI cold start (python -m caflow.cli.main --help): {time.perf_counter() - t0:.2f} s")
 
 

@@ -9,10 +9,12 @@ from caflow.advise.docs import generate_rules_md
 from caflow.advise.registry import RuleLoadError, load_meta
 from caflow.io.bundle import load_bundle
 
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared beside the repo
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = (
-    sorted(p for p in Path("/work/shared/data/policies").glob("*") if p.is_dir())
-    if Path("/work/shared/data/policies").exists()
+    sorted(p for p in (SHARED / "data/policies").glob("*") if p.is_dir())
+    if (SHARED / "data/policies").exists()
     else []
 )
 

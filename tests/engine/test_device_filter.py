@@ -27,7 +27,9 @@ from caflow.engine.device_filter import (
 )
 from caflow.errors import SchemaError
 
-POLICY_DATA = Path("/work/shared/data/policies")
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared beside the repo
+
+POLICY_DATA = SHARED / "data/policies"
 
 # §3 table "Properties and operators allowed in CA device filters".
 ALL_OPS = (

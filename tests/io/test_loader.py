@@ -301,12 +301,6 @@ def test_odata_fields_tolerated_and_preserved() -> None:
     assert p.raw == normalize_keys(obj)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/policies.py _conditions: the conditions.devices loop skips only keys starting with '@', "
-    "so per-property annotations such as includeDevices@odata.type (IntuneManagement/Graph beta exports) "
-    "become 'unsupported conditions' and the policy is always notEnoughInformation",
-)
 def test_per_property_odata_annotations_are_not_conditions() -> None:
     obj = copy.deepcopy(POLICY)
     obj["conditions"]["devices"] = {
@@ -402,12 +396,6 @@ def test_zip_equals_folder(tmp_path: Path) -> None:
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/bundle.py _zip_source computes the common top folder before "
-    "dropping __MACOSX/ entries, so a Finder-made zip (contoso/... + __MACOSX/contoso/._*) loads in "
-    "corpus mode: tenant.yaml and directory.yaml are silently skipped",
-)
 def test_zip_made_by_macos_finder(tmp_path: Path) -> None:
     z = tmp_path / "contoso.zip"
     with zipfile.ZipFile(z, "w") as zf:
@@ -422,12 +410,6 @@ def test_zip_made_by_macos_finder(tmp_path: Path) -> None:
     assert len(t.directory.users) == 15 and t.warnings == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/bundle.py _zip_source strips a single top folder even when it is "
-    "'policies/', so a zip holding only policies/*.json loads in corpus mode (no duplicate-id check) "
-    "while the same folder loads in bundle mode",
-)
 def test_zip_of_policies_only_equals_folder(tmp_path: Path) -> None:
     other = copy.deepcopy(POLICY)
     other["displayName"] = "same id, different policy"
@@ -576,12 +558,6 @@ def test_policy_references_by_id_and_upn_evaluate() -> None:
     assert all(v != "users" for v in got.values()), got
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a policy referencing a group or user by display name loads without a LoadWarning "
-    "(io/bundle.py _with_reference_warnings finds it through Directory.group/user) but "
-    "engine/conditions.py check_users compares only object ids/UPNs, so it silently never matches",
-)
 def test_policy_references_by_display_name_resolve() -> None:
     by_group_name = copy.deepcopy(POLICY)
     by_group_name["conditions"]["users"] = {"includeGroups": ["Finance"]}
@@ -822,11 +798,6 @@ def test_file_too_large(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert parse_document(small, "x.json") == {"a": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/bundle.py _zip_source raises a plain InputError with code "
-    "'file-too-large' for an oversized archive member instead of FileTooLargeError",
-)
 def test_zip_member_too_large(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(bundle_mod, "MAX_FILE_BYTES", 100)
     monkeypatch.setattr(decode_mod, "MAX_FILE_BYTES", 100)
@@ -838,11 +809,6 @@ def test_zip_member_too_large(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert "big.json" in str(ei.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/bundle.py _zip_source raises a plain InputError with code "
-    "'parse-error' for an unreadable .zip instead of ParseError",
-)
 def test_bad_zip_is_parse_error(tmp_path: Path) -> None:
     z = tmp_path / "broken.zip"
     z.write_bytes(b"PK\x03\x04 this is not a zip")
@@ -858,11 +824,6 @@ def test_missing_path() -> None:
 
 
 # Inputs hypothesis would need luck to build: each escapes parse_document as a bare ValueError.
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/decode.py _parse_yaml catches only yaml.YAMLError/RecursionError; "
-    "PyYAML's constructors raise ValueError for impossible dates and bad !!int/!!float scalars",
-)
 @pytest.mark.parametrize(
     "text",
     ["expires: 2026-02-30\n", "x: !!int 0x\n", "x: !!float abc\n", "x: !!timestamp 2026-13-01\n"],
@@ -873,21 +834,11 @@ def test_yaml_constructor_errors_are_parse_errors(text: str) -> None:
     _check_error(ei.value, "directory.yaml", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/decode.py _parse_json catches only JSONDecodeError/RecursionError; "
-    "an integer literal over Python's 4300-digit limit raises a bare ValueError",
-)
 def test_json_huge_integer_is_parse_error() -> None:
     with pytest.raises(ParseError):
         parse_document(b'{"value": [' + b"9" * 5000 + b"]}", "policies/p.json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/fields.py Reader.integer calls int(float('inf')) -> OverflowError "
-    "(JSON 1e999 parses as inf); expected SchemaError at /sessionControls/signInFrequency/value",
-)
 def test_infinite_sign_in_frequency_is_schema_error() -> None:
     obj = copy.deepcopy(POLICY)
     text = json.dumps(obj).replace('"value": 12', '"value": 1e999')
@@ -896,12 +847,6 @@ def test_infinite_sign_in_frequency_is_schema_error() -> None:
     _check_error(ei.value, "t/policies/p.json", "/sessionControls/signInFrequency/value")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a signInFrequency value beyond timedelta's range loads fine and then "
-    "engine/session.py sif_window raises OverflowError inside evaluate(); the loader should "
-    "reject it (SchemaError naming /sessionControls/signInFrequency/value)",
-)
 def test_huge_sign_in_frequency_rejected_at_load() -> None:
     obj = copy.deepcopy(POLICY)
     obj["conditions"] = {

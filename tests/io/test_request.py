@@ -125,11 +125,6 @@ def test_bad_requests(body: dict[str, Any], path: str) -> None:
     assert str(ei.value).startswith(f"req.json: {path}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io/request.py parse_evaluate_request does not validate ipAddress; "
-    "'999.1.1.1' reaches engine/networks.py parse_ip and evaluate() raises a bare ValueError",
-)
 @pytest.mark.parametrize("ip", ["999.1.1.1", "not-an-ip", "10.0.0.0/8"])
 def test_invalid_ip_address_is_bad_input(ip: str) -> None:
     try:

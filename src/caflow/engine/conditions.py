@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from caflow.engine.logic import Tri, any3, scope3
 from caflow.engine.networks import in_location, in_trusted
 from caflow.engine.signin import UNREGISTERED, SignIn
+from caflow.model.directory import User
 from caflow.model.locations import COMPLIANT_NETWORK_ID
 from caflow.model.policy import FilterSpec, GuestsSpec, Policy
 from caflow.model.tenant import Tenant
@@ -69,12 +70,21 @@ def _client_app_key(value: str) -> str:
 # -- users -------------------------------------------------------------------------------
 
 
+def _external(user: User) -> Tri:
+    """Guest/external user? Unknown for a user the bundle does not define, unless a guest type
+    (What If ``externalUserType``) or an ``#EXT#`` UPN says so (docs/assumptions.md A-SIG-3)."""
+    if user.unknown and user.user_type == "Unknown":
+        return None
+    return user.is_external
+
+
 def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
     """``include/excludeGuestsOrExternalUsers`` (§1.3, §2.2)."""
     user = s.user
     assert user is not None
-    if not user.is_external:
-        return False if not user.unknown else None
+    external = _external(user)
+    if external is not True:
+        return external
     types = {t.lower() for t in spec.types}
     gtype = (user.guest_type or "").lower()
     if not gtype:
@@ -112,7 +122,7 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         if key == "none":
             return False
         if key == "guestsorexternalusers":
-            return user.is_external
+            return _external(user)
         return key == uid or key == user.user_principal_name.lower()
 
     def item_group(v: str) -> Tri:
@@ -199,6 +209,11 @@ def _filter_match(spec: FilterSpec, app: str, t: Tenant) -> Tri:
 def check_application(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     a = p.conditions.applications
     if s.app_id is None:
+        if s.user_action and a.include_applications:
+            # What If example 3 (beta evaluate docs): "All resources" policies apply to a
+            # registerSecurityInformation sign-in; policies on specific apps do not.
+            hit = any(v.lower() == "all" for v in a.include_applications)
+            return hit, "" if hit else "policy targets specific applications"
         if s.user_action or s.auth_context:
             return True, ""  # judged by userActions / authenticationContext
         return None, "no application in the request"
@@ -224,7 +239,10 @@ def check_user_actions(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if s.user_action is None:
         return True, ""
     wanted = user_action_key(s.user_action)
-    actions = {user_action_key(v) for v in p.conditions.applications.include_user_actions}
+    a = p.conditions.applications
+    if not a.include_user_actions and any(v.lower() == "all" for v in a.include_applications):
+        return True, ""  # an All-resources policy (see check_application)
+    actions = {user_action_key(v) for v in a.include_user_actions}
     return wanted in actions, "" if wanted in actions else "policy does not target this user action"
 
 

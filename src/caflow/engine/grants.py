@@ -54,6 +54,15 @@ class GrantOutcome:
         return self.unmet
 
 
+def _methods_are_mfa(methods: frozenset[str]) -> bool:
+    """Windows Hello for Business, FIDO2, TAP ... satisfy "Require MFA" (§2.9): any combination
+    of the built-in Multifactor authentication strength counts (§5.3)."""
+    if not methods:
+        return False
+    combos = BUILTIN_STRENGTHS["00000000-0000-0000-0000-000000000002"][1]
+    return any(combo <= methods for combo in combos)
+
+
 def _strength_ok(strength: StrengthRef, s: SignIn, t: Tenant) -> bool | None:
     combos = strength.allowed_combinations
     if not combos:
@@ -121,7 +130,7 @@ def evaluate_grant(
     for control in builtins:
         key = control.lower()
         if key == "mfa":
-            checks.append(("mfa", s.mfa))
+            checks.append(("mfa", s.mfa or _methods_are_mfa(s.auth_methods)))
         elif key == "compliantdevice":
             checks.append(("compliantDevice", device.get("isCompliant") in (True, "True", "true")))  # type: ignore[union-attr]
         elif key == "domainjoineddevice":

@@ -15,6 +15,7 @@ A policy's reference to an object the bundle does not define becomes a
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,7 +26,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from caflow.errors import InputError, LoadWarning, SchemaError, json_pointer
+from caflow.errors import (
+    FileTooLargeError,
+    InputError,
+    LoadWarning,
+    ParseError,
+    SchemaError,
+    json_pointer,
+)
 from caflow.io.decode import MAX_FILE_BYTES, load_document, parse_document
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.fields import Reader
@@ -45,7 +53,7 @@ from caflow.model.locations import (
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
 from caflow.model.tenant import Settings, Tenant
-from caflow.model.wellknown import BUILTIN_STRENGTHS, ROLES
+from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
 
 __all__ = ["LoadReport", "load_bundle", "load_tenant_from_documents", "parse_agreement"]
 
@@ -80,9 +88,12 @@ def _folder_source(root: Path) -> Source:
 
 
 def _read(p: Path) -> bytes:
+    """Refuse an oversized file before reading it into memory."""
     size = p.stat().st_size
     if size > MAX_FILE_BYTES:
-        return b"\0" * 0 + p.read_bytes()[: MAX_FILE_BYTES + 1]
+        raise FileTooLargeError(
+            f"file is {size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit", file=str(p)
+        )
     return p.read_bytes()
 
 
@@ -90,33 +101,41 @@ def _zip_source(path: Path) -> Source:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(
-            f"not a readable zip archive: {exc}", file=str(path), code="parse-error"
-        ) from None
-    infos = [i for i in zf.infolist() if not i.is_dir()]
+        raise ParseError(f"not a readable zip archive: {exc}", file=str(path)) from None
+    # Finder adds __MACOSX/ and .DS_Store entries: drop them before looking for a wrapper folder.
+    infos = [
+        i
+        for i in zf.infolist()
+        if not i.is_dir()
+        and not i.filename.startswith("__MACOSX/")
+        and not PurePosixPath(i.filename).name.startswith(".")
+    ]
     names = [PurePosixPath(i.filename) for i in infos]
     prefix = ""
     tops = {n.parts[0] for n in names if len(n.parts) > 1}
+    # Strip one wrapper folder ("contoso/tenant.yaml"), but never a bundle's own folder.
     if len(tops) == 1 and all(len(n.parts) > 1 for n in names):
-        prefix = tops.pop() + "/"
+        top = tops.pop()
+        if top.lower() not in ("policies", "powerplatform"):
+            prefix = top + "/"
     out: Source = []
     for info in sorted(infos, key=lambda i: i.filename):
         rel = info.filename[len(prefix) :]
-        if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES or rel.startswith(
-            ("__MACOSX", ".")
-        ):
+        if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES:
             continue
         if info.file_size > MAX_FILE_BYTES:
-            raise InputError(
-                f"archive member is {info.file_size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit",
+            raise FileTooLargeError(
+                f"archive member is {info.file_size:,} bytes, "
+                f"larger than the {MAX_FILE_BYTES:,}-byte limit",
                 file=f"{path}!{rel}",
-                code="file-too-large",
             )
         out.append((rel, (lambda info=info: zf.read(info))))
     return out
 
 
 def _is_bundle(names: list[str]) -> bool:
+    """Bundle mode when the root holds tenant/directory files or policy files directly in
+    ``policies/``; a folder of corpora (``policies/<corpus>/...``) is read in corpus mode."""
     markers = {
         "tenant.yaml",
         "tenant.yml",
@@ -125,7 +144,7 @@ def _is_bundle(names: list[str]) -> bool:
         "directory.yml",
         "directory.json",
     }
-    return any(n in markers or n.startswith("policies/") for n in names)
+    return any(n in markers or (n.startswith("policies/") and n.count("/") == 1) for n in names)
 
 
 def load_bundle(path: str | Path, report: LoadReport | None = None) -> Tenant:
@@ -327,7 +346,7 @@ class _Builder:
 
         policies = tuple(
             _with_reference_warnings(
-                parse_policy(obj, file, path),
+                _resolve_names(parse_policy(obj, file, path), directory),
                 directory,
                 self.locations,
                 self.agreements,
@@ -528,17 +547,15 @@ def _with_reference_warnings(
                     f"/conditions/users/{field_name}/{i}",
                     f"group '{v}' is not defined in the bundle",
                 )
-    role_ids = {r.lower() for r in ROLES.values()}
+    # Roles are matched by built-in role template id (§2.2). caflow names only some roles; any
+    # GUID may be a built-in template, so only a non-GUID value is suspicious.
     for field_name, values in (
         ("includeRoles", u.include_roles),
         ("excludeRoles", u.exclude_roles),
     ):
         for i, v in enumerate(values):
-            if v.lower() not in role_ids:
-                warn(
-                    f"/conditions/users/{field_name}/{i}",
-                    f"role template '{v}' is not a known built-in role",
-                )
+            if not _is_guid(v):
+                warn(f"/conditions/users/{field_name}/{i}", f"role '{v}' is not a role template id")
     for field_name, values in (
         ("includeLocations", c.include_locations),
         ("excludeLocations", c.exclude_locations),
@@ -576,6 +593,44 @@ def _with_reference_warnings(
                 policy, grant=replace(policy.grant, authentication_strength=strengths[s.id.lower()])
             )
     return replace(policy, warnings=tuple(warnings)) if warnings else policy
+
+
+def _is_guid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve_names(policy: Policy, directory: Directory) -> Policy:
+    """Hand-written policies may name users by UPN, groups by display name and roles by name
+    (DESIGN.md): rewrite such references to object ids so the engine matches ids only."""
+    u = policy.conditions.users
+
+    def users(values: tuple[str, ...]) -> tuple[str, ...]:
+        found = (None if v.lower() in _USER_KEYWORDS else directory.user(v) for v in values)
+        return tuple(user.id if user else v for user, v in zip(found, values, strict=True))
+
+    def groups(values: tuple[str, ...]) -> tuple[str, ...]:
+        found = (directory.group(v) for v in values)
+        return tuple(g.id if g else v for g, v in zip(found, values, strict=True))
+
+    def roles(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(role_id_for(v) or v for v in values)
+
+    resolved = replace(
+        u,
+        include_users=users(u.include_users),
+        exclude_users=users(u.exclude_users),
+        include_groups=groups(u.include_groups),
+        exclude_groups=groups(u.exclude_groups),
+        include_roles=roles(u.include_roles),
+        exclude_roles=roles(u.exclude_roles),
+    )
+    if resolved == u:
+        return policy
+    return replace(policy, conditions=replace(policy.conditions, users=resolved))
 
 
 def _check_unique_ids(policies: tuple[Policy, ...]) -> None:

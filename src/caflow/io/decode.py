@@ -68,6 +68,8 @@ def _parse_json(text: str, name: str) -> Any:
             ) from None
     except RecursionError:
         raise ParseError("JSON nested too deeply", file=name) from None
+    except ValueError as exc:  # e.g. an integer longer than Python's 4300-digit limit
+        raise ParseError(f"malformed JSON: {exc}", file=name) from None
 
 
 def _parse_yaml(text: str, name: str) -> Any:
@@ -77,7 +79,8 @@ def _parse_yaml(text: str, name: str) -> Any:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ParseError(f"malformed YAML{where}: {exc.problem or exc}", file=name) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # PyYAML's constructors raise plain ValueError for e.g. 2026-02-30 or "!!int 0x".
         raise ParseError(f"malformed YAML: {exc}", file=name) from None
 
 

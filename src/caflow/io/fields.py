@@ -78,7 +78,7 @@ class Reader:
             raise self.error(path, "wrong type", "an integer", value)
         try:
             return int(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise self.error(path, "wrong type", "an integer", value) from None
 
     def moment(self, value: Any, path: Path, *, optional: bool = True) -> datetime | None:

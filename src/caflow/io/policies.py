@@ -31,6 +31,8 @@ __all__ = ["is_policy_like", "parse_policy", "parse_strength"]
 
 Path = tuple[str | int, ...]
 
+_MAX_SIF = 1_000_000  # hours or days; far beyond any portal setting, well inside timedelta
+
 # Condition keys caflow evaluates, or that are "not configured" when empty.
 _KNOWN_CONDITION_KEYS = {
     "users",
@@ -158,6 +160,8 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         has_filter=not _is_empty(clients.get("servicePrincipalFilter")),
     )
     for key, value in clients.items():
+        if "@" in key:
+            continue  # OData annotations such as includeAgentIdServicePrincipals@odata.type
         if key.startswith(("includeAgent", "excludeAgent", "agent")) and not _is_empty(value):
             unsupported.append((f"clientApplications.{key}", json_pointer((*cp, key))))
 
@@ -173,7 +177,7 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
             # e.g. agents, agentContext, agentIdRiskLevels, times, deviceStates (legacy)
             unsupported.append((key, json_pointer((*path, key))))
     for key, value in devices.items():
-        if key not in ("deviceFilter",) and not key.startswith("@") and not _is_empty(value):
+        if key != "deviceFilter" and "@" not in key and not _is_empty(value):
             unsupported.append((f"devices.{key}", json_pointer((*path, "devices", key))))
 
     return Conditions(
@@ -262,11 +266,16 @@ def _session(r: Reader, value: Any, path: Path) -> SessionControls | None:
             r.string(sif.get("frequencyInterval"), (*path, "signInFrequency", "frequencyInterval"))
             or "timeBased"
         )
-        sif_value = (
-            interval,
-            r.integer(sif.get("value"), (*path, "signInFrequency", "value")),
-            r.string(sif.get("type"), (*path, "signInFrequency", "type")),
-        )
+        value = r.integer(sif.get("value"), (*path, "signInFrequency", "value"))
+        # Graph only says Int32 (tokens §2.1); reject what no timedelta can hold.
+        if value is not None and not 0 <= value <= _MAX_SIF:
+            raise r.error(
+                (*path, "signInFrequency", "value"),
+                "invalid value",
+                f"a sign-in frequency between 0 and {_MAX_SIF}",
+                value,
+            )
+        sif_value = (interval, value, r.string(sif.get("type"), (*path, "signInFrequency", "type")))
     return SessionControls(
         application_enforced_restrictions=aer.get("isEnabled") is True,
         cloud_app_security=(

@@ -6,6 +6,7 @@ Also accepts the older beta shape (``conditionalAccessWhatIfSubject`` / ``condit
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from caflow.errors import SchemaError
@@ -27,10 +28,12 @@ def user_for(
     user = tenant.directory.user(ref)
     if user is not None:
         return user
+    if guest_type is None and "#ext#" in ref.lower():
+        guest_type = "b2bCollaborationGuest"
     return User(
         id=ref,
         user_principal_name=ref if "@" in ref else "",
-        user_type=user_type or ("Guest" if guest_type else "Member"),
+        user_type=user_type or ("Guest" if guest_type else "Unknown"),
         guest_type=guest_type,
         unknown=True,
     )
@@ -99,7 +102,14 @@ def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any
             code="missing-field",
         )
     if cond.get("ipAddress"):
-        kwargs["ip"] = r.string(cond["ipAddress"], ("signInConditions", "ipAddress"))
+        ip = r.string(cond["ipAddress"], ("signInConditions", "ipAddress")) or ""
+        try:
+            ipaddress.ip_address(ip.strip())
+        except ValueError:
+            raise r.error(
+                ("signInConditions", "ipAddress"), "invalid value", "an IPv4 or IPv6 address", ip
+            ) from None
+        kwargs["ip"] = ip.strip()
     if cond.get("country"):
         kwargs["country"] = r.string(cond["country"], ("signInConditions", "country"))
     plat = r.string(cond.get("devicePlatform"), ("signInConditions", "devicePlatform"))

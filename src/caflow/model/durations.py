@@ -64,7 +64,7 @@ UNTIL_REVOKED = None
 def parse_iso_duration(text: str) -> Duration:
     """Parse ``P30D``, ``P1M``, ``PT75M``, ``P1Y2M3DT4H`` ...; raises ValueError otherwise."""
     m = _ISO.match(text.strip()) if isinstance(text, str) else None
-    if not m or text.strip().upper() in ("P", "PT"):
+    if not m or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
         raise ValueError(f"not an ISO 8601 duration: {text!r}")
     g = {k: (v or "0") for k, v in m.groupdict().items()}
     months = int(g["y"]) * 12 + int(g["mo"])
