@@ -130,6 +130,7 @@ def build_signin(tenant, **o):
         ("sign_in_risk", "sign_in_risk"),
         ("user_risk", "user_risk"),
         ("insider_risk", "insider_risk"),
+        ("sp_risk", "service_principal_risk"),
         ("auth_flow", "transfer_method"),
     ):
         if o.get(key):
@@ -190,6 +191,9 @@ def register(app: typer.Typer) -> None:
         ),
         insider_risk: str | None = typer.Option(
             None, "--insider-risk", help="none | minor | moderate | elevated."
+        ),
+        sp_risk: str | None = typer.Option(
+            None, "--sp-risk", help="Service principal risk (with --service-principal)."
         ),
         auth_flow: str | None = typer.Option(
             None, "--auth-flow", help="deviceCodeFlow | authenticationTransfer."
@@ -261,6 +265,7 @@ def register(app: typer.Typer) -> None:
                     sign_in_risk=sign_in_risk,
                     user_risk=user_risk,
                     insider_risk=insider_risk,
+                    sp_risk=sp_risk,
                     auth_flow=auth_flow,
                     mfa=mfa,
                     method=method,
