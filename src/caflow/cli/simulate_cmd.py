@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.common import emit, err_console, guard, parse_when
+from caflow.cli.common import emit, err_console, guard, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 
 __all__ = ["register"]
@@ -51,6 +51,13 @@ def register(app: typer.Typer) -> None:
                 )
             if as_json:
                 emit(json.dumps(result.to_json(), indent=2), output)
+            elif output is None and out_console.is_terminal:
+                # Colour only on a terminal; pipes and --output get the plain text.
+                from caflow.simulate.render import render_timeline
+
+                out_console.print(
+                    render_timeline(result, collapse=not full), highlight=False, soft_wrap=True
+                )
             else:
                 from caflow.simulate.render import render_text
 

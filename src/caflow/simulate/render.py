@@ -1,19 +1,54 @@
 """Human timeline + summary (what broke, and the fix the seed recommends per cause),
-rendered from the same result object as the JSON so the two cannot disagree."""
+rendered from the same result object as the JSON so the two cannot disagree.
+
+:func:`render_timeline` builds a styled :class:`rich.text.Text` (colours for a terminal);
+:func:`render_text` is its plain form (pipes, ``--output``, ``caflow demo``). Policies are shown
+as ``<id> "<display name>"`` when the result knows the tenant; the JSON keeps ids only.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
 
 from caflow.simulate.fixes import FIXES
 from caflow.simulate.result import SimulationResult
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "render_timeline"]
 
 _QUIET = {"connectionRepaired"}
 
+#: Event kind -> style: failures red, degraded surfaces yellow, recovery green.
+_KIND_STYLE: Mapping[str, str] = {
+    "connectionBroken": "bold red",
+    "connectionCreateFailed": "bold red",
+    "runFailed": "red",
+    "flowTurnedOff": "bold magenta",
+    "signInFailed": "yellow",
+    "embeddedFailed": "yellow",
+    "pickerDegraded": "yellow",
+    "listShownAsId": "yellow",
+    "flowNotDiscoverable": "yellow",
+    "sharePointFlowBlocked": "yellow",
+    "connectionRepaired": "green",
+}
 
-def _line(e: dict, repeat: int = 1, last: str | None = None) -> str:
+
+def _policies(ids: list[str], names: Mapping[str, str]) -> str:
+    """``id "display name"`` per policy; the bare id when the name is unknown or the id itself."""
+    out = []
+    for pid in ids:
+        name = names.get(pid.lower())
+        out.append(f'{pid} "{name}"' if name and name != pid else pid)
+    return ", ".join(out) or "-"
+
+
+def _line(
+    e: dict[str, Any], names: Mapping[str, str], repeat: int = 1, last: str | None = None
+) -> Text:
     who = " ".join(
         x
         for x in (
@@ -23,21 +58,32 @@ def _line(e: dict, repeat: int = 1, last: str | None = None) -> str:
         )
         if x
     )
-    code = f" {e['errorCode']}" if e["errorCode"] else ""
-    why = f" ({e['cause']}; policies: {', '.join(e['policies']) or '-'})" if e["cause"] else ""
-    more = f"  [x{repeat}, last {last}]" if repeat > 1 else ""
-    return f"  {e['at']}  {e['kind']:<22} {who}{code}{why}{more}"
+    style = _KIND_STYLE.get(e["kind"], "")
+    line = Text("  ")
+    line.append(e["at"], style="dim")
+    line.append("  ")
+    line.append(f"{e['kind']:<22}", style=style)
+    line.append(f" {who}")
+    if e["errorCode"]:
+        line.append(f" {e['errorCode']}", style="bold")
+    if e["cause"]:
+        line.append(f" ({e['cause']}; policies: {_policies(e['policies'], names)})")
+    if repeat > 1:
+        line.append(f"  [x{repeat}, last {last}]", style="dim")
+    return line
 
 
-def _same_failure(a: dict, b: dict) -> bool:
+def _same_failure(a: dict[str, Any], b: dict[str, Any]) -> bool:
     keys = ("kind", "flow", "connection", "user", "errorCode", "cause", "policies")
     return a["kind"] == "runFailed" and all(a[k] == b[k] for k in keys)
 
 
-def render_text(result: SimulationResult, *, collapse: bool = True) -> str:
-    """Timeline + summary. Repeated identical run failures collapse into one line (``[xN]``)."""
+def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
+    """Timeline + summary as styled text. Repeated identical run failures collapse into one
+    line (``[xN]``)."""
     data = result.to_json()
-    lines = [f"Timeline {data['start']} -> {data['end']}"]
+    names = {k.lower(): v for k, v in result.policy_names.items()}
+    lines: list[Text] = [Text(f"Timeline {data['start']} -> {data['end']}", style="bold")]
     events = data["events"]
     i = 0
     while i < len(events):
@@ -45,28 +91,44 @@ def render_text(result: SimulationResult, *, collapse: bool = True) -> str:
         if collapse:
             while j < len(events) and _same_failure(events[i], events[j]):
                 j += 1
-        lines.append(_line(events[i], j - i, events[j - 1]["at"]))
+        lines.append(_line(events[i], names, j - i, events[j - 1]["at"]))
         i = j
     broken = [c for c in data["connections"] if c["status"] == "Error"]
     failing = [f for f in data["flows"] if f["failedRuns"]]
     off = [f for f in data["flows"] if f["turnedOffAt"]]
-    lines.append("")
+    lines.append(Text(""))
     lines.append(
-        f"Summary: {len(broken)} connection(s) broken, {len(failing)} flow(s) with failed runs, "
-        f"{len(off)} flow(s) turned off, {len(data['events'])} event(s)."
+        Text(
+            f"Summary: {len(broken)} connection(s) broken, {len(failing)} flow(s) with failed "
+            f"runs, {len(off)} flow(s) turned off, {len(data['events'])} event(s).",
+            style="bold",
+        )
     )
     for c in broken:
         lines.append(
-            f"  ! connection {c['id']} broken {c['brokenAt']} ({c['errorCode']}, {c['cause']})"
+            Text(
+                f"  ! connection {c['id']} broken {c['brokenAt']} ({c['errorCode']}, {c['cause']})",
+                style="red",
+            )
         )
     for f in failing:
         lines.append(
-            f"  ! flow {f['id']}: {f['failedRuns']} failed run(s) from {f['firstFailureAt']}"
-            + (f", turned off {f['turnedOffAt']}" if f["turnedOffAt"] else "")
+            Text(
+                f"  ! flow {f['id']}: {f['failedRuns']} failed run(s) from {f['firstFailureAt']}"
+                + (f", turned off {f['turnedOffAt']}" if f["turnedOffAt"] else ""),
+                style="magenta" if f["turnedOffAt"] else "red",
+            )
         )
     causes = Counter(e["cause"] for e in data["events"] if e["cause"] and e["kind"] not in _QUIET)
     if causes:
-        lines.append("Fix (seed recommendation):")
+        lines.append(Text("Fix (seed recommendation):", style="bold"))
         for cause in sorted(causes):
-            lines.append(f"  - {cause}: {FIXES.get(cause, 'see docs/assumptions.md')}")
-    return "\n".join(lines)
+            fix = Text(f"  - {cause}: ")
+            fix.append(FIXES.get(cause, "see docs/assumptions.md"), style="cyan")
+            lines.append(fix)
+    return Text("\n").join(lines)
+
+
+def render_text(result: SimulationResult, *, collapse: bool = True) -> str:
+    """Plain timeline + summary (no colour codes): pipes, ``--output``, ``caflow demo``."""
+    return render_timeline(result, collapse=collapse).plain

@@ -47,6 +47,9 @@ class SimulationResult:
     connections: list[ConnectionState] = field(default_factory=list)
     flows: list[FlowState] = field(default_factory=list)
     source: str = ""
+    #: Policy id -> display name of every tenant version the run saw: for human output only
+    #: (render.py); the JSON contract keeps ids only (DESIGN.md "simulate --json").
+    policy_names: dict[str, str] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> list[Event]:
         return [e for e in self.events if e.kind == kind]

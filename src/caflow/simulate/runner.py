@@ -8,10 +8,11 @@ background refresh when a run needs a new access token (power-automate §8.1).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 from caflow.automation import (
     DATAVERSE_CONNECTORS,
@@ -24,6 +25,7 @@ from caflow.automation import (
     service_name,
     sharepoint_flow,
 )
+from caflow.automation.state import admin_status
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
 from caflow.model.tenant import Tenant
@@ -35,18 +37,31 @@ from caflow.tokens import (
     Acceptance,
     Claims,
     Failure,
+    InteractiveResult,
     RefreshToken,
     Revocation,
     TokenOptions,
+    aadsts_message,
     issue,
     sign_in,
     use,
 )
-from caflow.tokens.refresh import _egress
+from caflow.tokens.refresh import egress_address
 
 __all__ = ["SimOptions", "Simulator"]
 
 _TURN_OFF_AFTER = timedelta(days=14)  # power-automate §2.5: AlwaysFailingDetected
+_TURN_OFF_REASON = "AlwaysFailingDetected"
+#: A disabled account cannot get tokens (tokens §3.2 "User disabled - new token requests fail").
+_USER_DISABLED = Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
+#: Message templates of the surface events (seed effects 4, 6, 7); ``{reason}`` = AADSTS text.
+_SURFACE_MESSAGES = {
+    "pickerDegraded": "People/email picker ({picker}): Office 365 groups are not returned. {reason}",
+    "listShownAsId": "List shown as its id {list}, not its display name: {reason}.",
+    "flowNotDiscoverable": "Users may be unable to discover or run the flow from SharePoint: {reason}.",
+    "sharePointFlowBlocked": "SharePoint out-of-box flow '{template}' blocked: {reason}",
+}
+_TURN_OFF_MSG = "Flow turned off after 14 days of continuous failures (AlwaysFailingDetected)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +194,7 @@ class Simulator:
             self.events,
             list(self.connections.values()),
             list(self.flows.values()),
+            policy_names={p.id: p.display_name for t in self._keep for p in t.policies},
         )
 
     # -- flows ----------------------------------------------------------------------------
@@ -223,26 +239,42 @@ class Simulator:
     def _conn(self, cid: str) -> ConnectionState | None:
         return self.connections.get(cid.lower())
 
-    def _run(self, at: datetime, f: Flow, invoker: User | None) -> bool | None:
-        """One run touching every connection the flow uses; None = not runnable yet."""
-        st = self.flows[f.name.lower()]
+    def _run_connections(self, f: Flow, invoker: User | None) -> list[ConnectionState] | None:
+        """The connections one run of ``f`` uses; None while one is not created yet.
+
+        Embedded references always use the named (owner's) connection. An Invoker reference
+        ("Provided by run-only user") acts as the runner (power-automate §2.4, §7, §8.4;
+        A-SIM-6): the named connection if the runner owns it, else the runner's most recently
+        created connection for that connector, else the named one."""
         conns: list[ConnectionState] = []
         for ref in f.connections:
             conn = self._conn(ref.connection)
             if ref.source.lower() == "invoker" and invoker is not None:
-                own = next(
-                    (
-                        c
-                        for c in self.connections.values()
-                        if c.owner_id == invoker.id
-                        and c.connector == (conn.connector if conn else ref.connector)
-                    ),
-                    None,
-                )
-                conn = own or conn
+                conn = self._invoker_connection(invoker, conn, ref.connector)
             if conn is None:
                 return None  # connection not created yet: the flow cannot be activated
             conns.append(conn)
+        return conns
+
+    def _invoker_connection(
+        self, invoker: User, named: ConnectionState | None, connector: str
+    ) -> ConnectionState | None:
+        if named is not None and named.owner_id == invoker.id:
+            return named
+        wanted = named.connector if named is not None else connector
+        own = [
+            c
+            for c in self.connections.values()
+            if c.owner_id == invoker.id and c.connector == wanted
+        ]
+        return own[-1] if own else named
+
+    def _run(self, at: datetime, f: Flow, invoker: User | None) -> bool | None:
+        """One run touching every connection the flow uses; None = not runnable yet."""
+        conns = self._run_connections(f, invoker)
+        if conns is None:
+            return None
+        st = self.flows[f.name.lower()]
         st.runs += 1
         failure: tuple[ConnectionState, Failure] | None = None
         for conn in conns:
@@ -256,37 +288,59 @@ class Simulator:
         st.failed_runs += 1
         st.first_failure_at = st.first_failure_at or at
         st.failing_since = st.failing_since or at
-        self._emit(
-            at, "runFailed", failure=fail, connection=conn.id, flow=f.name, user=conn.owner_id
-        )
+        self._connection_event(at, "runFailed", conn, fail, flow=f.name)
         if at - st.failing_since >= _TURN_OFF_AFTER:
-            st.state, st.suspension_reason, st.turned_off_at = (
-                "Stopped",
-                "AlwaysFailingDetected",
-                at,
-            )
-            self._emit(
-                at,
-                "flowTurnedOff",
-                failure=fail,
-                connection=conn.id,
-                flow=f.name,
-                user=f.owner_id,
-                message="Flow turned off after 14 days of continuous failures (AlwaysFailingDetected).",
+            # power-automate §2.5: failing continuously for 14 days -> turned off (A-SIM-5).
+            st.state, st.suspension_reason, st.turned_off_at = "Stopped", _TURN_OFF_REASON, at
+            self._connection_event(
+                at, "flowTurnedOff", conn, fail, flow=f.name, user=f.owner_id, message=_TURN_OFF_MSG
             )
         return False
 
+    def _connection_event(
+        self,
+        at: datetime,
+        kind: str,
+        conn: ConnectionState,
+        fail: Failure,
+        *,
+        flow: str | None = None,
+        user: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """An event about ``conn`` failing with ``fail`` (user: the connection owner by default)."""
+        owner = user if user is not None else conn.owner_id
+        self._emit(
+            at, kind, failure=fail, connection=conn.id, flow=flow, user=owner, message=message
+        )
+
+    def _run_sees(
+        self, at: datetime, conn: ConnectionState, fail: Failure | None
+    ) -> Failure | None:
+        """What a run sees of a connection failure. A-SIM-1 (power-automate §1.5): Dataverse
+        actions in the current environment "keep running even if the connection expires, as
+        long as the user is still enabled" - so a disabled owner fails them (AADSTS50057)."""
+        if (
+            fail is None
+            or not self.options.dataverse_current_environment
+            or conn.connector not in DATAVERSE_CONNECTORS
+        ):
+            return fail
+        if fail.cause == "userDisabled":
+            return fail
+        return _USER_DISABLED if self._owner_disabled(conn, at) else None
+
+    def _owner_disabled(self, conn: ConnectionState, at: datetime) -> bool:
+        owner = self.tenant.directory.user(conn.owner_id) if conn.owner_id else None
+        if owner is not None and not owner.account_enabled:
+            return True
+        revs = self._user_state(conn.owner_id or "").revocations
+        return any(r.cause == "userDisabled" and r.at <= at for r in revs)
+
     def _touch(self, at: datetime, conn: ConnectionState) -> Failure | None:
         """Use a connection at ``at``: the run's view (Failure) after updating the connection."""
-        dataverse = (
-            self.options.dataverse_current_environment and conn.connector in DATAVERSE_CONNECTORS
-        )
         if conn.status == "Error" and self.options.sticky_errors:
-            return (
-                None
-                if dataverse and conn.failure and conn.failure.cause != "userDisabled"
-                else conn.failure
-            )
+            return self._run_sees(at, conn, conn.failure)
         if conn.token is None:
             return None  # non-Entra connector: CA cannot break it (power-automate §1.4)
         revs = tuple(self._user_state(conn.owner_id or "").revocations)
@@ -302,19 +356,9 @@ class Simulator:
             conn.token = result
             return None
         conn.status, conn.failure, conn.broken_at = "Error", result, at
-        from caflow.automation.state import admin_status
-
-        self._emit(
-            at,
-            "connectionBroken",
-            failure=result,
-            connection=conn.id,
-            user=conn.owner_id,
-            message=admin_status(conn, result)["error"]["message"],
-        )
-        if dataverse and result.cause != "userDisabled":
-            return None
-        return result
+        message = admin_status(conn, result)["error"]["message"]
+        self._connection_event(at, "connectionBroken", conn, result, message=message)
+        return self._run_sees(at, conn, result)
 
     # -- actions --------------------------------------------------------------------------
     def _claims(self, spec: SignInSpec, at: datetime) -> Claims:
@@ -337,107 +381,126 @@ class Simulator:
         us = self._user_state(claims.user.id)
         us.acceptances = list(claims.acceptances)
 
+    def _interactive(
+        self,
+        user: User,
+        spec: SignInSpec | None,
+        app: str,
+        at: datetime,
+        *,
+        accept_terms: bool = True,
+    ) -> InteractiveResult:
+        """An interactive token request of ``user`` for ``app`` at ``at`` (creation, repair):
+        the event's inline sign-in, else the user's current portal session, else a bare
+        single-factor sign-in. The user's recorded ToU acceptances always count: they are
+        directory facts, not session state (tokens §5.2)."""
+        if spec is not None:
+            claims = self._claims(spec, at)
+        else:
+            us = self._user_state(user.id)
+            session = us.session
+            claims = (
+                Claims(user=user, auth_time=at)
+                if session is None
+                else session.evolve(acceptances=tuple(us.acceptances))
+            )
+        res = sign_in(self.tenant, claims, app, APPS.get(app, app), at, accept_terms=accept_terms)
+        self._remember(res.claims)
+        return res
+
+    def _report(
+        self,
+        at: datetime,
+        kind: str,
+        fail: Failure | None,
+        *,
+        user: str | None,
+        flow: str | None = None,
+        **fields: str,
+    ) -> None:
+        """Emit a surface event ``kind`` when ``fail`` is set; its message is the kind's
+        template (``_SURFACE_MESSAGES``) filled with ``fields`` and the failure's AADSTS text."""
+        if fail is None:
+            return
+        template = _SURFACE_MESSAGES.get(kind)
+        message = template.format(reason=fail.message, **fields) if template else None
+        self._emit(at, kind, failure=fail, flow=flow, user=user, message=message)
+
     def _apply(self, a: Action) -> None:
-        at, k, args = a.at, a.kind, a.args
-        if "tenant" in args:
-            self.tenant = args["tenant"]
+        if "tenant" in a.args:
+            self.tenant = a.args["tenant"]
             self._keep.append(self.tenant)  # keep alive: the evaluation cache keys on id()
             return
-        if k == "signIn":
-            spec: SignInSpec = args["signIn"]
-            res = sign_in(
-                self.tenant,
-                self._claims(spec, at),
-                spec.app_id,
-                APPS.get(spec.app_id, spec.app_id),
-                at,
-                accept_terms=spec.accept_terms,
-            )
-            self._remember(res.claims)
-            if res.failure is not None:
-                self._emit(at, "signInFailed", failure=res.failure, user=spec.user.id)
-            else:
-                self._user_state(spec.user.id).session = res.claims
-        elif k == "createConnection":
-            self._create(a)
-        elif k == "repairConnection":
-            self._repair(a)
-        elif k == "acceptAgreement":
-            u: User = args["user"]
-            dev = args.get("device")
-            us = self._user_state(u.id)
-            us.acceptances.append(
-                Acceptance(args["agreement"], at, str(dev.get("deviceId")) if dev else None)
-            )
-            if us.session is not None:
-                us.session = us.session.evolve(acceptances=tuple(us.acceptances))
-        elif k == "runFlow":
-            f: Flow = args["flow"]
-            if self.flows[f.name.lower()].state == "Started":
-                self._run(at, f, args.get("invoker"))
-        elif k in ("resetPassword", "disableUser", "revokeSessions"):
-            cause = {
-                "resetPassword": "passwordChanged",
-                "disableUser": "userDisabled",
-                "revokeSessions": "sessionsRevoked",
-            }[k]
-            us = self._user_state(args["user"].id)
-            us.revocations.append(Revocation(at, cause))
-            us.session = None
-        elif k == "openEmbedded":
-            claims = self._session(args["user"])
-            fail = embedded_exchange(self.tenant, claims, args["host"], at)
-            if fail is not None:
-                self._emit(
-                    at, "embeddedFailed", failure=fail, flow=args["flow"].name, user=args["user"].id
-                )
-        elif k == "usePicker":
-            fail = picker(self.tenant, self._session(args["user"]), at)
-            if fail is not None:
-                self._emit(
-                    at,
-                    "pickerDegraded",
-                    failure=fail,
-                    user=args["user"].id,
-                    message=f"People/email picker ({args['kind']}): Office 365 groups are not returned. {fail.message}",
-                )
-        elif k == "shareFlowWithList":
-            f = args["flow"]
-            owner = self.tenant.directory.user(f.owner_id) if f.owner_id else None
-            if owner is not None:
-                claims = self._user_state(owner.id).session or minimal_claims(
-                    self.tenant, self.tenant, owner, "", at
-                )
-                fail = list_sharing(self.tenant, claims, at)
-                if fail is not None:
-                    self._emit(
-                        at,
-                        "listShownAsId",
-                        failure=fail,
-                        flow=f.name,
-                        user=owner.id,
-                        message=f"List shown as its id {args['list']}, not its display name: {fail.message}.",
-                    )
-                    self._emit(
-                        at,
-                        "flowNotDiscoverable",
-                        failure=fail,
-                        flow=f.name,
-                        user=owner.id,
-                        message=f"Users may be unable to discover or run the flow from SharePoint: {fail.message}.",
-                    )
-        elif k == "createSharePointFlow":
-            fail = sharepoint_flow(
-                self.tenant, self._session(args["user"]), _egress(self.tenant), at
-            )
-            if fail is not None:
-                self._emit(
-                    at,
-                    "sharePointFlowBlocked",
-                    failure=fail,
-                    user=args["user"].id,
-                    message=f"SharePoint out-of-box flow '{args['template']}' blocked: {fail.message}",
-                )
+        handler = self._HANDLERS.get(a.kind)
+        if handler is not None:  # "idle" (and actions that only change the tenant) do nothing
+            handler(self, a.at, a.args)
+
+    # One handler per scenario action (DESIGN.md "Scenario file"); each gets (at, args).
+    def _on_sign_in(self, at: datetime, args: Mapping[str, Any]) -> None:
+        spec: SignInSpec = args["signIn"]
+        res = sign_in(
+            self.tenant,
+            self._claims(spec, at),
+            spec.app_id,
+            APPS.get(spec.app_id, spec.app_id),
+            at,
+            accept_terms=spec.accept_terms,
+        )
+        self._remember(res.claims)
+        if res.failure is not None:
+            self._emit(at, "signInFailed", failure=res.failure, user=spec.user.id)
+        else:
+            self._user_state(spec.user.id).session = res.claims
+
+    def _on_accept_agreement(self, at: datetime, args: Mapping[str, Any]) -> None:
+        dev = args.get("device")
+        us = self._user_state(args["user"].id)
+        us.acceptances.append(
+            Acceptance(args["agreement"], at, str(dev.get("deviceId")) if dev else None)
+        )
+        if us.session is not None:
+            us.session = us.session.evolve(acceptances=tuple(us.acceptances))
+
+    def _on_run_flow(self, at: datetime, args: Mapping[str, Any]) -> None:
+        f: Flow = args["flow"]
+        if self.flows[f.name.lower()].state == "Started":
+            self._run(at, f, args.get("invoker"))
+
+    def _on_revocation(self, at: datetime, args: Mapping[str, Any], cause: str) -> None:
+        """Password reset / disable / revoke sessions (tokens §3.1-§3.2): the user's portal
+        session ends; connections fail at their next refresh (50173 / 50057)."""
+        us = self._user_state(args["user"].id)
+        us.revocations.append(Revocation(at, cause))
+        us.session = None
+
+    def _on_open_embedded(self, at: datetime, args: Mapping[str, Any]) -> None:
+        fail = embedded_exchange(self.tenant, self._session(args["user"]), args["host"], at)
+        self._report(at, "embeddedFailed", fail, flow=args["flow"].name, user=args["user"].id)
+
+    def _on_use_picker(self, at: datetime, args: Mapping[str, Any]) -> None:
+        fail = picker(self.tenant, self._session(args["user"]), at)
+        self._report(at, "pickerDegraded", fail, user=args["user"].id, picker=args["kind"])
+
+    def _on_share_flow_with_list(self, at: datetime, args: Mapping[str, Any]) -> None:
+        f: Flow = args["flow"]
+        owner = self.tenant.directory.user(f.owner_id) if f.owner_id else None
+        if owner is None:
+            return
+        claims = self._user_state(owner.id).session or minimal_claims(
+            self.tenant, self.tenant, owner, "", at
+        )
+        fail = list_sharing(self.tenant, claims, at)
+        # Seed effect 6: both symptoms come from the same cause.
+        for kind in ("listShownAsId", "flowNotDiscoverable"):
+            self._report(at, kind, fail, flow=f.name, user=owner.id, list=str(args["list"]))
+
+    def _on_create_sharepoint_flow(self, at: datetime, args: Mapping[str, Any]) -> None:
+        fail = sharepoint_flow(
+            self.tenant, self._session(args["user"]), egress_address(self.tenant), at
+        )
+        self._report(
+            at, "sharePointFlowBlocked", fail, user=args["user"].id, template=args["template"]
+        )
 
     def _session(self, user: User) -> Claims:
         us = self._user_state(user.id)
@@ -445,8 +508,7 @@ class Simulator:
             return Claims(user=user, auth_time=self.start)
         return us.session
 
-    def _create(self, a: Action) -> None:
-        at, args = a.at, a.args
+    def _on_create_connection(self, at: datetime, args: Mapping[str, Any]) -> None:
         user: User = args["user"]
         cid, connector = str(args["id"]), args["connector"]
         app = resource_for(connector)
@@ -454,15 +516,10 @@ class Simulator:
         if app is None:
             self.connections[cid.lower()] = st
             return
-        spec = args.get("signIn")
-        claims = self._claims(spec, at) if spec else self._user_state(user.id).session
-        if claims is None:
-            claims = Claims(user=user, auth_time=at)
         # Automatic/template creation reuses the portal token silently: nothing can be accepted.
-        res = sign_in(
-            self.tenant, claims, app, APPS.get(app, app), at, accept_terms=args["via"] != "template"
+        res = self._interactive(
+            user, args.get("signIn"), app, at, accept_terms=args["via"] != "template"
         )
-        self._remember(res.claims)
         if res.failure is not None:
             how = {
                 "template": "Automatic connection creation (1-click template)",
@@ -482,8 +539,7 @@ class Simulator:
         st.token = issue(app, APPS.get(app, app), res.claims, at, self.tenant)
         self.connections[cid.lower()] = st
 
-    def _repair(self, a: Action) -> None:
-        at, args = a.at, a.args
+    def _on_repair_connection(self, at: datetime, args: Mapping[str, Any]) -> None:
         conn = self._conn(str(args["id"]))
         if conn is None:
             return  # its creation failed: nothing to repair
@@ -491,22 +547,9 @@ class Simulator:
         app = resource_for(conn.connector)
         if owner is None or app is None:
             return
-        spec = args.get("signIn")
-        claims = self._claims(spec, at) if spec else self._user_state(owner.id).session
-        if claims is None:
-            claims = Claims(user=owner, auth_time=at)
-        elif spec is None:
-            claims = claims.evolve(acceptances=tuple(self._user_state(owner.id).acceptances))
-        res = sign_in(self.tenant, claims, app, APPS.get(app, app), at)
-        self._remember(res.claims)
-        if (
-            res.failure is not None
-            or not owner.account_enabled
-            or any(r.cause == "userDisabled" for r in self._user_state(owner.id).revocations)
-        ):
-            fail = res.failure or Failure(
-                "AADSTS50057", "userDisabled", (), "AADSTS50057: The user account is disabled."
-            )
+        res = self._interactive(owner, args.get("signIn"), app, at)
+        if res.failure is not None or self._owner_disabled(conn, at):
+            fail = res.failure or _USER_DISABLED
             self._emit(
                 at,
                 "signInFailed",
@@ -528,3 +571,19 @@ class Simulator:
             if was_error
             else "Connection re-authorized.",
         )
+
+    _HANDLERS: ClassVar[Mapping[str, Callable[[Simulator, datetime, Mapping[str, Any]], None]]] = {
+        "signIn": _on_sign_in,
+        "createConnection": _on_create_connection,
+        "repairConnection": _on_repair_connection,
+        "acceptAgreement": _on_accept_agreement,
+        "runFlow": _on_run_flow,
+        # Revocation causes (tokens §3.1, DESIGN.md cause names).
+        "resetPassword": partial(_on_revocation, cause="passwordChanged"),
+        "disableUser": partial(_on_revocation, cause="userDisabled"),
+        "revokeSessions": partial(_on_revocation, cause="sessionsRevoked"),
+        "openEmbedded": _on_open_embedded,
+        "usePicker": _on_use_picker,
+        "shareFlowWithList": _on_share_flow_with_list,
+        "createSharePointFlow": _on_create_sharepoint_flow,
+    }

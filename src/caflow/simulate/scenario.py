@@ -18,6 +18,7 @@ from caflow.io.normalize import normalize_keys
 from caflow.io.policies import parse_policy
 from caflow.io.powerplatform import parse_flow
 from caflow.model.directory import User
+from caflow.model.policy import Policy
 from caflow.model.powerplatform import Connection, Flow
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import FLOW_SERVICE, app_id_for
@@ -92,39 +93,49 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load ``path`` (JSON/YAML) and its tenant bundle; raises caflow.errors on bad input."""
-    from caflow.engine.evaluate import validate_tenant
-    from caflow.io.bundle import load_bundle
-
+    """Load ``path`` (JSON/YAML) and its tenant (a bundle path relative to the scenario, or an
+    inline bundle mapping); raises caflow.errors on bad input."""
     p = Path(path)
     doc = load_document(p)
     r = Reader(str(p))
     root = r.obj(doc, (), optional=False)
-    tref = root.get("tenant")
-    if not isinstance(tref, str):
+    tenant = _scenario_tenant(r, root.get("tenant"), p.parent)
+    return parse_scenario(root, str(p), tenant, base_dir=p.parent)
+
+
+def _scenario_tenant(r: Reader, ref: Any, base_dir: Path) -> Tenant:
+    """DESIGN.md "Scenario file": ``tenant:`` is a path relative to the scenario file, or an
+    inline bundle mapping (:mod:`caflow.simulate.inline_tenant`)."""
+    from caflow.engine.evaluate import validate_tenant
+    from caflow.io.bundle import load_bundle
+
+    if isinstance(ref, Mapping):
+        from caflow.simulate.inline_tenant import load_inline_tenant
+
+        return load_inline_tenant(r.file, ref)
+    if not isinstance(ref, str):
         raise r.error(
-            ("tenant",), "wrong type", "a path to a tenant bundle (relative to the scenario)", tref
+            ("tenant",),
+            "wrong type",
+            "a path to a tenant bundle (relative to the scenario) or an inline bundle mapping",
+            ref,
         )
-    bundle = (p.parent / tref).resolve()
+    bundle = (base_dir / ref).resolve()
     if not bundle.exists():
         raise UnknownReferenceError(
-            "tenant bundle not found", file=str(p), path=("tenant",), got=tref
+            "tenant bundle not found", file=r.file, path=("tenant",), got=ref
         )
     tenant = load_bundle(bundle)
     validate_tenant(tenant)
-    return parse_scenario(root, str(p), tenant, base_dir=p.parent)
+    return tenant
 
 
 def _user(r: Reader, tenant: Tenant, value: Any, path: tuple[str | int, ...]) -> User:
     ref = r.string(value, path, optional=False) or ""
     user = tenant.directory.user(ref)
     if user is None:
-        raise UnknownReferenceError(
-            "unknown user",
-            file=r.file,
-            path=(*r.base, *path),
-            expected="a user of directory.yaml (id or UPN)",
-            got=ref,
+        raise _unknown(
+            r.file, (*r.base, *path), "user", "a user of directory.yaml (id or UPN)", ref
         )
     return user
 
@@ -139,13 +150,8 @@ def _device(
         return None
     device = tenant.directory.device(ref)
     if device is None:
-        raise UnknownReferenceError(
-            "unknown device",
-            file=r.file,
-            path=(*r.base, *path),
-            expected="a device of directory.yaml (id or name)",
-            got=ref,
-        )
+        where = (*r.base, *path)
+        raise _unknown(r.file, where, "device", "a device of directory.yaml (id or name)", ref)
     return dict(device.properties)
 
 
@@ -212,6 +218,84 @@ def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, An
     return out
 
 
+def _unknown(
+    file: str, path: tuple[str | int, ...], what: str, expected: str, got: Any
+) -> UnknownReferenceError:
+    """A reference the scenario author wrote that resolves to nothing: bad input (DESIGN.md
+    "References inside a scenario ... An unknown reference is a bad input (exit 2)")."""
+    return UnknownReferenceError(
+        f"unknown {what}", file=file, path=path, expected=expected, got=got
+    )
+
+
+def _event_time(
+    r: Reader, event: Mapping[str, Any], last: datetime, start: datetime, end: datetime
+) -> datetime:
+    """The event's ``at``: required, not before the previous event, inside [start, end]
+    (DESIGN.md "ordered by `at`"; A-SIM-7)."""
+    at = r.moment(event.get("at"), ("at",), optional=False)
+    assert at is not None
+    if at < last:
+        first = last == start
+        raise SchemaError(
+            "event before the scenario start" if first else "event out of order",
+            file=r.file,
+            path=(*r.base, "at"),
+            expected=f"a time at or after {'start ' if first else ''}{last.isoformat()}",
+            got=event.get("at"),
+            code="event-out-of-order",
+        )
+    if at > end:
+        raise SchemaError(
+            "event after the scenario end",
+            file=r.file,
+            path=(*r.base, "at"),
+            expected=f"a time at or before end {end.isoformat()}",
+            got=event.get("at"),
+            code="event-out-of-order",
+        )
+    return at
+
+
+def _action_key(r: Reader, event: Mapping[str, Any]) -> str:
+    """The event's single action key (DESIGN.md: "each has exactly one action key")."""
+    keys = [k for k in event if k != "at"]
+    expected = "exactly one of " + ", ".join(ACTIONS)
+    unknown = next((k for k in keys if k not in ACTIONS), None)
+    if unknown is not None or not keys:
+        raise SchemaError(
+            "unknown action" if keys else "event without an action",
+            file=r.file,
+            path=(*r.base, unknown) if unknown is not None else r.base,
+            expected=expected,
+            got=unknown,
+            code="unknown-action",
+        )
+    if len(keys) > 1:
+        raise SchemaError(
+            "more than one action in one event",
+            file=r.file,
+            path=(*r.base, keys[1]),
+            expected=expected,
+            got=keys,
+            code="unknown-action",
+        )
+    return keys[0]
+
+
+#: Actions that change the tenant (policies, settings, agreements): the runner swaps tenants.
+_TENANT_ACTIONS = frozenset(
+    {
+        "addPolicy",
+        "updatePolicy",
+        "removePolicy",
+        "setRememberMfa",
+        "setTokenLifetimePolicy",
+        "addAgreement",
+    }
+)
+
+
 def parse_scenario(
     root: Mapping[str, Any], file: str, tenant: Tenant, *, base_dir: Path | None = None
 ) -> Scenario:
@@ -236,34 +320,8 @@ def parse_scenario(
         and e["createConnection"].get("id")
     }
     known_flows = {f.name.lower(): f for f in tenant.flows}
-    flows: list[Flow] = []
-    raw_flows = root.get("flows") or []
-    if not isinstance(raw_flows, list):
-        raise r.error(("flows",), "wrong type", "a list of flows", raw_flows)
-    for i, fobj in enumerate(raw_flows):
-        fr = Reader(file, ("flows", i))
-        fo = fr.obj(fobj, (), optional=False)
-        owner = fo.get("owner")
-        if owner is not None:
-            _user(fr, tenant, owner, ("owner",))
-
-        def resolve(ref: str) -> str:
-            u = tenant.directory.user(ref)
-            return u.id if u else ref
-
-        flow = parse_flow(fo, file, ("flows", i), resolve, connections)
-        for j, ref in enumerate(flow.connections):
-            if ref.connection.lower() not in created | future_ids:
-                raise UnknownReferenceError(
-                    "unknown connection",
-                    file=file,
-                    path=("flows", i, "connections", j),
-                    expected="a connection of the bundle or created by an event",
-                    got=ref.connection,
-                )
-        # Connector of a scenario-created connection is known only from its createConnection.
-        flows.append(flow)
-        known_flows[flow.name.lower()] = flow
+    flows = _scenario_flows(root, file, tenant, connections, created | future_ids)
+    known_flows.update((f.name.lower(), f) for f in flows)
     actions: list[Action] = []
     versions: list[Tenant] = []
     policy_ids = {p.id.lower() for p in tenant.policies}
@@ -274,39 +332,8 @@ def parse_scenario(
     for i, ev in enumerate(events):
         er = Reader(file, ("events", i))
         eo = er.obj(ev, (), optional=False)
-        at = er.moment(eo.get("at"), ("at",), optional=False)
-        assert at is not None
-        if at < last:
-            raise SchemaError(
-                "event out of order",
-                file=file,
-                path=("events", i, "at"),
-                expected=f"a time at or after {last.isoformat()}",
-                got=eo.get("at"),
-                code="event-out-of-order",
-            )
-        if at > end:
-            raise SchemaError(
-                "event after the scenario end",
-                file=file,
-                path=("events", i, "at"),
-                expected=f"a time at or before {end.isoformat()}",
-                got=eo.get("at"),
-                code="event-out-of-order",
-            )
-        last = at
-        keys = [k for k in eo if k != "at"]
-        if len(keys) != 1 or keys[0] not in ACTIONS:
-            bad = next((k for k in keys if k not in ACTIONS), keys[0] if keys else None)
-            raise SchemaError(
-                "unknown action",
-                file=file,
-                path=("events", i, bad) if bad else ("events", i),
-                expected="exactly one of " + ", ".join(ACTIONS),
-                got=bad,
-                code="unknown-action",
-            )
-        kind = keys[0]
+        at = last = _event_time(er, eo, last, start, end)
+        kind = _action_key(er, eo)
         base = ("events", i, kind)
         body = er.obj(eo[kind], (kind,)) if eo[kind] is not None else {}
         for req in ACTIONS[kind]:
@@ -324,7 +351,12 @@ def parse_scenario(
         def user_at(key: str, ar: Reader = ar, body: dict[str, Any] = body) -> User:
             return _user(ar, tenant, body.get(key), (key,))
 
-        if kind == "signIn":
+        if kind in _TENANT_ACTIONS:
+            current = _tenant_action(ar, kind, body, current, policy_ids, base_dir)
+            agreement_ids.update(current.agreements)
+            a = {"tenant": current}
+            versions.append(current)
+        elif kind == "signIn":
             spec = parse_signin(ar, tenant, body, ())
             a = {"signIn": spec}
             signed_in.add(spec.user.id)
@@ -347,70 +379,17 @@ def parse_scenario(
                     got=body.get("user"),
                 )
             created.add(str(body["id"]).lower())
-        elif kind in ("addPolicy", "updatePolicy", "removePolicy"):
-            current = _policy_action(ar, kind, body, current, policy_ids, base_dir)
-            a = {"tenant": current}
-            versions.append(current)
-        elif kind == "setRememberMfa":
-            rm = current.settings.rememberMfa.model_copy(
-                update={k: v for k, v in body.items() if k in ("enabled", "days")}
-            )
-            current = current.evolve(
-                settings=current.settings.model_copy(update={"rememberMfa": rm})
-            )
-            a = {"tenant": current}
-            versions.append(current)
-        elif kind == "setTokenLifetimePolicy":
-            s = current.settings
-            update: dict[str, Any] = {}
-            if "legacyTokenLifetimes" in body:
-                update["legacyTokenLifetimes"] = ar.boolean(
-                    body["legacyTokenLifetimes"], ("legacyTokenLifetimes",)
-                )
-            fields = {k: str(v) for k, v in body.items() if k.startswith("Max")}
-            if fields:
-                update["tokenLifetimePolicy"] = s.tokenLifetimePolicy.model_copy(update=fields)
-            current = current.evolve(settings=s.model_copy(update=update))
-            a = {"tenant": current}
-            versions.append(current)
-        elif kind == "addAgreement":
-            from caflow.io.bundle import parse_agreement
-
-            ag = parse_agreement(ar, normalize_keys(dict(body)))
-            agreements = dict(current.agreements)
-            agreements[ag.id.lower()] = ag
-            agreement_ids.add(ag.id.lower())
-            current = current.evolve(agreements=agreements)
-            a = {"tenant": current}
-            versions.append(current)
         elif kind == "acceptAgreement":
             a["user"] = user_at("user")
             aid = str(body["agreement"]).lower()
             if aid not in agreement_ids:
-                raise UnknownReferenceError(
-                    "unknown agreement",
-                    file=file,
-                    path=(*base, "agreement"),
-                    expected="an agreement id",
-                    got=body["agreement"],
+                raise _unknown(
+                    file, (*base, "agreement"), "agreement", "an agreement id", body["agreement"]
                 )
             a["agreement"] = current.agreements[aid].id
             a["device"] = _device(ar, tenant, body.get("device"), ("device",))
         elif kind in ("runFlow", "openEmbedded", "shareFlowWithList"):
-            fref = str(body["flow"]).lower()
-            if fref not in known_flows and not any(
-                f.display_name.lower() == fref for f in known_flows.values()
-            ):
-                raise UnknownReferenceError(
-                    "unknown flow",
-                    file=file,
-                    path=(*base, "flow"),
-                    expected="a flow of the bundle or the scenario",
-                    got=body["flow"],
-                )
-            a["flow"] = known_flows.get(fref) or next(
-                f for f in known_flows.values() if f.display_name.lower() == fref
-            )
+            a["flow"] = _flow(file, base, known_flows, body["flow"])
             if kind == "runFlow" and body.get("invoker") is not None:
                 a["invoker"] = user_at("invoker")
             if kind == "openEmbedded":
@@ -441,12 +420,8 @@ def parse_scenario(
         elif kind == "repairConnection":
             cid = str(body["id"]).lower()
             if cid not in created:
-                raise UnknownReferenceError(
-                    "unknown connection",
-                    file=file,
-                    path=(*base, "id"),
-                    expected="a connection created earlier",
-                    got=body["id"],
+                raise _unknown(
+                    file, (*base, "id"), "connection", "a connection created earlier", body["id"]
                 )
             if body.get("signIn") is not None:
                 a["signIn"] = parse_signin(
@@ -469,6 +444,54 @@ def parse_scenario(
         tuple(actions),
         tuple(versions),
     )
+
+
+def _scenario_flows(
+    root: Mapping[str, Any],
+    file: str,
+    tenant: Tenant,
+    connections: Mapping[str, Connection],
+    creatable: set[str],
+) -> list[Flow]:
+    """The scenario's own ``flows:``; every connection they name must exist in the bundle or
+    be created by a ``createConnection`` event (DESIGN.md "flows not in the bundle")."""
+    raw_flows = root.get("flows") or []
+    if not isinstance(raw_flows, list):
+        raise Reader(file).error(("flows",), "wrong type", "a list of flows", raw_flows)
+
+    def resolve(ref: str) -> str:
+        u = tenant.directory.user(ref)
+        return u.id if u else ref
+
+    flows: list[Flow] = []
+    for i, fobj in enumerate(raw_flows):
+        fr = Reader(file, ("flows", i))
+        fo = fr.obj(fobj, (), optional=False)
+        if fo.get("owner") is not None:
+            _user(fr, tenant, fo["owner"], ("owner",))
+        flow = parse_flow(fo, file, ("flows", i), resolve, connections)
+        for j, ref in enumerate(flow.connections):
+            if ref.connection.lower() not in creatable:
+                raise _unknown(
+                    file,
+                    ("flows", i, "connections", j),
+                    "connection",
+                    "a connection of the bundle or created by an event",
+                    ref.connection,
+                )
+        flows.append(flow)
+    return flows
+
+
+def _flow(file: str, base: tuple[str | int, ...], known: Mapping[str, Flow], ref: Any) -> Flow:
+    """A flow by id (name) or display name, case-insensitive."""
+    key = str(ref).lower()
+    found = known.get(key) or next(
+        (f for f in known.values() if f.display_name.lower() == key), None
+    )
+    if found is None:
+        raise _unknown(file, (*base, "flow"), "flow", "a flow of the bundle or the scenario", ref)
+    return found
 
 
 def _need_session(
@@ -498,36 +521,22 @@ def _owner_of(
     return None
 
 
-def _policy_action(
+def _tenant_action(
     r: Reader,
     kind: str,
     body: Mapping[str, Any],
     current: Tenant,
-    ids: set[str],
+    policy_ids: set[str],
     base_dir: Path | None,
 ) -> Tenant:
+    """The tenant after a policy, settings or agreement action (validated now, applied by the
+    runner at the event's time). ``policy_ids`` tracks the ids as the timeline changes them."""
     if kind == "removePolicy":
-        pid = str(body["id"]).lower()
-        if pid not in ids:
-            raise UnknownReferenceError(
-                "unknown policy",
-                file=r.file,
-                path=(*r.base, "id"),
-                expected="a policy id",
-                got=body["id"],
-            )
-        ids.discard(pid)
+        pid = _existing_policy(r, body, policy_ids)
+        policy_ids.discard(pid)
         return current.with_policies(tuple(p for p in current.policies if p.id.lower() != pid))
     if kind == "updatePolicy":
-        pid = str(body["id"]).lower()
-        if pid not in ids:
-            raise UnknownReferenceError(
-                "unknown policy",
-                file=r.file,
-                path=(*r.base, "id"),
-                expected="a policy id",
-                got=body["id"],
-            )
+        pid = _existing_policy(r, body, policy_ids)
         old = next(p for p in current.policies if p.id.lower() == pid)
         changes = r.obj(body["set"], ("set",), optional=False)
         merged = deep_merge(dict(old.raw), normalize_keys(dict(changes)))
@@ -535,7 +544,44 @@ def _policy_action(
         return current.with_policies(
             tuple(new if p.id.lower() == pid else p for p in current.policies)
         )
-    # addPolicy: {file: ...} or an inline policy (either under "policy" or the body itself).
+    if kind == "addPolicy":
+        return current.with_policies(
+            (*current.policies, _new_policy(r, body, policy_ids, base_dir))
+        )
+    s = current.settings
+    if kind == "setRememberMfa":
+        rm = s.rememberMfa.model_copy(
+            update={k: v for k, v in body.items() if k in ("enabled", "days")}
+        )
+        return current.evolve(settings=s.model_copy(update={"rememberMfa": rm}))
+    if kind == "setTokenLifetimePolicy":
+        update: dict[str, Any] = {}
+        if "legacyTokenLifetimes" in body:
+            update["legacyTokenLifetimes"] = r.boolean(
+                body["legacyTokenLifetimes"], ("legacyTokenLifetimes",)
+            )
+        fields = {k: str(v) for k, v in body.items() if k.startswith("Max")}
+        if fields:
+            update["tokenLifetimePolicy"] = s.tokenLifetimePolicy.model_copy(update=fields)
+        return current.evolve(settings=s.model_copy(update=update))
+    assert kind == "addAgreement", kind
+    from caflow.io.bundle import parse_agreement
+
+    ag = parse_agreement(r, normalize_keys(dict(body)))
+    return current.evolve(agreements={**current.agreements, ag.id.lower(): ag})
+
+
+def _existing_policy(r: Reader, body: Mapping[str, Any], ids: set[str]) -> str:
+    """The lower-cased id of the policy ``body["id"]`` names; unknown -> bad input."""
+    pid = str(body["id"]).lower()
+    if pid not in ids:
+        raise _unknown(r.file, (*r.base, "id"), "policy", "a policy id", body["id"])
+    return pid
+
+
+def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], base_dir: Path | None) -> Policy:
+    """addPolicy: ``{file: ...}`` (relative to the scenario) or an inline policy (under
+    ``policy`` or the body itself); its id must be new."""
     if body.get("file") is not None:
         ref = Path(str(body["file"]))
         path = (base_dir / ref) if base_dir is not None and not ref.is_absolute() else ref
@@ -549,8 +595,9 @@ def _policy_action(
         file, where = r.file, (*r.base, "policy") if "policy" in body else r.base
     pol = parse_policy(normalize_keys(obj), file, where)
     if pol.id.lower() in ids:
+        at = where if file == r.file else (*r.base, "file")
         raise SchemaError(
-            "duplicate policy id", file=r.file, path=where, expected="a new policy id", got=pol.id
+            "duplicate policy id", file=r.file, path=at, expected="a new policy id", got=pol.id
         )
     ids.add(pol.id.lower())
-    return current.with_policies((*current.policies, pol))
+    return pol

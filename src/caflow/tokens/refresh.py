@@ -10,20 +10,31 @@ location against the connector egress IP (§4.2, §7.4).
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypedDict, Unpack
 
-from caflow.engine.evaluate import evaluate
+from caflow.engine.evaluate import Evaluation, evaluate
 from caflow.engine.session import sif_window
-from caflow.engine.signin import UNREGISTERED
+from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.model.durations import parse_timespan
 from caflow.model.tenant import Tenant
 from caflow.tokens.claims import Claims
 from caflow.tokens.failure import Failure, aadsts_message, failure_from_evaluation
 from caflow.tokens.options import TokenOptions
 
-__all__ = ["RefreshToken", "Revocation", "inactivity_window", "issue", "refresh", "use"]
+__all__ = [
+    "RedeemArgs",
+    "RefreshToken",
+    "Revocation",
+    "egress_address",
+    "inactivity_window",
+    "issue",
+    "refresh",
+    "use",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,15 @@ class RefreshToken:
     issued_at: datetime  # interactive issuance (creation or repair)
     last_used: datetime
     access_expires: datetime
+
+
+class RedeemArgs(TypedDict, total=False):
+    """Keyword arguments of a refresh-token redemption, shared by :func:`refresh` and
+    :func:`use` (one definition, so the two entry points cannot drift apart)."""
+
+    revocations: tuple[Revocation, ...]
+    options: TokenOptions
+    cache: dict[Any, Any] | None
 
 
 def issue(
@@ -133,17 +153,10 @@ def refresh(
         # No registered device at refresh: per-device acceptances never count (tokens §5.4).
         accepted_terms=c.valid_terms(tenant, now, None),
     )
-    egress = _egress(tenant)
+    egress = egress_address(tenant)
     if options.refresh_ip == "egress" and egress[0]:
         signin = signin.evolve(ip=egress[0], country=egress[1])
-    # CA conditions do not depend on the clock; ToU expiry enters through accepted_terms. A
-    # caller-owned cache (keyed by tenant version and claims) keeps long runs fast.
-    key = (id(tenant), token.app_id, id(c), signin.accepted_terms, signin.ip)
-    ev = cache.get(key) if cache is not None else None
-    if ev is None:
-        ev = evaluate(tenant, signin, now)
-        if cache is not None:
-            cache[key] = ev
+    ev = _evaluate_cached(tenant, signin, token.app_id, id(c), now, cache)
     if ev.decision != "allow":
         per_device = frozenset(k for k, a in tenant.agreements.items() if a.per_device)
         return failure_from_evaluation(
@@ -159,47 +172,89 @@ def refresh(
             return Failure(
                 "AADSTS70043", "signInFrequency", _sif_policies(ev), aadsts_message("AADSTS70043")
             )
-    if (
-        str(ev.session_controls.get("continuousAccessEvaluation", "")).lower() == "strictlocation"
-        and egress[0]
-    ):
-        # Strict location: the resource sees the connector egress IP (tokens §4.2, §7.4).
-        seen = evaluate(tenant, signin.evolve(ip=egress[0], country=egress[1]), now)
-        if seen.decision == "block":
+    if egress[0] and _has_strict_location(tenant, cache):
+        # Strict location (tokens §4.2 "access is blocked whenever the IP seen by the resource is
+        # not allowed"; §7.4 the resource sees the connector egress IP): evaluate what the
+        # resource sees. The strict policy usually does not even apply from the original
+        # (trusted) IP, so its session control is looked for in this second evaluation.
+        seen_signin = signin.evolve(ip=egress[0], country=egress[1])
+        seen = _evaluate_cached(tenant, seen_signin, token.app_id, id(c), now, cache)
+        if seen.decision == "block" and (_strict(seen) or _strict(ev)):
             return Failure(
                 "AADSTS53003",
                 "locationBlocked",
-                seen.responsible_policies,
+                seen.blocking_policies,
                 aadsts_message("AADSTS53003"),
             )
     return replace(token, last_used=now, access_expires=now + tenant.settings.accessTokenLifetime)
 
 
 def use(
-    tenant: Tenant,
-    token: RefreshToken,
-    now: datetime,
-    *,
-    revocations: tuple[Revocation, ...] = (),
-    options: TokenOptions = TokenOptions(),
-    cache: dict[Any, Any] | None = None,
+    tenant: Tenant, token: RefreshToken, now: datetime, **redeem: Unpack[RedeemArgs]
 ) -> RefreshToken | Failure:
-    """Get an access token at ``now``: the cached one while valid (no CA evaluation), else refresh."""
+    """Get an access token at ``now``: the cached one while valid (no CA evaluation), else
+    :func:`refresh` with the same keyword arguments (reference tokens §1.1: the access token
+    lives ``accessTokenLifetime``; CA is evaluated only when the refresh token is redeemed)."""
     if now < token.access_expires:
         return token
-    return refresh(tenant, token, now, revocations=revocations, options=options, cache=cache)
+    return refresh(tenant, token, now, **redeem)
 
 
-def _egress(tenant: Tenant) -> tuple[str | None, str | None]:
-    import ipaddress
-
-    ranges = tenant.settings.connectorEgress.ipRanges
-    if not ranges:
+def egress_address(tenant: Tenant) -> tuple[str | None, str | None]:
+    """(IP, country) of connector traffic: the first address of the first configured egress
+    range (tenant ``connectorEgress``; power-automate §4.3, tokens §7.4), or (None, None)."""
+    egress = tenant.settings.connectorEgress
+    if not egress.ipRanges:
         return None, None
-    net = ipaddress.ip_network(ranges[0], strict=False)
-    return str(
-        next(iter(net.hosts()), net.network_address)
-    ), tenant.settings.connectorEgress.country
+    return _first_address(egress.ipRanges[0]), egress.country
+
+
+@lru_cache(maxsize=256)
+def _first_address(cidr: str) -> str:
+    """First host address of ``cidr`` (cached: asked at every background refresh)."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    return str(next(iter(net.hosts()), net.network_address))
+
+
+def _evaluate_cached(
+    tenant: Tenant,
+    signin: SignIn,
+    app_id: str,
+    claims_key: int,
+    now: datetime,
+    cache: dict[Any, Any] | None,
+) -> Evaluation:
+    """CA conditions do not depend on the clock; ToU expiry enters through accepted_terms. A
+    caller-owned cache (keyed by tenant version, claims, terms and IP) keeps long runs fast."""
+    key = (id(tenant), app_id, claims_key, signin.accepted_terms, signin.ip)
+    ev = cache.get(key) if cache is not None else None
+    if ev is None:
+        ev = evaluate(tenant, signin, now)
+        if cache is not None:
+            cache[key] = ev
+    return ev
+
+
+def _strict(ev: Evaluation) -> bool:
+    return (
+        str(ev.session_controls.get("continuousAccessEvaluation", "")).lower() == "strictlocation"
+    )
+
+
+def _has_strict_location(tenant: Tenant, cache: dict[Any, Any] | None) -> bool:
+    """Does any enforced policy of ``tenant`` use CAE strict location? (cached per version)"""
+    key = ("strictLocation", id(tenant))
+    if cache is not None and key in cache:
+        return bool(cache[key])
+    found = any(
+        p.enforced
+        and p.session is not None
+        and str(p.session.continuous_access_evaluation or "").lower() == "strictlocation"
+        for p in tenant.policies
+    )
+    if cache is not None:
+        cache[key] = found
+    return found
 
 
 def _sif(text: str) -> timedelta | None:
@@ -209,7 +264,7 @@ def _sif(text: str) -> timedelta | None:
     return sif_window(("timeBased", int(value), "days" if unit.startswith("day") else "hours"))
 
 
-def _sif_policies(ev) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _sif_policies(ev: Evaluation) -> tuple[str, ...]:
     return tuple(
         r.policy.id
         for r in ev.results
