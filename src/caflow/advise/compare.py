@@ -9,14 +9,35 @@ are the cause.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from caflow.advise.context import Context, Probe, applying, policy_evidence
-from caflow.advise.model import Finding, Severity, Status
-from caflow.advise.resources import FLOW_SERVICE, app_name, resource_for
+from caflow.advise.context import (
+    Context,
+    Probe,
+    applying,
+    policy_evidence,
+    policy_finding,
+    policy_undetermined,
+)
+from caflow.advise.hosts import app_name
+from caflow.advise.model import Finding
+from caflow.advise.severity import Severity
+from caflow.automation.connectors import resource_for
+from caflow.model import User
+from caflow.model.wellknown import FLOW_SERVICE
 
-__all__ = ["Mismatch", "find_mismatches", "mismatch_findings", "requirement_text"]
+__all__ = [
+    "AppsForUser",
+    "Mismatch",
+    "find_mismatches",
+    "mismatch_findings",
+    "requirement_findings",
+    "requirement_text",
+]
+
+#: The apps to compare with Microsoft Flow Service for one user.
+AppsForUser = Callable[[User], Iterable[str]]
 
 
 @dataclass
@@ -39,7 +60,7 @@ def requirement_text(result_grant_result: str, requirement: tuple[str, ...]) -> 
 
 def find_mismatches(
     ctx: Context,
-    apps_for_user: callable,  # type: ignore[valid-type]
+    apps_for_user: AppsForUser,
     probes: Iterable[Probe],
 ) -> tuple[list[Mismatch], dict[str, str]]:
     """Mismatches keyed by (policy, app, side) and undetermined policies (id -> reason)."""
@@ -102,49 +123,56 @@ def mismatch_findings(
             ("Microsoft Flow Service", app) if m.on_flow else (app, "Microsoft Flow Service")
         )
         users = sorted(m.users)
-        conns = sorted(
-            c.name
-            for c in ctx.tenant.connections
-            if (c.owner_id or "").lower() in {u.lower() for u in m.user_ids}
-            and resource_for(c.connector) == m.app_id
-        )
-        flows = sorted(
-            f.name
-            for f in ctx.tenant.flows
-            if (f.owner_id or "").lower() in {u.lower() for u in m.user_ids}
-        )
-        prefix = "would break when enabled: " if m.report_only else ""
-        yield Finding(
-            rule_id=rule_id,
-            status=Status.FAIL,
-            severity=severity.lowered() if m.report_only else severity,
-            message=(
-                f"{prefix}policy {p.label} requires {m.requirement} for {only} but not for "
-                f"{other} ({len(users)} user(s) under the same sign-in); {effect}."
-            ),
+        owners = {u.lower() for u in m.user_ids}
+        yield policy_finding(
+            rule_id,
+            p,
+            severity,
+            f"policy {p.label} requires {m.requirement} for {only} but not for "
+            f"{other} ({len(users)} user(s) under the same sign-in); {effect}.",
             evidence=(
                 policy_evidence(p, "conditions", "applications", note="apps the policy targets"),
                 policy_evidence(p, "grantControls", note=m.requirement),
             ),
-            policies=(p.id,),
-            flows=tuple(flows),
-            connections=tuple(conns),
-            users=tuple(users[:50]),
+            flows=sorted(f.name for f in ctx.tenant.flows if (f.owner_id or "").lower() in owners),
+            connections=sorted(
+                c.name
+                for c in ctx.tenant.connections
+                if (c.owner_id or "").lower() in owners and resource_for(c.connector) == m.app_id
+            ),
+            users=users[:50],
             apps=(FLOW_SERVICE, m.app_id),
-            report_only=m.report_only,
             error_code=m.error_code,
         )
     for pid, reason in sorted(undetermined.items()):
         p = ctx.tenant.policy(pid)
         if p is None or pid in failed_policies:
             continue
-        yield Finding(
-            rule_id=rule_id,
-            status=Status.UNDETERMINED,
-            severity=severity,
-            message=f"policy {p.label} could not be evaluated for Flow Service vs its hosts.",
-            evidence=(policy_evidence(p),),
-            policies=(p.id,),
-            reason=reason or "notEnoughInformation",
-            report_only=p.report_only,
+        yield policy_undetermined(
+            rule_id,
+            p,
+            severity,
+            f"policy {p.label} could not be evaluated for Flow Service vs its hosts.",
+            reason,
         )
+
+
+def requirement_findings(
+    ctx: Context,
+    rule_id: str,
+    severity: Severity,
+    apps_for_user: AppsForUser,
+    probes: Iterable[Probe],
+    *,
+    effect: str,
+    app_side_only: bool = False,
+) -> Iterator[Finding]:
+    """The whole comparison rule: find the mismatches, then report them.
+
+    ``app_side_only`` keeps the policies that apply to the other app but not to Flow Service
+    (a connection's resource demanding more than the portal sign-in meets).
+    """
+    mismatches, undetermined = find_mismatches(ctx, apps_for_user, probes)
+    if app_side_only:
+        mismatches = [m for m in mismatches if not m.on_flow]
+    yield from mismatch_findings(ctx, rule_id, severity, mismatches, undetermined, effect=effect)

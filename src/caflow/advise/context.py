@@ -14,15 +14,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from caflow.advise.model import Evidence
-from caflow.advise.resources import resource_for
+from caflow.advise.model import Evidence, Finding, Status
+from caflow.advise.severity import Severity
+from caflow.automation.connectors import resource_for
 from caflow.engine.evaluate import Evaluation, PolicyResult, evaluate
 from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.errors import json_pointer
 from caflow.model import Connection, Flow, IpNamedLocation, Policy, Tenant, User
 from caflow.model.policy import PolicyState
 
-__all__ = ["DEFAULT_NOW", "Context", "Probe", "Variant"]
+__all__ = [
+    "DEFAULT_NOW",
+    "Context",
+    "Probe",
+    "Variant",
+    "applying",
+    "policy_evidence",
+    "policy_finding",
+    "policy_undetermined",
+    "setting_evidence",
+]
 
 #: Fixed evaluation moment when the bundle gives none (no wall clock: tests are deterministic).
 DEFAULT_NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -200,6 +211,61 @@ def policy_evidence(p: Policy, *path: str | int, note: str = "") -> Evidence:
     base = "" if p.source_path in ("", "/") else p.source_path
     return Evidence(
         p.source or "<inline>", base + (json_pointer(path) if path else "") or "/", note
+    )
+
+
+def policy_finding(
+    rule_id: str,
+    p: Policy,
+    severity: Severity,
+    message: str,
+    *,
+    evidence: tuple[Evidence, ...] = (),
+    flows: Iterable[str] = (),
+    connections: Iterable[str] = (),
+    users: Iterable[str] = (),
+    apps: Iterable[str] = (),
+    error_code: str | None = None,
+) -> Finding:
+    """A FAIL about policy ``p``; ``message`` starts with ``policy <label>``.
+
+    A report-only policy is never enforced: its finding reads "would break when enabled" and is
+    one severity lower (docs/rules.md introduction).
+    """
+    return Finding(
+        rule_id,
+        Status.FAIL,
+        severity.lowered() if p.report_only else severity,
+        ("would break when enabled: " if p.report_only else "") + message,
+        evidence=evidence,
+        policies=(p.id,),
+        flows=tuple(flows),
+        connections=tuple(connections),
+        users=tuple(users),
+        apps=tuple(apps),
+        report_only=p.report_only,
+        error_code=error_code,
+    )
+
+
+def policy_undetermined(
+    rule_id: str,
+    p: Policy,
+    severity: Severity,
+    message: str,
+    reason: str,
+    evidence: tuple[Evidence, ...] = (),
+) -> Finding:
+    """UNDETERMINED about policy ``p``: kept with its reason, never dropped (checkov's UNKNOWN)."""
+    return Finding(
+        rule_id,
+        Status.UNDETERMINED,
+        severity,
+        message,
+        evidence=evidence or (policy_evidence(p),),
+        policies=(p.id,),
+        reason=reason or "notEnoughInformation",
+        report_only=p.report_only,
     )
 
 

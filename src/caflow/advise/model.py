@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from caflow.advise.severity import Severity
+
 __all__ = [
     "AdviseResult",
     "Evidence",
@@ -26,32 +28,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def lowered(self) -> Severity:
-        """One step down: report-only policies "would break when enabled" (never enforced)."""
-        order = list(_RANK)
-        return order[min(order.index(self) + 1, len(order) - 1)]
-
-
-_RANK = {
-    Severity.CRITICAL: 4,
-    Severity.HIGH: 3,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 1,
-    Severity.INFO: 0,
-}
 
 
 class Status(StrEnum):
@@ -146,9 +122,10 @@ class Finding:
     connections: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
     apps: tuple[str, ...] = ()
-    reason: str = ""  # why UNDETERMINED, or the suppression justification
+    reason: str = ""  # why UNDETERMINED
     report_only: bool = False  # caused only by report-only policies: "would break when enabled"
     error_code: str | None = None
+    justification: str = ""  # why SUPPRESSED (set by the framework from a suppressions file)
 
     @property
     def key(self) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
@@ -175,6 +152,8 @@ class Finding:
             out["errorCode"] = self.error_code
         if self.reason:
             out["reason"] = self.reason
+        if self.justification:
+            out["justification"] = self.justification
         return out
 
 
@@ -191,6 +170,26 @@ class AdviseResult:
         ranked = [f.severity for f in self.findings if f.status in statuses]
         return max(ranked, key=lambda s: s.rank) if ranked else None
 
+    def exceeds(self, threshold: Severity | None, *, strict: bool = False) -> bool:
+        """Does a FAIL (with ``strict`` also an UNDETERMINED) finding reach ``threshold``?
+
+        SUPPRESSED and PASS findings never count (``--fail-on``; STYLE.md "For caflow" 9).
+        """
+        if threshold is None:
+            return False
+        statuses = {Status.FAIL, Status.UNDETERMINED} if strict else {Status.FAIL}
+        return any(
+            f.status in statuses and f.severity.rank >= threshold.rank for f in self.findings
+        )
+
+    def summary_line(self) -> str:
+        """``3 failed, 1 undetermined, 8 passed.`` (plus ``, 2 suppressed`` when any)."""
+        c = self.counts()
+        text = f"{c['FAIL']} failed, {c['UNDETERMINED']} undetermined, {c['PASS']} passed"
+        if c["SUPPRESSED"]:
+            text += f", {c['SUPPRESSED']} suppressed"
+        return text + "."
+
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Status}
         for f in self.findings:
@@ -204,6 +203,7 @@ class AdviseResult:
             "tenant": {"id": self.tenant_id, "displayName": self.tenant_name},
             "now": self.now,
             "summary": self.counts(),
+            "summaryLine": self.summary_line(),
             "rules": [
                 {"id": r.id, "title": r.title, "severity": str(r.severity)} for r in self.rules
             ],

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
+from pathlib import PurePath
 
 from caflow.advise.context import DEFAULT_NOW, Context
-from caflow.advise.model import AdviseResult, Finding, Status
+from caflow.advise.model import AdviseResult, Evidence, Finding, Status
 from caflow.advise.registry import Rule, load_rules
+from caflow.advise.suppressions import Suppression, apply_suppressions
 from caflow.model import Tenant
 
-__all__ = ["run_advise"]
+__all__ = ["bundle_relative", "run_advise"]
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNDETERMINED: 1, Status.SUPPRESSED: 2, Status.PASS: 3}
 
@@ -21,8 +24,12 @@ def run_advise(
     now: datetime | None = None,
     rules: Iterable[Rule] | None = None,
     select: Iterable[str] | None = None,
+    suppressions: Iterable[Suppression] = (),
 ) -> AdviseResult:
     """Evaluate ``rules`` (default: all discovered); a rule with nothing to say yields PASS.
+
+    Findings come out sorted (status, severity, rule, policies) with evidence files relative to
+    the bundle root, so two runs on copies of a bundle render byte-identical reports.
 
     >>> from caflow.io.bundle import load_bundle
     >>> result = run_advise(load_bundle("examples/contoso"))  # doctest: +SKIP
@@ -35,19 +42,64 @@ def run_advise(
     findings: list[Finding] = []
     for rule in chosen:
         produced = list(rule.check(tenant, ctx))
-        if not any(f.status != Status.PASS for f in produced) and not produced:
+        if not produced:
             produced.append(
                 Finding(
                     rule.id, Status.PASS, rule.meta.severity, f"{rule.meta.title}: no issue found."
                 )
             )
-        findings.extend(produced)
-    findings.sort(key=lambda f: (_STATUS_ORDER[f.status], -f.severity.rank, f.rule_id, f.policies))
+        findings.extend(_relative_evidence(f, tenant.source) for f in produced)
+    findings, unused = apply_suppressions(findings, suppressions, tenant)
+    findings.sort(
+        key=lambda f: (
+            _STATUS_ORDER[f.status],
+            -f.severity.rank,
+            f.rule_id,
+            f.policies,
+            f.apps,
+            f.message,
+        )
+    )
     return AdviseResult(
         tenant_id=tenant.id,
         tenant_name=tenant.display_name,
         now=(now or DEFAULT_NOW).isoformat().replace("+00:00", "Z"),
         rules=tuple(r.meta for r in chosen),
         findings=tuple(findings),
-        warnings=tuple(str(w) for w in tenant.warnings[:200]),
+        warnings=(
+            *(
+                str(replace(w, file=bundle_relative(w.file, tenant.source)))
+                for w in tenant.warnings[:200]
+            ),
+            *(f"{s} matched no finding [unused-suppression]" for s in unused),
+        ),
     )
+
+
+def bundle_relative(file: str, root: str) -> str:
+    """``file`` relative to the bundle ``root``; a file outside it by its name (no absolute paths).
+
+    >>> bundle_relative("/tmp/b/policies/CA004.json", "/tmp/b")
+    'policies/CA004.json'
+    >>> bundle_relative("/tmp/b.zip!policies/CA004.json", "/tmp/b.zip")
+    'policies/CA004.json'
+    >>> bundle_relative("/work/changes/CA014.json", "/tmp/b")
+    'CA014.json'
+    """
+    if root:
+        for prefix in (root.rstrip("/") + "/", root + "!"):
+            if file.startswith(prefix):
+                return file[len(prefix) :]
+        if PurePath(file) == PurePath(root):  # a single export file is its own bundle
+            return PurePath(file).name
+    path = PurePath(file)
+    if path.is_absolute() or ".." in path.parts or "!" in file:
+        return path.name if "!" not in file else file.rsplit("!", 1)[1]
+    return file
+
+
+def _relative_evidence(f: Finding, root: str) -> Finding:
+    if not f.evidence:
+        return f
+    evidence = tuple(Evidence(bundle_relative(e.file, root), e.pointer, e.note) for e in f.evidence)
+    return replace(f, evidence=evidence)

@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from caflow.advise.context import BACKGROUND, Context, Probe
-from caflow.advise.resources import FLOW_SERVICE
 from caflow.model import Policy, User
-from caflow.model.policy import PolicyState
-from caflow.model.wellknown import EXCHANGE, SHAREPOINT, TEAMS
+from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE, SHAREPOINT, TEAMS
 
-__all__ = ["Reach", "background_reach", "terms_policies"]
+__all__ = ["DEFAULT_APPS", "Reach", "background_reach"]
 
 DEFAULT_APPS = (FLOW_SERVICE, SHAREPOINT, EXCHANGE, TEAMS)
 
@@ -30,15 +28,6 @@ class Reach:
 
     def __bool__(self) -> bool:
         return bool(self.users)
-
-
-def terms_policies(ctx: Context) -> tuple[Policy, ...]:
-    """Policies with a Terms of Use grant control that are on or report-only."""
-    return tuple(
-        p
-        for p in ctx.tenant.policies
-        if p.grant and p.grant.terms_of_use and p.state != PolicyState.DISABLED
-    )
 
 
 def background_reach(

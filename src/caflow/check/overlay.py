@@ -29,13 +29,19 @@ def _same_tenant(a: Tenant, b: Tenant, where: str) -> None:
         raise InputError(
             "baseline and proposed belong to different tenants",
             file=where,
-            expected=f"tenant id {a.id}",
+            expected=f"tenant id {a.id} (the baseline, {a.display_name or a.source})",
             got=b.id,
             code="invalid-value",
         )
 
 
 def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
+    """Apply each ``--proposed`` path in order; bad input raises ``InputError`` (exit 2).
+
+    A path that does not exist, a file that does not parse, a bundle of another tenant, and a
+    policy file or folder holding no Conditional Access policy at all are bad input: silently
+    proposing nothing would print "No impact." for a change that was never read.
+    """
     current = baseline
     for path in paths:
         loaded = load_bundle(path)
@@ -43,6 +49,15 @@ def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
         if _is_bundle(path):
             current = loaded
             continue
+        if not loaded.policies:
+            raise InputError(
+                "no Conditional Access policy in the proposed file(s)",
+                file=str(path),
+                expected="a policy object, a list or Graph {value: [...]} of policies, a folder "
+                "of policy files, or a tenant bundle",
+                got="nothing that looks like a policy",
+                code="invalid-value",
+            )
         by_id = {p.id.lower(): p for p in current.policies}
         for p in loaded.policies:
             by_id[p.id.lower()] = p

@@ -15,10 +15,10 @@ from typing import Any
 
 from caflow.advise import AdviseResult, Finding, Status, run_advise
 from caflow.advise.context import Context, Probe
-from caflow.advise.resources import EMBEDDING_HOSTS, FLOW_SERVICE, app_name
+from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
 from caflow.check.policydiff import PolicyChange, diff_policies
 from caflow.model import Tenant
-from caflow.model.wellknown import EXCHANGE
+from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
 __all__ = ["CheckResult", "SimulateFn", "run_check"]
 

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from caflow.advise.severity import FailOn
 from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
+from caflow.report import OutputFormat
 
 __all__ = ["register"]
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    sarif = "sarif"
-
-
-class FailOn(StrEnum):
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-    never = "never"
-
 
 EPILOG = (
     "Examples:\n\n"
     "  caflow advise examples/contoso\n\n"
     "  caflow advise examples/contoso --format sarif --output caflow.sarif\n\n"
     "  caflow advise ./bundle --fail-on high   # exit 1 when a high or critical finding fails\n\n"
-    "Rules are documented in docs/rules.md. " + EXIT_CODES_HELP
+    "  caflow advise ./bundle --suppressions accepted.yaml   # entries: rule, policy?, justification\n\n"
+    "Rules are documented in docs/rules.md. SUPPRESSED findings never count for --fail-on. "
+    + EXIT_CODES_HELP
 )
 
 
@@ -41,9 +27,9 @@ def advise(
     bundle: Path = typer.Argument(
         ..., help="Tenant bundle: folder, .zip, corpus folder or export file."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
     fail_on: FailOn = typer.Option(
-        FailOn.never, "--fail-on", help="Exit 1 when a FAIL finding has at least this severity."
+        "never", "--fail-on", help="Exit 1 when a FAIL finding has at least this severity."
     ),
     strict: bool = typer.Option(
         False, "--strict", help="Count UNDETERMINED findings like FAIL for --fail-on."
@@ -51,35 +37,41 @@ def advise(
     select: list[str] = typer.Option(
         None, "--select", help="Run only these rule ids (repeatable)."
     ),
+    suppressions: Path = typer.Option(
+        None,
+        "--suppressions",
+        help="YAML list of accepted findings: {rule, policy?, justification} (justification required).",
+    ),
     at: str = typer.Option(
         None, "--at", help="Evaluation moment (ISO 8601); default 2026-01-05T09:00:00Z."
     ),
     output: Path = typer.Option(
-        None, "--output", "-o", help="Write here (atomically) instead of stdout."
+        None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
 ) -> None:
     """Find what in a tenant's configuration will hurt Power Automate, with evidence and remedy."""
-    from caflow.advise import Severity, Status, run_advise
+    from caflow.advise import load_rules, load_suppressions, run_advise
     from caflow.advise.context import DEFAULT_NOW
+    from caflow.advise.severity import threshold
     from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
     from caflow.report import render
 
     with guard():
+        accepted = ()
+        if suppressions is not None:
+            names = {r.id: r.id for r in load_rules()}
+            names.update({a: r.id for r in load_rules() for a in r.meta.aliases})
+            accepted = load_suppressions(suppressions, names)
         tenant = load_tenant(bundle)
         now = parse_when(at, default=lambda: DEFAULT_NOW)
-        result = run_advise(tenant, now=now, select=select or None)
-        text = render(result, fmt.value)
-        emit(text, output)
-    counts = result.counts()
-    err_console.print(
-        f"{counts['FAIL']} failed, {counts['UNDETERMINED']} undetermined, {counts['PASS']} passed.",
-        highlight=False,
-    )
-    if fail_on != FailOn.never:
-        threshold = Severity(fail_on.value).rank
-        statuses = {Status.FAIL, Status.UNDETERMINED} if strict else {Status.FAIL}
-        if any(f.status in statuses and f.severity.rank >= threshold for f in result.findings):
-            raise typer.Exit(code=int(ExitStatus.FAILURE))
+        result = run_advise(tenant, now=now, select=select or None, suppressions=accepted)
+        emit(render(result, fmt.value), output)
+    for warning in result.warnings:
+        if warning.endswith("[unused-suppression]"):
+            err_console.print("warning: " + warning, highlight=False, markup=False)
+    err_console.print(result.summary_line(), highlight=False, markup=False)
+    if result.exceeds(threshold(fail_on), strict=strict):
+        raise typer.Exit(code=int(ExitStatus.FAILURE))
 
 
 def register(app: typer.Typer) -> None:

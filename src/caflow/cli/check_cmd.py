@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
+from caflow.report import OutputFormat
 
 __all__ = ["register"]
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    sarif = "sarif"
-
 
 EPILOG = (
     "Examples:\n\n"
@@ -25,7 +17,8 @@ EPILOG = (
     "  caflow check --baseline main-bundle --proposed pr-bundle --format markdown -o comment.md\n\n"
     "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id\n"
     "replaces, new id is added); repeat it to stack changes. Exit 0 safe, 1 something breaks,\n"
-    "2 bad input (unparsable file, different tenants). " + EXIT_CODES_HELP
+    "2 bad input (missing or unparsable file, a file without any policy, different tenants,\n"
+    "unwritable --output; an existing --output file is then left as it was). " + EXIT_CODES_HELP
 )
 
 
@@ -42,14 +35,15 @@ def check(
         "--start",
         help="Simulation start; default: newest createdDateTime/modifiedDateTime in the baseline, else 2026-01-05T09:00:00Z.",
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
     output: Path = typer.Option(
-        None, "--output", "-o", help="Write here (atomically) instead of stdout."
+        None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
     from caflow.check import build_proposed, default_start, run_check
     from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
+    from caflow.engine.evaluate import validate_tenant
     from caflow.errors import InputError
     from caflow.model.durations import parse_iso_duration
     from caflow.report import render
@@ -57,10 +51,8 @@ def check(
     with guard():
         base = load_tenant(baseline)
         prop = build_proposed(base, proposed)
-        from caflow.engine.evaluate import validate_tenant
-
         validate_tenant(prop)
-        begin = parse_when(start, default=lambda: default_start(base))
+        begin = parse_when(start, default=lambda: default_start(base), option="--start")
         try:
             end = parse_iso_duration(horizon).after(begin)
         except ValueError:
@@ -71,7 +63,8 @@ def check(
                 got=horizon,
             ) from None
         result = run_check(base, prop, begin, end)
-        emit(render(result, fmt.value), output)
+        text = render(result, fmt.value)
+        emit(text, output)  # temp file + rename: a failed write leaves no partial file
     err_console.print(result.impact_line(), highlight=False)
     if result.breaks:
         raise typer.Exit(code=int(ExitStatus.FAILURE))

@@ -61,8 +61,11 @@ def load_tenant(path: Path):
     return tenant
 
 
-def parse_when(value: str | None, default: Callable[[], datetime] | None = None) -> datetime:
-    """``--at`` values: ISO 8601 date-time (UTC if no offset) or a date."""
+def parse_when(
+    value: str | None, default: Callable[[], datetime] | None = None, *, option: str = "--at"
+) -> datetime:
+    """Time options (``--at``, ``--start``, ``--until``): ISO 8601 date-time (UTC if no offset)
+    or a date; ``option`` names the flag in error messages."""
     from caflow.io.fields import parse_moment
 
     if value is None:
@@ -74,7 +77,7 @@ def parse_when(value: str | None, default: Callable[[], datetime] | None = None)
     except ValueError:
         raise InputError(
             "invalid time",
-            file="--at",
+            file=option,
             expected="an ISO 8601 date-time such as 2026-02-01T09:00:00Z",
             got=value,
         ) from None
@@ -94,7 +97,16 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def emit(text: str, output: Path | None) -> None:
+    """Result to stdout, or atomically to ``output``; a failed write is bad input (exit 2)."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
+        return
+    try:
         write_atomic(output, text)
+    except OSError as exc:
+        raise InputError(
+            "cannot write the output",
+            file=str(output),
+            expected="a writable file path",
+            got=exc.strerror or str(exc),
+        ) from None

@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
 
         with guard():
             scenario = load_scenario(file)
-            stop = parse_when(until, lambda: scenario.end)
+            stop = parse_when(until, lambda: scenario.end, option="--until")
             with Progress(
                 console=err_console, transient=True, disable=not err_console.is_terminal
             ) as bar:

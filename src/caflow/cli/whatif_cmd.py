@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -284,7 +285,7 @@ def register(app: typer.Typer) -> None:
                 if output is not None:
                     from rich.console import Console
 
-                    console = Console(record=True, width=140, file=open("/dev/null", "w"))  # noqa: SIM115
+                    console = Console(record=True, width=140, file=io.StringIO())
                     console.print(render_rich(ev, only_applied=only_applied, explain=explain.value))
                     emit(console.export_text(), output)
                 else:

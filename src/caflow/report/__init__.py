@@ -6,27 +6,31 @@ text formats are rendered from the JSON-ready model so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from enum import StrEnum
 from typing import Any, Protocol
 
-__all__ = ["FORMATS", "Renderer", "render"]
+__all__ = ["FORMATS", "OutputFormat", "Renderer", "render"]
 
 
 class Renderer(Protocol):
     def __call__(self, result: Any) -> str: ...
 
 
-def _load(name: str) -> Renderer:
-    import importlib
+class OutputFormat(StrEnum):
+    """``--format`` choices; each value is the writer module ``caflow.report.<value>``."""
 
-    return importlib.import_module(f"caflow.report.{name}").render  # type: ignore[no-any-return]
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
 
 
-FORMATS: tuple[str, ...] = ("table", "json", "markdown", "sarif")
+FORMATS: tuple[str, ...] = tuple(f.value for f in OutputFormat)
 
 
 def render(result: Any, fmt: str) -> str:
     """Render ``result`` in ``fmt`` (one of ``FORMATS``)."""
-    module = {"table": "table", "json": "json", "markdown": "markdown", "sarif": "sarif"}[fmt]
-    renderer: Callable[[Any], str] = _load(module)
+    module = OutputFormat(fmt).value
+    renderer: Renderer = importlib.import_module(f"caflow.report.{module}").render
     return renderer(result)

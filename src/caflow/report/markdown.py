@@ -17,12 +17,10 @@ def render(result: Any) -> str:
     if hasattr(result, "plan_text"):
         return _render_check(result)
     data = result.to_json()
-    s = data["summary"]
     lines = [
         f"## caflow advise — {data['tenant']['displayName'] or data['tenant']['id'] or 'tenant'}",
         "",
-        f"**{s['FAIL']} failed, {s['UNDETERMINED']} undetermined, {s['PASS']} passed** "
-        f"(evaluated at {data['now']}).",
+        f"**{data['summaryLine'].rstrip('.')}** (evaluated at {data['now']}).",
         "",
         "| status | severity | rule | finding | affected |",
         "|---|---|---|---|---|",
@@ -31,6 +29,8 @@ def render(result: Any) -> str:
         a = f["affected"]
         affected = ", ".join(a["connections"][:5] + a["flows"][:5]) or "—"
         msg = f["message"] + (f" _(reason: {f['reason']})_" if f.get("reason") else "")
+        if f.get("justification"):
+            msg += f" _(suppressed: {f['justification']})_"
         lines.append(
             f"| {_ICON[f['status']]} {f['status']} | {f['severity']} | "
             f"[`{f['ruleId']}`](docs/rules.md#{f['ruleId']}) | {_cell(msg)} | {_cell(affected)} |"

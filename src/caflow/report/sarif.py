@@ -78,7 +78,10 @@ def render(result: Any) -> str:
             },
         }
         if f["status"] == "SUPPRESSED":
-            entry["suppressions"] = [{"kind": "external", "justification": f.get("reason", "")}]
+            # SARIF 2.1.0 §3.35: kind "external" = suppressed outside the analysed files
+            entry["suppressions"] = [
+                {"kind": "external", "justification": f.get("justification", "")}
+            ]
         results.append(entry)
     doc = {
         "$schema": SCHEMA,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +17,9 @@ def render(result: Any) -> str:
     if hasattr(result, "plan_text"):
         return result.plan_text() + "\n"
     data = result.to_json()
-    console = Console(record=True, width=160, force_terminal=False, color_system=None)
+    console = Console(
+        file=io.StringIO(), record=True, width=160, force_terminal=False, color_system=None
+    )
     table = Table(title=f"caflow advise: {data['tenant']['displayName'] or data['tenant']['id']}")
     for col in ("status", "severity", "rule", "finding", "affected"):
         table.add_column(col, overflow="fold")
@@ -24,10 +27,11 @@ def render(result: Any) -> str:
         a = f["affected"]
         affected = ", ".join(a["connections"][:4] + a["flows"][:4])
         msg = f["message"] + (f" (reason: {f['reason']})" if f.get("reason") else "")
+        if f.get("justification"):
+            msg += f" (suppressed: {f['justification']})"
         table.add_row(
             f["status"], f["severity"], f["ruleId"], msg, affected, style=_STYLE[f["status"]]
         )
     console.print(table)
-    s = data["summary"]
-    console.print(f"{s['FAIL']} failed, {s['UNDETERMINED']} undetermined, {s['PASS']} passed.")
+    console.print(data["summaryLine"])
     return console.export_text()

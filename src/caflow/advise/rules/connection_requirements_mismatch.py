@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.compare import find_mismatches, mismatch_findings
+from caflow.advise.compare import requirement_findings
 from caflow.advise.context import INTERACTIVE, Context
 from caflow.advise.model import Finding, Severity
-from caflow.advise.resources import FLOW_SERVICE
 from caflow.model import Tenant, User
-from caflow.model.wellknown import EXCHANGE, SHAREPOINT, TEAMS
+from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE, SHAREPOINT, TEAMS
 
 RULE_ID = "connection_requirements_mismatch"
 #: Without Power Platform inventory: the services the seed names (pickers use Exchange/SharePoint).
@@ -27,17 +26,16 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             return DEFAULT_RESOURCES
         return tuple(a for a in ctx.connection_resources(user) if a != FLOW_SERVICE)
 
-    mismatches, undetermined = find_mismatches(ctx, apps, (INTERACTIVE,))
-    # Only the resource side matters here: the connection needs what the portal sign-in lacks.
-    mismatches = [m for m in mismatches if not m.on_flow]
-    yield from mismatch_findings(
+    # Only the resource side matters: the connection needs what the portal sign-in lacks.
+    return requirement_findings(
         ctx,
         RULE_ID,
         Severity.HIGH,
-        mismatches,
-        undetermined,
+        apps,
+        (INTERACTIVE,),
         effect=(
             "connections created or repaired from a portal sign-in that does not meet it fail "
             "(AADSTS50076), and people/email pickers miss Microsoft 365 groups"
         ),
+        app_side_only=True,
     )

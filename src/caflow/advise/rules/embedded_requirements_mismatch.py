@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.compare import find_mismatches, mismatch_findings
+from caflow.advise.compare import requirement_findings
 from caflow.advise.context import INTERACTIVE, Context, Probe
+from caflow.advise.hosts import EMBEDDING_HOSTS
 from caflow.advise.model import Finding, Severity
-from caflow.advise.resources import EMBEDDING_HOSTS
 from caflow.model import Tenant
 
 RULE_ID = "embedded_requirements_mismatch"
 
 
 def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
-    probes = (INTERACTIVE, Probe(where="trusted"))
-    mismatches, undetermined = find_mismatches(ctx, lambda _u: EMBEDDING_HOSTS, probes)
-    yield from mismatch_findings(
+    # "MFA ... for Power Automate but not for SharePoint, or vice versa": both sides count, from
+    # an untrusted and a trusted network (location-scoped policies differ between the two).
+    return requirement_findings(
         ctx,
         RULE_ID,
         Severity.HIGH,
-        mismatches,
-        undetermined,
+        lambda _user: EMBEDDING_HOSTS,
+        (INTERACTIVE, Probe(where="trusted")),
         effect="embedded Power Automate (view/run flows from the host) fails the token exchange",
     )

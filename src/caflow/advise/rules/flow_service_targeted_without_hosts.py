@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.context import INTERACTIVE, Context, policy_evidence
-from caflow.advise.model import Finding, Severity, Status
-from caflow.advise.resources import EMBEDDING_HOSTS, FLOW_SERVICE, app_name
+from caflow.advise.context import INTERACTIVE, Context, policy_evidence, policy_finding
+from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
+from caflow.advise.model import Finding, Severity
 from caflow.model import Tenant
+from caflow.model.wellknown import FLOW_SERVICE
 
 RULE_ID = "flow_service_targeted_without_hosts"
 
@@ -53,16 +54,13 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             if on_flow
             else f"applies to {names} but not to Microsoft Flow Service"
         )
-        prefix = "would break when enabled: " if p.report_only else ""
-        yield Finding(
+        yield policy_finding(
             RULE_ID,
-            Status.FAIL,
-            Severity.LOW if p.report_only else Severity.MEDIUM,
-            f"{prefix}policy {p.label} {text} for the same user; target Office 365 or include "
+            p,
+            Severity.MEDIUM,
+            f"policy {p.label} {text} for the same user; target Office 365 or include "
             "Flow Service together with its hosts.",
             evidence=(policy_evidence(p, "conditions", "applications", "includeApplications"),),
-            policies=(p.id,),
-            users=tuple(sorted(users[(pid, on_flow)])[:50]),
+            users=sorted(users[(pid, on_flow)])[:50],
             apps=(FLOW_SERVICE, *sorted(apps_)),
-            report_only=p.report_only,
         )

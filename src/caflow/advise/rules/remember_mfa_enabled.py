@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from caflow.advise.context import Context, setting_evidence
 from caflow.advise.model import Finding, Severity, Status
-from caflow.advise.resources import resource_for
+from caflow.automation.connectors import resource_for
 from caflow.model import Tenant
 
 RULE_ID = "remember_mfa_enabled"

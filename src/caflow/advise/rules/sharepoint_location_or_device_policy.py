@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.context import Context, Probe, applying, policy_evidence
-from caflow.advise.model import Finding, Severity, Status
+from caflow.advise.context import Context, Probe, applying, policy_evidence, policy_finding
+from caflow.advise.model import Finding, Severity
 from caflow.model import Tenant
 from caflow.model.wellknown import SHAREPOINT
 
@@ -49,22 +49,19 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                 or any(r.connector == "sharepointonline" for r in f.connections)
             )
         )
-        prefix = "would break when enabled: " if p.report_only else ""
-        yield Finding(
+        yield policy_finding(
             RULE_ID,
-            Status.FAIL,
-            Severity.LOW if p.report_only else Severity.MEDIUM,
-            f"{prefix}policy {p.label} restricts SharePoint by network location or device state "
+            p,
+            Severity.MEDIUM,
+            f"policy {p.label} restricts SharePoint by network location or device state "
             f"for {len(ids)} user(s); SharePoint out-of-box flows (Request sign-off, Page approval) "
             "can be blocked.",
             evidence=(
                 policy_evidence(p, "conditions", note="locations / devices / platforms"),
                 policy_evidence(p, "grantControls"),
             ),
-            policies=(p.id,),
-            flows=tuple(flows),
-            users=tuple(sorted(ctx.label(u) for u in user_ids)[:50]),
+            flows=flows,
+            users=sorted(ctx.label(u) for u in user_ids)[:50],
             apps=(SHAREPOINT,),
-            report_only=p.report_only,
             error_code="AADSTS53003",
         )

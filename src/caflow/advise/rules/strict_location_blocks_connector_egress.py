@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.context import Context, Probe, applying, policy_evidence, setting_evidence
-from caflow.advise.model import Finding, Severity, Status
-from caflow.advise.resources import app_name
+from caflow.advise.context import (
+    Context,
+    Probe,
+    applying,
+    policy_evidence,
+    policy_finding,
+    setting_evidence,
+)
+from caflow.advise.hosts import app_name
+from caflow.advise.model import Finding, Severity
 from caflow.advise.scope import DEFAULT_APPS
 from caflow.model import Tenant
 
@@ -50,12 +57,11 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
         if p is None:
             continue
         flows = sorted(f.name for f in ctx.flows_using(conns))
-        prefix = "would break when enabled: " if p.report_only else ""
-        yield Finding(
+        yield policy_finding(
             RULE_ID,
-            Status.FAIL,
-            Severity.HIGH if p.report_only else Severity.CRITICAL,
-            f"{prefix}policy {p.label} blocks {', '.join(sorted(app_name(a) for a in apps))} from the "
+            p,
+            Severity.CRITICAL,
+            f"policy {p.label} blocks {', '.join(sorted(app_name(a) for a in apps))} from the "
             "connector egress addresses while strict location enforcement is on; connector calls fail "
             "even though the owner signs in from a trusted network.",
             evidence=(
@@ -64,11 +70,9 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                     tenant, "connectorEgress", "ipRanges", note="not in a trusted named location"
                 ),
             ),
-            policies=(p.id,),
-            flows=tuple(flows),
-            connections=tuple(sorted(conns)),
-            users=tuple(sorted(users)[:50]),
-            apps=tuple(sorted(apps)),
-            report_only=p.report_only,
+            flows=flows,
+            connections=sorted(conns),
+            users=sorted(users)[:50],
+            apps=sorted(apps),
             error_code="AADSTS53003",
         )

@@ -9,41 +9,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from caflow.advise.context import Context, policy_evidence
-from caflow.advise.model import Evidence, Finding, Severity, Status
-from caflow.advise.scope import background_reach, terms_policies
+from caflow.advise.model import Evidence, Finding, Severity
+from caflow.advise.scope import background_reach
+from caflow.advise.terms_of_use import required_agreements, terms_finding
 from caflow.model import Tenant
 
 RULE_ID = "terms_of_use_per_device"
 
 
 def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
-    for p in terms_policies(ctx):
-        for agreement_id in p.grant.terms_of_use if p.grant else ():
-            agreement = tenant.agreements.get(agreement_id.lower())
-            if agreement is None or not agreement.per_device:
-                continue  # missing agreements are reported by terms_of_use_short_consent_expiry
-            reach = background_reach(ctx, p)
-            if not reach:
-                continue
-            prefix = "would break when enabled: " if p.report_only else ""
-            yield Finding(
-                RULE_ID,
-                Status.FAIL,
-                Severity.HIGH if p.report_only else Severity.CRITICAL,
-                f'{prefix}policy {p.label} requires per-device agreement "{agreement.display_name}" '
-                f"on apps Power Automate connects to; it can never be satisfied by a background refresh "
-                f"({len(reach.connections)} connection(s)).",
-                evidence=(
-                    policy_evidence(p, "grantControls", "termsOfUse"),
-                    Evidence(
-                        "agreements.json", f"/{agreement.id}/isPerDeviceAcceptanceRequired", "true"
-                    ),
+    for p, _, agreement in required_agreements(ctx):
+        if agreement is None or not agreement.per_device:
+            continue  # missing agreements are reported by terms_of_use_short_consent_expiry
+        reach = background_reach(ctx, p)
+        if not reach:
+            continue
+        yield terms_finding(
+            RULE_ID,
+            p,
+            Severity.CRITICAL,
+            f'policy {p.label} requires per-device agreement "{agreement.display_name}" on apps '
+            "Power Automate connects to; it can never be satisfied by a background refresh "
+            f"({len(reach.connections)} connection(s)).",
+            reach,
+            evidence=(
+                policy_evidence(p, "grantControls", "termsOfUse"),
+                Evidence(
+                    "agreements.json", f"/{agreement.id}/isPerDeviceAcceptanceRequired", "true"
                 ),
-                policies=(p.id,),
-                flows=tuple(sorted(reach.flows)),
-                connections=tuple(sorted(reach.connections)),
-                users=tuple(sorted(reach.users)),
-                apps=tuple(sorted(reach.apps)),
-                report_only=p.report_only,
-                error_code="AADSTS50158",
-            )
+            ),
+        )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.context import Context, policy_evidence
-from caflow.advise.model import Finding, Severity, Status
-from caflow.advise.scope import background_reach, terms_policies
+from caflow.advise.context import Context, policy_evidence, policy_undetermined
+from caflow.advise.model import Finding, Severity
+from caflow.advise.scope import background_reach
+from caflow.advise.terms_of_use import terms_finding, terms_policies
 from caflow.model import Tenant
 
 RULE_ID = "terms_of_use_without_service_account_exclusion"
@@ -24,50 +25,39 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
     accounts = ctx.service_accounts()
     if not accounts:
         for p in policies:
-            yield Finding(
+            yield policy_undetermined(
                 RULE_ID,
-                Status.UNDETERMINED,
+                p,
                 Severity.HIGH,
                 f"policy {p.label} requires Terms of Use; the bundle names no service account "
                 "or connection owner to check its exclusions against.",
-                evidence=(policy_evidence(p, "grantControls", "termsOfUse"),),
-                policies=(p.id,),
-                reason="no users tagged serviceAccount/flowConnectionOwner and no powerplatform connections in the bundle",
-                report_only=p.report_only,
+                "no users tagged serviceAccount/flowConnectionOwner and no powerplatform "
+                "connections in the bundle",
+                (policy_evidence(p, "grantControls", "termsOfUse"),),
             )
         return
     for p in policies:
         reach = background_reach(ctx, p, accounts)
         if not reach:
             if reach.undetermined:
-                yield Finding(
+                yield policy_undetermined(
                     RULE_ID,
-                    Status.UNDETERMINED,
+                    p,
                     Severity.HIGH,
                     f"policy {p.label}: could not decide whether it reaches service accounts.",
-                    evidence=(policy_evidence(p),),
-                    policies=(p.id,),
-                    reason=reach.undetermined,
-                    report_only=p.report_only,
+                    reach.undetermined,
                 )
             continue
-        prefix = "would break when enabled: " if p.report_only else ""
-        yield Finding(
+        yield terms_finding(
             RULE_ID,
-            Status.FAIL,
-            Severity.MEDIUM if p.report_only else Severity.HIGH,
-            f"{prefix}policy {p.label} requires Terms of Use for {len(reach.users)} service "
+            p,
+            Severity.HIGH,
+            f"policy {p.label} requires Terms of Use for {len(reach.users)} service "
             f"account(s)/connection owner(s) ({', '.join(sorted(reach.users)[:5])}); their "
             "connections cannot accept it during a silent refresh.",
+            reach,
             evidence=(
                 policy_evidence(p, "grantControls", "termsOfUse"),
                 policy_evidence(p, "conditions", "users", note="exclude these accounts here"),
             ),
-            policies=(p.id,),
-            flows=tuple(sorted(reach.flows)),
-            connections=tuple(sorted(reach.connections)),
-            users=tuple(sorted(reach.users)),
-            apps=tuple(sorted(reach.apps)),
-            report_only=p.report_only,
-            error_code="AADSTS50158",
         )

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from caflow.advise.context import Context, setting_evidence
 from caflow.advise.model import Finding, Severity, Status
-from caflow.advise.resources import resource_for
+from caflow.automation.connectors import resource_for
 from caflow.model import Tenant
 from caflow.model.durations import parse_timespan
 

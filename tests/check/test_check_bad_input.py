@@ -1,0 +1,143 @@
+"""``caflow check`` bad input: exit 2 with one clear line naming the file, never a traceback,
+and ``--output`` never half-written (STYLE.md "For caflow" 9: temp file, rename at the end)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTOSO = ROOT / "examples/contoso"
+CA014_ENABLED = Path(__file__).parent / "fixtures" / "CA014-enabled.json"
+SAME = CONTOSO / "policies/CA001-Block-legacy-authentication.json"
+runner = CliRunner()
+
+
+def _check(*args: str):
+    return runner.invoke(
+        app, ["check", "--baseline", str(CONTOSO), "--start", "2026-01-05T09:00:00Z", *args]
+    )
+
+
+def _bad_input(res, *needles: str) -> None:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and isinstance(res.exception, SystemExit)
+    for needle in needles:
+        assert needle in res.stderr, res.stderr
+    assert res.stdout == ""
+
+
+def test_proposed_bundle_of_another_tenant(tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "tenant.yaml").write_text(
+        "id: 00000000-0000-0000-0000-0000000000ff\ndisplayName: Other\n"
+    )
+    _bad_input(
+        _check("--proposed", str(other)),
+        f"error: {other}: baseline and proposed belong to different tenants",
+        "got '00000000-0000-0000-0000-0000000000ff'",
+        "[invalid-value]",
+    )
+
+
+def test_baseline_and_proposed_swapped_tenants_after_a_good_overlay(tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "tenant.yaml").write_text("id: 00000000-0000-0000-0000-0000000000ff\n")
+    res = _check("--proposed", str(CA014_ENABLED), "--proposed", str(other))
+    _bad_input(res, "different tenants")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("broken.json", "{not json", "malformed JSON at line 1, column 2"),
+        ("broken.yaml", "a: [\n", "malformed YAML"),
+        ("truncated.json", CA014_ENABLED.read_text()[:200], "malformed JSON"),
+    ],
+)
+def test_proposed_policy_file_that_does_not_parse(tmp_path, name, content, needle):
+    bad = tmp_path / name
+    bad.write_text(content)
+    _bad_input(_check("--proposed", str(bad)), f"error: {bad}: ", needle, "[parse-error]")
+
+
+@pytest.mark.parametrize("content", ['{"foo": 1}', "[]"])
+def test_proposed_file_without_any_policy(tmp_path, content):
+    empty = tmp_path / "nothing.json"
+    empty.write_text(content)
+    _bad_input(
+        _check("--proposed", str(empty)),
+        f"error: {empty}: no Conditional Access policy in the proposed file(s)",
+        "[invalid-value]",
+    )
+
+
+def test_proposed_path_that_does_not_exist(tmp_path):
+    missing = tmp_path / "changes" / "CA099.json"
+    _bad_input(_check("--proposed", str(missing)), f"error: {missing}: no such file or folder")
+
+
+def test_baseline_that_does_not_exist(tmp_path):
+    res = runner.invoke(
+        app, ["check", "--baseline", str(tmp_path / "nope"), "--proposed", str(SAME)]
+    )
+    _bad_input(res, "no such file or folder")
+
+
+def test_invalid_horizon_and_start():
+    _bad_input(_check("--proposed", str(SAME), "--horizon", "90 days"), "invalid horizon")
+    res = runner.invoke(
+        app, ["check", "--baseline", str(CONTOSO), "--proposed", str(SAME), "--start", "soon"]
+    )
+    _bad_input(res, "invalid time")
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_output_untouched_on_bad_input(tmp_path):
+    out = tmp_path / "plan.md"
+    out.write_text("previous plan\n")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    _bad_input(_check("--proposed", str(bad), "-f", "markdown", "-o", str(out)), "parse-error")
+    assert out.read_text() == "previous plan\n" and _leftovers(tmp_path) == []
+    fresh = tmp_path / "new" / "plan.json"
+    _check("--proposed", str(bad), "-f", "json", "-o", str(fresh))
+    assert not fresh.exists()
+
+
+def test_output_written_whole_when_something_breaks(tmp_path):
+    out = tmp_path / "plan.json"
+    res = _check("--proposed", str(CA014_ENABLED), "-f", "json", "-o", str(out))
+    assert res.exit_code == 1 and res.stdout == ""
+    assert json.loads(out.read_text())["breaks"] is True
+    assert _leftovers(tmp_path) == []
+
+
+def test_failed_write_keeps_the_old_file_and_exits_2(tmp_path, monkeypatch):
+    out = tmp_path / "plan.md"
+    out.write_text("previous plan\n")
+
+    def refuse(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    res = _check("--proposed", str(SAME), "-f", "markdown", "-o", str(out))
+    _bad_input(res, f"error: {out}: cannot write the output", "No space left on device")
+    assert out.read_text() == "previous plan\n" and _leftovers(tmp_path) == []
+
+
+def test_output_that_is_a_directory_is_a_usage_error(tmp_path):
+    res = _check("--proposed", str(SAME), "-o", str(tmp_path))
+    assert res.exit_code == 2 and "'--output'" in res.output  # click: "... is a directory."
+    assert _leftovers(tmp_path) == []
