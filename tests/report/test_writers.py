@@ -16,6 +16,10 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared besi
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "sarif_2_1_0_required.schema.json").read_text())
+# The official OASIS SARIF 2.1.0 schema (see SCHEMA-SOURCE.md).
+OFFICIAL = jsonschema.Draft4Validator(
+    json.loads((Path(__file__).parent / "sarif-2.1.0-rtm.5.schema.json").read_text())
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +42,7 @@ def test_json_is_versioned(result):
 def test_sarif_valid_and_rules(result):
     doc = json.loads(render(result, "sarif"))
     jsonschema.validate(doc, SCHEMA)
+    OFFICIAL.validate(doc)
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} == {m.id for m in result.rules}
     assert all(
@@ -52,7 +57,30 @@ def test_sarif_undetermined_is_note():
         pytest.skip("corpus not available")
     doc = json.loads(render(run_advise(load_bundle(corpus)), "sarif"))
     jsonschema.validate(doc, SCHEMA)
+    OFFICIAL.validate(doc)
     notes = [r for r in doc["runs"][0]["results"] if r["properties"]["status"] == "UNDETERMINED"]
     assert notes and all(
         r["level"] == "note" and "undetermined:" in r["message"]["text"] for r in notes
     )
+
+
+def test_check_sarif_validates_against_official_schema(tmp_path):
+    """`caflow check --format sarif` on a breaking change (CA014 enabled) is valid SARIF 2.1.0."""
+    from typer.testing import CliRunner
+
+    from caflow.cli.main import app
+
+    root = Path(__file__).resolve().parents[2]
+    contoso = root / "examples" / "contoso"
+    policy = json.loads((contoso / "policies").glob("CA014*.json").__next__().read_text())
+    policy["state"] = "enabled"
+    proposed = tmp_path / "CA014.json"
+    proposed.write_text(json.dumps(policy))
+    res = CliRunner().invoke(
+        app,
+        ["check", "--baseline", str(contoso), "--proposed", str(proposed), "--format", "sarif"],
+    )
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    OFFICIAL.validate(doc)
+    assert doc["runs"][0]["results"], "a breaking change must produce SARIF results"
