@@ -40,14 +40,28 @@ def fail(message: str, status: ExitStatus = ExitStatus.ERROR) -> typer.Exit:
 
 @contextmanager
 def guard() -> Iterator[None]:
-    """Turn caflow errors into one clear line on stderr and exit code 2; never a traceback."""
+    """Turn caflow errors into one clear line on stderr and exit code 2; never a traceback.
+
+    An unexpected exception is an internal error: also exit 2 (ruff's convention), with one
+    line asking for a report; ``CAFLOW_DEBUG=1`` shows the traceback instead.
+    """
     try:
         yield
-    except InputError as exc:
-        err_console.print("error: " + str(exc), highlight=False, markup=False, style="red")
-        raise typer.Exit(code=int(ExitStatus.ERROR)) from None
     except CaflowError as exc:
         err_console.print("error: " + str(exc), highlight=False, markup=False, style="red")
+        raise typer.Exit(code=int(ExitStatus.ERROR)) from None
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("CAFLOW_DEBUG"):
+            raise
+        err_console.print(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(a caflow bug: please report it with the input; CAFLOW_DEBUG=1 shows the traceback)",
+            highlight=False,
+            markup=False,
+            style="red",
+        )
         raise typer.Exit(code=int(ExitStatus.ERROR)) from None
 
 
