@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from caflow.engine.evaluate import Evaluation
+from caflow.model.wellknown import APPS
 
 __all__ = ["render_json", "render_rich"]
 
@@ -23,7 +24,10 @@ def render_json(ev: Evaluation, explain: str = "off") -> str:
 def _subject(ev: Evaluation) -> str:
     s = ev.signin
     who = s.user.label() if s.user else f"service principal {s.service_principal_id}"
-    what = s.app_id or s.user_action or s.auth_context or "?"
+    what = s.user_action or s.auth_context or "?"
+    if s.app_id:
+        name = APPS.get(s.app_id.lower())
+        what = f"{name} ({s.app_id})" if name else s.app_id
     bits = [f"{who} -> {what}"]
     for label, value in (
         ("ip", s.ip),
@@ -35,6 +39,11 @@ def _subject(ev: Evaluation) -> str:
             bits.append(f"{label}={value}")
     bits.append("mfa" if s.mfa else "single-factor")
     return "  ".join(bits)
+
+
+def _names(ev: Evaluation, ids: tuple[str, ...]) -> list[str]:
+    names = {r.policy.id: r.policy.display_name for r in ev.results}
+    return [f'"{names[i]}"' if i in names else i for i in ids]
 
 
 def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "off") -> Group:
@@ -81,7 +90,7 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
         lines.append(
             Text(
                 f"A non-interactive (background) request would fail with {ev.error_code} ({ev.cause}); "
-                f"policies: {', '.join(ev.responsible_policies)}"
+                f"policies: {', '.join(_names(ev, ev.responsible_policies))}"
             )
         )
     if ev.session_controls:
