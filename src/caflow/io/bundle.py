@@ -523,53 +523,41 @@ def _with_reference_warnings(
         warnings.append(LoadWarning(policy.source, base + path, message))
 
     u = c.users
-    for field_name, values in (
-        ("includeUsers", u.include_users),
-        ("excludeUsers", u.exclude_users),
-    ):
+
+    def user_known(v: str) -> bool:
+        return v.lower() in _USER_KEYWORDS or directory.user(v) is not None
+
+    def location_known(v: str) -> bool:
+        key = v.lower()
+        return key in _LOCATION_KEYWORDS or key in locations or key == COMPLIANT_NETWORK_ID
+
+    # (JSON pointer of the list, its values, is a value defined?, what the value is)
+    references = (
+        ("/conditions/users/includeUsers", u.include_users, user_known, "user"),
+        ("/conditions/users/excludeUsers", u.exclude_users, user_known, "user"),
+        ("/conditions/users/includeGroups", u.include_groups, directory.group, "group"),
+        ("/conditions/users/excludeGroups", u.exclude_groups, directory.group, "group"),
+        # Roles match by built-in role template id (§2.2); caflow names only some roles and any
+        # GUID may be a built-in template, so only a non-GUID value is suspicious.
+        ("/conditions/users/includeRoles", u.include_roles, _is_guid, "role template"),
+        ("/conditions/users/excludeRoles", u.exclude_roles, _is_guid, "role template"),
+        (
+            "/conditions/locations/includeLocations",
+            c.include_locations,
+            location_known,
+            "named location",
+        ),
+        (
+            "/conditions/locations/excludeLocations",
+            c.exclude_locations,
+            location_known,
+            "named location",
+        ),
+    )
+    for pointer, values, known, what in references:
         for i, v in enumerate(values):
-            if (
-                v.lower() not in _USER_KEYWORDS
-                and not directory.has_user_id(v)
-                and directory.user(v) is None
-            ):
-                warn(
-                    f"/conditions/users/{field_name}/{i}",
-                    f"user '{v}' is not defined in the bundle",
-                )
-    for field_name, values in (
-        ("includeGroups", u.include_groups),
-        ("excludeGroups", u.exclude_groups),
-    ):
-        for i, v in enumerate(values):
-            if directory.group(v) is None:
-                warn(
-                    f"/conditions/users/{field_name}/{i}",
-                    f"group '{v}' is not defined in the bundle",
-                )
-    # Roles are matched by built-in role template id (§2.2). caflow names only some roles; any
-    # GUID may be a built-in template, so only a non-GUID value is suspicious.
-    for field_name, values in (
-        ("includeRoles", u.include_roles),
-        ("excludeRoles", u.exclude_roles),
-    ):
-        for i, v in enumerate(values):
-            if not _is_guid(v):
-                warn(f"/conditions/users/{field_name}/{i}", f"role '{v}' is not a role template id")
-    for field_name, values in (
-        ("includeLocations", c.include_locations),
-        ("excludeLocations", c.exclude_locations),
-    ):
-        for i, v in enumerate(values):
-            if (
-                v.lower() not in _LOCATION_KEYWORDS
-                and v.lower() not in locations
-                and v.lower() != COMPLIANT_NETWORK_ID
-            ):
-                warn(
-                    f"/conditions/locations/{field_name}/{i}",
-                    f"named location '{v}' is not defined in the bundle",
-                )
+            if not known(v):
+                warn(f"{pointer}/{i}", f"{what} '{v}' is not defined in the bundle")
     if policy.grant:
         for i, v in enumerate(policy.grant.terms_of_use):
             if v.lower() not in agreements:

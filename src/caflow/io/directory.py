@@ -69,6 +69,21 @@ def device_from_graph(obj: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
+def _unknown(
+    file: str, path: tuple[str | int, ...], expected: str, got: str, candidates: list[str]
+) -> UnknownReferenceError:
+    """A reference inside directory.yaml that resolves to nothing: the user's typo (exit 2)."""
+    hint = _suggest(got, candidates)
+    return UnknownReferenceError(
+        "unknown reference",
+        file=file,
+        path=path,
+        expected=expected,
+        got=got,
+        hint=f"did you mean '{hint}'?" if hint else None,
+    )
+
+
 def _suggest(ref: str, names: list[str]) -> str | None:
     close = difflib.get_close_matches(ref.lower(), [n.lower() for n in names], n=1)
     if not close:
@@ -139,15 +154,8 @@ def parse_directory(doc: Any, file: str) -> Directory:
     def resolve_group(ref: str, path: tuple[str | int, ...]) -> str:
         gid = group_by.get(ref.lower())
         if gid is None:
-            hint = _suggest(ref, [n for _, _, _, n in groups_raw])
-            raise UnknownReferenceError(
-                "unknown reference",
-                file=file,
-                path=path,
-                expected="a group defined in directory.yaml",
-                got=ref,
-                hint=f"did you mean '{hint}'?" if hint else None,
-            )
+            names = [n for _, _, _, n in groups_raw]
+            raise _unknown(file, path, "a group defined in directory.yaml", ref, names)
         return gid
 
     # Group -> parent groups (for transitive membership) and user -> direct groups.
@@ -161,14 +169,12 @@ def parse_directory(doc: Any, file: str) -> Directory:
                 direct_user_groups[user_by[m.lower()]].add(gid)
             else:
                 names = [n for _, _, _, n in groups_raw] + [upn for _, _, _, upn in users_raw]
-                hint = _suggest(m, names)
-                raise UnknownReferenceError(
-                    "unknown reference",
-                    file=file,
-                    path=("groups", i, "members", j),
-                    expected="a user or group defined in directory.yaml",
-                    got=m,
-                    hint=f"did you mean '{hint}'?" if hint else None,
+                raise _unknown(
+                    file,
+                    ("groups", i, "members", j),
+                    "a user or group defined in directory.yaml",
+                    m,
+                    names,
                 )
         for j, parent in enumerate(r.strings(obj.get("memberOf"), ("groups", i, "memberOf"))):
             parents.setdefault(gid, set()).add(resolve_group(parent, ("groups", i, "memberOf", j)))
@@ -185,26 +191,25 @@ def parse_directory(doc: Any, file: str) -> Directory:
                 try:
                     rid = str(uuid.UUID(role))  # a role template id we do not list by name
                 except ValueError:
-                    hint = _suggest(role, list(ROLES))
-                    raise UnknownReferenceError(
-                        "unknown role",
-                        file=file,
-                        path=("users", i, "roles", j),
-                        expected="a built-in directory role name or role template id",
-                        got=role,
-                        hint=f"did you mean '{hint}'?" if hint else None,
+                    raise _unknown(
+                        file,
+                        ("users", i, "roles", j),
+                        "a built-in directory role name or role template id",
+                        role,
+                        list(ROLES),
                     ) from None
             roles.add(rid)
         dev_ids: list[str] = []
         for j, dref in enumerate(r.strings(obj.get("devices"), ("users", i, "devices"))):
             dev = device_by.get(dref.lower())
             if dev is None:
-                raise UnknownReferenceError(
-                    "unknown reference",
-                    file=file,
-                    path=("users", i, "devices", j),
-                    expected="a device defined in directory.yaml",
-                    got=dref,
+                names = [d.display_name for d in devices]
+                raise _unknown(
+                    file,
+                    ("users", i, "devices", j),
+                    "a device defined in directory.yaml",
+                    dref,
+                    names,
                 )
             dev_ids.append(dev.id)
         user_type = r.string(obj.get("userType"), ("users", i, "userType")) or "Member"
