@@ -315,3 +315,59 @@ def test_help_teaches() -> None:
     res = runner.invoke(app, ["whatif", "--help"])
     assert res.exit_code == 0
     assert "Examples" in res.stdout and "notEnoughInformation" in res.stdout
+
+
+J0EYV = ROOT.parent / "shared" / "data" / "policies" / "j0eyv-ConditionalAccessBaseline"
+
+
+def test_member_of_makes_a_corpus_evaluable() -> None:
+    """j0eyv's CA001 blocks outside its ALLOWED COUNTRIES location (BE, LU, NL, unknown countries
+    excluded); its internal-user policies target group APP_Microsoft365_E5 (read from the JSON).
+    With the membership given, the verdict is no longer undetermined."""
+    base = ["--user", "someone@contoso.com", "--member-of", "APP_Microsoft365_E5"]
+    sign_in = ["--app", SPO, "--platform", "windows", "--client-app", "browser"]
+    us = json.loads(
+        whatif(
+            *base, *sign_in, "--ip", "8.8.8.8", "--device", "unregistered", "--json", bundle=J0EYV
+        ).stdout
+    )
+    assert (us["decision"], us["errorCode"], us["cause"]) == (
+        "block",
+        "AADSTS53003",
+        "locationBlocked",
+    )
+    nl = json.loads(
+        whatif(
+            *base,
+            *sign_in,
+            "--ip",
+            "145.100.0.1",
+            "--device",
+            "unregistered",
+            "--json",
+            bundle=J0EYV,
+        ).stdout
+    )
+    assert nl["decision"] == "requires" and nl["errorCode"] == "AADSTS50076"
+    assert "mfa" in nl["requirements"]
+    # Without the membership, the group-scoped policies are undetermined, never silently skipped.
+    unknown = json.loads(
+        whatif(
+            "--user",
+            "someone@contoso.com",
+            *sign_in,
+            "--ip",
+            "145.100.0.1",
+            "--device",
+            "unregistered",
+            "--json",
+            bundle=J0EYV,
+        ).stdout
+    )
+    assert unknown["undetermined"]
+
+
+def test_member_of_rejected_for_directory_users() -> None:
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--member-of", "Sales", "--app", SPO), "--member-of"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -33,6 +34,45 @@ _EPILOG = (
 )
 
 
+def _with_memberships(tenant, user, o):
+    """``--member-of``/``--role``/``--guest-type`` describe a user the bundle does not define
+    (e.g. when evaluating a corpus of policy exports): the memberships become known."""
+    from dataclasses import replace
+
+    from caflow.model.wellknown import role_id_for
+
+    groups, roles, guest = o.get("member_of") or (), o.get("role") or (), o.get("guest_type")
+    if not (groups or roles or guest):
+        return user
+    if not user.unknown:
+        raise InputError(
+            "user is defined in directory.yaml",
+            file="--member-of/--role/--guest-type",
+            expected="these options only for a user the bundle does not define",
+            got=user.user_principal_name,
+        )
+    group_ids = []
+    for g in groups:
+        found = tenant.directory.group(g)
+        group_ids.append(found.id if found else g)  # a group id the bundle does not list
+    role_ids = []
+    for r in roles:
+        rid = role_id_for(r)
+        if rid is None and not re.fullmatch(r"[0-9a-fA-F-]{36}", r):
+            raise UnknownReferenceError(
+                "unknown role", file="--role", expected="a built-in role name or template id", got=r
+            )
+        role_ids.append(rid or r)
+    return replace(
+        user,
+        unknown=False,
+        group_ids=frozenset(group_ids),
+        role_ids=frozenset(role_ids),
+        user_type="Guest" if guest else "Member",
+        guest_type=guest,
+    )
+
+
 def build_signin(tenant, **o):
     """Turn CLI options into a SignIn, resolving users, apps and devices against the bundle."""
     from caflow.engine.signin import UNREGISTERED, SignIn
@@ -42,7 +82,7 @@ def build_signin(tenant, **o):
 
     kwargs: dict = {}
     if o.get("user"):
-        kwargs["user"] = user_for(tenant, o["user"])
+        kwargs["user"] = _with_memberships(tenant, user_for(tenant, o["user"]), o)
     elif o.get("service_principal"):
         kwargs["service_principal_id"] = o["service_principal"]
     else:
@@ -155,6 +195,22 @@ def register(app: typer.Typer) -> None:
         user: str | None = typer.Option(
             None, "--user", "-u", help="User UPN, object id or display name."
         ),
+        member_of: list[str] = typer.Option(
+            [],
+            "--member-of",
+            help="For a user NOT in the bundle: a group (name or id) it belongs to (repeatable); "
+            "its memberships are then known.",
+        ),
+        role: list[str] = typer.Option(
+            [],
+            "--role",
+            help="For a user NOT in the bundle: an active directory role (repeatable).",
+        ),
+        guest_type: str | None = typer.Option(
+            None,
+            "--guest-type",
+            help="For a user NOT in the bundle: b2bCollaborationGuest, internalGuest, ...",
+        ),
         service_principal: str | None = typer.Option(
             None, "--service-principal", help="Workload identity (service principal id)."
         ),
@@ -253,6 +309,9 @@ def register(app: typer.Typer) -> None:
                 signin = build_signin(
                     tenant,
                     user=user,
+                    member_of=member_of,
+                    role=role,
+                    guest_type=guest_type,
                     service_principal=service_principal,
                     app=app_,
                     user_action=user_action,
