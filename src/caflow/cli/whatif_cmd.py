@@ -285,7 +285,9 @@ def register(app: typer.Typer) -> None:
             Explain.off, help="off | fails | full: per-condition outcomes."
         ),
         only_applied: bool = typer.Option(
-            False, "--only-applied", help="Table: hide policies that do not apply."
+            False,
+            "--only-applied",
+            help="List only policies that apply (the What If API's appliedPoliciesOnly).",
         ),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the result to this file (atomically)."
@@ -302,8 +304,11 @@ def register(app: typer.Typer) -> None:
                 from caflow.io.decode import load_document
                 from caflow.io.request import parse_evaluate_request
 
-                signin = SignIn(
-                    **parse_evaluate_request(load_document(request), tenant, str(request))
+                body = load_document(request)
+                signin = SignIn(**parse_evaluate_request(body, tenant, str(request)))
+                # The request's appliedPoliciesOnly means what --only-applied means (§4.2).
+                only_applied = only_applied or (
+                    isinstance(body, dict) and body.get("appliedPoliciesOnly") is True
                 )
             else:
                 signin = build_signin(
@@ -337,7 +342,7 @@ def register(app: typer.Typer) -> None:
             if as_json or (output is not None and output.suffix.lower() == ".json"):
                 from caflow.report.whatif import render_json
 
-                emit(render_json(ev, explain.value), output)
+                emit(render_json(ev, explain.value, only_applied), output)
             else:
                 from caflow.report.whatif import render_rich
 

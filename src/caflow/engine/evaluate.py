@@ -137,7 +137,9 @@ class Evaluation:
     def responsible_policies(self) -> tuple[str, ...]:
         return self.blocking_policies or self.requiring_policies
 
-    def to_json(self, explain: str = "off") -> dict[str, Any]:
+    def to_json(self, explain: str = "off", applied_only: bool = False) -> dict[str, Any]:
+        """The whatif JSON contract; ``applied_only`` mirrors the What If API's
+        ``appliedPoliciesOnly`` (only policies that apply are listed in ``value``)."""
         return {
             "schemaVersion": SCHEMA_VERSION,
             "decision": self.decision,
@@ -164,7 +166,9 @@ class Evaluation:
             ],
             "now": self.now.isoformat().replace("+00:00", "Z"),
             "value": [
-                r.to_json(explain) for r in self.results if r.policy.state != PolicyState.DISABLED
+                r.to_json(explain)
+                for r in self.results
+                if r.policy.state != PolicyState.DISABLED and (r.applies or not applied_only)
             ],
         }
 

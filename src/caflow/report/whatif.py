@@ -17,8 +17,8 @@ __all__ = ["render_json", "render_rich"]
 _DECISION_STYLE = {"allow": "bold green", "block": "bold red", "requires": "bold yellow"}
 
 
-def render_json(ev: Evaluation, explain: str = "off") -> str:
-    return json.dumps(ev.to_json(explain), indent=2, ensure_ascii=False, default=str)
+def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False) -> str:
+    return json.dumps(ev.to_json(explain, applied_only), indent=2, ensure_ascii=False, default=str)
 
 
 def _subject(ev: Evaluation) -> str:
