@@ -18,9 +18,8 @@ from __future__ import annotations
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -34,7 +33,7 @@ from caflow.errors import (
     SchemaError,
     json_pointer,
 )
-from caflow.io.decode import MAX_FILE_BYTES, load_document, parse_document
+from caflow.io.decode import MAX_FILE_BYTES, parse_document
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, normalize_keys
@@ -664,12 +663,3 @@ def _powerplatform_warnings(
                     )
                 )
     return out
-
-
-def iter_policy_files(root: Path) -> Iterator[Path]:
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix.lower() in _DATA_SUFFIXES:
-            yield p
-
-
-_ = (timedelta, load_document)
