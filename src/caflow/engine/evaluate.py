@@ -229,6 +229,21 @@ def _evaluate_policy(
 
 
 _NOT_APPLICABLE = GrantOutcome("notApplicable")
+_LEGACY_CLIENTS = frozenset({"exchangeactivesync", "other", "easunsupported", "eassupported"})
+_LEGACY_CANNOT = frozenset(
+    {
+        "mfa",
+        "authenticationStrength",
+        "compliantDevice",
+        "domainJoinedDevice",
+        "termsOfUse",
+        "customControl",
+    }
+)
+
+
+def _legacy_client(signin: SignIn) -> bool:
+    return (signin.client_app or "").lower() in _LEGACY_CLIENTS
 
 
 def evaluate(
@@ -280,6 +295,13 @@ def evaluate(
 
     requirements.sort(key=_order)
     code, cause = code_for_requirement(requirements[0], tou_error_code)
+    decision = "requires"
+    if _legacy_client(signin) and any(
+        r.split(" or ")[0].split(":", 1)[0] in _LEGACY_CANNOT for r in requirements
+    ):
+        # Legacy clients cannot do MFA or pass device state, so a policy requiring them blocks
+        # them; with EAS, ToU and custom controls block too (§2.7).
+        decision = "block"
     if cause == "termsOfUseRequired" and terms:
         status = terms[0][1]
         cause = {"expired": "termsOfUseExpired", "perDevice": "termsOfUsePerDevice"}.get(
@@ -289,7 +311,7 @@ def evaluate(
         signin,
         now,
         results,
-        "requires",
+        decision,
         tuple(requirements),
         code,
         cause,

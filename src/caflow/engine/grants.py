@@ -127,6 +127,10 @@ def evaluate_grant(
     checks: list[tuple[str, bool | None]] = []
     terms_detail: list[tuple[str, str]] = []
     device = s.device if s.device_registered else {}
+    if (s.transfer_method or "").lower() == "devicecodeflow":
+        # Device-code sign-ins do not pass device state, so they cannot satisfy "require
+        # compliant / hybrid joined device" (§2.8, §2.12).
+        device = {}
     for control in builtins:
         key = control.lower()
         if key == "mfa":
