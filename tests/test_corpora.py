@@ -50,8 +50,6 @@ WHATIF = (
     / "conditionalaccessroot-evaluate"
 )
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="shared corpora not present")
-
 
 def _folders() -> list[Path]:
     out: list[Path] = []
@@ -557,7 +555,6 @@ def _whatif_signin(request: Path, tenant: Tenant) -> SignIn:
     return SignIn(**kwargs)
 
 
-@pytest.mark.skipif(not WHATIF.is_dir(), reason="What If samples not present")
 @pytest.mark.parametrize(("request_name", "response_name"), WHATIF_PAIRS)
 def test_whatif_docs_every_returned_policy_applies(request_name: str, response_name: str) -> None:
     response = WHATIF / response_name
@@ -593,7 +590,6 @@ def test_whatif_docs_every_returned_policy_applies(request_name: str, response_n
     assert ev.decision == "allow"  # report-only policies never enforce
 
 
-@pytest.mark.skipif(not WHATIF.is_dir(), reason="What If samples not present")
 def test_whatif_request_translation() -> None:
     tenant = _whatif_tenant(WHATIF / "02-response.json", with_directory=True)
     s = _whatif_signin(WHATIF / "01-request-conditionalaccessrootthis.evaluate.json", tenant)
