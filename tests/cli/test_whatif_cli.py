@@ -369,3 +369,47 @@ def test_member_of_rejected_for_directory_users() -> None:
     _assert_bad(
         whatif("--user", "alice@contoso.com", "--member-of", "Sales", "--app", SPO), "--member-of"
     )
+
+
+def test_mistyped_signals_are_bad_input_not_silently_unmatched() -> None:
+    """§4.2 closed value sets: --platform Windows10 must not make a Windows-only policy skip."""
+    base = ["--user", "alice@contoso.com", "--app", SPO]
+    _assert_bad(whatif(*base, "--platform", "Windows10"), "--platform", "windows")
+    _assert_bad(whatif(*base, "--client-app", "imap"), "--client-app", "exchangeActiveSync")
+    _assert_bad(whatif(*base, "--auth-flow", "devicecode"), "--auth-flow", "deviceCodeFlow")
+    _assert_bad(whatif(*base, "--sign-in-risk", "hgh"), "--sign-in-risk")
+    _assert_bad(whatif(*base, "--country", "USA"), "--country")
+    _assert_bad(whatif("--user", "alice@contoso.com", "--auth-context", "c100"), "c1 .. c99")
+    _assert_bad(whatif("--user", "alice@contoso.com", "--user-action", "foo"), "--user-action")
+    # Case and deprecated spellings are accepted (enum values are case-insensitive).
+    res = whatif(*base, "--platform", "Windows", "--client-app", "easSupported", "--json")
+    assert res.exit_code == 0, res.output
+
+
+def test_exactly_one_target_resource() -> None:
+    res = whatif(
+        "--user", "alice@contoso.com", "--app", SPO, "--user-action", "registerSecurityInformation"
+    )
+    _assert_bad(res, "exactly one of --app, --user-action, --auth-context")
+
+
+def test_request_with_unknown_platform_names_the_json_path(tmp_path: Path) -> None:
+    req = {
+        "signInIdentity": {
+            "@odata.type": "#microsoft.graph.userSignIn",
+            "userId": "alice@contoso.com",
+        },
+        "signInContext": {
+            "@odata.type": "#microsoft.graph.applicationContext",
+            "includeApplications": ["00000003-0000-0ff1-ce00-000000000000"],
+        },
+        "signInConditions": {"devicePlatform": "Windows 10"},
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(req))
+    _assert_bad(
+        whatif("--request", str(path)),
+        "r.json",
+        "/signInConditions/devicePlatform",
+        "[invalid-value]",
+    )

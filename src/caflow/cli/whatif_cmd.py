@@ -13,6 +13,7 @@ import typer
 from caflow.cli.common import emit, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.errors import InputError, UnknownReferenceError
+from caflow.model.signals import canonical_signal
 
 __all__ = ["build_signin", "register"]
 
@@ -93,6 +94,14 @@ def build_signin(tenant, **o):
         )
     if o.get("app"):
         app = o["app"]
+        targets = [k for k in ("app", "user_action", "auth_context") if o.get(k)]
+        if len(targets) > 1:
+            # signInContext is exactly one of application, user action, auth context (§4.2).
+            raise InputError(
+                "conflicting options",
+                file="--" + "/--".join(t.replace("_", "-") for t in targets),
+                expected="exactly one of --app, --user-action, --auth-context",
+            )
         app_id = app_id_for(app)
         if app_id is None:
             sp = next(
@@ -105,8 +114,6 @@ def build_signin(tenant, **o):
             )
             app_id = sp.app_id if sp else None
         if app_id is None:
-            import re
-
             if not re.fullmatch(r"[0-9a-fA-F-]{36}", app):
                 raise UnknownReferenceError(
                     "unknown application",
@@ -117,9 +124,19 @@ def build_signin(tenant, **o):
             app_id = app
         kwargs["app_id"] = app_id.lower()
     elif o.get("user_action"):
-        kwargs["user_action"] = o["user_action"]
+        if o.get("auth_context"):
+            raise InputError(
+                "conflicting options",
+                file="--user-action/--auth-context",
+                expected="exactly one of --app, --user-action, --auth-context",
+            )
+        kwargs["user_action"] = canonical_signal(
+            "userAction", o["user_action"], source="--user-action"
+        )
     elif o.get("auth_context"):
-        kwargs["auth_context"] = o["auth_context"]
+        kwargs["auth_context"] = canonical_signal(
+            "authenticationContext", o["auth_context"], source="--auth-context"
+        )
     else:
         raise InputError(
             "missing option", file="--app", expected="--app, --user-action or --auth-context"
@@ -134,9 +151,22 @@ def build_signin(tenant, **o):
                 "invalid IP address", file="--ip", expected="an IPv4 or IPv6 address", got=o["ip"]
             ) from None
         kwargs["ip"] = o["ip"]
-    for key in ("country", "platform", "client_app"):
-        if o.get(key):
-            kwargs[key] = o[key]
+    if o.get("country"):
+        country = o["country"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise InputError(
+                "invalid value",
+                file="--country",
+                expected="a two-letter ISO country code",
+                got=o["country"],
+            )
+        kwargs["country"] = country
+    if o.get("platform"):
+        kwargs["platform"] = canonical_signal("devicePlatform", o["platform"], source="--platform")
+    if o.get("client_app"):
+        kwargs["client_app"] = canonical_signal(
+            "clientAppType", o["client_app"], source="--client-app"
+        )
     device = o.get("device")
     if device:
         if device.lower() == "unregistered":
@@ -167,14 +197,15 @@ def build_signin(tenant, **o):
         dev = dict(kwargs.get("device") or {}) if kwargs.get("device") is not UNREGISTERED else {}
         dev["isCompliant"] = True
         kwargs["device"] = dev
-    for key, arg in (
-        ("sign_in_risk", "sign_in_risk"),
-        ("user_risk", "user_risk"),
-        ("insider_risk", "insider_risk"),
-        ("sp_risk", "service_principal_risk"),
-        ("auth_flow", "transfer_method"),
+    for key, arg, kind in (
+        ("sign_in_risk", "sign_in_risk", "riskLevel"),
+        ("user_risk", "user_risk", "riskLevel"),
+        ("insider_risk", "insider_risk", "insiderRiskLevel"),
+        ("sp_risk", "service_principal_risk", "riskLevel"),
+        ("auth_flow", "transfer_method", "transferMethod"),
     ):
         if o.get(key):
+            o[key] = canonical_signal(kind, o[key], source="--" + key.replace("_", "-"))
             kwargs[arg] = o[key]
     kwargs["mfa"] = bool(o.get("mfa")) or bool(o.get("method"))
     kwargs["auth_methods"] = frozenset(o.get("method") or ())

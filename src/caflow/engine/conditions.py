@@ -268,6 +268,8 @@ def check_platform(p: Policy, s: SignIn, t: Tenant) -> Outcome:
             return True, ""
         return None, "device platform not provided"
     plat = s.platform.lower()
+    if plat not in _PLATFORMS and plat != "unknown":
+        return None, f"sign-in platform '{s.platform}' is not a known value"
     # An unknown/unsupported platform is matched only by "all" (§2.5).
     inc: Tri = "all" in include or plat in include
     if not inc and (include - _PLATFORMS - {"all"}) and plat not in _PLATFORMS:
@@ -305,6 +307,8 @@ def check_client_apps(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if s.client_app is None or s.client_app.lower() == "all":
         return None, "client app type not provided"
     app = _client_app_key(s.client_app)
+    if app not in _CLIENT_APPS:
+        return None, f"sign-in client app type '{s.client_app}' is not a known value"
     if app in types:
         return True, ""
     if types - _CLIENT_APPS:
@@ -381,6 +385,8 @@ def check_auth_flow(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if not methods:
         return True, ""
     m = (s.transfer_method or "none").lower()
+    if m not in ("none", "devicecodeflow", "authenticationtransfer"):
+        return None, f"sign-in authentication flow '{s.transfer_method}' is not a known value"
     if m in methods:
         return True, ""  # protocol tracking: a tracked session keeps matching (§2.8)
     if methods - {"devicecodeflow", "authenticationtransfer", "unknownfuturevalue"}:

@@ -189,6 +189,18 @@ def _evaluate_policy(
         or c.applications.include_auth_contexts
         or c.applications.application_filter
     ):
+        targets = [name for name, _ in c.unsupported if name.startswith("applications.")]
+        if targets and not c.users.is_empty:
+            # The only targets are ones caflow cannot evaluate (e.g. Global Secure Access
+            # traffic profiles): unknown, not empty (DESIGN.md "never guess silently").
+            return PolicyResult(
+                p,
+                False,
+                "notEnoughInformation",
+                _NOT_APPLICABLE,
+                (),
+                f"target resources {', '.join(targets)} are not evaluated offline",
+            )
         return PolicyResult(p, False, "emptyPolicy", _NOT_APPLICABLE)
     results: list[ConditionResult] = []
     first_false: str | None = None

@@ -58,4 +58,7 @@ def combine_session(controls: Iterable[SessionControls]) -> dict[str, object]:
 
 def _fmt(d: timedelta) -> str:
     hours = int(d.total_seconds() // 3600)
-    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 24 else f"{hours} hours"
+    if hours % 24 == 0 and hours >= 24:
+        days = hours // 24
+        return f"{days} day" if days == 1 else f"{days} days"
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"

@@ -54,6 +54,10 @@ class Reader:
         for i, item in enumerate(items):
             if item is None:
                 continue
+            if isinstance(item, bool):
+                err = self.error((*path, i), "wrong type", "a string", item)
+                err.hint = "YAML reads unquoted NO, yes, on, off ... as booleans: quote the value"
+                raise err
             if not isinstance(item, str):
                 raise self.error((*path, i), "wrong type", "a string", item)
             if flags:

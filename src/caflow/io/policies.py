@@ -232,7 +232,8 @@ def _grant(r: Reader, value: Any, path: Path) -> GrantControls | None:
         return None
     g = r.obj(value, path)
     return GrantControls(
-        operator=(r.string(g.get("operator"), (*path, "operator")) or "OR").upper(),
+        # Missing operator: the portal default for several controls is "require all" (§2.9).
+        operator=(r.string(g.get("operator"), (*path, "operator")) or "AND").upper(),
         built_in=r.strings(g.get("builtInControls"), (*path, "builtInControls")),
         custom_factors=r.strings(
             g.get("customAuthenticationFactors"), (*path, "customAuthenticationFactors")

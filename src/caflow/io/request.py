@@ -9,11 +9,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from caflow.errors import SchemaError
+from caflow.errors import InputError, SchemaError
 from caflow.io.directory import device_from_graph
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
 from caflow.model.directory import User
+from caflow.model.signals import canonical_signal
 from caflow.model.tenant import Tenant
 
 __all__ = ["parse_evaluate_request", "user_for"]
@@ -37,6 +38,22 @@ def user_for(
         guest_type=guest_type,
         unknown=True,
     )
+
+
+def _signal(r: Reader, kind: str, value: Any, path: tuple[str, ...]) -> str:
+    """A sign-in value from the closed sets of §4.2; anything else is bad input (exit 2)."""
+    text = r.string(value, path) or ""
+    try:
+        return canonical_signal(kind, text, source=r.file, path=path)
+    except InputError as exc:
+        raise SchemaError(
+            "invalid value",
+            file=r.file,
+            path=path,
+            expected=exc.expected,
+            got=text,
+            code="invalid-value",
+        ) from None
 
 
 def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any]:
@@ -87,10 +104,15 @@ def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any
     if apps:
         kwargs["app_id"] = apps[0]
     elif context.get("userAction"):
-        kwargs["user_action"] = r.string(context["userAction"], ("signInContext", "userAction"))
+        kwargs["user_action"] = _signal(
+            r, "userAction", context["userAction"], ("signInContext", "userAction")
+        )
     elif context.get("authenticationContextValue"):
-        kwargs["auth_context"] = r.string(
-            context["authenticationContextValue"], ("signInContext", "authenticationContextValue")
+        kwargs["auth_context"] = _signal(
+            r,
+            "authenticationContext",
+            context["authenticationContextValue"],
+            ("signInContext", "authenticationContextValue"),
         )
     else:
         raise SchemaError(
@@ -112,25 +134,29 @@ def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any
         kwargs["ip"] = ip.strip()
     if cond.get("country"):
         kwargs["country"] = r.string(cond["country"], ("signInConditions", "country"))
+    # "all" is the API's default for platform and client app type: not a concrete signal (§4.2).
     plat = r.string(cond.get("devicePlatform"), ("signInConditions", "devicePlatform"))
     if plat and plat.lower() != "all":
-        kwargs["platform"] = plat
+        kwargs["platform"] = _signal(
+            r, "devicePlatform", plat, ("signInConditions", "devicePlatform")
+        )
     capp = r.string(cond.get("clientAppType"), ("signInConditions", "clientAppType"))
     if capp and capp.lower() != "all":
-        kwargs["client_app"] = capp
-    for key, arg in (
-        ("signInRiskLevel", "sign_in_risk"),
-        ("userRiskLevel", "user_risk"),
-        ("servicePrincipalRiskLevel", "service_principal_risk"),
-        ("insiderRiskLevel", "insider_risk"),
+        kwargs["client_app"] = _signal(
+            r, "clientAppType", capp, ("signInConditions", "clientAppType")
+        )
+    for key, arg, kind in (
+        ("signInRiskLevel", "sign_in_risk", "riskLevel"),
+        ("userRiskLevel", "user_risk", "riskLevel"),
+        ("servicePrincipalRiskLevel", "service_principal_risk", "riskLevel"),
+        ("insiderRiskLevel", "insider_risk", "insiderRiskLevel"),
     ):
         if cond.get(key):
-            kwargs[arg] = r.string(cond[key], ("signInConditions", key))
+            kwargs[arg] = _signal(r, kind, cond[key], ("signInConditions", key))
     flow = r.obj(cond.get("authenticationFlow"), ("signInConditions", "authenticationFlow"))
     if flow.get("transferMethod"):
-        kwargs["transfer_method"] = r.string(
-            flow["transferMethod"], ("signInConditions", "authenticationFlow", "transferMethod")
-        )
+        path = ("signInConditions", "authenticationFlow", "transferMethod")
+        kwargs["transfer_method"] = _signal(r, "transferMethod", flow["transferMethod"], path)
     info = cond.get("deviceInfo")
     if isinstance(info, dict) and info:
         props = device_from_graph(info)

@@ -1,0 +1,84 @@
+"""Closed value sets of sign-in signals (What If ``signInConditions``, reference §4.2).
+
+A sign-in value outside these sets is a typo in the user's input (exit 2), never a silent
+"not included": ``--platform Windows10`` must not make a Windows-only block policy skip.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from caflow.errors import InputError
+
+__all__ = ["SIGNALS", "canonical_signal"]
+
+#: kind -> {lower-case accepted spelling: canonical value}
+SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
+    {
+        "devicePlatform": MappingProxyType(
+            {
+                "android": "android",
+                "ios": "iOS",
+                "windows": "windows",
+                "windowsphone": "windowsPhone",
+                "macos": "macOS",
+                "linux": "linux",
+                "unknown": "unknown",  # unknown/unsupported platform: only "all" matches (§2.5)
+            }
+        ),
+        "clientAppType": MappingProxyType(
+            {
+                "browser": "browser",
+                "mobileappsanddesktopclients": "mobileAppsAndDesktopClients",
+                "exchangeactivesync": "exchangeActiveSync",
+                "other": "other",
+                # deprecated names (§1.2)
+                "eassupported": "exchangeActiveSync",
+                "easunsupported": "exchangeActiveSync",
+                "modern": "mobileAppsAndDesktopClients",
+            }
+        ),
+        "transferMethod": MappingProxyType(
+            {
+                "none": "none",
+                "devicecodeflow": "deviceCodeFlow",
+                "authenticationtransfer": "authenticationTransfer",
+            }
+        ),
+        "userAction": MappingProxyType(
+            {
+                "registersecurityinformation": "registerSecurityInformation",
+                "registerorjoindevices": "registerOrJoinDevices",
+                "urn:user:registersecurityinfo": "registerSecurityInformation",
+                "urn:user:registerdevice": "registerOrJoinDevices",
+            }
+        ),
+        "riskLevel": MappingProxyType({v: v for v in ("low", "medium", "high", "hidden", "none")}),
+        "insiderRiskLevel": MappingProxyType(
+            {v: v for v in ("minor", "moderate", "elevated", "none")}
+        ),
+    }
+)
+
+
+def canonical_signal(kind: str, value: str, *, source: str, path: tuple[str, ...] = ()) -> str:
+    """The canonical spelling of ``value``; an unknown value is bad input naming ``source``."""
+    if kind == "authenticationContext":
+        v = value.strip().lower()
+        if v.startswith("c") and v[1:].isdigit() and 1 <= int(v[1:]) <= 99:
+            return v  # c1 .. c99 (§1.4)
+        raise InputError(
+            "invalid value", file=source, path=path or None, expected="c1 .. c99", got=value
+        )
+    table = SIGNALS[kind]
+    found = table.get(value.strip().lower())
+    if found is None:
+        choices = sorted(set(table.values()))
+        raise InputError(
+            "invalid value",
+            file=source,
+            path=path or None,
+            expected="one of " + ", ".join(choices),
+            got=value,
+        )
+    return found
