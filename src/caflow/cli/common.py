@@ -68,10 +68,20 @@ def guard() -> Iterator[None]:
 def load_tenant(path: Path):
     """Load and validate a bundle (folder, zip, corpus folder or single export file)."""
     from caflow.engine.evaluate import validate_tenant
-    from caflow.io.bundle import load_bundle
+    from caflow.io.bundle import LoadReport, load_bundle
 
-    tenant = load_bundle(path)
+    report = LoadReport()
+    tenant = load_bundle(path, report)
     validate_tenant(tenant)
+    if report.skipped:
+        # Never drop input silently (DESIGN.md): say what was not read, briefly.
+        shown = "; ".join(report.skipped[:3])
+        more = f" (+{len(report.skipped) - 3} more)" if len(report.skipped) > 3 else ""
+        err_console.print(
+            f"note: {len(report.skipped)} file(s)/object(s) not read as tenant data: {shown}{more}",
+            highlight=False,
+            markup=False,
+        )
     return tenant
 
 

@@ -182,25 +182,29 @@ def load_tenant_from_documents(
     return b.build(source_name or label)
 
 
+_LIST_FILES = {
+    "namedlocations": "namedLocation",
+    "authenticationstrengths": "strength",
+    "agreements": "agreement",
+    "agreementacceptances": "acceptance",
+}
+
+
 def _role(rel: str) -> str | None:
+    """The role of a bundle file. Each list file may also be a folder of one object per file
+    (``namedLocations/hq.json``, ``powerplatform/flows/invoices.json``; DESIGN.md)."""
     name = PurePosixPath(rel)
+    parts = [p.lower() for p in name.parts]
     stem = name.stem.lower()
-    if len(name.parts) == 1:
-        return {
-            "tenant": "tenant",
-            "directory": "directory",
-            "namedlocations": "namedLocation",
-            "authenticationstrengths": "strength",
-            "agreements": "agreement",
-            "agreementacceptances": "acceptance",
-        }.get(stem)
-    top = name.parts[0].lower()
-    if top == "policies":
+    if len(parts) == 1:
+        return {"tenant": "tenant", "directory": "directory", **_LIST_FILES}.get(stem)
+    if parts[0] == "policies":
         return "policy"
-    if top == "powerplatform" and stem == "connections":
-        return "connection"
-    if top == "powerplatform" and stem == "flows":
-        return "flow"
+    if parts[0] in _LIST_FILES:
+        return _LIST_FILES[parts[0]]
+    if parts[0] == "powerplatform":
+        kind = parts[1] if len(parts) > 2 else stem
+        return {"connections": "connection", "flows": "flow"}.get(kind)
     return None
 
 
