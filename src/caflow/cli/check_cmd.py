@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
+from caflow.cli.exit import ExitStatus
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -15,10 +15,11 @@ EPILOG = (
     "Examples:\n\n"
     "  caflow check --baseline examples/contoso --proposed examples/contoso/policies/CA014-Require-MFA-for-Microsoft-Flow-Service.json\n\n"
     "  caflow check --baseline main-bundle --proposed pr-bundle --format markdown -o comment.md\n\n"
-    "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id\n"
-    "replaces, new id is added); repeat it to stack changes. Exit 0 safe, 1 something breaks,\n"
-    "2 bad input (missing or unparsable file, a file without any policy, different tenants,\n"
-    "unwritable --output; an existing --output file is then left as it was). " + EXIT_CODES_HELP
+    "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id "
+    "replaces, new id is added); repeat it to stack changes.\n\n"
+    "Exit codes: 0 safe, 1 something breaks, 2 bad input (missing or unparsable file, a file "
+    "without any policy, different tenants, unwritable --output - an existing --output file is "
+    "then left as it was)."
 )
 
 

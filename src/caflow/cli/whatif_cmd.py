@@ -29,7 +29,14 @@ _EPILOG = (
     "  caflow whatif examples/contoso --user alice@contoso.com --app 'Microsoft Flow Service' --ip 8.8.8.8\n\n"
     "  caflow whatif examples/contoso --user alice@contoso.com --app 'Office 365 SharePoint Online' "
     "--ip 8.8.8.8 --platform windows --client-app browser --device LAPTOP-ALICE --mfa --json\n\n"
-    "  caflow whatif examples/contoso --request request.json   (Graph evaluate request body)\n\n"
+    "  caflow whatif examples/contoso --request examples/requests/alice-sharepoint-from-home.json\n\n"
+    "Values (case-insensitive):\n\n"
+    "  --platform     android, iOS, windows, windowsPhone, macOS, linux, unknown\n\n"
+    "  --client-app   browser, mobileAppsAndDesktopClients, exchangeActiveSync, other\n\n"
+    "  --user-action  registerSecurityInformation, registerOrJoinDevices\n\n"
+    "  --auth-flow    deviceCodeFlow, authenticationTransfer\n\n"
+    "  --guest-type   internalGuest, b2bCollaborationGuest, b2bCollaborationMember,\n"
+    "                 b2bDirectConnectUser, otherExternalUser, serviceProvider\n\n"
     "A signal a policy needs but you did not give (IP, platform, device ...) makes that policy "
     "'notEnoughInformation' - listed as undetermined, never silently ignored.\n\n" + EXIT_CODES_HELP
 )
@@ -240,7 +247,7 @@ def register(app: typer.Typer) -> None:
         guest_type: str | None = typer.Option(
             None,
             "--guest-type",
-            help="For a user NOT in the bundle: b2bCollaborationGuest, internalGuest, ...",
+            help="For a user NOT in the bundle: its guest type (values below).",
         ),
         service_principal: str | None = typer.Option(
             None, "--service-principal", help="Workload identity (service principal id)."
@@ -252,19 +259,15 @@ def register(app: typer.Typer) -> None:
             help="Target app id or well-known name ('Microsoft Flow Service', 'Office 365 SharePoint Online').",
         ),
         user_action: str | None = typer.Option(
-            None, help="registerSecurityInformation | registerOrJoinDevices."
+            None, help="User action instead of an app (values below)."
         ),
         auth_context: str | None = typer.Option(None, help="Authentication context c1..c99."),
         ip: str | None = typer.Option(None, help="Public IP seen by Entra (IPv4 or IPv6)."),
         country: str | None = typer.Option(
             None, help="Two-letter country (needed for GPS-based country locations)."
         ),
-        platform: str | None = typer.Option(
-            None, help="android | iOS | windows | windowsPhone | macOS | linux | unknown."
-        ),
-        client_app: str | None = typer.Option(
-            None, help="browser | mobileAppsAndDesktopClients | exchangeActiveSync | other."
-        ),
+        platform: str | None = typer.Option(None, help="Device platform (values below)."),
+        client_app: str | None = typer.Option(None, help="Client app type (values below)."),
         device: str | None = typer.Option(
             None, help="Directory device (name or id), inline JSON properties, or 'unregistered'."
         ),
@@ -284,7 +287,7 @@ def register(app: typer.Typer) -> None:
             None, "--sp-risk", help="Service principal risk (with --service-principal)."
         ),
         auth_flow: str | None = typer.Option(
-            None, "--auth-flow", help="deviceCodeFlow | authenticationTransfer."
+            None, "--auth-flow", help="Authentication flow (values below)."
         ),
         mfa: bool = typer.Option(False, "--mfa/--no-mfa", help="The sign-in has completed MFA."),
         method: list[str] = typer.Option(

@@ -191,13 +191,17 @@ def parse_directory(doc: Any, file: str) -> Directory:
                 try:
                     rid = str(uuid.UUID(role))  # a role template id we do not list by name
                 except ValueError:
-                    raise _unknown(
+                    err = _unknown(
                         file,
                         ("users", i, "roles", j),
                         "a built-in directory role name or role template id",
                         role,
                         list(ROLES),
-                    ) from None
+                    )
+                    # caflow names the common admin roles (reference §6.1); any other built-in
+                    # role is accepted by its role template id.
+                    err.hint = err.hint or "give other built-in roles by their role template id"
+                    raise err from None
             roles.add(rid)
         dev_ids: list[str] = []
         for j, dref in enumerate(r.strings(obj.get("devices"), ("users", i, "devices"))):
