@@ -62,6 +62,7 @@ class InputError(CaflowError):
     ) -> None:
         self.message = message
         self.file = file
+        self.json_path: str | None
         if isinstance(path, str):
             self.json_path = path
         else:

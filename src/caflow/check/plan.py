@@ -131,14 +131,14 @@ class CheckResult:
         for c in data["connectionsResolved"]:
             used.add("✓")
             impact.append(f"✓ connection {c['id']} no longer breaks")
-        for f in self.new_findings:
-            sym = "?" if f.status == Status.UNDETERMINED else "!"
+        for nf in self.new_findings:
+            sym = "?" if nf.status == Status.UNDETERMINED else "!"
             used.add(sym)
-            extra = f" (undetermined: {f.reason})" if f.status == Status.UNDETERMINED else ""
-            impact.append(f"{sym} new finding [{f.severity}] {f.rule_id}: {f.message}{extra}")
-        for f in self.resolved_findings:
+            extra = f" (undetermined: {nf.reason})" if nf.status == Status.UNDETERMINED else ""
+            impact.append(f"{sym} new finding [{nf.severity}] {nf.rule_id}: {nf.message}{extra}")
+        for rf in self.resolved_findings:
             used.add("✓")
-            impact.append(f"✓ resolved finding {f.rule_id}: {f.message}")
+            impact.append(f"✓ resolved finding {rf.rule_id}: {rf.message}")
         if not body and not impact:
             return (
                 "No impact.\nThe proposed policies break no connection, flow or user sign-in over "
@@ -207,10 +207,11 @@ def run_check(
     simulate: SimulateFn | None = None,
 ) -> CheckResult:
     """Diff the impact of ``proposed`` against ``baseline`` over [start, end]."""
-    if simulate is None:
-        from caflow.simulate import simulate_tenant as simulate
-    sim_base = simulate(baseline, start, end).to_json()
-    sim_prop = simulate(proposed, start, end, claims_tenant=baseline).to_json()
+    from caflow.simulate import simulate_tenant
+
+    run = simulate or simulate_tenant
+    sim_base = run(baseline, start, end).to_json()
+    sim_prop = run(proposed, start, end, claims_tenant=baseline).to_json()
     result = CheckResult(start, end, diff_policies(baseline, proposed))
 
     base_broken, prop_broken = _broken(sim_base), _broken(sim_prop)

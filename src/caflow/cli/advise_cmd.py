@@ -53,11 +53,12 @@ def advise(
     from caflow.advise import load_rules, load_suppressions, run_advise
     from caflow.advise.context import DEFAULT_NOW
     from caflow.advise.severity import threshold
+    from caflow.advise.suppressions import Suppression
     from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
     from caflow.report import render
 
     with guard():
-        accepted = ()
+        accepted: tuple[Suppression, ...] = ()
         if suppressions is not None:
             names = {r.id: r.id for r in load_rules()}
             names.update({a: r.id for r in load_rules() for a in r.meta.aliases})

@@ -7,6 +7,7 @@ import json
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,6 +15,14 @@ from caflow.cli.common import emit, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.errors import InputError, UnknownReferenceError
 from caflow.model.signals import canonical_signal
+
+if TYPE_CHECKING:
+    from caflow.engine.signin import SignIn
+    from caflow.model.directory import User
+    from caflow.model.tenant import Tenant
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["build_signin", "register"]
 
@@ -42,7 +51,7 @@ _EPILOG = (
 )
 
 
-def _with_memberships(tenant, user, o):
+def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any]) -> User:
     """``--member-of``/``--role``/``--guest-type`` describe a user the bundle does not define
     (e.g. when evaluating a corpus of policy exports): the memberships become known."""
     from dataclasses import replace
@@ -81,7 +90,7 @@ def _with_memberships(tenant, user, o):
     )
 
 
-def build_signin(tenant, **o):
+def build_signin(tenant: Tenant, **o: Any) -> SignIn:
     """Turn CLI options into a SignIn, resolving users, apps and devices against the bundle."""
     from caflow.engine.signin import UNREGISTERED, SignIn
     from caflow.io.directory import device_from_graph

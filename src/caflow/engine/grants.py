@@ -7,8 +7,10 @@ app -> app protection policy -> password change -> terms of use -> custom contro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from caflow.engine.signin import SignIn
 from caflow.model.policy import GrantControls, StrengthRef
@@ -126,7 +128,7 @@ def evaluate_grant(
 
     checks: list[tuple[str, bool | None]] = []
     terms_detail: list[tuple[str, str]] = []
-    device = s.device if s.device_registered else {}
+    device: Mapping[str, Any] = s.device if s.device is not None and s.device_registered else {}
     if (s.transfer_method or "").lower() == "devicecodeflow":
         # Device-code sign-ins do not pass device state, so they cannot satisfy "require
         # compliant / hybrid joined device" (§2.8, §2.12).
@@ -136,11 +138,11 @@ def evaluate_grant(
         if key == "mfa":
             checks.append(("mfa", s.mfa or _methods_are_mfa(s.auth_methods)))
         elif key == "compliantdevice":
-            checks.append(("compliantDevice", device.get("isCompliant") in (True, "True", "true")))  # type: ignore[union-attr]
+            checks.append(("compliantDevice", device.get("isCompliant") in (True, "True", "true")))
         elif key == "domainjoineddevice":
             checks.append(
                 ("domainJoinedDevice", str(device.get("trustType", "")).lower() == "serverad")
-            )  # type: ignore[union-attr]
+            )
         elif key == "approvedapplication":
             checks.append(("approvedApplication", s.approved_app))
         elif key == "compliantapplication":

@@ -10,6 +10,7 @@ caller supplies.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
 
 from caflow.engine.logic import Tri
@@ -69,13 +70,13 @@ def in_location(loc: NamedLocation, ip: str | None, country: str | None) -> Tri:
 
 
 def in_trusted(
-    locations: dict[str, NamedLocation] | object, mfa_trusted_ips: tuple[str, ...], ip: str | None
+    locations: Mapping[str, NamedLocation], mfa_trusted_ips: tuple[str, ...], ip: str | None
 ) -> Tri:
     """``AllTrusted``: trusted named locations + MFA trusted IPs (IPv4) (§2.6)."""
     if ip is None:
         return None
     addr = parse_ip(ip)
-    for loc in locations.values():  # type: ignore[attr-defined]
+    for loc in locations.values():
         if isinstance(loc, IpNamedLocation) and loc.is_trusted and loc.contains(addr):
             return True
     if addr.version == 4:
@@ -83,7 +84,7 @@ def in_trusted(
             if net.version == 4 and addr in net:
                 return True
     # A trusted country location is possible in the API; evaluate it too.
-    for loc in locations.values():  # type: ignore[attr-defined]
+    for loc in locations.values():
         if isinstance(loc, CountryNamedLocation) and loc.is_trusted and in_location(loc, ip, None):
             return True
     return False

@@ -20,6 +20,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -82,7 +83,7 @@ def _folder_source(root: Path) -> Source:
             and not any(part.startswith(".") for part in p.relative_to(root).parts)
         ):
             rel = p.relative_to(root).as_posix()
-            out.append((rel, (lambda p=p: _read(p))))
+            out.append((rel, partial(_read, p)))
     return out
 
 
@@ -128,7 +129,7 @@ def _zip_source(path: Path) -> Source:
                 f"larger than the {MAX_FILE_BYTES:,}-byte limit",
                 file=f"{path}!{rel}",
             )
-        out.append((rel, (lambda info=info: zf.read(info))))
+        out.append((rel, partial(zf.read, info)))
     return out
 
 

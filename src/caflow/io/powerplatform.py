@@ -8,6 +8,7 @@ flattened shape (``ConnectionName``, ``ConnectorName`` ...), and the short scena
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,11 @@ _FREQ = {
     "week": timedelta(weeks=1),
     "month": timedelta(days=30),
 }
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """Optional nested objects of Logic Apps definitions: anything but an object reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def connector_name(api_id: str) -> str:
@@ -71,7 +77,7 @@ def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: A
         for st in statuses:
             if isinstance(st, dict) and str(st.get("status", "")).lower() == "error":
                 status = "Error"
-                err = st.get("error") if isinstance(st.get("error"), dict) else {}
+                err = _dict(st.get("error"))
                 message = err.get("message")
         created = r.moment(props.get("createdTime"), ("properties", "createdTime"))
         return Connection(
@@ -129,9 +135,9 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
         if kind == "request":
             return Trigger("manual")
         if kind.startswith(("openapiconnection", "apiconnection")):
-            inputs = t.get("inputs") if isinstance(t.get("inputs"), dict) else {}
-            host = inputs.get("host") if isinstance(inputs.get("host"), dict) else {}
-            params = inputs.get("parameters") if isinstance(inputs.get("parameters"), dict) else {}
+            inputs = _dict(t.get("inputs"))
+            host = _dict(inputs.get("host"))
+            params = _dict(inputs.get("parameters"))
             api = str(host.get("apiId") or host.get("connectionName") or "")
             conn = connector_name(api) if api else None
             if conn == "sharepointonline":
@@ -180,7 +186,7 @@ def parse_flow(
     file: str,
     path: Path,
     resolve_user: Any,
-    connections: dict[str, Connection],
+    connections: Mapping[str, Connection],
 ) -> Flow:
     r = Reader(file, path)
     props = r.obj(obj.get("properties"), ("properties",))

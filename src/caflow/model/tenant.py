@@ -50,7 +50,7 @@ class ConnectorEgress(_Model):
 class Settings(_Model):
     """``tenant.yaml`` settings; defaults are Microsoft's defaults (DESIGN.md)."""
 
-    rememberMfa: RememberMfa = RememberMfa()
+    rememberMfa: RememberMfa = RememberMfa(enabled=False, days=14)
     legacyTokenLifetimes: bool = False
     tokenLifetimePolicy: TokenLifetimePolicy = TokenLifetimePolicy()
     mfaTrustedIps: tuple[str, ...] = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import yaml
@@ -55,7 +56,7 @@ def _documents(
             )
         rel = INLINE_PARTS[part]
         raw = yaml.safe_dump(value, sort_keys=False, allow_unicode=True).encode("utf-8")
-        docs.append((rel, lambda raw=raw: raw))
+        docs.append((rel, partial(bytes, raw)))
         where[label + rel] = ("tenant", str(key))
     if "tenant.yaml" not in {rel for rel, _ in docs}:
         # Bundle mode needs a tenant document; an empty one means Microsoft's defaults.

@@ -589,7 +589,8 @@ def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], base_dir: Pat
             raise UnknownReferenceError(
                 "policy file not found", file=r.file, path=(*r.base, "file"), got=str(body["file"])
             )
-        obj, file, where = load_document(path), str(path), ()
+        where: tuple[str | int, ...] = ()
+        obj, file = load_document(path), str(path)
     else:
         obj = body.get("policy", body)
         file, where = r.file, (*r.base, "policy") if "policy" in body else r.base

@@ -45,9 +45,10 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                 continue
             users.setdefault(key, set()).add(user.label())
     for (pid, on_flow), apps_ in sorted(gaps.items()):
-        p = tenant.policy(pid)
-        if p is None:
+        found = tenant.policy(pid)
+        if found is None:
             continue
+        p = found
         names = ", ".join(sorted(app_name(a) for a in apps_))
         text = (
             f"applies to Microsoft Flow Service but not to {names}"
