@@ -11,7 +11,8 @@ location against the connector egress IP (§4.2, §7.4).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypedDict, Unpack
@@ -146,17 +147,29 @@ def refresh(
     if lifetime is not None:
         return lifetime
     c = token.claims
-    signin = c.signin(tenant, token.app_id, now, interactive=False).evolve(
-        device=UNREGISTERED,
-        platform=options.refresh_platform,
-        client_app=options.refresh_client_app,
-        # No registered device at refresh: per-device acceptances never count (tokens §5.4).
-        accepted_terms=c.valid_terms(tenant, now, None),
-    )
+    # No registered device at refresh: per-device acceptances never count (tokens §5.4).
+    terms = c.valid_terms(tenant, now, None)
     egress = egress_address(tenant)
-    if options.refresh_ip == "egress" and egress[0]:
-        signin = signin.evolve(ip=egress[0], country=egress[1])
-    ev = _evaluate_cached(tenant, signin, token.app_id, id(c), now, cache)
+    ip, country = egress if options.refresh_ip == "egress" and egress[0] else (c.ip, c.country)
+
+    def background_signin() -> SignIn:
+        """The non-interactive sign-in of this refresh (built only on a cache miss: hot path)."""
+        return SignIn(
+            user=c.user,
+            app_id=token.app_id,
+            ip=ip,
+            country=country,
+            platform=options.refresh_platform,
+            client_app=options.refresh_client_app,
+            device=UNREGISTERED,
+            mfa=c.mfa,
+            auth_methods=c.auth_methods,
+            accepted_terms=terms,
+            use_recorded_acceptances=False,
+            interactive=False,
+        )
+
+    ev = _evaluate_cached(tenant, background_signin, (token.app_id, id(c), terms, ip), now, cache)
     if ev.decision != "allow":
         per_device = frozenset(k for k, a in tenant.agreements.items() if a.per_device)
         return failure_from_evaluation(
@@ -177,8 +190,13 @@ def refresh(
         # not allowed"; §7.4 the resource sees the connector egress IP): evaluate what the
         # resource sees. The strict policy usually does not even apply from the original
         # (trusted) IP, so its session control is looked for in this second evaluation.
-        seen_signin = signin.evolve(ip=egress[0], country=egress[1])
-        seen = _evaluate_cached(tenant, seen_signin, token.app_id, id(c), now, cache)
+        seen = _evaluate_cached(
+            tenant,
+            lambda: background_signin().evolve(ip=egress[0], country=egress[1]),
+            (token.app_id, id(c), terms, egress[0]),
+            now,
+            cache,
+        )
         if seen.decision == "block" and (_strict(seen) or _strict(ev)):
             return Failure(
                 "AADSTS53003",
@@ -186,7 +204,15 @@ def refresh(
                 seen.blocking_policies,
                 aadsts_message("AADSTS53003"),
             )
-    return replace(token, last_used=now, access_expires=now + tenant.settings.accessTokenLifetime)
+    # A new refresh/access token pair (built directly: dataclasses.replace is slow on this path).
+    return RefreshToken(
+        token.app_id,
+        token.resource,
+        token.claims,
+        token.issued_at,
+        now,
+        now + tenant.settings.accessTokenLifetime,
+    )
 
 
 def use(
@@ -218,20 +244,19 @@ def _first_address(cidr: str) -> str:
 
 def _evaluate_cached(
     tenant: Tenant,
-    signin: SignIn,
-    app_id: str,
-    claims_key: int,
+    make_signin: Callable[[], SignIn],
+    key: tuple[Any, ...],
     now: datetime,
     cache: dict[Any, Any] | None,
 ) -> Evaluation:
-    """CA conditions do not depend on the clock; ToU expiry enters through accepted_terms. A
-    caller-owned cache (keyed by tenant version, claims, terms and IP) keeps long runs fast."""
-    key = (id(tenant), app_id, claims_key, signin.accepted_terms, signin.ip)
-    ev = cache.get(key) if cache is not None else None
+    """CA conditions do not depend on the clock; ToU expiry enters through the accepted terms in
+    ``key`` (app, claims, terms, IP). A caller-owned cache keeps long runs fast."""
+    full_key = (id(tenant), *key)
+    ev = cache.get(full_key) if cache is not None else None
     if ev is None:
-        ev = evaluate(tenant, signin, now)
+        ev = evaluate(tenant, make_signin(), now)
         if cache is not None:
-            cache[key] = ev
+            cache[full_key] = ev
     return ev
 
 
