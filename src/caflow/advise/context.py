@@ -171,15 +171,17 @@ class Context:
     def flows_of(self, user: User) -> tuple[Flow, ...]:
         return tuple(f for f in self.tenant.flows if (f.owner_id or "").lower() == user.id.lower())
 
-    def service_accounts(self) -> tuple[User, ...]:
+    def flow_users(self) -> tuple[User, ...]:
         """Users tagged serviceAccount/flowConnectionOwner and owners of bundle connections."""
         owners = {(c.owner_id or "").lower() for c in self.tenant.connections}
-        out = []
-        for u in self.tenant.directory.users:
-            tagged = {t.lower() for t in u.tags} & {"serviceaccount", "flowconnectionowner"}
-            if tagged or u.id.lower() in owners:
-                out.append(u)
-        return tuple(out)
+        return tuple(u for u in self.tenant.directory.users if _tagged(u) or u.id.lower() in owners)
+
+    def service_accounts(self) -> tuple[User, ...]:
+        """Service accounts and *dedicated* flow connection owners (seed 000 recommendation 2):
+        users tagged serviceAccount/flowConnectionOwner. Only when the bundle tags nobody are
+        all connection owners taken instead (docs/assumptions.md A-ADV-1)."""
+        tagged = tuple(u for u in self.tenant.directory.users if _tagged(u))
+        return tagged or self.flow_users()
 
     def connection_resources(self, user: User) -> dict[str, list[Connection]]:
         """Resource app id -> this user's connections that refresh tokens for it."""
@@ -189,6 +191,10 @@ class Context:
             if app:
                 out.setdefault(app, []).append(c)
         return out
+
+
+def _tagged(user: User) -> bool:
+    return bool({t.lower() for t in user.tags} & {"serviceaccount", "flowconnectionowner"})
 
 
 def applying(ev: Evaluation) -> dict[str, PolicyResult]:

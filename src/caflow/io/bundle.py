@@ -55,7 +55,13 @@ from caflow.model.powerplatform import Connection, Flow
 from caflow.model.tenant import Settings, Tenant
 from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
 
-__all__ = ["LoadReport", "load_bundle", "load_tenant_from_documents", "parse_agreement"]
+__all__ = [
+    "LoadReport",
+    "load_bundle",
+    "load_tenant_from_documents",
+    "parse_agreement",
+    "resolve_references",
+]
 
 _DATA_SUFFIXES = (".json", ".json5", ".yaml", ".yml")
 _USER_KEYWORDS = {"all", "none", "guestsorexternalusers"}
@@ -585,6 +591,18 @@ def _with_reference_warnings(
                 policy, grant=replace(policy.grant, authentication_strength=strengths[s.id.lower()])
             )
     return replace(policy, warnings=tuple(warnings)) if warnings else policy
+
+
+def resolve_references(policy: Policy, tenant: Tenant) -> Policy:
+    """Resolve names to ids and attach a warning per reference ``tenant`` does not define: the
+    same treatment a bundle's policies get, for policies added later (scenarios, overlays)."""
+    return _with_reference_warnings(
+        _resolve_names(policy, tenant.directory),
+        tenant.directory,
+        dict(tenant.named_locations),
+        dict(tenant.agreements),
+        dict(tenant.strengths),
+    )
 
 
 def _is_guid(value: str) -> bool:

@@ -20,8 +20,9 @@ class Reader:
         self.base = base
 
     def error(self, path: Path, message: str, expected: str, got: Any) -> SchemaError:
+        code = "invalid-value" if message == "invalid value" else None
         return SchemaError(
-            message, file=self.file, path=self.base + path, expected=expected, got=got
+            message, file=self.file, path=self.base + path, expected=expected, got=got, code=code
         )
 
     def obj(self, value: Any, path: Path, *, optional: bool = True) -> dict[str, Any]:

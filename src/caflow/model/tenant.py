@@ -7,11 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from caflow.errors import LoadWarning
 from caflow.model.agreements import Agreement, AgreementAcceptance
 from caflow.model.directory import Directory
+from caflow.model.durations import parse_timespan
 from caflow.model.locations import NamedLocation
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
@@ -38,6 +39,27 @@ class TokenLifetimePolicy(_Model):
     MaxAgeMultiFactor: str = "until-revoked"
     MaxAgeSessionSingleFactor: str = "until-revoked"
     MaxAgeSessionMultiFactor: str = "until-revoked"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _timespan_in_range(cls, value: object, info: ValidationInfo) -> str:
+        """Ranges of tokens §1.4: MaxInactiveTime 10 min .. 90 days; MaxAge* 10 min .. 365 days
+        (365 days is the largest explicit value) or ``until-revoked``."""
+        text = str(value).strip()
+        try:
+            span = parse_timespan(text)
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a TimeSpan such as 90.00:00:00 or until-revoked"
+            ) from None
+        top = timedelta(days=90 if info.field_name == "MaxInactiveTime" else 365)
+        if span is None:
+            if info.field_name == "MaxInactiveTime":
+                raise ValueError("MaxInactiveTime cannot be until-revoked (at most 90 days)")
+            return text
+        if not timedelta(minutes=10) <= span <= top:
+            raise ValueError(f"{text} is outside 00:10:00 .. {top.days}.00:00:00")
+        return text
 
 
 class ConnectorEgress(_Model):

@@ -79,6 +79,8 @@ class SimOptions:
 @dataclass
 class _UserState:
     session: Claims | None = None
+    #: The user's last portal sign-in failed: its claims and failure (no portal session).
+    failed_sign_in: tuple[Claims, Failure] | None = None
     acceptances: list[Acceptance] = field(default_factory=list)
     revocations: list[Revocation] = field(default_factory=list)
 
@@ -394,18 +396,28 @@ class Simulator:
         the event's inline sign-in, else the user's current portal session, else a bare
         single-factor sign-in. The user's recorded ToU acceptances always count: they are
         directory facts, not session state (tokens §5.2)."""
+        failed_portal: Failure | None = None
         if spec is not None:
             claims = self._claims(spec, at)
         else:
             us = self._user_state(user.id)
             session = us.session
-            claims = (
-                Claims(user=user, auth_time=at)
-                if session is None
-                else session.evolve(acceptances=tuple(us.acceptances))
-            )
+            if session is None and us.failed_sign_in is not None:
+                # The portal sign-in did not meet the policies: there is no session to create
+                # the connection from (seed effect 3, "can't create a connection directly").
+                claims, failed_portal = us.failed_sign_in
+                claims = claims.evolve(acceptances=tuple(us.acceptances))
+            else:
+                claims = (
+                    Claims(user=user, auth_time=at)
+                    if session is None
+                    else session.evolve(acceptances=tuple(us.acceptances))
+                )
         res = sign_in(self.tenant, claims, app, APPS.get(app, app), at, accept_terms=accept_terms)
         self._remember(res.claims)
+        if res.failure is None and failed_portal is not None:
+            # The service's own policies would allow it, but the user never got into the portal.
+            return InteractiveResult(res.claims, res.evaluation, failed_portal)
         return res
 
     def _report(
@@ -447,10 +459,12 @@ class Simulator:
             accept_terms=spec.accept_terms,
         )
         self._remember(res.claims)
+        us = self._user_state(spec.user.id)
         if res.failure is not None:
             self._emit(at, "signInFailed", failure=res.failure, user=spec.user.id)
+            us.session, us.failed_sign_in = None, (res.claims, res.failure)
         else:
-            self._user_state(spec.user.id).session = res.claims
+            us.session, us.failed_sign_in = res.claims, None
 
     def _on_accept_agreement(self, at: datetime, args: Mapping[str, Any]) -> None:
         dev = args.get("device")

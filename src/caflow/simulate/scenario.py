@@ -5,13 +5,16 @@ JSON path of the offending event (``/events/3/createConnection/user``)."""
 from __future__ import annotations
 
 import copy
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from caflow.errors import SchemaError, UnknownReferenceError
+from pydantic import BaseModel, ValidationError
+
+from caflow.errors import InputError, SchemaError, UnknownReferenceError
 from caflow.io.decode import load_document
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
@@ -20,6 +23,7 @@ from caflow.io.powerplatform import parse_flow
 from caflow.model.directory import User
 from caflow.model.policy import Policy
 from caflow.model.powerplatform import Connection, Flow
+from caflow.model.signals import canonical_signal
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import FLOW_SERVICE, app_id_for
 
@@ -197,15 +201,41 @@ def parse_signin(
         user=u,
         app_id=app,
         mfa=mfa,
-        ip=r.string(o.get("ip"), (*path, "ip")),
+        ip=_ip(r, o.get("ip"), (*path, "ip")),
         country=r.string(o.get("country"), (*path, "country")),
         device=device,
-        platform=r.string(o.get("platform"), (*path, "platform")) or _platform(device) or "windows",
-        client_app=r.string(o.get("clientApp"), (*path, "clientApp")) or "browser",
+        # A sign-in without platform is a Windows browser (docs/assumptions.md A-SIM-12).
+        platform=_signal(r, "devicePlatform", o.get("platform"), (*path, "platform"))
+        or _platform(device)
+        or "windows",
+        client_app=_signal(r, "clientAppType", o.get("clientApp"), (*path, "clientApp"))
+        or "browser",
         auth_methods=frozenset(r.strings(o.get("authMethods"), (*path, "authMethods")))
         or (frozenset(tenant.settings.defaultMfaMethods) if mfa else frozenset({"password"})),
         accept_terms=r.boolean(o.get("acceptTerms"), (*path, "acceptTerms"), default=True),
     )
+
+
+def _ip(r: Reader, value: Any, path: tuple[str | int, ...]) -> str | None:
+    text = r.string(value, path)
+    if text is None:
+        return None
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        raise r.error(path, "invalid value", "an IPv4 or IPv6 address", text) from None
+    return text.strip()
+
+
+def _signal(r: Reader, kind: str, value: Any, path: tuple[str | int, ...]) -> str | None:
+    """Platform / client app type from the closed What If value sets (§4.2), else exit 2."""
+    text = r.string(value, path)
+    if text is None:
+        return None
+    try:
+        return canonical_signal(kind, text, source=r.file)
+    except InputError as exc:
+        raise r.error(path, "invalid value", exc.expected or "a known value", text) from None
 
 
 def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -521,6 +551,42 @@ def _owner_of(
     return None
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _checked(r: Reader, policy: Policy, tenant: Tenant) -> Policy:
+    """Policies written in the scenario itself may not reference objects the tenant lacks: that
+    is the user's typo (DESIGN.md: exit 2). A policy *file* keeps them as load warnings, as in a
+    bundle (real exports are full of them)."""
+    from caflow.io.bundle import resolve_references
+
+    resolved = resolve_references(policy, tenant)
+    inline = [w for w in resolved.warnings if w.file == r.file]
+    if inline:
+        w = inline[0]
+        raise UnknownReferenceError(
+            "unknown reference",
+            file=r.file,
+            path=w.json_path,
+            expected=None,
+            got=None,
+            hint=w.message,
+        )
+    return resolved
+
+
+def _validated(r: Reader, model: type[_M], data: dict[str, Any]) -> _M:
+    """Validate a settings change with the same pydantic model as tenant.yaml (ranges of
+    tokens §1.4 and §2.3); an invalid value is bad input naming the event's JSON path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SchemaError(
+            err["msg"], file=r.file, path=(*r.base, *err["loc"]), code="invalid-value"
+        ) from None
+
+
 def _tenant_action(
     r: Reader,
     kind: str,
@@ -540,18 +606,23 @@ def _tenant_action(
         old = next(p for p in current.policies if p.id.lower() == pid)
         changes = r.obj(body["set"], ("set",), optional=False)
         merged = deep_merge(dict(old.raw), normalize_keys(dict(changes)))
-        new = parse_policy(merged, r.file, (*r.base, "set"))
+        new = _checked(r, parse_policy(merged, r.file, (*r.base, "set")), current)
         return current.with_policies(
             tuple(new if p.id.lower() == pid else p for p in current.policies)
         )
     if kind == "addPolicy":
         return current.with_policies(
-            (*current.policies, _new_policy(r, body, policy_ids, base_dir))
+            (*current.policies, _checked(r, _new_policy(r, body, policy_ids, base_dir), current))
         )
     s = current.settings
     if kind == "setRememberMfa":
-        rm = s.rememberMfa.model_copy(
-            update={k: v for k, v in body.items() if k in ("enabled", "days")}
+        rm = _validated(
+            r,
+            type(s.rememberMfa),
+            {
+                **s.rememberMfa.model_dump(),
+                **{k: v for k, v in body.items() if k in ("enabled", "days")},
+            },
         )
         return current.evolve(settings=s.model_copy(update={"rememberMfa": rm}))
     if kind == "setTokenLifetimePolicy":
@@ -562,7 +633,9 @@ def _tenant_action(
             )
         fields = {k: str(v) for k, v in body.items() if k.startswith("Max")}
         if fields:
-            update["tokenLifetimePolicy"] = s.tokenLifetimePolicy.model_copy(update=fields)
+            update["tokenLifetimePolicy"] = _validated(
+                r, type(s.tokenLifetimePolicy), {**s.tokenLifetimePolicy.model_dump(), **fields}
+            )
         return current.evolve(settings=s.model_copy(update=update))
     assert kind == "addAgreement", kind
     from caflow.io.bundle import parse_agreement

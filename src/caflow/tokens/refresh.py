@@ -96,7 +96,7 @@ def _lifetime_failure(
     window = inactivity_window(tenant, options)
     if idle > window:
         code = options.inactivity_code
-        msg = aadsts_message(code, issued=token.issued_at.isoformat(), inactive=_timespan(window))
+        msg = aadsts_message(code, issued=token.last_used.isoformat(), inactive=_timespan(window))
         if code == "AADSTS70008":
             msg = msg.replace("90.00:00:00", _timespan(window))
         return Failure(code, "inactivity", (), msg)

@@ -33,7 +33,7 @@ def flow_users(ctx: Context) -> tuple[User, ...]:
     """Owners of connections or flows and tagged service accounts; else representative users."""
     owners = {(c.owner_id or "").lower() for c in ctx.tenant.connections}
     owners |= {(f.owner_id or "").lower() for f in ctx.tenant.flows}
-    users = {u.id.lower(): u for u in ctx.service_accounts()}
+    users = {u.id.lower(): u for u in ctx.flow_users()}
     users.update({u.id.lower(): u for u in ctx.users if u.id.lower() in owners})
     if not (ctx.tenant.connections or ctx.tenant.flows):
         return ctx.users

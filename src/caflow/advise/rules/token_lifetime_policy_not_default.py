@@ -62,7 +62,12 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             Status.FAIL,
             Severity.HIGH if enforced else Severity.LOW,
             f"token lifetime policy sets {name} = {raw} (recommended {expect}); {status_text}: "
-            f"connections fail after that time with {_CODES[name]} and need repair.",
+            + (
+                f"connections fail after that time with {_CODES[name]} and need repair."
+                if enforced
+                else "if it were honoured (the 2021 KB's behaviour), connections would fail after "
+                f"that time with {_CODES[name]}; set it back to {expect}."
+            ),
             evidence=(
                 setting_evidence(tenant, "tokenLifetimePolicy", name, note=str(raw)),
                 setting_evidence(tenant, "legacyTokenLifetimes", note=str(enforced).lower()),
