@@ -413,3 +413,41 @@ def test_request_with_unknown_platform_names_the_json_path(tmp_path: Path) -> No
         "/signInConditions/devicePlatform",
         "[invalid-value]",
     )
+
+
+def test_method_password_alone_is_not_mfa() -> None:
+    """§5.3: password alone satisfies no built-in strength; --method lists methods, it does not
+    assert MFA (regression: any --method used to count as MFA)."""
+    out = json.loads(
+        whatif(
+            "--user", "alice@contoso.com", "--app", SPO, *HOME, "--method", "password", "--json"
+        ).stdout
+    )
+    assert (out["decision"], out["errorCode"]) == ("requires", "AADSTS50076")
+    ok = json.loads(
+        whatif(
+            "--user", "alice@contoso.com", "--app", SPO, *HOME, "--method", "fido2", "--json"
+        ).stdout
+    )
+    assert ok["decision"] == "allow"
+
+
+def test_undecidable_report_only_and_agent_policies_are_undetermined() -> None:
+    """Report-only results must not claim 'not applied' when a signal is missing (§2.10), and
+    agent-identity policies are unknown for a workload identity caflow cannot classify (§1.5)."""
+    out = json.loads(
+        whatif(
+            "--service-principal",
+            "11111111-2222-3333-4444-555555555555",
+            "--app",
+            "Office 365 Exchange Online",
+            "--ip",
+            "8.8.8.8",
+            "--json",
+            bundle=J0EYV,
+        ).stdout
+    )
+    agent = [v for v in out["value"] if v["displayName"].startswith("CA50")]
+    assert agent and all(v["analysisReasons"] == "notEnoughInformation" for v in agent)
+    report_only = {r["displayName"][:5]: r for r in out["reportOnly"]}
+    assert report_only["CA502"]["result"] == "undetermined" and report_only["CA502"]["reason"]

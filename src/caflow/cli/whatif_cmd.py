@@ -223,7 +223,9 @@ def build_signin(tenant: Tenant, **o: Any) -> SignIn:
         if o.get(key):
             o[key] = canonical_signal(kind, o[key], source="--" + key.replace("_", "-"))
             kwargs[arg] = o[key]
-    kwargs["mfa"] = bool(o.get("mfa")) or bool(o.get("method"))
+    # --method lists what was used; whether that is MFA is the engine's call (§2.9, §5.3):
+    # password alone is single-factor.
+    kwargs["mfa"] = bool(o.get("mfa"))
     kwargs["auth_methods"] = frozenset(o.get("method") or ())
     kwargs["accepted_terms"] = frozenset(o.get("accepted_terms") or ())
     kwargs["approved_app"] = bool(o.get("approved_app"))

@@ -58,6 +58,10 @@ _RISK_LEVELS = frozenset({"low", "medium", "high", "hidden", "none"})
 _INSIDER_LEVELS = frozenset({"minor", "moderate", "elevated", "none"})
 
 
+def _all_resources_cover(user_action: str) -> bool:
+    return user_action_key(user_action) == "urn:user:registersecurityinfo"
+
+
 def user_action_key(value: str) -> str:
     return _USER_ACTIONS.get(value.strip().lower(), value.strip().lower())
 
@@ -211,9 +215,12 @@ def check_application(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     if s.app_id is None:
         if s.user_action and a.include_applications:
             # What If example 3 (beta evaluate docs): "All resources" policies apply to a
-            # registerSecurityInformation sign-in; policies on specific apps do not.
-            hit = any(v.lower() == "all" for v in a.include_applications)
-            return hit, "" if hit else "policy targets specific applications"
+            # registerSecurityInformation sign-in; policies on specific apps do not. For device
+            # registration this is not documented: only user-action policies (A-APP-4).
+            hit = _all_resources_cover(s.user_action) and any(
+                v.lower() == "all" for v in a.include_applications
+            )
+            return hit, "" if hit else "policy targets applications, not this user action"
         if s.user_action or s.auth_context:
             return True, ""  # judged by userActions / authenticationContext
         return None, "no application in the request"
@@ -240,7 +247,11 @@ def check_user_actions(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         return True, ""
     wanted = user_action_key(s.user_action)
     a = p.conditions.applications
-    if not a.include_user_actions and any(v.lower() == "all" for v in a.include_applications):
+    if (
+        not a.include_user_actions
+        and _all_resources_cover(s.user_action)
+        and any(v.lower() == "all" for v in a.include_applications)
+    ):
         return True, ""  # an All-resources policy (see check_application)
     actions = {user_action_key(v) for v in a.include_user_actions}
     return wanted in actions, "" if wanted in actions else "policy does not target this user action"

@@ -51,7 +51,10 @@ class PolicyResult:
 
     @property
     def report_only_result(self) -> str:
-        """Sign-in log result for a report-only policy (§2.10)."""
+        """Sign-in log result for a report-only policy (§2.10); ``undetermined`` (caflow's own
+        value) when a needed signal is missing - "not applied" would claim a condition failed."""
+        if self.undetermined:
+            return "undetermined"
         if not self.applies:
             return "reportOnlyNotApplied"
         if self.grant.result in ("satisfied", "notApplicable"):
@@ -161,6 +164,7 @@ class Evaluation:
                     "id": r.policy.id,
                     "displayName": r.policy.display_name,
                     "result": r.report_only_result,
+                    **({"reason": r.undetermined_detail} if r.undetermined else {}),
                 }
                 for r in self.report_only
             ],
@@ -202,6 +206,18 @@ def _evaluate_policy(
                 f"target resources {', '.join(targets)} are not evaluated offline",
             )
         return PolicyResult(p, False, "emptyPolicy", _NOT_APPLICABLE)
+    agent_subjects = [n for n, _ in c.unsupported if n in _AGENT_SUBJECTS or "Agent" in n]
+    if agent_subjects and (s.service_principal_id or (s.user is not None and s.user.unknown)):
+        # The policy (also) targets agent identities (§1.5), which caflow cannot tell apart from
+        # this workload identity / unknown user: unknown, not "users" (DESIGN.md).
+        return PolicyResult(
+            p,
+            False,
+            "notEnoughInformation",
+            _NOT_APPLICABLE,
+            (),
+            f"agent identity targets ({', '.join(agent_subjects)}) are not evaluated offline",
+        )
     results: list[ConditionResult] = []
     first_false: str | None = None
     unknown: list[str] = []
@@ -241,6 +257,7 @@ def _evaluate_policy(
 
 
 _NOT_APPLICABLE = GrantOutcome("notApplicable")
+_AGENT_SUBJECTS = frozenset({"agents", "agentContext", "agentIdRiskLevels"})
 _LEGACY_CLIENTS = frozenset({"exchangeactivesync", "other", "easunsupported", "eassupported"})
 _LEGACY_CANNOT = frozenset(
     {
