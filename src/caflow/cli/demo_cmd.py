@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from caflow.cli.common import guard, load_tenant, out_console
 from caflow.cli.exit import EXIT_CODES_HELP
+
+if TYPE_CHECKING:
+    from caflow.model.tenant import Tenant
 
 __all__ = ["example_path", "register"]
 
@@ -131,7 +136,8 @@ def register(app: typer.Typer) -> None:
             out_console.rule("Next")
             out_console.print(
                 "  caflow whatif examples/contoso --help      one sign-in, every policy, why (not)\n"
-                "  caflow simulate examples/scenarios/<file>  each seed effect over time (17 scenarios)\n"
+                f"  caflow simulate examples/scenarios/<file>  each seed effect over time "
+                f"({len(list((bundle.parent / 'scenarios').glob('*.yaml')))} scenarios)\n"
                 "  caflow advise examples/contoso             the KB's recommendations as rules\n"
                 "  caflow check --baseline A --proposed B     is this change safe? (exit 1 if it breaks)",
                 highlight=False,
@@ -151,11 +157,29 @@ def _simulate_section(scenario: Path) -> None:
     )
 
 
-def _advise_section(tenant, now) -> None:
+def _advise_section(tenant: Tenant, now: datetime) -> None:
     if importlib.util.find_spec("caflow.advise") is None:
         return
-    from caflow.advise import run_advise
-    from caflow.report import render
+    from rich.table import Table
 
-    out_console.rule("caflow advise examples/contoso", style="cyan")
-    out_console.print(render(run_advise(tenant, now=now), "table"), highlight=False, markup=False)
+    from caflow.advise import run_advise
+
+    result = run_advise(tenant, now=now)
+    names = {p.id: p.display_name for p in tenant.policies}
+    out_console.rule("caflow advise examples/contoso (failed rules)", style="cyan")
+    table = Table(show_lines=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("policy", overflow="fold")
+    table.add_column("affects", overflow="fold")
+    for f in result.findings:
+        if f.status.value != "FAIL":
+            continue
+        policy = ", ".join(names.get(pid, pid) for pid in f.policies) or "(tenant setting)"
+        affects = ", ".join((*f.connections, *f.flows)[:4]) or "-"
+        table.add_row(str(f.severity), f.rule_id, policy, affects)
+    out_console.print(table)
+    out_console.print(
+        f"{result.summary_line()}  Full evidence and remedies: caflow advise examples/contoso",
+        highlight=False,
+    )
