@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from caflow.automation import embedded_exchange, is_entra, picker, resource_for
 from caflow.io.bundle import load_bundle
@@ -10,7 +11,7 @@ from caflow.model.wellknown import DATAVERSE, EXCHANGE, SHAREPOINT, TEAMS
 from caflow.tokens import Claims
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-TENANT = load_bundle("examples/contoso")
+TENANT = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
 ALICE = TENANT.directory.user("alice@contoso.com")
 LAPTOP = dict(TENANT.directory.device("LAPTOP-ALICE").properties)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -19,7 +20,7 @@ from caflow.simulate.vectorized import CAUSES, lifetimes
 from caflow.tokens import Claims, issue
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
-BASE = load_bundle("examples/contoso")
+BASE = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
 POLICY = parse_policy(
     {
         "id": "P1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from caflow.io.bundle import load_bundle
 from caflow.model.wellknown import TEAMS
@@ -18,7 +19,7 @@ from caflow.tokens import (
 )
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-TENANT = load_bundle("examples/contoso")
+TENANT = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
 ALICE = TENANT.directory.user("alice@contoso.com")
 
 
