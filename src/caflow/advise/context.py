@@ -168,9 +168,6 @@ class Context:
             if any(r.connection.lower() in names for r in f.connections)
         )
 
-    def flows_of(self, user: User) -> tuple[Flow, ...]:
-        return tuple(f for f in self.tenant.flows if (f.owner_id or "").lower() == user.id.lower())
-
     def flow_users(self) -> tuple[User, ...]:
         """Users tagged serviceAccount/flowConnectionOwner and owners of bundle connections."""
         owners = {(c.owner_id or "").lower() for c in self.tenant.connections}

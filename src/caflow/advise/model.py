@@ -166,10 +166,6 @@ class AdviseResult:
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...] = field(default=())
 
-    def worst(self, statuses: frozenset[Status] = frozenset({Status.FAIL})) -> Severity | None:
-        ranked = [f.severity for f in self.findings if f.status in statuses]
-        return max(ranked, key=lambda s: s.rank) if ranked else None
-
     def exceeds(self, threshold: Severity | None, *, strict: bool = False) -> bool:
         """Does a FAIL (with ``strict`` also an UNDETERMINED) finding reach ``threshold``?
 

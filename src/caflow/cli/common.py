@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -19,7 +18,6 @@ from caflow.errors import CaflowError, InputError
 
 __all__ = [
     "err_console",
-    "fail",
     "guard",
     "load_tenant",
     "out_console",
@@ -27,15 +25,9 @@ __all__ = [
     "write_atomic",
 ]
 
-T = TypeVar("T")
 
 out_console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, status: ExitStatus = ExitStatus.ERROR) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code=int(status))
 
 
 @contextmanager

@@ -53,15 +53,6 @@ class Device:
     display_name: str
     properties: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_compliant(self) -> bool:
-        return self.properties.get("isCompliant") is True
-
-    @property
-    def trust_type(self) -> str | None:
-        value = self.properties.get("trustType")
-        return str(value) if value is not None else None
-
 
 @dataclass(frozen=True, slots=True)
 class ServicePrincipal:
@@ -111,14 +102,6 @@ class Directory:
 
     def service_principal(self, app_id: str) -> ServicePrincipal | None:
         return self._sps.get(app_id.strip().lower())  # type: ignore[attr-defined]
-
-    def has_group_id(self, group_id: str) -> bool:
-        g = self.group(group_id)
-        return g is not None and g.id.lower() == group_id.lower()
-
-    def has_user_id(self, user_id: str) -> bool:
-        u = self.user(user_id)
-        return u is not None and u.id.lower() == user_id.lower()
 
 
 def transitive_groups(direct: Mapping[str, Iterable[str]], start: Iterable[str]) -> frozenset[str]:

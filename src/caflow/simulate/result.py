@@ -51,9 +51,6 @@ class SimulationResult:
     #: (render.py); the JSON contract keeps ids only (DESIGN.md "simulate --json").
     policy_names: dict[str, str] = field(default_factory=dict)
 
-    def of_kind(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e.kind == kind]
-
     def connection(self, cid: str) -> ConnectionState:
         return next(c for c in self.connections if c.id.lower() == cid.lower())
 

@@ -109,7 +109,6 @@ class Simulator:
                     Acceptance(acc.agreement_id, acc.recorded, acc.device_id)
                 )
         self.connections: dict[str, ConnectionState] = {}
-        self.connector_of: dict[str, str] = {}
         ct = claims_tenant or tenant
         for c in tenant.connections:
             st = ConnectionState(c.name, c.connector, c.owner_id)

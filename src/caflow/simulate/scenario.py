@@ -92,8 +92,6 @@ class Scenario:
     flows: tuple[Flow, ...] = ()
     connections: tuple[Connection, ...] = ()
     actions: tuple[Action, ...] = field(default_factory=tuple)
-    #: Tenant versions after each policy/settings action, in order (validated up front).
-    tenant_versions: tuple[Tenant, ...] = ()
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -353,7 +351,6 @@ def parse_scenario(
     flows = _scenario_flows(root, file, tenant, connections, created | future_ids)
     known_flows.update((f.name.lower(), f) for f in flows)
     actions: list[Action] = []
-    versions: list[Tenant] = []
     policy_ids = {p.id.lower() for p in tenant.policies}
     agreement_ids = set(tenant.agreements)
     signed_in: set[str] = set()
@@ -385,7 +382,6 @@ def parse_scenario(
             current = _tenant_action(ar, kind, body, current, policy_ids, base_dir)
             agreement_ids.update(current.agreements)
             a = {"tenant": current}
-            versions.append(current)
         elif kind == "signIn":
             spec = parse_signin(ar, tenant, body, ())
             a = {"signIn": spec}
@@ -472,7 +468,6 @@ def parse_scenario(
         tuple(flows),
         tuple(connections.values()),
         tuple(actions),
-        tuple(versions),
     )
 
 
