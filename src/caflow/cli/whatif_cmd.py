@@ -59,6 +59,8 @@ def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any]) -> User:
     from caflow.model.wellknown import role_id_for
 
     groups, roles, guest = o.get("member_of") or (), o.get("role") or (), o.get("guest_type")
+    if guest:
+        guest = canonical_signal("guestOrExternalUserType", guest, source="--guest-type")
     if not (groups or roles or guest):
         return user
     if not user.unknown:

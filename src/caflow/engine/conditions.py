@@ -17,6 +17,7 @@ from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.model.directory import User
 from caflow.model.locations import COMPLIANT_NETWORK_ID
 from caflow.model.policy import FilterSpec, GuestsSpec, Policy
+from caflow.model.signals import SIGNALS
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import ADMIN_PORTAL_APP_IDS, APPS, OFFICE365_APP_IDS
 
@@ -25,50 +26,30 @@ __all__ = ["CONDITIONS", "KNOWN_GUEST_TYPES", "ConditionCheck"]
 Outcome = tuple[Tri, str]
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-KNOWN_GUEST_TYPES = frozenset(
-    t.lower()
-    for t in (
-        "internalGuest",
-        "b2bCollaborationGuest",
-        "b2bCollaborationMember",
-        "b2bDirectConnectUser",
-        "otherExternalUser",
-        "serviceProvider",
-    )
-)
-_PLATFORMS = frozenset(
-    p.lower() for p in ("android", "iOS", "windows", "windowsPhone", "macOS", "linux")
-)
-# Deprecated client app names and their replacements (§1.2).
-_CLIENT_APP_ALIASES = {
-    "easunsupported": "exchangeactivesync",
-    "eassupported": "exchangeactivesync",
-    "modern": "mobileappsanddesktopclients",
-}
-_CLIENT_APPS = frozenset({"browser", "mobileappsanddesktopclients", "exchangeactivesync", "other"})
-_USER_ACTIONS = {
-    "urn:user:registersecurityinfo": "urn:user:registersecurityinfo",
-    "registersecurityinformation": "urn:user:registersecurityinfo",
-    "registersecurityinfo": "urn:user:registersecurityinfo",
-    "urn:user:registerdevice": "urn:user:registerdevice",
-    "registerorjoindevices": "urn:user:registerdevice",
-    "registerdevice": "urn:user:registerdevice",
-}
-_RISK_LEVELS = frozenset({"low", "medium", "high", "hidden", "none"})
-_INSIDER_LEVELS = frozenset({"minor", "moderate", "elevated", "none"})
+# Value sets come from one vocabulary (model/signals.py, What If §4.2); compared lower-case.
+KNOWN_GUEST_TYPES = frozenset(SIGNALS["guestOrExternalUserType"])
+_PLATFORMS = frozenset(v.lower() for v in SIGNALS["devicePlatform"].values()) - {"unknown"}
+_CLIENT_APPS = frozenset(v.lower() for v in SIGNALS["clientAppType"].values())
+_RISK_LEVELS = frozenset(SIGNALS["riskLevel"])
+_INSIDER_LEVELS = frozenset(SIGNALS["insiderRiskLevel"])
+_SECURITY_INFO = "registersecurityinformation"
 
 
 def _all_resources_cover(user_action: str) -> bool:
-    return user_action_key(user_action) == "urn:user:registersecurityinfo"
+    return user_action_key(user_action) == _SECURITY_INFO
 
 
 def user_action_key(value: str) -> str:
-    return _USER_ACTIONS.get(value.strip().lower(), value.strip().lower())
+    """Policy (``urn:user:registersecurityinfo``) and What If (``registerSecurityInformation``)
+    spellings of a user action, made comparable."""
+    key = value.strip().lower()
+    return SIGNALS["userAction"].get(key, key).lower()
 
 
 def _client_app_key(value: str) -> str:
-    v = value.strip().lower()
-    return _CLIENT_APP_ALIASES.get(v, v)
+    """Deprecated client app names map to their replacements (§1.2)."""
+    key = value.strip().lower()
+    return SIGNALS["clientAppType"].get(key, key).lower()
 
 
 # -- users -------------------------------------------------------------------------------

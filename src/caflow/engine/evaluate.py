@@ -21,6 +21,7 @@ from caflow.engine.session import combine_session
 from caflow.engine.signin import SignIn
 from caflow.errors import SchemaError, json_pointer
 from caflow.model.policy import Policy, PolicyState
+from caflow.model.signals import SIGNALS
 from caflow.model.tenant import Tenant
 
 __all__ = ["ConditionResult", "Evaluation", "PolicyResult", "evaluate", "validate_tenant"]
@@ -258,7 +259,7 @@ def _evaluate_policy(
 
 _NOT_APPLICABLE = GrantOutcome("notApplicable")
 _AGENT_SUBJECTS = frozenset({"agents", "agentContext", "agentIdRiskLevels"})
-_LEGACY_CLIENTS = frozenset({"exchangeactivesync", "other", "easunsupported", "eassupported"})
+
 _LEGACY_CANNOT = frozenset(
     {
         "mfa",
@@ -272,7 +273,8 @@ _LEGACY_CANNOT = frozenset(
 
 
 def _legacy_client(signin: SignIn) -> bool:
-    return (signin.client_app or "").lower() in _LEGACY_CLIENTS
+    key = (signin.client_app or "").lower()
+    return SIGNALS["clientAppType"].get(key) in ("exchangeActiveSync", "other")
 
 
 def evaluate(

@@ -49,8 +49,24 @@ SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
             {
                 "registersecurityinformation": "registerSecurityInformation",
                 "registerorjoindevices": "registerOrJoinDevices",
+                # policy spellings (includeUserActions, §1.4)
                 "urn:user:registersecurityinfo": "registerSecurityInformation",
                 "urn:user:registerdevice": "registerOrJoinDevices",
+                "registersecurityinfo": "registerSecurityInformation",
+                "registerdevice": "registerOrJoinDevices",
+            }
+        ),
+        "guestOrExternalUserType": MappingProxyType(
+            {
+                v.lower(): v
+                for v in (
+                    "internalGuest",
+                    "b2bCollaborationGuest",
+                    "b2bCollaborationMember",
+                    "b2bDirectConnectUser",
+                    "otherExternalUser",
+                    "serviceProvider",
+                )
             }
         ),
         "riskLevel": MappingProxyType({v: v for v in ("low", "medium", "high", "hidden", "none")}),
