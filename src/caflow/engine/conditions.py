@@ -110,15 +110,19 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
             return _external(user)
         return key == uid or key == user.user_principal_name.lower()
 
+    # Lower-cased once per policy, not once per listed group/role.
+    groups = {g.lower() for g in user.group_ids} if u.include_groups or u.exclude_groups else set()
+    roles = {r.lower() for r in user.role_ids} if u.include_roles or u.exclude_roles else set()
+
     def item_group(v: str) -> Tri:
         if user.unknown:
             return None  # memberships of a user not in the bundle are unknown
-        return v.lower() in {g.lower() for g in user.group_ids}
+        return v.lower() in groups
 
     def item_role(v: str) -> Tri:
         if user.unknown:
             return None
-        return v.lower() in {r.lower() for r in user.role_ids}
+        return v.lower() in roles
 
     included = any3(
         [item_user(v) for v in u.include_users]

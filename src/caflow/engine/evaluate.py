@@ -16,7 +16,7 @@ from typing import Any
 
 from caflow.engine.conditions import CONDITIONS
 from caflow.engine.errorcodes import code_for_requirement
-from caflow.engine.grants import GrantOutcome, evaluate_grant
+from caflow.engine.grants import GrantOutcome, evaluate_grant, requirement_rank
 from caflow.engine.session import combine_session
 from caflow.engine.signin import SignIn
 from caflow.errors import SchemaError, json_pointer
@@ -322,9 +322,7 @@ def evaluate(
                     requirements.append(req)
     if not requirements:
         return Evaluation(signin, now, results, "allow", (), None, None, (), (), session)
-    from caflow.engine.grants import _order
-
-    requirements.sort(key=_order)
+    requirements.sort(key=requirement_rank)
     code, cause = code_for_requirement(requirements[0], tou_error_code)
     decision = "requires"
     if _legacy_client(signin) and any(

@@ -33,7 +33,8 @@ REQUIREMENT_ORDER = (
 )
 
 
-def _order(req: str) -> int:
+def requirement_rank(req: str) -> int:
+    """Position of a requirement in the documented prompt order (§2.9)."""
     head = req.split(":", 1)[0]
     return REQUIREMENT_ORDER.index(head) if head in REQUIREMENT_ORDER else len(REQUIREMENT_ORDER)
 
@@ -170,7 +171,7 @@ def evaluate_grant(
 
     operator = grant.operator if grant.operator in ("AND", "OR") else "AND"
     values = [v for _, v in checks]
-    unmet = tuple(sorted((n for n, v in checks if v is not True), key=_order))
+    unmet = tuple(sorted((n for n, v in checks if v is not True), key=requirement_rank))
     if operator == "OR":
         if any(v is True for v in values):
             return GrantOutcome("satisfied", (), operator)
