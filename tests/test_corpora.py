@@ -30,9 +30,7 @@ from caflow.model.directory import Directory, User
 from caflow.model.policy import Policy
 from caflow.model.tenant import Tenant
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"  # ../shared beside the repo
-
-DATA = SHARED / "data"
+from tests.corpora_paths import DATA
 ROOTS = (DATA / "policies", DATA / "signins")
 SUFFIXES = {".json", ".json5", ".yaml", ".yml"}
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from caflow.advise.docs import generate_rules_md
 from caflow.advise.registry import RuleLoadError, load_meta
 from caflow.io.bundle import load_bundle
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared beside the repo
+from tests.corpora_paths import POLICY_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = (
-    sorted(p for p in (SHARED / "data/policies").glob("*") if p.is_dir())
-    if (SHARED / "data/policies").exists()
+    sorted(p for p in POLICY_DATA.glob("*") if p.is_dir())
+    if POLICY_DATA.exists()
     else []
 )
 

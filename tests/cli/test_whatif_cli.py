@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
+from tests.corpora_paths import POLICY_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTOSO = ROOT / "examples" / "contoso"
@@ -315,7 +316,7 @@ def test_help_teaches() -> None:
     assert "Examples" in res.stdout and "notEnoughInformation" in res.stdout
 
 
-J0EYV = ROOT.parent / "shared" / "data" / "policies" / "j0eyv-ConditionalAccessBaseline"
+J0EYV = POLICY_DATA / "j0eyv-ConditionalAccessBaseline"
 
 
 def test_member_of_makes_a_corpus_evaluable() -> None:

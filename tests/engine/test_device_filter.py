@@ -27,9 +27,8 @@ from caflow.engine.device_filter import (
 )
 from caflow.errors import SchemaError
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared beside the repo
 
-POLICY_DATA = SHARED / "data/policies"
+from tests.corpora_paths import POLICY_DATA
 
 # §3 table "Properties and operators allowed in CA device filters".
 ALL_OPS = (

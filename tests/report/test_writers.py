@@ -12,7 +12,7 @@ from caflow.advise import run_advise
 from caflow.io.bundle import load_bundle
 from caflow.report import FORMATS, render
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared beside the repo
+from tests.corpora_paths import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "sarif_2_1_0_required.schema.json").read_text())
@@ -52,7 +52,7 @@ def test_sarif_valid_and_rules(result):
 
 
 def test_sarif_undetermined_is_note():
-    corpus = SHARED / "data/policies/AlexFilipin-ConditionalAccess"
+    corpus = DATA / "policies/AlexFilipin-ConditionalAccess"
     doc = json.loads(render(run_advise(load_bundle(corpus)), "sarif"))
     jsonschema.validate(doc, SCHEMA)
     OFFICIAL.validate(doc)
