@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.corpora_paths import DATA
 
 from caflow.engine.evaluate import Evaluation, evaluate, validate_tenant
 from caflow.engine.signin import UNREGISTERED, SignIn
@@ -30,7 +31,6 @@ from caflow.model.directory import Directory, User
 from caflow.model.policy import Policy
 from caflow.model.tenant import Tenant
 
-from tests.corpora_paths import DATA
 ROOTS = (DATA / "policies", DATA / "signins")
 SUFFIXES = {".json", ".json5", ".yaml", ".yml"}
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

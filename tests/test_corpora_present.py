@@ -36,6 +36,8 @@ def test_copy_matches_the_shared_corpora_when_present() -> None:
         assert (DATA / "SOURCES.md").is_file()
         return
     ours = {p.relative_to(DATA): p.read_bytes() for p in DATA.rglob("*") if p.is_file()}
-    theirs = {p.relative_to(SHARED_DATA): p.read_bytes() for p in SHARED_DATA.rglob("*") if p.is_file()}
+    theirs = {
+        p.relative_to(SHARED_DATA): p.read_bytes() for p in SHARED_DATA.rglob("*") if p.is_file()
+    }
     assert ours.keys() == theirs.keys()
     assert [k for k in ours if ours[k] != theirs[k]] == []

@@ -3,20 +3,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.corpora_paths import POLICY_DATA
 
 from caflow.advise import load_rules, run_advise
 from caflow.advise.docs import generate_rules_md
 from caflow.advise.registry import RuleLoadError, load_meta
 from caflow.io.bundle import load_bundle
 
-from tests.corpora_paths import POLICY_DATA
-
 ROOT = Path(__file__).resolve().parents[2]
-CORPORA = (
-    sorted(p for p in POLICY_DATA.glob("*") if p.is_dir())
-    if POLICY_DATA.exists()
-    else []
-)
+CORPORA = sorted(p for p in POLICY_DATA.glob("*") if p.is_dir()) if POLICY_DATA.exists() else []
 
 
 def test_rules_discovered_with_seed_quotes():

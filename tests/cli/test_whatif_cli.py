@@ -7,10 +7,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from tests.corpora_paths import POLICY_DATA
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
-from tests.corpora_paths import POLICY_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTOSO = ROOT / "examples" / "contoso"

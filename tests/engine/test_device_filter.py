@@ -12,11 +12,11 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.corpora_paths import POLICY_DATA
 
 from caflow.engine.device_filter import (
     MAX_RULE_LENGTH,
@@ -26,9 +26,6 @@ from caflow.engine.device_filter import (
     compile_device_filter,
 )
 from caflow.errors import SchemaError
-
-
-from tests.corpora_paths import POLICY_DATA
 
 # §3 table "Properties and operators allowed in CA device filters".
 ALL_OPS = (

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tests.corpora_paths import DATA
 
 from caflow.advise import run_advise
 from caflow.io.bundle import load_bundle
 from caflow.report import FORMATS, render
-
-from tests.corpora_paths import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "sarif_2_1_0_required.schema.json").read_text())
