@@ -122,7 +122,7 @@ def main() -> None:
     ap.add_argument("--subset", type=int, default=500)
     args = ap.parse_args()
     root = Path(__file__).resolve().parents[1]
-    tenant = load_bundle(root / "examples" / "contoso").evolve(
+    tenant = load_bundle(root / "src" / "caflow" / "examples" / "contoso").evolve(
         policies=(), connections=(), flows=(), acceptances=()
     )
     created, first, period, mfa = population(args.n)

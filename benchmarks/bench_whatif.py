@@ -21,7 +21,7 @@ from caflow.io.request import user_for
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 2, 2, 9, tzinfo=UTC)
 BUNDLES = {
-    "contoso": ROOT / "examples" / "contoso",
+    "contoso": ROOT / "src" / "caflow" / "examples" / "contoso",
     "j0eyv": ROOT.parent / "shared" / "data" / "policies" / "j0eyv-ConditionalAccessBaseline",
     "AlexFilipin": ROOT.parent / "shared" / "data" / "policies" / "AlexFilipin-ConditionalAccess",
 }

@@ -35,6 +35,8 @@ RANK: dict[str, int] = {
 }
 #: Imports forbidden although the target ranks lower.
 FORBIDDEN: dict[str, set[str]] = {"engine": {"io"}}
+#: Package data folders (no Python): the example tenant and scenarios shipped with the wheel.
+DATA_FOLDERS = {"examples"}
 #: The package root (public API re-exports) may import any layer.
 TOP = "__init__"
 
@@ -125,8 +127,13 @@ def _violations() -> list[str]:
 def test_every_folder_is_a_known_layer() -> None:
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and p.name != "__pycache__"}
     modules = {p.stem for p in SRC.glob("*.py")} - {"__init__", "__main__", "py"}
-    unknown = (folders | modules) - set(RANK)
+    unknown = (folders | modules) - set(RANK) - DATA_FOLDERS
     assert not unknown, f"place these in tests/test_layering.py RANK: {sorted(unknown)}"
+
+
+def test_data_folders_hold_no_python() -> None:
+    code = [str(p.relative_to(SRC)) for d in DATA_FOLDERS for p in (SRC / d).rglob("*.py")]
+    assert not code, f"package data folders are not layers: {code}"
 
 
 def test_no_upward_imports() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
+
+from tests.examples_paths import CONTOSO
 
 import caflow
 
@@ -45,7 +46,7 @@ def test_every_export_resolves() -> None:
 
 
 def test_docstring_example_runs() -> None:
-    tenant = caflow.load_bundle(Path(__file__).resolve().parents[1] / "examples" / "contoso")
+    tenant = caflow.load_bundle(CONTOSO)
     alice = tenant.directory.user("alice@contoso.com")
     ev = caflow.evaluate(
         tenant,

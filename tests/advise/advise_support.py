@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.examples_paths import CONTOSO
 
 from caflow.advise import run_advise
 from caflow.io.bundle import load_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
 FLOW = "7df0a125-d3be-4c96-aa54-591f83ff541c"
 SPO = "00000003-0000-0ff1-ce00-000000000000"
 

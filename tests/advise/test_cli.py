@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
-CONTOSO = str(Path(__file__).resolve().parents[2] / "examples/contoso")
+CONTOSO = str(CONTOSO)
 runner = CliRunner()
 
 

@@ -4,13 +4,12 @@ that must get no FAIL from the ToU exclusion rule (regression from an independen
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.examples_paths import CONTOSO
 
 from caflow.advise import run_advise
 from caflow.io.bundle import load_bundle, resolve_references
 from caflow.io.policies import parse_policy
 
-CONTOSO = Path(__file__).resolve().parents[2] / "examples" / "contoso"
 GUEST_TERMS = "55555555-0000-0000-0000-000000000001"
 SERVICE_ACCOUNTS = "22222222-0000-0000-0000-000000000007"
 EMERGENCY = "22222222-0000-0000-0000-000000000008"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
+
+from tests.examples_paths import CONTOSO
 
 from caflow.automation import embedded_exchange, is_entra, picker, resource_for
 from caflow.io.bundle import load_bundle
@@ -11,7 +12,7 @@ from caflow.model.wellknown import DATAVERSE, EXCHANGE, SHAREPOINT, TEAMS
 from caflow.tokens import Claims
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-TENANT = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
+TENANT = load_bundle(CONTOSO)
 ALICE = TENANT.directory.user("alice@contoso.com")
 LAPTOP = dict(TENANT.directory.device("LAPTOP-ALICE").properties)
 

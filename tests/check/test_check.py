@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.check import build_proposed, run_check
@@ -14,7 +15,6 @@ from caflow.cli.main import app
 from caflow.io.bundle import load_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples/contoso"
 CA014 = CONTOSO / "policies/CA014-Require-MFA-for-Microsoft-Flow-Service.json"
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 runner = CliRunner()

@@ -8,12 +8,12 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples/contoso"
 CA014_ENABLED = Path(__file__).parent / "fixtures" / "CA014-enabled.json"
 SAME = CONTOSO / "policies/CA001-Block-legacy-authentication.json"
 runner = CliRunner()

@@ -8,12 +8,12 @@ import zipfile
 from pathlib import Path
 
 from tests.corpora_paths import POLICY_DATA
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
 SPO = "Office 365 SharePoint Online"
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ A case file holds ``defaults`` (optional) and ``cases``; every case is merged ov
 
 * ``name``, ``note`` (the documented rule: a reference section such as "§2.2" and the Microsoft
   doc name, e.g. ``concept-conditional-access-users-groups.md``)
-* the tenant: ``bundle: examples/contoso`` or inline ``policies`` (Graph JSON policy objects),
+* the tenant: ``bundle: src/caflow/examples/contoso`` or inline ``policies`` (Graph JSON policy objects),
   ``directory`` (directory.yaml content), ``namedLocations``, ``agreements``,
   ``agreementAcceptances``, ``authenticationStrengths``, ``settings`` (tenant.yaml settings).
   Inline parts are written as in-memory files (``policies/NN.json``, ``directory.yaml`` ...) and

@@ -7,9 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
-from caflow.io.bundle import LoadReport, load_bundle
+from tests.examples_paths import CONTOSO
 
-CONTOSO = Path(__file__).resolve().parents[2] / "examples" / "contoso"
+from caflow.io.bundle import LoadReport, load_bundle
 
 
 def _split(bundle: Path, name: str, folder: str) -> None:

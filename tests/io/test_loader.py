@@ -22,6 +22,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.examples_paths import CONTOSO
 
 import caflow.io.bundle as bundle_mod
 import caflow.io.decode as decode_mod
@@ -44,7 +45,6 @@ from caflow.model.tenant import Tenant
 from caflow.model.wellknown import ROLES
 
 REPO = Path(__file__).resolve().parents[2]
-CONTOSO = REPO / "examples" / "contoso"
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 GA = ROLES["Global Administrator"]
 SPO = "00000003-0000-0ff1-ce00-000000000000"

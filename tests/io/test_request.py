@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.examples_paths import CONTOSO
 
 from caflow.engine.evaluate import evaluate
 from caflow.engine.signin import SignIn
@@ -17,7 +18,7 @@ from caflow.io.request import parse_evaluate_request
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 SPO = "00000003-0000-0ff1-ce00-000000000000"
-TENANT = load_bundle(REPO / "examples" / "contoso")
+TENANT = load_bundle(CONTOSO)
 
 
 def _body(**cond: Any) -> dict[str, Any]:

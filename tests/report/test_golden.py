@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.advise import run_advise
@@ -28,7 +29,6 @@ from caflow.model.durations import parse_iso_duration
 from caflow.report import render
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
 CA014_ENABLED = ROOT / "tests" / "check" / "fixtures" / "CA014-enabled.json"
 GOLDEN = Path(__file__).parent / "golden"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

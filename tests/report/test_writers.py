@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from tests.corpora_paths import DATA
+from tests.examples_paths import CONTOSO
 
 from caflow.advise import run_advise
 from caflow.io.bundle import load_bundle
@@ -23,7 +24,7 @@ OFFICIAL = jsonschema.Draft4Validator(
 
 @pytest.fixture(scope="module")
 def result():
-    return run_advise(load_bundle(ROOT / "examples/contoso"))
+    return run_advise(load_bundle(CONTOSO))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -67,8 +68,7 @@ def test_check_sarif_validates_against_official_schema(tmp_path):
 
     from caflow.cli.main import app
 
-    root = Path(__file__).resolve().parents[2]
-    contoso = root / "examples" / "contoso"
+    contoso = CONTOSO
     policy = json.loads((contoso / "policies").glob("CA014*.json").__next__().read_text())
     policy["state"] = "enabled"
     proposed = tmp_path / "CA014.json"

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pytest
+from tests.examples_paths import SCENARIOS
 
 from caflow.simulate import SimulationResult, load_scenario, run_scenario
-
-SCENARIOS = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 
 
 @cache

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.examples_paths import CONTOSO, SCENARIOS
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -13,7 +14,7 @@ from caflow.errors import SchemaError, UnknownReferenceError
 from caflow.simulate import load_scenario
 
 HEAD = {
-    "tenant": str(Path(__file__).resolve().parents[2] / "examples" / "contoso"),
+    "tenant": str(CONTOSO),
     "start": "2026-01-05T09:00:00Z",
     "end": "2026-01-10T00:00:00Z",
 }
@@ -138,12 +139,7 @@ def test_cli_exit_2_and_nothing_written(tmp_path):
 
 
 def test_cli_json_contract(tmp_path):
-    scen = (
-        Path(__file__).resolve().parents[2]
-        / "examples"
-        / "scenarios"
-        / "effect3-direct-creation.yaml"
-    )
+    scen = SCENARIOS / "effect3-direct-creation.yaml"
     out = tmp_path / "out.json"
     res = CliRunner().invoke(
         app,

@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
-
-CONTOSO = Path(__file__).resolve().parents[2] / "examples" / "contoso"
 
 HEAD = f"""tenant: {CONTOSO}
 start: 2026-01-05T09:00:00Z

@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import SCENARIOS
 
 from caflow.engine.errorcodes import CAUSES
 from caflow.simulate import load_scenario, run_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "examples" / "scenarios").glob("*.yaml"))
+SCENARIOS = sorted((SCENARIOS).glob("*.yaml"))
 EVENT_KINDS = {
     "connectionBroken",
     "connectionRepaired",

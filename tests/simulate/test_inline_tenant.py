@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.examples_paths import CONTOSO, SCENARIOS
 
 from caflow.errors import InputError, SchemaError, UnknownReferenceError
 from caflow.simulate import load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
-SCENARIOS = ROOT / "examples" / "scenarios"
 
 
 def _contoso_inline() -> dict:

@@ -3,15 +3,13 @@ derived from the scenario timeline and the cited reference sentence, not copied 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from sim_support import events
+from tests.examples_paths import SCENARIOS
 
 from caflow.simulate import SimOptions, load_scenario, run_scenario
 from caflow.tokens import TokenOptions
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 CA009 = "66666666-0000-0000-0000-000000000009"  # contoso: SIF 12 hours, negative device filter
 
 

@@ -4,15 +4,14 @@ contract keeps ids only (DESIGN.md "simulate --json")."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from rich.console import Console
+from tests.examples_paths import SCENARIOS
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 from caflow.simulate.render import render_text, render_timeline
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 S120 = "66666666-0000-0000-0000-000000000120"
 S120_NAME = "S120 - Block Teams outside trusted networks (strict location)"
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 from caflow.errors import InputError
 from caflow.simulate import load_scenario, run_scenario
 
-CONTOSO = Path(__file__).resolve().parents[2] / "examples" / "contoso"
 runner = CliRunner()
 
 

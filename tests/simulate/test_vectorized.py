@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.examples_paths import CONTOSO
 
 from caflow.automation import ConnectionState
 from caflow.io.bundle import load_bundle
@@ -20,7 +20,7 @@ from caflow.simulate.vectorized import CAUSES, lifetimes
 from caflow.tokens import Claims, issue
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
-BASE = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
+BASE = load_bundle(CONTOSO)
 POLICY = parse_policy(
     {
         "id": "P1",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from tests.examples_paths import CONTOSO
 
 from caflow.io.bundle import load_bundle
 from caflow.model.wellknown import TEAMS
@@ -19,7 +20,7 @@ from caflow.tokens import (
 )
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-TENANT = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
+TENANT = load_bundle(CONTOSO)
 ALICE = TENANT.directory.user("alice@contoso.com")
 
 

@@ -4,7 +4,8 @@ egress IP; Entra's own check sees the IP of the original issuance (§7.2)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from tests.examples_paths import CONTOSO
 
 from caflow.io.bundle import load_bundle
 from caflow.io.policies import parse_policy
@@ -12,7 +13,7 @@ from caflow.model.wellknown import TEAMS
 from caflow.tokens import Claims, Failure, RefreshToken, issue, refresh, use
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
-BASE = load_bundle(Path(__file__).resolve().parents[2] / "examples" / "contoso")
+BASE = load_bundle(CONTOSO)
 ALICE = BASE.directory.user("alice@contoso.com")
 
 

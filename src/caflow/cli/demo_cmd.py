@@ -10,22 +10,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from caflow.cli.common import guard, load_tenant, out_console
+from caflow.cli.examples_cmd import example_path
 from caflow.cli.exit import EXIT_CODES_HELP
 
 if TYPE_CHECKING:
     from caflow.model.tenant import Tenant
 
-__all__ = ["example_path", "register"]
-
-
-def example_path(*parts: str) -> Path:
-    """The bundled examples folder (repo checkout or installed package data)."""
-    here = Path(__file__).resolve()
-    for base in (here.parents[3] / "examples", Path.cwd() / "examples"):
-        candidate = base.joinpath(*parts)
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("examples/" + "/".join(parts))
+__all__ = ["register"]
 
 
 # (title, sign-in options, what the seed says)
@@ -94,7 +85,10 @@ _CASES = (
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(epilog="Then try:  caflow whatif examples/contoso --help\n\n" + EXIT_CODES_HELP)
+    @app.command(
+        epilog="Then try:  caflow examples && caflow whatif examples/contoso --help\n\n"
+        + EXIT_CODES_HELP
+    )
     def demo(
         at: str = typer.Option(
             "2026-02-02T09:00:00Z",
@@ -135,6 +129,7 @@ def register(app: typer.Typer) -> None:
             _advise_section(tenant, now)
             out_console.rule("Next")
             out_console.print(
+                "  caflow examples                            copy these examples into ./examples\n"
                 "  caflow whatif examples/contoso --help      one sign-in, every policy, why (not)\n"
                 f"  caflow simulate examples/scenarios/<file>  each seed effect over time "
                 f"({len(list((bundle.parent / 'scenarios').glob('*.yaml')))} scenarios)\n"

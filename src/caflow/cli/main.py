@@ -25,7 +25,15 @@ app = typer.Typer(
 )
 
 # Verbs in the order --help lists them; a module that is not there yet is simply absent.
-_VERBS = ("demo_cmd", "whatif_cmd", "simulate_cmd", "advise_cmd", "check_cmd", "replay_cmd")
+_VERBS = (
+    "demo_cmd",
+    "whatif_cmd",
+    "simulate_cmd",
+    "advise_cmd",
+    "check_cmd",
+    "replay_cmd",
+    "examples_cmd",
+)
 for _name in _VERBS:
     _module = f"caflow.cli.{_name}"
     if importlib.util.find_spec(_module) is not None:
