@@ -34,6 +34,7 @@ from caflow.errors import (
     SchemaError,
     json_pointer,
 )
+from caflow.io.crosstenant import parse_cross_tenant_access
 from caflow.io.decode import MAX_FILE_BYTES, parse_document
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.fields import Reader
@@ -41,6 +42,7 @@ from caflow.io.normalize import as_list, normalize_keys
 from caflow.io.policies import is_policy_like, parse_policy, parse_strength
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.model.agreements import Agreement, AgreementAcceptance
+from caflow.model.crosstenant import CrossTenantAccess
 from caflow.model.directory import Directory, Group
 from caflow.model.durations import parse_iso_duration
 from caflow.model.locations import (
@@ -204,7 +206,12 @@ def _role(rel: str) -> str | None:
     parts = [p.lower() for p in name.parts]
     stem = name.stem.lower()
     if len(parts) == 1:
-        return {"tenant": "tenant", "directory": "directory", **_LIST_FILES}.get(stem)
+        return {
+            "tenant": "tenant",
+            "directory": "directory",
+            "crosstenantaccess": "crossTenantAccess",
+            **_LIST_FILES,
+        }.get(stem)
     if parts[0] == "policies":
         return "policy"
     if parts[0] in _LIST_FILES:
@@ -221,6 +228,7 @@ class _Builder:
         self.strict = strict
         self.tenant_doc: tuple[str, Any] | None = None
         self.directory_doc: tuple[str, Any] | None = None
+        self.cross_tenant_doc: tuple[str, Any] | None = None
         self.policies: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         self.locations: dict[str, NamedLocation] = {}
         self.strengths: dict[str, StrengthRef] = {}
@@ -239,6 +247,10 @@ class _Builder:
         if role == "directory":
             self.directory_doc = (file, doc)
             report.kinds["directory"] += 1
+            return
+        if role == "crossTenantAccess":
+            self.cross_tenant_doc = (file, doc)
+            report.kinds["crossTenantAccess"] += 1
             return
         if (
             role is None
@@ -350,6 +362,12 @@ class _Builder:
                 service_principals=directory.service_principals,
             )
 
+        cross_tenant = (
+            parse_cross_tenant_access(self.cross_tenant_doc[1], self.cross_tenant_doc[0])
+            if self.cross_tenant_doc
+            else CrossTenantAccess()
+        )
+
         def resolve_user(ref: str) -> str:
             u = directory.user(ref)
             return u.id if u else ref
@@ -385,6 +403,7 @@ class _Builder:
             agreements=self.agreements,
             acceptances=acceptances,
             directory=directory,
+            cross_tenant_access=cross_tenant,
             connections=connections,
             flows=flows,
             warnings=tuple(warnings),

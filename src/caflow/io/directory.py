@@ -91,6 +91,64 @@ def _suggest(ref: str, names: list[str]) -> str | None:
     return next(n for n in names if n.lower() == close[0])
 
 
+def _role_id(file: str, role: str, path: tuple[str | int, ...]) -> str:
+    """A role name or template id -> role template id; anything else is a typo (exit 2)."""
+    rid = role_id_for(role)
+    if rid is not None:
+        return rid
+    try:
+        return str(uuid.UUID(role))  # a role template id we do not list by name
+    except ValueError:
+        err = _unknown(
+            file, path, "a built-in directory role name or role template id", role, list(ROLES)
+        )
+        # caflow names the common admin roles (reference §6.1); any other built-in role is
+        # accepted by its role template id.
+        err.hint = err.hint or "give other built-in roles by their role template id"
+        raise err from None
+
+
+def _group_roles(
+    r: Reader,
+    groups_raw: list[tuple[int, dict[str, Any], str, str]],
+    parents: dict[str, set[str]],
+) -> dict[str, frozenset[str]]:
+    """Roles assigned to role-assignable groups (group id -> role template ids).
+
+    Entra assigns roles only to groups created with ``isAssignableToRole: true``, and such a
+    group cannot have groups as members, so only its direct members hold its roles
+    (https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept).
+    """
+    out: dict[str, frozenset[str]] = {}
+    for i, obj, gid, _ in groups_raw:
+        raw = obj.get("roles")
+        assignable = r.boolean(obj.get("isAssignableToRole"), ("groups", i, "isAssignableToRole"))
+        if raw in (None, []):
+            continue
+        if not assignable:
+            err = r.error(
+                ("groups", i, "roles"),
+                "invalid value",
+                "roles only on a group with isAssignableToRole: true",
+                raw,
+            )
+            err.hint = "add 'isAssignableToRole: true' to this group (Entra assigns roles only to such groups)"
+            raise err
+        nested = sorted(child for child, ps in parents.items() if gid in ps)
+        if nested:
+            raise r.error(
+                ("groups", i, "members"),
+                "invalid value",
+                "users only: a role-assignable group cannot contain groups",
+                nested[0],
+            )
+        out[gid] = frozenset(
+            _role_id(r.file, role, ("groups", i, "roles", j))
+            for j, role in enumerate(r.strings(raw, ("groups", i, "roles")))
+        )
+    return out
+
+
 def parse_directory(doc: Any, file: str) -> Directory:
     r = Reader(file)
     root = r.obj(doc, ())
@@ -182,27 +240,14 @@ def parse_directory(doc: Any, file: str) -> Directory:
         for j, g in enumerate(r.strings(obj.get("memberOf"), ("users", i, "memberOf"))):
             direct_user_groups[uid].add(resolve_group(g, ("users", i, "memberOf", j)))
 
+    group_roles = _group_roles(r, groups_raw, parents)
     users: list[User] = []
     for i, obj, uid, upn in users_raw:
         roles: set[str] = set()
         for j, role in enumerate(r.strings(obj.get("roles"), ("users", i, "roles"))):
-            rid = role_id_for(role)
-            if rid is None:
-                try:
-                    rid = str(uuid.UUID(role))  # a role template id we do not list by name
-                except ValueError:
-                    err = _unknown(
-                        file,
-                        ("users", i, "roles", j),
-                        "a built-in directory role name or role template id",
-                        role,
-                        list(ROLES),
-                    )
-                    # caflow names the common admin roles (reference §6.1); any other built-in
-                    # role is accepted by its role template id.
-                    err.hint = err.hint or "give other built-in roles by their role template id"
-                    raise err from None
-            roles.add(rid)
+            roles.add(_role_id(file, role, ("users", i, "roles", j)))
+        for gid in direct_user_groups[uid]:
+            roles |= group_roles.get(gid, frozenset())  # held through a role-assignable group
         dev_ids: list[str] = []
         for j, dref in enumerate(r.strings(obj.get("devices"), ("users", i, "devices"))):
             dev = device_by.get(dref.lower())
@@ -243,10 +288,20 @@ def parse_directory(doc: Any, file: str) -> Directory:
         )
 
     groups: list[Group] = []
-    for _, _obj, gid, name in groups_raw:
+    for i, obj, gid, name in groups_raw:
         member_ids = {uid for uid, gs in direct_user_groups.items() if gid in gs}
         member_ids |= {child for child, ps in parents.items() if gid in ps}
-        groups.append(Group(id=gid, display_name=name, member_ids=frozenset(member_ids)))
+        groups.append(
+            Group(
+                id=gid,
+                display_name=name,
+                member_ids=frozenset(member_ids),
+                is_assignable_to_role=r.boolean(
+                    obj.get("isAssignableToRole"), ("groups", i, "isAssignableToRole")
+                ),
+                role_ids=group_roles.get(gid, frozenset()),
+            )
+        )
 
     sps = []
     for i, s in enumerate(raw_sps):

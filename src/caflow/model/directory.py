@@ -24,7 +24,9 @@ class User:
     external_tenant_id: str | None = None
     account_enabled: bool = True
     group_ids: frozenset[str] = frozenset()  # transitive
-    role_ids: frozenset[str] = frozenset()  # active role template ids
+    #: Active role template ids, including those held through role-assignable groups
+    #: (reference conditional-access.md §2.2: roles count through group assignment).
+    role_ids: frozenset[str] = frozenset()
     device_ids: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
     #: True when the user is not in the bundle (memberships unknown -> notEnoughInformation).
@@ -43,6 +45,10 @@ class Group:
     id: str
     display_name: str
     member_ids: frozenset[str] = frozenset()  # direct members (users and groups)
+    #: ``isAssignableToRole``: only such groups can be assigned directory roles.
+    is_assignable_to_role: bool = False
+    #: Role template ids assigned to this (role-assignable) group; its members hold them.
+    role_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +93,13 @@ class Directory:
         object.__setattr__(self, "_users", MappingProxyType(by_user))
         object.__setattr__(self, "_groups", MappingProxyType(by_group))
         object.__setattr__(self, "_devices", MappingProxyType(by_device))
-        object.__setattr__(
-            self, "_sps", MappingProxyType({s.app_id.lower(): s for s in self.service_principals})
-        )
+        by_sp: dict[str, ServicePrincipal] = {}
+        for sp in self.service_principals:
+            if sp.id:
+                by_sp[sp.id.lower()] = sp  # object id: what policies list (§1.5)
+        for sp in self.service_principals:
+            by_sp[sp.app_id.lower()] = sp  # appId: what sign-ins name (What If §4.2)
+        object.__setattr__(self, "_sps", MappingProxyType(by_sp))
 
     def user(self, ref: str) -> User | None:
         return self._users.get(ref.strip().lower())  # type: ignore[attr-defined]
@@ -100,8 +110,10 @@ class Directory:
     def device(self, ref: str) -> Device | None:
         return self._devices.get(ref.strip().lower())  # type: ignore[attr-defined]
 
-    def service_principal(self, app_id: str) -> ServicePrincipal | None:
-        return self._sps.get(app_id.strip().lower())  # type: ignore[attr-defined]
+    def service_principal(self, ref: str) -> ServicePrincipal | None:
+        """A service principal by appId or object id (policies list object ids, sign-ins and
+        What If's ``servicePrincipalSignIn.servicePrincipalId`` name the appId)."""
+        return self._sps.get(ref.strip().lower())  # type: ignore[attr-defined]
 
 
 def transitive_groups(direct: Mapping[str, Iterable[str]], start: Iterable[str]) -> frozenset[str]:

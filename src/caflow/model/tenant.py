@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from caflow.errors import LoadWarning
 from caflow.model.agreements import Agreement, AgreementAcceptance
+from caflow.model.crosstenant import CrossTenantAccess
 from caflow.model.directory import Directory
 from caflow.model.durations import parse_timespan
 from caflow.model.locations import NamedLocation
@@ -93,6 +94,7 @@ class Tenant:
     agreements: Mapping[str, Agreement] = field(default_factory=dict)
     acceptances: tuple[AgreementAcceptance, ...] = ()
     directory: Directory = field(default_factory=Directory)
+    cross_tenant_access: CrossTenantAccess = field(default_factory=CrossTenantAccess)
     connections: tuple[Connection, ...] = ()
     flows: tuple[Flow, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()

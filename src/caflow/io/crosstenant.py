@@ -1,0 +1,79 @@
+"""``crossTenantAccess.json`` -> :class:`caflow.model.crosstenant.CrossTenantAccess`.
+
+Graph shapes accepted (camelCase or PowerShell PascalCase):
+
+* the policy with its navigation properties expanded:
+  ``{"default": {crossTenantAccessPolicyConfigurationDefault}, "partners": [...]}``
+  (``partners`` may be a list or a Graph list response ``{"value": [...]}``);
+* a bare ``crossTenantAccessPolicyConfigurationDefault`` (``GET .../crossTenantAccessPolicy/default``);
+* a bare partner list (``GET .../crossTenantAccessPolicy/partners``): default = no trust.
+
+Only ``inboundTrust`` (and ``isServiceProvider``) are read; everything else is kept in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from caflow.io.fields import Path, Reader
+from caflow.io.normalize import as_list, normalize_keys
+from caflow.model.crosstenant import CrossTenantAccess, InboundTrust, PartnerConfig
+
+__all__ = ["parse_cross_tenant_access"]
+
+
+def _trust(r: Reader, value: Any, path: Path) -> InboundTrust | None:
+    obj = r.obj(value, path)
+    if not obj:
+        return None
+
+    def flag(key: str) -> bool | None:
+        v = obj.get(key)
+        return None if v is None else r.boolean(v, (*path, key))
+
+    return InboundTrust(
+        flag("isMfaAccepted"),
+        flag("isCompliantDeviceAccepted"),
+        flag("isHybridAzureADJoinedDeviceAccepted"),
+    )
+
+
+def _partner(r: Reader, value: Any, path: Path) -> PartnerConfig:
+    obj = r.obj(value, path, optional=False)
+    tenant_id = r.string(obj.get("tenantId"), (*path, "tenantId"), optional=False)
+    if not tenant_id:
+        raise r.error((*path, "tenantId"), "missing field", "the partner's tenantId", None)
+    return PartnerConfig(
+        tenant_id=tenant_id,
+        inbound_trust=_trust(r, obj.get("inboundTrust"), (*path, "inboundTrust")),
+        is_service_provider=r.boolean(obj.get("isServiceProvider"), (*path, "isServiceProvider")),
+    )
+
+
+def parse_cross_tenant_access(doc: Any, file: str) -> CrossTenantAccess:
+    r = Reader(file)
+    doc = normalize_keys(doc)
+    partners_doc: Any = None
+    default_doc: Any = None
+    default_path: Path = ("default",)
+    if isinstance(doc, dict) and ("default" in doc or "partners" in doc):
+        default_doc = doc.get("default")
+        partners_doc = doc.get("partners")
+    elif isinstance(doc, dict) and "inboundTrust" in doc and "tenantId" not in doc:
+        default_doc, default_path = doc, ()
+    else:
+        partners_doc = doc
+    partners: dict[str, PartnerConfig] = {}
+    prefix: Path = ("partners",) if partners_doc is not doc else ()
+    for item, path in as_list(partners_doc):
+        p = _partner(r, item, (*prefix, *path))
+        partners[p.tenant_id.lower()] = p
+    base = InboundTrust(False, False, False)
+    default = _trust(
+        r, r.obj(default_doc, default_path).get("inboundTrust"), (*default_path, "inboundTrust")
+    )
+    return CrossTenantAccess(
+        default=default.over(base) if default is not None else base,
+        partners=partners,
+        present=True,
+    )
