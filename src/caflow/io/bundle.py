@@ -37,6 +37,7 @@ from caflow.errors import (
 from caflow.io.crosstenant import parse_cross_tenant_access
 from caflow.io.decode import MAX_FILE_BYTES, parse_document
 from caflow.io.directory import parse_directory, stable_id
+from caflow.io.directory_export import DirectoryObjects
 from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, normalize_keys
 from caflow.io.policies import is_policy_like, parse_policy, parse_strength
@@ -187,8 +188,18 @@ def load_tenant_from_documents(
         if bundle_mode and role is None:
             report.skipped.append(f"{file}: not a bundle file")
             continue
+        if isinstance(doc, dict) and doc.get("@odata.nextLink"):
+            # az rest and single Invoke-MgGraphRequest calls save one page only: say so.
+            report.skipped.append(f"{file}: @odata.nextLink: later pages were not exported")
+        if not bundle_mode and b.directory_objects.add_document(rel, doc):
+            continue  # users, groups, roles, devices, memberships of an export folder
         b.add(file, doc, role, report)
-    return b.build(source_name or label)
+    tenant = b.build(source_name or label)
+    for kind, objects in b.directory_objects.objects.items():
+        if objects:
+            report.kinds[kind] += len(objects)
+    report.skipped.extend(b.directory_objects.skipped)
+    return tenant
 
 
 _LIST_FILES = {
@@ -235,6 +246,7 @@ class _Builder:
         self.agreements: dict[str, Agreement] = {}
         self.acceptances: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         self.groups: dict[str, Group] = {}
+        self.directory_objects = DirectoryObjects()
         self.connections: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         self.flows: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
 
@@ -352,6 +364,10 @@ class _Builder:
         if self.directory_doc:
             file, doc = self.directory_doc
             directory = parse_directory(doc, file)
+        elif self.directory_objects:
+            directory = parse_directory(
+                self.directory_objects.to_directory_doc(), self.label + "(directory objects)"
+            )
         if self.groups:
             known = {g.id.lower() for g in directory.groups}
             extra = tuple(g for k, g in self.groups.items() if k not in known)

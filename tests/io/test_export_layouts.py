@@ -1,0 +1,197 @@
+"""Every export layout loads, memberships included (issue 9 part 2).
+
+The example tenant is written out as each export tool lays it out (EntraExporter's
+``Export-Entra -All`` folder, ``Get-Mg* | ConvertTo-Json -Depth 10`` files in PascalCase,
+``az rest`` Graph list responses) and must give the same directory and the same what-if
+answers as the hand-written bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.graph_contoso import (
+    CONTOSO,
+    ENTRA_PARTS,
+    GraphTenant,
+    contoso_graph,
+    write_entraexporter,
+    write_json,
+)
+
+from caflow.cli.whatif_cmd import build_signin
+from caflow.engine.evaluate import evaluate
+from caflow.io.bundle import LoadReport, load_bundle
+from caflow.io.directory_export import membership_context
+from caflow.model.tenant import Tenant
+from caflow.report.whatif import render_json
+
+NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+APPS = ("Office 365 SharePoint Online", "Microsoft Flow Service", "Office 365 Exchange Online")
+PLACES = (
+    {"ip": "203.0.113.10", "platform": "windows", "client_app": "browser"},
+    {"ip": "8.8.8.8", "platform": "iOS", "client_app": "mobileAppsAndDesktopClients"},
+)
+
+
+@pytest.fixture(scope="module")
+def graph() -> GraphTenant:
+    return contoso_graph()
+
+
+@pytest.fixture(scope="module")
+def hand_written(tmp_path_factory: pytest.TempPathFactory) -> Tenant:
+    """The hand-written bundle reduced to what an Entra export holds."""
+    root = tmp_path_factory.mktemp("hand")
+    for part in ENTRA_PARTS:
+        src = CONTOSO / part
+        if src.is_dir():
+            shutil.copytree(src, root / part)
+        else:
+            shutil.copy(src, root / part)
+    return load_bundle(root)
+
+
+def answers(tenant: Tenant) -> dict[tuple[str, str, str], Any]:
+    """What-if JSON for every user x app x place (the user-visible answer)."""
+    out = {}
+    for u in tenant.directory.users:
+        for app in APPS:
+            for place in PLACES:
+                signin = build_signin(tenant, user=u.user_principal_name, app=app, **place)
+                doc = json.loads(render_json(evaluate(tenant, signin, NOW)))
+                for v in doc["value"]:
+                    v.pop("warnings", None)
+                out[(u.user_principal_name, app, place["ip"])] = doc
+    return out
+
+
+def memberships(tenant: Tenant) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    return {
+        u.user_principal_name: (
+            frozenset(g.lower() for g in u.group_ids),
+            frozenset(r.lower() for r in u.role_ids),
+        )
+        for u in tenant.directory.users
+    }
+
+
+def test_membership_paths() -> None:
+    assert membership_context("Groups/g1/Members/u1/u1.json") == ("g1", "members")
+    assert membership_context("DirectoryRoles/r1/Members/u1/u1.json") == ("r1", "members")
+    assert membership_context("groups/g1/members.json") == ("g1", "members")
+    assert membership_context("users/u1/transitiveMemberOf.json") == ("u1", "memberOf")
+    assert membership_context("Groups/g1/g1.json") is None
+    assert membership_context("Groups/g1/Owners/u1/u1.json") is None
+
+
+def test_entraexporter_folder_builds_the_directory(
+    tmp_path: Path, graph: GraphTenant, hand_written: Tenant
+) -> None:
+    root = tmp_path / "export"
+    write_entraexporter(graph, root)
+    report = LoadReport()
+    exported = load_bundle(root, report)
+    assert report.kinds["user"] == len(graph.users)
+    assert report.kinds["group"] == len(graph.groups)
+    assert report.kinds["directoryRole"] == len(graph.roles)
+    assert report.kinds["device"] == len(graph.devices)
+    assert report.kinds["policy"] == len(graph.policies)
+    assert any("Organization.json" in s for s in report.skipped)
+    assert memberships(exported) == memberships(hand_written)
+    # Nested groups: All Staff holds the department groups, so alice is in it transitively.
+    alice = exported.directory.user("alice@contoso.com")
+    all_staff = exported.directory.group("All Staff")
+    assert alice is not None and all_staff is not None and all_staff.id in alice.group_ids
+    assert answers(exported) == answers(hand_written)
+
+
+def test_group_members_are_what_makes_the_difference(tmp_path: Path, graph: GraphTenant) -> None:
+    """Without the Members folders nobody is in a group: the export would answer differently
+    (a check that the test above can fail)."""
+    root = tmp_path / "export"
+    write_entraexporter(graph, root)
+    for members in root.glob("Groups/*/Members"):
+        shutil.rmtree(members)
+    exported = load_bundle(root)
+    alice = exported.directory.user("alice@contoso.com")
+    assert alice is not None and alice.group_ids == frozenset()
+
+
+def test_graph_powershell_files_load(
+    tmp_path: Path, graph: GraphTenant, hand_written: Tenant
+) -> None:
+    """``Get-MgUser -All -ExpandProperty transitiveMemberOf | ConvertTo-Json -Depth 10``:
+    PascalCase keys, memberships inline, UTF-16 from Windows PowerShell."""
+
+    def pascal(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {(k if "@" in k else k[0].upper() + k[1:]): pascal(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [pascal(v) for v in obj]
+        return obj
+
+    users = [{**u, "transitiveMemberOf": graph.transitive_member_of[u["id"]]} for u in graph.users]
+    write_json(tmp_path / "users.json", pascal(users), "utf-16")
+    write_json(tmp_path / "groups.json", pascal(graph.groups))
+    write_json(tmp_path / "devices.json", pascal(graph.devices))
+    write_json(tmp_path / "policies.json", pascal(graph.policies))
+    write_json(tmp_path / "namedLocations.json", pascal(graph.named_locations))
+    write_json(tmp_path / "agreements.json", pascal(graph.agreements))
+    exported = load_bundle(tmp_path)
+    assert memberships(exported) == memberships(hand_written)
+    assert answers(exported) == answers(hand_written)
+
+
+def test_az_rest_files_load(tmp_path: Path, graph: GraphTenant, hand_written: Tenant) -> None:
+    """``az rest --url .../groups/{id}/members > groups/{id}/members.json``: Graph list
+    responses with ``@odata.context``; members in a file below the group's id."""
+
+    def page(context: str, value: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#{context}",
+            "value": value,
+        }
+
+    write_json(tmp_path / "users.json", page("users", graph.users))
+    write_json(tmp_path / "groups.json", page("groups", graph.groups))
+    write_json(tmp_path / "directoryRoles.json", page("directoryRoles", graph.roles))
+    for owner, members in graph.members.items():
+        write_json(tmp_path / "members" / owner / "members.json", page("directoryObjects", members))
+    write_json(
+        tmp_path / "policies.json", page("identity/conditionalAccess/policies", graph.policies)
+    )
+    write_json(tmp_path / "namedLocations.json", page("namedLocations", graph.named_locations))
+    write_json(tmp_path / "agreements.json", page("agreements", graph.agreements))
+    exported = load_bundle(tmp_path)
+    assert memberships(exported) == memberships(hand_written)
+    assert answers(exported) == answers(hand_written)
+
+
+def test_truncated_page_is_reported(tmp_path: Path, graph: GraphTenant) -> None:
+    doc = {
+        "value": graph.users[:2],
+        "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$skiptoken=X",
+    }
+    write_json(tmp_path / "users.json", doc)
+    write_json(tmp_path / "policies.json", graph.policies[:1])
+    report = LoadReport()
+    load_bundle(tmp_path, report)
+    assert any("later pages were not exported" in s for s in report.skipped)
+
+
+def test_members_outside_the_export_are_counted(tmp_path: Path, graph: GraphTenant) -> None:
+    g = graph.groups[0]
+    write_json(tmp_path / "groups.json", [g])
+    write_json(tmp_path / "users.json", graph.users[:1])
+    stray = {"@odata.type": "#microsoft.graph.device", "id": "99999999-0000-0000-0000-000000000001"}
+    write_json(tmp_path / "groups" / g["id"] / "members.json", {"value": [stray]})
+    write_json(tmp_path / "policies.json", graph.policies[:1])
+    report = LoadReport()
+    load_bundle(tmp_path, report)
+    assert any("99999999-0000-0000-0000-000000000001" in s for s in report.skipped)
