@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.examples_paths import CONTOSO
+
 from caflow.io.bundle import load_bundle
 from caflow.model.tenant import Tenant
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTOSO = ROOT / "examples" / "contoso"
 GRAPH = "https://graph.microsoft.com"
 
 #: The parts of the hand-written bundle an Entra export also holds (no tenant.yaml settings,

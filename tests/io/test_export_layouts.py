@@ -195,3 +195,29 @@ def test_members_outside_the_export_are_counted(tmp_path: Path, graph: GraphTena
     report = LoadReport()
     load_bundle(tmp_path, report)
     assert any("99999999-0000-0000-0000-000000000001" in s for s in report.skipped)
+
+
+def test_role_held_through_a_role_assignable_group(tmp_path: Path, graph: GraphTenant) -> None:
+    """A directory role's member may be a role-assignable group: its members hold the role."""
+    user = graph.users[0]
+    group = {
+        "id": "22222222-9999-0000-0000-000000000001",
+        "displayName": "Helpdesk admins",
+        "securityEnabled": True,
+        "isAssignableToRole": True,
+    }
+    helpdesk = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+    role = {
+        "id": "77777777-9999-0000-0000-000000000001",
+        "displayName": "Helpdesk Administrator",
+        "roleTemplateId": helpdesk,
+    }
+    write_json(tmp_path / "users.json", {"value": [user]})
+    write_json(tmp_path / "groups.json", {"value": [group]})
+    write_json(tmp_path / "directoryRoles.json", {"value": [role]})
+    member = {"@odata.type": "#microsoft.graph.group", "id": group["id"]}
+    write_json(tmp_path / "roles" / role["id"] / "members.json", {"value": [member]})
+    write_json(tmp_path / "groups" / group["id"] / "members.json", {"value": [{"id": user["id"]}]})
+    write_json(tmp_path / "policies.json", graph.policies[:1])
+    loaded = load_bundle(tmp_path).directory.user(user["id"])
+    assert loaded is not None and helpdesk in loaded.role_ids

@@ -207,8 +207,8 @@ class DirectoryObjects:
         out_groups = []
         for k, g in groups.items():
             item = _pick(g, ("id", "displayName"))
-            if g.get("isAssignableToRole"):
-                item["isAssignableToRole"] = True
+            if g.get("isAssignableToRole") or group_roles[k]:
+                item["isAssignableToRole"] = True  # Entra assigns roles only to such groups
             _put(item, "members", group_members[k])
             _put(item, "roles", sorted(group_roles[k]))
             out_groups.append(item)
