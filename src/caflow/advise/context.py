@@ -18,6 +18,7 @@ from caflow.advise.model import Evidence, Finding, Status
 from caflow.advise.severity import Severity
 from caflow.automation.connectors import resource_for
 from caflow.engine.evaluate import Evaluation, PolicyResult, evaluate
+from caflow.engine.signature import UserSignature
 from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.errors import json_pointer
 from caflow.model import Connection, Flow, IpNamedLocation, Policy, Tenant, User
@@ -75,8 +76,13 @@ class Variant:
 
 @dataclass
 class Context:
+    """Evaluations are cached per policy-relevant user signature (``UserSignature``), and
+    connections/flows are indexed by owner/connection; ``reference=True`` is the plain path
+    (one evaluation per user, linear scans) the fast one is tested and benchmarked against."""
+
     tenant: Tenant
     now: datetime = DEFAULT_NOW
+    reference: bool = False
     _cache: dict[tuple[object, ...], Evaluation] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +97,9 @@ class Context:
         self.variants: tuple[Variant, ...] = tuple(variants)
         self.users: tuple[User, ...] = representative_users(t)
         self._users_by_id = {u.id.lower(): u for u in self.users}
+        self._signature = UserSignature.of(t.policies)
+        self._conns_by_owner: dict[str, tuple[Connection, ...]] | None = None
+        self._flows_by_conn: dict[str, list[int]] | None = None
 
     # ---- where a probe signs in from -------------------------------------------------
     def _ip(self, where: str) -> tuple[str, str | None]:
@@ -138,7 +147,10 @@ class Context:
         )
 
     def evaluate(self, variant: Variant, user: User, app_id: str, probe: Probe) -> Evaluation:
-        key = (variant.report_only, user.id, app_id, probe)
+        """The evaluation of ``probe`` for ``user``. Shared by every user of the same signature:
+        its ``signin.user`` is whichever of them came first, so take the user from the caller."""
+        who = user.id if self.reference else self._signature(user)
+        key = (variant.report_only, who, app_id, probe)
         hit = self._cache.get(key)
         if hit is None:
             hit = evaluate(variant.tenant, self.signin(user, app_id, probe), self.now)
@@ -156,17 +168,32 @@ class Context:
         return u.label() if u else (ref or "?")
 
     def connections_of(self, user: User) -> tuple[Connection, ...]:
-        return tuple(
-            c for c in self.tenant.connections if (c.owner_id or "").lower() == user.id.lower()
-        )
+        """The user's bundle connections, in bundle order."""
+        if self.reference:
+            return tuple(
+                c for c in self.tenant.connections if (c.owner_id or "").lower() == user.id.lower()
+            )
+        if self._conns_by_owner is None:
+            index: dict[str, list[Connection]] = {}
+            for c in self.tenant.connections:
+                index.setdefault((c.owner_id or "").lower(), []).append(c)
+            self._conns_by_owner = {k: tuple(v) for k, v in index.items()}
+        return self._conns_by_owner.get(user.id.lower(), ())
 
     def flows_using(self, connections: Iterable[str]) -> tuple[Flow, ...]:
+        """Flows referencing any of ``connections`` (names), in bundle order, each once."""
         names = {c.lower() for c in connections}
-        return tuple(
-            f
-            for f in self.tenant.flows
-            if any(r.connection.lower() in names for r in f.connections)
-        )
+        flows = self.tenant.flows
+        if self.reference:
+            return tuple(f for f in flows if any(r.connection.lower() in names for r in f.connections))
+        if self._flows_by_conn is None:
+            index: dict[str, list[int]] = {}
+            for i, f in enumerate(flows):
+                for r in f.connections:
+                    index.setdefault(r.connection.lower(), []).append(i)
+            self._flows_by_conn = index
+        hits = {i for n in names for i in self._flows_by_conn.get(n, ())}
+        return tuple(flows[i] for i in sorted(hits))
 
     def flow_users(self) -> tuple[User, ...]:
         """Users tagged serviceAccount/flowConnectionOwner and owners of bundle connections."""

@@ -25,11 +25,15 @@ def run_advise(
     rules: Iterable[Rule] | None = None,
     select: Iterable[str] | None = None,
     suppressions: Iterable[Suppression] = (),
+    reference: bool = False,
+    context: Context | None = None,
 ) -> AdviseResult:
     """Evaluate ``rules`` (default: all discovered); a rule with nothing to say yields PASS.
 
     Findings come out sorted (status, severity, rule, policies) with evidence files relative to
     the bundle root, so two runs on copies of a bundle render byte-identical reports.
+    ``reference`` selects the plain per-user path (tests and benchmarks compare the two);
+    ``context`` reuses a caller's evaluation cache for the same tenant and moment.
 
     >>> from caflow.io.bundle import load_bundle
     >>> result = run_advise(load_bundle("examples/contoso"))  # doctest: +SKIP
@@ -38,7 +42,7 @@ def run_advise(
     if select:
         wanted = set(select)
         chosen = tuple(r for r in chosen if r.id in wanted)
-    ctx = Context(tenant, now or DEFAULT_NOW)
+    ctx = context or Context(tenant, now or DEFAULT_NOW, reference=reference)
     findings: list[Finding] = []
     for rule in chosen:
         produced = list(rule.check(tenant, ctx))

@@ -178,8 +178,7 @@ def _failing(sim: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _blocked_users(baseline: Tenant, proposed: Tenant, now: datetime) -> list[dict[str, Any]]:
-    base_ctx, prop_ctx = Context(baseline, now), Context(proposed, now)
+def _blocked_users(base_ctx: Context, prop_ctx: Context) -> list[dict[str, Any]]:
     out = []
     for user in base_ctx.users:
         for app in ACCESS_APPS:
@@ -205,8 +204,11 @@ def run_check(
     end: datetime,
     *,
     simulate: SimulateFn | None = None,
+    reference: bool = False,
 ) -> CheckResult:
-    """Diff the impact of ``proposed`` against ``baseline`` over [start, end]."""
+    """Diff the impact of ``proposed`` against ``baseline`` over [start, end]; each tenant's
+    evaluations are made once and shared by the blocked-users diff and its advise run.
+    ``reference`` selects the plain paths the fast ones are tested against."""
     from caflow.simulate import simulate_tenant
 
     run = simulate or simulate_tenant
@@ -245,9 +247,12 @@ def run_check(
                 "turnedOffAt": f.get("turnedOffAt"),
             }
         )
-    result.blocked_users = _blocked_users(baseline, proposed, start)
+    base_ctx = Context(baseline, start, reference=reference)
+    prop_ctx = Context(proposed, start, reference=reference)
+    result.blocked_users = _blocked_users(base_ctx, prop_ctx)
 
-    base_adv, prop_adv = run_advise(baseline, now=start), run_advise(proposed, now=start)
+    base_adv = run_advise(baseline, now=start, context=base_ctx)
+    prop_adv = run_advise(proposed, now=start, context=prop_ctx)
     interesting = {Status.FAIL, Status.UNDETERMINED}
     base_keys = {f.key for f in base_adv.findings if f.status in interesting}
     prop_keys = {f.key for f in prop_adv.findings if f.status in interesting}
