@@ -31,6 +31,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 STAGES = ("load", "advise", "simulate", "check")
+#: Stages with a reference path to compare against.
+REFERENCE_STAGES = ("advise", "check")
 #: The proposed change of the check row: one MFA policy for every user on Office 365.
 MFA_POLICY = {
     "id": "bench-require-mfa-office365",
@@ -124,7 +126,9 @@ def main() -> None:
             generate(bundle, scale=scale, seed=args.seed)
         (work / "bench-mfa-policy.json").write_text(json.dumps(MFA_POLICY))
         for stage in args.stages.split(","):
-            paths = [False] + ([True] if scale <= args.reference_max and stage != "load" else [])
+            paths = [False] + (
+                [True] if scale <= args.reference_max and stage in REFERENCE_STAGES else []
+            )
             figures: dict[bool, tuple[float, float]] = {}
             for reference in paths:
                 runs = [measure(stage, bundle, reference) for _ in range(args.repeat)]
@@ -148,7 +152,9 @@ def _print_row(row: tuple[float, str, dict[bool, tuple[float, float]]]) -> None:
     fast_s, fast_mb = fig[False]
     ref = fig.get(True)
     ref_cols = (
-        f"{ref[0]:>8.2f} {ref[1]:>7.0f} {ref[0] / fast_s:>6.1f}x" if ref else f"{'-':>8} {'-':>7} {'-':>7}"
+        f"{ref[0]:>8.2f} {ref[1]:>7.0f} {ref[0] / fast_s:>6.1f}x"
+        if ref
+        else f"{'-':>8} {'-':>7} {'-':>7}"
     )
     print(f"{scale:>5g} {stage:<9} {fast_s:>8.2f} {fast_mb:>8.0f} {ref_cols}", flush=True)
 

@@ -185,7 +185,9 @@ class Context:
         names = {c.lower() for c in connections}
         flows = self.tenant.flows
         if self.reference:
-            return tuple(f for f in flows if any(r.connection.lower() in names for r in f.connections))
+            return tuple(
+                f for f in flows if any(r.connection.lower() in names for r in f.connections)
+            )
         if self._flows_by_conn is None:
             index: dict[str, list[int]] = {}
             for i, f in enumerate(flows):
