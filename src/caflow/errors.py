@@ -8,7 +8,7 @@ Hierarchy::
           ├── FileTooLargeError       refused before parsing (code: file-too-large)
           ├── SchemaError             wrong type / missing field / invalid value (codes: wrong-type,
           │                           missing-field, invalid-value, invalid-device-filter, unknown-action,
-          │                           event-out-of-order)
+          │                           event-out-of-order, unknown-key, duplicate)
           └── UnknownReferenceError   a reference the user wrote cannot be resolved (code: unknown-reference)
 
 ``LoadWarning`` is *data*, not an exception: a policy's reference to an object the bundle does
@@ -19,6 +19,8 @@ Every ``code`` has a heading in ``docs/errors.md``; a test keeps the two equal.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -29,8 +31,23 @@ __all__ = [
     "ParseError",
     "SchemaError",
     "UnknownReferenceError",
+    "did_you_mean",
     "json_pointer",
 ]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``word`` (case-insensitive), or None: for "did you mean" hints.
+
+    A candidate equal to ``word`` but for case wins outright (``rememberMFA`` -> ``rememberMfa``).
+    """
+    names = [c for c in candidates if c]
+    lowered = {c.lower(): c for c in reversed(names)}
+    key = word.lower()
+    if key in lowered:
+        return lowered[key]
+    close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
 
 
 def json_pointer(path: tuple[str | int, ...] | list[str | int]) -> str:

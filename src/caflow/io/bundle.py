@@ -24,8 +24,6 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import ValidationError
-
 from caflow.errors import (
     FileTooLargeError,
     InputError,
@@ -55,7 +53,8 @@ from caflow.model.locations import (
 )
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
-from caflow.model.tenant import Settings, Tenant
+from caflow.model.strict import read_model
+from caflow.model.tenant import Settings, Tenant, TenantFile
 from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
 
 __all__ = [
@@ -345,21 +344,9 @@ class _Builder:
         tenant_id, name, settings = "", "", Settings()
         if self.tenant_doc:
             file, doc = self.tenant_doc
-            r = Reader(file)
-            root = r.obj(doc, ())
-            tenant_id = r.string(root.get("id"), ("id",)) or ""
-            name = r.string(root.get("displayName"), ("displayName",)) or ""
-            try:
-                settings = Settings.model_validate(root.get("settings") or {})
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                raise SchemaError(
-                    err["msg"],
-                    file=file,
-                    path=("settings", *err["loc"]),
-                    expected=None,
-                    code="invalid-value",
-                ) from None
+            # An empty tenant.yaml means Microsoft's defaults.
+            head = read_model(TenantFile, {} if doc is None else doc, file=file)
+            tenant_id, name, settings = head.id or "", head.displayName or "", head.settings
         directory = Directory()
         if self.directory_doc:
             file, doc = self.directory_doc

@@ -72,9 +72,41 @@ def _parse_json(text: str, name: str) -> Any:
         raise ParseError(f"malformed JSON: {exc}", file=name) from None
 
 
+class _Loader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without YAML 1.1's number surprises: ``0755`` (octal 493) and
+    ``12:30:00`` (sexagesimal 45000) stay the strings they were written as (YAML 1.2 reads them
+    so too); decimal, ``0x`` and ``0b`` integers and ordinary floats are unchanged."""
+
+
+def _yaml12_numbers(loader: type[yaml.SafeLoader]) -> None:
+    resolvers = {
+        first: [(tag, rx) for tag, rx in found if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, found in loader.yaml_implicit_resolvers.items()
+    }
+    loader.yaml_implicit_resolvers = resolvers
+    loader.add_implicit_resolver(
+        _INT_TAG,
+        re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+        list("-+0123456789"),
+    )
+    loader.add_implicit_resolver(
+        _FLOAT_TAG,
+        re.compile(
+            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_yaml12_numbers(_Loader)
+
+
 def _parse_yaml(text: str, name: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

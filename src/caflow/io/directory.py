@@ -7,12 +7,12 @@ unlike a *policy's* dangling reference, which is only a warning.
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from typing import Any
 
-from caflow.errors import UnknownReferenceError
-from caflow.io.fields import Reader
+from pydantic import Field
+
+from caflow.errors import SchemaError, UnknownReferenceError, did_you_mean, json_pointer
 from caflow.model.directory import (
     Device,
     Directory,
@@ -21,9 +21,16 @@ from caflow.model.directory import (
     User,
     transitive_groups,
 )
+from caflow.model.signals import SIGNALS
+from caflow.model.strict import Flag, FormatModel, Items, Text, TextList, choice, read_model
 from caflow.model.wellknown import ROLES, role_id_for
 
-__all__ = ["device_from_graph", "parse_directory", "stable_id"]
+__all__ = [
+    "DirectoryFile",
+    "device_from_graph",
+    "parse_directory",
+    "stable_id",
+]
 
 _NAMESPACE = uuid.UUID("6f1d5b8e-3c1a-4f0e-9d2b-1a7c0c0ca710")
 
@@ -73,7 +80,7 @@ def _unknown(
     file: str, path: tuple[str | int, ...], expected: str, got: str, candidates: list[str]
 ) -> UnknownReferenceError:
     """A reference inside directory.yaml that resolves to nothing: the user's typo (exit 2)."""
-    hint = _suggest(got, candidates)
+    hint = did_you_mean(got, candidates)
     return UnknownReferenceError(
         "unknown reference",
         file=file,
@@ -84,11 +91,104 @@ def _unknown(
     )
 
 
-def _suggest(ref: str, names: list[str]) -> str | None:
-    close = difflib.get_close_matches(ref.lower(), [n.lower() for n in names], n=1)
-    if not close:
-        return None
-    return next(n for n in names if n.lower() == close[0])
+_GUEST_TYPES = tuple(SIGNALS["guestOrExternalUserType"].values())
+
+
+class UserEntry(FormatModel):
+    """A user of ``directory.yaml``."""
+
+    id: Text | None = None
+    userPrincipalName: Text
+    displayName: Text | None = None
+    userType: choice("Member", "Guest") = "Member"  # type: ignore[valid-type]
+    guestOrExternalUserType: choice(*_GUEST_TYPES) | None = None  # type: ignore[valid-type]
+    externalTenantId: Text | None = None
+    accountEnabled: Flag = True
+    memberOf: TextList = ()
+    roles: TextList = ()
+    devices: TextList = ()
+    tags: TextList = ()
+
+
+class GroupEntry(FormatModel):
+    """A group of ``directory.yaml``: members are users or groups (nested)."""
+
+    id: Text | None = None
+    displayName: Text | None = None
+    members: TextList = ()
+    memberOf: TextList = ()
+    #: Only role-assignable groups can be assigned directory roles; their members hold them.
+    isAssignableToRole: Flag = False
+    roles: TextList = ()
+
+
+class DeviceEntry(FormatModel):
+    """A device of ``directory.yaml``: the device-filter properties (reference §3)."""
+
+    deviceId: Text | None = None
+    id: Text | None = None
+    displayName: Text | None = None
+    operatingSystem: Text | None = None
+    operatingSystemVersion: Text | None = None
+    trustType: choice("AzureAD", "ServerAD", "Workplace", "EntraID") | None = None  # type: ignore[valid-type]
+    isCompliant: Flag | None = None
+    deviceOwnership: choice("Company", "Personal", "Unknown") | None = None  # type: ignore[valid-type]
+    enrollmentProfileName: Text | None = None
+    manufacturer: Text | None = None
+    model: Text | None = None
+    mdmAppId: Text | None = None
+    physicalIds: TextList | None = None
+    profileType: Text | None = None
+    systemLabels: TextList | None = None
+    extensionAttribute1: Text | None = None
+    extensionAttribute2: Text | None = None
+    extensionAttribute3: Text | None = None
+    extensionAttribute4: Text | None = None
+    extensionAttribute5: Text | None = None
+    extensionAttribute6: Text | None = None
+    extensionAttribute7: Text | None = None
+    extensionAttribute8: Text | None = None
+    extensionAttribute9: Text | None = None
+    extensionAttribute10: Text | None = None
+    extensionAttribute11: Text | None = None
+    extensionAttribute12: Text | None = None
+    extensionAttribute13: Text | None = None
+    extensionAttribute14: Text | None = None
+    extensionAttribute15: Text | None = None
+
+
+class ServicePrincipalEntry(FormatModel):
+    """A service principal: policies list object ids, sign-ins name app ids."""
+
+    appId: Text
+    id: Text | None = None
+    displayName: Text | None = None
+    customSecurityAttributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class DirectoryFile(FormatModel):
+    """``directory.yaml``: users, groups, devices and service principals."""
+
+    users: Items[UserEntry] = ()
+    groups: Items[GroupEntry] = ()
+    devices: Items[DeviceEntry] = ()
+    servicePrincipals: Items[ServicePrincipalEntry] = ()
+
+
+def _unique(file: str, what: str, entries: list[tuple[str | None, tuple[str | int, ...]]]) -> None:
+    """Two objects with one id / name: the user's copy-paste slip (exit 2 naming both places)."""
+    seen: dict[str, tuple[str | int, ...]] = {}
+    for key, path in entries:
+        if not key:
+            continue
+        first = seen.setdefault(key.lower(), path)
+        if first != path:
+            raise SchemaError(
+                f"duplicate {what} '{key}' (also at {json_pointer(first)})",
+                file=file,
+                path=path,
+                code="duplicate",
+            )
 
 
 def _role_id(file: str, role: str, path: tuple[str | int, ...]) -> str:
@@ -109,8 +209,8 @@ def _role_id(file: str, role: str, path: tuple[str | int, ...]) -> str:
 
 
 def _group_roles(
-    r: Reader,
-    groups_raw: list[tuple[int, dict[str, Any], str, str]],
+    file: str,
+    groups_raw: list[tuple[int, GroupEntry, str, str]],
     parents: dict[str, set[str]],
 ) -> dict[str, frozenset[str]]:
     """Roles assigned to role-assignable groups (group id -> role template ids).
@@ -120,94 +220,103 @@ def _group_roles(
     (https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept).
     """
     out: dict[str, frozenset[str]] = {}
-    for i, obj, gid, _ in groups_raw:
-        raw = obj.get("roles")
-        assignable = r.boolean(obj.get("isAssignableToRole"), ("groups", i, "isAssignableToRole"))
-        if raw in (None, []):
+    for i, g, gid, _ in groups_raw:
+        if not g.roles:
             continue
-        if not assignable:
-            err = r.error(
-                ("groups", i, "roles"),
+        if not g.isAssignableToRole:
+            raise SchemaError(
                 "invalid value",
-                "roles only on a group with isAssignableToRole: true",
-                raw,
+                file=file,
+                path=("groups", i, "roles"),
+                expected="roles only on a group with isAssignableToRole: true",
+                got=list(g.roles),
+                hint="add 'isAssignableToRole: true' to this group (Entra assigns roles only to such groups)",
+                code="invalid-value",
             )
-            err.hint = "add 'isAssignableToRole: true' to this group (Entra assigns roles only to such groups)"
-            raise err
         nested = sorted(child for child, ps in parents.items() if gid in ps)
         if nested:
-            raise r.error(
-                ("groups", i, "members"),
+            raise SchemaError(
                 "invalid value",
-                "users only: a role-assignable group cannot contain groups",
-                nested[0],
+                file=file,
+                path=("groups", i, "members"),
+                expected="users only: a role-assignable group cannot contain groups",
+                got=nested[0],
+                code="invalid-value",
             )
         out[gid] = frozenset(
-            _role_id(r.file, role, ("groups", i, "roles", j))
-            for j, role in enumerate(r.strings(raw, ("groups", i, "roles")))
+            _role_id(file, role, ("groups", i, "roles", j)) for j, role in enumerate(g.roles)
         )
     return out
 
 
 def parse_directory(doc: Any, file: str) -> Directory:
-    r = Reader(file)
-    root = r.obj(doc, ())
-    raw_users = root.get("users") or []
-    raw_groups = root.get("groups") or []
-    raw_devices = root.get("devices") or []
-    raw_sps = root.get("servicePrincipals") or []
-    for key, value in (
-        ("users", raw_users),
-        ("groups", raw_groups),
-        ("devices", raw_devices),
-        ("servicePrincipals", raw_sps),
-    ):
-        if not isinstance(value, list):
-            raise r.error((key,), "wrong type", "a list", value)
+    data = read_model(DirectoryFile, {} if doc is None else doc, file=file)
 
     devices: list[Device] = []
-    for i, d in enumerate(raw_devices):
-        obj = r.obj(d, ("devices", i), optional=False)
-        name = r.string(obj.get("displayName"), ("devices", i, "displayName"))
-        did = r.string(obj.get("deviceId") or obj.get("id"), ("devices", i, "deviceId"))
+    for i, d in enumerate(data.devices):
+        name = d.displayName
+        did = d.deviceId or d.id
         if not name and not did:
-            raise r.error(("devices", i), "missing field", "a deviceId or displayName", obj)
+            raise SchemaError(
+                "missing field",
+                file=file,
+                path=("devices", i),
+                expected="a deviceId or displayName",
+                code="missing-field",
+            )
         did = did or stable_id("device", name or "")
-        props = device_from_graph(obj)
+        props = device_from_graph(d.model_dump(exclude_none=True))
         props["deviceId"] = did
         props.setdefault("displayName", name or did)
         devices.append(Device(id=did, display_name=name or did, properties=props))
+    _unique(file, "device id", [(d.id, ("devices", i, "deviceId")) for i, d in enumerate(devices)])
+    _unique(
+        file,
+        "device name",
+        [(d.displayName, ("devices", i, "displayName")) for i, d in enumerate(data.devices)],
+    )
     device_by = {d.id.lower(): d for d in devices} | {d.display_name.lower(): d for d in devices}
 
     # First pass: identities.
-    groups_raw: list[tuple[int, dict[str, Any], str, str]] = []
-    for i, g in enumerate(raw_groups):
-        obj = r.obj(g, ("groups", i), optional=False)
-        name = r.string(obj.get("displayName"), ("groups", i, "displayName"))
-        gid = r.string(obj.get("id"), ("groups", i, "id"))
-        if not name and not gid:
-            raise r.error(("groups", i), "missing field", "an id or displayName", obj)
-        groups_raw.append((i, obj, gid or stable_id("group", name or ""), name or gid or ""))
+    groups_raw: list[tuple[int, GroupEntry, str, str]] = []
+    for i, g in enumerate(data.groups):
+        if not g.displayName and not g.id:
+            raise SchemaError(
+                "missing field",
+                file=file,
+                path=("groups", i),
+                expected="an id or displayName",
+                code="missing-field",
+            )
+        gid = g.id or stable_id("group", g.displayName or "")
+        groups_raw.append((i, g, gid, g.displayName or gid))
+    _unique(file, "group id", [(g.id, ("groups", i, "id")) for i, g, _, _ in groups_raw])
+    _unique(
+        file,
+        "group name",
+        [(g.displayName, ("groups", i, "displayName")) for i, g, _, _ in groups_raw],
+    )
     group_by = {gid.lower(): gid for _, _, gid, _ in groups_raw} | {
         name.lower(): gid for _, _, gid, name in groups_raw
     }
 
-    users_raw: list[tuple[int, dict[str, Any], str, str]] = []
-    for i, u in enumerate(raw_users):
-        obj = r.obj(u, ("users", i), optional=False)
-        upn = r.string(obj.get("userPrincipalName"), ("users", i, "userPrincipalName"))
-        if not upn:
-            raise r.error(
-                ("users", i, "userPrincipalName"), "missing field", "a userPrincipalName", None
-            )
-        uid = r.string(obj.get("id"), ("users", i, "id")) or stable_id("user", upn)
-        users_raw.append((i, obj, uid, upn))
+    users_raw: list[tuple[int, UserEntry, str, str]] = []
+    for i, u in enumerate(data.users):
+        users_raw.append(
+            (i, u, u.id or stable_id("user", u.userPrincipalName), u.userPrincipalName)
+        )
+    _unique(file, "user id", [(u.id, ("users", i, "id")) for i, u, _, _ in users_raw])
+    _unique(
+        file,
+        "userPrincipalName",
+        [(upn, ("users", i, "userPrincipalName")) for i, _, _, upn in users_raw],
+    )
     user_by: dict[str, str] = {}
     for _, obj, uid, upn in users_raw:
         user_by[uid.lower()] = uid
         user_by[upn.lower()] = uid
-        if obj.get("displayName"):
-            user_by.setdefault(str(obj["displayName"]).lower(), uid)
+        if obj.displayName:
+            user_by.setdefault(obj.displayName.lower(), uid)
 
     def resolve_group(ref: str, path: tuple[str | int, ...]) -> str:
         gid = group_by.get(ref.lower())
@@ -219,8 +328,9 @@ def parse_directory(doc: Any, file: str) -> Directory:
     # Group -> parent groups (for transitive membership) and user -> direct groups.
     parents: dict[str, set[str]] = {}
     direct_user_groups: dict[str, set[str]] = {uid: set() for _, _, uid, _ in users_raw}
-    for i, obj, gid, _ in groups_raw:
-        for j, m in enumerate(r.strings(obj.get("members"), ("groups", i, "members"))):
+    for i, g, gid, _ in groups_raw:
+        for j, m in enumerate(g.members):
+            m = m.strip()
             if m.lower() in group_by:
                 parents.setdefault(group_by[m.lower()], set()).add(gid)
             elif m.lower() in user_by:
@@ -234,23 +344,25 @@ def parse_directory(doc: Any, file: str) -> Directory:
                     m,
                     names,
                 )
-        for j, parent in enumerate(r.strings(obj.get("memberOf"), ("groups", i, "memberOf"))):
-            parents.setdefault(gid, set()).add(resolve_group(parent, ("groups", i, "memberOf", j)))
-    for i, obj, uid, _ in users_raw:
-        for j, g in enumerate(r.strings(obj.get("memberOf"), ("users", i, "memberOf"))):
-            direct_user_groups[uid].add(resolve_group(g, ("users", i, "memberOf", j)))
+        for j, parent in enumerate(g.memberOf):
+            parents.setdefault(gid, set()).add(
+                resolve_group(parent.strip(), ("groups", i, "memberOf", j))
+            )
+    for i, u, uid, _ in users_raw:
+        for j, ref in enumerate(u.memberOf):
+            direct_user_groups[uid].add(resolve_group(ref.strip(), ("users", i, "memberOf", j)))
 
-    group_roles = _group_roles(r, groups_raw, parents)
+    group_roles = _group_roles(file, groups_raw, parents)
     users: list[User] = []
-    for i, obj, uid, upn in users_raw:
+    for i, u, uid, upn in users_raw:
         roles: set[str] = set()
-        for j, role in enumerate(r.strings(obj.get("roles"), ("users", i, "roles"))):
+        for j, role in enumerate(u.roles):
             roles.add(_role_id(file, role, ("users", i, "roles", j)))
         for gid in direct_user_groups[uid]:
             roles |= group_roles.get(gid, frozenset())  # held through a role-assignable group
         dev_ids: list[str] = []
-        for j, dref in enumerate(r.strings(obj.get("devices"), ("users", i, "devices"))):
-            dev = device_by.get(dref.lower())
+        for j, dref in enumerate(u.devices):
+            dev = device_by.get(dref.strip().lower())
             if dev is None:
                 names = [d.display_name for d in devices]
                 raise _unknown(
@@ -261,34 +373,27 @@ def parse_directory(doc: Any, file: str) -> Directory:
                     names,
                 )
             dev_ids.append(dev.id)
-        user_type = r.string(obj.get("userType"), ("users", i, "userType")) or "Member"
-        guest_type = r.string(
-            obj.get("guestOrExternalUserType"), ("users", i, "guestOrExternalUserType")
-        )
-        if user_type.lower() == "guest" and not guest_type:
+        guest_type = u.guestOrExternalUserType
+        if u.userType == "Guest" and not guest_type:
             guest_type = "b2bCollaborationGuest"
         users.append(
             User(
                 id=uid,
                 user_principal_name=upn,
-                display_name=r.string(obj.get("displayName"), ("users", i, "displayName")) or upn,
-                user_type=user_type,
+                display_name=u.displayName or upn,
+                user_type=u.userType,
                 guest_type=guest_type,
-                external_tenant_id=r.string(
-                    obj.get("externalTenantId"), ("users", i, "externalTenantId")
-                ),
-                account_enabled=r.boolean(
-                    obj.get("accountEnabled"), ("users", i, "accountEnabled"), True
-                ),
+                external_tenant_id=u.externalTenantId,
+                account_enabled=u.accountEnabled,
                 group_ids=transitive_groups(parents, direct_user_groups[uid]),
                 role_ids=frozenset(roles),
                 device_ids=tuple(dev_ids),
-                tags=frozenset(r.strings(obj.get("tags"), ("users", i, "tags"))),
+                tags=frozenset(t.strip() for t in u.tags if t.strip()),
             )
         )
 
     groups: list[Group] = []
-    for i, obj, gid, name in groups_raw:
+    for _, g, gid, name in groups_raw:
         member_ids = {uid for uid, gs in direct_user_groups.items() if gid in gs}
         member_ids |= {child for child, ps in parents.items() if gid in ps}
         groups.append(
@@ -296,34 +401,36 @@ def parse_directory(doc: Any, file: str) -> Directory:
                 id=gid,
                 display_name=name,
                 member_ids=frozenset(member_ids),
-                is_assignable_to_role=r.boolean(
-                    obj.get("isAssignableToRole"), ("groups", i, "isAssignableToRole")
-                ),
+                is_assignable_to_role=g.isAssignableToRole,
                 role_ids=group_roles.get(gid, frozenset()),
             )
         )
 
-    sps = []
-    for i, s in enumerate(raw_sps):
-        obj = r.obj(s, ("servicePrincipals", i), optional=False)
-        app_id = r.string(obj.get("appId"), ("servicePrincipals", i, "appId"), optional=False)
-        sps.append(
-            ServicePrincipal(
-                app_id=app_id or "",
-                display_name=r.string(
-                    obj.get("displayName"), ("servicePrincipals", i, "displayName")
-                )
-                or "",
-                id=r.string(obj.get("id"), ("servicePrincipals", i, "id")) or "",
-                custom_security_attributes=r.obj(
-                    obj.get("customSecurityAttributes"),
-                    ("servicePrincipals", i, "customSecurityAttributes"),
-                ),
-            )
+    _unique(
+        file,
+        "service principal appId",
+        [
+            (s.appId, ("servicePrincipals", i, "appId"))
+            for i, s in enumerate(data.servicePrincipals)
+        ],
+    )
+    _unique(
+        file,
+        "service principal id",
+        [(s.id, ("servicePrincipals", i, "id")) for i, s in enumerate(data.servicePrincipals)],
+    )
+    sps = tuple(
+        ServicePrincipal(
+            app_id=s.appId,
+            display_name=s.displayName or "",
+            id=s.id or "",
+            custom_security_attributes=s.customSecurityAttributes,
         )
+        for s in data.servicePrincipals
+    )
     return Directory(
         users=tuple(users),
         groups=tuple(groups),
         devices=tuple(devices),
-        service_principals=tuple(sps),
+        service_principals=sps,
     )

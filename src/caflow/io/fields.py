@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from caflow.errors import SchemaError
+from caflow.model.durations import parse_moment
 
-__all__ = ["Reader"]
+__all__ = ["Reader", "parse_moment"]
 
 Path = tuple[str | int, ...]
 
@@ -96,23 +97,3 @@ class Reader:
         return parse_moment(
             value, lambda: self.error(path, "invalid value", "an ISO 8601 date-time", value)
         )
-
-
-def parse_moment(text: str, on_error: Any = None) -> datetime:
-    """ISO 8601 with ``Z`` or offset; naive values are taken as UTC. Up to 7 fraction digits."""
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    # Python accepts at most 6 fraction digits; .NET writes 7.
-    if "." in value:
-        head, _, tail = value.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        rest = tail[len(digits) :]
-        value = f"{head}.{digits[:6]}{rest}"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        if on_error is not None:
-            raise on_error() from None
-        raise
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-__all__ = ["UNTIL_REVOKED", "Duration", "parse_iso_duration", "parse_timespan"]
+__all__ = ["UNTIL_REVOKED", "Duration", "parse_iso_duration", "parse_moment", "parse_timespan"]
 
 _ISO = re.compile(
     r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
@@ -94,3 +95,23 @@ def parse_timespan(text: str) -> timedelta | None:
         minutes=int(m.group("m")),
         seconds=float(m.group("s") or 0),
     )
+
+
+def parse_moment(text: str, on_error: Any = None) -> datetime:
+    """ISO 8601 with ``Z`` or offset; naive values are taken as UTC. Up to 7 fraction digits."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # Python accepts at most 6 fraction digits; .NET writes 7.
+    if "." in value:
+        head, _, tail = value.partition(".")
+        digits = "".join(ch for ch in tail if ch.isdigit())
+        rest = tail[len(digits) :]
+        value = f"{head}.{digits[:6]}{rest}"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        if on_error is not None:
+            raise on_error() from None
+        raise
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

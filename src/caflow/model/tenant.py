@@ -2,51 +2,96 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from types import MappingProxyType
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from caflow.errors import LoadWarning
 from caflow.model.agreements import Agreement, AgreementAcceptance
 from caflow.model.crosstenant import CrossTenantAccess
 from caflow.model.directory import Directory
-from caflow.model.durations import parse_timespan
+from caflow.model.durations import parse_iso_duration, parse_timespan
 from caflow.model.locations import NamedLocation
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
+from caflow.model.strict import Flag, FormatModel, Number, Text, TextList
 
-__all__ = ["ConnectorEgress", "RememberMfa", "Settings", "Tenant", "TokenLifetimePolicy"]
+__all__ = [
+    "ConnectorEgress",
+    "RememberMfa",
+    "Settings",
+    "Tenant",
+    "TenantFile",
+    "TokenLifetimePolicy",
+]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+def _access_token_lifetime(value: object) -> timedelta:
+    """An ISO 8601 duration string (``PT75M``) -> timedelta; numbers are refused (unit unknown)."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    try:
+        duration = parse_iso_duration(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT75M") from None
+    if duration.months:
+        raise ValueError(f"{value!r}: give the duration in days, hours or minutes, not months")
+    # tokens-and-signins.md §1.4: AccessTokenLifetime 10 minutes .. 1 day.
+    if not timedelta(minutes=10) <= duration.fixed <= timedelta(days=1):
+        raise ValueError(f"{value!r} is outside PT10M .. P1D (the access token lifetime range)")
+    return duration.fixed
 
 
-class RememberMfa(_Model):
+def _ip_ranges(values: tuple[str, ...]) -> tuple[str, ...]:
+    """CIDR ranges (or single addresses); host bits may be set, as in the portal (§5.1)."""
+    for i, value in enumerate(values):
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"item {i}: {value!r} is not an IPv4 or IPv6 CIDR range") from None
+    return tuple(v.strip() for v in values)
+
+
+IpRanges = Annotated[TextList, AfterValidator(_ip_ranges)]
+
+
+class RememberMfa(FormatModel):
     """Legacy per-user MFA "remember multifactor authentication on trusted devices" (§2.3)."""
 
-    enabled: bool = False
-    days: int = Field(14, ge=1, le=365)
+    enabled: Flag = False
+    days: Number = Field(14, ge=1, le=365)
 
 
-class TokenLifetimePolicy(_Model):
+class TokenLifetimePolicy(FormatModel):
     """Org-default legacy ``TokenLifetimePolicy`` definition (TimeSpan strings, §1.4)."""
 
-    MaxInactiveTime: str = "90.00:00:00"
-    MaxAgeSingleFactor: str = "until-revoked"
-    MaxAgeMultiFactor: str = "until-revoked"
-    MaxAgeSessionSingleFactor: str = "until-revoked"
-    MaxAgeSessionMultiFactor: str = "until-revoked"
+    MaxInactiveTime: Text = "90.00:00:00"
+    MaxAgeSingleFactor: Text = "until-revoked"
+    MaxAgeMultiFactor: Text = "until-revoked"
+    MaxAgeSessionSingleFactor: Text = "until-revoked"
+    MaxAgeSessionMultiFactor: Text = "until-revoked"
 
-    @field_validator("*", mode="before")
+    @field_validator("*", mode="after")
     @classmethod
-    def _timespan_in_range(cls, value: object, info: ValidationInfo) -> str:
+    def _timespan_in_range(cls, value: str, info: ValidationInfo) -> str:
         """Ranges of tokens §1.4: MaxInactiveTime 10 min .. 90 days; MaxAge* 10 min .. 365 days
         (365 days is the largest explicit value) or ``until-revoked``."""
-        text = str(value).strip()
+        text = value.strip()
         try:
             span = parse_timespan(text)
         except ValueError:
@@ -63,24 +108,37 @@ class TokenLifetimePolicy(_Model):
         return text
 
 
-class ConnectorEgress(_Model):
+class ConnectorEgress(FormatModel):
     """Outbound IPs of Power Platform connectors (power-automate.md §4.3)."""
 
-    ipRanges: tuple[str, ...] = ("20.190.128.0/18",)
-    country: str | None = "US"
+    ipRanges: IpRanges = ("20.190.128.0/18",)
+    country: Text | None = "US"
 
 
-class Settings(_Model):
-    """``tenant.yaml`` settings; defaults are Microsoft's defaults (DESIGN.md)."""
+class Settings(FormatModel):
+    """``tenant.yaml`` settings; defaults are Microsoft's defaults (docs/bundle-format.md)."""
 
     rememberMfa: RememberMfa = RememberMfa(enabled=False, days=14)
-    legacyTokenLifetimes: bool = False
+    legacyTokenLifetimes: Flag = False
     tokenLifetimePolicy: TokenLifetimePolicy = TokenLifetimePolicy()
-    mfaTrustedIps: tuple[str, ...] = ()
+    mfaTrustedIps: IpRanges = ()
     connectorEgress: ConnectorEgress = ConnectorEgress()
-    accessTokenLifetime: timedelta = timedelta(minutes=75)
+    #: Access token lifetime (tokens §1.1, §1.4 range: 10 minutes .. 1 day).
+    accessTokenLifetime: Annotated[
+        timedelta,
+        BeforeValidator(_access_token_lifetime),
+        WithJsonSchema({"type": "string", "format": "duration", "examples": ["PT75M"]}),
+    ] = timedelta(minutes=75)
     #: Methods assumed when a sign-in says only "mfa: true" (docs/assumptions.md A-GRANT-2).
-    defaultMfaMethods: tuple[str, ...] = ("password", "microsoftAuthenticatorPush")
+    defaultMfaMethods: TextList = ("password", "microsoftAuthenticatorPush")
+
+
+class TenantFile(FormatModel):
+    """``tenant.yaml``: the tenant's id, name and settings."""
+
+    id: Text | None = None
+    displayName: Text | None = None
+    settings: Settings = Settings()
 
 
 @dataclass(frozen=True)

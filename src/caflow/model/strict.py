@@ -1,0 +1,293 @@
+"""Strict reading of the file formats: pydantic building blocks and one error translation.
+
+The pydantic models built from these blocks are the single description of each format: the
+loaders parse *through* them and ``caflow schema`` publishes their JSON Schemas (docs/schema/).
+What a user wrote wrongly never passes silently (DESIGN.md "Never guess silently"):
+
+* an unknown key is bad input with a did-you-mean (``unknown key 'rememberMFA' (did you mean
+  'rememberMfa'?)``); Graph camelCase and PowerShell PascalCase spellings of a key both load;
+* scalars are not coerced: ``isEnabled: "true"``, ``days: true`` and ``isCompliant: "yes"`` are
+  wrong types, not guesses (pydantic strict types);
+* every error names the file and the JSON path *as written* (pydantic reports the key the input
+  used) and becomes one :class:`~caflow.errors.SchemaError` line (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from caflow.errors import SchemaError, did_you_mean
+
+__all__ = [
+    "Flag",
+    "FormatModel",
+    "Items",
+    "Moment",
+    "Number",
+    "Text",
+    "TextList",
+    "choice",
+    "read_model",
+    "schema_error",
+]
+
+Path = tuple[str | int, ...]
+
+_YAML_HINT = "YAML reads unquoted yes, no, on, off, NO ... as booleans: quote the value"
+
+
+def _pascal(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _spellings(name: str) -> AliasChoices:
+    """Graph camelCase and PowerShell PascalCase spellings of one key (canonical first)."""
+    others = [s for s in (_camel(name), _pascal(name)) if s != name]
+    return AliasChoices(name, *dict.fromkeys(others))
+
+
+class FormatModel(BaseModel):
+    """Base of every file-format model: unknown keys refused with a did-you-mean."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=AliasGenerator(validation_alias=_spellings),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            accepted = _accepted_keys(cls)
+            for key in data:
+                if not isinstance(key, str) or key not in accepted:
+                    canonical = list(cls.model_fields)
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key {key}",
+                        {
+                            "key": str(key),
+                            "suggestion": did_you_mean(str(key), canonical) or "",
+                            "known": ", ".join(canonical),
+                        },
+                    )
+        return data
+
+
+@cache
+def _accepted_keys(cls: type[BaseModel]) -> frozenset[str]:
+    keys: set[str] = set()
+    for name in cls.model_fields:
+        keys |= {name, _camel(name), _pascal(name)}
+    return frozenset(keys)
+
+
+# -- scalar types ------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> Any:
+    """A string; an integer is read as its digits (YAML ``id: 12345``). The YAML loader keeps
+    ``0755`` and ``12:30:00`` as strings (io/decode.py), so no digits are lost."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise PydanticCustomError("string_type", "Input should be a valid string")
+
+
+def _moment(value: Any) -> Any:
+    """An ISO 8601 date-time (``Z`` or offset; naive = UTC; .NET's 7 fraction digits)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        from caflow.model.durations import parse_moment
+
+        try:
+            return parse_moment(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "datetime_parsing", "expected an ISO 8601 date-time such as 2026-01-05T09:00:00Z"
+            ) from None
+    if isinstance(value, date):
+        raise PydanticCustomError(
+            "datetime_type", "a date without a time: write 2026-01-05T00:00:00Z"
+        )
+    raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+
+
+def _lone_item(value: Any) -> Any:
+    """A list of strings; a lone string is one item (PowerShell unrolls one-element arrays) and
+    an empty value (``memberOf:``) is no items."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return value
+
+
+def choice(*values: str) -> Any:
+    """A string from a closed set, matched case-insensitively and returned in its canonical
+    spelling; anything else is an invalid value with a did-you-mean (never another value)."""
+    canonical = {v.lower(): v for v in values}
+
+    def pick(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise PydanticCustomError("string_type", "Input should be a valid string")
+        found = canonical.get(value.strip().lower())
+        if found is None:
+            raise PydanticCustomError(
+                "literal_error",
+                "Input should be {expected}",
+                {"expected": ", ".join(f"'{v}'" for v in values)},
+            )
+        return found
+
+    return Annotated[
+        str, BeforeValidator(pick), WithJsonSchema({"type": "string", "enum": list(values)})
+    ]
+
+
+def _none_is_empty(value: Any) -> Any:
+    return () if value is None else value
+
+
+T = TypeVar("T")
+
+Text = Annotated[str, BeforeValidator(_text)]
+#: A list of objects; an empty YAML value (``users:``) is no items.
+Items = Annotated[tuple[T, ...], BeforeValidator(_none_is_empty)]
+Flag = StrictBool
+Number = StrictInt
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+TextList = Annotated[tuple[Text, ...], BeforeValidator(_lone_item)]
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+_EXPECTED = {
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "datetime_type": "an ISO 8601 date-time",
+    "datetime_parsing": "an ISO 8601 date-time",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "dict_type": "an object",
+    "list_type": "a list",
+    "tuple_type": "a list",
+}
+
+_BOUNDS = {
+    "greater_than_equal": ">=",
+    "greater_than": ">",
+    "less_than_equal": "<=",
+    "less_than": "<",
+}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def schema_error(exc: ValidationError, *, file: str, path: Sequence[str | int] = ()) -> SchemaError:
+    """The first error of ``exc`` as one :class:`SchemaError` line (file + JSON path)."""
+    err = exc.errors(include_url=False)[0]
+    kind = err["type"]
+    loc = (*path, *(p for p in err["loc"] if isinstance(p, str | int)))
+    got = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "unknown_key":
+        key = str(ctx.get("key"))
+        suggestion = ctx.get("suggestion")
+        return SchemaError(
+            f"unknown key '{key}'",
+            file=file,
+            path=(*loc, key),
+            hint=f"did you mean '{suggestion}'?" if suggestion else f"known keys: {ctx['known']}",
+            code="unknown-key",
+        )
+    if kind == "missing":
+        return SchemaError(
+            "missing field", file=file, path=loc, expected=f"'{loc[-1]}'", code="missing-field"
+        )
+    if kind in _EXPECTED:
+        hint = None
+        if isinstance(got, bool) and kind == "string_type":
+            hint = _YAML_HINT
+        elif isinstance(got, str) and kind == "bool_type":
+            hint = "write true or false without quotes"
+        elif isinstance(got, str) and kind == "int_type":
+            hint = "write the number without quotes"
+        message = "wrong type" if kind != "datetime_parsing" else "invalid value"
+        if kind.startswith("datetime") and not err["msg"].startswith("Input"):
+            message = err["msg"]
+        expected = _EXPECTED[kind]
+        if isinstance(got, Mapping | list | tuple):
+            expected += ", got " + ("an object" if isinstance(got, Mapping) else "a list")
+            got = None
+        return SchemaError(
+            message,
+            file=file,
+            path=loc,
+            expected=expected,
+            got=got,
+            hint=hint,
+            code="wrong-type" if message == "wrong type" else "invalid-value",
+        )
+    if kind in ("literal_error", "enum"):
+        choices = str(ctx.get("expected", ""))
+        names = [c.strip().strip("'") for c in choices.replace(" or ", ", ").split(",")]
+        suggestion = did_you_mean(str(got), names) if isinstance(got, str) else None
+        return SchemaError(
+            "invalid value",
+            file=file,
+            path=loc,
+            expected=f"one of {', '.join(n for n in names if n)}",
+            got=got,
+            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+            code="invalid-value",
+        )
+    if kind in _BOUNDS:
+        bound = ", ".join(
+            f"{_BOUNDS[kind]} {v}" for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")
+        )
+        return SchemaError(
+            "invalid value",
+            file=file,
+            path=loc,
+            expected=f"a value {bound}",
+            got=got,
+            code="invalid-value",
+        )
+    message = err["msg"].removeprefix("Value error, ")
+    return SchemaError(message, file=file, path=loc, got=None, code="invalid-value")
+
+
+def read_model(model: type[M], data: Any, *, file: str, path: Sequence[str | int] = ()) -> M:
+    """Validate ``data`` with ``model``; bad input becomes a :class:`SchemaError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise schema_error(exc, file=file, path=path) from None
