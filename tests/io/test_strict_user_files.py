@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 from caflow.errors import SchemaError, did_you_mean
 from caflow.io.bundle import load_bundle
 
-CONTOSO = Path(__file__).resolve().parents[2] / "examples" / "contoso"
 runner = CliRunner()
 
 

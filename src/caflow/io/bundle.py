@@ -353,7 +353,9 @@ class _Builder:
             directory = parse_directory(doc, file)
         elif self.directory_objects:
             directory = parse_directory(
-                self.directory_objects.to_directory_doc(), self.label + "(directory objects)"
+                self.directory_objects.to_directory_doc(),
+                self.label + "(directory objects)",
+                written=False,
             )
         if self.groups:
             known = {g.id.lower() for g in directory.groups}

@@ -175,7 +175,15 @@ class DirectoryFile(FormatModel):
     servicePrincipals: Items[ServicePrincipalEntry] = ()
 
 
-def _unique(file: str, what: str, entries: list[tuple[str | None, tuple[str | int, ...]]]) -> None:
+def _no_check(
+    file: str, what: str, entries: list[tuple[str | None, tuple[str | int, ...]]]
+) -> None:
+    return None
+
+
+def _check_unique(
+    file: str, what: str, entries: list[tuple[str | None, tuple[str | int, ...]]]
+) -> None:
     """Two objects with one id / name: the user's copy-paste slip (exit 2 naming both places)."""
     seen: dict[str, tuple[str | int, ...]] = {}
     for key, path in entries:
@@ -249,8 +257,12 @@ def _group_roles(
     return out
 
 
-def parse_directory(doc: Any, file: str) -> Directory:
+def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
+    """``written``: a directory.yaml someone wrote, where two objects with one id or name are a
+    slip (exit 2); directory objects gathered from exports (``written=False``) are kept as
+    exported (sample exports reuse UPNs)."""
     data = read_model(DirectoryFile, {} if doc is None else doc, file=file)
+    _unique = _check_unique if written else _no_check
 
     devices: list[Device] = []
     for i, d in enumerate(data.devices):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from caflow.io.directory import device_from_graph
 from caflow.io.normalize import as_list, normalize_keys
 
 __all__ = ["MEMBERSHIP_FOLDERS", "DirectoryObjects", "directory_kind", "membership_context"]
@@ -213,7 +214,9 @@ class DirectoryObjects:
             _put(item, "roles", sorted(group_roles[k]))
             out_groups.append(item)
         doc: dict[str, Any] = {"users": out_users, "groups": out_groups}
-        doc["devices"] = [d for d in devices.values() if d.get("deviceId")]
+        # Only the device-filter properties: directory.yaml is read strictly (unknown keys are
+        # refused), and a Graph device carries many more (registrationDateTime, alternativeSecurityIds ...).
+        doc["devices"] = [device_from_graph(d) for d in devices.values() if d.get("deviceId")]
         doc["servicePrincipals"] = [
             _pick(s, ("id", "appId", "displayName", "customSecurityAttributes"))
             for s in self.objects["servicePrincipal"].values()
