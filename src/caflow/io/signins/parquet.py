@@ -1,0 +1,117 @@
+"""Parquet sign-in logs with Graph field names: flat (the record schema, as ``caflow synth``
+writes it) or nested like the Graph object (``deviceDetail.operatingSystem``, ``status.errorCode``,
+``location.countryOrRegion``). Read in row groups; the flat form is converted without a Python
+loop (>= 1M rows/s), the nested form through the Graph mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from caflow.errors import ParseError
+from caflow.io.signins.graph import graph_row, lenient_signin
+from caflow.io.signins.schema import FIELDS, SCHEMA, build_batch
+from caflow.io.signins.stats import LoadStats
+
+__all__ = ["read_parquet"]
+
+
+def read_parquet(path: Path, stats: LoadStats, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    name = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise ParseError(f"cannot read Parquet: {exc}", file=name) from None
+    names = set(pf.schema_arrow.names)
+    flat = "createdDateTime" in names and not ({"deviceDetail", "status", "location"} & names)
+    wanted = [n for n, _ in FIELDS if n in names] if flat else None
+    try:
+        batches = pf.iter_batches(batch_size=batch_rows, columns=wanted)
+        for offset_batch in _numbered(batches):
+            offset, batch = offset_batch
+            yield (
+                _flat(batch, stats, name, offset) if flat else _nested(batch, stats, name, offset)
+            )
+    except (OSError, pa.ArrowException) as exc:
+        raise ParseError(f"cannot read Parquet: {exc}", file=name) from None
+
+
+def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, pa.RecordBatch]]:
+    offset = 0
+    for b in batches:
+        yield offset, b
+        offset += b.num_rows
+
+
+def _flat(batch: pa.RecordBatch, stats: LoadStats, name: str, offset: int) -> pa.RecordBatch:
+    n = batch.num_rows
+    stats.read += n
+    arrays = []
+    for field_name, typ in FIELDS:
+        if field_name in batch.schema.names:
+            col = batch.column(field_name)
+            if col.type != typ:
+                col = col.cast(typ)
+            arrays.append(col)
+        else:
+            arrays.append(pa.nulls(n, type=typ))
+    out = pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+    checks = (
+        ("missing createdDateTime", pc.is_null(out.column("createdDateTime"))),
+        (
+            "no user and no service principal",
+            pc.and_(
+                pc.and_(
+                    pc.is_null(out.column("userId")), pc.is_null(out.column("userPrincipalName"))
+                ),
+                pc.and_(
+                    pc.is_null(out.column("servicePrincipalId")), pc.is_null(out.column("appId"))
+                ),
+            ),
+        ),
+        (
+            "no resource and no application id",
+            pc.and_(pc.is_null(out.column("resourceId")), pc.is_null(out.column("appId"))),
+        ),
+    )
+    bad = pa.array([False] * n) if n else pa.array([], pa.bool_())
+    for reason, mask in checks:
+        mask = pc.and_(mask, pc.invert(bad))
+        count = pc.sum(mask).as_py() or 0
+        if count:
+            first = pc.index(mask, True).as_py()
+            for _ in range(count):
+                stats.skip(reason, f"{name}: row {offset + first}")
+        bad = pc.or_(bad, mask)
+    if pc.any(bad).as_py():
+        out = out.filter(pc.invert(bad))
+    stats.kept += out.num_rows
+    return out
+
+
+def _nested(batch: pa.RecordBatch, stats: LoadStats, name: str, offset: int) -> pa.RecordBatch:
+    rows = []
+    for i, obj in enumerate(batch.to_pylist()):
+        stats.read += 1
+        where = f"{name}: row {offset + i}"
+        created = obj.get("createdDateTime")
+        if created is not None and not isinstance(created, str):
+            obj["createdDateTime"] = created.isoformat()
+        try:
+            row = graph_row(lenient_signin(obj))
+        except Exception as exc:  # msgspec.ValidationError: impossible field type
+            stats.skip(f"field of the wrong type ({str(exc)[:60]})", where)
+            continue
+        if isinstance(row, str):
+            stats.skip(row, where)
+            continue
+        rows.append(row)
+    out, bad = build_batch(rows)
+    for _ in bad:
+        stats.skip("invalid createdDateTime", f"{name}: row group at {offset}")
+    stats.kept += out.num_rows
+    return out
