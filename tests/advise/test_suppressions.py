@@ -120,7 +120,8 @@ def test_cli_suppressed_never_counts_for_fail_on(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "SUPPRESSED" in res.stdout and "(suppressed:" in res.stdout  # table folds long text
-    assert "3 suppressed." in res.stderr
+    # The summary line is printed once: the table ends with it, so not repeated on stderr.
+    assert "3 suppressed." in res.stdout and "3 suppressed." not in res.stderr
 
 
 def test_cli_json_markdown_and_sarif_show_suppressions(tmp_path):

@@ -1,6 +1,6 @@
 """check: is a proposed policy change safe? (impact diff between two tenants, as a plan)."""
 
-from caflow.check.overlay import DEFAULT_START, build_proposed, default_start
+from caflow.check.overlay import DEFAULT_START, build_proposed, default_start, enable_policies
 from caflow.check.plan import CheckResult, run_check
 from caflow.check.policydiff import PolicyChange, diff_policies
 
@@ -11,5 +11,6 @@ __all__ = [
     "build_proposed",
     "default_start",
     "diff_policies",
+    "enable_policies",
     "run_check",
 ]

@@ -2,19 +2,22 @@
 
 Policies with the same id replace the baseline's, new ids are added (``--proposed`` is
 repeatable and applied in order). Bundles of two different tenants are bad input (exit 2).
+``--enable POLICY`` switches a report-only (or disabled) policy on without editing a file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from caflow.errors import InputError
+from caflow.errors import InputError, UnknownReferenceError, did_you_mean
 from caflow.io.bundle import load_bundle
-from caflow.model import Tenant
+from caflow.model import Policy, Tenant
+from caflow.model.policy import PolicyState
 
-__all__ = ["DEFAULT_START", "build_proposed", "default_start"]
+__all__ = ["DEFAULT_START", "build_proposed", "default_start", "enable_policies"]
 
 #: Used when the bundle carries no timestamps (documented in the --start help).
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -63,6 +66,56 @@ def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
             by_id[p.id.lower()] = p
         current = current.evolve(policies=tuple(by_id.values()))
     return current
+
+
+def _find_policy(tenant: Tenant, ref: str, option: str) -> Policy:
+    """A policy by id or display name (case-insensitive); unknown or ambiguous is bad input."""
+    key = ref.strip().lower()
+    by_id = [p for p in tenant.policies if p.id.lower() == key]
+    found = by_id or [p for p in tenant.policies if p.display_name.strip().lower() == key]
+    if len(found) > 1:
+        raise InputError(
+            "ambiguous policy name",
+            file=option,
+            expected="one policy; give its id: " + ", ".join(p.id for p in found),
+            got=ref,
+            code="invalid-value",
+        )
+    if not found:
+        names = [p.display_name for p in tenant.policies] + [p.id for p in tenant.policies]
+        containing = [n for n in names if key and key in n.lower()]
+        close = containing[0] if len(containing) == 1 else did_you_mean(ref, names)
+        raise UnknownReferenceError(
+            "unknown policy",
+            file=option,
+            expected="a policy id or display name of the proposed tenant",
+            got=ref,
+            hint=f"did you mean '{close}'?" if close else None,
+        )
+    return found[0]
+
+
+def enable_policies(tenant: Tenant, refs: Iterable[str], option: str = "--enable") -> Tenant:
+    """``tenant`` with each referenced policy's state set to ``enabled`` (as if switched on in
+    the portal). A policy that is already enabled is bad input: comparing it with itself would
+    answer "safe" to a question that was never asked."""
+    changed: dict[str, Policy] = {}
+    for ref in refs:
+        policy = _find_policy(tenant, ref, option)
+        if policy.state == PolicyState.ENABLED:
+            raise InputError(
+                "policy is already enabled",
+                file=option,
+                expected="a report-only or disabled policy",
+                got=f"{policy.display_name} ({policy.id})",
+                code="invalid-value",
+            )
+        changed[policy.id] = replace(
+            policy, state=PolicyState.ENABLED, raw={**policy.raw, "state": "enabled"}
+        )
+    if not changed:
+        return tenant
+    return tenant.evolve(policies=tuple(changed.get(p.id, p) for p in tenant.policies))
 
 
 def default_start(tenant: Tenant) -> datetime:

@@ -8,6 +8,7 @@ import typer
 
 from caflow.advise.severity import FailOn
 from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
+from caflow.cli.options import json_alias_option, pick_format
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -28,6 +29,7 @@ def advise(
         ..., help="Tenant bundle: folder, .zip, corpus folder or export file."
     ),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    as_json: bool = json_alias_option(),
     fail_on: FailOn = typer.Option(
         "never", "--fail-on", help="Exit 1 when a FAIL finding has at least this severity."
     ),
@@ -54,10 +56,19 @@ def advise(
     from caflow.advise.context import DEFAULT_NOW
     from caflow.advise.severity import threshold
     from caflow.advise.suppressions import Suppression
-    from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
+    from caflow.cli.common import (
+        emit,
+        err_console,
+        guard,
+        load_tenant,
+        parse_when,
+        print_summary_once,
+        table_width,
+    )
     from caflow.report import render
 
     with guard():
+        fmt = pick_format(fmt, as_json, OutputFormat.table)
         accepted: tuple[Suppression, ...] = ()
         if suppressions is not None:
             names = {r.id: r.id for r in load_rules()}
@@ -66,11 +77,12 @@ def advise(
         tenant = load_tenant(bundle)
         now = parse_when(at, default=lambda: DEFAULT_NOW)
         result = run_advise(tenant, now=now, select=select or None, suppressions=accepted)
-        emit(render(result, fmt.value), output)
+        text = render(result, fmt.value, width=table_width(output))
+        emit(text, output)
     for warning in result.warnings:
         if warning.endswith("[unused-suppression]"):
             err_console.print("warning: " + warning, highlight=False, markup=False)
-    err_console.print(result.summary_line(), highlight=False, markup=False)
+    print_summary_once(result.summary_line(), output is None and fmt.shows_summary)
     if result.exceeds(threshold(fail_on), strict=strict):
         raise typer.Exit(code=int(ExitStatus.FAILURE))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from caflow.cli.exit import ExitStatus
+from caflow.cli.options import json_alias_option, pick_format
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -15,6 +16,8 @@ EPILOG = (
     "Examples:\n\n"
     "  caflow check --baseline examples/contoso --proposed examples/contoso/policies/CA014-Require-MFA-for-Microsoft-Flow-Service.json\n\n"
     "  caflow check --baseline main-bundle --proposed pr-bundle --format markdown -o comment.md\n\n"
+    "  caflow check --baseline examples/contoso --enable 'CA014 - Require MFA for Microsoft Flow Service'"
+    "   # what breaks if this report-only policy is switched on?\n\n"
     "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id "
     "replaces, new id is added); repeat it to stack changes.\n\n"
     "Exit codes: 0 safe, 1 something breaks, 2 bad input (missing or unparsable file, a file "
@@ -26,7 +29,13 @@ EPILOG = (
 def check(
     baseline: Path = typer.Option(..., "--baseline", help="Current tenant bundle."),
     proposed: list[Path] = typer.Option(
-        ..., "--proposed", help="Proposed bundle or policy file(s)/folder (repeatable)."
+        [], "--proposed", help="Proposed bundle or policy file(s)/folder (repeatable)."
+    ),
+    enable: list[str] = typer.Option(
+        [],
+        "--enable",
+        help="Switch this report-only or disabled policy on (id or display name; repeatable), "
+        "after any --proposed.",
     ),
     horizon: str = typer.Option(
         "P90D", "--horizon", help="How far to simulate (ISO 8601 duration)."
@@ -37,21 +46,29 @@ def check(
         help="Simulation start; default: newest createdDateTime/modifiedDateTime in the baseline, else 2026-01-05T09:00:00Z.",
     ),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    as_json: bool = json_alias_option(),
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
-    from caflow.check import build_proposed, default_start, run_check
-    from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
+    from caflow.check import build_proposed, default_start, enable_policies, run_check
+    from caflow.cli.common import emit, guard, load_tenant, parse_when, print_summary_once
     from caflow.engine.evaluate import validate_tenant
     from caflow.errors import InputError
     from caflow.model.durations import parse_iso_duration
     from caflow.report import render
 
     with guard():
+        fmt = pick_format(fmt, as_json, OutputFormat.table)
+        if not proposed and not enable:
+            raise InputError(
+                "missing option",
+                file="--proposed/--enable",
+                expected="--proposed PATH (repeatable) and/or --enable POLICY",
+            )
         base = load_tenant(baseline)
-        prop = build_proposed(base, proposed)
+        prop = enable_policies(build_proposed(base, proposed), enable)
         validate_tenant(prop)
         begin = parse_when(start, default=lambda: default_start(base), option="--start")
         try:
@@ -66,7 +83,7 @@ def check(
         result = run_check(base, prop, begin, end)
         text = render(result, fmt.value)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file
-    err_console.print(result.impact_line(), highlight=False)
+    print_summary_once(result.impact_line(), output is None and fmt.shows_summary)
     if result.breaks:
         raise typer.Exit(code=int(ExitStatus.FAILURE))
 

@@ -22,6 +22,8 @@ __all__ = [
     "load_tenant",
     "out_console",
     "parse_when",
+    "print_summary_once",
+    "table_width",
     "write_atomic",
 ]
 
@@ -126,3 +128,16 @@ def emit(text: str, output: Path | None) -> None:
             expected="a writable file path",
             got=exc.strerror or str(exc),
         ) from None
+
+
+def print_summary_once(line: str, on_stdout: bool) -> None:
+    """The summary line on stderr, unless the result just printed on stdout shows it already
+    (table, markdown): with ``--output`` or JSON/SARIF on stdout it still reaches the user."""
+    if not on_stdout:
+        err_console.print(line, highlight=False, markup=False)
+
+
+def table_width(output: Path | None) -> int | None:
+    """The terminal's width for a table printed on it; None (the writer's fixed default, so
+    files and pipes are reproducible) when writing to ``--output`` or a pipe."""
+    return out_console.width if output is None and out_console.is_terminal else None

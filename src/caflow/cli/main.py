@@ -20,7 +20,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode="rich",
 )
 
@@ -32,6 +32,7 @@ _VERBS = (
     "advise_cmd",
     "check_cmd",
     "replay_cmd",
+    "apps_cmd",
     "examples_cmd",
 )
 for _name in _VERBS:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from caflow.cli.common import emit, err_console, guard, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
+from caflow.cli.options import json_alias_option, pick_format
 
 __all__ = ["register"]
+
+
+class SimulateFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +34,13 @@ def register(app: typer.Typer) -> None:
     )
     def simulate(
         file: Path = typer.Argument(..., help="Scenario file (YAML/JSON, DESIGN.md format)."),
-        as_json: bool = typer.Option(False, "--json", help="Print the simulate JSON contract."),
+        fmt: SimulateFormat = typer.Option(
+            SimulateFormat.text,
+            "--format",
+            "-f",
+            help="text (the timeline), or json: the simulate JSON contract.",
+        ),
+        as_json: bool = json_alias_option(),
         full: bool = typer.Option(
             False, "--full", help="Text timeline: list every failed run, do not collapse repeats."
         ),
@@ -40,6 +53,7 @@ def register(app: typer.Typer) -> None:
         from caflow.simulate import load_scenario, run_scenario
 
         with guard():
+            fmt = pick_format(fmt, as_json, SimulateFormat.text)
             scenario = load_scenario(file)
             stop = parse_when(until, lambda: scenario.end, option="--until")
             with Progress(
@@ -49,7 +63,7 @@ def register(app: typer.Typer) -> None:
                 result = run_scenario(
                     scenario, stop, progress=lambda f: bar.update(task, completed=f)
                 )
-            if as_json:
+            if fmt is SimulateFormat.json:
                 emit(json.dumps(result.to_json(), indent=2), output)
             elif output is None and out_console.is_terminal:
                 # Colour only on a terminal; pipes and --output get the plain text.

@@ -13,7 +13,8 @@ import typer
 
 from caflow.cli.common import emit, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.errors import InputError, UnknownReferenceError
+from caflow.cli.options import json_alias_option, pick_format, signal_option
+from caflow.errors import InputError, UnknownReferenceError, did_you_mean
 from caflow.model.signals import canonical_signal
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
     pass
 
 __all__ = ["build_signin", "register"]
+
+
+class WhatifFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 class Explain(StrEnum):
@@ -39,13 +45,6 @@ _EPILOG = (
     "  caflow whatif examples/contoso --user alice@contoso.com --app 'Office 365 SharePoint Online' "
     "--ip 8.8.8.8 --platform windows --client-app browser --device LAPTOP-ALICE --mfa --json\n\n"
     "  caflow whatif examples/contoso --request examples/requests/alice-sharepoint-from-home.json\n\n"
-    "Values (case-insensitive):\n\n"
-    "  --platform     android, iOS, windows, windowsPhone, macOS, linux, unknown\n\n"
-    "  --client-app   browser, mobileAppsAndDesktopClients, exchangeActiveSync, other\n\n"
-    "  --user-action  registerSecurityInformation, registerOrJoinDevices\n\n"
-    "  --auth-flow    deviceCodeFlow, authenticationTransfer\n\n"
-    "  --guest-type   internalGuest, b2bCollaborationGuest, b2bCollaborationMember,\n"
-    "                 b2bDirectConnectUser, otherExternalUser, serviceProvider\n\n"
     "A signal a policy needs but you did not give (IP, platform, device ...) makes that policy "
     "'notEnoughInformation' - listed as undetermined, never silently ignored.\n\n" + EXIT_CODES_HELP
 )
@@ -133,11 +132,18 @@ def build_signin(tenant: Tenant, **o: Any) -> SignIn:
             app_id = sp.app_id if sp else None
         if app_id is None:
             if not re.fullmatch(r"[0-9a-fA-F-]{36}", app):
+                from caflow.model.wellknown import APP_ALIASES, APPS
+
+                names = [*APPS.values(), *APP_ALIASES]
+                names += [s.display_name for s in tenant.directory.service_principals]
+                close = did_you_mean(app, names)
                 raise UnknownReferenceError(
                     "unknown application",
                     file="--app",
                     expected="an appId or a well-known app name such as 'Microsoft Flow Service'",
                     got=app,
+                    hint=(f"did you mean '{close}'? " if close else "")
+                    + "caflow apps lists the names",
                 )
             app_id = app
         kwargs["app_id"] = app_id.lower()
@@ -257,10 +263,10 @@ def register(app: typer.Typer) -> None:
             "--role",
             help="For a user NOT in the bundle: an active directory role (repeatable).",
         ),
-        guest_type: str | None = typer.Option(
-            None,
+        guest_type: str | None = signal_option(
+            "guestOrExternalUserType",
             "--guest-type",
-            help="For a user NOT in the bundle: its guest type (values below).",
+            "For a user NOT in the bundle: its guest type.",
         ),
         service_principal: str | None = typer.Option(
             None, "--service-principal", help="Workload identity (service principal id)."
@@ -271,36 +277,36 @@ def register(app: typer.Typer) -> None:
             "-a",
             help="Target app id or well-known name ('Microsoft Flow Service', 'Office 365 SharePoint Online').",
         ),
-        user_action: str | None = typer.Option(
-            None, help="User action instead of an app (values below)."
+        user_action: str | None = signal_option(
+            "userAction", "--user-action", "User action instead of an app."
         ),
         auth_context: str | None = typer.Option(None, help="Authentication context c1..c99."),
         ip: str | None = typer.Option(None, help="Public IP seen by Entra (IPv4 or IPv6)."),
         country: str | None = typer.Option(
             None, help="Two-letter country (needed for GPS-based country locations)."
         ),
-        platform: str | None = typer.Option(None, help="Device platform (values below)."),
-        client_app: str | None = typer.Option(None, help="Client app type (values below)."),
+        platform: str | None = signal_option("devicePlatform", "--platform", "Device platform."),
+        client_app: str | None = signal_option("clientAppType", "--client-app", "Client app type."),
         device: str | None = typer.Option(
             None, help="Directory device (name or id), inline JSON properties, or 'unregistered'."
         ),
         compliant: bool = typer.Option(
             False, "--compliant", help="The device is marked compliant."
         ),
-        sign_in_risk: str | None = typer.Option(
-            None, "--sign-in-risk", help="none | low | medium | high (default none)."
+        sign_in_risk: str | None = signal_option(
+            "riskLevel", "--sign-in-risk", "Sign-in risk (default none)."
         ),
-        user_risk: str | None = typer.Option(
-            None, "--user-risk", help="none | low | medium | high (default none)."
+        user_risk: str | None = signal_option(
+            "riskLevel", "--user-risk", "User risk (default none)."
         ),
-        insider_risk: str | None = typer.Option(
-            None, "--insider-risk", help="none | minor | moderate | elevated."
+        insider_risk: str | None = signal_option(
+            "insiderRiskLevel", "--insider-risk", "Insider risk."
         ),
-        sp_risk: str | None = typer.Option(
-            None, "--sp-risk", help="Service principal risk (with --service-principal)."
+        sp_risk: str | None = signal_option(
+            "riskLevel", "--sp-risk", "Service principal risk (with --service-principal)."
         ),
-        auth_flow: str | None = typer.Option(
-            None, "--auth-flow", help="Authentication flow (values below)."
+        auth_flow: str | None = signal_option(
+            "transferMethod", "--auth-flow", "Authentication flow."
         ),
         mfa: bool = typer.Option(False, "--mfa/--no-mfa", help="The sign-in has completed MFA."),
         method: list[str] = typer.Option(
@@ -325,9 +331,13 @@ def register(app: typer.Typer) -> None:
         request: Path | None = typer.Option(
             None, "--request", help="Graph evaluate request body (JSON) instead of the flags."
         ),
-        as_json: bool = typer.Option(
-            False, "--json", help="Print the JSON contract (schemaVersion 1)."
+        fmt: WhatifFormat = typer.Option(
+            WhatifFormat.table,
+            "--format",
+            "-f",
+            help="table, or json: the JSON contract (schemaVersion 1).",
         ),
+        as_json: bool = json_alias_option(),
         explain: Explain = typer.Option(
             Explain.off, help="off | fails | full: per-condition outcomes."
         ),
@@ -386,7 +396,10 @@ def register(app: typer.Typer) -> None:
                     app_protection=app_protection,
                 )
             ev = evaluate(tenant, signin, now, explain=explain.value != "off")
-            if as_json or (output is not None and output.suffix.lower() == ".json"):
+            fmt = pick_format(fmt, as_json, WhatifFormat.table)
+            if fmt is WhatifFormat.json or (
+                output is not None and output.suffix.lower() == ".json"
+            ):
                 from caflow.report.whatif import render_json
 
                 emit(render_json(ev, explain.value, only_applied), output)

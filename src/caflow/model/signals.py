@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from caflow.errors import InputError
+from caflow.errors import InputError, did_you_mean
 
-__all__ = ["SIGNALS", "canonical_signal"]
+__all__ = ["SIGNALS", "canonical_signal", "signal_choices"]
 
 #: kind -> {lower-case accepted spelling: canonical value}
 SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
@@ -89,12 +89,18 @@ def canonical_signal(kind: str, value: str, *, source: str, path: tuple[str, ...
     table = SIGNALS[kind]
     found = table.get(value.strip().lower())
     if found is None:
-        choices = sorted(set(table.values()))
+        close = did_you_mean(value, table)
         raise InputError(
             "invalid value",
             file=source,
             path=path or None,
-            expected="one of " + ", ".join(choices),
+            expected="one of " + ", ".join(signal_choices(kind)),
             got=value,
+            hint=f"did you mean '{table[close]}'?" if close else None,
         )
     return found
+
+
+def signal_choices(kind: str) -> list[str]:
+    """The canonical values of ``kind`` in documentation order (deprecated spellings omitted)."""
+    return list(dict.fromkeys(SIGNALS[kind].values()))

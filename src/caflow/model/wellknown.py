@@ -11,6 +11,7 @@ from types import MappingProxyType
 __all__ = [
     "ADMIN_PORTAL_APP_IDS",
     "APPS",
+    "APP_ALIASES",
     "BUILTIN_STRENGTHS",
     "FLOW_SERVICE",
     "OFFICE365_APP_IDS",
@@ -129,6 +130,8 @@ _APP_ALIASES = {
     "power apps": POWERAPPS,
     "powerapps": POWERAPPS,
 }
+#: Short names ``--app`` also accepts (lower-case alias -> appId).
+APP_ALIASES: MappingProxyType[str, str] = MappingProxyType(_APP_ALIASES)
 
 #: Built-in authentication strengths (§5.3): id -> (display name, allowed combinations).
 BUILTIN_STRENGTHS: MappingProxyType[str, tuple[str, tuple[frozenset[str], ...]]] = MappingProxyType(

@@ -25,12 +25,22 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
     sarif = "sarif"
 
+    @property
+    def shows_summary(self) -> bool:
+        """The human formats carry the summary line themselves (table last, markdown first)."""
+        return self in (OutputFormat.table, OutputFormat.markdown)
+
 
 FORMATS: tuple[str, ...] = tuple(f.value for f in OutputFormat)
 
 
-def render(result: Any, fmt: str) -> str:
-    """Render ``result`` in ``fmt`` (one of ``FORMATS``)."""
+def render(result: Any, fmt: str, *, width: int | None = None) -> str:
+    """Render ``result`` in ``fmt`` (one of ``FORMATS``); ``width`` sizes the table (the
+    terminal's, when printing to one); other formats have no width."""
     module = OutputFormat(fmt).value
     renderer: Renderer = importlib.import_module(f"caflow.report.{module}").render
+    if width is not None and fmt == OutputFormat.table:
+        from caflow.report.table import render as render_table
+
+        return render_table(result, width=width)
     return renderer(result)

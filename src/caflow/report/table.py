@@ -13,12 +13,12 @@ __all__ = ["render"]
 _STYLE = {"FAIL": "bold red", "UNDETERMINED": "yellow", "PASS": "green", "SUPPRESSED": "dim"}
 
 
-def render(result: Any) -> str:
+def render(result: Any, width: int = 160) -> str:
     if hasattr(result, "plan_text"):
         return result.plan_text() + "\n"
     data = result.to_json()
     console = Console(
-        file=io.StringIO(), record=True, width=160, force_terminal=False, color_system=None
+        file=io.StringIO(), record=True, width=width, force_terminal=False, color_system=None
     )
     table = Table(title=f"caflow advise: {data['tenant']['displayName'] or data['tenant']['id']}")
     for col in ("status", "severity", "rule", "finding", "affected"):

@@ -1,0 +1,49 @@
+"""``caflow apps``: which application names and ids caflow knows (for ``--app`` and scenarios)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+from caflow.cli.exit import EXIT_CODES_HELP
+from caflow.cli.options import json_alias_option, pick_format
+
+__all__ = ["register"]
+
+
+class AppsFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(
+        "apps",
+        epilog=(
+            "Examples:\n\n"
+            "  caflow apps\n\n"
+            "  caflow apps sharepoint\n\n"
+            "  caflow apps --format json\n\n"
+            "An app not listed here is given by its appId, or by the display name of a service "
+            "principal in the bundle's directory.yaml. " + EXIT_CODES_HELP
+        ),
+    )
+    def apps(
+        match: str | None = typer.Argument(
+            None, help="Show only apps whose name, alias or id contains this (case-insensitive)."
+        ),
+        fmt: AppsFormat = typer.Option(AppsFormat.table, "--format", "-f", help="table or json."),
+        as_json: bool = json_alias_option(),
+    ) -> None:
+        """List the well-known Microsoft application names and ids --app accepts."""
+        from caflow.cli.common import emit, guard, out_console
+        from caflow.report.apps import app_rows, render_json, render_table
+
+        with guard():
+            fmt = pick_format(fmt, as_json, AppsFormat.table)
+            rows = app_rows(match)
+            if fmt is AppsFormat.json:
+                emit(render_json(rows), None)
+            else:
+                out_console.print(render_table(rows))

@@ -1,0 +1,151 @@
+"""Options shared by the verbs: sign-in value choices, `--format` with its `--json` alias, the
+summary line printed once, tables at the terminal's width."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from tests.examples_paths import CONTOSO, SCENARIOS
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+from caflow.model.signals import SIGNALS, signal_choices
+
+runner = CliRunner()
+ALICE = ["--user", "alice@contoso.com", "--app", "Microsoft Flow Service", "--ip", "8.8.8.8"]
+AT = ["--at", "2026-02-02T09:00:00Z"]
+CA007 = "66666666-0000-0000-0000-000000000007"  # report-only
+CA014 = "CA014 - Require MFA for Microsoft Flow Service"  # disabled
+
+SIGNAL_OPTIONS = {
+    "--platform": "devicePlatform",
+    "--client-app": "clientAppType",
+    "--user-action": "userAction",
+    "--auth-flow": "transferMethod",
+    "--guest-type": "guestOrExternalUserType",
+    "--sign-in-risk": "riskLevel",
+    "--user-risk": "riskLevel",
+    "--insider-risk": "insiderRiskLevel",
+    "--sp-risk": "riskLevel",
+}
+
+
+def whatif(*args: str):
+    return runner.invoke(app, ["whatif", str(CONTOSO), *ALICE, *AT, *args])
+
+
+def test_help_lists_every_value_of_every_signal_option() -> None:
+    res = runner.invoke(app, ["whatif", "--help"], env={"COLUMNS": "400"})
+    assert res.exit_code == 0
+    for option, kind in SIGNAL_OPTIONS.items():
+        line = next(ln for ln in res.output.splitlines() if f"{option} " in ln)
+        assert all(v in line for v in signal_choices(kind)), (option, line)
+
+
+@pytest.mark.parametrize(
+    ("option", "typo", "suggestion"),
+    [
+        ("--platform", "windoes", "windows"),
+        ("--platform", "mac", "macOS"),
+        ("--client-app", "brwser", "browser"),
+        ("--sign-in-risk", "hihg", "high"),
+        ("--auth-flow", "devicecode", "deviceCodeFlow"),
+    ],
+)
+def test_typo_is_exit_2_with_did_you_mean(option: str, typo: str, suggestion: str) -> None:
+    res = whatif(option, typo)
+    assert res.exit_code == 2
+    assert f"{option}: invalid value" in res.output
+    assert f"did you mean '{suggestion}'?" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_values_are_case_insensitive_and_deprecated_spellings_still_accepted() -> None:
+    assert whatif("--platform", "WINDOWS", "--client-app", "Browser").exit_code == 0
+    assert whatif("--client-app", "modern").exit_code == 0  # deprecated name (§1.2)
+
+
+@pytest.mark.parametrize(("option", "kind"), sorted(SIGNAL_OPTIONS.items()))
+def test_shell_completes_signal_values(option: str, kind: str) -> None:
+    """`caflow --install-completion` installs this: the shell asks caflow for the candidates."""
+    first = signal_choices(kind)[0]
+    env = {
+        "_CAFLOW_COMPLETE": "complete_bash",
+        "COMP_WORDS": f"caflow whatif x {option} {first[:2]}",
+        "COMP_CWORD": "4",
+    }
+    res = runner.invoke(app, [], env=env, prog_name="caflow")
+    offered = res.output.split()
+    assert first in offered
+    assert set(offered) <= set(SIGNALS[kind].values())
+
+
+def test_root_help_offers_completion_install() -> None:
+    assert "--install-completion" in runner.invoke(app, ["--help"]).output
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["whatif", str(CONTOSO), *ALICE, *AT],
+        ["simulate", str(SCENARIOS / "effect1-future-runs.yaml")],
+        ["advise", str(CONTOSO)],
+        ["check", "--baseline", str(CONTOSO), "--enable", CA007],
+        ["apps"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_verb_spells_json_output_the_same_two_ways(argv: list[str]) -> None:
+    by_format = runner.invoke(app, [*argv, "--format", "json"])
+    by_alias = runner.invoke(app, [*argv, "--json"])
+    assert by_format.exit_code == by_alias.exit_code
+    assert by_format.exit_code in (0, 1), by_format.output
+    assert json.loads(by_format.stdout) == json.loads(by_alias.stdout)
+    assert json.loads(by_format.stdout)["schemaVersion"] == 1
+
+
+def test_json_alias_with_another_format_is_a_conflict() -> None:
+    res = runner.invoke(app, ["advise", str(CONTOSO), "--json", "--format", "sarif"])
+    assert res.exit_code == 2 and "conflicting options" in res.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "line_start"),
+    [
+        (["advise", str(CONTOSO)], "7 failed"),
+        (["check", "--baseline", str(CONTOSO), "--enable", CA014], "Impact: 1 connections"),
+    ],
+    ids=["advise", "check"],
+)
+def test_summary_line_printed_once(argv: list[str], line_start: str, tmp_path: Path) -> None:
+    res = runner.invoke(app, argv)
+    assert res.exit_code in (0, 1), res.output
+    summary = [ln for ln in res.output.splitlines() if ln.startswith(line_start)]
+    assert len(summary) == 1, res.output[-500:]
+    # Written to a file, the summary still reaches the terminal (stderr), once.
+    res = runner.invoke(app, [*argv, "--output", str(tmp_path / "out.txt")])
+    assert [ln for ln in res.output.splitlines() if ln.startswith(line_start)] == summary
+    # Machine output on stdout: the summary goes to stderr only.
+    res = runner.invoke(app, [*argv, "--format", "json"])
+    assert json.loads(res.stdout)
+    assert any(ln.startswith(line_start) for ln in res.stderr.splitlines())
+
+
+@pytest.mark.parametrize("width", [72, 120, 200])
+def test_advise_table_uses_the_terminal_width(
+    width: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import caflow.cli.common as common
+
+    monkeypatch.setattr(common, "out_console", Console(force_terminal=True, width=width))
+    res = runner.invoke(app, ["advise", str(CONTOSO), "--at", "2026-02-02T09:00:00Z"])
+    table = [ln for ln in res.stdout.splitlines() if ln.startswith(("┏", "│", "└"))]
+    assert table and {len(ln) for ln in table} == {width}
+    # A file gets the fixed width (reproducible), whatever the terminal.
+    out = tmp_path / "advise.txt"
+    runner.invoke(app, ["advise", str(CONTOSO), "--at", "2026-02-02T09:00:00Z", "-o", str(out)])
+    lines = [ln for ln in out.read_text().splitlines() if ln.startswith("│")]
+    assert {len(ln) for ln in lines} == {160}
