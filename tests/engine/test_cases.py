@@ -7,12 +7,14 @@ A case file holds ``defaults`` (optional) and ``cases``; every case is merged ov
   doc name, e.g. ``concept-conditional-access-users-groups.md``)
 * the tenant: ``bundle: src/caflow/examples/contoso`` or inline ``policies`` (Graph JSON policy objects),
   ``directory`` (directory.yaml content), ``namedLocations``, ``agreements``,
-  ``agreementAcceptances``, ``authenticationStrengths``, ``settings`` (tenant.yaml settings).
+  ``agreementAcceptances``, ``authenticationStrengths``, ``settings`` (tenant.yaml settings),
+  ``crossTenantAccess`` (crossTenantAccess.json content).
   Inline parts are written as in-memory files (``policies/NN.json``, ``directory.yaml`` ...) and
   loaded with :func:`caflow.io.bundle.load_tenant_from_documents`, so the corpus also exercises
   the loader.
 * ``signIn``: ``user`` (UPN or id; not in the directory -> unknown user), ``guestType``,
-  ``externalTenantId``, ``servicePrincipal``, ``app`` (id or well-known name), ``userAction``,
+  ``externalTenantId`` (What If ``externalUserType`` / ``externalTenantId``: override the
+  directory), ``servicePrincipal``, ``app`` (id or well-known name), ``userAction``,
   ``authContext``, ``ip``, ``country``, ``platform``, ``clientApp``, ``device`` (a directory device
   name, inline properties, or ``unregistered``), ``risk`` (sign-in risk, or a mapping
   ``{signIn, user, servicePrincipal, insider}``), ``signInRisk``, ``userRisk``,
@@ -44,7 +46,7 @@ from caflow.engine.evaluate import Evaluation, evaluate, validate_tenant
 from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.io.bundle import load_bundle, load_tenant_from_documents
 from caflow.io.directory import device_from_graph
-from caflow.io.request import user_for
+from caflow.io.request import user_for, with_external_identity
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import app_id_for
 
@@ -62,6 +64,7 @@ CASE_KEYS = {
     "agreementAcceptances",
     "authenticationStrengths",
     "settings",
+    "crossTenantAccess",
     "signIn",
     "now",
     "want",
@@ -180,6 +183,8 @@ def build_tenant(case: dict[str, Any]) -> Tenant:
     ):
         if case.get(key) is not None:
             docs.append((name, _jbytes({"value": case[key]})))
+    if case.get("crossTenantAccess") is not None:
+        docs.append(("crossTenantAccess.json", _jbytes(case["crossTenantAccess"])))
     tenant_doc = {"id": "00000000-0000-0000-0000-00000000ca5e", "displayName": "case"}
     if case.get("settings"):
         tenant_doc["settings"] = case["settings"]
@@ -196,12 +201,13 @@ def build_signin(tenant: Tenant, s: dict[str, Any]) -> SignIn:
     assert not unknown, f"unknown signIn keys {sorted(unknown)}"
     kw: dict[str, Any] = {}
     if "user" in s:
-        user = user_for(tenant, str(s["user"]), guest_type=s.get("guestType"))
-        if user.unknown and s.get("externalTenantId"):
-            from dataclasses import replace
-
-            user = replace(user, external_tenant_id=s["externalTenantId"])
-        kw["user"] = user
+        # guestType / externalTenantId are the What If userSignIn fields (§4.2): they describe
+        # this sign-in, for a directory user too.
+        kw["user"] = with_external_identity(
+            user_for(tenant, str(s["user"])),
+            guest_type=s.get("guestType"),
+            tenant_id=s.get("externalTenantId"),
+        )
     if "servicePrincipal" in s:
         kw["service_principal_id"] = s["servicePrincipal"]
     if "app" in s:

@@ -57,10 +57,17 @@ def _client_app_key(value: str) -> str:
 
 def _external(user: User) -> Tri:
     """Guest/external user? Unknown for a user the bundle does not define, unless a guest type
-    (What If ``externalUserType``) or an ``#EXT#`` UPN says so (docs/assumptions.md A-SIG-3)."""
+    or home tenant (What If ``externalUserType`` / ``externalTenantId``) or an ``#EXT#`` UPN
+    says so (docs/assumptions.md A-SIG-3)."""
+    if user.external_tenant_id:
+        return True  # homed in another tenant (What If userSignIn.externalTenantId, §4.2)
     if user.unknown and user.user_type == "Unknown":
         return None
     return user.is_external
+
+
+def _spec_tenants(spec: GuestsSpec) -> frozenset[str]:
+    return frozenset(t.lower() for t in spec.tenants)
 
 
 def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
@@ -72,6 +79,10 @@ def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
         return external
     types = {t.lower() for t in spec.types}
     gtype = (user.guest_type or "").lower()
+    enumerated = spec.tenants_kind.lower() == "enumerated"
+    home = (user.external_tenant_id or "").lower()
+    if enumerated and home and gtype != "internalguest" and home not in _spec_tenants(spec):
+        return False  # externalTenants lists home tenant ids (§1.3): another tenant is out
     if not gtype:
         return None
     type_match: Tri = gtype in types
@@ -79,13 +90,8 @@ def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
         type_match = None  # an enum value caflow does not know might cover this user
     if type_match is False:
         return False
-    if spec.tenants_kind.lower() == "enumerated":
-        if gtype in ("internalguest",):
-            return type_match
-        if user.external_tenant_id is None:
-            return None
-        tenant_match = user.external_tenant_id.lower() in {t.lower() for t in spec.tenants}
-        return type_match if tenant_match else False
+    if enumerated and gtype != "internalguest" and not user.external_tenant_id:
+        return None  # home tenant unknown: cannot tell whether it is listed
     return type_match
 
 
@@ -143,17 +149,41 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     return result, detail
 
 
+def _sp_item(signing_in: str, t: Tenant) -> Callable[[str], Tri]:
+    """Does a policy's service principal entry name the signing-in one?
+
+    Policies list object ids (§1.5); a sign-in names the appId (What If
+    ``servicePrincipalSignIn.servicePrincipalId``). ``servicePrincipals`` in directory.yaml relate
+    the two (docs/assumptions.md A-DIR-2). An entry that neither equals the sign-in's id nor
+    belongs to a known service principal might be this one's other id: unknown.
+    """
+    key = signing_in.strip().lower()
+    sp = t.directory.service_principal(key)
+    ids = {key} | ({sp.app_id.lower(), sp.id.lower()} - {""} if sp is not None else set())
+
+    def item(v: str) -> Tri:
+        ref = v.strip().lower()
+        if ref in ids:
+            return True
+        if sp is not None and sp.id:
+            return False  # both ids of the signing-in service principal are known
+        return False if t.directory.service_principal(ref) is not None else None
+
+    return item
+
+
 def check_workload(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     c = p.conditions.client_applications
     if s.service_principal_id is None:
         return True, ""
     if not c.configured:
         return False, "policy does not target workload identities"
-    sp = s.service_principal_id.lower()
+    item = _sp_item(s.service_principal_id, t)
     inc = any3(
-        v.lower() in ("serviceprincipalsinmytenant", sp) for v in c.include_service_principals
+        True if v.lower() == "serviceprincipalsinmytenant" else item(v)
+        for v in c.include_service_principals
     )
-    exc = any3(v.lower() == sp for v in c.exclude_service_principals)
+    exc = any3(item(v) for v in c.exclude_service_principals)
     if c.has_filter:
         return None, "servicePrincipalFilter is not evaluated offline"
     return scope3(inc, exc), ""

@@ -85,6 +85,8 @@ class PolicyResult:
         }
         if self.applies and self.grant.unmet:
             out["unmetControls"] = list(self.grant.unmet)
+        if self.applies and self.grant.reason:
+            out["grantReason"] = self.grant.reason
         if p.report_only:
             out["reportOnlyResult"] = self.report_only_result
         if self.undetermined_detail:

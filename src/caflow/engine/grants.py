@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from caflow.engine.external import external_limits
 from caflow.engine.signin import SignIn
 from caflow.model.policy import GrantControls, StrengthRef
 from caflow.model.tenant import Tenant
@@ -118,6 +119,23 @@ def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
     return "expired" if seen_expired else ("perDevice" if per_device else "notAccepted")
 
 
+def _untrusted(checks: list[tuple[str, bool | None]], s: SignIn, t: Tenant) -> dict[str, str]:
+    """Controls of ``checks`` that this external user cannot meet (control -> why)."""
+    limits = external_limits(s, t)
+    if limits is None:
+        return {}
+    out: dict[str, str] = {}
+    for name, _ in checks:
+        head = name.split(":", 1)[0]
+        if (
+            (head == "compliantDevice" and limits.compliant_device)
+            or (head == "domainJoinedDevice" and limits.hybrid_joined_device)
+            or (head in ("mfa", "authenticationStrength") and limits.mfa)
+        ):
+            out[name] = limits.reason(head)
+    return out
+
+
 def evaluate_grant(
     grant: GrantControls | None, s: SignIn, t: Tenant, now: datetime
 ) -> GrantOutcome:
@@ -170,8 +188,19 @@ def evaluate_grant(
         checks.append((f"customControl:{custom}", None))
 
     operator = grant.operator if grant.operator in ("AND", "OR") else "AND"
+    impossible = _untrusted(checks, s, t)
+    if impossible:
+        checks = [(n, False if n in impossible else v) for n, v in checks]
     values = [v for _, v in checks]
     unmet = tuple(sorted((n for n, v in checks if v is not True), key=requirement_rank))
+    if impossible and (
+        (operator != "OR" and any(n in impossible for n in unmet))
+        or (operator == "OR" and unmet and all(n in impossible for n in unmet))
+    ):
+        # Nothing the user can do in this tenant meets the grant: blocked (engine/external.py).
+        return GrantOutcome(
+            "blocked", unmet, operator, tuple(terms_detail), "; ".join(impossible.values())
+        )
     if operator == "OR":
         if any(v is True for v in values):
             return GrantOutcome("satisfied", (), operator)

@@ -17,7 +17,7 @@ from caflow.model.directory import User
 from caflow.model.signals import canonical_signal
 from caflow.model.tenant import Tenant
 
-__all__ = ["parse_evaluate_request", "user_for"]
+__all__ = ["parse_evaluate_request", "user_for", "with_external_identity"]
 
 # The engine layer owns SignIn; io builds only its keyword arguments to keep imports downward.
 
@@ -38,6 +38,36 @@ def user_for(
         guest_type=guest_type,
         unknown=True,
     )
+
+
+def with_external_identity(user: User, *, guest_type: str | None, tenant_id: str | None) -> User:
+    """The What If ``userSignIn.externalUserType`` / ``externalTenantId`` (Graph ``userSignIn``,
+    reference §4.2) decide the guest conditions: they override what directory.yaml says of the
+    user (the request describes *this* sign-in). ``none`` = not an external user."""
+    from dataclasses import replace
+
+    if guest_type is None and tenant_id is None:
+        return user
+    changes: dict[str, Any] = {}
+    if guest_type == "none":
+        changes.update(guest_type=None, user_type="Member", external_tenant_id=None)
+    elif guest_type is not None:
+        member = guest_type in ("b2bCollaborationMember",)
+        changes.update(guest_type=guest_type, user_type="Member" if member else "Guest")
+    if tenant_id is not None and guest_type != "none":
+        changes["external_tenant_id"] = tenant_id
+    return replace(user, **changes)
+
+
+def _guest_type(r: Reader, value: Any) -> str | None:
+    """``externalUserType``: a guest flag of §1.3 or ``none``; anything else is bad input."""
+    path = ("signInIdentity", "externalUserType")
+    text = r.string(value, path)
+    if text is None or not text.strip():
+        return None
+    if text.strip().lower() == "none":
+        return "none"
+    return _signal(r, "guestOrExternalUserType", text, path)
 
 
 def _signal(r: Reader, kind: str, value: Any, path: tuple[str, ...]) -> str:
@@ -78,19 +108,13 @@ def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any
         )
     elif identity.get("userId"):
         uid = r.string(identity["userId"], ("signInIdentity", "userId")) or ""
-        kwargs["user"] = user_for(
-            tenant,
-            uid,
-            guest_type=r.string(
-                identity.get("externalUserType"), ("signInIdentity", "externalUserType")
+        kwargs["user"] = with_external_identity(
+            user_for(tenant, uid),
+            guest_type=_guest_type(r, identity.get("externalUserType")),
+            tenant_id=r.string(
+                identity.get("externalTenantId"), ("signInIdentity", "externalTenantId")
             ),
         )
-        if identity.get("externalTenantId") and kwargs["user"].unknown:
-            from dataclasses import replace
-
-            kwargs["user"] = replace(
-                kwargs["user"], external_tenant_id=str(identity["externalTenantId"])
-            )
     else:
         raise SchemaError(
             "missing field",
