@@ -23,6 +23,7 @@ from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.errors import json_pointer
 from caflow.model import Connection, Flow, IpNamedLocation, Policy, Tenant, User
 from caflow.model.policy import PolicyState
+from caflow.tokens.options import TokenOptions
 
 __all__ = [
     "DEFAULT_NOW",
@@ -135,7 +136,8 @@ class Context:
             ip=ip,
             country=country,
             platform="windows",
-            client_app="browser" if probe.interactive else "mobileAppsAndDesktopClients",
+            # A background refresh is the API Hub confidential client (A-TOK-4).
+            client_app="browser" if probe.interactive else TokenOptions().refresh_client_app,
             device=dict(PROBE_DEVICE) if probe.managed else UNREGISTERED,
             mfa=probe.mfa,
             auth_methods=frozenset(self.tenant.settings.defaultMfaMethods)

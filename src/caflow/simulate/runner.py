@@ -344,14 +344,15 @@ class Simulator:
             return self._run_sees(at, conn, conn.failure)
         if conn.token is None:
             return None  # non-Entra connector: CA cannot break it (power-automate §1.4)
-        revs = tuple(self._user_state(conn.owner_id or "").revocations)
+        us = self._user_state(conn.owner_id or "")
         result = use(
             self.tenant,
             conn.token,
             at,
-            revocations=revs,
+            revocations=tuple(us.revocations),
             options=self.options.tokens,
             cache=self._cache,
+            acceptances=tuple(us.acceptances),  # the user's ToU state (A-TOK-8)
         )
         if isinstance(result, RefreshToken):
             conn.token = result
@@ -412,7 +413,15 @@ class Simulator:
                     if session is None
                     else session.evolve(acceptances=tuple(us.acceptances))
                 )
-        res = sign_in(self.tenant, claims, app, APPS.get(app, app), at, accept_terms=accept_terms)
+        res = sign_in(
+            self.tenant,
+            claims,
+            app,
+            APPS.get(app, app),
+            at,
+            accept_terms=accept_terms,
+            revocations=tuple(self._user_state(user.id).revocations),
+        )
         self._remember(res.claims)
         if res.failure is None and failed_portal is not None:
             # The service's own policies would allow it, but the user never got into the portal.
@@ -456,6 +465,7 @@ class Simulator:
             APPS.get(spec.app_id, spec.app_id),
             at,
             accept_terms=spec.accept_terms,
+            revocations=tuple(self._user_state(spec.user.id).revocations),
         )
         self._remember(res.claims)
         us = self._user_state(spec.user.id)

@@ -16,7 +16,7 @@ from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.model.directory import User
 from caflow.model.tenant import Tenant
 
-__all__ = ["Acceptance", "Claims"]
+__all__ = ["Acceptance", "Claims", "valid_terms"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,29 @@ class Acceptance:
     agreement_id: str
     accepted_at: datetime
     device_id: str | None = None
+
+
+def valid_terms(
+    acceptances: tuple[Acceptance, ...], tenant: Tenant, now: datetime, device_id: str | None
+) -> frozenset[str]:
+    """Agreement ids whose acceptance in ``acceptances`` still counts at ``now`` for
+    ``device_id``. Expiry: schedule (``termsExpiration``) and rolling re-accept (tokens §5.3);
+    per-device agreements need an acceptance keyed by the presenting device (§5.4)."""
+    out: set[str] = set()
+    for a in acceptances:
+        if a.accepted_at > now:
+            continue  # not yet accepted at this moment
+        agreement = tenant.agreements.get(a.agreement_id.lower())
+        if agreement is not None:
+            expires = agreement.acceptance_expires(a.accepted_at)
+            if expires is not None and expires <= now:
+                continue
+            if agreement.per_device and (
+                not device_id or (a.device_id or "").lower() != device_id.lower()
+            ):
+                continue
+        out.add(a.agreement_id)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -63,24 +86,8 @@ class Claims:
         return replace(self, acceptances=(*kept, Acceptance(agreement_id, at, device_id)))
 
     def valid_terms(self, tenant: Tenant, now: datetime, device_id: str | None) -> frozenset[str]:
-        """Agreement ids whose acceptance still counts at ``now`` for ``device_id``.
-
-        Expiry: schedule (``termsExpiration``) and rolling re-accept (tokens §5.3); per-device
-        agreements need an acceptance keyed by the presenting device (§5.4).
-        """
-        out: set[str] = set()
-        for a in self.acceptances:
-            agreement = tenant.agreements.get(a.agreement_id.lower())
-            if agreement is not None:
-                expires = agreement.acceptance_expires(a.accepted_at)
-                if expires is not None and expires <= now:
-                    continue
-                if agreement.per_device and (
-                    not device_id or (a.device_id or "").lower() != device_id.lower()
-                ):
-                    continue
-            out.add(a.agreement_id)
-        return frozenset(out)
+        """Agreement ids whose acceptance still counts at ``now`` for ``device_id``."""
+        return valid_terms(self.acceptances, tenant, now, device_id)
 
     def expired_terms(self, tenant: Tenant, now: datetime) -> frozenset[str]:
         """Agreement ids accepted once whose acceptance has expired by ``now``."""

@@ -10,6 +10,7 @@ from caflow.engine.evaluate import Evaluation, evaluate
 from caflow.model.tenant import Tenant
 from caflow.tokens.claims import Claims
 from caflow.tokens.failure import Failure, failure_from_evaluation
+from caflow.tokens.refresh import Revocation, user_disabled
 
 __all__ = ["InteractiveResult", "sign_in"]
 
@@ -29,11 +30,19 @@ def sign_in(
     now: datetime,
     *,
     accept_terms: bool = True,
+    revocations: tuple[Revocation, ...] = (),
 ) -> InteractiveResult:
     """Evaluate an interactive sign-in; unmet ToU is accepted on the spot when ``accept_terms``
     (the seed: "Signing in triggers the Terms of Use acceptance prompt"). MFA is not prompted:
-    the sign-in's ``mfa`` flag states whether the user performed it."""
+    the sign-in's ``mfa`` flag states whether the user performed it.
+
+    A disabled account gets no token at all, interactive or not: AADSTS50057 before any
+    Conditional Access evaluation (tokens §3.2 "User disabled - new token requests fail";
+    AADSTS50057 "The user account is disabled")."""
     ev = evaluate(tenant, claims.signin(tenant, app_id, now), now)
+    disabled = user_disabled(claims.user, revocations, now)
+    if disabled is not None:
+        return InteractiveResult(claims, ev, disabled)
     if ev.decision == "requires" and accept_terms:
         terms = [r.split(":", 1)[1] for r in ev.requirements if r.startswith("termsOfUse:")]
         if terms:

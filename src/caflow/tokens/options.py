@@ -24,8 +24,10 @@ class TokenOptions:
     #: A-TOK-3: the background refresh runs on Microsoft infrastructure, no registered device
     #: (power-automate §4.1): device = unregistered, platform = this value.
     refresh_platform: str = "unknown"
-    #: A-TOK-4: client app type of the API Hub refresh (a modern-auth confidential client).
-    refresh_client_app: str = "mobileAppsAndDesktopClients"
+    #: A-TOK-4: client app type of the API Hub refresh. API Hub is an OAuth confidential client,
+    #: and the "Client apps" condition lists "OAuth confidential clients" under **Browser**
+    #: (reference conditional-access.md §2.7, concept-conditional-access-conditions.md).
+    refresh_client_app: str = "browser"
     #: A-TOK-5: IP Entra evaluates on a background refresh: the IP of the original interactive
     #: issuance (tokens §7.2). "egress" = connector egress IP instead.
     refresh_ip: str = "original"

@@ -20,9 +20,10 @@ from typing import Any, TypedDict, Unpack
 from caflow.engine.evaluate import Evaluation, evaluate
 from caflow.engine.session import sif_window
 from caflow.engine.signin import UNREGISTERED, SignIn
+from caflow.model.directory import User
 from caflow.model.durations import parse_timespan
 from caflow.model.tenant import Tenant
-from caflow.tokens.claims import Claims
+from caflow.tokens.claims import Acceptance, Claims, valid_terms
 from caflow.tokens.failure import Failure, aadsts_message, failure_from_evaluation
 from caflow.tokens.options import TokenOptions
 
@@ -35,6 +36,7 @@ __all__ = [
     "issue",
     "refresh",
     "use",
+    "user_disabled",
 ]
 
 
@@ -63,6 +65,17 @@ class RedeemArgs(TypedDict, total=False):
     revocations: tuple[Revocation, ...]
     options: TokenOptions
     cache: dict[Any, Any] | None
+    acceptances: tuple[Acceptance, ...] | None
+
+
+def user_disabled(user: User, revocations: tuple[Revocation, ...], now: datetime) -> Failure | None:
+    """AADSTS50057 when the account is disabled at ``now`` (directory ``accountEnabled: false``
+    or a ``disableUser`` before ``now``): every token request fails (tokens §3.2)."""
+    if not user.account_enabled or any(
+        r.cause == "userDisabled" and r.at <= now for r in revocations
+    ):
+        return Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
+    return None
 
 
 def issue(
@@ -132,14 +145,17 @@ def refresh(
     revocations: tuple[Revocation, ...] = (),
     options: TokenOptions = TokenOptions(),
     cache: dict[Any, Any] | None = None,
+    acceptances: tuple[Acceptance, ...] | None = None,
 ) -> RefreshToken | Failure:
-    """Redeem ``token`` at ``now``; a new token on success, a :class:`Failure` otherwise."""
+    """Redeem ``token`` at ``now``; a new token on success, a :class:`Failure` otherwise.
+
+    ``acceptances``: the user's Terms of Use acceptances as of ``now`` (A-TOK-8: acceptance is
+    the user's state, so one made in another app before this refresh counts); None = only those
+    the token's own claims carry."""
     user = token.claims.user
-    for rev in revocations:
-        if rev.cause == "userDisabled" and rev.at <= now:
-            return Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
-    if not user.account_enabled:
-        return Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
+    disabled = user_disabled(user, revocations, now)
+    if disabled is not None:
+        return disabled
     for rev in revocations:
         if rev.cause != "userDisabled" and token.issued_at < rev.at <= now:
             return Failure("AADSTS50173", rev.cause, (), aadsts_message("AADSTS50173"))
@@ -147,8 +163,9 @@ def refresh(
     if lifetime is not None:
         return lifetime
     c = token.claims
+    accepted = c.acceptances if acceptances is None else acceptances
     # No registered device at refresh: per-device acceptances never count (tokens §5.4).
-    terms = c.valid_terms(tenant, now, None)
+    terms = valid_terms(accepted, tenant, now, None)
     egress = egress_address(tenant)
     ip, country = egress if options.refresh_ip == "egress" and egress[0] else (c.ip, c.country)
 
@@ -175,7 +192,9 @@ def refresh(
         return failure_from_evaluation(
             ev,
             token.resource,
-            expired_terms=c.expired_terms(tenant, now),
+            expired_terms=(
+                c if acceptances is None else c.evolve(acceptances=accepted)
+            ).expired_terms(tenant, now),
             per_device_terms=per_device,
         )
     sif = ev.session_controls.get("signInFrequency")
