@@ -22,7 +22,7 @@ from tests.corpora_paths import DATA
 
 from caflow.engine.evaluate import Evaluation, evaluate, validate_tenant
 from caflow.engine.signin import UNREGISTERED, SignIn
-from caflow.errors import LoadWarning
+from caflow.errors import InputError, LoadWarning
 from caflow.io.bundle import LoadReport, load_bundle, load_tenant_from_documents
 from caflow.io.decode import parse_document
 from caflow.io.normalize import normalize_keys
@@ -74,7 +74,10 @@ _LOADED: dict[Path, tuple[Tenant, LoadReport]] = {}
 def _load(path: Path) -> tuple[Tenant, LoadReport]:
     if path not in _LOADED:
         report = LoadReport()
-        _LOADED[path] = (load_bundle(path, report), report)
+        # Some corpus files hold no tenant object at all (Graph docs responses about other
+        # resources): read them anyway so the skipped list can be checked; the CLI refuses them
+        # (test_no_tenant_data_is_refused).
+        _LOADED[path] = (load_bundle(path, report, require_data=False), report)
     return _LOADED[path]
 
 
@@ -104,6 +107,17 @@ def test_every_file_loads_alone(file: Path) -> None:
     assert report.files == 1
     # Whatever the file is, every object in it is either classified or reported as skipped.
     assert sum(report.kinds.values()) + len(report.skipped) >= 1
+
+
+def test_no_tenant_data_is_refused() -> None:
+    """Issue 13: a corpus file without any tenant object is bad input for a verb, not an empty
+    tenant that every verb would call safe (the skipped objects are named in the message)."""
+    empty = [f for f in _files() if not _load(f)[1].kinds.total()]
+    assert empty, "the corpora hold files without tenant objects: the check must be exercised"
+    for f in empty[:5]:
+        with pytest.raises(InputError) as info:
+            load_bundle(f)
+        assert info.value.code == "no-tenant-data" and "not a tenant object" in str(info.value)
 
 
 def test_corpus_summary(record_property: Any) -> None:

@@ -240,12 +240,16 @@ def test_invalid_device_filter(tmp_path: Path) -> None:
             }
         )
     )
-    _assert_bad(
-        whatif("--user", "alice@contoso.com", "--app", SPO, bundle=b),
-        "filter.json",
-        "/conditions/devices/deviceFilter/rule",
-        "invalid-device-filter",
-    )
+    # Issue 13: an exported policy was validated by Entra, so a rule caflow cannot parse makes
+    # that policy undetermined (warning with file + JSON path), not the whole bundle bad input.
+    res = whatif("--user", "alice@contoso.com", "--app", SPO, "--json", bundle=b)
+    assert res.exit_code == 0, res.output
+    assert "filter.json: /conditions/devices/deviceFilter/rule" in res.stderr
+    assert "[unparsable-rule]" in res.stderr
+    out = json.loads(res.stdout)
+    assert out["certain"] is False
+    assert "f" in [u["id"] for u in out["undetermined"]]
+    assert "block" not in out["decision"]  # the unparsed block policy is not guessed to apply
 
 
 def test_dangling_reference_in_directory(tmp_path: Path) -> None:

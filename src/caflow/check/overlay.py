@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from caflow.engine.evaluate import validate_tenant
+from caflow.engine.unparsable import quarantine_unparsable
 from caflow.errors import InputError, UnknownReferenceError, did_you_mean
 from caflow.io.bundle import load_bundle
 from caflow.model import Policy, Tenant
@@ -47,11 +49,13 @@ def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
     """
     current = baseline
     for path in paths:
-        loaded = load_bundle(path)
+        loaded = load_bundle(path, require_data=False)  # a precise message below
         _same_tenant(baseline, loaded, str(path))
         if _is_bundle(path):
-            current = loaded
+            # An exported bundle: a filter rule caflow cannot parse makes that policy undetermined.
+            current = quarantine_unparsable(loaded)
             continue
+        validate_tenant(loaded)  # policy files the user wrote stay strict (exit 2)
         if not loaded.policies:
             raise InputError(
                 "no Conditional Access policy in the proposed file(s)",

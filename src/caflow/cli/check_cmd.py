@@ -53,8 +53,14 @@ def check(
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
     from caflow.check import build_proposed, default_start, enable_policies, run_check
-    from caflow.cli.common import emit, guard, load_tenant, parse_when, print_summary_once
-    from caflow.engine.evaluate import validate_tenant
+    from caflow.cli.common import (
+        emit,
+        guard,
+        load_tenant,
+        parse_when,
+        print_summary_once,
+        warn_unparsable,
+    )
     from caflow.errors import InputError
     from caflow.model.durations import parse_iso_duration
     from caflow.report import render
@@ -69,7 +75,7 @@ def check(
             )
         base = load_tenant(baseline)
         prop = enable_policies(build_proposed(base, proposed), enable)
-        validate_tenant(prop)
+        warn_unparsable(prop, already=base.warnings)
         begin = parse_when(start, default=lambda: default_start(base), option="--start")
         try:
             end = parse_iso_duration(horizon).after(begin)

@@ -24,6 +24,7 @@ __all__ = [
     "parse_when",
     "print_summary_once",
     "table_width",
+    "warn_unparsable",
     "write_atomic",
 ]
 
@@ -60,13 +61,21 @@ def guard() -> Iterator[None]:
 
 
 def load_tenant(path: Path):
-    """Load and validate a bundle (folder, zip, corpus folder or single export file)."""
-    from caflow.engine.evaluate import validate_tenant
+    """Load a bundle (folder, zip, corpus folder or single export file); a policy whose filter
+    rule caflow cannot parse becomes undetermined with a warning (exported, Entra-validated)."""
+    from caflow.engine.unparsable import quarantine_unparsable
     from caflow.io.bundle import LoadReport, load_bundle
 
     report = LoadReport()
-    tenant = load_bundle(path, report)
-    validate_tenant(tenant)
+    tenant = quarantine_unparsable(load_bundle(path, report))
+    warn_unparsable(tenant)
+    if not tenant.policies and report.kinds.total():
+        err_console.print(
+            f"note: {path} holds no Conditional Access policy (a tenant may have none); "
+            "every sign-in is evaluated against zero policies",
+            highlight=False,
+            markup=False,
+        )
     if report.skipped:
         # Never drop input silently (DESIGN.md): say what was not read, briefly.
         shown = "; ".join(report.skipped[:3])
@@ -77,6 +86,14 @@ def load_tenant(path: Path):
             markup=False,
         )
     return tenant
+
+
+def warn_unparsable(tenant, already=()) -> None:
+    """One stderr line per policy made undetermined because caflow cannot parse its filter rule
+    (those of ``already``, e.g. the baseline's, were printed before)."""
+    for w in tenant.warnings:
+        if w.code == "unparsable-rule" and w not in already:
+            err_console.print("warning: " + str(w), highlight=False, markup=False, style="yellow")
 
 
 def parse_when(

@@ -19,7 +19,6 @@ from caflow.engine.errorcodes import code_for_requirement
 from caflow.engine.grants import GrantOutcome, evaluate_grant, requirement_rank
 from caflow.engine.session import combine_session
 from caflow.engine.signin import SignIn
-from caflow.errors import SchemaError, json_pointer
 from caflow.model.policy import Policy, PolicyState
 from caflow.model.signals import SIGNALS
 from caflow.model.tenant import Tenant
@@ -354,39 +353,13 @@ def evaluate(
 
 
 def validate_tenant(tenant: Tenant) -> None:
-    """Compile every device/application filter once; an invalid rule is bad input (exit 2)."""
-    from caflow.engine.device_filter import (
-        DeviceFilterError,
-        compile_application_filter,
-        compile_device_filter,
-    )
+    """Compile every device/application filter once; an invalid rule is bad input (exit 2).
+
+    For policies the user wrote; an export's policies go through
+    :func:`caflow.engine.unparsable.quarantine_unparsable` instead."""
+    from caflow.engine.unparsable import strict_error
 
     for p in tenant.policies:
-        checks = []
-        if p.conditions.device_filter:
-            checks.append(
-                (
-                    compile_device_filter,
-                    p.conditions.device_filter.rule,
-                    ("conditions", "devices", "deviceFilter", "rule"),
-                )
-            )
-        if p.conditions.applications.application_filter:
-            checks.append(
-                (
-                    compile_application_filter,
-                    p.conditions.applications.application_filter.rule,
-                    ("conditions", "applications", "applicationFilter", "rule"),
-                )
-            )
-        for compile_rule, rule, path in checks:
-            try:
-                compile_rule(rule)
-            except DeviceFilterError as exc:
-                base = "" if p.source_path == "/" else p.source_path
-                raise SchemaError(
-                    f"invalid filter rule: {exc.message}",
-                    file=p.source,
-                    path=base + json_pointer(path),
-                    code="invalid-device-filter",
-                ) from None
+        error = strict_error(p)
+        if error is not None:
+            raise error

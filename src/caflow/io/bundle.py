@@ -40,6 +40,7 @@ from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, normalize_keys
 from caflow.io.policies import is_policy_like, parse_policy, parse_strength
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
+from caflow.io.truncation import check_not_truncated
 from caflow.model.agreements import Agreement, AgreementAcceptance
 from caflow.model.crosstenant import CrossTenantAccess
 from caflow.model.directory import Directory, Group
@@ -155,8 +156,13 @@ def _is_bundle(names: list[str]) -> bool:
     return any(n in markers or (n.startswith("policies/") and n.count("/") == 1) for n in names)
 
 
-def load_bundle(path: str | Path, report: LoadReport | None = None) -> Tenant:
-    """Load a bundle folder, a ``.zip`` of one, a corpus folder, or a single export file."""
+def load_bundle(
+    path: str | Path, report: LoadReport | None = None, *, require_data: bool = True
+) -> Tenant:
+    """Load a bundle folder, a ``.zip`` of one, a corpus folder, or a single export file.
+
+    Input holding no tenant data at all is bad input (``no-tenant-data``) unless
+    ``require_data`` is false (callers with a more specific message of their own)."""
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or folder", file=str(p), code="parse-error")
@@ -169,7 +175,33 @@ def load_bundle(path: str | Path, report: LoadReport | None = None) -> Tenant:
     else:
         source = _folder_source(p)
         label = str(p) + "/"
-    return load_tenant_from_documents(source, label=label, report=report, source_name=str(p))
+    report = report if report is not None else LoadReport()
+    tenant = load_tenant_from_documents(source, label=label, report=report, source_name=str(p))
+    if require_data:
+        _require_tenant_data(p, report)
+    return tenant
+
+
+def _require_tenant_data(path: Path, report: LoadReport) -> None:
+    """Input that held no tenant data at all is bad input (exit 2), never an empty tenant that
+    every verb would call safe. A bundle with ``tenant.yaml`` but zero policies is valid."""
+    if report.kinds.total():
+        return
+    if not report.files:
+        got = "an empty folder" if path.is_dir() else "no JSON or YAML file"
+    else:
+        got = f"{report.files} file(s), none of them tenant data"
+    first = report.skipped[0] if report.skipped else None
+    raise InputError(
+        "no tenant data found",
+        file=str(path),
+        expected="a tenant bundle (tenant.yaml, policies/*.json, ...), a .zip of one, or "
+        "export files holding Conditional Access policies, named locations or Power Platform "
+        "connections/flows",
+        got=got,
+        hint=f"first skipped: {first}" if first else None,
+        code="no-tenant-data",
+    )
 
 
 def load_tenant_from_documents(
@@ -183,6 +215,7 @@ def load_tenant_from_documents(
         report.files += 1
         file = label + rel
         doc = parse_document(read(), file)
+        check_not_truncated(doc, file)
         role = _role(rel) if bundle_mode else None
         if bundle_mode and role is None:
             report.skipped.append(f"{file}: not a bundle file")

@@ -1,0 +1,63 @@
+"""Detect a PowerShell export truncated by ``ConvertTo-Json`` without ``-Depth``.
+
+``ConvertTo-Json`` serialises only two levels of nested objects by default ("-Depth: Specifies
+how many levels of contained objects are included in the JSON representation. The default value
+is 2", Microsoft Learn, ConvertTo-Json); deeper objects become their .NET type name or their
+``@{Key=...}`` rendering. ``Get-MgIdentityConditionalAccessPolicy | ConvertTo-Json`` thus writes
+``"Users": "Microsoft.Graph.PowerShell.Models.MicrosoftGraphConditionalAccessUsers"``: read as
+data it would silently be an empty condition, so it is bad input with the fix named.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from caflow.errors import SchemaError
+
+__all__ = ["check_not_truncated", "find_truncated"]
+
+Path = tuple[str | int, ...]
+
+#: What a nested object becomes once ``ConvertTo-Json`` has run out of depth.
+_TRUNCATED = re.compile(
+    r"^(?:Microsoft\.Graph\.PowerShell\.Models\.\w+"
+    r"|Microsoft\.Graph\.Beta\.PowerShell\.Models\.\w+"
+    r"|System\.Collections\.(?:Hashtable|Generic\.\w+(?:`\d+)?(?:\[.*\])?)"
+    r"|System\.Object\[\]"
+    r"|@\{[A-Za-z_]\w*=.*\})$",
+    re.DOTALL,
+)
+
+
+def find_truncated(doc: Any, path: Path = ()) -> tuple[Path, str] | None:
+    """The JSON path and value of the first string that is a truncated nested object."""
+    stack: list[tuple[Any, Path]] = [(doc, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if value[:1] in "MS@" and _TRUNCATED.match(value):
+                return where, value
+        elif isinstance(value, dict):
+            stack.extend((v, (*where, str(k))) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, (*where, i)) for i, v in reversed(list(enumerate(value))))
+    return None
+
+
+def check_not_truncated(doc: Any, file: str) -> None:
+    """Raise ``SchemaError`` (exit 2) naming the file and path when ``doc`` is truncated."""
+    found = find_truncated(doc)
+    if found is None:
+        return
+    where, value = found
+    raise SchemaError(
+        "PowerShell export truncated by ConvertTo-Json: a nested object was written as its "
+        "type name",
+        file=file,
+        path=where,
+        expected="the object itself",
+        got=value,
+        hint="re-export with ConvertTo-Json -Depth 10",
+        code="truncated-export",
+    )
