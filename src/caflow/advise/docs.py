@@ -22,7 +22,8 @@ def generate_rules_md() -> str:
         "Each rule encodes a recommendation of the seed KB articles (KB 4467879, 2021 and current",
         "versions). Findings are derived by evaluating the Conditional Access engine on probe",
         'sign-ins, never by matching policy JSON. Report-only policies give "would break when',
-        'enabled" findings one severity lower.',
+        'enabled" findings one severity lower. A rule whose inputs ("Needs") are absent from the',
+        "bundle reports NOT_EVALUATED with the reason, never PASS.",
         "",
         "| id | severity | title |",
         "|---|---|---|",
@@ -34,6 +35,8 @@ def generate_rules_md() -> str:
         out += [f"## {m.id}", "", f"**{m.title}** — severity `{m.severity}`", ""]
         out += ["### What it detects", "", (r.check.__module__ and _doc(r)), ""]
         out += ["### Why flows break", "", m.risk, ""]
+        if m.needs:
+            out += ["Needs: " + ", ".join(f"`{n}`" for n in m.needs), ""]
         if m.example:
             out += ["### Example", "", m.example, ""]
         out += ["### Remedy", "", m.remedy.text, ""]

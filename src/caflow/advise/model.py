@@ -35,6 +35,9 @@ class Status(StrEnum):
     PASS = "PASS"
     UNDETERMINED = "UNDETERMINED"
     SUPPRESSED = "SUPPRESSED"
+    #: The rule had nothing to look at (e.g. the setting it reads is not in the export):
+    #: never PASS, which would claim a check that did not happen (``reason`` says why).
+    NOT_EVALUATED = "NOT_EVALUATED"
 
 
 class _Frozen(BaseModel):
@@ -68,6 +71,9 @@ class RuleMeta(_Frozen):
     references: tuple[Reference, ...]
     aliases: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    #: What the rule looks at (advise/needs.py vocabulary); when the bundle holds none of it the
+    #: rule reports NOT_EVALUATED instead of PASS.
+    needs: tuple[str, ...] = ()
     example: str | None = None
 
     @field_validator("id")
@@ -167,23 +173,29 @@ class AdviseResult:
     warnings: tuple[str, ...] = field(default=())
 
     def exceeds(self, threshold: Severity | None, *, strict: bool = False) -> bool:
-        """Does a FAIL (with ``strict`` also an UNDETERMINED) finding reach ``threshold``?
+        """Does a FAIL (with ``strict`` also an UNDETERMINED or NOT_EVALUATED) finding reach
+        ``threshold``?
 
         SUPPRESSED and PASS findings never count (``--fail-on``; STYLE.md "For caflow" 9).
         """
         if threshold is None:
             return False
-        statuses = {Status.FAIL, Status.UNDETERMINED} if strict else {Status.FAIL}
+        statuses = (
+            {Status.FAIL, Status.UNDETERMINED, Status.NOT_EVALUATED} if strict else {Status.FAIL}
+        )
         return any(
             f.status in statuses and f.severity.rank >= threshold.rank for f in self.findings
         )
 
     def summary_line(self) -> str:
-        """``3 failed, 1 undetermined, 8 passed.`` (plus ``, 2 suppressed`` when any)."""
+        """``3 failed, 1 undetermined, 8 passed.`` (plus ``, 2 suppressed`` and
+        ``, 1 not evaluated`` when any)."""
         c = self.counts()
         text = f"{c['FAIL']} failed, {c['UNDETERMINED']} undetermined, {c['PASS']} passed"
         if c["SUPPRESSED"]:
             text += f", {c['SUPPRESSED']} suppressed"
+        if c["NOT_EVALUATED"]:
+            text += f", {c['NOT_EVALUATED']} not evaluated"
         return text + "."
 
     def counts(self) -> dict[str, int]:

@@ -9,13 +9,20 @@ from pathlib import PurePath
 
 from caflow.advise.context import DEFAULT_NOW, Context
 from caflow.advise.model import AdviseResult, Evidence, Finding, Status
+from caflow.advise.needs import missing
 from caflow.advise.registry import Rule, load_rules
 from caflow.advise.suppressions import Suppression, apply_suppressions
 from caflow.model import Tenant
 
 __all__ = ["bundle_relative", "run_advise"]
 
-_STATUS_ORDER = {Status.FAIL: 0, Status.UNDETERMINED: 1, Status.SUPPRESSED: 2, Status.PASS: 3}
+_STATUS_ORDER = {
+    Status.FAIL: 0,
+    Status.UNDETERMINED: 1,
+    Status.NOT_EVALUATED: 2,
+    Status.SUPPRESSED: 3,
+    Status.PASS: 4,
+}
 
 
 def run_advise(
@@ -28,7 +35,9 @@ def run_advise(
     reference: bool = False,
     context: Context | None = None,
 ) -> AdviseResult:
-    """Evaluate ``rules`` (default: all discovered); a rule with nothing to say yields PASS.
+    """Evaluate ``rules`` (default: all discovered); a rule with nothing to say yields PASS,
+    a rule with nothing to look at (``needs`` absent from the bundle) NOT_EVALUATED.
+    ``select`` takes rule ids or aliases.
 
     Findings come out sorted (status, severity, rule, policies) with evidence files relative to
     the bundle root, so two runs on copies of a bundle render byte-identical reports.
@@ -41,10 +50,22 @@ def run_advise(
     chosen = tuple(rules if rules is not None else load_rules())
     if select:
         wanted = set(select)
-        chosen = tuple(r for r in chosen if r.id in wanted)
+        chosen = tuple(r for r in chosen if r.id in wanted or wanted & set(r.meta.aliases))
     ctx = context or Context(tenant, now or DEFAULT_NOW, reference=reference)
     findings: list[Finding] = []
     for rule in chosen:
+        why = missing(tenant, rule.meta.needs)
+        if why:
+            findings.append(
+                Finding(
+                    rule.id,
+                    Status.NOT_EVALUATED,
+                    rule.meta.severity,
+                    f"{rule.meta.title}: not evaluated.",
+                    reason=why,
+                )
+            )
+            continue
         produced = list(rule.check(tenant, ctx))
         if not produced:
             produced.append(

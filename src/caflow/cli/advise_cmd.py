@@ -20,6 +20,8 @@ EPILOG = (
     "  caflow advise ./bundle --fail-on high   # exit 1 when a high or critical finding fails\n\n"
     "  caflow advise ./bundle --suppressions accepted.yaml   # entries: rule, policy?, justification\n\n"
     "Rules are documented in docs/rules.md. SUPPRESSED findings never count for --fail-on. "
+    "A rule with nothing to look at (e.g. the tenant.yaml setting it reads is not in the export) "
+    "is NOT_EVALUATED with the reason, never PASS. An unknown --select rule id is exit 2. "
     + EXIT_CODES_HELP
 )
 
@@ -34,7 +36,9 @@ def advise(
         "never", "--fail-on", help="Exit 1 when a FAIL finding has at least this severity."
     ),
     strict: bool = typer.Option(
-        False, "--strict", help="Count UNDETERMINED findings like FAIL for --fail-on."
+        False,
+        "--strict",
+        help="Count UNDETERMINED and NOT_EVALUATED findings like FAIL for --fail-on.",
     ),
     select: list[str] = typer.Option(
         None, "--select", help="Run only these rule ids (repeatable)."
@@ -74,6 +78,7 @@ def advise(
             names = {r.id: r.id for r in load_rules()}
             names.update({a: r.id for r in load_rules() for a in r.meta.aliases})
             accepted = load_suppressions(suppressions, names)
+        _check_select(select or ())
         tenant = load_tenant(bundle)
         now = parse_when(at, default=lambda: DEFAULT_NOW)
         result = run_advise(tenant, now=now, select=select or None, suppressions=accepted)
@@ -85,6 +90,26 @@ def advise(
     print_summary_once(result.summary_line(), output is None and fmt.shows_summary)
     if result.exceeds(threshold(fail_on), strict=strict):
         raise typer.Exit(code=int(ExitStatus.FAILURE))
+
+
+def _check_select(select: list[str] | tuple[str, ...]) -> None:
+    """An unknown ``--select`` id is bad input (exit 2): running no rule would print a clean
+    report for checks that never ran."""
+    from caflow.advise import load_rules
+    from caflow.errors import UnknownReferenceError, did_you_mean
+
+    ids = [r.id for r in load_rules()]
+    aliases = {a for r in load_rules() for a in r.meta.aliases}
+    for wanted in select:
+        if wanted not in ids and wanted not in aliases:
+            close = did_you_mean(wanted, ids)
+            raise UnknownReferenceError(
+                "unknown rule id",
+                file="--select",
+                expected="one of " + ", ".join(ids),
+                got=wanted,
+                hint=f"did you mean '{close}'?" if close else None,
+            )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from caflow.cli.common import emit, guard, load_tenant, out_console, parse_when
+from caflow.cli.common import emit, err_console, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.cli.options import json_alias_option, pick_format, signal_option
 from caflow.errors import InputError, UnknownReferenceError, did_you_mean
@@ -46,7 +46,11 @@ _EPILOG = (
     "--ip 8.8.8.8 --platform windows --client-app browser --device LAPTOP-ALICE --mfa --json\n\n"
     "  caflow whatif examples/contoso --request examples/requests/alice-sharepoint-from-home.json\n\n"
     "A signal a policy needs but you did not give (IP, platform, device ...) makes that policy "
-    "'notEnoughInformation' - listed as undetermined, never silently ignored.\n\n" + EXIT_CODES_HELP
+    "'notEnoughInformation' - listed as undetermined, never silently ignored: the headline then "
+    "says how many enforced policies are undetermined (e.g. 'ALLOW - 3 policies undetermined') "
+    "and the JSON adds certain: false.\n\n"
+    "A --user or --member-of group name that the bundle's directory does not hold is a warning "
+    "with a did-you-mean (exit 2 with --strict).\n\n" + EXIT_CODES_HELP
 )
 
 
@@ -89,6 +93,44 @@ def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any]) -> User:
         user_type="Guest" if guest else "Member",
         guest_type=guest,
     )
+
+
+def unresolved_references(tenant: Tenant, **o: Any) -> list[InputError]:
+    """``--user`` / ``--member-of`` values that resolve to nothing in a bundle that has a
+    directory: likely typos. Warnings by default, bad input (exit 2) under ``--strict``; without
+    a directory nothing can be checked (a corpus of policy exports)."""
+    from caflow.errors import did_you_mean
+
+    d = tenant.directory
+    out: list[InputError] = []
+    ref = o.get("user")
+    described = o.get("member_of") or o.get("role") or o.get("guest_type")
+    if ref and d.users and d.user(ref) is None and not described:  # described: deliberate
+        names = [n for u in d.users for n in (u.user_principal_name, u.display_name) if n]
+        close = did_you_mean(ref, names)
+        out.append(
+            UnknownReferenceError(
+                "user is not in the bundle's directory; evaluated as a user whose group and "
+                "role memberships are unknown",
+                file="--user",
+                expected="a user of directory.yaml",
+                got=ref,
+                hint=f"did you mean '{close}'?" if close else None,
+            )
+        )
+    for g in o.get("member_of") or ():
+        if d.group(g) is None and not re.fullmatch(r"[0-9a-fA-F-]{36}", g):
+            close = did_you_mean(g, [x.display_name for x in d.groups])
+            out.append(
+                UnknownReferenceError(
+                    "group name resolves to no group of the bundle; it matches no policy",
+                    file="--member-of",
+                    expected="a group display name of directory.yaml or a group object id",
+                    got=g,
+                    hint=f"did you mean '{close}'?" if close else None,
+                )
+            )
+    return out
 
 
 def build_signin(tenant: Tenant, **o: Any) -> SignIn:
@@ -349,6 +391,12 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the result to this file (atomically)."
         ),
+        strict: bool = typer.Option(
+            False,
+            "--strict",
+            help="A --user or --member-of group name the bundle's directory does not hold is "
+            "bad input (exit 2) instead of a warning.",
+        ),
     ) -> None:
         """What happens when THIS user signs in to THIS app from HERE? Per-policy applies/why-not, combined decision, and the AADSTS code a background (non-interactive) request would get."""
         from caflow.engine.evaluate import evaluate
@@ -368,6 +416,14 @@ def register(app: typer.Typer) -> None:
                     isinstance(body, dict) and body.get("appliedPoliciesOnly") is True
                 )
             else:
+                for problem in unresolved_references(
+                    tenant, user=user, member_of=member_of, role=role, guest_type=guest_type
+                ):
+                    if strict:
+                        raise problem
+                    err_console.print(
+                        "warning: " + str(problem), highlight=False, markup=False, style="yellow"
+                    )
                 signin = build_signin(
                     tenant,
                     user=user,

@@ -6,7 +6,13 @@ from typing import Any
 
 __all__ = ["render"]
 
-_ICON = {"FAIL": "❌", "UNDETERMINED": "❔", "PASS": "✅", "SUPPRESSED": "🔇"}
+_ICON = {
+    "FAIL": "❌",
+    "UNDETERMINED": "❔",
+    "PASS": "✅",
+    "SUPPRESSED": "🔇",
+    "NOT_EVALUATED": "⚪",
+}
 
 
 def _cell(text: str) -> str:

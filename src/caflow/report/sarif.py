@@ -59,6 +59,9 @@ def render(result: Any) -> str:
         if f["status"] == "UNDETERMINED":
             level = "note"
             text += f" (undetermined: {f.get('reason') or 'not enough information'})"
+        elif f["status"] == "NOT_EVALUATED":
+            level = "none"  # SARIF 2.1.0 §3.27.9 kind notApplicable: the rule was not evaluated
+            text += f" (not evaluated: {f.get('reason') or 'nothing to look at'})"
         else:
             level = _LEVEL[f["severity"]]
         entry: dict[str, Any] = {
@@ -77,6 +80,8 @@ def render(result: Any) -> str:
                 **({"errorCode": f["errorCode"]} if f.get("errorCode") else {}),
             },
         }
+        if f["status"] == "NOT_EVALUATED":
+            entry["kind"] = "notApplicable"
         if f["status"] == "SUPPRESSED":
             # SARIF 2.1.0 §3.35: kind "external" = suppressed outside the analysed files
             entry["suppressions"] = [

@@ -10,7 +10,13 @@ from rich.table import Table
 
 __all__ = ["render"]
 
-_STYLE = {"FAIL": "bold red", "UNDETERMINED": "yellow", "PASS": "green", "SUPPRESSED": "dim"}
+_STYLE = {
+    "FAIL": "bold red",
+    "UNDETERMINED": "yellow",
+    "PASS": "green",
+    "SUPPRESSED": "dim",
+    "NOT_EVALUATED": "magenta",
+}
 
 
 def render(result: Any, width: int = 160) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.console import Group
 from rich.panel import Panel
@@ -12,13 +13,29 @@ from rich.text import Text
 from caflow.engine.evaluate import Evaluation
 from caflow.model.wellknown import APPS
 
-__all__ = ["render_json", "render_rich"]
+__all__ = ["render_json", "render_rich", "uncertainty"]
 
 _DECISION_STYLE = {"allow": "bold green", "block": "bold red", "requires": "bold yellow"}
 
 
 def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False) -> str:
-    return json.dumps(ev.to_json(explain, applied_only), indent=2, ensure_ascii=False, default=str)
+    """The whatif JSON contract plus ``certain`` (right after ``decision``): false when an
+    enforced policy is undetermined, so ``decision`` (from the determined policies) could change."""
+    data: dict[str, Any] = {}
+    for key, value in ev.to_json(explain, applied_only).items():
+        data[key] = value
+        if key == "decision":
+            data["certain"] = not ev.undetermined
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def uncertainty(ev: Evaluation) -> str:
+    """`` — 17 policies undetermined`` when enforced undetermined policies could change the
+    decision, else empty (the headline must not read as a plain ALLOW)."""
+    n = len(ev.undetermined)
+    if not n:
+        return ""
+    return f" — {n} {'policy' if n == 1 else 'policies'} undetermined"
 
 
 def _subject(ev: Evaluation) -> str:
@@ -83,6 +100,8 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
     lines = [Text(_subject(ev), style="cyan")]
     dec = Text("Decision: ")
     dec.append(ev.decision.upper(), style=_DECISION_STYLE.get(ev.decision, "bold"))
+    if ev.undetermined:
+        dec.append(uncertainty(ev) + " (the decision could change)", style="magenta")
     if ev.requirements and ev.decision != "block":
         dec.append("  requires: " + ", ".join(ev.requirements))
     lines.append(dec)
