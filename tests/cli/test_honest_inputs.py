@@ -13,13 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
 from caflow.advise import load_rules
 from caflow.cli.main import app
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
 FLOW = "Microsoft Flow Service"
 runner = CliRunner()
 
