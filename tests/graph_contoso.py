@@ -13,13 +13,17 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tests.examples_paths import CONTOSO
 
+from caflow.cli.whatif_cmd import build_signin
+from caflow.engine.evaluate import evaluate
 from caflow.io.bundle import load_bundle
 from caflow.model.tenant import Tenant
+from caflow.report.whatif import render_json
 
 GRAPH = "https://graph.microsoft.com"
 
@@ -221,3 +225,35 @@ def write_entraexporter(g: GraphTenant, root: Path) -> None:
         "Policies/AuthorizationPolicy",
         {"id": "authorizationPolicy", "allowInvitesFrom": "everyone"},
     )
+
+
+NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+APPS = ("Office 365 SharePoint Online", "Microsoft Flow Service", "Office 365 Exchange Online")
+PLACES = (
+    {"ip": "203.0.113.10", "platform": "windows", "client_app": "browser"},
+    {"ip": "8.8.8.8", "platform": "iOS", "client_app": "mobileAppsAndDesktopClients"},
+)
+
+
+def answers(tenant: Tenant) -> dict[tuple[str, str, str], Any]:
+    """What-if JSON for every user x app x place (the user-visible answer)."""
+    out = {}
+    for u in tenant.directory.users:
+        for app in APPS:
+            for place in PLACES:
+                signin = build_signin(tenant, user=u.user_principal_name, app=app, **place)
+                doc = json.loads(render_json(evaluate(tenant, signin, NOW)))
+                for v in doc["value"]:
+                    v.pop("warnings", None)
+                out[(u.user_principal_name, app, place["ip"])] = doc
+    return out
+
+
+def memberships(tenant: Tenant) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    return {
+        u.user_principal_name: (
+            frozenset(g.lower() for g in u.group_ids),
+            frozenset(r.lower() for r in u.role_ids),
+        )
+        for u in tenant.directory.users
+    }

@@ -8,9 +8,7 @@ answers as the hand-written bundle.
 
 from __future__ import annotations
 
-import json
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +17,16 @@ from tests.graph_contoso import (
     CONTOSO,
     ENTRA_PARTS,
     GraphTenant,
+    answers,
     contoso_graph,
+    memberships,
     write_entraexporter,
     write_json,
 )
 
-from caflow.cli.whatif_cmd import build_signin
-from caflow.engine.evaluate import evaluate
 from caflow.io.bundle import LoadReport, load_bundle
 from caflow.io.directory_export import membership_context
 from caflow.model.tenant import Tenant
-from caflow.report.whatif import render_json
-
-NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
-APPS = ("Office 365 SharePoint Online", "Microsoft Flow Service", "Office 365 Exchange Online")
-PLACES = (
-    {"ip": "203.0.113.10", "platform": "windows", "client_app": "browser"},
-    {"ip": "8.8.8.8", "platform": "iOS", "client_app": "mobileAppsAndDesktopClients"},
-)
 
 
 @pytest.fixture(scope="module")
@@ -55,30 +45,6 @@ def hand_written(tmp_path_factory: pytest.TempPathFactory) -> Tenant:
         else:
             shutil.copy(src, root / part)
     return load_bundle(root)
-
-
-def answers(tenant: Tenant) -> dict[tuple[str, str, str], Any]:
-    """What-if JSON for every user x app x place (the user-visible answer)."""
-    out = {}
-    for u in tenant.directory.users:
-        for app in APPS:
-            for place in PLACES:
-                signin = build_signin(tenant, user=u.user_principal_name, app=app, **place)
-                doc = json.loads(render_json(evaluate(tenant, signin, NOW)))
-                for v in doc["value"]:
-                    v.pop("warnings", None)
-                out[(u.user_principal_name, app, place["ip"])] = doc
-    return out
-
-
-def memberships(tenant: Tenant) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    return {
-        u.user_principal_name: (
-            frozenset(g.lower() for g in u.group_ids),
-            frozenset(r.lower() for r in u.role_ids),
-        )
-        for u in tenant.directory.users
-    }
 
 
 def test_membership_paths() -> None:

@@ -33,6 +33,7 @@ _VERBS = (
     "check_cmd",
     "replay_cmd",
     "apps_cmd",
+    "pull_cmd",
     "examples_cmd",
 )
 for _name in _VERBS:

@@ -217,6 +217,9 @@ def load_tenant_from_documents(
         doc = parse_document(read(), file)
         check_not_truncated(doc, file)
         role = _role(rel) if bundle_mode else None
+        if bundle_mode and rel == "pull.json":
+            report.kinds["pullManifest"] += 1  # caflow pull's record of the read (docs/export.md)
+            continue
         if bundle_mode and role is None:
             report.skipped.append(f"{file}: not a bundle file")
             continue

@@ -1,0 +1,188 @@
+"""``caflow pull``: read a live tenant into a bundle folder (docs/export.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from caflow.cli.common import err_console, guard, parse_when
+from caflow.cli.exit import ExitStatus
+from caflow.pull.auth import AuthMethod
+
+_EPILOG = (
+    "Permissions, auth methods and what pull.json records: docs/export.md. "
+    "Exit codes: 0 everything read; 1 bundle written but optional parts were unreadable "
+    "(listed in pull.json and above); 2 a required part (policies, named locations, directory, "
+    "sign-ins asked for with --since) could not be read, bad credentials or usage - nothing "
+    "written."
+)
+
+
+def register(app: typer.Typer) -> None:
+    part_names = "organization, authenticationStrengths, authenticationContexts, agreements, agreementAcceptances, crossTenantAccess, devices, servicePrincipals, powerplatform"
+
+    @app.command(epilog=_EPILOG)
+    def pull(
+        out: Path = typer.Option(
+            ...,
+            "--out",
+            "-o",
+            help="Bundle folder to create (written atomically).",
+            show_default=False,
+        ),
+        auth: AuthMethod = typer.Option(
+            None,
+            "--auth",
+            help="environment: tokens from $CAFLOW_ACCESS_TOKEN (Graph), $CAFLOW_POWERAPPS_TOKEN, "
+            "$CAFLOW_FLOW_TOKEN; device-code: interactive admin sign-in; client-secret: app "
+            "registration, secret in $CAFLOW_CLIENT_SECRET; certificate: app registration with "
+            "--certificate. Default: environment when $CAFLOW_ACCESS_TOKEN is set, else device-code.",
+            show_default=False,
+        ),
+        tenant: str | None = typer.Option(
+            None, "--tenant", help="Tenant id or domain (required for client-secret/certificate)."
+        ),
+        client_id: str | None = typer.Option(
+            None,
+            "--client-id",
+            help="App registration (client) id. Device code defaults to Microsoft Graph Command "
+            "Line Tools.",
+        ),
+        certificate: Path | None = typer.Option(
+            None, "--certificate", help="PEM file with the private key and certificate."
+        ),
+        all_users: bool = typer.Option(
+            False,
+            "--all-users",
+            help="Read every user (one request per user for memberships), not only those the "
+            "policies and connections reference.",
+        ),
+        since: str | None = typer.Option(
+            None,
+            "--since",
+            help="Also read sign-in logs from this date/time (ISO 8601) into signIns.jsonl "
+            "(needs AuditLog.Read.All).",
+        ),
+        skip: list[str] = typer.Option(
+            [], "--skip", help=f"Do not read this optional part (repeatable): {part_names}."
+        ),
+        force: bool = typer.Option(False, "--force", help="Replace an existing --out folder."),
+    ) -> None:
+        """Read a live tenant (Microsoft Graph + Power Platform admin API) into a bundle.
+
+        Reads conditional access policies (beta), named locations, authentication strengths
+        and contexts, terms of use and acceptances, cross-tenant access settings, the users,
+        groups, roles, devices and service principals the policies and connections reference,
+        Power Platform environments, connections and flows with their definitions, and
+        optionally sign-in logs. Writes the bundle plus pull.json (what was read, when, API
+        versions, counts, what could not be read and why).
+        """
+        with guard():
+            _pull(out, auth, tenant, client_id, certificate, all_users, since, skip, force)
+
+
+def _pull(
+    out: Path,
+    auth: AuthMethod | None,
+    tenant: str | None,
+    client_id: str | None,
+    certificate: Path | None,
+    all_users: bool,
+    since: str | None,
+    skip: list[str],
+    force: bool,
+) -> None:
+    import os
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from caflow import __version__
+    from caflow.errors import InputError
+    from caflow.pull.auth import token_source
+    from caflow.pull.http import Api
+    from caflow.pull.tenant import PARTS, PullOptions, pull_tenant
+    from caflow.pull.write import check_out_dir, manifest, write_bundle
+
+    optional = sorted(n for n, p in PARTS.items() if not p.required)
+    for name in skip:
+        if name not in optional:
+            import difflib
+
+            close = difflib.get_close_matches(name, optional, n=1)
+            raise InputError(
+                "unknown part",
+                file="--skip",
+                expected="one of " + ", ".join(optional),
+                got=name,
+                hint=f"did you mean '{close[0]}'?" if close else None,
+            )
+    check_out_dir(out, force)
+    method = (
+        auth
+        if auth
+        else (
+            AuthMethod.environment
+            if os.environ.get("CAFLOW_ACCESS_TOKEN")
+            else AuthMethod.device_code
+        )
+    )
+    since_at = parse_when(since, option="--since") if since else None
+    tokens = token_source(
+        method,
+        tenant=tenant,
+        client_id=client_id,
+        certificate=certificate,
+        prompt=lambda message: err_console.print(message, highlight=False, markup=False),
+    )
+    api = Api(tokens)
+    started = datetime.now(tz=UTC).replace(microsecond=0)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+    ) as bar:
+        task = bar.add_task("reading the tenant", total=None)
+        counts: dict[str, int] = {}
+
+        def progress(part: str, advance: int) -> None:
+            counts[part] = counts.get(part, 0) + advance
+            bar.update(task, description=f"reading {part}: {counts[part]}")
+
+        pulled = pull_tenant(
+            api,
+            PullOptions(all_users=all_users, since=since_at, skip=frozenset(skip)),
+            progress,
+        )
+    finished = datetime.now(tz=UTC).replace(microsecond=0)
+    doc = manifest(
+        pulled,
+        caflow=__version__,
+        startedAt=started.isoformat().replace("+00:00", "Z"),
+        finishedAt=finished.isoformat().replace("+00:00", "Z"),
+        auth=method.value,
+        options={
+            "allUsers": all_users,
+            "since": since_at.isoformat().replace("+00:00", "Z") if since_at else None,
+            "skip": sorted(skip),
+        },
+        requests=api.requests,
+        retries=api.retries,
+    )
+    write_bundle(pulled, out, doc, force)
+    read = ", ".join(f"{p.count} {p.name}" for p in pulled.parts if p.status == "read")
+    err_console.print(f"wrote {out}: {read}", highlight=False, markup=False)
+    if pulled.unreadable:
+        for p in pulled.unreadable:
+            j = p.to_json()
+            err_console.print(
+                f"warning: {p.name} not read: {j['endpoint']}: {p.reason} (needs {j['permission']})",
+                highlight=False,
+                markup=False,
+                style="yellow",
+            )
+        err_console.print(
+            f"{len(pulled.unreadable)} optional part(s) unreadable: listed in {out / 'pull.json'}",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(code=int(ExitStatus.FAILURE))

@@ -1,0 +1,197 @@
+"""Credentials for ``caflow pull``: one access token per API audience.
+
+* ``environment``: tokens an admin already has, e.g. from
+  ``az account get-access-token --resource https://graph.microsoft.com``, in environment
+  variables (:data:`TOKEN_VARIABLES`). Nothing interactive, nothing stored.
+* ``device-code``: an admin signs in interactively (msal device code flow, delegated rights).
+* ``client-secret`` / ``certificate``: an app registration (msal client credentials,
+  application rights) for automation. The secret is read from ``CAFLOW_CLIENT_SECRET`` only,
+  never from the command line (shell history) and never written anywhere.
+
+Tokens live in memory for the run; msal's cache is not persisted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from caflow.errors import InputError
+from caflow.pull.errors import PullError, TokenSource
+
+__all__ = [
+    "FLOW",
+    "GRAPH",
+    "POWERAPPS",
+    "TOKEN_VARIABLES",
+    "AuthMethod",
+    "token_source",
+]
+
+GRAPH = "https://graph.microsoft.com"
+FLOW = "https://service.flow.microsoft.com"  # api.flow.microsoft.com (flows)
+POWERAPPS = "https://service.powerapps.com"  # api.bap.microsoft.com, api.powerapps.com
+
+#: audience -> environment variables tried in order (``environment`` method).
+TOKEN_VARIABLES: Mapping[str, tuple[str, ...]] = {
+    GRAPH: ("CAFLOW_ACCESS_TOKEN", "CAFLOW_GRAPH_TOKEN"),
+    FLOW: ("CAFLOW_FLOW_TOKEN",),
+    POWERAPPS: ("CAFLOW_POWERAPPS_TOKEN",),
+}
+SECRET_VARIABLE = "CAFLOW_CLIENT_SECRET"
+#: Microsoft Graph Command Line Tools, the public client Graph PowerShell signs in with.
+DEFAULT_PUBLIC_CLIENT = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+
+
+class AuthMethod(StrEnum):
+    environment = "environment"
+    device_code = "device-code"
+    client_secret = "client-secret"
+    certificate = "certificate"
+
+
+@dataclass
+class _Msal:
+    """Acquire (and remember for this run) one token per audience through msal."""
+
+    app: Any
+    interactive: bool
+    prompt: Callable[[str], None]
+    authority: str
+    cache: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, resource: str) -> str:
+        if resource in self.cache:
+            return self.cache[resource]
+        scopes = [resource + "/.default"]
+        if self.interactive:
+            result = None
+            accounts = self.app.get_accounts()
+            if accounts:
+                result = self.app.acquire_token_silent(scopes, account=accounts[0])
+            if not result:
+                flow = self.app.initiate_device_flow(scopes=scopes)
+                if "user_code" not in flow:
+                    raise _sign_in_error(flow, self.authority, resource)
+                self.prompt(str(flow["message"]))
+                result = self.app.acquire_token_by_device_flow(flow)
+        else:
+            result = self.app.acquire_token_for_client(scopes=scopes)
+        if not result or "access_token" not in result:
+            raise _sign_in_error(result or {}, self.authority, resource)
+        self.cache[resource] = str(result["access_token"])
+        return self.cache[resource]
+
+
+def _sign_in_error(result: Mapping[str, Any], authority: str, resource: str) -> PullError:
+    desc = str(result.get("error_description") or "").splitlines()
+    return PullError(
+        f"sign-in failed: {result.get('error') or 'no token'}: {desc[0] if desc else ''}".rstrip(
+            ": "
+        ),
+        endpoint=authority,
+        permission=f"a token for {resource}",
+        status=None,
+        code="pull-denied",
+    )
+
+
+def token_source(
+    method: AuthMethod,
+    *,
+    tenant: str | None = None,
+    client_id: str | None = None,
+    certificate: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    prompt: Callable[[str], None] = print,
+) -> TokenSource:
+    """A callable giving a bearer token for an audience (:data:`GRAPH`, :data:`FLOW`, ...)."""
+    env = os.environ if env is None else env
+    if method is AuthMethod.environment:
+        return _from_environment(env)
+    import msal
+
+    authority = f"https://login.microsoftonline.com/{tenant or 'organizations'}"
+    if method is AuthMethod.device_code:
+        app = msal.PublicClientApplication(client_id or DEFAULT_PUBLIC_CLIENT, authority=authority)
+        return _Msal(app, interactive=True, prompt=prompt, authority=authority)
+    if not tenant or not client_id:
+        raise InputError(
+            "missing option",
+            file="--tenant/--client-id",
+            expected=f"both, for --auth {method.value} (an app registration in your tenant)",
+        )
+    credential: Any
+    if method is AuthMethod.client_secret:
+        credential = env.get(SECRET_VARIABLE)
+        if not credential:
+            raise InputError(
+                "missing secret",
+                file=SECRET_VARIABLE,
+                expected="the app registration's client secret in this environment variable",
+            )
+    else:
+        credential = _certificate_credential(certificate)
+    app = msal.ConfidentialClientApplication(
+        client_id, client_credential=credential, authority=authority
+    )
+    return _Msal(app, interactive=False, prompt=prompt, authority=authority)
+
+
+def _from_environment(env: Mapping[str, str]) -> TokenSource:
+    def token(resource: str) -> str:
+        names = TOKEN_VARIABLES.get(resource, ())
+        for name in names:
+            value = env.get(name, "").strip()
+            if value:
+                return value
+        raise PullError(
+            f"no access token for {resource}",
+            endpoint=resource,
+            permission=f"a token in ${names[0] if names else 'CAFLOW_ACCESS_TOKEN'} "
+            f"(az account get-access-token --resource {resource} --query accessToken -o tsv)",
+            status=None,
+            code="pull-denied",
+        )
+
+    return token
+
+
+def _certificate_credential(path: Path | None) -> dict[str, str]:
+    """A PEM file holding the private key and the certificate -> msal's credential mapping."""
+    if path is None:
+        raise InputError(
+            "missing option",
+            file="--certificate",
+            expected="a PEM file with the private key and the certificate",
+        )
+    try:
+        pem = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            "cannot read the certificate", file=str(path), expected="a PEM file", got=str(exc)
+        ) from None
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except ValueError:
+        raise InputError(
+            "no certificate in the file", file=str(path), expected="a PEM CERTIFICATE block"
+        ) from None
+    if "PRIVATE KEY-----" not in pem:
+        raise InputError(
+            "no private key in the file", file=str(path), expected="a PEM PRIVATE KEY block"
+        )
+    der = cert.public_bytes(Encoding.DER)
+    return {
+        "private_key": pem,
+        "thumbprint": hashlib.sha1(der).hexdigest(),  # Entra shows SHA-1 thumbprints
+        "public_certificate": pem,
+    }

@@ -1,0 +1,187 @@
+"""HTTP for ``caflow pull``: paging, retries honouring ``Retry-After``, errors naming the
+endpoint and the permission.
+
+Graph pages with ``@odata.nextLink``; the Power Platform admin APIs with ``nextLink``. 429 and
+503/504 are retried with exponential backoff, honouring ``Retry-After`` (seconds or an HTTP
+date), at most ``max_retries`` times (Graph throttling guidance:
+https://learn.microsoft.com/graph/throttling). ``sleep`` is injectable so tests never wait.
+Tokens are sent in the ``Authorization`` header only; nothing here logs headers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from caflow.pull.errors import PullError
+
+__all__ = ["Api", "Endpoint", "PullError"]
+
+
+_RETRY_STATUS = {429, 503, 504}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One API a part of the pull reads, with what it takes to read it."""
+
+    resource: str  # token audience, e.g. https://graph.microsoft.com
+    permission: str  # least-privilege permission or role, named in errors and docs/export.md
+
+
+@dataclass
+class Api:
+    tokens: Callable[[str], str]  # audience -> bearer token
+    client: httpx.Client = field(
+        default_factory=lambda: httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
+    )
+    sleep: Callable[[float], None] = field(default_factory=lambda: time.sleep)
+    max_retries: int = 6
+    backoff: float = 2.0
+    max_wait: float = 120.0
+    requests: int = 0
+    retries: int = 0
+
+    def get(
+        self,
+        url: str,
+        endpoint: Endpoint,
+        *,
+        params: dict[str, str] | None = None,
+        eventual: bool = False,
+        missing_ok: bool = False,
+    ) -> dict[str, Any] | None:
+        """One JSON document; ``None`` for a 404 when ``missing_ok``."""
+        headers = {"Authorization": "Bearer " + self.tokens(endpoint.resource)}
+        if eventual:
+            # Advanced directory queries ($count, OData casts) need it (Graph "advanced query
+            # capabilities on directory objects").
+            headers["ConsistencyLevel"] = "eventual"
+        attempt = 0
+        while True:
+            self.requests += 1
+            try:
+                resp = self.client.get(url, params=params, headers=headers)
+            except httpx.TimeoutException:
+                resp = None
+                reason = "timed out"
+            except httpx.HTTPError as exc:
+                raise PullError(
+                    f"network error: {type(exc).__name__}",
+                    endpoint=_public(url),
+                    permission=endpoint.permission,
+                    status=None,
+                    code="pull-failed",
+                ) from None
+            if resp is not None and resp.status_code not in _RETRY_STATUS:
+                break
+            attempt += 1
+            if attempt > self.max_retries:
+                status = resp.status_code if resp is not None else None
+                raise PullError(
+                    f"gave up after {self.max_retries} retries "
+                    f"({'HTTP ' + str(status) if status else reason}; throttled or unavailable)",
+                    endpoint=_public(url),
+                    permission=endpoint.permission,
+                    status=status,
+                    code="pull-throttled",
+                )
+            self.retries += 1
+            self.sleep(self._wait(resp, attempt))
+        if resp.status_code == 404 and missing_ok:
+            return None
+        if resp.status_code in (401, 403):
+            what = (
+                "the credentials were rejected (expired token, wrong tenant or audience)"
+                if resp.status_code == 401
+                else "access denied"
+            )
+            raise PullError(
+                f"HTTP {resp.status_code}: {what}: {_graph_message(resp)}",
+                endpoint=_public(url),
+                permission=endpoint.permission,
+                status=resp.status_code,
+                code="pull-denied",
+            )
+        if resp.status_code >= 400:
+            raise PullError(
+                f"HTTP {resp.status_code}: {_graph_message(resp)}",
+                endpoint=_public(url),
+                permission=endpoint.permission,
+                status=resp.status_code,
+                code="pull-failed",
+            )
+        try:
+            doc = resp.json()
+        except ValueError:
+            raise PullError(
+                "the response is not JSON",
+                endpoint=_public(url),
+                permission=endpoint.permission,
+                status=resp.status_code,
+                code="pull-failed",
+            ) from None
+        return doc if isinstance(doc, dict) else {"value": doc}
+
+    def pages(
+        self,
+        url: str,
+        endpoint: Endpoint,
+        *,
+        params: dict[str, str] | None = None,
+        eventual: bool = False,
+        missing_ok: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a list, following ``@odata.nextLink`` / ``nextLink`` to the end."""
+        next_url: str | None = url
+        next_params = params
+        while next_url:
+            doc = self.get(
+                next_url, endpoint, params=next_params, eventual=eventual, missing_ok=missing_ok
+            )
+            if doc is None:
+                return
+            for item in doc.get("value") or []:
+                if isinstance(item, dict):
+                    yield item
+            next_url = doc.get("@odata.nextLink") or doc.get("nextLink")
+            next_params = None  # the link carries the query already
+
+    def _wait(self, resp: httpx.Response | None, attempt: int) -> float:
+        """``Retry-After`` when the server gives one, else exponential backoff."""
+        header = resp.headers.get("Retry-After") if resp is not None else None
+        if header:
+            try:
+                return min(float(header), self.max_wait)
+            except ValueError:
+                try:
+                    when = parsedate_to_datetime(header)
+                    return min(
+                        max((when - datetime.now(tz=UTC)).total_seconds(), 0.0), self.max_wait
+                    )
+                except (TypeError, ValueError):
+                    pass
+        return min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+
+
+def _public(url: str) -> str:
+    """The endpoint without its query string (skip tokens are long and say nothing)."""
+    return url.split("?", 1)[0]
+
+
+def _graph_message(resp: httpx.Response) -> str:
+    """Graph ``{"error": {"code", "message"}}`` (also the Power Platform shape), else the reason."""
+    try:
+        err = resp.json().get("error")
+    except (ValueError, AttributeError):
+        err = None
+    if isinstance(err, dict):
+        code, message = err.get("code"), err.get("message")
+        return f"{code}: {message}" if code and message else str(code or message)
+    return resp.reason_phrase or "error"

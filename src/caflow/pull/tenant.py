@@ -1,0 +1,573 @@
+"""Read a tenant into bundle documents (DESIGN.md "Tenant bundle"), part by part.
+
+**Required** parts (conditional access policies, named locations, the directory objects the
+policies and connections reference) make the pull fail (exit 2, nothing written) when they
+cannot be read. **Optional** parts (authentication strengths and contexts, terms of use and
+their acceptances, cross-tenant access, devices, service principals, Power Platform) that
+cannot be read are listed in ``pull.json`` as ``unreadable`` with the endpoint, the HTTP status
+and the permission, and the CLI exits 1. A part the user skipped (``--skip``) is ``skipped``.
+What no API exposes (remember-MFA days, legacy MFA trusted IPs) is ``notAvailable``.
+
+Policies come from **beta**: v1.0 omits policies that use beta-only features
+(EntraExporter issue #35), and caflow's loader reads both versions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caflow.io.directory_export import DirectoryObjects
+from caflow.pull.auth import FLOW, GRAPH, POWERAPPS
+from caflow.pull.errors import PullError
+from caflow.pull.http import Api, Endpoint
+
+__all__ = ["PARTS", "PartRecord", "PullOptions", "Pulled", "pull_tenant"]
+
+V1 = f"{GRAPH}/v1.0"
+BETA = f"{GRAPH}/beta"
+BAP = "https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin"
+POWERAPPS_API = "https://api.powerapps.com/providers/Microsoft.PowerApps/scopes/admin"
+FLOW_API = "https://api.flow.microsoft.com/providers/Microsoft.ProcessSimple/scopes/admin"
+BAP_VERSION = "2020-10-01"
+PP_VERSION = "2016-11-01"
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_USER_SELECT = "id,displayName,userPrincipalName,userType,accountEnabled,creationType"
+_DEVICE_SELECT = (
+    "id,deviceId,displayName,operatingSystem,operatingSystemVersion,trustType,isCompliant,"
+    "isManaged,mdmAppId,deviceOwnership,enrollmentProfileName,extensionAttributes,physicalIds,"
+    "profileType,systemLabels,manufacturer,model"
+)
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    endpoint: Endpoint
+    url: str  # shown in pull.json and errors
+    api_version: str
+    required: bool
+
+
+def _graph(permission: str) -> Endpoint:
+    return Endpoint(GRAPH, permission)
+
+
+#: Every part a pull reads: what docs/export.md lists, what pull.json reports.
+PARTS: dict[str, Part] = {
+    p.name: p
+    for p in (
+        Part("organization", _graph("Organization.Read.All"), f"{V1}/organization", "v1.0", False),
+        Part(
+            "policies",
+            _graph("Policy.Read.All"),
+            f"{BETA}/identity/conditionalAccess/policies",
+            "beta",
+            True,
+        ),
+        Part(
+            "namedLocations",
+            _graph("Policy.Read.All"),
+            f"{BETA}/identity/conditionalAccess/namedLocations",
+            "beta",
+            True,
+        ),
+        Part(
+            "authenticationStrengths",
+            _graph("Policy.Read.AuthenticationMethod"),
+            f"{V1}/policies/authenticationStrengthPolicies",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "authenticationContexts",
+            _graph("Policy.Read.ConditionalAccess"),
+            f"{V1}/identity/conditionalAccess/authenticationContextClassReferences",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "agreements",
+            _graph("Agreement.Read.All"),
+            f"{V1}/identityGovernance/termsOfUse/agreements",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "agreementAcceptances",
+            _graph("AgreementAcceptance.Read.All (delegated only: not with client credentials)"),
+            f"{V1}/identityGovernance/termsOfUse/agreements/{{id}}/acceptances",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "crossTenantAccess",
+            _graph("Policy.Read.All"),
+            f"{V1}/policies/crossTenantAccessPolicy",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "directory",
+            _graph("User.Read.All, GroupMember.Read.All, RoleManagement.Read.Directory"),
+            f"{V1}/users, {V1}/groups, {V1}/directoryRoles",
+            "v1.0",
+            True,
+        ),
+        Part(
+            "devices",
+            _graph("Device.Read.All"),
+            f"{V1}/users/{{id}}/registeredDevices",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "servicePrincipals",
+            _graph("Application.Read.All"),
+            f"{V1}/servicePrincipals",
+            "v1.0",
+            False,
+        ),
+        Part(
+            "powerplatform",
+            Endpoint(POWERAPPS, "Power Platform administrator role (or a registered admin app)"),
+            f"{BAP}/environments, {POWERAPPS_API}/environments/{{env}}/connections, "
+            f"{FLOW_API}/environments/{{env}}/v2/flows",
+            f"{BAP_VERSION} / {PP_VERSION}",
+            False,
+        ),
+        Part(
+            "signIns",
+            _graph("AuditLog.Read.All"),
+            f"{V1}/auditLogs/signIns",
+            "v1.0",
+            True,
+        ),
+    )
+}
+
+#: Settings no API exposes: tenant.yaml keeps Microsoft's defaults for them.
+NOT_AVAILABLE = (
+    {
+        "name": "rememberMfa, mfaTrustedIps",
+        "reason": "the legacy per-user MFA service settings have no Microsoft Graph API; "
+        "set them in tenant.yaml by hand (docs/export.md)",
+    },
+    {
+        "name": "tokenLifetimePolicy",
+        "reason": "not read by caflow pull; tenant.yaml keeps Microsoft's defaults "
+        "(GET /policies/tokenLifetimePolicies shows a custom one)",
+    },
+    {
+        "name": "connectorEgress",
+        "reason": "Power Platform connector egress IPs are published in the Azure service "
+        "tags file, not by an API caflow reads",
+    },
+)
+
+
+@dataclass
+class PartRecord:
+    name: str
+    status: str  # read | unreadable | skipped
+    count: int = 0
+    reason: str | None = None
+    http_status: int | None = None
+    endpoint: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        p = PARTS[self.name]
+        out: dict[str, Any] = {
+            "name": self.name,
+            "status": self.status,
+            "required": p.required,
+            "endpoint": self.endpoint or p.url,
+            "apiVersion": p.api_version,
+            "permission": p.endpoint.permission,
+            "count": self.count,
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        if self.http_status is not None:
+            out["httpStatus"] = self.http_status
+        return out
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    all_users: bool = False
+    since: datetime | None = None
+    skip: frozenset[str] = frozenset()
+
+
+@dataclass
+class Pulled:
+    """Bundle documents by relative path (JSON-able), sign-ins as JSON Lines, what was read."""
+
+    documents: dict[str, Any] = field(default_factory=dict)
+    sign_ins: list[dict[str, Any]] = field(default_factory=list)
+    parts: list[PartRecord] = field(default_factory=list)
+    tenant_id: str = ""
+    display_name: str = ""
+
+    @property
+    def unreadable(self) -> list[PartRecord]:
+        return [p for p in self.parts if p.status == "unreadable"]
+
+
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(_part: str, _advance: int) -> None:
+    return None
+
+
+def pull_tenant(api: Api, options: PullOptions, progress: Progress = _no_progress) -> Pulled:
+    """Read every part; required parts raise :class:`PullError`, optional ones are recorded."""
+    return _Puller(api, options, progress).run()
+
+
+class _Puller:
+    def __init__(self, api: Api, options: PullOptions, progress: Progress) -> None:
+        self.api = api
+        self.options = options
+        self.progress = progress
+        self.out = Pulled()
+        self.directory = DirectoryObjects()
+        self.policies: list[dict[str, Any]] = []
+        self.connection_owners: set[str] = set()
+
+    # -- part bookkeeping -------------------------------------------------------------------
+    def part(self, name: str, read: Callable[[], int]) -> None:
+        p = PARTS[name]
+        if name in self.options.skip:
+            self.out.parts.append(PartRecord(name, "skipped", reason="--skip"))
+            return
+        try:
+            count = read()
+        except PullError as exc:
+            if p.required:
+                raise
+            self.out.parts.append(
+                PartRecord(
+                    name,
+                    "unreadable",
+                    reason=exc.message,
+                    http_status=exc.status,
+                    endpoint=exc.endpoint,
+                )
+            )
+            return
+        self.out.parts.append(PartRecord(name, "read", count=count))
+
+    def pages(self, part: str, url: str, **kw: Any) -> Iterable[dict[str, Any]]:
+        for item in self.api.pages(url, PARTS[part].endpoint, **kw):
+            self.progress(part, 1)
+            yield item
+
+    # -- the pull ---------------------------------------------------------------------------
+    def run(self) -> Pulled:
+        if "policies" in self.options.skip or "namedLocations" in self.options.skip:
+            raise PullError(
+                "policies and named locations cannot be skipped",
+                endpoint="--skip",
+                permission="Policy.Read.All",
+                status=None,
+                code="pull-failed",
+            )
+        self.part("policies", self._policies)
+        self.part("namedLocations", self._named_locations)
+        self.part("organization", self._organization)
+        self.part("authenticationStrengths", self._strengths)
+        self.part("authenticationContexts", self._contexts)
+        self.part("agreements", self._agreements)
+        if any(p.name == "agreements" and p.status == "read" for p in self.out.parts):
+            self.part("agreementAcceptances", self._acceptances)
+        else:
+            self.out.parts.append(
+                PartRecord("agreementAcceptances", "skipped", reason="agreements not read")
+            )
+        self.part("crossTenantAccess", self._cross_tenant)
+        self.part("powerplatform", self._powerplatform)
+        self.part("directory", self._directory)
+        self.part("devices", self._devices)
+        self.part("servicePrincipals", self._service_principals)
+        if self.options.since is not None:
+            self.part("signIns", self._sign_ins)
+        self.out.documents["directory.yaml"] = self.directory.to_directory_doc()
+        self.out.documents["tenant.yaml"] = {
+            "id": self.out.tenant_id,
+            "displayName": self.out.display_name,
+            "settings": {},
+        }
+        return self.out
+
+    def _policies(self) -> int:
+        self.policies = list(self.pages("policies", PARTS["policies"].url))
+        for p in self.policies:
+            self.out.documents[f"policies/{_file_name(str(p.get('id') or 'policy'))}.json"] = p
+        return len(self.policies)
+
+    def _named_locations(self) -> int:
+        items = list(self.pages("namedLocations", PARTS["namedLocations"].url))
+        self.out.documents["namedLocations.json"] = {"value": items}
+        return len(items)
+
+    def _organization(self) -> int:
+        items = list(
+            self.pages(
+                "organization", PARTS["organization"].url, params={"$select": "id,displayName"}
+            )
+        )
+        if items:
+            self.out.tenant_id = str(items[0].get("id") or "")
+            self.out.display_name = str(items[0].get("displayName") or "")
+        return len(items)
+
+    def _strengths(self) -> int:
+        items = list(self.pages("authenticationStrengths", PARTS["authenticationStrengths"].url))
+        self.out.documents["authenticationStrengths.json"] = {"value": items}
+        return len(items)
+
+    def _contexts(self) -> int:
+        items = list(self.pages("authenticationContexts", PARTS["authenticationContexts"].url))
+        # Not a bundle file (policies name contexts by id c1..c99): kept for the reader.
+        self.out.documents[".pull/authenticationContexts.json"] = {"value": items}
+        return len(items)
+
+    def _agreements(self) -> int:
+        items = list(self.pages("agreements", PARTS["agreements"].url))
+        self.out.documents["agreements.json"] = {"value": items}
+        return len(items)
+
+    def _acceptances(self) -> int:
+        agreements = self.out.documents["agreements.json"]["value"]
+        items: list[dict[str, Any]] = []
+        for a in agreements:
+            url = f"{V1}/identityGovernance/termsOfUse/agreements/{a['id']}/acceptances"
+            items.extend(self.pages("agreementAcceptances", url))
+        self.out.documents["agreementAcceptances.json"] = {"value": items}
+        return len(items)
+
+    def _cross_tenant(self) -> int:
+        base = PARTS["crossTenantAccess"].url
+        endpoint = PARTS["crossTenantAccess"].endpoint
+        default: dict[str, Any] = self.api.get(f"{base}/default", endpoint) or {}
+        default.pop("@odata.context", None)
+        partners = list(self.pages("crossTenantAccess", f"{base}/partners"))
+        self.out.documents["crossTenantAccess.json"] = {"default": default, "partners": partners}
+        return 1 + len(partners)
+
+    def _powerplatform(self) -> int:
+        flow = Endpoint(FLOW, PARTS["powerplatform"].endpoint.permission)
+        version = {"api-version": PP_VERSION}
+        envs = list(
+            self.pages("powerplatform", f"{BAP}/environments", params={"api-version": BAP_VERSION})
+        )
+        connections: list[dict[str, Any]] = []
+        flows: list[dict[str, Any]] = []
+        for env in envs:
+            name = str(env.get("name") or "")
+            connections.extend(
+                self.pages(
+                    "powerplatform",
+                    f"{POWERAPPS_API}/environments/{name}/connections",
+                    params=version,
+                )
+            )
+            for f in list(
+                self.api.pages(f"{FLOW_API}/environments/{name}/v2/flows", flow, params=version)
+            ):
+                # The list omits definitions (triggers, recurrence, connection use): read each flow.
+                full = self.api.get(
+                    f"{FLOW_API}/environments/{name}/flows/{f['name']}", flow, params=version
+                )
+                self.progress("powerplatform", 1)
+                flows.append(full or f)
+        for c in connections:
+            owner = ((c.get("properties") or {}).get("createdBy") or {}).get("id")
+            if isinstance(owner, str) and _GUID.match(owner):
+                self.connection_owners.add(owner.lower())
+        self.out.documents[".pull/environments.json"] = {"value": envs}
+        self.out.documents["powerplatform/connections.json"] = {"value": connections}
+        self.out.documents["powerplatform/flows.json"] = {"value": flows}
+        return len(envs) + len(connections) + len(flows)
+
+    # -- directory -------------------------------------------------------------------------
+    def _directory(self) -> int:
+        refs = _references(self.policies)
+        ep = PARTS["directory"].endpoint
+        user_ids: set[str] = set(refs["users"]) | self.connection_owners
+        for gid in sorted(refs["groups"]):
+            group = self.api.get(
+                f"{V1}/groups/{gid}",
+                ep,
+                params={"$select": "id,displayName,securityEnabled,isAssignableToRole"},
+                missing_ok=True,
+            )
+            if group is None:
+                continue  # a deleted group: the loader warns about the policy's reference
+            group.pop("@odata.context", None)
+            self.directory.add_document(
+                "groups.json", [{"@odata.type": "#microsoft.graph.group", **group}]
+            )
+            if not self.options.all_users:
+                for m in self.pages(
+                    "directory",
+                    f"{V1}/groups/{gid}/transitiveMembers/microsoft.graph.user",
+                    params={"$count": "true", "$select": "id"},
+                    eventual=True,
+                ):
+                    user_ids.add(str(m["id"]).lower())
+        for template in sorted(refs["roles"]):
+            role = self.api.get(
+                f"{V1}/directoryRoles(roleTemplateId='{template}')", ep, missing_ok=True
+            )
+            if role is None:
+                continue  # not activated: nobody holds it
+            role.pop("@odata.context", None)
+            self.directory.add_document(
+                "directoryRoles.json", [{"@odata.type": "#microsoft.graph.directoryRole", **role}]
+            )
+            members = list(
+                self.pages(
+                    "directory",
+                    f"{V1}/directoryRoles/{role['id']}/members",
+                    params={"$select": "id,displayName,userPrincipalName,isAssignableToRole"},
+                )
+            )
+            self.directory.add_document(f"directoryRoles/{role['id']}/members.json", members)
+            for m in members:
+                if str(m.get("@odata.type", "")).endswith(".user"):
+                    user_ids.add(str(m["id"]).lower())
+                elif (
+                    str(m.get("@odata.type", "")).endswith(".group") and not self.options.all_users
+                ):
+                    for u in self.pages(
+                        "directory",
+                        f"{V1}/groups/{m['id']}/members/microsoft.graph.user",
+                        params={"$count": "true", "$select": "id"},
+                        eventual=True,
+                    ):
+                        user_ids.add(str(u["id"]).lower())
+        if self.options.all_users:
+            users = list(self.pages("directory", f"{V1}/users", params={"$select": _USER_SELECT}))
+        else:
+            users = []
+            for uid in sorted(user_ids):
+                found = self.api.get(
+                    f"{V1}/users/{uid}", ep, params={"$select": _USER_SELECT}, missing_ok=True
+                )
+                if found is not None:
+                    found.pop("@odata.context", None)
+                    users.append(found)
+                    self.progress("directory", 1)
+        self.directory.add_document(
+            "users.json", [{"@odata.type": "#microsoft.graph.user", **u} for u in users]
+        )
+        for u in users:
+            member_of = list(
+                self.pages(
+                    "directory",
+                    f"{V1}/users/{u['id']}/transitiveMemberOf",
+                    params={
+                        "$select": "id,displayName,roleTemplateId,isAssignableToRole,securityEnabled"
+                    },
+                )
+            )
+            self.directory.add_document(f"users/{u['id']}/transitiveMemberOf.json", member_of)
+        self.user_ids = [str(u["id"]) for u in users]
+        return len(users)
+
+    def _devices(self) -> int:
+        n = 0
+        for uid in getattr(self, "user_ids", []):
+            devices = [
+                {"@odata.type": "#microsoft.graph.device", **d}
+                for d in self.pages(
+                    "devices",
+                    f"{V1}/users/{uid}/registeredDevices",
+                    params={"$select": _DEVICE_SELECT},
+                )
+            ]
+            self.directory.add_document(f"users/{uid}/registeredDevices.json", devices)
+            n += len(devices)
+        return n
+
+    def _service_principals(self) -> int:
+        refs = _references(self.policies)
+        found: list[dict[str, Any]] = []
+        select = {"$select": "id,appId,displayName,servicePrincipalType"}
+        for app_id in sorted(refs["apps"]):
+            found.extend(
+                self.pages(
+                    "servicePrincipals",
+                    f"{V1}/servicePrincipals",
+                    params={"$filter": f"appId eq '{app_id}'", **select},
+                )
+            )
+        for sp_id in sorted(refs["servicePrincipals"]):
+            sp = self.api.get(
+                f"{V1}/servicePrincipals/{sp_id}",
+                PARTS["servicePrincipals"].endpoint,
+                params=select,
+                missing_ok=True,
+            )
+            if sp is not None:
+                sp.pop("@odata.context", None)
+                found.append(sp)
+        self.directory.add_document(
+            "servicePrincipals.json",
+            [{"@odata.type": "#microsoft.graph.servicePrincipal", **s} for s in found],
+        )
+        return len(found)
+
+    def _sign_ins(self) -> int:
+        since = self.options.since
+        assert since is not None
+        stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.out.sign_ins = list(
+            self.pages(
+                "signIns",
+                PARTS["signIns"].url,
+                params={"$filter": f"createdDateTime ge {stamp}"},
+            )
+        )
+        return len(self.out.sign_ins)
+
+
+def _references(policies: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Object ids the policies name: users, groups, role templates, apps, service principals."""
+    out: dict[str, set[str]] = {
+        k: set() for k in ("users", "groups", "roles", "apps", "servicePrincipals")
+    }
+    for p in policies:
+        c = p.get("conditions") or {}
+        users = c.get("users") or {}
+        apps = c.get("applications") or {}
+        clients = c.get("clientApplications") or {}
+        pairs = (
+            ("users", users.get("includeUsers"), users.get("excludeUsers")),
+            ("groups", users.get("includeGroups"), users.get("excludeGroups")),
+            ("roles", users.get("includeRoles"), users.get("excludeRoles")),
+            ("apps", apps.get("includeApplications"), apps.get("excludeApplications")),
+            (
+                "servicePrincipals",
+                clients.get("includeServicePrincipals"),
+                clients.get("excludeServicePrincipals"),
+            ),
+        )
+        for kind, *lists in pairs:
+            for values in lists:
+                for v in values or []:
+                    if isinstance(v, str) and _GUID.match(v):
+                        out[kind].add(v.lower())
+    return out
+
+
+def _file_name(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", value)[:100] or "item"

@@ -1,0 +1,306 @@
+"""``caflow pull`` against a recorded tenant (tests/pull/recorded.py): paging, 429/503 with
+Retry-After, 401/403 naming the permission, partial failures, atomic output, and the round
+trip recorded tenant -> pull -> bundle -> load -> what-if == the hand-written bundle."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import respx
+from tests.graph_contoso import CONTOSO, GraphTenant, answers, contoso_graph, memberships
+from tests.pull.recorded import RecordedTenant, graph_error
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+from caflow.io.bundle import load_bundle
+from caflow.model.tenant import Tenant
+from caflow.pull.auth import AuthMethod, token_source
+from caflow.pull.errors import PullError
+from caflow.pull.http import Api
+from caflow.pull.tenant import PullOptions, pull_tenant
+from caflow.pull.write import manifest, write_bundle
+
+SECRET = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token-value.sig"
+ENV = {
+    "CAFLOW_ACCESS_TOKEN": SECRET,
+    "CAFLOW_POWERAPPS_TOKEN": SECRET + "-pa",
+    "CAFLOW_FLOW_TOKEN": SECRET + "-flow",
+}
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def graph() -> GraphTenant:
+    return contoso_graph()
+
+
+@pytest.fixture
+def recorded(graph: GraphTenant):
+    rec = RecordedTenant(graph)
+    with respx.mock(assert_all_called=False) as router:
+        rec.mount(router)
+        yield rec
+
+
+@pytest.fixture(scope="module")
+def hand_written(tmp_path_factory: pytest.TempPathFactory) -> Tenant:
+    """examples/contoso without tenant.yaml (settings no API exposes: pull.json notAvailable)."""
+    root = tmp_path_factory.mktemp("hand") / "contoso"
+    shutil.copytree(CONTOSO, root)
+    (root / "tenant.yaml").unlink()
+    return load_bundle(root)
+
+
+def _api(sleeps: list[float] | None = None) -> Api:
+    record = sleeps if sleeps is not None else []
+    return Api(token_source(AuthMethod.environment, env=ENV), sleep=record.append)
+
+
+def _pull(tmp_path: Path, options: PullOptions = PullOptions(), api: Api | None = None) -> Path:
+    api = api or _api()
+    pulled = pull_tenant(api, options)
+    out = tmp_path / "bundle"
+    write_bundle(pulled, out, manifest(pulled, requests=api.requests), force=False)
+    return out
+
+
+# -- round trip --------------------------------------------------------------------------------
+
+
+def test_round_trip_all_users_gives_the_hand_written_answers(
+    tmp_path: Path, recorded: RecordedTenant, hand_written: Tenant
+) -> None:
+    out = _pull(tmp_path, PullOptions(all_users=True))
+    pulled = load_bundle(out)
+    assert len(pulled.policies) == len(hand_written.policies) == 14  # 3 pages of 5
+    assert memberships(pulled) == memberships(hand_written)
+    assert {u.user_principal_name: u.device_ids for u in pulled.directory.users} == {
+        u.user_principal_name: u.device_ids for u in hand_written.directory.users
+    }
+    assert answers(pulled) == answers(hand_written)
+    # Power Platform: flows come with their definitions (triggers, connection references).
+    assert {f.name: f.trigger for f in pulled.flows} == {
+        f.name: f.trigger for f in hand_written.flows
+    }
+    assert {c.name: c.status for c in pulled.connections} == {
+        c.name: c.status for c in hand_written.connections
+    }
+    assert len(pulled.acceptances) == len(hand_written.acceptances)
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["unreadable"] == []
+    assert doc["counts"]["policies"] == 14
+    assert {p["name"]: p["apiVersion"] for p in doc["parts"]}["policies"] == "beta"
+
+
+def test_default_pull_reads_only_referenced_users(
+    tmp_path: Path, recorded: RecordedTenant, hand_written: Tenant
+) -> None:
+    """Without --all-users: users of the groups/roles the policies name, users they name, and
+    connection owners; their what-if answers equal the hand-written ones."""
+    out = _pull(tmp_path)
+    pulled = load_bundle(out)
+    groups, roles, users = set(), set(), set()
+    for p in hand_written.policies:
+        u = p.conditions.users
+        groups |= {g.lower() for g in (*u.include_groups, *u.exclude_groups)}
+        roles |= {r.lower() for r in (*u.include_roles, *u.exclude_roles)}
+        users |= {x.lower() for x in (*u.include_users, *u.exclude_users)}
+    owners = {c.owner_id.lower() for c in hand_written.connections if c.owner_id}
+    expected = {
+        u.user_principal_name
+        for u in hand_written.directory.users
+        if {g.lower() for g in u.group_ids} & groups
+        or {r.lower() for r in u.role_ids} & roles
+        or u.id.lower() in users | owners
+    }
+    got = {u.user_principal_name for u in pulled.directory.users}
+    assert got == expected
+    assert got < {u.user_principal_name for u in hand_written.directory.users}
+    full, part = answers(hand_written), answers(pulled)
+    assert part and all(full[k] == v for k, v in part.items())
+
+
+def test_paging_follows_next_links(tmp_path: Path, recorded: RecordedTenant) -> None:
+    _pull(tmp_path)
+    policy_calls = [r for r in recorded.seen if r.url.path.endswith("/conditionalAccess/policies")]
+    assert len(policy_calls) == 3
+    assert [r.url.params.get("$skiptoken") for r in policy_calls] == [None, "5", "10"]
+    casts = [r for r in recorded.seen if "microsoft.graph.user" in r.url.path]
+    assert casts and all(r.headers["ConsistencyLevel"] == "eventual" for r in casts)
+
+
+# -- throttling --------------------------------------------------------------------------------
+
+
+def test_429_honours_retry_after(tmp_path: Path, recorded: RecordedTenant) -> None:
+    recorded.faults[r"/namedLocations$"] = [
+        (429, {"Retry-After": "7"}, graph_error(429, "TooManyRequests", "Too many requests"))
+    ]
+    recorded.faults[r"/organization$"] = [
+        (503, {}, graph_error(503, "ServiceUnavailable", "x"))
+    ] * 2
+    sleeps: list[float] = []
+    out = _pull(tmp_path, api=_api(sleeps))
+    assert sleeps == [7.0, 2.0, 4.0]  # Retry-After, then exponential backoff
+    assert len(load_bundle(out).named_locations) == 4
+
+
+def test_throttling_beyond_the_budget_fails_and_writes_nothing(
+    tmp_path: Path, recorded: RecordedTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded.always[r"/conditionalAccess/policies$"] = (
+        429,
+        {"Retry-After": "1"},
+        graph_error(429, "TooManyRequests", "Too many requests"),
+    )
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2
+    assert "conditionalAccess/policies" in res.output and "pull-throttled" in res.output
+    assert "Policy.Read.All" in res.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+# -- permissions and credentials ---------------------------------------------------------------
+
+
+def test_403_on_a_required_part_names_endpoint_and_permission(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    recorded.always[r"/conditionalAccess/policies$"] = (
+        403,
+        {},
+        graph_error(
+            403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+        ),
+    )
+    with pytest.raises(PullError) as info:
+        pull_tenant(_api(), PullOptions())
+    text = str(info.value)
+    assert "https://graph.microsoft.com/beta/identity/conditionalAccess/policies" in text
+    assert "Policy.Read.All" in text and "Insufficient privileges" in text
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2 and "[pull-denied]" in res.output and not out.exists()
+
+
+def test_expired_token_is_a_clear_error(tmp_path: Path, recorded: RecordedTenant) -> None:
+    recorded.always[r"/conditionalAccess/policies$"] = (
+        401,
+        {},
+        graph_error(
+            401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
+        ),
+    )
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2
+    assert "credentials were rejected" in res.output and "token is expired" in res.output
+    assert SECRET not in res.output and not out.exists()
+
+
+def test_optional_part_unreadable_is_listed_and_exit_1(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Partial pull: agreements denied -> bundle written without them, pull.json says why."""
+    recorded.always[r"/termsOfUse/agreements$"] = (
+        403,
+        {},
+        graph_error(
+            403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+        ),
+    )
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 1, res.output
+    assert "agreements not read" in res.output and "Agreement.Read.All" in res.output
+    doc = json.loads((out / "pull.json").read_text())
+    [bad] = doc["unreadable"]
+    assert bad["name"] == "agreements" and bad["httpStatus"] == 403
+    assert bad["permission"] == "Agreement.Read.All"
+    parts = {p["name"]: p["status"] for p in doc["parts"]}
+    assert parts["agreementAcceptances"] == "skipped" and parts["policies"] == "read"
+    tenant = load_bundle(out)
+    # The policy requiring terms of use now carries a dangling-reference warning: not silent.
+    assert any("terms of use agreement" in str(w) for w in tenant.warnings)
+
+
+def test_missing_power_platform_token_is_an_unreadable_part(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env={"CAFLOW_ACCESS_TOKEN": SECRET})
+    assert res.exit_code == 1
+    doc = json.loads((out / "pull.json").read_text())
+    assert [p["name"] for p in doc["unreadable"]] == ["powerplatform"]
+    assert (
+        "CAFLOW_POWERAPPS_TOKEN"
+        in doc["unreadable"][0]["reason"] + doc["unreadable"][0]["permission"]
+        or "no access token" in doc["unreadable"][0]["reason"]
+    )
+
+
+def test_secrets_are_never_written(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 0, res.output
+    assert SECRET not in res.output
+    for f in out.rglob("*"):
+        if f.is_file():
+            assert SECRET not in f.read_text(encoding="utf-8"), f
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["auth"] == "environment" and doc["requests"] > 0
+
+
+# -- usage -------------------------------------------------------------------------------------
+
+
+def test_existing_out_folder_needs_force(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = tmp_path / "bundle"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2 and "--force" in res.output
+    assert recorded.seen == []  # refused before any request
+    res = runner.invoke(app, ["pull", "--out", str(out), "--force"], env=ENV)
+    assert res.exit_code == 0 and (out / "pull.json").exists() and not (out / "keep.txt").exists()
+
+
+def test_skip_typo_gets_a_suggestion(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app, ["pull", "--out", str(tmp_path / "b"), "--skip", "powerplatfrom"], env=ENV
+    )
+    assert res.exit_code == 2 and "did you mean 'powerplatform'" in res.output
+
+
+def test_skipped_parts_are_recorded(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out), "--skip", "powerplatform"], env=ENV)
+    assert res.exit_code == 0
+    doc = json.loads((out / "pull.json").read_text())
+    assert {p["name"]: p["status"] for p in doc["parts"]}["powerplatform"] == "skipped"
+    assert not any("api.flow" in str(r.url) for r in recorded.seen)
+
+
+def test_sign_ins_since_are_written_as_json_lines(tmp_path: Path, recorded: RecordedTenant) -> None:
+    recorded.sign_ins = [
+        {
+            "id": f"s{i}",
+            "createdDateTime": "2026-02-01T10:00:00Z",
+            "userPrincipalName": "alice@contoso.com",
+            "appId": "00000003-0000-0ff1-ce00-000000000000",
+            "ipAddress": "203.0.113.10",
+            "status": {"errorCode": 0},
+        }
+        for i in range(7)
+    ]
+    out = _pull(tmp_path, PullOptions(since=datetime(2026, 2, 1, tzinfo=UTC)))
+    lines = (out / "signIns.jsonl").read_text().splitlines()
+    assert [json.loads(x)["id"] for x in lines] == [f"s{i}" for i in range(7)]
+    calls = [r for r in recorded.seen if r.url.path.endswith("/auditLogs/signIns")]
+    assert calls[0].url.params["$filter"] == "createdDateTime ge 2026-02-01T00:00:00Z"
