@@ -187,3 +187,63 @@ def test_role_held_through_a_role_assignable_group(tmp_path: Path, graph: GraphT
     write_json(tmp_path / "policies.json", graph.policies[:1])
     loaded = load_bundle(tmp_path).directory.user(user["id"])
     assert loaded is not None and helpdesk in loaded.role_ids
+
+
+def test_graph_powershell_per_user_membership_files(
+    tmp_path: Path, graph: GraphTenant, hand_written: Tenant
+) -> None:
+    """The docs/export.md script: ``Get-MgUserTransitiveMemberOf -UserId $id -All`` saved as
+    ``users/<id>/transitiveMemberOf.json``. The SDK writes directoryObjects as ``Id``,
+    ``DeletedDateTime`` and ``AdditionalProperties`` (which holds ``@odata.type``)."""
+
+    def sdk_object(obj: dict[str, Any]) -> dict[str, Any]:
+        extra = {k: v for k, v in obj.items() if k != "id"}
+        return {"Id": obj["id"], "DeletedDateTime": None, "AdditionalProperties": extra}
+
+    def sdk_entity(obj: dict[str, Any]) -> dict[str, Any]:
+        out = {k[0].upper() + k[1:]: v for k, v in obj.items()}
+        return {**out, "AdditionalProperties": {}}
+
+    write_json(tmp_path / "users.json", [sdk_entity(u) for u in graph.users], "utf-16")
+    for u in graph.users:
+        member_of = [sdk_object(m) for m in graph.transitive_member_of[u["id"]]]
+        write_json(tmp_path / "users" / u["id"] / "transitiveMemberOf.json", member_of)
+    write_json(tmp_path / "groups.json", [sdk_entity(g) for g in graph.groups])
+    write_json(tmp_path / "directoryRoles.json", [sdk_entity(r) for r in graph.roles])
+    write_json(tmp_path / "policies.json", graph.policies)
+    write_json(tmp_path / "namedLocations.json", graph.named_locations)
+    write_json(tmp_path / "agreements.json", graph.agreements)
+    exported = load_bundle(tmp_path)
+    assert memberships(exported) == memberships(hand_written)
+    assert answers(exported) == answers(hand_written)
+
+
+def test_tenant_wide_role_assignments_count(tmp_path: Path, graph: GraphTenant) -> None:
+    """EntraExporter's RoleManagement/Directory/RoleAssignments: only directoryScopeId "/"."""
+    user, other = graph.users[0], graph.users[1]
+    sec_admin = "194ae4cb-b126-40b2-bd5b-6091b380977d"
+    assignments = [
+        {
+            "id": "a1",
+            "principalId": user["id"],
+            "roleDefinitionId": sec_admin,
+            "directoryScopeId": "/",
+        },
+        {
+            "id": "a2",
+            "principalId": other["id"],
+            "roleDefinitionId": sec_admin,
+            "directoryScopeId": "/administrativeUnits/5d107bba-d8e2-4e13-b6ae-884be90e5d1a",
+        },
+    ]
+    for a in assignments:
+        write_json(
+            tmp_path / "RoleManagement/Directory/RoleAssignments" / a["id"] / f"{a['id']}.json", a
+        )
+    for u in (user, other):
+        write_json(tmp_path / "Users" / u["id"] / f"{u['id']}.json", u)
+    write_json(tmp_path / "policies.json", graph.policies[:1])
+    d = load_bundle(tmp_path).directory
+    got, not_got = d.user(user["id"]), d.user(other["id"])
+    assert got is not None and sec_admin in got.role_ids
+    assert not_got is not None and sec_admin not in not_got.role_ids

@@ -304,3 +304,9 @@ def test_sign_ins_since_are_written_as_json_lines(tmp_path: Path, recorded: Reco
     assert [json.loads(x)["id"] for x in lines] == [f"s{i}" for i in range(7)]
     calls = [r for r in recorded.seen if r.url.path.endswith("/auditLogs/signIns")]
     assert calls[0].url.params["$filter"] == "createdDateTime ge 2026-02-01T00:00:00Z"
+    # The replay loaders read the file as Graph JSON Lines.
+    from caflow.io.signins import LoadStats, read_signins
+
+    stats = LoadStats()
+    rows = sum(b.num_rows for b in read_signins([out / "signIns.jsonl"], stats))
+    assert rows == 7

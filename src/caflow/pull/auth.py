@@ -148,6 +148,8 @@ def _from_environment(env: Mapping[str, str]) -> TokenSource:
         names = TOKEN_VARIABLES.get(resource, ())
         for name in names:
             value = env.get(name, "").strip()
+            if value.startswith("{"):
+                value = _az_token(value, name)  # the whole `az account get-access-token` output
             if value:
                 return value
         raise PullError(
@@ -159,6 +161,25 @@ def _from_environment(env: Mapping[str, str]) -> TokenSource:
             code="pull-denied",
         )
 
+    return token
+
+
+def _az_token(text: str, variable: str) -> str:
+    """``az account get-access-token`` prints ``{"accessToken": ..., "expiresOn": ...}``."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    token = doc.get("accessToken") if isinstance(doc, dict) else None
+    if not isinstance(token, str) or not token:
+        raise InputError(
+            "not an access token",
+            file="$" + variable,
+            expected="a bearer token, or the JSON `az account get-access-token` prints",
+            got="a JSON value without accessToken",
+        )
     return token
 
 
