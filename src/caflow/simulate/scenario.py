@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from caflow.errors import InputError, SchemaError, UnknownReferenceError
+from caflow.errors import InputError, SchemaError, UnknownReferenceError, did_you_mean
 from caflow.io.decode import load_document
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
@@ -24,38 +24,21 @@ from caflow.model.directory import User
 from caflow.model.policy import Policy
 from caflow.model.powerplatform import Connection, Flow
 from caflow.model.signals import canonical_signal
+from caflow.model.strict import read_model
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import FLOW_SERVICE, app_id_for
+from caflow.simulate.scenario_format import ACTION_MODELS, Event, ScenarioFile
 
 __all__ = ["ACTIONS", "Action", "Scenario", "SignInSpec", "load_scenario", "parse_scenario"]
 
-#: Every action a scenario event may carry (DESIGN.md), with its required fields.
+#: Every action a scenario event may carry (docs/scenario-format.md), with its required fields,
+#: as the body models declare them (a ``signIn`` event names its user; a nested one may not).
 ACTIONS: Mapping[str, tuple[str, ...]] = {
-    "signIn": ("user",),
-    "createConnection": ("id", "user", "connector"),
-    "addPolicy": (),
-    "updatePolicy": ("id", "set"),
-    "removePolicy": ("id",),
-    "setRememberMfa": (),
-    "setTokenLifetimePolicy": (),
-    "addAgreement": ("id",),
-    "acceptAgreement": ("user", "agreement"),
-    "runFlow": ("flow",),
-    "openEmbedded": ("user", "host", "flow"),
-    "usePicker": ("user",),
-    "shareFlowWithList": ("flow", "list"),
-    "createSharePointFlow": ("user", "template"),
-    "repairConnection": ("id",),
-    "resetPassword": ("user",),
-    "disableUser": ("user",),
-    "revokeSessions": ("user",),
-    "idle": (),
+    kind: ("user",)
+    if kind == "signIn"
+    else tuple(name for name, f in model.model_fields.items() if f.is_required())
+    for kind, model in ACTION_MODELS.items()
 }
-
-_HOSTS = ("sharepoint", "teams", "excel", "powerapps")
-_VIA = ("portal", "template", "powerapps", "flow")
-_TEMPLATES = ("requestSignoff", "pageApproval")
-_PICKERS = ("share", "email", "runInput")
 
 
 @dataclass(frozen=True)
@@ -101,8 +84,15 @@ def load_scenario(path: str | Path) -> Scenario:
     doc = load_document(p)
     r = Reader(str(p))
     root = r.obj(doc, (), optional=False)
+    _head(root, r.file)  # keys, types and flows before the tenant is loaded
     tenant = _scenario_tenant(r, root.get("tenant"), p.parent)
     return parse_scenario(root, str(p), tenant, base_dir=p.parent)
+
+
+def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:
+    """Everything but the events, read through :class:`ScenarioFile` (events are read one by
+    one in timeline order by :func:`parse_scenario`)."""
+    return read_model(ScenarioFile, {k: v for k, v in root.items() if k != "events"}, file=file)
 
 
 def _scenario_tenant(r: Reader, ref: Any, base_dir: Path) -> Tenant:
@@ -291,12 +281,14 @@ def _action_key(r: Reader, event: Mapping[str, Any]) -> str:
     expected = "exactly one of " + ", ".join(ACTIONS)
     unknown = next((k for k in keys if k not in ACTIONS), None)
     if unknown is not None or not keys:
+        suggestion = did_you_mean(str(unknown), ACTIONS) if unknown is not None else None
         raise SchemaError(
             "unknown action" if keys else "event without an action",
             file=r.file,
             path=(*r.base, unknown) if unknown is not None else r.base,
             expected=expected,
             got=unknown,
+            hint=f"did you mean '{suggestion}'?" if suggestion else None,
             code="unknown-action",
         )
     if len(keys) > 1:
@@ -329,9 +321,8 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a scenario document against ``tenant``; nothing is simulated here."""
     r = Reader(file)
-    start = r.moment(root.get("start"), ("start",), optional=False)
-    end = r.moment(root.get("end"), ("end",), optional=False)
-    assert start is not None and end is not None
+    head = _head(root, file)
+    start, end = head.start, head.end
     if end < start:
         raise r.error(("end",), "invalid value", "an end at or after start", root.get("end"))
     connections = {c.name.lower(): c for c in tenant.connections}
@@ -348,7 +339,7 @@ def parse_scenario(
         and e["createConnection"].get("id")
     }
     known_flows = {f.name.lower(): f for f in tenant.flows}
-    flows = _scenario_flows(root, file, tenant, connections, created | future_ids)
+    flows = _scenario_flows(head, file, tenant, connections, created | future_ids)
     known_flows.update((f.name.lower(), f) for f in flows)
     actions: list[Action] = []
     policy_ids = {p.id.lower() for p in tenant.policies}
@@ -362,7 +353,7 @@ def parse_scenario(
         at = last = _event_time(er, eo, last, start, end)
         kind = _action_key(er, eo)
         base = ("events", i, kind)
-        body = er.obj(eo[kind], (kind,)) if eo[kind] is not None else {}
+        body = _body(file, i, eo, kind)
         for req in ACTIONS[kind]:
             if body.get(req) is None:
                 raise SchemaError(
@@ -389,10 +380,7 @@ def parse_scenario(
         elif kind == "createConnection":
             u = user_at("user")
             a["user"] = u
-            via = str(body.get("via") or "portal")
-            if via not in _VIA:
-                raise ar.error(("via",), "invalid value", "one of " + ", ".join(_VIA), via)
-            a["via"] = via
+            a["via"] = body.get("via") or "portal"
             a["connector"] = str(body["connector"]).lower()
             if body.get("signIn") is not None:
                 a["signIn"] = parse_signin(ar, tenant, body["signIn"], ("signIn",), user=u)
@@ -420,28 +408,14 @@ def parse_scenario(
                 a["invoker"] = user_at("invoker")
             if kind == "openEmbedded":
                 a["user"] = user_at("user")
-                if str(body["host"]).lower() not in _HOSTS:
-                    raise ar.error(
-                        ("host",), "invalid value", "one of " + ", ".join(_HOSTS), body["host"]
-                    )
-                a["host"] = str(body["host"]).lower()
+                a["host"] = body["host"]
                 _need_session(a["user"], signed_in, file, (*base, "user"), body["user"])
         elif kind == "usePicker":
             a["user"] = user_at("user")
-            kind_ = str(body.get("kind") or "share")
-            if kind_ not in _PICKERS:
-                raise ar.error(("kind",), "invalid value", "one of " + ", ".join(_PICKERS), kind_)
-            a["kind"] = kind_
+            a["kind"] = body.get("kind") or "share"
             _need_session(a["user"], signed_in, file, (*base, "user"), body["user"])
         elif kind == "createSharePointFlow":
             a["user"] = user_at("user")
-            if body["template"] not in _TEMPLATES:
-                raise ar.error(
-                    ("template",),
-                    "invalid value",
-                    "one of " + ", ".join(_TEMPLATES),
-                    body["template"],
-                )
             _need_session(a["user"], signed_in, file, (*base, "user"), body["user"])
         elif kind == "repairConnection":
             cid = str(body["id"]).lower()
@@ -472,7 +446,7 @@ def parse_scenario(
 
 
 def _scenario_flows(
-    root: Mapping[str, Any],
+    head: ScenarioFile,
     file: str,
     tenant: Tenant,
     connections: Mapping[str, Connection],
@@ -480,20 +454,17 @@ def _scenario_flows(
 ) -> list[Flow]:
     """The scenario's own ``flows:``; every connection they name must exist in the bundle or
     be created by a ``createConnection`` event (DESIGN.md "flows not in the bundle")."""
-    raw_flows = root.get("flows") or []
-    if not isinstance(raw_flows, list):
-        raise Reader(file).error(("flows",), "wrong type", "a list of flows", raw_flows)
 
     def resolve(ref: str) -> str:
         u = tenant.directory.user(ref)
         return u.id if u else ref
 
     flows: list[Flow] = []
-    for i, fobj in enumerate(raw_flows):
+    for i, model in enumerate(head.flows):
         fr = Reader(file, ("flows", i))
-        fo = fr.obj(fobj, (), optional=False)
-        if fo.get("owner") is not None:
-            _user(fr, tenant, fo["owner"], ("owner",))
+        fo = model.model_dump(mode="json", exclude_none=True)
+        if model.owner is not None:
+            _user(fr, tenant, model.owner, ("owner",))
         flow = parse_flow(fo, file, ("flows", i), resolve, connections)
         for j, ref in enumerate(flow.connections):
             if ref.connection.lower() not in creatable:
@@ -506,6 +477,19 @@ def _scenario_flows(
                 )
         flows.append(flow)
     return flows
+
+
+def _body(file: str, index: int, event: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """The event's action body read through its model (docs/scenario-format.md): unknown keys,
+    wrong types and unknown values are exit 2 naming ``/events/<index>/<action>/...``. An
+    ``addPolicy`` body holding ``conditions`` is itself the policy (checked as a policy)."""
+    raw = event[kind]
+    if kind == "addPolicy" and isinstance(raw, Mapping) and "conditions" in raw:
+        read_model(Event, {**event, kind: {}}, file=file, path=("events", index))
+        return dict(raw)
+    model = read_model(Event, event, file=file, path=("events", index))
+    body = getattr(model, kind)
+    return {} if body is None else body.model_dump(mode="json", exclude_none=True)
 
 
 def _flow(file: str, base: tuple[str | int, ...], known: Mapping[str, Flow], ref: Any) -> Flow:
@@ -622,11 +606,9 @@ def _tenant_action(
         return current.evolve(settings=s.model_copy(update={"rememberMfa": rm}))
     if kind == "setTokenLifetimePolicy":
         update: dict[str, Any] = {}
-        if "legacyTokenLifetimes" in body:
-            update["legacyTokenLifetimes"] = r.boolean(
-                body["legacyTokenLifetimes"], ("legacyTokenLifetimes",)
-            )
-        fields = {k: str(v) for k, v in body.items() if k.startswith("Max")}
+        if body.get("legacyTokenLifetimes") is not None:
+            update["legacyTokenLifetimes"] = body["legacyTokenLifetimes"]
+        fields = {k: v for k, v in body.items() if k.startswith("Max")}
         if fields:
             update["tokenLifetimePolicy"] = _validated(
                 r, type(s.tokenLifetimePolicy), {**s.tokenLifetimePolicy.model_dump(), **fields}
