@@ -6,6 +6,10 @@ Hierarchy::
      └── InputError                   bad input -> CLI exit code 2, message names file + JSON path
           ├── ParseError              the bytes are not JSON/YAML (code: parse-error)
           ├── FileTooLargeError       refused before parsing (code: file-too-large)
+          ├── LimitError              a bound on work exceeded: nesting, aliases, archive expansion,
+          │                           horizon (code: limit-exceeded)
+          ├── UnsafePathError         a file outside the bundle, an output onto an input or a
+          │                           symlink (code: unsafe-path)
           ├── SchemaError             wrong type / missing field / invalid value (codes: wrong-type,
           │                           missing-field, invalid-value, invalid-device-filter, unknown-action,
           │                           event-out-of-order, unknown-key, duplicate)
@@ -27,10 +31,14 @@ __all__ = [
     "CaflowError",
     "FileTooLargeError",
     "InputError",
+    "LimitError",
     "LoadWarning",
     "ParseError",
     "SchemaError",
+    "Shown",
     "UnknownReferenceError",
+    "UnsafePathError",
+    "describe",
     "did_you_mean",
     "json_pointer",
 ]
@@ -48,6 +56,29 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
         return lowered[key]
     close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
     return lowered[close[0]] if close else None
+
+
+class Shown(str):
+    """Text caflow wrote itself (a type name, an OS error): printed as is after "got"."""
+
+
+def describe(value: object) -> str:
+    """What was found, by type and size, never by content (SECURITY.md): a file read by mistake
+    or by malice must not end up in a CI log through an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else f"a string of {len(value)} characters"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return f"an object with {len(value)} key{'s' if len(value) != 1 else ''}"
+    kind = type(value).__name__
+    return {"datetime": "a date-time", "date": "a date", "bytes": "binary data"}.get(kind, kind)
 
 
 def json_pointer(path: tuple[str | int, ...] | list[str | int]) -> str:
@@ -99,13 +130,20 @@ class InputError(CaflowError):
         if self.expected:
             text += f": expected {self.expected}"
             if self.got is not None:
-                got = repr(self.got)
-                if len(got) > 80:
-                    got = got[:77] + "..."
-                text += f", got {got}"
+                text += f", got {self._got_text()}"
         if self.hint:
             text += f" ({self.hint})"
         return f"{text} [{self.code}]"
+
+    def _got_text(self) -> str:
+        """Command-line values are the user's own and quoted; values read from files are
+        described by type only; texts caflow wrote (:class:`Shown`) are printed as is."""
+        if isinstance(self.got, Shown):
+            return str(self.got)
+        if self.file and self.file.startswith("-"):
+            got = repr(self.got)
+            return got if len(got) <= 80 else got[:77] + "..."
+        return describe(self.got)
 
 
 class ParseError(InputError):
@@ -114,6 +152,14 @@ class ParseError(InputError):
 
 class FileTooLargeError(InputError):
     code = "file-too-large"
+
+
+class LimitError(InputError):
+    code = "limit-exceeded"
+
+
+class UnsafePathError(InputError):
+    code = "unsafe-path"
 
 
 class SchemaError(InputError):

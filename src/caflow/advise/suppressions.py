@@ -23,7 +23,14 @@ from typing import Any
 import yaml
 
 from caflow.advise.model import Finding, Status
-from caflow.errors import InputError, ParseError, SchemaError, UnknownReferenceError, json_pointer
+from caflow.errors import (
+    InputError,
+    ParseError,
+    SchemaError,
+    Shown,
+    UnknownReferenceError,
+    json_pointer,
+)
 from caflow.model import Tenant
 
 __all__ = ["Suppression", "apply_suppressions", "load_suppressions"]
@@ -60,12 +67,14 @@ def load_suppressions(
     except FileNotFoundError:
         raise InputError("no such file", file=file, code="parse-error") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError("cannot read the suppressions file", file=file, got=str(exc)) from None
+        raise ParseError(
+            "cannot read the suppressions file", file=file, got=Shown(type(exc).__name__)
+        ) from None
     try:
         data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError:
         raise ParseError(
-            "not valid YAML", file=file, expected="a YAML list", got=str(exc).splitlines()[0]
+            "not valid YAML", file=file, expected="a YAML list", got=Shown("a YAML syntax error")
         ) from None
     if data is None:
         return ()
@@ -75,7 +84,7 @@ def load_suppressions(
             file=file,
             path=(),
             expected=f"a list of {_SHAPE}",
-            got=type(data).__name__,
+            got=Shown(type(data).__name__),
         )
     return tuple(_entry(file, i, item, rules) for i, item in enumerate(data))
 

@@ -12,9 +12,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from caflow.engine.evaluate import validate_tenant
-from caflow.engine.unparsable import quarantine_unparsable
-from caflow.errors import InputError, UnknownReferenceError, did_you_mean
 from caflow.io.bundle import load_bundle
 from caflow.model import Policy, Tenant
 from caflow.model.policy import PolicyState
@@ -62,7 +59,7 @@ def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
                 file=str(path),
                 expected="a policy object, a list or Graph {value: [...]} of policies, a folder "
                 "of policy files, or a tenant bundle",
-                got="nothing that looks like a policy",
+                got=Shown("nothing that looks like a policy"),
                 code="invalid-value",
             )
         by_id = {p.id.lower(): p for p in current.policies}

@@ -26,7 +26,7 @@ from typing import Any, Final
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from caflow.errors import SchemaError
+from caflow.errors import SchemaError, Shown
 
 __all__ = [
     "MAX_RULE_LENGTH",
@@ -313,7 +313,7 @@ def _syntax_error(rule: str, exc: UnexpectedInput) -> DeviceFilterError:
 def _compile(rule: str, *, application: bool) -> FilterRule:
     if not isinstance(rule, str):
         raise DeviceFilterError(
-            "filter rule must be a string", expected="string", got=type(rule).__name__
+            "filter rule must be a string", expected="string", got=Shown(type(rule).__name__)
         )
     if not rule.strip():
         raise DeviceFilterError("filter rule is empty", rule=rule)

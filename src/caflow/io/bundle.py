@@ -15,6 +15,9 @@ A policy's reference to an object the bundle does not define becomes a
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 import uuid
 import zipfile
 from collections import Counter
@@ -27,13 +30,16 @@ from typing import Any
 from caflow.errors import (
     FileTooLargeError,
     InputError,
+    LimitError,
     LoadWarning,
     ParseError,
     SchemaError,
+    Shown,
+    UnsafePathError,
     json_pointer,
 )
 from caflow.io.crosstenant import parse_cross_tenant_access
-from caflow.io.decode import MAX_FILE_BYTES, parse_document
+from caflow.io.decode import MAX_FILE_BYTES, parse_document, read_regular_file
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
 from caflow.io.fields import Reader
@@ -84,42 +90,89 @@ Source = list[tuple[str, Callable[[], bytes]]]
 
 
 def _folder_source(root: Path) -> Source:
+    """The data files of a folder, confined to it (SECURITY.md): a symbolic link whose real
+    path lies outside the folder is refused, never followed; special files are refused."""
+    real_root = root.resolve()
     out: Source = []
-    for p in sorted(root.rglob("*")):
-        if (
-            p.is_file()
-            and p.suffix.lower() in _DATA_SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        ):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in list(dirnames):
+            if (here / d).is_symlink():
+                # A linked folder is read where it really is (if that is inside), never twice.
+                _confined(here / d, real_root, f"{root}/{(here / d).relative_to(root).as_posix()}")
+                dirnames.remove(d)
+        for name in sorted(filenames):
+            p = here / name
             rel = p.relative_to(root).as_posix()
-            out.append((rel, partial(_read, p)))
-    return out
+            if name.startswith(".") or p.suffix.lower() not in _DATA_SUFFIXES:
+                continue
+            label = f"{root}/{rel}"
+            _confined(p, real_root, label)
+            out.append((rel, partial(_read, p, real_root, label)))
+    return sorted(out, key=lambda item: item[0])
 
 
-def _read(p: Path) -> bytes:
-    """Refuse an oversized file before reading it into memory."""
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise FileTooLargeError(
-            f"file is {size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit", file=str(p)
+def _confined(p: Path, real_root: Path, label: str) -> Path:
+    """``p``'s real path, which must lie inside the bundle folder (exit 2 otherwise)."""
+    try:
+        real = p.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling or looping symbolic link
+        raise UnsafePathError(
+            "a symbolic link that leads nowhere (or in a loop)", file=label
+        ) from None
+    if real != real_root and real_root not in real.parents:
+        raise UnsafePathError(
+            "a symbolic link to a file outside the bundle folder (not followed)",
+            file=label,
+            hint="bundles are read as untrusted input; copy the file into the bundle",
         )
-    return p.read_bytes()
+    return real
+
+
+def _read(p: Path, real_root: Path, label: str) -> bytes:
+    """Read one bundle file, re-checking confinement at read time."""
+    return read_regular_file(_confined(p, real_root, label), label)
+
+
+#: Zip archives: compression methods zipfile decompresses.
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+#: Total expanded size of an archive's data members (a tenant bundle is tens of MB at most).
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
+#: Expanded : compressed ratio above which a member is a decompression bomb (JSON reaches ~30).
+MAX_COMPRESSION_RATIO = 200
+#: The archive file itself.
+MAX_ARCHIVE_FILE_BYTES = 64 * 1024 * 1024
+#: Members in one archive (each costs a little even when skipped).
+MAX_ARCHIVE_MEMBERS = 100_000
 
 
 def _zip_source(path: Path) -> Source:
+    """Members of a bundle archive, every limit checked from the central directory *before*
+    anything is decompressed (a 10 MB archive declaring GiBs is refused at once)."""
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ParseError(f"not a readable zip archive: {exc}", file=str(path)) from None
-    # Finder adds __MACOSX/ and .DS_Store entries: drop them before looking for a wrapper folder.
+        raw = read_regular_file(path, str(path), limit=MAX_ARCHIVE_FILE_BYTES)
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+        all_infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        raise ParseError("not a readable zip archive", file=str(path)) from None
+    if len(all_infos) > MAX_ARCHIVE_MEMBERS:
+        raise LimitError(
+            f"archive has {len(all_infos):,} members, more than {MAX_ARCHIVE_MEMBERS:,}",
+            file=str(path),
+        )
+    # Windows tools write backslashes; Finder adds __MACOSX/ and .DS_Store entries.
     infos = [
-        i
-        for i in zf.infolist()
-        if not i.is_dir()
-        and not i.filename.startswith("__MACOSX/")
-        and not PurePosixPath(i.filename).name.startswith(".")
+        (i, i.filename.replace("\\", "/"))
+        for i in all_infos
+        if not i.is_dir() and not i.filename.replace("\\", "/").endswith("/")
     ]
-    names = [PurePosixPath(i.filename) for i in infos]
+    infos = [
+        (i, n)
+        for i, n in infos
+        if not n.startswith("__MACOSX/") and not PurePosixPath(n).name.startswith(".")
+    ]
+    names = [PurePosixPath(n) for _, n in infos]
     prefix = ""
     tops = {n.parts[0] for n in names if len(n.parts) > 1}
     # Strip one wrapper folder ("contoso/tenant.yaml"), but never a bundle's own folder.
@@ -128,18 +181,70 @@ def _zip_source(path: Path) -> Source:
         if top.lower() not in ("policies", "powerplatform"):
             prefix = top + "/"
     out: Source = []
-    for info in sorted(infos, key=lambda i: i.filename):
-        rel = info.filename[len(prefix) :]
+    total = 0
+    for info, name in sorted(infos, key=lambda item: item[1]):
+        rel = name[len(prefix) :]
+        member = f"{path}!{name}"
         if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES:
             continue
-        if info.file_size > MAX_FILE_BYTES:
-            raise FileTooLargeError(
-                f"archive member is {info.file_size:,} bytes, "
-                f"larger than the {MAX_FILE_BYTES:,}-byte limit",
-                file=f"{path}!{rel}",
+        _check_member(info, name, member)
+        total += info.file_size
+        if total > MAX_ARCHIVE_BYTES:
+            raise LimitError(
+                f"archive members expand to more than {MAX_ARCHIVE_BYTES:,} bytes",
+                file=str(path),
+                hint="a decompression bomb, or not a tenant bundle",
             )
-        out.append((rel, partial(zf.read, info)))
+        out.append((rel, partial(_read_member, zf, info, member)))
     return out
+
+
+def _check_member(info: zipfile.ZipInfo, name: str, member: str) -> None:
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+        raise UnsafePathError(
+            "archive member path leaves the archive (absolute or ..)", file=member
+        )
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise UnsafePathError("archive member is a symbolic link (not followed)", file=member)
+    if info.flag_bits & 0x1:
+        raise UnsafePathError("archive member is encrypted", file=member)
+    if info.compress_type not in _ZIP_METHODS:
+        raise UnsafePathError(
+            f"archive member uses an unsupported compression method ({info.compress_type})",
+            file=member,
+        )
+    if info.file_size > MAX_FILE_BYTES:
+        raise FileTooLargeError(
+            f"archive member is {info.file_size:,} bytes, "
+            f"larger than the {MAX_FILE_BYTES:,}-byte limit",
+            file=member,
+        )
+    if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(
+        info.compress_size, 1
+    ):
+        raise LimitError(
+            f"archive member compresses {info.file_size // max(info.compress_size, 1):,}:1, "
+            f"more than {MAX_COMPRESSION_RATIO}:1",
+            file=member,
+            hint="a decompression bomb",
+        )
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, member: str) -> bytes:
+    """Decompress one member, never more than it declared (a lying header is corrupt)."""
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
+        raise ParseError(
+            "archive member is corrupt or cannot be decompressed", file=member
+        ) from None
+    except Exception as exc:  # zlib.error, lzma.LZMAError ... (corrupt data)
+        raise ParseError(f"archive member is corrupt ({type(exc).__name__})", file=member) from None
+    if len(data) != info.file_size:
+        raise ParseError("archive member is corrupt (size differs from its header)", file=member)
+    return data
 
 
 def _is_bundle(names: list[str]) -> bool:
@@ -166,15 +271,15 @@ def load_bundle(
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or folder", file=str(p), code="parse-error")
-    if p.is_file() and p.suffix.lower() == ".zip":
-        source = _zip_source(p)
-        label = f"{p}!"
-    elif p.is_file():
-        source = [(p.name, (lambda: p.read_bytes()))]
-        label = str(p.parent) + "/"
-    else:
+    if p.is_dir():
         source = _folder_source(p)
         label = str(p) + "/"
+    elif p.suffix.lower() == ".zip":
+        source = _zip_source(p)
+        label = f"{p}!"
+    else:
+        source = [(p.name, partial(read_regular_file, p, str(p)))]
+        label = str(p.parent) + "/"
     report = report if report is not None else LoadReport()
     tenant = load_tenant_from_documents(source, label=label, report=report, source_name=str(p))
     if require_data:
@@ -198,7 +303,7 @@ def _require_tenant_data(path: Path, report: LoadReport) -> None:
         expected="a tenant bundle (tenant.yaml, policies/*.json, ...), a .zip of one, or "
         "export files holding Conditional Access policies, named locations or Power Platform "
         "connections/flows",
-        got=got,
+        got=Shown(got),
         hint=f"first skipped: {first}" if first else None,
         code="no-tenant-data",
     )
@@ -334,7 +439,7 @@ class _Builder:
                             file=file,
                             path=(*path, "conditions"),
                             expected="a conditionalAccessPolicy with conditions.users or conditions.applications",
-                            got=sorted(obj)[:8],
+                            got=obj,
                             code="missing-field",
                         )
                 self.policies.append((file, path, obj))

@@ -1,31 +1,63 @@
-"""Bytes -> Python objects, tolerant of how real exports are written.
+"""Bytes -> Python objects, tolerant of how real exports are written, bounded against hostile ones.
 
 Real exports are messy (DESIGN.md "Fidelity rules"): PowerShell writes UTF-16 LE with a BOM,
 other tools UTF-8 with a BOM, Graph docs samples carry trailing commas (``.json5``), and
 admins hand-write YAML. Every failure becomes a :class:`~caflow.errors.ParseError` naming
 the file, line and column; nothing else escapes.
+
+Bundles come from pull requests (SECURITY.md), so the work a document can cause is bounded
+before anything walks it: at most :data:`MAX_DEPTH` levels of nesting (JSON and YAML alike)
+and, for YAML, at most :data:`MAX_ALIAS_NODES` nodes added by expanding aliases (a 1 KB
+"billion laughs" document would otherwise expand to ~10^9 nodes). Messages never quote the
+document's values: a file read by mistake (or by malice) must not end up in a CI log.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from caflow.errors import FileTooLargeError, ParseError
+from caflow.errors import FileTooLargeError, LimitError, ParseError, UnsafePathError
 
-__all__ = ["MAX_FILE_BYTES", "decode_text", "load_document", "parse_document"]
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "decode_text",
+    "load_document",
+    "note_read",
+    "parse_document",
+    "read_regular_file",
+    "reads_so_far",
+    "track_reads",
+]
 
 #: Files larger than this are refused before parsing (a tenant export is a few MB).
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Nesting levels of lists/objects in any document (a Graph policy has ~6, a scenario ~9).
+MAX_DEPTH = 100
+#: Nodes that YAML aliases may add to a document when expanded (anchors for shared blocks fit).
+MAX_ALIAS_NODES = 100_000
 
+# libyaml when PyYAML was built with it (about 2x faster on big bundles), else pure Python.
+_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_SUFFIXES = {".yaml", ".yml"}
 # Trailing commas before a closing bracket, outside strings (Graph docs samples, .json5).
 _TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[\]}])', re.DOTALL)
 _LINE_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*', re.DOTALL)
+# Quoted fragments in YAML problem texts (tags, alias names): never echoed, except the short
+# grammar tokens libyaml names ("did not find expected ',' or ']'").
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def decode_text(raw: bytes, name: str) -> str:
@@ -50,12 +82,52 @@ def decode_text(raw: bytes, name: str) -> str:
         ) from None
 
 
+def _too_deep(name: str) -> LimitError:
+    return LimitError(
+        f"nested more than {MAX_DEPTH} levels deep",
+        file=name,
+        hint="no tenant export or scenario needs that many; the file is malformed or hostile",
+    )
+
+
+@cache
+def _bracket_steps() -> Any:
+    import numpy as np  # only for documents big enough to need the scan (keeps start-up fast)
+
+    steps = np.zeros(256, dtype=np.int8)
+    steps[[ord("["), ord("{")]] = 1
+    steps[[ord("]"), ord("}")]] = -1
+    return steps
+
+
+def _json_depth(text: str) -> int:
+    """Deepest bracket nesting outside strings, without recursion (a vectorised scan)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # cannot be too deep: the exact figure is not needed
+    import numpy as np
+
+    raw = text.encode("utf-8", "surrogatepass")
+    if b"\\" in raw:
+        # Escapes only occur in strings: drop "\\" pairs, then "\"", so every quote left is real.
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    b = np.frombuffer(raw, dtype=np.uint8)
+    steps = _bracket_steps()[b]
+    brackets = np.flatnonzero(steps)
+    quotes = np.flatnonzero(b == ord('"'))
+    # A bracket lies inside a string when an odd number of quotes precede it.
+    outside = (np.searchsorted(quotes, brackets) & 1) == 0
+    levels = np.cumsum(steps[brackets[outside]], dtype=np.int64)
+    return int(levels.max()) if len(levels) else 0
+
+
 def _relaxed_json(text: str) -> str:
     text = _LINE_COMMENT.sub(lambda m: m.group(1) or "", text)
     return _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), text)
 
 
 def _parse_json(text: str, name: str) -> Any:
+    if _json_depth(text) > MAX_DEPTH:
+        raise _too_deep(name)
     try:
         return json.loads(text)
     except json.JSONDecodeError as first:
@@ -67,18 +139,77 @@ def _parse_json(text: str, name: str) -> Any:
                 file=name,
             ) from None
     except RecursionError:
-        raise ParseError("JSON nested too deeply", file=name) from None
-    except ValueError as exc:  # e.g. an integer longer than Python's 4300-digit limit
-        raise ParseError(f"malformed JSON: {exc}", file=name) from None
+        raise _too_deep(name) from None
+    except ValueError:  # an integer longer than Python's 4300-digit limit
+        raise ParseError("malformed JSON: a number has too many digits", file=name) from None
 
 
-class _Loader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` without YAML 1.1's number surprises: ``0755`` (octal 493) and
+def _check_yaml_graph(root: yaml.Node, name: str) -> None:
+    """Bound the document YAML *describes*: nesting depth and the nodes aliases add.
+
+    Aliases are shared nodes in the composed graph, so sizes are counted per node once
+    (memoised) without expanding anything; a node reachable from itself is refused too.
+    """
+    written: set[int] = set()
+    size: dict[int, int] = {}  # expanded node count below and including each finished node
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if not isinstance(node, yaml.ScalarNode):
+                depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            else:
+                depth[key] = 0
+            if depth[key] > MAX_DEPTH:
+                raise _too_deep(name)
+            if size[key] - len(written) > MAX_ALIAS_NODES:
+                raise LimitError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} extra nodes",
+                    file=name,
+                    hint="an alias bomb; write the repeated blocks out or use fewer aliases",
+                )
+            continue
+        if key in size:
+            continue  # an alias of a finished node: already counted
+        if key in on_path:
+            raise LimitError("a YAML alias refers to the node that contains it", file=name)
+        written.add(key)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+        if len(on_path) > MAX_DEPTH + 1:
+            raise _too_deep(name)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    problem = _QUOTED.sub(
+        lambda m: m.group(0) if len(m.group(0)) <= 4 else "(...)",
+        str(exc.problem or "syntax error"),
+    )
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        problem = "unsupported tag or value (only plain YAML data is read)"
+    mark = exc.problem_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"malformed YAML{where}: {problem}"
+
+
+class _Loader(_YamlLoader):  # type: ignore[valid-type,misc]
+    """``yaml.SafeLoader`` (libyaml's ``CSafeLoader`` when available) without YAML 1.1's number surprises: ``0755`` (octal 493) and
     ``12:30:00`` (sexagesimal 45000) stay the strings they were written as (YAML 1.2 reads them
     so too); decimal, ``0x`` and ``0b`` integers and ordinary floats are unchanged."""
 
 
-def _yaml12_numbers(loader: type[yaml.SafeLoader]) -> None:
+def _yaml12_numbers(loader: type[Any]) -> None:
     resolvers = {
         first: [(tag, rx) for tag, rx in found if tag not in (_INT_TAG, _FLOAT_TAG)]
         for first, found in loader.yaml_implicit_resolvers.items()
@@ -105,15 +236,28 @@ _yaml12_numbers(_Loader)
 
 
 def _parse_yaml(text: str, name: str) -> Any:
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_graph(node, name)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParseError(f"malformed YAML{where}: {exc.problem or exc}", file=name) from None
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+        if "nesting depth" in str(exc.problem or ""):  # libyaml stops at 1000 levels
+            raise _too_deep(name) from None
+        raise ParseError(_yaml_problem(exc), file=name) from None
+    except RecursionError:
+        raise _too_deep(name) from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
         # PyYAML's constructors raise plain ValueError for e.g. 2026-02-30 or "!!int 0x".
-        raise ParseError(f"malformed YAML: {exc}", file=name) from None
+        raise ParseError(
+            "malformed YAML: a value cannot be read as the type YAML gives it "
+            "(an impossible date or number?); quote it to read it as text",
+            file=name,
+        ) from None
+    finally:
+        loader.dispose()
 
 
 def parse_document(raw: bytes, name: str) -> Any:
@@ -137,17 +281,77 @@ def parse_document(raw: bytes, name: str) -> Any:
     return _parse_yaml(text, name)
 
 
+_reads: ContextVar[set[tuple[int, int]] | None] = ContextVar("caflow_reads", default=None)
+
+
+@contextmanager
+def track_reads() -> Iterator[set[tuple[int, int]]]:
+    """Collect the (device, inode) of every file read inside the block, so the CLI can refuse
+    an ``--output`` that would overwrite one of its own inputs (also through a hard link)."""
+    seen: set[tuple[int, int]] = set()
+    token = _reads.set(seen)
+    try:
+        yield seen
+    finally:
+        _reads.reset(token)
+
+
+def reads_so_far() -> frozenset[tuple[int, int]]:
+    """The files read so far inside the innermost :func:`track_reads` block."""
+    return frozenset(_reads.get() or ())
+
+
+def note_read(st: os.stat_result) -> None:
+    """Record a file as an input of the current command (see :func:`track_reads`)."""
+    seen = _reads.get()
+    if seen is not None:
+        seen.add((st.st_dev, st.st_ino))
+
+
+def read_regular_file(
+    path: Path, label: str, *, follow_symlinks: bool = True, limit: int | None = None
+) -> bytes:
+    """The bytes of a regular file, refusing what is not one *before* blocking on it.
+
+    A FIFO or device named ``policy.json`` would hang a CI job or stream forever: the file is
+    opened non-blocking and checked with ``fstat`` on the open descriptor (no race with a
+    swapped path). With ``follow_symlinks=False`` a symbolic link itself is refused.
+    ``limit`` defaults to :data:`MAX_FILE_BYTES`.
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow_symlinks and path.is_symlink():
+            raise UnsafePathError("a symbolic link is not followed here", file=label) from None
+        raise ParseError(f"cannot read file: {exc.strerror}", file=label) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafePathError(
+                "not a regular file (a FIFO, device or socket is never read)", file=label
+            )
+        if st.st_size > limit:
+            raise FileTooLargeError(
+                f"file is {st.st_size:,} bytes, larger than the {limit:,}-byte limit",
+                file=label,
+            )
+        note_read(st)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror}", file=label) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:  # grew while being read
+        raise FileTooLargeError(f"file is larger than the {limit:,}-byte limit", file=label)
+    return raw
+
+
 def load_document(path: Path, name: str | None = None) -> Any:
     """Read and parse one file; ``name`` is how errors refer to it (defaults to the path)."""
     label = name or str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileTooLargeError(
-                f"file is {size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit",
-                file=label,
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(f"cannot read file: {exc.strerror}", file=label) from None
-    return parse_document(raw, label)
+    return parse_document(read_regular_file(Path(path), label), label)
