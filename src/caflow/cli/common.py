@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from caflow.cli.exit import ExitStatus
-from caflow.errors import CaflowError, InputError
+from caflow.errors import CaflowError, InputError, Shown, UnsafePathError
+from caflow.report.terminal import BrokenOutputError, SafeConsole, displayable, encodable
 
 __all__ = [
     "err_console",
@@ -26,11 +28,35 @@ __all__ = [
     "table_width",
     "warn_unparsable",
     "write_atomic",
+    "write_output",
+    "write_stdout",
 ]
 
 
-out_console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
+# Markup off and control characters made visible: names from a bundle are shown, never obeyed.
+out_console = SafeConsole()
+err_console = SafeConsole(stderr=True, soft_wrap=True)
+
+
+def debug_enabled() -> bool:
+    """``CAFLOW_DEBUG`` set to anything but empty, 0, false, no or off."""
+    return os.environ.get("CAFLOW_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _say(text: str) -> None:
+    """One line on stderr; if stderr itself is gone there is nobody left to tell."""
+    with suppress(BrokenOutputError):
+        err_console.print(text, highlight=False, markup=False, style="red")
+
+
+def _silence_stdout() -> None:
+    """After stdout broke, point it at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file descriptor (tests capture stdout)
 
 
 @contextmanager
@@ -38,24 +64,31 @@ def guard() -> Iterator[None]:
     """Turn caflow errors into one clear line on stderr and exit code 2; never a traceback.
 
     An unexpected exception is an internal error: also exit 2 (ruff's convention), with one
-    line asking for a report; ``CAFLOW_DEBUG=1`` shows the traceback instead.
+    line asking for a report; ``CAFLOW_DEBUG=1`` adds the traceback (still exit 2). Standard
+    output that cannot be written (closed pipe, full disk) is exit 1 with one line. Every file
+    read inside the block is recorded so that ``--output`` never overwrites an input.
     """
+    from caflow.io.decode import track_reads
+
     try:
-        yield
+        with track_reads():
+            yield
+    except BrokenOutputError as exc:
+        _silence_stdout()
+        _say(f"error: {exc}")
+        raise typer.Exit(code=int(ExitStatus.FAILURE)) from None
     except CaflowError as exc:
-        err_console.print("error: " + str(exc), highlight=False, markup=False, style="red")
+        _say("error: " + str(exc))
         raise typer.Exit(code=int(ExitStatus.ERROR)) from None
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:
-        if os.environ.get("CAFLOW_DEBUG"):
-            raise
-        err_console.print(
-            f"internal error: {type(exc).__name__}: {exc} "
-            "(a caflow bug: please report it with the input; CAFLOW_DEBUG=1 shows the traceback)",
-            highlight=False,
-            markup=False,
-            style="red",
+        if debug_enabled():
+            with suppress(OSError):
+                traceback.print_exc(file=sys.stderr)
+        _say(
+            f"internal error: {type(exc).__name__} "
+            "(a caflow bug: please report it with the input; CAFLOW_DEBUG=1 shows the traceback)"
         )
         raise typer.Exit(code=int(ExitStatus.ERROR)) from None
 
@@ -119,31 +152,102 @@ def parse_when(
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file + rename so a failure never leaves half a file (exit 2 rule)."""
+    """Write via a temp file + rename so a failure never leaves half a file (exit 2 rule).
+
+    A replaced file keeps its permission bits; a new one gets the usual ``0o666 & ~umask``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _refuse(output: Path, why: str) -> UnsafePathError:
+    return UnsafePathError(
+        why, file=str(output), hint="choose another --output path (nothing was written)"
+    )
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write the result to ``output`` without ever destroying something else.
+
+    Refused (exit 2): a path that is one of this command's input files (also through a link),
+    a symbolic link to anything but a FIFO or character device, a directory, a block device or
+    socket. Written through: a FIFO or character device (``/dev/stdout``, process substitution).
+    Otherwise atomically replaced (temp file + rename).
+    """
+    from caflow.io.decode import reads_so_far
+
+    try:
+        link = os.lstat(output)
+    except FileNotFoundError:
+        link = None
+    except OSError as exc:
+        raise _refuse(output, f"cannot inspect the output path: {exc.strerror}") from None
+    try:
+        target = os.stat(output) if link is not None else None
+    except OSError:
+        target = None  # a dangling symbolic link
+    if target is not None and (target.st_dev, target.st_ino) in reads_so_far():
+        raise _refuse(output, "the output is one of the input files (it would be overwritten)")
+    kind = target.st_mode if target is not None else 0
+    if target is not None and (stat.S_ISFIFO(kind) or stat.S_ISCHR(kind)):
+        with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(text)
+        return
+    if link is not None and stat.S_ISLNK(link.st_mode):
+        raise _refuse(output, "the output is a symbolic link (never replaced or written through)")
+    if target is not None and stat.S_ISDIR(kind):
+        raise _refuse(output, "the output is a directory")
+    if target is not None and not stat.S_ISREG(kind):
+        raise _refuse(output, "the output is a device or socket, not a regular file")
+    write_atomic(output, text)
+
+
+def write_stdout(text: str) -> None:
+    """The result on standard output: control characters made visible on a terminal, anything
+    the stream's encoding cannot hold replaced; a stream that cannot be written is exit 1."""
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None)
+    try:
+        terminal = stream.isatty()
+    except (OSError, ValueError):
+        terminal = False
+    text = displayable(text, encoding) if terminal else encodable(text, encoding)
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError as exc:
+        raise BrokenOutputError(
+            f"cannot write to standard output: {exc.strerror or type(exc).__name__}"
+        ) from None
+
+
 def emit(text: str, output: Path | None) -> None:
-    """Result to stdout, or atomically to ``output``; a failed write is bad input (exit 2)."""
+    """Result to stdout, or safely to ``output``; a failed write is bad input (exit 2)."""
     if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        write_stdout(text if text.endswith("\n") else text + "\n")
         return
     try:
-        write_atomic(output, text)
+        write_output(output, text)
     except OSError as exc:
         raise InputError(
             "cannot write the output",
             file=str(output),
             expected="a writable file path",
-            got=exc.strerror or str(exc),
+            got=Shown(exc.strerror or type(exc).__name__),
         ) from None
 
 

@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
             tenant = load_tenant(bundle)
             now = parse_when(at)
             out_console.rule(
-                f"[bold]caflow demo[/] - tenant {tenant.display_name} ({len(tenant.policies)} policies, "
+                f"caflow demo - tenant {tenant.display_name} ({len(tenant.policies)} policies, "
                 f"{len(tenant.connections)} connections, {len(tenant.flows)} flows)"
             )
             summary = []
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
                 ev = evaluate(tenant, build_signin(tenant, **opts), now)
                 out_console.rule(title, style="cyan")
                 out_console.print(render_rich(ev, only_applied=True))
-                out_console.print(f"[italic]{note}[/]")
+                out_console.print(note, style="italic")
                 summary.append((title, ev.decision, ev.error_code or "-"))
             from rich.table import Table
 

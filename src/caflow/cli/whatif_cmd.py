@@ -463,9 +463,9 @@ def register(app: typer.Typer) -> None:
                 from caflow.report.whatif import render_rich
 
                 if output is not None:
-                    from rich.console import Console
+                    from caflow.report.terminal import SafeConsole
 
-                    console = Console(record=True, width=140, file=io.StringIO())
+                    console = SafeConsole(record=True, width=140, file=io.StringIO())
                     console.print(render_rich(ev, only_applied=only_applied, explain=explain.value))
                     emit(console.export_text(), output)
                 else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
+
+from caflow.report.terminal import SafeConsole
 
 __all__ = ["render"]
 
@@ -23,7 +24,7 @@ def render(result: Any, width: int = 160) -> str:
     if hasattr(result, "plan_text"):
         return result.plan_text() + "\n"
     data = result.to_json()
-    console = Console(
+    console = SafeConsole(
         file=io.StringIO(), record=True, width=width, force_terminal=False, color_system=None
     )
     table = Table(title=f"caflow advise: {data['tenant']['displayName'] or data['tenant']['id']}")
