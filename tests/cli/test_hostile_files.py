@@ -13,12 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO, SCENARIOS
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
 SECRET = "CANARY-d41d8cd98f00b204e980"
 runner = CliRunner()
 
@@ -351,7 +351,7 @@ def test_self_referencing_alias_is_refused(bundle: Path) -> None:
 
 def test_modest_aliases_still_load(tmp_path: Path) -> None:
     """Anchors for shared blocks are legitimate YAML: a few aliases load normally."""
-    scenario = ROOT / "examples" / "scenarios" / "effect1-future-runs.yaml"
+    scenario = SCENARIOS / "effect1-future-runs.yaml"
     text = "x-shared: &shared {note: reused}\nx-copy: *shared\n" + scenario.read_text()
     copy = tmp_path / "s.yaml"
     copy.write_text(text)

@@ -15,15 +15,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.examples_paths import CONTOSO, REQUESTS, SCENARIOS
 from typer.testing import CliRunner
 
 from caflow.cli.common import write_stdout
 from caflow.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTOSO = ROOT / "examples" / "contoso"
-REQUEST = ROOT / "examples" / "requests" / "alice-sharepoint-from-home.json"
-SCENARIO = ROOT / "examples" / "scenarios" / "effect1-future-runs.yaml"
+REQUEST = REQUESTS / "alice-sharepoint-from-home.json"
+SCENARIO = SCENARIOS / "effect1-future-runs.yaml"
 CA004 = "policies/CA004-Require-MFA-for-SharePoint-Online.json"
 runner = CliRunner()
 
