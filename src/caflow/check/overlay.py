@@ -12,6 +12,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from caflow.engine.evaluate import validate_tenant
+from caflow.engine.unparsable import quarantine_unparsable
+from caflow.errors import InputError, Shown, UnknownReferenceError, did_you_mean
 from caflow.io.bundle import load_bundle
 from caflow.model import Policy, Tenant
 from caflow.model.policy import PolicyState
