@@ -91,7 +91,7 @@ def test_round_trip_all_users_gives_the_hand_written_answers(
     }
     assert len(pulled.acceptances) == len(hand_written.acceptances)
     doc = json.loads((out / "pull.json").read_text())
-    assert doc["unreadable"] == []
+    assert doc["unreadable"] == [] and doc["notes"] == []
     assert doc["counts"]["policies"] == 14
     assert {p["name"]: p["apiVersion"] for p in doc["parts"]}["policies"] == "beta"
 
@@ -122,6 +122,9 @@ def test_default_pull_reads_only_referenced_users(
     assert got < {u.user_principal_name for u in hand_written.directory.users}
     full, part = answers(hand_written), answers(pulled)
     assert part and all(full[k] == v for k, v in part.items())
+    # Contoso has All-users policies: the manifest says the bundle does not hold everyone.
+    [note] = json.loads((out / "pull.json").read_text())["notes"]
+    assert "--all-users" in note
 
 
 def test_paging_follows_next_links(tmp_path: Path, recorded: RecordedTenant) -> None:
@@ -310,3 +313,15 @@ def test_sign_ins_since_are_written_as_json_lines(tmp_path: Path, recorded: Reco
     stats = LoadStats()
     rows = sum(b.num_rows for b in read_signins([out / "signIns.jsonl"], stats))
     assert rows == 7
+
+
+def test_help_documents_every_option() -> None:
+    import typer.main
+
+    pull = typer.main.get_command(app).commands["pull"]  # type: ignore[attr-defined]
+    options = [p for p in pull.params if p.param_type_name == "option" and p.name != "help"]
+    assert len(options) >= 9
+    for param in options:
+        assert param.help, f"--{param.name} has no help text"
+    res = runner.invoke(app, ["pull", "--help"])
+    assert res.exit_code == 0 and "docs/export.md" in res.output

@@ -171,6 +171,8 @@ def _pull(
     write_bundle(pulled, out, doc, force)
     read = ", ".join(f"{p.count} {p.name}" for p in pulled.parts if p.status == "read")
     err_console.print(f"wrote {out}: {read}", highlight=False, markup=False)
+    for note in pulled.notes:
+        err_console.print(f"note: {note}", highlight=False, markup=False)
     if pulled.unreadable:
         for p in pulled.unreadable:
             j = p.to_json()

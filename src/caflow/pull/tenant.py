@@ -213,6 +213,8 @@ class Pulled:
     parts: list[PartRecord] = field(default_factory=list)
     tenant_id: str = ""
     display_name: str = ""
+    #: What a reader of the bundle should know about its scope (printed and in pull.json).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def unreadable(self) -> list[PartRecord]:
@@ -481,6 +483,21 @@ class _Puller:
             )
             self.directory.add_document(f"users/{u['id']}/transitiveMemberOf.json", member_of)
         self.user_ids = [str(u["id"]) for u in users]
+        everyone = [
+            str(p.get("displayName") or p.get("id"))
+            for p in self.policies
+            if "all"
+            in {
+                str(v).lower()
+                for v in ((p.get("conditions") or {}).get("users") or {}).get("includeUsers") or []
+            }
+        ]
+        if everyone and not self.options.all_users:
+            self.out.notes.append(
+                f"{len(everyone)} policies target All users (e.g. '{everyone[0]}'); only the "
+                f"{len(users)} users the policies and connections reference were read: "
+                "use --all-users to read everyone"
+            )
         return len(users)
 
     def _devices(self) -> int:

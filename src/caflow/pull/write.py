@@ -43,6 +43,7 @@ def manifest(pulled: Pulled, **facts: Any) -> dict[str, Any]:
         "counts": {p.name: p.count for p in pulled.parts if p.status == "read"},
         "unreadable": [p.to_json() for p in pulled.unreadable],
         "notAvailable": list(NOT_AVAILABLE),
+        "notes": list(pulled.notes),
     }
 
 
