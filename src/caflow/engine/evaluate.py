@@ -23,7 +23,14 @@ from caflow.model.policy import Policy, PolicyState
 from caflow.model.signals import SIGNALS
 from caflow.model.tenant import Tenant
 
-__all__ = ["ConditionResult", "Evaluation", "PolicyResult", "evaluate", "validate_tenant"]
+__all__ = [
+    "ConditionResult",
+    "Evaluation",
+    "PolicyResult",
+    "evaluate",
+    "policy_precheck",
+    "validate_tenant",
+]
 
 SCHEMA_VERSION = 1
 
@@ -179,9 +186,12 @@ class Evaluation:
         }
 
 
-def _evaluate_policy(
-    p: Policy, s: SignIn, t: Tenant, now: datetime, explain: bool = False
-) -> PolicyResult:
+def policy_precheck(p: Policy, s: SignIn) -> PolicyResult | None:
+    """The verdict settled before any condition (state, empty targets, agent subjects), or None.
+
+    Depends on the sign-in only through "workload identity or unknown user"; the compiled
+    replay evaluator (caflow.replay) calls it once per policy and identity kind.
+    """
     if p.state not in PolicyState.KNOWN:
         return PolicyResult(
             p, False, "notEnoughInformation", _NOT_APPLICABLE, (), f"unknown state '{p.state}'"
@@ -220,6 +230,16 @@ def _evaluate_policy(
             (),
             f"agent identity targets ({', '.join(agent_subjects)}) are not evaluated offline",
         )
+    return None
+
+
+def _evaluate_policy(
+    p: Policy, s: SignIn, t: Tenant, now: datetime, explain: bool = False
+) -> PolicyResult:
+    settled = policy_precheck(p, s)
+    if settled is not None:
+        return settled
+    c = p.conditions
     results: list[ConditionResult] = []
     first_false: str | None = None
     unknown: list[str] = []

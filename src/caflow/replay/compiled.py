@@ -1,0 +1,280 @@
+"""The compiled form of the one Conditional Access evaluator, for whole sign-in logs.
+
+Same evaluator, evaluated once per *distinct* input rather than once per row:
+
+1. record columns are dictionary-encoded (:mod:`caflow.replay.encode`);
+2. each ``SignIn`` field is derived once per distinct value of its columns
+   (:mod:`caflow.replay.signals`);
+3. each engine condition (``engine.conditions.CONDITIONS``, the very functions the one-sign-in
+   evaluator calls) runs once per distinct value of the fields it reads, for every policy; its
+   outcome vector over the policies (true/false/unknown) is a *pattern*; rows get pattern ids by
+   numpy gathers;
+4. rows with equal patterns, identity kind and claims form one *signature*; phase 1 (does each
+   policy apply, with which analysisReasons) is combined per signature from the patterns, and
+   phase 2 (grants, decision, error code) is the engine's own ``evaluate`` over just the applying
+   policies, once per distinct (applying set, claims).
+
+Equality with ``engine.evaluate.evaluate`` row by row is checked by the differential test
+(tests/replay/test_differential.py) on every corpus and on generated policy sets and logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from caflow.engine.conditions import CONDITIONS
+from caflow.engine.evaluate import Evaluation, PolicyResult, evaluate, policy_precheck
+from caflow.engine.signin import SignIn
+from caflow.model.directory import User
+from caflow.model.tenant import Tenant
+from caflow.replay.encode import ColumnCodes, combine
+from caflow.replay.signals import CONSTANT_FIELDS, FIELD_COLUMNS, field_note, field_value
+
+__all__ = ["CompiledPolicySet", "SignatureResult"]
+
+#: Fields each condition reads (by ``ConditionCheck.name``); unknown conditions read all.
+_COND_FIELDS: dict[str, tuple[str, ...]] = {
+    "/conditions/users": ("user", "service_principal_id"),
+    "/conditions/clientApplications": ("service_principal_id",),
+    "/conditions/applications": ("app_id",),
+    "/conditions/applications/includeUserActions": (),
+    "/conditions/applications/includeAuthenticationContextClassReferences": (),
+    "/conditions/platforms": ("platform",),
+    "/conditions/devices/deviceFilter": ("device",),
+    "/conditions/clientAppTypes": ("client_app",),
+    "/conditions/locations": ("ip", "country"),
+    "/conditions/signInRiskLevels": ("sign_in_risk",),
+    "/conditions/userRiskLevels": (),
+    "/conditions/servicePrincipalRiskLevels": ("service_principal_id",),
+    "/conditions/insiderRiskLevels": (),
+    "/conditions/authenticationFlows": ("transfer_method",),
+}
+#: Fields the grants and the decision read (engine.grants.evaluate_grant, evaluate()).
+_CLAIM_FIELDS = ("mfa", "auth_methods", "device", "transfer_method", "client_app")
+_FALSE, _TRUE, _UNKNOWN = 0, 1, 2
+
+
+@dataclass
+class _Field:
+    columns: tuple[str, ...]
+    keys: dict[tuple[int, ...], int] = field(default_factory=dict)
+    values: list[Any] = field(default_factory=list)
+    notes: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class _Condition:
+    index: int
+    fields: tuple[str, ...]
+    keys: dict[tuple[int, ...], int] = field(default_factory=dict)  # field ids -> pattern id
+    pattern_ids: dict[tuple[bytes, tuple[str, ...]], int] = field(default_factory=dict)
+    outcomes: list[np.ndarray] = field(default_factory=list)  # pattern -> (P,) uint8
+    details: list[tuple[str, ...]] = field(default_factory=list)
+
+
+@dataclass
+class SignatureResult:
+    """Everything the one-sign-in evaluator says for the rows of one signature."""
+
+    signin: SignIn  # a representative row's sign-in
+    reasons: tuple[str, ...]  # analysisReasons per policy
+    evaluation: Evaluation  # phase 2 over the applying policies (decision, grants)
+    grants: dict[int, PolicyResult]  # policy index -> result of an applying policy
+
+    @property
+    def decision(self) -> str:
+        return self.evaluation.decision
+
+
+class CompiledPolicySet:
+    """A tenant's policies compiled for columnar evaluation at ``now``."""
+
+    def __init__(self, tenant: Tenant, now: datetime, *, tou_error_code: str = "AADSTS50158"):
+        self.tenant = tenant
+        self.now = now
+        self.tou_error_code = tou_error_code
+        self.policies = tenant.policies
+        self.columns: dict[str, ColumnCodes] = {
+            c: ColumnCodes() for cols in FIELD_COLUMNS.values() for c in cols
+        }
+        self.fields = {f: _Field(cols) for f, cols in FIELD_COLUMNS.items()}
+        every = tuple(FIELD_COLUMNS)
+        self.conditions = [
+            _Condition(i, _COND_FIELDS.get(c.name, every)) for i, c in enumerate(CONDITIONS)
+        ]
+        self.claim_fields = _CLAIM_FIELDS + (
+            ("user",) if any(p.grant and p.grant.terms_of_use for p in self.policies) else ()
+        )
+        # Per policy: verdict before conditions, for (known user) and (unknown user / workload).
+        probes = (
+            SignIn(user=User(id="probe", user_principal_name="")),
+            SignIn(service_principal_id="probe"),
+        )
+        self.precheck = [[policy_precheck(p, probe) for p in self.policies] for probe in probes]
+        self.unsupported = np.array([bool(p.conditions.unsupported) for p in self.policies])
+        self.signatures: dict[tuple[int, ...], int] = {}
+        self.results: list[SignatureResult] = []
+        self._phase2: dict[tuple[Any, ...], Evaluation] = {}
+        self._constant_patterns: dict[int, int] = {}
+
+    # -- encoding --------------------------------------------------------------------------
+
+    def encode(self, batch: pa.RecordBatch | pa.Table) -> dict[str, np.ndarray]:
+        """Record columns -> global codes (the part of the work that depends on the format)."""
+        return {c: codes.encode(batch.column(c)) for c, codes in self.columns.items()}
+
+    def _field_ids(self, name: str, codes: dict[str, np.ndarray], n: int) -> np.ndarray:
+        f = self.fields[name]
+        ids, first = combine([codes[c] for c in f.columns])
+        mapping = np.empty(len(first), dtype=np.int64)
+        for j, row in enumerate(first.tolist()):
+            key = tuple(int(codes[c][row]) for c in f.columns)
+            fid = f.keys.get(key)
+            if fid is None:
+                values = tuple(
+                    self.columns[c].values[k] for c, k in zip(f.columns, key, strict=True)
+                )
+                derived = field_value(self.tenant, name, values)
+                fid = f.keys[key] = len(f.values)
+                f.values.append(derived)
+                f.notes.append(field_note(name, values, derived))
+            mapping[j] = fid
+        return mapping[ids]
+
+    # -- conditions ------------------------------------------------------------------------
+
+    def _pattern(self, cond: _Condition, key: tuple[int, ...]) -> int:
+        values = {f: self.fields[f].values[k] for f, k in zip(cond.fields, key, strict=True)}
+        s = SignIn(**{**CONSTANT_FIELDS, **values})
+        check = CONDITIONS[cond.index].check
+        out = np.empty(len(self.policies), dtype=np.uint8)
+        details: list[str] = []
+        for i, p in enumerate(self.policies):
+            value, detail = check(p, s, self.tenant)
+            out[i] = _TRUE if value is True else (_FALSE if value is False else _UNKNOWN)
+            details.append(detail if value is None else "")
+        pkey = (out.tobytes(), tuple(details))
+        pid = cond.pattern_ids.get(pkey)
+        if pid is None:
+            pid = cond.pattern_ids[pkey] = len(cond.outcomes)
+            cond.outcomes.append(out)
+            cond.details.append(tuple(details))
+        return pid
+
+    def _pattern_ids(
+        self, cond: _Condition, field_ids: dict[str, np.ndarray], n: int
+    ) -> np.ndarray:
+        if not cond.fields:
+            pid = self._constant_patterns.get(cond.index)
+            if pid is None:
+                pid = self._constant_patterns[cond.index] = self._pattern(cond, ())
+            return np.full(n, pid, dtype=np.int64)
+        ids, first = combine([field_ids[f] for f in cond.fields])
+        mapping = np.empty(len(first), dtype=np.int64)
+        for j, row in enumerate(first.tolist()):
+            key = tuple(int(field_ids[f][row]) for f in cond.fields)
+            pid = cond.keys.get(key)
+            if pid is None:
+                pid = cond.keys[key] = self._pattern(cond, key)
+            mapping[j] = pid
+        return mapping[ids]
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def evaluate_codes(self, codes: dict[str, np.ndarray]) -> np.ndarray:
+        """Encoded columns -> signature index per row (into :attr:`results`)."""
+        n = len(next(iter(codes.values()))) if codes else 0
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        field_ids = {f: self._field_ids(f, codes, n) for f in self.fields}
+        patterns = [self._pattern_ids(c, field_ids, n) for c in self.conditions]
+        kind = self._identity_kind(field_ids)
+        claims = [field_ids[f] for f in self.claim_fields]
+        ids, first = combine([*patterns, kind, *claims])
+        mapping = np.empty(len(first), dtype=np.int64)
+        for j, row in enumerate(first.tolist()):
+            key = (
+                *(int(p[row]) for p in patterns),
+                int(kind[row]),
+                *(int(c[row]) for c in claims),
+            )
+            sid = self.signatures.get(key)
+            if sid is None:
+                sid = self.signatures[key] = len(self.results)
+                self.results.append(
+                    self._signature(key, {f: int(v[row]) for f, v in field_ids.items()})
+                )
+            mapping[j] = sid
+        return mapping[ids]
+
+    def evaluate_batch(self, batch: pa.RecordBatch | pa.Table) -> np.ndarray:
+        return self.evaluate_codes(self.encode(batch))
+
+    def _identity_kind(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
+        users = self.fields["user"].values
+        sps = self.fields["service_principal_id"].values
+        unknown_user = np.array([bool(u is not None and u.unknown) for u in users], dtype=np.int64)
+        has_sp = np.array([bool(v) for v in sps], dtype=np.int64)
+        return unknown_user[field_ids["user"]] | has_sp[field_ids["service_principal_id"]]
+
+    def _signin(self, fids: dict[str, int]) -> SignIn:
+        values = {f: self.fields[f].values[k] for f, k in fids.items()}
+        return SignIn(**values, **CONSTANT_FIELDS)
+
+    def _signature(self, key: tuple[int, ...], fids: dict[str, int]) -> SignatureResult:
+        ncond = len(self.conditions)
+        kind = key[ncond]
+        out = np.stack(
+            [c.outcomes[pid] for c, pid in zip(self.conditions, key[:ncond], strict=True)]
+        )  # (conditions, policies)
+        is_false = out == _FALSE
+        any_false = is_false.any(axis=0)
+        first_false = is_false.argmax(axis=0)
+        unknown = (out == _UNKNOWN).any(axis=0) | self.unsupported
+        reasons: list[str] = []
+        applying: list[int] = []
+        for i in range(len(self.policies)):
+            settled = self.precheck[kind][i]
+            if settled is not None:
+                reasons.append(settled.reasons)
+            elif any_false[i]:
+                reasons.append(CONDITIONS[int(first_false[i])].reason)
+            elif unknown[i]:
+                reasons.append("notEnoughInformation")
+            else:
+                reasons.append("notSet")
+                applying.append(i)
+        signin = self._signin(fids)
+        claims = tuple(fids[f] for f in self.claim_fields)
+        p2key = (tuple(applying), claims)
+        evaluation = self._phase2.get(p2key)
+        if evaluation is None:
+            subset = self.tenant.with_policies(tuple(self.policies[i] for i in applying))
+            evaluation = evaluate(subset, signin, self.now, tou_error_code=self.tou_error_code)
+            if not all(r.applies for r in evaluation.results):
+                raise AssertionError(
+                    "compiled phase 1 disagrees with the engine"
+                )  # pragma: no cover
+            self._phase2[p2key] = evaluation
+        grants = dict(zip(applying, evaluation.results, strict=True))
+        return SignatureResult(signin, tuple(reasons), evaluation, grants)
+
+    # -- explanations (only for reports: a few per distinct outcome) -----------------------
+
+    def undetermined_detail(self, sid: int, policy_index: int) -> str:
+        """The engine's own ``notEnoughInformation`` text for one signature and policy."""
+        res = self.results[sid]
+        single = self.tenant.with_policies((self.policies[policy_index],))
+        return evaluate(single, res.signin, self.now).results[0].undetermined_detail
+
+    def field_notes(self) -> Iterable[tuple[str, str]]:
+        for name, f in self.fields.items():
+            for note in f.notes:
+                if note:
+                    yield name, note
