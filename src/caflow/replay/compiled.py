@@ -108,9 +108,9 @@ class CompiledPolicySet:
         self.conditions = [
             _Condition(i, _COND_FIELDS.get(c.name, every)) for i, c in enumerate(CONDITIONS)
         ]
-        self.claim_fields = _CLAIM_FIELDS + (
-            ("user",) if any(p.grant and p.grant.terms_of_use for p in self.policies) else ()
-        )
+        self.claim_fields = _CLAIM_FIELDS
+        #: ToU acceptances are recorded per user id: then the whole user is a claim.
+        self.terms = any(p.grant and p.grant.terms_of_use for p in self.policies)
         # Per policy: verdict before conditions, for (known user) and (unknown user / workload).
         probes = (
             SignIn(user=User(id="probe", user_principal_name="")),
@@ -195,7 +195,7 @@ class CompiledPolicySet:
         field_ids = {f: self._field_ids(f, codes, n) for f in self.fields}
         patterns = [self._pattern_ids(c, field_ids, n) for c in self.conditions]
         kind = self._identity_kind(field_ids)
-        claims = [field_ids[f] for f in self.claim_fields]
+        claims = [field_ids[f] for f in self.claim_fields] + [self._user_claims(field_ids)]
         ids, first = combine([*patterns, kind, *claims])
         mapping = np.empty(len(first), dtype=np.int64)
         for j, row in enumerate(first.tolist()):
@@ -215,6 +215,21 @@ class CompiledPolicySet:
 
     def evaluate_batch(self, batch: pa.RecordBatch | pa.Table) -> np.ndarray:
         return self.evaluate_codes(self.encode(batch))
+
+    def _user_claims(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
+        """What of the user the grants read: external identity (engine.external: guest type,
+        home tenant) and, with ToU grants, the user id (recorded acceptances)."""
+        keys: dict[tuple[Any, ...], int] = {}
+        table = np.empty(len(self.fields["user"].values), dtype=np.int64)
+        for i, u in enumerate(self.fields["user"].values):
+            key: tuple[Any, ...] = (
+                (None,)
+                if u is None
+                else (u.user_type, u.guest_type, u.external_tenant_id, u.unknown)
+                + ((u.id,) if self.terms else ())
+            )
+            table[i] = keys.setdefault(key, len(keys))
+        return table[field_ids["user"]]
 
     def _identity_kind(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
         users = self.fields["user"].values
@@ -251,8 +266,7 @@ class CompiledPolicySet:
                 reasons.append("notSet")
                 applying.append(i)
         signin = self._signin(fids)
-        claims = tuple(fids[f] for f in self.claim_fields)
-        p2key = (tuple(applying), claims)
+        p2key = (tuple(applying), key[ncond + 1 :])
         evaluation = self._phase2.get(p2key)
         if evaluation is None:
             subset = self.tenant.with_policies(tuple(self.policies[i] for i in applying))
