@@ -194,6 +194,7 @@ class RecordedTenant:
                     request, "directoryObjects", g.registered_devices.get(m.group(1), [])
                 ),
             ),
+            (r"^/v1.0/devices$", lambda m: self._page(request, "devices", g.devices)),
             (r"^/v1.0/servicePrincipals$", lambda m: self._page(request, "servicePrincipals", [])),
             (
                 r"^/v1.0/auditLogs/signIns$",

@@ -4,6 +4,7 @@ trip recorded tenant -> pull -> bundle -> load -> what-if == the hand-written bu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from datetime import UTC, datetime
@@ -40,7 +41,7 @@ def graph() -> GraphTenant:
 
 @pytest.fixture
 def recorded(graph: GraphTenant):
-    rec = RecordedTenant(graph)
+    rec = RecordedTenant(dataclasses.replace(graph))  # tests may swap lists, never edit them
     with respx.mock(assert_all_called=False) as router:
         rec.mount(router)
         yield rec
@@ -80,6 +81,9 @@ def test_round_trip_all_users_gives_the_hand_written_answers(
     assert memberships(pulled) == memberships(hand_written)
     assert {u.user_principal_name: u.device_ids for u in pulled.directory.users} == {
         u.user_principal_name: u.device_ids for u in hand_written.directory.users
+    }
+    assert {d.display_name: dict(d.properties) for d in pulled.directory.devices} == {
+        d.display_name: dict(d.properties) for d in hand_written.directory.devices
     }
     assert answers(pulled) == answers(hand_written)
     # Power Platform: flows come with their definitions (triggers, connection references).
@@ -325,3 +329,22 @@ def test_help_documents_every_option() -> None:
         assert param.help, f"--{param.name} has no help text"
     res = runner.invoke(app, ["pull", "--help"])
     assert res.exit_code == 0 and "docs/export.md" in res.output
+
+
+def test_odd_policy_ids_cannot_hide_or_overwrite_files(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Ids become file names: a leading dot (hidden, not read back), a path separator or two
+    ids that sanitise alike must still give one readable file per policy."""
+    first = recorded.g.policies[0]
+    recorded.g.policies = [
+        {**first, "id": "../../escape"},
+        {**first, "id": "..hidden"},
+        {**first, "id": "a/b"},
+        {**first, "id": "a_b"},
+    ]
+    out = _pull(tmp_path)
+    names = sorted(p.name for p in (out / "policies").iterdir())
+    assert len(names) == 4 and not any(n.startswith(".") for n in names)
+    assert not (tmp_path / "escape.json").exists()
+    assert len(load_bundle(out).policies) == 4

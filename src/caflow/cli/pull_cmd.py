@@ -99,7 +99,7 @@ def _pull(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from caflow import __version__
-    from caflow.errors import InputError
+    from caflow.errors import InputError, Shown
     from caflow.pull.auth import token_source
     from caflow.pull.http import Api
     from caflow.pull.tenant import PARTS, PullOptions, pull_tenant
@@ -115,7 +115,7 @@ def _pull(
                 "unknown part",
                 file="--skip",
                 expected="one of " + ", ".join(optional),
-                got=name,
+                got=Shown(name),  # typed on the command line, not read from a file
                 hint=f"did you mean '{close[0]}'?" if close else None,
             )
     check_out_dir(out, force)

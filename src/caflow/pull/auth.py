@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from caflow.errors import InputError
+from caflow.errors import InputError, Shown
 from caflow.pull.errors import PullError, TokenSource
 
 __all__ = [
@@ -178,7 +178,7 @@ def _az_token(text: str, variable: str) -> str:
             "not an access token",
             file="$" + variable,
             expected="a bearer token, or the JSON `az account get-access-token` prints",
-            got="a JSON value without accessToken",
+            got=Shown("a JSON value without accessToken"),
         )
     return token
 
@@ -195,7 +195,10 @@ def _certificate_credential(path: Path | None) -> dict[str, str]:
         pem = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
-            "cannot read the certificate", file=str(path), expected="a PEM file", got=str(exc)
+            "cannot read the certificate",
+            file=str(path),
+            expected="a PEM file",
+            got=Shown(type(exc).__name__),
         ) from None
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding

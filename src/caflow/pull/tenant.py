@@ -121,7 +121,7 @@ PARTS: dict[str, Part] = {
         Part(
             "devices",
             _graph("Device.Read.All"),
-            f"{V1}/users/{{id}}/registeredDevices",
+            f"{V1}/users/{{id}}/registeredDevices (and {V1}/devices with --all-users)",
             "v1.0",
             False,
         ),
@@ -310,8 +310,11 @@ class _Puller:
 
     def _policies(self) -> int:
         self.policies = list(self.pages("policies", PARTS["policies"].url))
-        for p in self.policies:
-            self.out.documents[f"policies/{_file_name(str(p.get('id') or 'policy'))}.json"] = p
+        for i, p in enumerate(self.policies):
+            rel = f"policies/{_file_name(str(p.get('id') or 'policy'))}.json"
+            if rel in self.out.documents:  # ids are GUIDs; never let one file hide another
+                rel = rel[: -len(".json")] + f"-{i}.json"
+            self.out.documents[rel] = p
         return len(self.policies)
 
     def _named_locations(self) -> int:
@@ -502,6 +505,13 @@ class _Puller:
 
     def _devices(self) -> int:
         n = 0
+        if self.options.all_users:  # also devices registered to nobody (kiosks, shared PCs)
+            every = [
+                {"@odata.type": "#microsoft.graph.device", **d}
+                for d in self.pages("devices", f"{V1}/devices", params={"$select": _DEVICE_SELECT})
+            ]
+            self.directory.add_document("devices.json", every)
+            n = len(every)
         for uid in getattr(self, "user_ids", []):
             devices = [
                 {"@odata.type": "#microsoft.graph.device", **d}
@@ -512,7 +522,7 @@ class _Puller:
                 )
             ]
             self.directory.add_document(f"users/{uid}/registeredDevices.json", devices)
-            n += len(devices)
+            n += 0 if self.options.all_users else len(devices)
         return n
 
     def _service_principals(self) -> int:
@@ -587,4 +597,6 @@ def _references(policies: list[dict[str, Any]]) -> dict[str, set[str]]:
 
 
 def _file_name(value: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", value)[:100] or "item"
+    """A policy id as a file name: no path separators, no leading dot (hidden files are not
+    read back), bounded length."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", value)[:100].lstrip(".") or "policy"
