@@ -150,12 +150,68 @@ class RecordedTenant:
                             "isCompliantDeviceAccepted": False,
                             "isHybridAzureADJoinedDeviceAccepted": False,
                         },
+                        "b2bCollaborationOutbound": {
+                            "usersAndGroups": {
+                                "accessType": "allowed",
+                                "targets": [{"target": "AllUsers", "targetType": "user"}],
+                            },
+                            "applications": {
+                                "accessType": "allowed",
+                                "targets": [
+                                    {"target": "AllApplications", "targetType": "application"}
+                                ],
+                            },
+                        },
+                        "b2bDirectConnectInbound": {
+                            "usersAndGroups": {
+                                "accessType": "blocked",
+                                "targets": [{"target": "AllUsers", "targetType": "user"}],
+                            },
+                            "applications": None,
+                        },
+                        "automaticUserConsentSettings": {
+                            "inboundAllowed": False,
+                            "outboundAllowed": False,
+                        },
+                        "invitationRedemptionIdentityProviderConfiguration": {
+                            "primaryIdentityProviderPrecedenceOrder": [
+                                "externalFederation",
+                                "azureActiveDirectory",
+                                "socialIdentityProviders",
+                            ],
+                            "fallbackIdentityProvider": "defaultConfiguredIdp",
+                        },
                     },
                 ),
             ),
             (
                 r"^/v1.0/policies/crossTenantAccessPolicy/partners$",
-                lambda m: self._page(request, "x", []),
+                lambda m: self._page(
+                    request,
+                    "policies/crossTenantAccessPolicy/partners",
+                    [
+                        {
+                            # A partner no contoso user is homed in: no effect on the answers.
+                            "tenantId": "9c5d8b5f-0000-4e2b-9d7b-000000000abc",
+                            "isServiceProvider": None,
+                            "isInMultiTenantOrganization": False,
+                            "inboundTrust": {
+                                "isMfaAccepted": True,
+                                "isCompliantDeviceAccepted": False,
+                                "isHybridAzureADJoinedDeviceAccepted": False,
+                            },
+                            "b2bCollaborationOutbound": None,
+                            "b2bCollaborationInbound": None,
+                            "b2bDirectConnectOutbound": None,
+                            "b2bDirectConnectInbound": None,
+                            "tenantRestrictions": None,
+                            "automaticUserConsentSettings": {
+                                "inboundAllowed": None,
+                                "outboundAllowed": None,
+                            },
+                        }
+                    ],
+                ),
             ),
             (
                 r"^/v1.0/groups/([^/]+)$",

@@ -94,6 +94,8 @@ def test_round_trip_all_users_gives_the_hand_written_answers(
         c.name: c.status for c in hand_written.connections
     }
     assert len(pulled.acceptances) == len(hand_written.acceptances)
+    cta = pulled.cross_tenant_access
+    assert cta.present and list(cta.partners) == ["9c5d8b5f-0000-4e2b-9d7b-000000000abc"]
     doc = json.loads((out / "pull.json").read_text())
     assert doc["unreadable"] == [] and doc["notes"] == []
     assert doc["counts"]["policies"] == 14
@@ -254,9 +256,10 @@ def test_missing_power_platform_token_is_an_unreadable_part(
 
 def test_secrets_are_never_written(tmp_path: Path, recorded: RecordedTenant) -> None:
     out = tmp_path / "bundle"
-    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    res = runner.invoke(app, ["pull", "--out", str(out), "--json"], env=ENV)
     assert res.exit_code == 0, res.output
     assert SECRET not in res.output
+    assert json.loads(res.stdout) == json.loads((out / "pull.json").read_text())
     for f in out.rglob("*"):
         if f.is_file():
             assert SECRET not in f.read_text(encoding="utf-8"), f

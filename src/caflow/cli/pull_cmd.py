@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from caflow.cli.common import err_console, guard, parse_when
 from caflow.cli.exit import ExitStatus
+from caflow.cli.options import json_alias_option, pick_format
 from caflow.pull.auth import AuthMethod
 
+
+class PullFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 _EPILOG = (
+    "Examples:\n\n"
+    "  caflow pull --out my-tenant\n\n"
+    "  CAFLOW_ACCESS_TOKEN=$(az account get-access-token --resource https://graph.microsoft.com "
+    "--query accessToken -o tsv) caflow pull --out my-tenant --skip powerplatform\n\n"
+    "  caflow pull --out my-tenant --auth client-secret --tenant contoso.onmicrosoft.com "
+    "--client-id APP_ID --all-users --since 2026-01-01 --format json\n\n"
     "Permissions, auth methods and what pull.json records: docs/export.md. "
     "Exit codes: 0 everything read; 1 bundle written but optional parts were unreadable "
     "(listed in pull.json and above); 2 a required part (policies, named locations, directory, "
@@ -69,6 +83,13 @@ def register(app: typer.Typer) -> None:
             [], "--skip", help=f"Do not read this optional part (repeatable): {part_names}."
         ),
         force: bool = typer.Option(False, "--force", help="Replace an existing --out folder."),
+        fmt: PullFormat = typer.Option(
+            PullFormat.text,
+            "--format",
+            "-f",
+            help="text: a summary on stderr; json: also pull.json (the manifest) on stdout.",
+        ),
+        as_json: bool = json_alias_option(),
     ) -> None:
         """Read a live tenant (Microsoft Graph + Power Platform admin API) into a bundle.
 
@@ -80,7 +101,19 @@ def register(app: typer.Typer) -> None:
         versions, counts, what could not be read and why).
         """
         with guard():
-            _pull(out, auth, tenant, client_id, certificate, all_users, since, skip, force)
+            as_manifest = pick_format(fmt, as_json, PullFormat.text) is PullFormat.json
+            _pull(
+                out,
+                auth,
+                tenant,
+                client_id,
+                certificate,
+                all_users,
+                since,
+                skip,
+                force,
+                as_manifest,
+            )
 
 
 def _pull(
@@ -93,8 +126,11 @@ def _pull(
     since: str | None,
     skip: list[str],
     force: bool,
+    as_manifest: bool = False,
 ) -> None:
+    import json
     import os
+    import sys
 
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -169,6 +205,8 @@ def _pull(
         retries=api.retries,
     )
     write_bundle(pulled, out, doc, force)
+    if as_manifest:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     read = ", ".join(f"{p.count} {p.name}" for p in pulled.parts if p.status == "read")
     err_console.print(f"wrote {out}: {read}", highlight=False, markup=False)
     for note in pulled.notes:
