@@ -85,7 +85,7 @@ PARTS: dict[str, Part] = {
         ),
         Part(
             "authenticationContexts",
-            _graph("Policy.Read.ConditionalAccess"),
+            _graph("AuthenticationContext.Read.All"),
             f"{V1}/identity/conditionalAccess/authenticationContextClassReferences",
             "v1.0",
             False,
