@@ -1,50 +1,52 @@
 """Connector -> Entra resource app (reference power-automate §1.4; docs/assumptions.md
-A-AUTO-1 for the mappings the sources do not state)."""
+A-AUTO-1 for the mappings the sources do not state).
+
+Three kinds of connector: *Entra* ones (mapped to the resource app whose token the connection
+stores: Conditional Access decides them), *non-Entra* ones caflow knows do not use an Entra user
+token (CA cannot break them), and *unmapped* ones (custom connectors, connectors caflow does not
+list): whether CA applies is unknown, so their connections are undetermined, never "never
+breaks" (docs/assumptions.md A-AUTO-6).
+"""
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
-from caflow.model.wellknown import (
-    APPS,
-    DATAVERSE,
-    EXCHANGE,
-    FLOW_SERVICE,
-    POWERAPPS,
-    SHAREPOINT,
-    TEAMS,
+from caflow.errors import did_you_mean
+from caflow.model.connectors import (
+    CONNECTOR_RESOURCE,
+    DATAVERSE_CONNECTORS,
+    KNOWN_CONNECTORS,
+    NON_ENTRA_CONNECTORS,
+    ConnectorKind,
+    connector_kind,
+    unmapped_connectors,
+    unmapped_reason,
 )
+from caflow.model.wellknown import APPS
 
-__all__ = ["CONNECTOR_RESOURCE", "DATAVERSE_CONNECTORS", "is_entra", "resource_for", "service_name"]
+__all__ = [
+    "CONNECTOR_RESOURCE",
+    "DATAVERSE_CONNECTORS",
+    "KNOWN_CONNECTORS",
+    "NON_ENTRA_CONNECTORS",
+    "ConnectorKind",
+    "connector_kind",
+    "is_entra",
+    "resource_for",
+    "service_name",
+    "suggest_connector",
+    "unmapped_connectors",
+    "unmapped_reason",
+]
 
-CONNECTOR_RESOURCE: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "sharepointonline": SHAREPOINT,
-        "onedriveforbusiness": SHAREPOINT,  # OneDrive for Business is SharePoint Online
-        "excelonlinebusiness": SHAREPOINT,  # workbooks live in SPO/ODB
-        "office365": EXCHANGE,
-        "outlook": EXCHANGE,
-        "office365users": EXCHANGE,
-        "office365groups": EXCHANGE,
-        "teams": TEAMS,
-        "commondataservice": DATAVERSE,
-        "commondataserviceforapps": DATAVERSE,
-        # A-AUTO-1 (unverified, power-automate §9): Approvals is a Power Automate service and
-        # Flow Management calls the Flow API -> Microsoft Flow Service; the Power Apps / Power
-        # Platform admin connectors call the PowerApps Service.
-        "approvals": FLOW_SERVICE,
-        "flowmanagement": FLOW_SERVICE,
-        "powerappsforadmins": POWERAPPS,
-        "powerplatformforadmins": POWERAPPS,
-    }
-)
 
-#: Dataverse connectors: the current-environment exception (power-automate §1.5).
-DATAVERSE_CONNECTORS = frozenset({"commondataservice", "commondataserviceforapps"})
+def suggest_connector(connector: str) -> str | None:
+    """The closest known connector name (did-you-mean), if any is close."""
+    return did_you_mean(connector, sorted(KNOWN_CONNECTORS))
 
 
 def resource_for(connector: str) -> str | None:
-    """Resource app id, or None for a non-Entra connector (rss, http, ...) CA cannot break."""
+    """Resource app id, or None for a non-Entra or unmapped connector (see
+    :func:`connector_kind`: only the non-Entra ones are known never to break)."""
     return CONNECTOR_RESOURCE.get(connector.lower())
 
 

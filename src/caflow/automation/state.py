@@ -27,6 +27,9 @@ class ConnectionState:
     status: str = "Connected"
     failure: Failure | None = None
     broken_at: datetime | None = None
+    #: Why caflow cannot tell whether this connection breaks (e.g. an unmapped connector,
+    #: automation.connectors.unmapped_reason); None = determined.
+    undetermined: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         f = self.failure
@@ -41,6 +44,8 @@ class ConnectionState:
         }
         if self.status == "Error" and f is not None:
             out["statuses"] = [admin_status(self, f)]
+        if self.undetermined:
+            out["undetermined"] = self.undetermined
         return out
 
 

@@ -48,6 +48,7 @@ from caflow.io.policies import is_policy_like, parse_policy, parse_strength
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.io.truncation import check_not_truncated
 from caflow.model.agreements import Agreement, AgreementAcceptance
+from caflow.model.connectors import unmapped_connectors, unmapped_reason
 from caflow.model.crosstenant import CrossTenantAccess
 from caflow.model.directory import Directory, Group
 from caflow.model.durations import parse_iso_duration
@@ -836,6 +837,18 @@ def _powerplatform_warnings(
                     f"connection owner '{c.owner_id}' is not in directory.yaml",
                 )
             )
+    for connector, conns in unmapped_connectors((c.name, c.connector) for c in connections).items():
+        # A custom connector or one caflow does not list: named, and its connections are
+        # undetermined downstream, never "never breaks" (docs/assumptions.md A-AUTO-6).
+        out.append(
+            LoadWarning(
+                label + "powerplatform/connections.json",
+                conns[0],
+                f"{unmapped_reason(connector)}; its connections are undetermined: "
+                + ", ".join(conns),
+                code="unmapped-connector",
+            )
+        )
     for f in flows:
         for ref in f.connections:
             if (

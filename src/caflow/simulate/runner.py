@@ -25,6 +25,7 @@ from caflow.automation import (
     service_name,
     sharepoint_flow,
 )
+from caflow.automation.connectors import ConnectorKind, connector_kind, unmapped_reason
 from caflow.automation.state import admin_status
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
@@ -112,6 +113,8 @@ class Simulator:
         ct = claims_tenant or tenant
         for c in tenant.connections:
             st = ConnectionState(c.name, c.connector, c.owner_id)
+            if connector_kind(c.connector) is ConnectorKind.UNMAPPED:
+                st.undetermined = unmapped_reason(c.connector)  # A-AUTO-6: not "never breaks"
             owner = tenant.directory.user(c.owner_id) if c.owner_id else None
             app = resource_for(c.connector)
             if app and owner is not None:

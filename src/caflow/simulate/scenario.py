@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from caflow.automation.connectors import KNOWN_CONNECTORS, suggest_connector
 from caflow.errors import InputError, SchemaError, UnknownReferenceError, did_you_mean
 from caflow.io.decode import load_document
 from caflow.io.fields import Reader
@@ -75,6 +76,25 @@ class Scenario:
     flows: tuple[Flow, ...] = ()
     connections: tuple[Connection, ...] = ()
     actions: tuple[Action, ...] = field(default_factory=tuple)
+
+
+def _connector(ar: Reader, value: object) -> str:
+    """A scenario's connector short name; one caflow does not know is a typo (DESIGN.md
+    "References inside a scenario": exit 2), with the closest known name."""
+    name = (ar.string(value, ("connector",), optional=False) or "").strip().lower()
+    if name.startswith("shared_"):
+        name = name[len("shared_") :]
+    if name not in KNOWN_CONNECTORS:
+        hint = suggest_connector(name)
+        raise UnknownReferenceError(
+            "unknown connector",
+            file=ar.file,
+            path=(*ar.base, "connector"),
+            expected="a connector short name such as sharepointonline, office365, teams, rss",
+            got=value,
+            hint=f"did you mean '{hint}'?" if hint else None,
+        )
+    return name
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -381,7 +401,7 @@ def parse_scenario(
             u = user_at("user")
             a["user"] = u
             a["via"] = body.get("via") or "portal"
-            a["connector"] = str(body["connector"]).lower()
+            a["connector"] = _connector(ar, body["connector"])
             if body.get("signIn") is not None:
                 a["signIn"] = parse_signin(ar, tenant, body["signIn"], ("signIn",), user=u)
             elif u.id not in signed_in:
