@@ -434,8 +434,9 @@ def test_contoso_loads_with_report() -> None:
     assert report.kinds["tenant"] == report.kinds["directory"] == 1
     assert (
         len(t.directory.users) == 15
-        and len(t.directory.groups) == 10
+        and len(t.directory.groups) == 11
         and len(t.directory.devices) == 4
+        and len(t.directory.service_principals) == 1
     )
     assert len(t.named_locations) == 4 and len(t.agreements) == 3 and len(t.acceptances) == 2
     assert t.warnings == ()  # the example tenant is self-consistent
