@@ -10,11 +10,12 @@ are the cause.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from caflow.advise.context import (
     Context,
     Probe,
+    Variant,
     applying,
     policy_evidence,
     policy_finding,
@@ -24,6 +25,7 @@ from caflow.advise.hosts import app_name
 from caflow.advise.model import Finding
 from caflow.advise.severity import Severity
 from caflow.automation.connectors import resource_for
+from caflow.engine.evaluate import Evaluation
 from caflow.model import User
 from caflow.model.wellknown import FLOW_SERVICE
 
@@ -63,43 +65,72 @@ def find_mismatches(
     apps_for_user: AppsForUser,
     probes: Iterable[Probe],
 ) -> tuple[list[Mismatch], dict[str, str]]:
-    """Mismatches keyed by (policy, app, side) and undetermined policies (id -> reason)."""
+    """Mismatches keyed by (policy, app, side) and undetermined policies (id -> reason).
+
+    Users of one policy-relevant signature share their evaluations (``Context.evaluate``), so
+    what a pair of evaluations contributes is worked out once (keyed by the pair's identity)
+    and replayed for each user, in the same order as working it out per user."""
     found: dict[tuple[str, str, bool], Mismatch] = {}
     undetermined: dict[str, str] = {}
+    memo: dict[tuple[int, int, bool], _Pair] = {}
     probes = tuple(probes)
     for variant in ctx.variants:
         for user in ctx.users:
             apps = apps_for_user(user)
             for probe in probes:
                 ev_flow = ctx.evaluate(variant, user, FLOW_SERVICE, probe)
-                on_flow = applying(ev_flow)
                 for app in apps:
                     ev_app = ctx.evaluate(variant, user, app, probe)
-                    for r in (*ev_flow.undetermined, *ev_app.undetermined):
-                        undetermined.setdefault(r.policy.id, r.undetermined_detail)
-                    if ev_flow.decision == ev_app.decision and set(ev_flow.requirements) == set(
-                        ev_app.requirements
-                    ):
-                        continue
-                    on_app = applying(ev_app)
-                    for pid in on_flow.keys() ^ on_app.keys():
-                        if variant.report_only and pid not in ctx.report_only_ids:
-                            continue  # already reported by the real tenant pass
-                        side = pid in on_flow
-                        r = on_flow[pid] if side else on_app[pid]
-                        key = (pid, app, side)
+                    mk = (id(ev_flow), id(ev_app), variant.report_only)
+                    pair = memo.get(mk)
+                    if pair is None:
+                        pair = memo[mk] = _compare(ctx, variant, ev_flow, ev_app, app)
+                    for pid, detail in pair.undetermined:
+                        undetermined.setdefault(pid, detail)
+                    for m in pair.mismatches:
+                        key = (m.policy_id, m.app_id, m.on_flow)
                         if key not in found:
-                            found[key] = Mismatch(
-                                pid,
-                                app,
-                                side,
-                                requirement_text(r.grant.result, r.grant.requirement),
-                                variant.report_only,
-                                error_code=(ev_flow if side else ev_app).error_code,
-                            )
+                            found[key] = replace(m, users=set(), user_ids=set())
                         found[key].users.add(user.label())
                         found[key].user_ids.add(user.id)
     return list(found.values()), undetermined
+
+
+@dataclass(frozen=True)
+class _Pair:
+    undetermined: tuple[tuple[str, str], ...]
+    mismatches: tuple[Mismatch, ...]
+
+
+def _compare(
+    ctx: Context, variant: Variant, ev_flow: Evaluation, ev_app: Evaluation, app: str
+) -> _Pair:
+    """The policies deciding differently for Flow Service and ``app`` under one sign-in."""
+    undetermined = tuple(
+        (r.policy.id, r.undetermined_detail) for r in (*ev_flow.undetermined, *ev_app.undetermined)
+    )
+    if ev_flow.decision == ev_app.decision and set(ev_flow.requirements) == set(
+        ev_app.requirements
+    ):
+        return _Pair(undetermined, ())
+    on_flow, on_app = applying(ev_flow), applying(ev_app)
+    out = []
+    for pid in on_flow.keys() ^ on_app.keys():
+        if variant.report_only and pid not in ctx.report_only_ids:
+            continue  # already reported by the real tenant pass
+        side = pid in on_flow
+        r = on_flow[pid] if side else on_app[pid]
+        out.append(
+            Mismatch(
+                pid,
+                app,
+                side,
+                requirement_text(r.grant.result, r.grant.requirement),
+                variant.report_only,
+                error_code=(ev_flow if side else ev_app).error_code,
+            )
+        )
+    return _Pair(undetermined, tuple(out))
 
 
 def mismatch_findings(

@@ -99,6 +99,7 @@ class Context:
         self.users: tuple[User, ...] = representative_users(t)
         self._users_by_id = {u.id.lower(): u for u in self.users}
         self._signature = UserSignature.of(t.policies)
+        self._signatures: dict[str, tuple[object, ...]] = {}
         self._conns_by_owner: dict[str, tuple[Connection, ...]] | None = None
         self._flows_by_conn: dict[str, list[int]] | None = None
 
@@ -151,13 +152,20 @@ class Context:
     def evaluate(self, variant: Variant, user: User, app_id: str, probe: Probe) -> Evaluation:
         """The evaluation of ``probe`` for ``user``. Shared by every user of the same signature:
         its ``signin.user`` is whichever of them came first, so take the user from the caller."""
-        who = user.id if self.reference else self._signature(user)
+        who = user.id if self.reference else self._signature_of(user)
         key = (variant.report_only, who, app_id, probe)
         hit = self._cache.get(key)
         if hit is None:
             hit = evaluate(variant.tenant, self.signin(user, app_id, probe), self.now)
             self._cache[key] = hit
         return hit
+
+    def _signature_of(self, user: User) -> tuple[object, ...]:
+        # Keyed by user id, as the evaluation cache was before signatures.
+        sig = self._signatures.get(user.id)
+        if sig is None:
+            sig = self._signatures[user.id] = self._signature(user)
+        return sig
 
     # ---- ownership ------------------------------------------------------------------
     def user(self, ref: str | None) -> User | None:

@@ -120,27 +120,29 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     groups = {g.lower() for g in user.group_ids} if u.include_groups or u.exclude_groups else set()
     roles = {r.lower() for r in user.role_ids} if u.include_roles or u.exclude_roles else set()
 
-    def item_group(v: str) -> Tri:
+    def held(values: tuple[str, ...], pool: set[str]) -> Tri:
+        """Any listed group/role held (OR of the items; a user without any skips the scan)."""
+        if not values:
+            return False
         if user.unknown:
             return None  # memberships of a user not in the bundle are unknown
-        return v.lower() in groups
-
-    def item_role(v: str) -> Tri:
-        if user.unknown:
-            return None
-        return v.lower() in roles
+        return bool(pool) and not pool.isdisjoint(map(str.lower, values))
 
     included = any3(
-        [item_user(v) for v in u.include_users]
-        + [item_group(v) for v in u.include_groups]
-        + [item_role(v) for v in u.include_roles]
-        + ([_guest_match(u.include_guests, s)] if u.include_guests else [])
+        (
+            any3([item_user(v) for v in u.include_users]),
+            held(u.include_groups, groups),
+            held(u.include_roles, roles),
+            *([_guest_match(u.include_guests, s)] if u.include_guests else []),
+        )
     )
     excluded = any3(
-        [item_user(v) for v in u.exclude_users]
-        + [item_group(v) for v in u.exclude_groups]
-        + [item_role(v) for v in u.exclude_roles]
-        + ([_guest_match(u.exclude_guests, s)] if u.exclude_guests else [])
+        (
+            any3([item_user(v) for v in u.exclude_users]),
+            held(u.exclude_groups, groups),
+            held(u.exclude_roles, roles),
+            *([_guest_match(u.exclude_guests, s)] if u.exclude_guests else []),
+        )
     )
     result = scope3(included, excluded)
     detail = "user excluded" if excluded else ("user not included" if included is False else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from caflow.engine.conditions import CONDITIONS
@@ -133,7 +134,7 @@ class Evaluation:
     session_controls: dict[str, object] = field(default_factory=dict)
     terms_detail: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property  # read per user by advise on evaluations shared across users
     def undetermined(self) -> tuple[PolicyResult, ...]:
         return tuple(r for r in self.results if r.undetermined and not r.policy.report_only)
 
