@@ -7,7 +7,8 @@ connections and 10,000 flows in the Power Platform admin API shape. Every count 
 
 Policies are kept as exported, with two edits so the tenant is self-consistent: template
 placeholders (``<ExclusionTempGroup>``) become generated groups of that name, and policies
-without an id get a stable one. Users are members of 1-4 groups; groups the policies
+without an id get a stable one. A trusted office IP range in an allowed country is added to
+j0eyv's named locations. Users are members of 1-4 groups; groups the policies
 mention are rarer than the rest, so users fall into a few hundred policy-relevant
 signatures, as in a real tenant.
 
@@ -34,6 +35,9 @@ ALEX = POLICY_DATA / "AlexFilipin-ConditionalAccess" / "PolicyRepository"
 NS = uuid.UUID("6f1c7d3e-0000-4000-8000-00000000caf1")
 TENANT_ID = "00000000-0000-0000-0000-00000000be9c"
 ENV = f"Default-{TENANT_ID}"
+#: The trusted office range (in NL, which the j0eyv country allow-list accepts), so that
+#: connections are made from a network the policies allow, as in a working tenant.
+OFFICE = "145.100.0.0/24"
 #: (connector, weight): mostly Entra-backed connectors, some that CA cannot touch.
 CONNECTORS = (
     ("sharepointonline", 30),
@@ -192,7 +196,7 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
         "displayName": f"Fabrikam synthetic (seed {seed}, scale {scale})",
         "settings": {
             "rememberMfa": {"enabled": False, "days": 14},
-            "mfaTrustedIps": ["203.0.113.0/24"],
+            "mfaTrustedIps": [OFFICE],
             "connectorEgress": {"ipRanges": ["20.190.128.0/18"], "country": "US"},
             "accessTokenLifetime": "PT75M",
         },
@@ -202,6 +206,15 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
     for i, p in enumerate(policies):
         _dump_json(out / "policies" / f"P{i:02d}.json", p)
     locations = [load_document(f) for f in sorted((J0EYV / "NamedLocations").glob("*.json"))]
+    locations.append(
+        {
+            "@odata.type": "#microsoft.graph.ipNamedLocation",
+            "id": _id("location", "office"),
+            "displayName": "Head office Amsterdam",
+            "isTrusted": True,
+            "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": OFFICE}],
+        }
+    )
     _dump_json(out / "namedLocations.json", {"value": locations})
     _dump_json(out / "powerplatform" / "connections.json", {"value": connections})
     _dump_json(out / "powerplatform" / "flows.json", {"value": flows})

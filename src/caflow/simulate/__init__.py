@@ -39,8 +39,10 @@ def run_scenario(
     *,
     options: SimOptions = SimOptions(),
     progress: Callable[[float], None] | None = None,
+    reference: bool = False,
 ) -> SimulationResult:
-    """Run a validated scenario up to ``until`` (default: its end)."""
+    """Run a validated scenario up to ``until`` (default: its end); ``reference`` runs every
+    scheduled run through the event loop (the path the fast one is tested against)."""
     sim = Simulator(
         scenario.tenant,
         scenario.start,
@@ -48,6 +50,7 @@ def run_scenario(
         flows=scenario.flows,
         options=options,
         progress=progress,
+        fast=not reference,
     )
     result = sim.run(scenario.actions, until)
     result.source = scenario.file
@@ -62,10 +65,14 @@ def simulate_tenant(
     claims_tenant: Tenant | None = None,
     events: Iterable[Action] = (),
     options: SimOptions = SimOptions(),
+    reference: bool = False,
 ) -> SimulationResult:
     """Run the bundle's own connections and flows over [start, end]; each existing connection is
     assumed created by its owner at ``start`` with the minimal claims that satisfied
     ``claims_tenant`` (default ``tenant``) for its resource app, so ``check`` can replay
-    connections made under a baseline against proposed policies."""
-    sim = Simulator(tenant, start, end, claims_tenant=claims_tenant, options=options)
+    connections made under a baseline against proposed policies. ``reference``: see
+    :func:`run_scenario`."""
+    sim = Simulator(
+        tenant, start, end, claims_tenant=claims_tenant, options=options, fast=not reference
+    )
     return sim.run(events)

@@ -1,0 +1,72 @@
+"""simulate: the fast path (runs that cannot change anything counted, not executed; repeated
+refreshes skipped) gives the same JSON as the plain event loop (reference=True) on every
+example scenario and on drawn tenants, with and without a policy switch mid-way."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.examples_paths import SCENARIOS
+from tests.small_tenants import contoso, small_tenants
+
+from caflow.io.policies import parse_policy
+from caflow.model import Tenant
+from caflow.model.tenant import RememberMfa
+from caflow.simulate import Action, load_scenario, run_scenario, simulate_tenant
+
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+MFA_ALL = parse_policy(
+    {
+        "id": "P-MFA",
+        "displayName": "MFA for Office 365",
+        "state": "enabled",
+        "conditions": {
+            "clientAppTypes": ["all"],
+            "users": {"includeUsers": ["All"]},
+            "applications": {"includeApplications": ["Office365"]},
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+    },
+    "<test>",
+)
+
+
+def _dump(result) -> str:  # type: ignore[no-untyped-def]
+    return json.dumps(result.to_json(), indent=1)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_example_scenarios_identical(path) -> None:  # type: ignore[no-untyped-def]
+    scenario = load_scenario(path)
+    fast = _dump(run_scenario(scenario))
+    assert fast == _dump(run_scenario(scenario, reference=True))
+
+
+def test_contoso_year_identical_and_runs_counted() -> None:
+    tenant = contoso()
+    end = START + timedelta(days=365)
+    fast = simulate_tenant(tenant, START, end)
+    assert _dump(fast) == _dump(simulate_tenant(tenant, START, end, reference=True))
+    assert sum(f.runs for f in fast.flows) > 365  # the skipped runs are still counted
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_tenants(), st.integers(0, 200), st.booleans(), st.booleans())
+def test_drawn_tenants_identical(tenant: Tenant, switch_day: int, switch: bool, remember: bool):
+    if remember:
+        remembered = RememberMfa(enabled=True, days=14)
+        settings_ = tenant.settings.model_copy(update={"rememberMfa": remembered})
+        tenant = tenant.evolve(settings=settings_)
+    end = START + timedelta(days=240)
+    events = ()
+    if switch:
+        at = START + timedelta(days=switch_day, hours=5)
+        changed = tenant.with_policies((*tenant.policies, MFA_ALL))
+        events = (Action(0, at, "addPolicy", {"tenant": changed}, "/events/0"),)
+    fast = simulate_tenant(tenant, START, end, events=events)
+    ref = simulate_tenant(tenant, START, end, events=events, reference=True)
+    assert _dump(fast) == _dump(ref)
