@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 STAGES = ("load", "advise", "simulate", "check")
 #: Stages with a reference path to compare against.
-REFERENCE_STAGES = ("advise", "check")
+REFERENCE_STAGES = ("advise", "simulate", "check")
 #: The proposed change of the check row: one MFA policy for every user on Office 365.
 MFA_POLICY = {
     "id": "bench-require-mfa-office365",

@@ -9,7 +9,7 @@ connections and flows (several per owner, shared connections, every trigger kind
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from hypothesis import strategies as st
@@ -22,6 +22,7 @@ from caflow.model.policy import PolicyState
 from caflow.model.powerplatform import Connection, ConnectionRef, Flow, Trigger
 
 CONNECTORS = ("sharepointonline", "office365", "teams", "commondataservice", "rss", "excelonline")
+FIRST_RUN = datetime(2026, 1, 5, 13, tzinfo=UTC)
 _STATES = (PolicyState.ENABLED, PolicyState.REPORT_ONLY, PolicyState.DISABLED)
 
 
@@ -70,12 +71,14 @@ def small_tenants(draw: st.DrawFn, max_users: int = 6) -> Tenant:
         used = draw(st.lists(st.sampled_from(connections), min_size=1, max_size=3, unique=True))
         kind = draw(st.sampled_from(("schedule", "sharePoint", "manual")))
         period = draw(st.sampled_from((timedelta(hours=1), timedelta(days=1), timedelta(days=7))))
+        # sometimes first run long after the start (idle connection until then)
+        begins = FIRST_RUN + timedelta(days=draw(st.sampled_from((0, 0, 3, 95))))
         flows.append(
             Flow(
                 f"f{i}",
                 f"Flow {i}",
                 used[0].owner_id,
-                trigger=Trigger(kind, period=None if kind == "manual" else period),
+                trigger=Trigger(kind, period=None if kind == "manual" else period, start=begins),
                 connections=tuple(ConnectionRef(c.name, c.name, c.connector) for c in used),
             )
         )

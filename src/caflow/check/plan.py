@@ -212,8 +212,9 @@ def run_check(
     from caflow.simulate import simulate_tenant
 
     run = simulate or simulate_tenant
-    sim_base = run(baseline, start, end).to_json()
-    sim_prop = run(proposed, start, end, claims_tenant=baseline).to_json()
+    plain: dict[str, Any] = {"reference": True} if reference else {}
+    sim_base = run(baseline, start, end, **plain).to_json()
+    sim_prop = run(proposed, start, end, claims_tenant=baseline, **plain).to_json()
     result = CheckResult(start, end, diff_policies(baseline, proposed))
 
     base_broken, prop_broken = _broken(sim_base), _broken(sim_prop)

@@ -5,9 +5,12 @@ policies for the connector's resource app (brief for ``simulate_tenant``; A-SIM-
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from caflow.engine.evaluate import evaluate
+from caflow.engine.signature import UserSignature
 from caflow.model.directory import User
 from caflow.model.locations import IpNamedLocation
 from caflow.model.tenant import Tenant
@@ -31,14 +34,47 @@ def trusted_ip(tenant: Tenant) -> str | None:
 
 
 def minimal_claims(
-    tenant: Tenant, claims_tenant: Tenant, user: User, app_id: str, at: datetime
+    tenant: Tenant,
+    claims_tenant: Tenant,
+    user: User,
+    app_id: str,
+    at: datetime,
+    cache: dict[Any, Any] | None = None,
 ) -> Claims:
+    """``cache`` (caller-owned, one per tenant pair and moment): users of one policy-relevant
+    signature with the same device get the same claims for an app, worked out once."""
     device = None
+    found = None
     for did in user.device_ids:
         d = tenant.directory.device(did)
         if d is not None:
             device = dict(d.properties)
+            found = d.id
             break
+    key: tuple[object, ...] = ()
+    if cache is not None:
+        sig_key = ("userSignature", id(claims_tenant))
+        signature = cache.get(sig_key)
+        if signature is None:
+            signature = cache[sig_key] = UserSignature.of(claims_tenant.policies)
+        key = ("minimalClaims", id(tenant), id(claims_tenant), signature(user), found, app_id, at)
+        hit = cache.get(key)
+        if hit is not None:
+            return replace(hit, user=user)
+    claims = _minimal_claims(tenant, claims_tenant, user, app_id, at, device)
+    if cache is not None:
+        cache[key] = claims
+    return claims
+
+
+def _minimal_claims(
+    tenant: Tenant,
+    claims_tenant: Tenant,
+    user: User,
+    app_id: str,
+    at: datetime,
+    device: dict[str, Any] | None,
+) -> Claims:
     claims = Claims(
         user=user,
         auth_time=at,

@@ -49,7 +49,12 @@ from caflow.tokens import (
     sign_in,
     use,
 )
-from caflow.tokens.refresh import egress_address, inactivity_window
+from caflow.tokens.refresh import (
+    PER_CLAIMS_OBJECT,
+    egress_address,
+    inactivity_window,
+    refresh,
+)
 
 __all__ = ["SimOptions", "Simulator"]
 
@@ -117,6 +122,7 @@ class Simulator:
                 )
         self.connections: dict[str, ConnectionState] = {}
         ct = claims_tenant or tenant
+        classes: dict[Any, Any] | None = {} if fast else None
         for c in tenant.connections:
             st = ConnectionState(c.name, c.connector, c.owner_id)
             if connector_kind(c.connector) is ConnectorKind.UNMAPPED:
@@ -124,7 +130,7 @@ class Simulator:
             owner = tenant.directory.user(c.owner_id) if c.owner_id else None
             app = resource_for(c.connector)
             if app and owner is not None:
-                claims = minimal_claims(tenant, ct, owner, app, start)
+                claims = minimal_claims(tenant, ct, owner, app, start, classes)
                 st.token = issue(app, APPS.get(app, app), claims, start, tenant)
             if c.status == "Error":
                 st.status, st.broken_at = "Error", start
@@ -137,11 +143,18 @@ class Simulator:
             self.flows[f.name.lower()] = FlowState(f.name, f.owner_id, state=f.state)
         self._order: dict[str, int] = {}
         self._users_of: Counter[str] = Counter()
+        self._pending: dict[str, datetime] = {}  # flow key -> its queued run
+        self._done: set[str] = set()  # flows whose remaining runs were counted at once
+        self._component: dict[str, list[str]] = {}  # flow key -> flows sharing connections
+        #: Groups shown not to settle (id of the list) -> flows turned off by then: only a
+        #: flow being turned off can change that answer once no action remains.
+        self._unsettled: dict[int, int] = {}
+        self._turned_off = 0
         self._heap: list[tuple[datetime, int, int, str, Any]] = []
         self._seq = 0
         self._action_times: list[datetime] = []
         self._stop = end
-        self._cache: dict[Any, Any] = {}
+        self._cache: dict[Any, Any] = {} if fast else {PER_CLAIMS_OBJECT: True}
         self._keep: list[Tenant] = [tenant]
 
     # -- plumbing -------------------------------------------------------------------------
@@ -153,6 +166,7 @@ class Simulator:
         heapq.heappush(self._heap, (at, prio, self._seq, kind, payload))
 
     def _push_run(self, at: datetime, key: str) -> None:
+        self._pending[key] = at
         heapq.heappush(self._heap, (at, 1, self._order[key], "run", key))
 
     def _label(self, uid: str | None) -> str | None:
@@ -199,6 +213,7 @@ class Simulator:
         self._users_of = Counter(
             r.connection.lower() for f in self.flow_defs.values() for r in f.connections
         )
+        self._component = _components(self.flow_defs)
         for a in actions:
             self._push(a.at, 0, "action", a)
             self._action_times.append(a.at)
@@ -245,11 +260,13 @@ class Simulator:
     def _scheduled_run(self, at: datetime, key: str) -> None:
         f = self.flow_defs[key]
         st = self.flows[key]
-        if st.state != "Started":
+        if st.state != "Started" or key in self._done:
             return
         ok = self._run(at, f, None)
         t = f.trigger
         assert t.period
+        if ok and self.fast and t.kind == "schedule" and self._settle(at, key):
+            return
         if t.kind == "sharePoint":
             # Polls between access-token refreshes change nothing (cached token): jump to the
             # first poll after the trigger connection's access token expires.
@@ -320,6 +337,80 @@ class Simulator:
         skipped += (target - at) // period - 1
         st.runs += skipped
         return target
+
+    def _settle(self, at: datetime, key: str) -> bool:
+        """After the last scenario action, a group of scheduled flows sharing connections
+        (``_components``) whose connections are all healthy and would refresh successfully
+        every time until the end changes nothing any more but run counts: count every remaining
+        run of each of them now. False (and nothing done) when that cannot be shown."""
+        group = self._component[key]
+        if self._unsettled.get(id(group)) == self._turned_off:
+            return False
+        if bisect_right(self._action_times, at) < len(self._action_times):
+            return False  # an action may still change the tenant or a user
+        self._unsettled[id(group)] = self._turned_off
+        flows: list[tuple[str, timedelta, datetime]] = []  # (key, period, next run)
+        touch: dict[str, list[tuple[timedelta, datetime]]] = {}
+        for g in group:
+            f, st = self.flow_defs[g], self.flows[g]
+            if st.state != "Started" or g in self._done:
+                continue
+            if f.trigger.kind == "sharePoint" or st.failing_since is not None:
+                return False
+            if f.trigger.kind != "schedule" or not f.trigger.period:
+                continue  # manual / connector triggers never run without an action
+            period = f.trigger.period
+            nxt = at + period if g == key else self._pending.get(g)
+            conns = self._run_connections(f, None)
+            if nxt is None or conns is None:
+                return False
+            flows.append((g, period, nxt))
+            for c in conns:
+                if c.status != "Connected":
+                    return False
+                if c.token is not None:
+                    touch.setdefault(c.id.lower(), []).append((period, nxt))
+        for cid, touches in touch.items():
+            if not self._refreshes_forever(self.connections[cid], touches, at):
+                return False
+        for g, period, nxt in flows:
+            if nxt <= self._stop:
+                self.flows[g].runs += (self._stop - nxt) // period + 1
+            self._done.add(g)
+        del self._unsettled[id(group)]
+        return True
+
+    def _refreshes_forever(
+        self, conn: ConnectionState, touches: list[tuple[timedelta, datetime]], at: datetime
+    ) -> bool:
+        """Would every background refresh of ``conn`` until the end succeed, ``touches`` being
+        the (period, next run) of the flows that use it? Checked with ``refresh`` itself at
+        the next expiry, after ruling out everything that could change its answer later."""
+        tok = conn.token
+        assert tok is not None
+        s = self.tenant.settings
+        opts = self.options.tokens
+        claims = tok.claims
+        if s.legacyTokenLifetimes or not opts.defer_sif_for_confidential_clients:
+            return False
+        if claims.acceptances:
+            return False  # ToU acceptances may expire
+        remembered = s.rememberMfa.enabled and claims.mfa and claims.mfa_time is not None
+        if remembered and self._stop - claims.mfa_time > timedelta(days=s.rememberMfa.days):  # type: ignore[operator]
+            return False
+        window = inactivity_window(self.tenant, opts)
+        lifetime = s.accessTokenLifetime
+        # Refreshes come at most one period of some user flow after each expiry: no idle gap
+        # longer than the inactivity window, from the last refresh on.
+        if not any(
+            lifetime + p <= window and max(nxt, tok.access_expires) + p - tok.last_used <= window
+            for p, nxt in touches
+        ):
+            return False
+        probe = max(tok.access_expires, at)
+        revs = tuple(self._user_state(conn.owner_id or "").revocations)
+        result = refresh(self.tenant, tok, probe, revocations=revs, options=opts, cache=self._cache)
+        return isinstance(result, RefreshToken)
 
     def _refresh_repeats_until(
         self, conns: list[ConnectionState], step: timedelta, limit: datetime
@@ -400,6 +491,7 @@ class Simulator:
         if at - st.failing_since >= _TURN_OFF_AFTER:
             # power-automate §2.5: failing continuously for 14 days -> turned off (A-SIM-5).
             st.state, st.suspension_reason, st.turned_off_at = "Stopped", _TURN_OFF_REASON, at
+            self._turned_off += 1
             self._connection_event(
                 at, "flowTurnedOff", conn, fail, flow=f.name, user=f.owner_id, message=_TURN_OFF_MSG
             )
@@ -717,3 +809,25 @@ class Simulator:
         "shareFlowWithList": _on_share_flow_with_list,
         "createSharePointFlow": _on_create_sharepoint_flow,
     }
+
+
+def _components(flow_defs: Mapping[str, Flow]) -> dict[str, list[str]]:
+    """Flow key -> the flows connected to it through shared connections (one list object per
+    group, shared by its members)."""
+    parent = {k: k for k in flow_defs}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    owner: dict[str, str] = {}
+    for k, f in flow_defs.items():
+        for r in f.connections:
+            other = owner.setdefault(r.connection.lower(), k)
+            parent[root(k)] = root(other)
+    groups: dict[str, list[str]] = {}
+    for k in flow_defs:
+        groups.setdefault(root(k), []).append(k)
+    return {k: groups[root(k)] for k in flow_defs}

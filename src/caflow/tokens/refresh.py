@@ -19,6 +19,7 @@ from typing import Any, TypedDict, Unpack
 
 from caflow.engine.evaluate import Evaluation, evaluate
 from caflow.engine.session import sif_window
+from caflow.engine.signature import UserSignature
 from caflow.engine.signin import UNREGISTERED, SignIn
 from caflow.model.directory import User
 from caflow.model.durations import parse_timespan
@@ -28,6 +29,7 @@ from caflow.tokens.failure import Failure, aadsts_message, failure_from_evaluati
 from caflow.tokens.options import TokenOptions
 
 __all__ = [
+    "PER_CLAIMS_OBJECT",
     "RedeemArgs",
     "RefreshToken",
     "Revocation",
@@ -186,7 +188,8 @@ def refresh(
             interactive=False,
         )
 
-    ev = _evaluate_cached(tenant, background_signin, (token.app_id, id(c), terms, ip), now, cache)
+    who = _claims_class(tenant, c, cache)
+    ev = _evaluate_cached(tenant, background_signin, (token.app_id, who, terms, ip), now, cache)
     if ev.decision != "allow":
         per_device = frozenset(k for k, a in tenant.agreements.items() if a.per_device)
         return failure_from_evaluation(
@@ -212,7 +215,7 @@ def refresh(
         seen = _evaluate_cached(
             tenant,
             lambda: background_signin().evolve(ip=egress[0], country=egress[1]),
-            (token.app_id, id(c), terms, egress[0]),
+            (token.app_id, who, terms, egress[0]),
             now,
             cache,
         )
@@ -277,6 +280,23 @@ def _evaluate_cached(
         if cache is not None:
             cache[full_key] = ev
     return ev
+
+
+#: Put ``{PER_CLAIMS_OBJECT: True}`` in a refresh cache to key evaluations by claims object
+#: (the plain reference path the class-keyed one is tested against).
+PER_CLAIMS_OBJECT = "perClaimsObject"
+
+
+def _claims_class(tenant: Tenant, c: Claims, cache: dict[Any, Any] | None) -> object:
+    """What of ``c`` a background refresh's evaluation reads (the user by policy-relevant
+    signature), so connections of one class share one evaluation; ``id(c)`` without a cache."""
+    if cache is None or cache.get(PER_CLAIMS_OBJECT):
+        return id(c)
+    key = ("userSignature", id(tenant))
+    signature = cache.get(key)
+    if signature is None:
+        signature = cache[key] = UserSignature.of(tenant.policies)
+    return (signature(c.user), c.mfa, c.auth_methods, c.country)
 
 
 def _strict(ev: Evaluation) -> bool:

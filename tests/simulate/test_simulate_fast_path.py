@@ -15,6 +15,7 @@ from tests.small_tenants import contoso, small_tenants
 
 from caflow.io.policies import parse_policy
 from caflow.model import Tenant
+from caflow.model.powerplatform import Connection, ConnectionRef, Flow, Trigger
 from caflow.model.tenant import RememberMfa
 from caflow.simulate import Action, load_scenario, run_scenario, simulate_tenant
 
@@ -70,3 +71,41 @@ def test_drawn_tenants_identical(tenant: Tenant, switch_day: int, switch: bool, 
     fast = simulate_tenant(tenant, START, end, events=events)
     ref = simulate_tenant(tenant, START, end, events=events, reference=True)
     assert _dump(fast) == _dump(ref)
+
+
+def test_late_flow_sharing_a_connection_still_breaks_on_inactivity() -> None:
+    """F runs daily on c0; G starts 95 days later on c0 and c1: c1 idles past 90 days, so the
+    fast path must not count G's runs as successes when F settles."""
+    base = contoso()
+    alice = base.directory.user("alice@contoso.com")
+    assert alice is not None
+    conns = (
+        Connection("c0", "sharepointonline", alice.id),
+        Connection("c1", "office365", alice.id),
+    )
+    daily = timedelta(days=1)
+    flows = (
+        Flow(
+            "F",
+            "F",
+            alice.id,
+            trigger=Trigger("schedule", daily, START),
+            connections=(ConnectionRef("c0", "c0", "sharepointonline"),),
+        ),
+        Flow(
+            "G",
+            "G",
+            alice.id,
+            trigger=Trigger("schedule", daily, START + timedelta(days=95)),
+            connections=(
+                ConnectionRef("c0", "c0", "sharepointonline"),
+                ConnectionRef("c1", "c1", "office365"),
+            ),
+        ),
+    )
+    tenant = base.evolve(connections=conns, flows=flows)
+    end = START + timedelta(days=200)
+    fast = simulate_tenant(tenant, START, end)
+    assert _dump(fast) == _dump(simulate_tenant(tenant, START, end, reference=True))
+    assert fast.connection("c1").broken_at == START + timedelta(days=95)
+    assert fast.connection("c1").failure.cause == "inactivity"
