@@ -17,7 +17,7 @@ from caflow.io.signins.graph import graph_row, lenient_signin
 from caflow.io.signins.schema import FIELDS, SCHEMA, build_batch
 from caflow.io.signins.stats import LoadStats
 
-__all__ = ["read_parquet"]
+__all__ = ["flat_batch", "read_parquet"]
 
 
 def read_parquet(path: Path, stats: LoadStats, batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -34,7 +34,9 @@ def read_parquet(path: Path, stats: LoadStats, batch_rows: int) -> Iterator[pa.R
         for offset_batch in _numbered(batches):
             offset, batch = offset_batch
             yield (
-                _flat(batch, stats, name, offset) if flat else _nested(batch, stats, name, offset)
+                flat_batch(batch, stats, name, offset)
+                if flat
+                else _nested(batch, stats, name, offset)
             )
     except (OSError, pa.ArrowException) as exc:
         raise ParseError(f"cannot read Parquet: {exc}", file=name) from None
@@ -47,7 +49,9 @@ def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, pa.Recor
         offset += b.num_rows
 
 
-def _flat(batch: pa.RecordBatch, stats: LoadStats, name: str, offset: int) -> pa.RecordBatch:
+def flat_batch(batch: pa.RecordBatch, stats: LoadStats, name: str, offset: int) -> pa.RecordBatch:
+    """A batch with (a subset of) the record schema's columns -> the record schema; rows that
+    cannot be used are counted and dropped."""
     n = batch.num_rows
     stats.read += n
     arrays = []

@@ -1,0 +1,135 @@
+"""Replay results in DuckDB (default ``.caflow/caflow.duckdb``).
+
+Tables (one row per run in ``replay_runs``; the others carry ``run_id``):
+
+- ``replay_runs``: run_id, created (UTC), caflow version, now, logs, bundle, proposed, summary
+  (the whole JSON result);
+- ``replay_policies``: per side (baseline/proposed) and policy, the counters;
+- ``replay_changes``: sign-ins the proposal would fail or prompt (``flow`` marks Flow Service /
+  connector refreshes);
+- ``replay_signins``: every evaluated sign-in with its baseline/proposed decision.
+
+All of a run is written in one transaction: a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from caflow import __version__
+from caflow.errors import InputError
+from caflow.replay.outcome import COUNTERS
+
+__all__ = ["DEFAULT_STORE", "open_run"]
+
+DEFAULT_STORE = Path(".caflow") / "caflow.duckdb"
+
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS replay_runs (run_id VARCHAR PRIMARY KEY, created TIMESTAMPTZ,
+    caflow_version VARCHAR, now TIMESTAMPTZ, logs VARCHAR, bundle VARCHAR, proposed VARCHAR,
+    summary JSON)""",
+    "CREATE TABLE IF NOT EXISTS replay_policies (run_id VARCHAR, side VARCHAR, policy_id VARCHAR, "
+    "display_name VARCHAR, state VARCHAR, " + ", ".join(f'"{c}" BIGINT' for c in COUNTERS) + ")",
+    """CREATE TABLE IF NOT EXISTS replay_changes (run_id VARCHAR, flow BOOLEAN, id VARCHAR,
+    time VARCHAR, "user" VARCHAR, app VARCHAR, resource VARCHAR, decision VARCHAR,
+    error_code VARCHAR, policies VARCHAR[], connections VARCHAR[])""",
+)
+
+
+class RunWriter:
+    """Writes one run inside an open transaction."""
+
+    def __init__(self, con: Any, run_id: str) -> None:
+        self.con = con
+        self.run_id = run_id
+        self._signins = False
+
+    def add_signins(self, batch: pa.RecordBatch) -> None:
+        table = pa.Table.from_batches([batch])
+        table = table.append_column("run_id", pa.array([self.run_id] * batch.num_rows))
+        self.con.register("_batch", table)
+        if not self._signins:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS replay_signins AS SELECT * FROM _batch LIMIT 0"
+            )
+            self._signins = True
+        self.con.execute("INSERT INTO replay_signins BY NAME SELECT * FROM _batch")
+        self.con.unregister("_batch")
+
+    def finish(self, result: dict[str, Any], *, logs: str, bundle: str, proposed: str) -> None:
+        self.con.execute(
+            "INSERT INTO replay_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.run_id,
+                datetime.now(tz=UTC),
+                __version__,
+                result["now"],
+                logs,
+                bundle,
+                proposed,
+                json.dumps(result),
+            ],
+        )
+        for side in ("baseline", "proposed"):
+            for p in result.get(side, {}).get("policies", []):
+                self.con.execute(
+                    f"INSERT INTO replay_policies VALUES ({', '.join('?' * (5 + len(COUNTERS)))})",
+                    [self.run_id, side, p["id"], p["displayName"], p["state"]]
+                    + [p[c] for c in COUNTERS],
+                )
+        for key, flow in (("changes", False), ("flowConnections", True)):
+            for r in result.get(key, {}).get("rows", []):
+                self.con.execute(
+                    "INSERT INTO replay_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        self.run_id,
+                        flow,
+                        r["id"],
+                        r["time"],
+                        r["user"],
+                        r["app"],
+                        r["resource"],
+                        r["decision"],
+                        r["errorCode"],
+                        r["policies"],
+                        r.get("connections", []),
+                    ],
+                )
+
+
+@contextmanager
+def open_run(path: Path) -> Iterator[RunWriter]:
+    """A transaction for one run; rolled back if the body raises."""
+    import duckdb
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+    except (OSError, duckdb.Error) as exc:
+        raise InputError(
+            "cannot open the result store",
+            file=str(path),
+            expected="a writable DuckDB file (--store PATH)",
+            got=str(exc).splitlines()[0],
+        ) from None
+    try:
+        for ddl in _DDL:
+            con.execute(ddl)
+        con.execute("BEGIN TRANSACTION")
+        writer = RunWriter(con, uuid.uuid4().hex[:12])
+        try:
+            yield writer
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.close()
