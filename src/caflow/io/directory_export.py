@@ -16,7 +16,6 @@ the export) is counted in the load report, never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from caflow.io.directory import device_from_graph
@@ -77,7 +76,9 @@ def directory_kind(obj: Any) -> str | None:
 def membership_context(rel: str) -> tuple[str, str] | None:
     """``Groups/<gid>/Members/<mid>/<mid>.json`` -> ``(gid, "members")``: the owner id and the
     direction of a membership file, from the last membership segment of its path."""
-    parts = PurePosixPath(rel).with_suffix("").parts
+    parts = rel.split("/")  # plain string work: called once per file of a 20k-file export
+    stem, dot, _suffix = parts[-1].rpartition(".")
+    parts[-1] = stem if dot else parts[-1]
     for i in range(len(parts) - 1, 0, -1):
         direction = MEMBERSHIP_FOLDERS.get(parts[i].lower())
         if direction:
