@@ -143,6 +143,14 @@ def build_signin(tenant: Tenant, **o: Any) -> SignIn:
     kwargs: dict = {}
     if o.get("user"):
         kwargs["user"] = _with_memberships(tenant, user_for(tenant, o["user"]), o)
+        if o.get("external_tenant"):
+            from caflow.io.request import with_external_identity
+
+            # What If userSignIn.externalTenantId (§4.2): the user's home tenant for this
+            # sign-in, for a directory user too (docs/assumptions.md A-SIG-5).
+            kwargs["user"] = with_external_identity(
+                kwargs["user"], guest_type=None, tenant_id=o["external_tenant"].strip()
+            )
     elif o.get("service_principal"):
         kwargs["service_principal_id"] = o["service_principal"]
     else:
@@ -310,6 +318,12 @@ def register(app: typer.Typer) -> None:
             "--guest-type",
             "For a user NOT in the bundle: its guest type.",
         ),
+        external_tenant: str | None = typer.Option(
+            None,
+            "--external-tenant",
+            help="Home tenant id of an external user (What If externalTenantId); decides "
+            "enumerated externalTenants and cross-tenant trust, also for a directory user.",
+        ),
         service_principal: str | None = typer.Option(
             None, "--service-principal", help="Workload identity (service principal id)."
         ),
@@ -430,6 +444,7 @@ def register(app: typer.Typer) -> None:
                     member_of=member_of,
                     role=role,
                     guest_type=guest_type,
+                    external_tenant=external_tenant,
                     service_principal=service_principal,
                     app=app_,
                     user_action=user_action,
