@@ -31,6 +31,7 @@ INLINE_PARTS: Mapping[str, str] = {
     "authenticationStrengths": "authenticationStrengths.yaml",
     "agreements": "agreements.yaml",
     "agreementAcceptances": "agreementAcceptances.yaml",
+    "crossTenantAccess": "crossTenantAccess.yaml",
     "connections": "powerplatform/connections.yaml",
     "flows": "powerplatform/flows.yaml",
 }
