@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -61,8 +62,8 @@ def check(
         print_summary_once,
         warn_unparsable,
     )
-    from caflow.errors import InputError
-    from caflow.model.durations import parse_iso_duration
+    from caflow.errors import InputError, LimitError
+    from caflow.model.durations import MAX_HORIZON, parse_iso_duration
     from caflow.report import render
 
     with guard():
@@ -78,14 +79,17 @@ def check(
         warn_unparsable(prop, already=base.warnings)
         begin = parse_when(start, default=lambda: default_start(base), option="--start")
         try:
-            end = parse_iso_duration(horizon).after(begin)
+            span = parse_iso_duration(horizon, minimum=timedelta(minutes=1))
         except ValueError:
             raise InputError(
                 "invalid horizon",
                 file="--horizon",
-                expected="an ISO 8601 duration such as P90D",
+                expected="an ISO 8601 duration of at least a minute, such as P90D",
                 got=horizon,
             ) from None
+        end = span.after(begin)
+        if end - begin > MAX_HORIZON:
+            raise LimitError("horizon longer than the 10-year limit", file="--horizon", got=horizon)
         result = run_check(base, prop, begin, end)
         text = render(result, fmt.value)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def register(app: typer.Typer) -> None:
             with Progress(
                 console=err_console, transient=True, disable=not err_console.is_terminal
             ) as bar:
+                _check_horizon(scenario.start, stop, until, file)
                 task = bar.add_task("simulating", total=1.0)
                 result = run_scenario(
                     scenario, stop, progress=lambda f: bar.update(task, completed=f)
@@ -76,3 +78,17 @@ def register(app: typer.Typer) -> None:
                 from caflow.simulate.render import render_text
 
                 emit(render_text(result, collapse=not full), output)
+
+
+def _check_horizon(start: datetime, stop: datetime, until: str | None, file: Path) -> None:
+    """A simulation spans at most ten years (docs/errors.md limit-exceeded)."""
+    from caflow.errors import LimitError
+    from caflow.model.durations import MAX_HORIZON
+
+    if stop - start > MAX_HORIZON:
+        raise LimitError(
+            "simulation longer than the 10-year limit",
+            file="--until" if until else str(file),
+            path=None if until else "/end",
+            hint="simulate a shorter span",
+        )

@@ -23,6 +23,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -635,6 +636,10 @@ def _named_location(r: Reader, obj: dict[str, Any]) -> NamedLocation:
     )
 
 
+#: Shortest Terms of Use re-accept / expiry period read (docs/assumptions.md A-HOST-1).
+MIN_TERMS_PERIOD = timedelta(days=1)
+
+
 def parse_agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
     """A Graph ``agreement`` object (tokens-and-signins.md §5.1)."""
     aid = r.string(obj.get("id"), ("id",), optional=False) or ""
@@ -645,10 +650,14 @@ def parse_agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
         if not text:
             return None
         try:
-            return parse_iso_duration(text)
-        except ValueError:
+            # The portal sets both in days or months (§5.3): a day is the shortest (A-HOST-1).
+            return parse_iso_duration(text, minimum=MIN_TERMS_PERIOD)
+        except ValueError as exc:
             raise r.error(
-                path, "invalid value", "an ISO 8601 duration such as P30D or P1M", text
+                path,
+                "invalid value",
+                "an ISO 8601 duration of at least one day, such as P30D or P1M",
+                Shown(f"a value that is {exc}"),
             ) from None
 
     return Agreement(

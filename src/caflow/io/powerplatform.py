@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from caflow.errors import Shown
 from caflow.io.fields import Reader
-from caflow.model.durations import parse_iso_duration
+from caflow.model.durations import Duration, parse_iso_duration
 from caflow.model.powerplatform import Connection, ConnectionRef, Flow, Trigger
 
 __all__ = ["connector_name", "is_connection_like", "is_flow_like", "parse_connection", "parse_flow"]
@@ -21,13 +22,30 @@ __all__ = ["connector_name", "is_connection_like", "is_flow_like", "parse_connec
 Path = tuple[str | int, ...]
 
 _FREQ = {
-    "second": timedelta(seconds=1),
-    "minute": timedelta(minutes=1),
-    "hour": timedelta(hours=1),
-    "day": timedelta(days=1),
-    "week": timedelta(weeks=1),
-    "month": timedelta(days=30),
+    "second": Duration(fixed=timedelta(seconds=1)),
+    "minute": Duration(fixed=timedelta(minutes=1)),
+    "hour": Duration(fixed=timedelta(hours=1)),
+    "day": Duration(fixed=timedelta(days=1)),
+    "week": Duration(fixed=timedelta(weeks=1)),
+    "month": Duration(months=1),  # calendar months: Jan 31 -> Feb 28 -> Mar 31
 }
+#: Power Automate's minimum recurrence (power-automate.md §2.5 "minimum recurrence 60 s").
+MIN_RECURRENCE = timedelta(seconds=60)
+#: Longest recurrence interval read (Logic Apps allows at most 16 months, 500 days ...).
+MAX_INTERVAL = 100_000
+
+
+def _schedule(r: Reader, every: Duration, path: Path) -> tuple[timedelta, Duration | None]:
+    """A validated schedule step: at least :data:`MIN_RECURRENCE` (exit 2 naming ``path``
+    otherwise); returns its mean length and, for calendar months, the exact step."""
+    if every.approx < MIN_RECURRENCE:
+        raise r.error(
+            path,
+            "invalid value",
+            "a recurrence of at least 60 seconds (Power Automate's minimum)",
+            Shown(f"every {every.approx.total_seconds():g} s"),
+        )
+    return every.approx, (every if every.months else None)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -119,19 +137,24 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
         kind = str(t.get("type", "")).lower()
         rec = t.get("recurrence") if isinstance(t.get("recurrence"), dict) else None
         period = None
+        every: Duration | None = None
         start = None
         if rec:
             unit = _FREQ.get(str(rec.get("frequency", "")).lower())
-            interval = (
-                r.integer(rec.get("interval"), (*path, "triggers", key, "recurrence", "interval"))
-                or 1
-            )
-            period = unit * interval if unit else None
+            where = (*path, "triggers", key, "recurrence", "interval")
+            interval = r.integer(rec.get("interval"), where)
+            if interval is None:
+                interval = 1
+            if not 1 <= interval <= MAX_INTERVAL:
+                raise r.error(where, "invalid value", f"an integer 1 .. {MAX_INTERVAL}", interval)
+            if unit:
+                step = Duration(months=unit.months * interval, fixed=unit.fixed * interval)
+                period, every = _schedule(r, step, where)
             start = r.moment(
                 rec.get("startTime"), (*path, "triggers", key, "recurrence", "startTime")
             )
         if kind == "recurrence":
-            return Trigger("schedule", period=period, start=start)
+            return Trigger("schedule", period=period, start=start, every=every)
         if kind == "request":
             return Trigger("manual")
         if kind.startswith(("openapiconnection", "apiconnection")):
@@ -145,11 +168,12 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
                     "sharePoint",
                     period=period or timedelta(minutes=5),
                     start=start,
+                    every=every,
                     site=params.get("dataset"),
                     list=params.get("table"),
                     connector=conn,
                 )
-            return Trigger("other", period=period, start=start, connector=conn)
+            return Trigger("other", period=period, start=start, connector=conn, every=every)
     return Trigger("manual")
 
 
@@ -158,13 +182,20 @@ def _trigger_short(r: Reader, value: Any, path: Path) -> Trigger:
     if "schedule" in t:
         text = r.string(t["schedule"], (*path, "schedule")) or ""
         try:
-            period = parse_iso_duration(text).approx
-        except ValueError:
+            step = parse_iso_duration(text)
+        except ValueError as exc:
             raise r.error(
-                (*path, "schedule"), "invalid value", "an ISO 8601 duration such as P1D", text
+                (*path, "schedule"),
+                "invalid value",
+                "an ISO 8601 duration such as P1D, PT15M or P3M",
+                Shown(f"a value that is {exc}"),
             ) from None
+        period, every = _schedule(r, step, (*path, "schedule"))
         return Trigger(
-            "schedule", period=period, start=r.moment(t.get("startTime"), (*path, "startTime"))
+            "schedule",
+            period=period,
+            start=r.moment(t.get("startTime"), (*path, "startTime")),
+            every=every,
         )
     if "sharePoint" in t:
         sp = r.obj(t["sharePoint"], (*path, "sharePoint"))

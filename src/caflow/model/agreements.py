@@ -26,12 +26,7 @@ class Agreement:
             return None
         if not self.expiration_frequency:
             return start
-        k, last = 0, start
-        while True:
-            nxt = self.expiration_frequency.after(start, k + 1)
-            if nxt > now:
-                return last
-            k, last = k + 1, nxt
+        return self.expiration_frequency.last_at_or_before(start, now)  # arithmetic, no stepping
 
     def next_scheduled_expiry(self, after: datetime) -> datetime | None:
         start = self.expiration_start
@@ -41,12 +36,7 @@ class Agreement:
             return start
         if not self.expiration_frequency:
             return None
-        k = 1
-        while True:
-            nxt = self.expiration_frequency.after(start, k)
-            if nxt > after:
-                return nxt
-            k += 1
+        return self.expiration_frequency.first_after(start, after)
 
     def acceptance_expires(self, accepted_at: datetime) -> datetime | None:
         """When an acceptance recorded at ``accepted_at`` stops counting (earliest rule wins)."""

@@ -7,44 +7,98 @@ Graph ``Duration`` properties (``P30D``, ``P1M``, ``PT75M``) need calendar month
 
 from __future__ import annotations
 
-import calendar
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-__all__ = ["UNTIL_REVOKED", "Duration", "parse_iso_duration", "parse_moment", "parse_timespan"]
+import isodate
+from dateutil.relativedelta import relativedelta
 
-_ISO = re.compile(
-    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
+__all__ = [
+    "MAX_DURATION_MONTHS",
+    "MAX_HORIZON",
+    "NEVER",
+    "UNTIL_REVOKED",
+    "Duration",
+    "parse_iso_duration",
+    "parse_moment",
+    "parse_timespan",
+]
+
 _TIMESPAN = re.compile(
     r"^(?:(?P<d>\d+)\.)?(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}(?:\.\d+)?))?$"
 )
+#: Longest duration caflow accepts anywhere (100 years): beyond it no schedule, expiry or
+#: horizon means anything, and datetime arithmetic would overflow.
+MAX_DURATION_MONTHS = 1200
+_MAX_FIXED = timedelta(days=36525)
+#: Mean Gregorian month, for estimating how many periods fit in a span (then corrected exactly).
+_MEAN_MONTH = timedelta(days=365.2425 / 12)
+#: Longest simulation (``check --horizon``, a scenario's ``end`` or ``--until``): ten years.
+MAX_HORIZON = timedelta(days=3653)
+#: The end of representable time: what arithmetic past year 9999 saturates to ("never").
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class Duration:
-    """A calendar-aware duration: whole months plus a fixed part."""
+    """A calendar-aware duration: whole months plus a fixed part (ISO 8601 ``P1M`` is a calendar
+    month - Jan 31 + P1M = Feb 28 - not 30 days; tokens-and-signins.md §5.3)."""
 
     months: int = 0
     fixed: timedelta = timedelta(0)
 
     def after(self, moment: datetime, times: int = 1) -> datetime:
-        """``moment`` + ``times`` x this duration (months first, day clamped to month end)."""
-        result = moment
-        if self.months:
-            total = result.month - 1 + self.months * times
-            year, month = result.year + total // 12, total % 12 + 1
-            day = min(result.day, calendar.monthrange(year, month)[1])
-            result = result.replace(year=year, month=month, day=day)
-        return result + self.fixed * times
+        """``moment`` + ``times`` x this duration, months anchored at ``moment`` (day clamped to
+        the month's end) then the fixed part; past year 9999 saturates to :data:`NEVER`."""
+        try:
+            result = moment + relativedelta(months=self.months * times) if self.months else moment
+            return result + self.fixed * times
+        except (OverflowError, ValueError):
+            return NEVER if times >= 0 else datetime.min.replace(tzinfo=UTC)
 
     @property
     def approx(self) -> timedelta:
-        return timedelta(days=30 * self.months) + self.fixed
+        """Mean length (a month is 1/12 of a Gregorian year): for comparisons and estimates only."""
+        return _MEAN_MONTH * self.months + self.fixed
+
+    def first_at_or_after(self, origin: datetime, when: datetime) -> tuple[int, datetime]:
+        """The smallest ``k >= 0`` with ``origin + k x self >= when``, and that moment.
+
+        Computed by arithmetic (an estimate from the mean length, corrected by a step or two),
+        never by stepping one period at a time: a ``PT1S`` schedule over a year is not 31M steps.
+        """
+        if when <= origin:
+            return 0, origin
+        step = self.approx
+        if step <= timedelta(0):
+            raise ValueError("a zero duration has no next occurrence")
+        k = max(0, math.floor((when - origin) / step))
+        moment = self.after(origin, k)
+        while moment < when:
+            k += 1
+            moment = self.after(origin, k)
+        while k > 0:
+            earlier = self.after(origin, k - 1)
+            if earlier < when:
+                break
+            k, moment = k - 1, earlier
+        return k, moment
+
+    def first_after(self, origin: datetime, when: datetime) -> datetime:
+        """The first ``origin + k x self`` (``k >= 0``) strictly after ``when``."""
+        k, moment = self.first_at_or_after(origin, when)
+        return self.after(origin, k + 1) if moment == when else moment
+
+    def last_at_or_before(self, origin: datetime, when: datetime) -> datetime | None:
+        """The last ``origin + k x self`` (``k >= 0``) at or before ``when``; None before origin."""
+        if when < origin:
+            return None
+        k, moment = self.first_at_or_after(origin, when)
+        return moment if moment == when else self.after(origin, k - 1)
 
     def __bool__(self) -> bool:
         return bool(self.months or self.fixed)
@@ -62,21 +116,53 @@ class Duration:
 UNTIL_REVOKED = None
 
 
-def parse_iso_duration(text: str) -> Duration:
-    """Parse ``P30D``, ``P1M``, ``PT75M``, ``P1Y2M3DT4H`` ...; raises ValueError otherwise."""
-    m = _ISO.match(text.strip()) if isinstance(text, str) else None
-    if not m or text.strip().upper() in ("P", "PT") or text.strip().upper().endswith("T"):
-        raise ValueError(f"not an ISO 8601 duration: {text!r}")
-    g = {k: (v or "0") for k, v in m.groupdict().items()}
-    months = int(g["y"]) * 12 + int(g["mo"])
-    fixed = timedelta(
-        weeks=int(g["w"]),
-        days=int(g["d"]),
-        hours=int(g["h"]),
-        minutes=int(g["mi"]),
-        seconds=float(g["s"]),
-    )
-    return Duration(months, fixed)
+def parse_iso_duration(text: str, *, minimum: timedelta | None = None) -> Duration:
+    """Parse ``P30D``, ``P1M``, ``PT75M``, ``P1Y2M3DT4H`` ... (isodate) into a :class:`Duration`.
+
+    Raises ValueError for anything else, for negative or fractional-month values, for more than
+    :data:`MAX_DURATION_MONTHS` months, and - given ``minimum`` - for a shorter duration.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("not an ISO 8601 duration")
+    value = text.strip().upper()
+    if not value.startswith("P"):
+        raise ValueError("not an ISO 8601 duration (it starts with P)")
+    if value in ("P", "PT") or value.endswith("T"):
+        raise ValueError("not an ISO 8601 duration such as P30D, P1M or PT1H")
+    if re.search(r"[.,]\d*[YMWDH]", value):
+        # Graph's Edm.Duration is xsd:duration: only seconds may have a fraction.
+        raise ValueError("only seconds may have a fraction")
+    try:
+        parsed = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
+        raise ValueError("not an ISO 8601 duration such as P30D, P1M or PT1H") from None
+    if isinstance(parsed, isodate.Duration):
+        months_exact = Decimal(parsed.years) * 12 + Decimal(parsed.months)
+        if months_exact != months_exact.to_integral_value():
+            raise ValueError("years and months must be whole numbers")
+        months, fixed = int(months_exact), parsed.tdelta
+    else:
+        months, fixed = 0, parsed
+    if months < 0 or fixed < timedelta(0):
+        raise ValueError("a negative duration")
+    if (
+        months > MAX_DURATION_MONTHS
+        or fixed > _MAX_FIXED
+        or _MEAN_MONTH * months + fixed > _MAX_FIXED
+    ):
+        raise ValueError("longer than 100 years")
+    duration = Duration(months, fixed)
+    if minimum is not None and duration.approx < minimum:
+        raise ValueError(f"shorter than the minimum of {_human(minimum)}")
+    return duration
+
+
+def _human(span: timedelta) -> str:
+    if span % timedelta(days=1) == timedelta(0):
+        return f"{span.days} day(s)"
+    if span % timedelta(minutes=1) == timedelta(0):
+        return f"{int(span.total_seconds() // 60)} minute(s)"
+    return f"{span.total_seconds():g} second(s)"
 
 
 def parse_timespan(text: str) -> timedelta | None:
@@ -86,9 +172,12 @@ def parse_timespan(text: str) -> timedelta | None:
         return UNTIL_REVOKED
     m = _TIMESPAN.match(value)
     if not m:
-        # Be generous: accept ISO 8601 durations too (fixed part only).
+        # Be generous: accept ISO 8601 durations too - without months, which a TimeSpan
+        # cannot hold (a month is not 30 days).
         iso = parse_iso_duration(value)
-        return iso.approx
+        if iso.months:
+            raise ValueError("a TimeSpan has no months or years")
+        return iso.fixed
     return timedelta(
         days=int(m.group("d") or 0),
         hours=int(m.group("h")),

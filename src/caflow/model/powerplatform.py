@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from caflow.model.durations import Duration
+
 __all__ = ["Connection", "ConnectionRef", "Flow", "Trigger"]
 
 
@@ -36,6 +38,13 @@ class Trigger:
     site: str | None = None
     list: str | None = None
     connector: str | None = None  # connector of a connector trigger (polls with that connection)
+    #: The exact step when it is calendar months (``P3M``, Recurrence ``Month``): runs fall on
+    #: ``start + k x every``; ``period`` then holds its mean length for estimates.
+    every: Duration | None = None
+
+    def grid(self) -> Duration:
+        """The step between runs as a calendar-aware duration."""
+        return self.every or Duration(fixed=self.period or timedelta(0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,16 +246,14 @@ class Simulator:
             return
         first = t.start or self.start
         if first < self.start:
-            k = -(-(self.start - first) // t.period)
-            first = first + k * t.period
+            _, first = t.grid().first_at_or_after(first, self.start)  # arithmetic, not stepping
         self._push_run(first, f.name.lower())
 
     def _next_grid(self, f: Flow, after: datetime) -> datetime:
         t = f.trigger
         assert t.period
         origin = t.start or self.start
-        k = -(-(after - origin) // t.period)
-        return origin + max(k, 0) * t.period
+        return t.grid().first_at_or_after(origin, after)[1]
 
     def _scheduled_run(self, at: datetime, key: str) -> None:
         f = self.flow_defs[key]
@@ -265,7 +263,7 @@ class Simulator:
         ok = self._run(at, f, None)
         t = f.trigger
         assert t.period
-        if ok and self.fast and t.kind == "schedule" and self._settle(at, key):
+        if ok and self.fast and t.kind == "schedule" and t.every is None and self._settle(at, key):
             return
         if t.kind == "sharePoint":
             # Polls between access-token refreshes change nothing (cached token): jump to the
@@ -276,6 +274,8 @@ class Simulator:
                 if trig is not None and trig.token is not None:
                     nxt = max(nxt, trig.token.access_expires)
             nxt = self._next_grid(f, nxt)
+        elif t.every is not None:
+            nxt = t.every.first_after(t.start or self.start, at)  # calendar months (P3M)
         elif ok and self.fast:
             nxt = self._skip_ahead(at, f, st)
         else:
@@ -357,6 +357,8 @@ class Simulator:
                 continue
             if f.trigger.kind == "sharePoint" or st.failing_since is not None:
                 return False
+            if f.trigger.every is not None:
+                return False  # calendar months: runs are not a fixed period apart
             if f.trigger.kind != "schedule" or not f.trigger.period:
                 continue  # manual / connector triggers never run without an action
             period = f.trigger.period
