@@ -32,6 +32,7 @@ _VERBS = (
     "advise_cmd",
     "check_cmd",
     "replay_cmd",
+    "synth_cmd",
     "apps_cmd",
     "pull_cmd",
     "examples_cmd",

@@ -20,7 +20,7 @@ Equality with ``engine.evaluate.evaluate`` row by row is checked by the differen
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,7 +56,7 @@ _COND_FIELDS: dict[str, tuple[str, ...]] = {
     "/conditions/authenticationFlows": ("transfer_method",),
 }
 #: Fields the grants and the decision read (engine.grants.evaluate_grant, evaluate()).
-_CLAIM_FIELDS = ("mfa", "auth_methods", "device", "transfer_method", "client_app")
+_CLAIM_FIELDS = ("mfa", "auth_methods", "transfer_method", "client_app")
 _FALSE, _TRUE, _UNKNOWN = 0, 1, 2
 
 
@@ -111,6 +111,9 @@ class CompiledPolicySet:
         self.claim_fields = _CLAIM_FIELDS
         #: ToU acceptances are recorded per user id: then the whole user is a claim.
         self.terms = any(p.grant and p.grant.terms_of_use for p in self.policies)
+        self.accepting = {a.user_id.lower() for a in tenant.acceptances}
+        self.per_device_terms = any(a.per_device for a in tenant.agreements.values())
+        self._derived: dict[str, tuple[dict[tuple[Any, ...], int], list[int]]] = {}
         # Per policy: verdict before conditions, for (known user) and (unknown user / workload).
         probes = (
             SignIn(user=User(id="probe", user_principal_name="")),
@@ -195,7 +198,10 @@ class CompiledPolicySet:
         field_ids = {f: self._field_ids(f, codes, n) for f in self.fields}
         patterns = [self._pattern_ids(c, field_ids, n) for c in self.conditions]
         kind = self._identity_kind(field_ids)
-        claims = [field_ids[f] for f in self.claim_fields] + [self._user_claims(field_ids)]
+        claims = [field_ids[f] for f in self.claim_fields] + [
+            self._derived_ids("user", self._user_claim, field_ids),
+            self._derived_ids("device", self._device_claim, field_ids),
+        ]
         ids, first = combine([*patterns, kind, *claims])
         mapping = np.empty(len(first), dtype=np.int64)
         for j, row in enumerate(first.tolist()):
@@ -216,20 +222,40 @@ class CompiledPolicySet:
     def evaluate_batch(self, batch: pa.RecordBatch | pa.Table) -> np.ndarray:
         return self.evaluate_codes(self.encode(batch))
 
-    def _user_claims(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
+    def _derived_ids(self, name: str, key_of: Any, field_ids: dict[str, np.ndarray]) -> np.ndarray:
+        """Per row, a small id of what the grants read of field ``name`` (``key_of(value)``),
+        kept incrementally as new field values appear."""
+        keys, table = self._derived.setdefault(name, ({}, []))
+        values = self.fields[name].values
+        for v in values[len(table) :]:
+            table.append(keys.setdefault(key_of(v), len(keys)))
+        return np.asarray(table, dtype=np.int64)[field_ids[name]]
+
+    def _user_claim(self, u: Any) -> tuple[Any, ...]:
         """What of the user the grants read: external identity (engine.external: guest type,
-        home tenant) and, with ToU grants, the user id (recorded acceptances)."""
-        keys: dict[tuple[Any, ...], int] = {}
-        table = np.empty(len(self.fields["user"].values), dtype=np.int64)
-        for i, u in enumerate(self.fields["user"].values):
-            key: tuple[Any, ...] = (
-                (None,)
-                if u is None
-                else (u.user_type, u.guest_type, u.external_tenant_id, u.unknown)
-                + ((u.id,) if self.terms else ())
-            )
-            table[i] = keys.setdefault(key, len(keys))
-        return table[field_ids["user"]]
+        home tenant) and, with ToU grants, the user id when the user has recorded acceptances."""
+        if u is None:
+            return (None,)
+        accepted = self.terms and u.id.lower() in self.accepting
+        return (
+            u.user_type,
+            u.guest_type,
+            u.external_tenant_id,
+            u.unknown,
+            u.id if accepted else None,
+        )
+
+    def _device_claim(self, d: Any) -> tuple[Any, ...]:
+        """What of the device the grants read: registered, compliant, trust type (and the id
+        for per-device ToU)."""
+        if d is None or not isinstance(d, Mapping):
+            return (repr(d),)
+        return (
+            d.get("isCompliant"),
+            str(d.get("trustType", "")),
+            d.get("deviceId") if self.per_device_terms else None,
+            bool(d.get("deviceId")),
+        )
 
     def _identity_kind(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
         users = self.fields["user"].values
