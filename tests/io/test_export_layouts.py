@@ -156,11 +156,14 @@ def test_members_outside_the_export_are_counted(tmp_path: Path, graph: GraphTena
     write_json(tmp_path / "groups.json", [g])
     write_json(tmp_path / "users.json", graph.users[:1])
     stray = {"@odata.type": "#microsoft.graph.device", "id": "99999999-0000-0000-0000-000000000001"}
-    write_json(tmp_path / "groups" / g["id"] / "members.json", {"value": [stray]})
+    # A user known only by id ($select=id), not exported itself: noted, never a crash.
+    ghost = {"@odata.type": "#microsoft.graph.user", "id": "99999999-0000-0000-0000-000000000002"}
+    write_json(tmp_path / "groups" / g["id"] / "members.json", {"value": [stray, ghost]})
     write_json(tmp_path / "policies.json", graph.policies[:1])
     report = LoadReport()
     load_bundle(tmp_path, report)
     assert any("99999999-0000-0000-0000-000000000001" in s for s in report.skipped)
+    assert any("99999999-0000-0000-0000-000000000002" in s for s in report.skipped)
 
 
 def test_role_held_through_a_role_assignable_group(tmp_path: Path, graph: GraphTenant) -> None:

@@ -231,7 +231,11 @@ class RecordedTenant:
             ),
             (
                 r"^/v1.0/directoryRoles/([^/]+)/members$",
-                lambda m: self._page(request, "directoryObjects", g.members.get(m.group(1), [])),
+                lambda m: self._page(
+                    request,
+                    "directoryObjects",
+                    self._select(request, g.members.get(m.group(1), [])),
+                ),
             ),
             (r"^/v1.0/users$", lambda m: self._page(request, "users", g.users)),
             (
@@ -250,7 +254,17 @@ class RecordedTenant:
                     request, "directoryObjects", g.registered_devices.get(m.group(1), [])
                 ),
             ),
-            (r"^/v1.0/devices$", lambda m: self._page(request, "devices", g.devices)),
+            (r"^/v1.0/devices$", lambda m: self._page(request, "devices", self._devices(request))),
+            (r"^/v1.0/groups$", lambda m: self._page(request, "groups", g.groups)),
+            (
+                r"^/v1.0/groups/([^/]+)/members$",
+                lambda m: self._page(
+                    request,
+                    "directoryObjects",
+                    self._select(request, g.members.get(m.group(1), [])),
+                ),
+            ),
+            (r"^/v1.0/directoryRoles$", lambda m: self._page(request, "directoryRoles", g.roles)),
             (r"^/v1.0/servicePrincipals$", lambda m: self._page(request, "servicePrincipals", [])),
             (
                 r"^/v1.0/auditLogs/signIns$",
@@ -266,6 +280,28 @@ class RecordedTenant:
             400,
             json=graph_error(400, "BadRequest", f"Resource not found for the segment '{path}'."),
         )
+
+    @staticmethod
+    def _select(request: httpx.Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``$select``: the named properties; directoryObjects keep their ``@odata.type``."""
+        select = request.url.params.get("$select")
+        if not select:
+            return items
+        keep = {k.strip() for k in select.split(",")} | {"@odata.type"}
+        return [{k: v for k, v in i.items() if k in keep} for i in items]
+
+    def _devices(self, request: httpx.Request) -> list[dict[str, Any]]:
+        """``GET /devices``, with ``$expand=registeredOwners($select=id)`` when asked."""
+        expand = request.url.params.get("$expand") or ""
+        out = copy.deepcopy(self.g.devices)
+        if expand.startswith("registeredOwners"):
+            for dev in out:
+                dev["registeredOwners"] = [
+                    {"@odata.type": "#microsoft.graph.user", "id": uid}
+                    for uid, devs in self.g.registered_devices.items()
+                    if any(x["deviceId"] == dev["deviceId"] for x in devs)
+                ]
+        return out
 
     def _one(self, found: list[dict[str, Any]]) -> httpx.Response:
         if not found:

@@ -9,6 +9,7 @@ import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import respx
@@ -77,6 +78,12 @@ def test_round_trip_all_users_gives_the_hand_written_answers(
 ) -> None:
     out = _pull(tmp_path, PullOptions(all_users=True))
     pulled = load_bundle(out)
+    # Whole collections + one member list per group/role, not one request per user.
+    paths = [unquote(r.url.path) for r in recorded.seen]
+    assert not any(p.endswith(("/transitiveMemberOf", "/registeredDevices")) for p in paths)
+    assert sum(p.endswith("/members") for p in paths) == len(recorded.g.groups) + len(
+        recorded.g.roles
+    )
     assert len(pulled.policies) == len(hand_written.policies) == 14  # 3 pages of 5
     assert memberships(pulled) == memberships(hand_written)
     assert {u.user_principal_name: u.device_ids for u in pulled.directory.users} == {

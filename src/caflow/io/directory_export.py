@@ -138,6 +138,9 @@ class DirectoryObjects:
         for k in ("registeredDevices", "ownedDevices"):
             for m in _list(obj.get(k)):
                 self._relate((owner, "devices"), m, directory_kind(m), f"{kind} {owner}/{k}")
+        for k in ("registeredOwners", "registeredUsers"):  # a device's $expand
+            for m in _list(obj.get(k)):
+                self._relate((owner, "owners"), m, directory_kind(m), f"{kind} {owner}/{k}")
 
     def _relate(self, context: tuple[str, str], item: Any, kind: str | None, where: str) -> None:
         owner, direction = context
@@ -161,7 +164,12 @@ class DirectoryObjects:
     # -- rendering ------------------------------------------------------------------------
     def to_directory_doc(self) -> dict[str, Any]:
         """The ``directory.yaml`` mapping (DESIGN.md "Tenant bundle") of the collected objects."""
-        users = self.objects["user"]
+        users = {}
+        for k, u in self.objects["user"].items():
+            if u.get("userPrincipalName"):
+                users[k] = u
+            else:  # a member stub ($select=id) of a user the export does not hold
+                self.skipped.append(f"user '{u.get('id')}' appears only by id: not in the export")
         groups = self.objects["group"]
         roles = {k: _role_template(o) for k, o in self.objects["directoryRole"].items()}
         devices = self.objects["device"]

@@ -114,14 +114,14 @@ PARTS: dict[str, Part] = {
         Part(
             "directory",
             _graph("User.Read.All, GroupMember.Read.All, RoleManagement.Read.Directory"),
-            f"{V1}/users, {V1}/groups, {V1}/directoryRoles",
+            f"{V1}/users, {V1}/groups, {V1}/directoryRoles (and their members)",
             "v1.0",
             True,
         ),
         Part(
             "devices",
             _graph("Device.Read.All"),
-            f"{V1}/users/{{id}}/registeredDevices (and {V1}/devices with --all-users)",
+            f"{V1}/users/{{id}}/registeredDevices (with --all-users: {V1}/devices)",
             "v1.0",
             False,
         ),
@@ -301,6 +301,11 @@ class _Puller:
         if self.options.since is not None:
             self.part("signIns", self._sign_ins)
         self.out.documents["directory.yaml"] = self.directory.to_directory_doc()
+        if self.directory.skipped:  # e.g. devices or contacts as group members
+            self.out.notes.append(
+                f"{len(self.directory.skipped)} directory relations not kept (conditional "
+                f"access user conditions concern users and groups): {self.directory.skipped[0]}"
+            )
         self.out.documents["tenant.yaml"] = {
             "id": self.out.tenant_id,
             "displayName": self.out.display_name,
@@ -404,6 +409,52 @@ class _Puller:
 
     # -- directory -------------------------------------------------------------------------
     def _directory(self) -> int:
+        if self.options.all_users:
+            return self._whole_directory()
+        return self._referenced_directory()
+
+    def _whole_directory(self) -> int:
+        """``--all-users``: whole collections plus one member list per group and per activated
+        role (G + R requests, not one ``transitiveMemberOf`` per user); nesting is resolved when
+        the bundle is loaded, as for any ``directory.yaml``."""
+        top = {"$top": "999"}
+        users = list(
+            self.pages("directory", f"{V1}/users", params={"$select": _USER_SELECT, **top})
+        )
+        self.directory.add_document(
+            "users.json", [{"@odata.type": "#microsoft.graph.user", **u} for u in users]
+        )
+        groups = list(
+            self.pages(
+                "directory",
+                f"{V1}/groups",
+                params={"$select": "id,displayName,securityEnabled,isAssignableToRole", **top},
+            )
+        )
+        self.directory.add_document(
+            "groups.json", [{"@odata.type": "#microsoft.graph.group", **g} for g in groups]
+        )
+        for g in groups:
+            members = list(
+                self.pages("directory", f"{V1}/groups/{g['id']}/members", params={"$select": "id"})
+            )
+            self.directory.add_document(f"groups/{g['id']}/members.json", members)
+        roles = list(self.pages("directory", f"{V1}/directoryRoles"))
+        self.directory.add_document(
+            "directoryRoles.json",
+            [{"@odata.type": "#microsoft.graph.directoryRole", **r} for r in roles],
+        )
+        for r in roles:
+            members = list(
+                self.pages(
+                    "directory", f"{V1}/directoryRoles/{r['id']}/members", params={"$select": "id"}
+                )
+            )
+            self.directory.add_document(f"directoryRoles/{r['id']}/members.json", members)
+        self.user_ids = [str(u["id"]) for u in users]
+        return len(users)
+
+    def _referenced_directory(self) -> int:
         refs = _references(self.policies)
         ep = PARTS["directory"].endpoint
         user_ids: set[str] = set(refs["users"]) | self.connection_owners
@@ -420,14 +471,13 @@ class _Puller:
             self.directory.add_document(
                 "groups.json", [{"@odata.type": "#microsoft.graph.group", **group}]
             )
-            if not self.options.all_users:
-                for m in self.pages(
-                    "directory",
-                    f"{V1}/groups/{gid}/transitiveMembers/microsoft.graph.user",
-                    params={"$count": "true", "$select": "id"},
-                    eventual=True,
-                ):
-                    user_ids.add(str(m["id"]).lower())
+            for m in self.pages(
+                "directory",
+                f"{V1}/groups/{gid}/transitiveMembers/microsoft.graph.user",
+                params={"$count": "true", "$select": "id"},
+                eventual=True,
+            ):
+                user_ids.add(str(m["id"]).lower())
         for template in sorted(refs["roles"]):
             role = self.api.get(
                 f"{V1}/directoryRoles(roleTemplateId='{template}')", ep, missing_ok=True
@@ -449,9 +499,7 @@ class _Puller:
             for m in members:
                 if str(m.get("@odata.type", "")).endswith(".user"):
                     user_ids.add(str(m["id"]).lower())
-                elif (
-                    str(m.get("@odata.type", "")).endswith(".group") and not self.options.all_users
-                ):
+                elif str(m.get("@odata.type", "")).endswith(".group"):
                     for u in self.pages(
                         "directory",
                         f"{V1}/groups/{m['id']}/members/microsoft.graph.user",
@@ -459,18 +507,15 @@ class _Puller:
                         eventual=True,
                     ):
                         user_ids.add(str(u["id"]).lower())
-        if self.options.all_users:
-            users = list(self.pages("directory", f"{V1}/users", params={"$select": _USER_SELECT}))
-        else:
-            users = []
-            for uid in sorted(user_ids):
-                found = self.api.get(
-                    f"{V1}/users/{uid}", ep, params={"$select": _USER_SELECT}, missing_ok=True
-                )
-                if found is not None:
-                    found.pop("@odata.context", None)
-                    users.append(found)
-                    self.progress("directory", 1)
+        users = []
+        for uid in sorted(user_ids):
+            found = self.api.get(
+                f"{V1}/users/{uid}", ep, params={"$select": _USER_SELECT}, missing_ok=True
+            )
+            if found is not None:
+                found.pop("@odata.context", None)
+                users.append(found)
+                self.progress("directory", 1)
         self.directory.add_document(
             "users.json", [{"@odata.type": "#microsoft.graph.user", **u} for u in users]
         )
@@ -495,7 +540,7 @@ class _Puller:
                 for v in ((p.get("conditions") or {}).get("users") or {}).get("includeUsers") or []
             }
         ]
-        if everyone and not self.options.all_users:
+        if everyone:
             self.out.notes.append(
                 f"{len(everyone)} policies target All users (e.g. '{everyone[0]}'); only the "
                 f"{len(users)} users the policies and connections reference were read: "
@@ -505,13 +550,22 @@ class _Puller:
 
     def _devices(self) -> int:
         n = 0
-        if self.options.all_users:  # also devices registered to nobody (kiosks, shared PCs)
+        if self.options.all_users:
+            # Every device (also those registered to nobody: kiosks, shared PCs) with its
+            # owners in one paged call, instead of one registeredDevices call per user.
             every = [
                 {"@odata.type": "#microsoft.graph.device", **d}
-                for d in self.pages("devices", f"{V1}/devices", params={"$select": _DEVICE_SELECT})
+                for d in self.pages(
+                    "devices",
+                    f"{V1}/devices",
+                    params={
+                        "$select": _DEVICE_SELECT,
+                        "$expand": "registeredOwners($select=id)",
+                    },
+                )
             ]
             self.directory.add_document("devices.json", every)
-            n = len(every)
+            return len(every)
         for uid in getattr(self, "user_ids", []):
             devices = [
                 {"@odata.type": "#microsoft.graph.device", **d}
@@ -522,7 +576,7 @@ class _Puller:
                 )
             ]
             self.directory.add_document(f"users/{uid}/registeredDevices.json", devices)
-            n += 0 if self.options.all_users else len(devices)
+            n += len(devices)
         return n
 
     def _service_principals(self) -> int:
