@@ -188,7 +188,13 @@ def check_workload(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     exc = any3(item(v) for v in c.exclude_service_principals)
     if c.has_filter:
         return None, "servicePrincipalFilter is not evaluated offline"
-    return scope3(inc, exc), ""
+    result = scope3(inc, exc)
+    if result is None:
+        return None, (
+            f"service principal '{s.service_principal_id}' is not in directory.yaml "
+            "servicePrincipals: the policy's object ids cannot be related to its appId"
+        )
+    return result, ""
 
 
 # -- resources ---------------------------------------------------------------------------
