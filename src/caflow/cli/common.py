@@ -109,6 +109,14 @@ def load_tenant(path: Path):
             highlight=False,
             markup=False,
         )
+    if report.unread:
+        # Fields Graph added that caflow does not read: kept as written, said once.
+        listed = ", ".join(f"{k} ({n})" for k, n in sorted(report.unread.items()))
+        err_console.print(
+            f"note: policy fields caflow does not evaluate (kept as written; policies): {listed}",
+            highlight=False,
+            markup=False,
+        )
     if report.skipped:
         # Never drop input silently (DESIGN.md): say what was not read, briefly.
         shown = "; ".join(report.skipped[:3])

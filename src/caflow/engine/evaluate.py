@@ -244,8 +244,15 @@ def _evaluate_policy(
     results: list[ConditionResult] = []
     first_false: str | None = None
     unknown: list[str] = []
+    reported: set[tuple[str, str]] = set()
     for cond in CONDITIONS:
         value, detail = cond.check(p, s, t)
+        if value is False and p.unknown_values:
+            # A "no match" read from a value outside Graph's set is no answer (io/policies.py).
+            inside = _unknown_under(p, cond.name)
+            if inside:
+                reported.update(inside)
+                value, detail = None, "; ".join(f"unknown value '{v}' at {w}" for v, w in inside)
         if explain:
             outcome = (
                 "matched" if value is True else ("notMatched" if value is False else "undetermined")
@@ -271,12 +278,32 @@ def _evaluate_policy(
                 )
             )
         unknown.append(f"condition '{name}' ({path}) is not supported offline")
+    for bad, path in p.unknown_values:
+        if (bad, path) in reported:
+            continue
+        if explain:
+            results.append(
+                ConditionResult(
+                    "notEnoughInformation", path, "undetermined", f"unknown value '{bad}'"
+                )
+            )
+        unknown.append(f"unknown value '{bad}' at {path}")
     if unknown:
         return PolicyResult(
             p, False, "notEnoughInformation", _NOT_APPLICABLE, tuple(results), "; ".join(unknown)
         )
     grant = evaluate_grant(p.grant, s, t, now)
     return PolicyResult(p, True, "notSet", grant, tuple(results))
+
+
+def _unknown_under(p: Policy, pointer: str) -> list[tuple[str, str]]:
+    """The policy's unknown values (value, JSON pointer) inside the field at ``pointer``."""
+    base = p.source_path.rstrip("/")
+    return [
+        (value, where)
+        for value, where in p.unknown_values
+        if where[len(base) :] == pointer or where[len(base) :].startswith(pointer + "/")
+    ]
 
 
 _NOT_APPLICABLE = GrantOutcome("notApplicable")

@@ -45,7 +45,7 @@ from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
 from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, normalize_keys
-from caflow.io.policies import is_policy_like, parse_policy, parse_strength
+from caflow.io.policies import is_policy_like, parse_policy, parse_strength, unread_fields
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.io.truncation import check_not_truncated
 from caflow.model.agreements import Agreement, AgreementAcceptance
@@ -86,6 +86,8 @@ class LoadReport:
     files: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)
+    #: Configured policy fields caflow does not read (kept in ``raw``): field -> policies.
+    unread: Counter[str] = field(default_factory=Counter)
 
 
 Source = list[tuple[str, Callable[[], bytes]]]
@@ -445,6 +447,7 @@ class _Builder:
                             code="missing-field",
                         )
                 self.policies.append((file, path, obj))
+                report.unread.update(unread_fields(obj))
             elif kind == "template":
                 details = dict(obj["details"])
                 details.setdefault("id", obj.get("id"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from caflow.errors import json_pointer
+from caflow.errors import SchemaError, did_you_mean, json_pointer
 from caflow.io.fields import Reader
 from caflow.model.policy import (
     ApplicationsCondition,
@@ -27,7 +27,13 @@ from caflow.model.policy import (
 )
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
-__all__ = ["is_policy_like", "parse_policy", "parse_strength"]
+__all__ = [
+    "check_written_policy",
+    "is_policy_like",
+    "parse_policy",
+    "parse_strength",
+    "unread_fields",
+]
 
 Path = tuple[str | int, ...]
 
@@ -52,6 +58,168 @@ _KNOWN_CONDITION_KEYS = {
 }
 
 
+#: Closed value sets of policy fields (reference/conditional-access.md §1.3-§1.9; lower case).
+#: A value outside its set makes the policy undetermined, naming the value: it is never read
+#: as another value (a misspelt platform must not make a block policy skip the sign-in).
+#: ``unknownFutureValue`` is Graph's own sentinel and stays accepted.
+_ENUMS: dict[str, frozenset[str]] = {
+    name: frozenset(v.lower() for v in values) | {"unknownfuturevalue"}
+    for name, values in {
+        "platform": ("android", "iOS", "windows", "windowsPhone", "macOS", "linux", "all"),
+        "riskLevel": ("low", "medium", "high", "hidden", "none"),
+        "insiderRiskLevel": ("minor", "moderate", "elevated", "none"),
+        "filterMode": ("include", "exclude"),
+        "membershipKind": ("all", "enumerated"),
+        "operator": ("AND", "OR"),
+        "signInFrequencyType": ("hours", "days"),
+        "frequencyInterval": ("timeBased", "everyTime"),
+        "authenticationType": ("primaryAndSecondaryAuthentication", "secondaryAuthentication"),
+        "persistentBrowserMode": ("always", "never"),
+        "cloudAppSecurityType": ("mcasConfigured", "monitorOnly", "blockDownloads"),
+        "caeMode": ("strictEnforcement", "disabled", "strictLocation"),
+    }.items()
+}
+
+
+class _Unknown(list[tuple[str, str]]):
+    """(value, JSON pointer) of every policy value outside its closed set."""
+
+    def check(self, kind: str, values: tuple[str, ...] | str | None, path: Path) -> None:
+        if values is None:
+            return
+        items = (values,) if isinstance(values, str) else values
+        for i, value in enumerate(items):
+            if value.strip().lower() not in _ENUMS[kind]:
+                where = path if isinstance(values, str) else (*path, i)
+                self.append((value, json_pointer(where)))
+
+
+#: Policy fields caflow reads or knows to be descriptive (Graph v1.0/beta, What If results).
+_POLICY_FIELDS = frozenset(
+    {
+        "id",
+        "displayName",
+        "state",
+        "conditions",
+        "grantControls",
+        "sessionControls",
+        "description",
+        "createdDateTime",
+        "modifiedDateTime",
+        "deletedDateTime",
+        "templateId",
+        "partialEnablementStrategy",
+        # What If results (conditionalAccessPolicy + whatIfAnalysisResult)
+        "policyApplies",
+        "analysisReasons",
+    }
+)
+_GRANT_FIELDS = frozenset(
+    {
+        "operator",
+        "builtInControls",
+        "customAuthenticationFactors",
+        "termsOfUse",
+        "authenticationStrength",
+    }
+)
+_SESSION_FIELDS = frozenset(
+    {
+        "applicationEnforcedRestrictions",
+        "cloudAppSecurity",
+        "signInFrequency",
+        "persistentBrowser",
+        "continuousAccessEvaluation",
+        "disableResilienceDefaults",
+        "secureSignInSession",
+        "networkAccessSecurity",
+        "globalSecureAccessFilteringProfile",
+    }
+)
+
+
+#: Graph condition fields caflow knows but does not evaluate (they make a policy undetermined).
+_GRAPH_CONDITION_KEYS = frozenset(
+    {"times", "deviceStates", "agents", "agentContext", "agentIdRiskLevels"}
+)
+
+
+def _pointers(obj: Any, prefix: str = "") -> set[str]:
+    """JSON pointers of every value inside ``obj``."""
+    out = {prefix} if prefix else set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out |= _pointers(v, f"{prefix}/{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out |= _pointers(v, f"{prefix}/{i}")
+    return out
+
+
+def _annotation(key: str) -> bool:
+    """OData annotations (``@odata.type``, ``x@odata.context``) and action links (``#...``)."""
+    return key.startswith(("@", "#")) or "@" in key
+
+
+def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) -> None:
+    """A policy the user wrote (inline in a scenario) is read strictly: an unknown key or an
+    unknown value is exit 2 with a did-you-mean, not a note or an undetermined policy.
+    ``written``: only these (normalised) fields were written by the user (``updatePolicy``'s
+    ``set`` merged into an exported policy); the rest keeps the exported-file treatment."""
+    raw = policy.raw if written is None else written
+    base = policy.source_path.rstrip("/")
+    mine = {base + pointer for pointer in _pointers(raw)}
+    sections: list[tuple[str, Any, frozenset[str] | set[str]]] = [
+        ("", raw, _POLICY_FIELDS),
+        ("/conditions", raw.get("conditions"), _KNOWN_CONDITION_KEYS | _GRAPH_CONDITION_KEYS),
+        ("/grantControls", raw.get("grantControls"), _GRANT_FIELDS),
+        ("/sessionControls", raw.get("sessionControls"), _SESSION_FIELDS),
+    ]
+    for where, section, known in sections:
+        if not isinstance(section, dict):
+            continue
+        for key in section:
+            if key in known or _annotation(str(key)):
+                continue
+            suggestion = did_you_mean(str(key), sorted(known))
+            raise SchemaError(
+                f"unknown key '{key}'",
+                file=policy.source,
+                path=f"{base}{where}/{key}",
+                hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                code="unknown-key",
+            )
+    for value, pointer in policy.unknown_values:
+        if pointer not in mine and pointer.rsplit("/", 1)[0] not in mine:
+            continue  # not written by the user (an exported policy's own value)
+        raise SchemaError(
+            f"unknown value '{value}'",
+            file=policy.source,
+            path=pointer,
+            hint="see the Graph conditionalAccessPolicy values in docs/bundle-format.md",
+            code="invalid-value",
+        )
+
+
+def unread_fields(obj: dict[str, Any]) -> list[str]:
+    """Configured policy and session-control fields caflow does not read (Graph adds fields
+    over time): kept in ``raw`` as written and listed once in a note. Unknown *conditions* and
+    *grant* fields are not only noted: they make the policy undetermined."""
+    out = [
+        k
+        for k, v in obj.items()
+        if k not in _POLICY_FIELDS and not _annotation(k) and not _is_empty(v)
+    ]
+    session = obj.get("sessionControls")
+    if isinstance(session, dict):
+        out += [
+            f"sessionControls.{k}"
+            for k, v in session.items()
+            if k not in _SESSION_FIELDS and not _annotation(k) and not _is_empty(v)
+        ]
+    return out
+
+
 def _is_empty(value: Any) -> bool:
     """``null``, ``[]``, ``{}``, ``""`` and objects whose every value is empty are 'not configured'."""
     if value in (None, "", [], {}, False):
@@ -69,7 +237,7 @@ def is_policy_like(obj: Any) -> bool:
     return isinstance(cond, dict) and ("users" in cond or "applications" in cond)
 
 
-def _guests(r: Reader, value: Any, path: Path) -> GuestsSpec | None:
+def _guests(r: Reader, value: Any, path: Path, unknown: _Unknown) -> GuestsSpec | None:
     if _is_empty(value):
         return None
     obj = r.obj(value, path)
@@ -81,10 +249,11 @@ def _guests(r: Reader, value: Any, path: Path) -> GuestsSpec | None:
     if not tenants.get("membershipKind") and "@odata.type" in tenants:
         kind = "enumerated" if "numerated" in str(tenants["@odata.type"]) else "all"
     members = r.strings(tenants.get("members"), (*path, "externalTenants", "members"))
+    unknown.check("membershipKind", kind, (*path, "externalTenants", "membershipKind"))
     return GuestsSpec(types=types, tenants_kind=kind, tenants=members)
 
 
-def _filter(r: Reader, value: Any, path: Path) -> FilterSpec | None:
+def _filter(r: Reader, value: Any, path: Path, unknown: _Unknown) -> FilterSpec | None:
     if _is_empty(value):
         return None
     obj = r.obj(value, path)
@@ -92,6 +261,7 @@ def _filter(r: Reader, value: Any, path: Path) -> FilterSpec | None:
     mode = r.string(obj.get("mode"), (*path, "mode")) or "include"
     if rule is None or not rule.strip():
         return None
+    unknown.check("filterMode", mode, (*path, "mode"))
     return FilterSpec(mode=mode, rule=rule)
 
 
@@ -110,7 +280,7 @@ def parse_strength(r: Reader, value: Any, path: Path) -> StrengthRef | None:
     return StrengthRef(id=sid, display_name=name, allowed_combinations=parsed)
 
 
-def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
+def _conditions(r: Reader, cond: dict[str, Any], path: Path, unknown: _Unknown) -> Conditions:
     users = r.obj(cond.get("users"), (*path, "users"))
     up = (*path, "users")
     u = UsersCondition(
@@ -121,10 +291,16 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         include_roles=r.strings(users.get("includeRoles"), (*up, "includeRoles")),
         exclude_roles=r.strings(users.get("excludeRoles"), (*up, "excludeRoles")),
         include_guests=_guests(
-            r, users.get("includeGuestsOrExternalUsers"), (*up, "includeGuestsOrExternalUsers")
+            r,
+            users.get("includeGuestsOrExternalUsers"),
+            (*up, "includeGuestsOrExternalUsers"),
+            unknown,
         ),
         exclude_guests=_guests(
-            r, users.get("excludeGuestsOrExternalUsers"), (*up, "excludeGuestsOrExternalUsers")
+            r,
+            users.get("excludeGuestsOrExternalUsers"),
+            (*up, "excludeGuestsOrExternalUsers"),
+            unknown,
         ),
     )
     apps = r.obj(cond.get("applications"), (*path, "applications"))
@@ -141,7 +317,9 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
             apps.get("includeAuthenticationContextClassReferences"),
             (*ap, "includeAuthenticationContextClassReferences"),
         ),
-        application_filter=_filter(r, apps.get("applicationFilter"), (*ap, "applicationFilter")),
+        application_filter=_filter(
+            r, apps.get("applicationFilter"), (*ap, "applicationFilter"), unknown
+        ),
     )
     unsupported: list[tuple[str, str]] = []
     for key in ("networkAccess", "globalSecureAccess"):
@@ -171,7 +349,7 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
     flows = r.obj(cond.get("authenticationFlows"), (*path, "authenticationFlows"))
 
     for key, value in cond.items():
-        if key.startswith("@") or "@" in key or key in _KNOWN_CONDITION_KEYS:
+        if _annotation(key) or key in _KNOWN_CONDITION_KEYS:
             continue
         if not _is_empty(value):
             # e.g. agents, agentContext, agentIdRiskLevels, times, deviceStates (legacy)
@@ -180,7 +358,7 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         if key != "deviceFilter" and "@" not in key and not _is_empty(value):
             unsupported.append((f"devices.{key}", json_pointer((*path, "devices", key))))
 
-    return Conditions(
+    conditions = Conditions(
         users=u,
         client_applications=c,
         applications=a,
@@ -199,7 +377,9 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         exclude_locations=r.strings(
             locations.get("excludeLocations"), (*path, "locations", "excludeLocations")
         ),
-        device_filter=_filter(r, devices.get("deviceFilter"), (*path, "devices", "deviceFilter")),
+        device_filter=_filter(
+            r, devices.get("deviceFilter"), (*path, "devices", "deviceFilter"), unknown
+        ),
         sign_in_risk_levels=r.strings(
             cond.get("signInRiskLevels"), (*path, "signInRiskLevels"), flags=True
         ),
@@ -225,12 +405,27 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path) -> Conditions:
         ),
         unsupported=tuple(unsupported),
     )
+    k = conditions
+    unknown.check("platform", k.include_platforms, (*path, "platforms", "includePlatforms"))
+    unknown.check("platform", k.exclude_platforms, (*path, "platforms", "excludePlatforms"))
+    unknown.check("riskLevel", k.sign_in_risk_levels, (*path, "signInRiskLevels"))
+    unknown.check("riskLevel", k.user_risk_levels, (*path, "userRiskLevels"))
+    unknown.check(
+        "riskLevel", k.service_principal_risk_levels, (*path, "servicePrincipalRiskLevels")
+    )
+    unknown.check("insiderRiskLevel", k.insider_risk_levels, (*path, "insiderRiskLevels"))
+    return conditions
 
 
-def _grant(r: Reader, value: Any, path: Path) -> GrantControls | None:
+def _grant(r: Reader, value: Any, path: Path, unknown: _Unknown) -> GrantControls | None:
     if _is_empty(value):
         return None
     g = r.obj(value, path)
+    unknown.check("operator", r.string(g.get("operator"), (*path, "operator")), (*path, "operator"))
+    for key, field in g.items():
+        if key not in _GRANT_FIELDS and not _annotation(key) and not _is_empty(field):
+            # A grant control caflow does not know may require anything: undetermined.
+            unknown.append((key, json_pointer((*path, key))))
     return GrantControls(
         # Missing operator: the portal default for several controls is "require all" (§2.9).
         operator=(r.string(g.get("operator"), (*path, "operator")) or "AND").upper(),
@@ -249,7 +444,7 @@ def _enabled(obj: dict[str, Any]) -> bool:
     return obj.get("isEnabled") is True or (obj.get("isEnabled") is None and not _is_empty(obj))
 
 
-def _session(r: Reader, value: Any, path: Path) -> SessionControls | None:
+def _session(r: Reader, value: Any, path: Path, unknown: _Unknown) -> SessionControls | None:
     if _is_empty(value):
         return None
     s = r.obj(value, path)
@@ -277,6 +472,29 @@ def _session(r: Reader, value: Any, path: Path) -> SessionControls | None:
                 value,
             )
         sif_value = (interval, value, r.string(sif.get("type"), (*path, "signInFrequency", "type")))
+        sp = (*path, "signInFrequency")
+        unknown.check("frequencyInterval", interval, (*sp, "frequencyInterval"))
+        unknown.check("signInFrequencyType", sif_value[2], (*sp, "type"))
+        unknown.check(
+            "authenticationType",
+            r.string(sif.get("authenticationType"), (*sp, "authenticationType")),
+            (*sp, "authenticationType"),
+        )
+    if pb.get("isEnabled") is True:
+        mode = r.string(pb.get("mode"), (*path, "persistentBrowser", "mode"))
+        unknown.check("persistentBrowserMode", mode, (*path, "persistentBrowser", "mode"))
+    if mcas.get("isEnabled") is True:
+        mcas_type = r.string(
+            mcas.get("cloudAppSecurityType"), (*path, "cloudAppSecurity", "cloudAppSecurityType")
+        )
+        unknown.check(
+            "cloudAppSecurityType", mcas_type, (*path, "cloudAppSecurity", "cloudAppSecurityType")
+        )
+    unknown.check(
+        "caeMode",
+        r.string(cae.get("mode"), (*path, "continuousAccessEvaluation", "mode")),
+        (*path, "continuousAccessEvaluation", "mode"),
+    )
     return SessionControls(
         application_enforced_restrictions=aer.get("isEnabled") is True,
         cloud_app_security=(
@@ -319,14 +537,20 @@ def parse_policy(obj: dict[str, Any], file: str, path: Path = ()) -> Policy:
     name = r.string(obj.get("displayName"), ("displayName",)) or pid
     state = r.string(obj.get("state"), ("state",)) or "enabled"
     cond = r.obj(obj.get("conditions"), ("conditions",), optional=False)
+    unknown = _Unknown()
+    conditions = _conditions(r, cond, ("conditions",), unknown)
+    grant = _grant(r, obj.get("grantControls"), ("grantControls",), unknown)
+    session = _session(r, obj.get("sessionControls"), ("sessionControls",), unknown)
+    base = json_pointer(path).rstrip("/")
     return Policy(
         id=pid,
         display_name=name,
         state=state,
-        conditions=_conditions(r, cond, ("conditions",)),
-        grant=_grant(r, obj.get("grantControls"), ("grantControls",)),
-        session=_session(r, obj.get("sessionControls"), ("sessionControls",)),
+        conditions=conditions,
+        grant=grant,
+        session=session,
         source=file,
         source_path=json_pointer(path),
         raw=obj,
+        unknown_values=tuple((value, base + pointer) for value, pointer in unknown),
     )

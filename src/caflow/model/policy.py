@@ -167,6 +167,9 @@ class Policy:
     source_path: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     warnings: tuple[LoadWarning, ...] = ()
+    #: Values outside their closed Graph set: (value, JSON pointer in ``source``). They make the
+    #: policy ``notEnoughInformation`` naming the value; never read as another value.
+    unknown_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def enforced(self) -> bool:

@@ -19,7 +19,7 @@ from caflow.errors import InputError, SchemaError, UnknownReferenceError, did_yo
 from caflow.io.decode import load_document
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
-from caflow.io.policies import parse_policy
+from caflow.io.policies import check_written_policy, parse_policy
 from caflow.io.powerplatform import parse_flow
 from caflow.model.directory import User
 from caflow.model.policy import Policy
@@ -553,12 +553,16 @@ def _owner_of(
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _checked(r: Reader, policy: Policy, tenant: Tenant) -> Policy:
+def _checked(
+    r: Reader, policy: Policy, tenant: Tenant, written: dict[str, Any] | None = None
+) -> Policy:
     """Policies written in the scenario itself may not reference objects the tenant lacks: that
     is the user's typo (DESIGN.md: exit 2). A policy *file* keeps them as load warnings, as in a
     bundle (real exports are full of them)."""
     from caflow.io.bundle import resolve_references
 
+    if policy.source == r.file:
+        check_written_policy(policy, written)
     resolved = resolve_references(policy, tenant)
     inline = [w for w in resolved.warnings if w.file == r.file]
     if inline:
@@ -604,8 +608,9 @@ def _tenant_action(
         pid = _existing_policy(r, body, policy_ids)
         old = next(p for p in current.policies if p.id.lower() == pid)
         changes = r.obj(body["set"], ("set",), optional=False)
-        merged = deep_merge(dict(old.raw), normalize_keys(dict(changes)))
-        new = _checked(r, parse_policy(merged, r.file, (*r.base, "set")), current)
+        written = normalize_keys(dict(changes))
+        merged = deep_merge(dict(old.raw), written)
+        new = _checked(r, parse_policy(merged, r.file, (*r.base, "set")), current, written)
         return current.with_policies(
             tuple(new if p.id.lower() == pid else p for p in current.policies)
         )
