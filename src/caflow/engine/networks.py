@@ -23,7 +23,12 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 @lru_cache(maxsize=65536)
 def parse_ip(text: str) -> IpAddress:
-    return ipaddress.ip_address(text.strip())
+    """An IP address; an IPv4-mapped IPv6 address (``::ffff:203.0.113.7``, as dual-stack
+    proxies log IPv4 clients) is that IPv4 address, so it matches IPv4 ranges and countries."""
+    addr = ipaddress.ip_address(text.strip())
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
 
 
 @lru_cache(maxsize=65536)
@@ -60,7 +65,7 @@ def in_location(loc: NamedLocation, ip: str | None, country: str | None) -> Tri:
         elif country is not None:
             code = country.upper()  # explicit What If ``country`` (docs/assumptions.md A-LOC-2)
         elif ip is not None:
-            code = country_of(ip)
+            code = country_of(str(parse_ip(ip)))
         else:
             return None
         if code is None or code in ("", "XX", "UNKNOWN"):

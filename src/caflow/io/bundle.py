@@ -2,9 +2,9 @@
 
 Two modes, chosen by what the folder holds:
 
-* **bundle** (DESIGN.md "Tenant bundle"): ``tenant.yaml``, ``policies/``, ``namedLocations.json``
+* **bundle** (docs/bundle-format.md): ``tenant.yaml``, ``policies/``, ``namedLocations.json``
   ... Each file has a role; items of the wrong shape are bad input (exit 2).
-* **corpus** (any other folder, e.g. ``../shared/data/policies/j0eyv-...``): every JSON/YAML file
+* **corpus** (any other folder, e.g. ``tests/data/policies/j0eyv-...``): every JSON/YAML file
   is read and each object is classified by shape (policy, What If result, template, named
   location, authentication strength, group, migration table, agreement, connection, flow).
   Objects that are none of these are counted as skipped, never silently dropped.
@@ -356,7 +356,7 @@ _LIST_FILES = {
 
 def _role(rel: str) -> str | None:
     """The role of a bundle file. Each list file may also be a folder of one object per file
-    (``namedLocations/hq.json``, ``powerplatform/flows/invoices.json``; DESIGN.md)."""
+    (``namedLocations/hq.json``, ``powerplatform/flows/invoices.json``; docs/bundle-format.md)."""
     name = PurePosixPath(rel)
     parts = [p.lower() for p in name.parts]
     stem = name.stem.lower()
@@ -386,6 +386,7 @@ class _Builder:
         self.cross_tenant_doc: tuple[str, Any] | None = None
         self.policies: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         self.locations: dict[str, NamedLocation] = {}
+        self.location_at: dict[str, tuple[str, str]] = {}  # id -> (file, JSON pointer)
         self.strengths: dict[str, StrengthRef] = {}
         self.agreements: dict[str, Agreement] = {}
         self.acceptances: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
@@ -456,6 +457,10 @@ class _Builder:
                 self.policies.append((file, (*path, "details"), details))
             elif kind == "namedLocation":
                 loc = _named_location(Reader(file, path), obj)
+                where = (file, json_pointer(path))
+                first = self.location_at.setdefault(loc.id.lower(), where)
+                if self.strict and first != where:
+                    raise _duplicate("named location id", loc.id, first, file, (*path, "id"))
                 self.locations[loc.id.lower()] = loc
             elif kind == "strength":
                 s = parse_strength(Reader(file, path), obj, ())
@@ -541,6 +546,9 @@ class _Builder:
         connections = tuple(parse_connection(o, f, p, resolve_user) for f, p, o in self.connections)
         by_name = {c.name.lower(): c for c in connections}
         flows = tuple(parse_flow(o, f, p, resolve_user, by_name) for f, p, o in self.flows)
+        if self.strict:  # corpora (docs samples) reuse names across examples
+            _check_unique("connection name", [c.name for c in connections], self.connections)
+            _check_unique("flow id", [f.name for f in flows], self.flows)
         warnings = [w for p in policies for w in p.warnings]
         warnings += _powerplatform_warnings(connections, flows, directory, self.label)
         strengths = dict(self.strengths)
@@ -702,7 +710,7 @@ def _with_reference_warnings(
     agreements: dict[str, Agreement],
     strengths: dict[str, StrengthRef],
 ) -> Policy:
-    """Attach a warning for every reference the bundle does not define (DESIGN.md)."""
+    """Attach a warning for every reference the bundle does not define (docs/bundle-format.md)."""
     warnings: list[LoadWarning] = []
     base = policy.source_path.rstrip("/")
     c = policy.conditions
@@ -793,7 +801,7 @@ def _is_guid(value: str) -> bool:
 
 def _resolve_names(policy: Policy, directory: Directory) -> Policy:
     """Hand-written policies may name users by UPN, groups by display name and roles by name
-    (DESIGN.md): rewrite such references to object ids so the engine matches ids only."""
+    (docs/bundle-format.md): rewrite such references to object ids so the engine matches ids only."""
     u = policy.conditions.users
 
     def users(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -819,6 +827,29 @@ def _resolve_names(policy: Policy, directory: Directory) -> Policy:
     if resolved == u:
         return policy
     return replace(policy, conditions=replace(policy.conditions, users=resolved))
+
+
+def _duplicate(
+    what: str, key: str, first: tuple[str, str], file: str, path: tuple[str | int, ...]
+) -> SchemaError:
+    """Two objects with one id: exit 2 naming both places (the second by file and path)."""
+    where = first[0] + (f": {first[1]}" if first[1] != "/" else "")
+    return SchemaError(
+        f"duplicate {what} '{key}' (also in {where})", file=file, path=path, code="duplicate"
+    )
+
+
+def _check_unique(
+    what: str, keys: list[str], sources: list[tuple[str, tuple[str | int, ...], dict[str, Any]]]
+) -> None:
+    seen: dict[str, tuple[str, str]] = {}
+    for key, (file, path, _) in zip(keys, sources, strict=True):
+        if not key:
+            continue
+        where = (file, json_pointer(path))
+        first = seen.setdefault(key.lower(), where)
+        if first != where:
+            raise _duplicate(what, key, first, file, path)
 
 
 def _check_unique_ids(policies: tuple[Policy, ...]) -> None:
