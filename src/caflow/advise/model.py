@@ -51,7 +51,7 @@ class Remedy(_Frozen):
 
 
 class Reference(_Frozen):
-    seed: str  # seed file name (shared/seeds)
+    seed: str  # seed file name (the seed KB articles)
     section: str
     quote: str  # the seed sentence this rule encodes
     url: str | None = None

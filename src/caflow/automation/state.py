@@ -1,4 +1,4 @@
-"""Mutable per-simulation state of connections and flows, rendered in the DESIGN.md contract."""
+"""Mutable per-simulation state of connections and flows, rendered in the docs/output.md contract."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def load_tenant(path: Path):
             markup=False,
         )
     if report.skipped:
-        # Never drop input silently (DESIGN.md): say what was not read, briefly.
+        # Never drop input silently: say what was not read, briefly.
         shown = "; ".join(report.skipped[:3])
         more = f" (+{len(report.skipped) - 3} more)" if len(report.skipped) > 3 else ""
         err_console.print(

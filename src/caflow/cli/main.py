@@ -36,6 +36,7 @@ _VERBS = (
     "apps_cmd",
     "pull_cmd",
     "examples_cmd",
+    "schema_cmd",
 )
 for _name in _VERBS:
     _module = f"caflow.cli.{_name}"

@@ -29,12 +29,14 @@ def register(app: typer.Typer) -> None:
             "  caflow simulate examples/scenarios/effect1-future-runs.yaml\n\n"
             "  caflow simulate examples/scenarios/tou-expiry-monthly.yaml --json -o result.json\n\n"
             "  caflow simulate examples/scenarios/remember-mfa-14-days.yaml --until 2026-02-01\n\n"
-            "Scenario format: ../shared/DESIGN.md (tenant + timeline of signIn, createConnection, addPolicy, "
+            "Scenario format: docs/scenario-format.md (tenant + timeline of signIn, createConnection, addPolicy, "
             "runFlow, repairConnection ... events). " + EXIT_CODES_HELP
         ),
     )
     def simulate(
-        file: Path = typer.Argument(..., help="Scenario file (YAML/JSON, DESIGN.md format)."),
+        file: Path = typer.Argument(
+            ..., help="Scenario file (YAML/JSON, docs/scenario-format.md)."
+        ),
         fmt: SimulateFormat = typer.Option(
             SimulateFormat.text,
             "--format",

@@ -209,7 +209,7 @@ def policy_precheck(p: Policy, s: SignIn) -> PolicyResult | None:
         targets = [name for name, _ in c.unsupported if name.startswith("applications.")]
         if targets and not c.users.is_empty:
             # The only targets are ones caflow cannot evaluate (e.g. Global Secure Access
-            # traffic profiles): unknown, not empty (DESIGN.md "never guess silently").
+            # traffic profiles): unknown, not empty ("never guess silently").
             return PolicyResult(
                 p,
                 False,
@@ -222,7 +222,7 @@ def policy_precheck(p: Policy, s: SignIn) -> PolicyResult | None:
     agent_subjects = [n for n, _ in c.unsupported if n in _AGENT_SUBJECTS or "Agent" in n]
     if agent_subjects and (s.service_principal_id or (s.user is not None and s.user.unknown)):
         # The policy (also) targets agent identities (§1.5), which caflow cannot tell apart from
-        # this workload identity / unknown user: unknown, not "users" (DESIGN.md).
+        # this workload identity / unknown user: unknown, not "users" (docs/bundle-format.md).
         return PolicyResult(
             p,
             False,

@@ -3,7 +3,7 @@ policy when they come from an export.
 
 Entra validated every policy of an export before storing it, so a device/application filter
 that caflow's grammar rejects is caflow's gap, not the admin's mistake: that policy alone
-becomes ``notEnoughInformation`` (DESIGN.md "never guess silently") with a warning naming file
+becomes ``notEnoughInformation`` ("never guess silently") with a warning naming file
 and JSON path, and the rest of the bundle is evaluated. Policies the user wrote (scenario or
 ``check --proposed`` files) stay strict: :func:`filter_problems` feeds ``validate_tenant``.
 """

@@ -1,6 +1,6 @@
 """Bytes -> Python objects, tolerant of how real exports are written, bounded against hostile ones.
 
-Real exports are messy (DESIGN.md "Fidelity rules"): PowerShell writes UTF-16 LE with a BOM,
+Real exports are messy (docs/assumptions.md): PowerShell writes UTF-16 LE with a BOM,
 other tools UTF-8 with a BOM, Graph docs samples carry trailing commas (``.json5``), and
 admins hand-write YAML. Every failure becomes a :class:`~caflow.errors.ParseError` naming
 the file, line and column; nothing else escapes.

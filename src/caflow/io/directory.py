@@ -1,4 +1,4 @@
-"""``directory.yaml`` -> :class:`caflow.model.Directory` (DESIGN.md "Tenant bundle").
+"""``directory.yaml`` -> :class:`caflow.model.Directory` (docs/bundle-format.md).
 
 References inside ``directory.yaml`` may use ids, UPNs or display names. One that cannot be
 resolved is the user's own typo: an :class:`~caflow.errors.UnknownReferenceError` (exit 2),

@@ -163,7 +163,7 @@ class DirectoryObjects:
 
     # -- rendering ------------------------------------------------------------------------
     def to_directory_doc(self) -> dict[str, Any]:
-        """The ``directory.yaml`` mapping (DESIGN.md "Tenant bundle") of the collected objects."""
+        """The ``directory.yaml`` mapping (docs/bundle-format.md) of the collected objects."""
         users = {}
         for k, u in self.objects["user"].items():
             if u.get("userPrincipalName"):

@@ -62,7 +62,7 @@ def normalize_keys(obj: Any) -> Any:
 
 
 def as_list(doc: Any) -> list[tuple[Any, tuple[str | int, ...]]]:
-    """Every list file accepts a bare list, ``{"value": [...]}`` or one object (DESIGN.md).
+    """Every list file accepts a bare list, ``{"value": [...]}`` or one object (docs/bundle-format.md).
 
     Returns ``(item, json_path)`` pairs so errors can point at the item.
     """

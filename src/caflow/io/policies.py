@@ -3,7 +3,7 @@
 Keys are normalised first (``caflow.io.normalize``). "Present but all-null" objects
 (ScubaGear's older SDK exports) read as "not configured" (data/SOURCES.md). Conditions caflow
 cannot evaluate are recorded in ``Conditions.unsupported`` so the engine reports the policy as
-``notEnoughInformation`` instead of silently ignoring them (DESIGN.md fidelity rules).
+``notEnoughInformation`` instead of silently ignoring them (docs/assumptions.md).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from caflow.model.policy import (
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
 __all__ = [
+    "POLICY_VALUES",
     "check_written_policy",
     "is_policy_like",
     "parse_policy",
@@ -58,26 +59,28 @@ _KNOWN_CONDITION_KEYS = {
 }
 
 
-#: Closed value sets of policy fields (reference/conditional-access.md §1.3-§1.9; lower case).
+#: Closed value sets of policy fields (reference/conditional-access.md §1.3-§1.9; matched
+#: case-insensitively).
 #: A value outside its set makes the policy undetermined, naming the value: it is never read
 #: as another value (a misspelt platform must not make a block policy skip the sign-in).
 #: ``unknownFutureValue`` is Graph's own sentinel and stays accepted.
+POLICY_VALUES: dict[str, tuple[str, ...]] = {
+    "platform": ("android", "iOS", "windows", "windowsPhone", "macOS", "linux", "all"),
+    "riskLevel": ("low", "medium", "high", "hidden", "none"),
+    "insiderRiskLevel": ("minor", "moderate", "elevated", "none"),
+    "filterMode": ("include", "exclude"),
+    "membershipKind": ("all", "enumerated"),
+    "operator": ("AND", "OR"),
+    "signInFrequencyType": ("hours", "days"),
+    "frequencyInterval": ("timeBased", "everyTime"),
+    "authenticationType": ("primaryAndSecondaryAuthentication", "secondaryAuthentication"),
+    "persistentBrowserMode": ("always", "never"),
+    "cloudAppSecurityType": ("mcasConfigured", "monitorOnly", "blockDownloads"),
+    "caeMode": ("strictEnforcement", "disabled", "strictLocation"),
+}
 _ENUMS: dict[str, frozenset[str]] = {
     name: frozenset(v.lower() for v in values) | {"unknownfuturevalue"}
-    for name, values in {
-        "platform": ("android", "iOS", "windows", "windowsPhone", "macOS", "linux", "all"),
-        "riskLevel": ("low", "medium", "high", "hidden", "none"),
-        "insiderRiskLevel": ("minor", "moderate", "elevated", "none"),
-        "filterMode": ("include", "exclude"),
-        "membershipKind": ("all", "enumerated"),
-        "operator": ("AND", "OR"),
-        "signInFrequencyType": ("hours", "days"),
-        "frequencyInterval": ("timeBased", "everyTime"),
-        "authenticationType": ("primaryAndSecondaryAuthentication", "secondaryAuthentication"),
-        "persistentBrowserMode": ("always", "never"),
-        "cloudAppSecurityType": ("mcasConfigured", "monitorOnly", "blockDownloads"),
-        "caeMode": ("strictEnforcement", "disabled", "strictLocation"),
-    }.items()
+    for name, values in POLICY_VALUES.items()
 }
 
 

@@ -2,7 +2,7 @@
 
 The pydantic models built from these blocks are the single description of each format: the
 loaders parse *through* them and ``caflow schema`` publishes their JSON Schemas (docs/schema/).
-What a user wrote wrongly never passes silently (DESIGN.md "Never guess silently"):
+What a user wrote wrongly never passes silently ("never guess silently"):
 
 * an unknown key is bad input with a did-you-mean (``unknown key 'rememberMFA' (did you mean
   'rememberMfa'?)``); Graph camelCase and PowerShell PascalCase spellings of a key both load;

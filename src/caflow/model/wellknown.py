@@ -63,7 +63,7 @@ APPS: MappingProxyType[str, str] = MappingProxyType(
 )
 
 #: Apps of the ``Office365`` group (§6.2 "in Office365 bundle? yes"). Microsoft Flow Service is
-#: added by assumption (DESIGN.md; docs/assumptions.md A-APP-1): the group lists "Microsoft Flow
+#: added by assumption (docs/assumptions.md A-APP-1): the group lists "Microsoft Flow
 #: Portal" and "PowerApps Service" by name and the seed recommends targeting Office 365 precisely
 #: so that Power Automate and its hosts get the same requirements.
 OFFICE365_APP_IDS: frozenset[str] = frozenset(

@@ -1,4 +1,4 @@
-"""Read a tenant into bundle documents (DESIGN.md "Tenant bundle"), part by part.
+"""Read a tenant into bundle documents (docs/bundle-format.md), part by part.
 
 **Required** parts (conditional access policies, named locations, the directory objects the
 policies and connections reference) make the pull fail (exit 2, nothing written) when they

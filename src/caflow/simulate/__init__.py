@@ -1,4 +1,4 @@
-"""Simulate: the event-driven timeline of connections, flows and surfaces (DESIGN.md).
+"""Simulate: the event-driven timeline of connections, flows and surfaces (docs/bundle-format.md).
 
 Public API (used by ``caflow simulate`` and ``caflow check``)::
 

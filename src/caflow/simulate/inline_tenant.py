@@ -1,4 +1,4 @@
-"""A scenario's ``tenant:`` written inline (DESIGN.md "Scenario file": "path relative to this
+"""A scenario's ``tenant:`` written inline (docs/scenario-format.md: "path relative to this
 file, or an inline bundle mapping").
 
 Each part of the mapping becomes one in-memory bundle document (``policies`` ->
@@ -21,7 +21,7 @@ from caflow.model.tenant import Tenant
 
 __all__ = ["INLINE_PARTS", "load_inline_tenant"]
 
-#: Key of the inline mapping -> the bundle file it stands for (DESIGN.md "Tenant bundle").
+#: Key of the inline mapping -> the bundle file it stands for (docs/bundle-format.md).
 #: YAML keeps YAML timestamps (``recordedDateTime: 2026-01-01T00:00:00Z``) as they were written.
 INLINE_PARTS: Mapping[str, str] = {
     "tenant": "tenant.yaml",

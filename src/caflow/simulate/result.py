@@ -1,4 +1,4 @@
-"""Simulation output: events + final state in the DESIGN.md ``simulate --json`` contract."""
+"""Simulation output: events + final state in the ``simulate --json`` contract (docs/output.md)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class SimulationResult:
     flows: list[FlowState] = field(default_factory=list)
     source: str = ""
     #: Policy id -> display name of every tenant version the run saw: for human output only
-    #: (render.py); the JSON contract keeps ids only (DESIGN.md "simulate --json").
+    #: (render.py); the JSON contract keeps ids only (docs/output.md).
     policy_names: dict[str, str] = field(default_factory=dict)
 
     def connection(self, cid: str) -> ConnectionState:

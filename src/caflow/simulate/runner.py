@@ -656,7 +656,7 @@ class Simulator:
         if handler is not None:  # "idle" (and actions that only change the tenant) do nothing
             handler(self, a.at, a.args)
 
-    # One handler per scenario action (DESIGN.md "Scenario file"); each gets (at, args).
+    # One handler per scenario action (docs/scenario-format.md); each gets (at, args).
     def _on_sign_in(self, at: datetime, args: Mapping[str, Any]) -> None:
         spec: SignInSpec = args["signIn"]
         res = sign_in(
@@ -802,7 +802,7 @@ class Simulator:
         "repairConnection": _on_repair_connection,
         "acceptAgreement": _on_accept_agreement,
         "runFlow": _on_run_flow,
-        # Revocation causes (tokens §3.1, DESIGN.md cause names).
+        # Revocation causes (tokens §3.1, cause names of docs/output.md).
         "resetPassword": partial(_on_revocation, cause="passwordChanged"),
         "disableUser": partial(_on_revocation, cause="userDisabled"),
         "revokeSessions": partial(_on_revocation, cause="sessionsRevoked"),

@@ -1,4 +1,4 @@
-"""Scenario files (DESIGN.md "Scenario file"): parsed and fully validated before anything is
+"""Scenario files (docs/scenario-format.md): parsed and fully validated before anything is
 simulated, so a typo never leaves a half-run timeline. Errors name the scenario file and the
 JSON path of the offending event (``/events/3/createConnection/user``)."""
 
@@ -79,7 +79,7 @@ class Scenario:
 
 
 def _connector(ar: Reader, value: object) -> str:
-    """A scenario's connector short name; one caflow does not know is a typo (DESIGN.md
+    """A scenario's connector short name; one caflow does not know is a typo (docs/scenario-format.md
     "References inside a scenario": exit 2), with the closest known name."""
     name = (ar.string(value, ("connector",), optional=False) or "").strip().lower()
     if name.startswith("shared_"):
@@ -116,7 +116,7 @@ def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:
 
 
 def _scenario_tenant(r: Reader, ref: Any, base_dir: Path) -> Tenant:
-    """DESIGN.md "Scenario file": ``tenant:`` is a path relative to the scenario file, or an
+    """docs/scenario-format.md: ``tenant:`` is a path relative to the scenario file, or an
     inline bundle mapping (:mod:`caflow.simulate.inline_tenant`)."""
     from caflow.engine.evaluate import validate_tenant
     from caflow.io.bundle import load_bundle
@@ -259,7 +259,7 @@ def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, An
 def _unknown(
     file: str, path: tuple[str | int, ...], what: str, expected: str, got: Any
 ) -> UnknownReferenceError:
-    """A reference the scenario author wrote that resolves to nothing: bad input (DESIGN.md
+    """A reference the scenario author wrote that resolves to nothing: bad input (docs/scenario-format.md
     "References inside a scenario ... An unknown reference is a bad input (exit 2)")."""
     return UnknownReferenceError(
         f"unknown {what}", file=file, path=path, expected=expected, got=got
@@ -270,7 +270,7 @@ def _event_time(
     r: Reader, event: Mapping[str, Any], last: datetime, start: datetime, end: datetime
 ) -> datetime:
     """The event's ``at``: required, not before the previous event, inside [start, end]
-    (DESIGN.md "ordered by `at`"; A-SIM-7)."""
+    (docs/scenario-format.md; A-SIM-7)."""
     at = r.moment(event.get("at"), ("at",), optional=False)
     assert at is not None
     if at < last:
@@ -296,7 +296,7 @@ def _event_time(
 
 
 def _action_key(r: Reader, event: Mapping[str, Any]) -> str:
-    """The event's single action key (DESIGN.md: "each has exactly one action key")."""
+    """The event's single action key (docs/scenario-format.md: "each has exactly one action key")."""
     keys = [k for k in event if k != "at"]
     expected = "exactly one of " + ", ".join(ACTIONS)
     unknown = next((k for k in keys if k not in ACTIONS), None)
@@ -473,7 +473,7 @@ def _scenario_flows(
     creatable: set[str],
 ) -> list[Flow]:
     """The scenario's own ``flows:``; every connection they name must exist in the bundle or
-    be created by a ``createConnection`` event (DESIGN.md "flows not in the bundle")."""
+    be created by a ``createConnection`` event (docs/scenario-format.md)."""
 
     def resolve(ref: str) -> str:
         u = tenant.directory.user(ref)
@@ -557,7 +557,7 @@ def _checked(
     r: Reader, policy: Policy, tenant: Tenant, written: dict[str, Any] | None = None
 ) -> Policy:
     """Policies written in the scenario itself may not reference objects the tenant lacks: that
-    is the user's typo (DESIGN.md: exit 2). A policy *file* keeps them as load warnings, as in a
+    is the user's typo (docs/scenario-format.md: exit 2). A policy *file* keeps them as load warnings, as in a
     bundle (real exports are full of them)."""
     from caflow.io.bundle import resolve_references
 

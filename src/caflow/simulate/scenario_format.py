@@ -149,7 +149,7 @@ class Idle(FormatModel):
     """Nothing happens: connections stay unused until the next event."""
 
 
-#: action key -> the model of its body (DESIGN.md "Scenario file"); an event has exactly one.
+#: action key -> the model of its body (docs/scenario-format.md); an event has exactly one.
 ACTION_MODELS: dict[str, type[FormatModel]] = {
     "signIn": SignInBody,
     "createConnection": CreateConnection,

@@ -1,2 +1,2 @@
 """Embedded result store (DuckDB): replay results kept so later commands query them without
-recomputing (DESIGN.md: ``store (DuckDB)``)."""
+recomputing (``store (DuckDB)``)."""

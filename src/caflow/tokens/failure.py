@@ -41,7 +41,7 @@ def failure_from_evaluation(
     expired_terms: frozenset[str] = frozenset(),
     per_device_terms: frozenset[str] = frozenset(),
 ) -> Failure:
-    """Turn a non-allow CA evaluation into a :class:`Failure` (cause names from DESIGN.md)."""
+    """Turn a non-allow CA evaluation into a :class:`Failure` (cause names of docs/output.md)."""
     cause = ev.cause or "blocked"
     if cause == "termsOfUseRequired" and (expired_terms or per_device_terms):
         # The engine sees "not accepted"; the tokens layer knows it was accepted and expired.

@@ -1,7 +1,7 @@
 """Named modelling choices of the tokens layer (docs/assumptions.md A-TOK-*).
 
 Where Microsoft's documentation is silent or contradictory we choose, and every choice is a
-field here so a caller can override it (DESIGN.md "Fidelity rules").
+field here so a caller can override it (docs/assumptions.md).
 """
 
 from __future__ import annotations

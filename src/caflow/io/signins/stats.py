@@ -1,4 +1,4 @@
-"""What a sign-in log load could not use, counted per reason (DESIGN.md "never guess silently")."""
+"""What a sign-in log load could not use, counted per reason ("never guess silently")."""
 
 from __future__ import annotations
 

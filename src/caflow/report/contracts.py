@@ -1,0 +1,256 @@
+"""The ``--json`` output contracts (docs/output.md) as pydantic models: ``caflow schema
+whatif|simulate|advise|check`` publishes their JSON Schemas (docs/schema/). Outputs may gain
+fields (additive changes keep ``schemaVersion``), so the models allow extra keys; the tests
+validate what the commands really print against these schemas, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["AdviseOutput", "CheckOutput", "SimulateOutput", "WhatIfOutput"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- whatif -------------------------------------------------------------------------------------
+
+
+class PolicyRef(_Out):
+    id: str
+    displayName: str
+
+
+class UndeterminedPolicy(PolicyRef):
+    reason: str = Field(description="why the policy could not be evaluated")
+
+
+class ReportOnlyPolicy(PolicyRef):
+    result: str = Field(
+        description="reportOnlySuccess | reportOnlyFailure | reportOnlyInterrupted | reportOnlyNotApplied | undetermined"
+    )
+
+
+class ExplainStep(_Out):
+    condition: str
+    path: str
+    outcome: Literal["matched", "notMatched", "undetermined"]
+    detail: str | None = None
+
+
+class WhatIfPolicyResult(_Out):
+    """Graph ``whatIfAnalysisResult`` (policy fields + the analysis) per evaluated policy."""
+
+    id: str
+    displayName: str
+    state: str
+    policyApplies: bool
+    analysisReasons: str
+    reportOnly: bool
+    grantResult: Literal["satisfied", "notSatisfied", "blocked", "undetermined", "notApplicable"]
+    unmetControls: list[str] | None = None
+    grantReason: str | None = None
+    reportOnlyResult: str | None = None
+    notEnoughInformation: str | None = None
+    warnings: list[str] | None = None
+    explain: list[ExplainStep] | None = None
+    conditions: dict[str, Any] | None = None
+    grantControls: dict[str, Any] | None = None
+    sessionControls: dict[str, Any] | None = None
+
+
+class WhatIfOutput(_Out):
+    """``caflow whatif --json``."""
+
+    schemaVersion: Literal[1]
+    decision: Literal["allow", "block", "requires"]
+    certain: bool
+    requirements: list[str]
+    errorCode: str | None
+    cause: str | None
+    policies: list[str]
+    sessionControls: dict[str, Any]
+    undetermined: list[UndeterminedPolicy]
+    reportOnly: list[ReportOnlyPolicy]
+    now: str
+    value: list[WhatIfPolicyResult]
+
+
+# -- simulate -----------------------------------------------------------------------------------
+
+EventKind = Literal[
+    "connectionBroken",
+    "connectionRepaired",
+    "connectionCreateFailed",
+    "runFailed",
+    "flowTurnedOff",
+    "embeddedFailed",
+    "pickerDegraded",
+    "listShownAsId",
+    "flowNotDiscoverable",
+    "sharePointFlowBlocked",
+    "signInFailed",
+]
+
+
+class TimelineEvent(_Out):
+    at: str
+    kind: EventKind
+    connection: str | None
+    flow: str | None
+    user: str | None
+    errorCode: str | None
+    policies: list[str]
+    cause: str | None
+    message: str
+
+
+class ConnectionOutcome(_Out):
+    id: str
+    connector: str
+    status: str
+    errorCode: str | None
+    cause: str | None
+    policies: list[str]
+    brokenAt: str | None
+
+
+class FlowOutcome(_Out):
+    id: str
+    state: str
+    runs: int
+    failedRuns: int
+    firstFailureAt: str | None
+    turnedOffAt: str | None
+    flowSuspensionReason: str
+
+
+class SimulateOutput(_Out):
+    """``caflow simulate --json``."""
+
+    schemaVersion: Literal[1]
+    start: str
+    end: str
+    events: list[TimelineEvent]
+    connections: list[ConnectionOutcome]
+    flows: list[FlowOutcome]
+
+
+# -- advise -------------------------------------------------------------------------------------
+
+FindingStatus = Literal["FAIL", "PASS", "UNDETERMINED", "SUPPRESSED", "NOT_EVALUATED"]
+SeverityName = Literal["critical", "high", "medium", "low", "info"]
+
+
+class EvidenceRef(_Out):
+    file: str
+    pointer: str
+    note: str | None = None
+
+
+class Affected(_Out):
+    flows: list[str]
+    connections: list[str]
+    users: list[str]
+    apps: list[str]
+
+
+class FindingOut(_Out):
+    ruleId: str
+    status: FindingStatus
+    severity: SeverityName
+    message: str
+    reportOnly: bool
+    policies: list[str]
+    evidence: list[EvidenceRef]
+    affected: Affected
+    errorCode: str | None = None
+    reason: str | None = None
+    justification: str | None = None
+
+
+class RuleRef(_Out):
+    id: str
+    title: str
+    severity: SeverityName
+
+
+class TenantRef(_Out):
+    id: str
+    displayName: str
+
+
+class AdviseOutput(_Out):
+    """``caflow advise --format json``."""
+
+    schemaVersion: Literal[1]
+    tool: Literal["caflow advise"]
+    tenant: TenantRef
+    now: str
+    summary: dict[FindingStatus, int]
+    summaryLine: str
+    rules: list[RuleRef]
+    findings: list[FindingOut]
+    warnings: list[str]
+
+
+# -- check --------------------------------------------------------------------------------------
+
+
+class FieldChange(_Out):
+    path: str
+    old: Any
+    new: Any
+
+
+class PolicyChange(_Out):
+    action: Literal["create", "update", "enable", "disable", "report", "destroy"]
+    id: str
+    displayName: str
+    fields: list[FieldChange]
+
+
+class BreakingConnection(_Out):
+    id: str
+    at: str | None
+    errorCode: str | None
+    cause: str | None
+    policies: list[str]
+    user: str | None
+
+
+class FailingFlow(_Out):
+    id: str
+    failedRuns: int
+    firstFailureAt: str | None
+    turnedOffAt: str | None
+
+
+class CheckSummary(_Out):
+    connectionsBreak: int
+    flowsFail: int
+    usersBlocked: int
+    undetermined: int
+
+
+class CheckOutput(_Out):
+    """``caflow check --format json``."""
+
+    schemaVersion: Literal[1]
+    tool: Literal["caflow check"]
+    start: str
+    end: str
+    breaks: bool
+    policyChanges: list[PolicyChange]
+    connectionsBreaking: list[BreakingConnection]
+    connectionsResolved: list[dict[str, Any]]
+    flowsFailing: list[FailingFlow]
+    usersBlocked: list[dict[str, Any]]
+    newFindings: list[FindingOut]
+    resolvedFindings: list[FindingOut]
+    summary: CheckSummary
+    impactLine: str

@@ -1,0 +1,145 @@
+"""The JSON Schemas in docs/schema/ (issue 9 part 3): generated from the models, never stale,
+and true of what caflow reads and prints (the example bundle and scenarios validate against the
+input schemas; real ``--json`` outputs validate against the output schemas)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from tests.examples_paths import CONTOSO, SCENARIOS
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+from caflow.io.decode import load_document
+from caflow.io.normalize import as_list
+from caflow.report.schemas import BUNDLE_FILES, NAMES, render, schema
+
+ROOT = Path(__file__).resolve().parents[2]
+PUBLISHED = ROOT / "docs" / "schema"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_published_schema_is_current(name: str) -> None:
+    path = PUBLISHED / f"{name}.schema.json"
+    assert path.exists(), f"{path} missing: run `caflow schema --out docs/schema`"
+    assert path.read_text(encoding="utf-8") == render(name), (
+        f"{path} is stale: run `caflow schema --out docs/schema`"
+    )
+
+
+def test_no_orphan_schema_files() -> None:
+    published = {p.name for p in PUBLISHED.glob("*.json")}
+    assert published == {f"{n}.schema.json" for n in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_schema_is_valid_json_schema(name: str) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema(name))
+
+
+def _plain(value: Any) -> Any:
+    """YAML timestamps -> ISO strings, as the JSON a schema describes."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _validate(name: str, doc: Any) -> None:
+    jsonschema.validate(_plain(doc), schema(name), cls=jsonschema.Draft202012Validator)
+
+
+def test_example_bundle_files_validate() -> None:
+    seen = set()
+    for path in sorted(CONTOSO.rglob("*")):
+        if path.suffix not in (".json", ".yaml", ".yml"):
+            continue
+        rel = path.relative_to(CONTOSO).as_posix()
+        key = "policies/*.json" if rel.startswith("policies/") else rel
+        if key not in BUNDLE_FILES:
+            continue
+        _validate(BUNDLE_FILES[key], load_document(path))
+        seen.add(key)
+    assert {"tenant.yaml", "directory.yaml", "policies/*.json", "namedLocations.json"} <= seen
+
+
+def test_bundle_schema_rejects_what_the_loader_rejects() -> None:
+    """The user-written files' schemas are as strict as the loader (unknown keys, types)."""
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("tenant", {"settings": {"rememberMFA": {"enabled": True}}})
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("directory", {"devices": [{"displayName": "x", "isCompliant": "yes"}]})
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("policy", {"conditions": {"platforms": {"includePlatforms": ["windowz"]}}})
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_example_scenarios_validate(scenario: str) -> None:
+    _validate("scenario", load_document(SCENARIOS / scenario))
+
+
+def test_list_files_accept_a_graph_page_and_a_bare_list() -> None:
+    doc = load_document(CONTOSO / "namedLocations.json")
+    items = [item for item, _ in as_list(doc)]
+    _validate("namedLocations", {"value": items})
+    _validate("namedLocations", items)
+    _validate("namedLocations", items[0])
+
+
+def _json(args: list[str], codes: tuple[int, ...] = (0, 1)) -> Any:
+    res = runner.invoke(app, args)
+    assert res.exit_code in codes, res.output
+    return json.loads(res.stdout)
+
+
+def test_whatif_output_validates() -> None:
+    for extra in ([], ["--explain", "full"], ["--ip", "8.8.8.8", "--device", "LAPTOP-ALICE"]):
+        out = _json(
+            [
+                "whatif",
+                str(CONTOSO),
+                "--user",
+                "alice@contoso.com",
+                "--app",
+                "Office 365 SharePoint Online",
+                "--json",
+                *extra,
+            ]
+        )
+        _validate("whatif", out)
+
+
+def test_simulate_output_validates() -> None:
+    for scenario in ("effect1-future-runs.yaml", "revocation.yaml", "effect5-embedded.yaml"):
+        _validate("simulate", _json(["simulate", str(SCENARIOS / scenario), "--json"]))
+
+
+def test_advise_output_validates() -> None:
+    _validate("advise", _json(["advise", str(CONTOSO), "--format", "json"]))
+
+
+def test_check_output_validates() -> None:
+    proposed = ROOT / "tests" / "check" / "fixtures" / "CA014-enabled.json"
+    out = _json(
+        ["check", "--baseline", str(CONTOSO), "--proposed", str(proposed), "--format", "json"]
+    )
+    assert out["breaks"] is True  # the schema is checked on a non-empty plan
+    _validate("check", out)
+
+
+def test_schema_command() -> None:
+    res = runner.invoke(app, ["schema", "scenario"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == schema("scenario")
+    res = runner.invoke(app, ["schema", "scenari"])
+    assert res.exit_code == 2
+    assert "did you mean 'scenario'?" in res.stderr and "Traceback" not in res.output
