@@ -28,6 +28,7 @@ __all__ = [
     "ConditionResult",
     "Evaluation",
     "PolicyResult",
+    "decide",
     "evaluate",
     "policy_precheck",
     "validate_tenant",
@@ -340,6 +341,19 @@ def evaluate(
     stops at its first non-matching condition, which is all a decision needs.
     """
     results = tuple(_evaluate_policy(p, signin, tenant, now, explain) for p in tenant.policies)
+    return decide(signin, now, results, tou_error_code=tou_error_code)
+
+
+def decide(
+    signin: SignIn,
+    now: datetime,
+    results: tuple[PolicyResult, ...],
+    *,
+    tou_error_code: str = "AADSTS50158",
+) -> Evaluation:
+    """Phase 2 from per-policy results: block wins, else the unmet grants of the enforced applying
+    policies in prompt order, session controls combined. The compiled replay evaluator
+    (caflow.replay) calls it with results it derived per distinct input."""
     applying = [r for r in results if r.applies and r.policy.enforced]
     blocking = tuple(r.policy.id for r in applying if r.grant.result == "blocked")
     session = combine_session(r.policy.session for r in applying if r.policy.session)

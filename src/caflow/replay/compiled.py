@@ -11,8 +11,8 @@ Same evaluator, evaluated once per *distinct* input rather than once per row:
    numpy gathers;
 4. rows with equal patterns, identity kind and claims form one *signature*; phase 1 (does each
    policy apply, with which analysisReasons) is combined per signature from the patterns, and
-   phase 2 (grants, decision, error code) is the engine's own ``evaluate`` over just the applying
-   policies, once per distinct (applying set, claims).
+   phase 2 (grants, decision, error code) is the engine's own ``evaluate_grant`` once per
+   (applying policy, claims) and ``decide`` once per distinct (applying set, claims).
 
 Equality with ``engine.evaluate.evaluate`` row by row is checked by the differential test
 (tests/replay/test_differential.py) on every corpus and on generated policy sets and logs.
@@ -29,7 +29,9 @@ import numpy as np
 import pyarrow as pa
 
 from caflow.engine.conditions import CONDITIONS
-from caflow.engine.evaluate import Evaluation, PolicyResult, evaluate, policy_precheck
+from caflow.engine.evaluate import Evaluation, PolicyResult, decide, evaluate, policy_precheck
+from caflow.engine.grants import evaluate_grant
+from caflow.engine.signature import UserSignature
 from caflow.engine.signin import SignIn
 from caflow.model.directory import User
 from caflow.model.tenant import Tenant
@@ -40,7 +42,8 @@ __all__ = ["CompiledPolicySet", "SignatureResult"]
 
 #: Fields each condition reads (by ``ConditionCheck.name``); unknown conditions read all.
 _COND_FIELDS: dict[str, tuple[str, ...]] = {
-    "/conditions/users": ("user", "service_principal_id"),
+    # users with equal engine.signature.UserSignature get equal check_users outcomes
+    "/conditions/users": ("user_signature", "service_principal_id"),
     "/conditions/clientApplications": ("service_principal_id",),
     "/conditions/applications": ("app_id",),
     "/conditions/applications/includeUserActions": (),
@@ -113,7 +116,9 @@ class CompiledPolicySet:
         self.terms = any(p.grant and p.grant.terms_of_use for p in self.policies)
         self.accepting = {a.user_id.lower() for a in tenant.acceptances}
         self.per_device_terms = any(a.per_device for a in tenant.agreements.values())
-        self._derived: dict[str, tuple[dict[tuple[Any, ...], int], list[int]]] = {}
+        #: derived key name -> (key -> id, field value id -> derived id, derived id -> a value)
+        self._derived: dict[str, tuple[dict[Any, int], list[int], list[Any]]] = {}
+        self._user_signature = UserSignature.of(self.policies)
         # Per policy: verdict before conditions, for (known user) and (unknown user / workload).
         probes = (
             SignIn(user=User(id="probe", user_principal_name="")),
@@ -124,6 +129,8 @@ class CompiledPolicySet:
         self.signatures: dict[tuple[int, ...], int] = {}
         self.results: list[SignatureResult] = []
         self._phase2: dict[tuple[Any, ...], Evaluation] = {}
+        #: (policy index, claims) -> the applying policy's result (engine.grants)
+        self._grants: dict[tuple[Any, ...], PolicyResult] = {}
         self._constant_patterns: dict[int, int] = {}
 
     # -- encoding --------------------------------------------------------------------------
@@ -153,7 +160,7 @@ class CompiledPolicySet:
     # -- conditions ------------------------------------------------------------------------
 
     def _pattern(self, cond: _Condition, key: tuple[int, ...]) -> int:
-        values = {f: self.fields[f].values[k] for f, k in zip(cond.fields, key, strict=True)}
+        values = dict(self._value(f, k) for f, k in zip(cond.fields, key, strict=True))
         s = SignIn(**{**CONSTANT_FIELDS, **values})
         check = CONDITIONS[cond.index].check
         out = np.empty(len(self.policies), dtype=np.uint8)
@@ -196,6 +203,7 @@ class CompiledPolicySet:
         if n == 0:
             return np.zeros(0, dtype=np.int64)
         field_ids = {f: self._field_ids(f, codes, n) for f in self.fields}
+        field_ids["user_signature"] = self._derived_ids("user", self._user_signature_key, field_ids)
         patterns = [self._pattern_ids(c, field_ids, n) for c in self.conditions]
         kind = self._identity_kind(field_ids)
         claims = [field_ids[f] for f in self.claim_fields] + [
@@ -225,11 +233,25 @@ class CompiledPolicySet:
     def _derived_ids(self, name: str, key_of: Any, field_ids: dict[str, np.ndarray]) -> np.ndarray:
         """Per row, a small id of what the grants read of field ``name`` (``key_of(value)``),
         kept incrementally as new field values appear."""
-        keys, table = self._derived.setdefault(name, ({}, []))
+        keys, table, reps = self._derived.setdefault(f"{name}:{key_of.__name__}", ({}, [], []))
         values = self.fields[name].values
         for v in values[len(table) :]:
-            table.append(keys.setdefault(key_of(v), len(keys)))
+            key = key_of(v)
+            did = keys.get(key)
+            if did is None:
+                did = keys[key] = len(reps)
+                reps.append(v)
+            table.append(did)
         return np.asarray(table, dtype=np.int64)[field_ids[name]]
+
+    def _user_signature_key(self, u: Any) -> Any:
+        return None if u is None else self._user_signature(u)
+
+    def _value(self, f: str, k: int) -> tuple[str, Any]:
+        """(SignIn field, value) of id ``k`` of field or derived key ``f``."""
+        if f == "user_signature":
+            return "user", self._derived["user:_user_signature_key"][2][k]
+        return f, self.fields[f].values[k]
 
     def _user_claim(self, u: Any) -> tuple[Any, ...]:
         """What of the user the grants read: external identity (engine.external: guest type,
@@ -265,7 +287,7 @@ class CompiledPolicySet:
         return unknown_user[field_ids["user"]] | has_sp[field_ids["service_principal_id"]]
 
     def _signin(self, fids: dict[str, int]) -> SignIn:
-        values = {f: self.fields[f].values[k] for f, k in fids.items()}
+        values = {f: self.fields[f].values[k] for f, k in fids.items() if f in self.fields}
         return SignIn(**values, **CONSTANT_FIELDS)
 
     def _signature(self, key: tuple[int, ...], fids: dict[str, int]) -> SignatureResult:
@@ -295,12 +317,19 @@ class CompiledPolicySet:
         p2key = (tuple(applying), key[ncond + 1 :])
         evaluation = self._phase2.get(p2key)
         if evaluation is None:
-            subset = self.tenant.with_policies(tuple(self.policies[i] for i in applying))
-            evaluation = evaluate(subset, signin, self.now, tou_error_code=self.tou_error_code)
-            if not all(r.applies for r in evaluation.results):
-                raise AssertionError(
-                    "compiled phase 1 disagrees with the engine"
-                )  # pragma: no cover
+            results = []
+            for i in applying:
+                gkey = (i, p2key[1])
+                grant = self._grants.get(gkey)
+                if grant is None:
+                    p = self.policies[i]
+                    grant = self._grants[gkey] = PolicyResult(
+                        p, True, "notSet", evaluate_grant(p.grant, signin, self.tenant, self.now)
+                    )
+                results.append(grant)
+            evaluation = decide(
+                signin, self.now, tuple(results), tou_error_code=self.tou_error_code
+            )
             self._phase2[p2key] = evaluation
         grants = dict(zip(applying, evaluation.results, strict=True))
         return SignatureResult(signin, tuple(reasons), evaluation, grants)

@@ -78,9 +78,14 @@ def expand_paths(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
 
 
 def read_signins(
-    paths: Sequence[Path], stats: LoadStats, *, batch_rows: int = BATCH_ROWS
+    paths: Sequence[Path],
+    stats: LoadStats,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    dictionary: bool = False,
 ) -> Iterator[pa.RecordBatch]:
-    """Stream every record of ``paths`` as batches of the record schema."""
+    """Stream every record of ``paths`` as batches of the record schema (``dictionary``: string
+    columns of Parquet inputs may stay dictionary-encoded)."""
     for path, in_folder in expand_paths(paths):
         name = str(path)
         suffix = path.suffix.lower()
@@ -88,7 +93,7 @@ def read_signins(
             from caflow.io.signins.parquet import read_parquet
 
             stats.files[name] = "parquet"
-            yield from read_parquet(path, stats, batch_rows)
+            yield from read_parquet(path, stats, batch_rows, dictionary=dictionary)
             continue
         if suffix == ".csv":
             yield from _batches(_csv_rows(path, stats), stats, name, batch_rows)

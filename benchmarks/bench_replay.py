@@ -1,0 +1,153 @@
+"""Replay throughput: compiled evaluator vs the one-sign-in evaluator, 1 process vs all cores,
+end to end from Parquet and from Graph JSON Lines, peak memory.
+
+Run: ``python benchmarks/bench_replay.py [--rows 1000000] [--jsonl-rows 200000]
+[--users 5000] [--policies 100] [--work DIR]`` (prints a table; not a test). The log and
+tenant come from ``caflow synth`` (seeded). Each end-to-end figure runs in a fresh process so
+its peak RSS (``ru_maxrss``) is its own. Targets (issue 11, on 2 cores): >= 5M sign-ins/s through
+the compiled evaluator, >= 1M/s end to end from Parquet, >= 300k/s from JSON Lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+NOW = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def _tenant(work: Path):  # type: ignore[no-untyped-def]
+    from caflow.cli.common import load_tenant
+
+    return load_tenant(work / "bundle")
+
+
+def _one_signin(work: Path, log: Path, sample: int) -> tuple[int, float, int]:
+    import pyarrow.parquet as pq
+
+    from caflow.engine.evaluate import evaluate
+    from caflow.replay.signals import signin_of
+
+    tenant = _tenant(work)
+    rows = pq.read_table(log).slice(0, sample).to_pylist()
+    t = time.perf_counter()
+    for row in rows:
+        evaluate(tenant, signin_of(tenant, row), NOW)
+    return len(rows), time.perf_counter() - t, _rss()
+
+
+def _compiled(work: Path, log: Path) -> tuple[int, float, int, float]:
+    """(rows, warm seconds, rss, cold seconds) over pre-encoded columns."""
+    from caflow.io.signins import LoadStats, read_signins
+    from caflow.replay.compiled import CompiledPolicySet
+    from caflow.replay.run import EVAL_BATCH_ROWS
+
+    tenant = _tenant(work)
+    compiled = CompiledPolicySet(tenant, NOW)
+    batches = list(read_signins([log], LoadStats(), batch_rows=EVAL_BATCH_ROWS, dictionary=True))
+    codes = [compiled.encode(b) for b in batches]
+    n = sum(b.num_rows for b in batches)
+    t = time.perf_counter()
+    for c in codes:
+        compiled.evaluate_codes(c)
+    cold = time.perf_counter() - t
+    t = time.perf_counter()
+    for c in codes:
+        compiled.evaluate_codes(c)
+    return n, time.perf_counter() - t, _rss(), cold
+
+
+def _end_to_end(work: Path, log: Path) -> tuple[int, float, int]:
+    from caflow.replay.run import replay_logs
+
+    tenant = _tenant(work)
+    t = time.perf_counter()
+    run = replay_logs([log], tenant, NOW)
+    run.to_json()
+    return run.rows, time.perf_counter() - t, _rss()
+
+
+def _dask(work: Path, log: Path, workers: int) -> tuple[int, float, int]:
+    from dask.distributed import LocalCluster
+
+    from caflow.replay.scale import replay_dask
+
+    tenant = _tenant(work)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster:
+        t = time.perf_counter()
+        result = replay_dask([log], tenant, NOW, scheduler=cluster.scheduler_address).to_json()
+        return result["evaluated"], time.perf_counter() - t, _rss()
+
+
+def _rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _isolated(fn, *args):  # type: ignore[no-untyped-def]
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--jsonl-rows", type=int, default=200_000)
+    ap.add_argument("--users", type=int, default=5_000)
+    ap.add_argument("--policies", type=int, default=100)
+    ap.add_argument("--sample", type=int, default=2_000, help="rows for the one-sign-in path")
+    ap.add_argument("--work", type=Path, default=None)
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="caflow-bench-"))
+    from caflow.replay.synth import synth
+
+    pq_dir, js_dir = work / "parquet", work / "jsonl"
+    if not (pq_dir / "signins.parquet").exists():
+        synth(pq_dir, users=args.users, sign_ins=args.rows, policies=args.policies, seed=1)
+    if not (js_dir / "signins-jsonl.jsonl").exists():
+        synth(
+            js_dir,
+            users=args.users,
+            sign_ins=args.jsonl_rows,
+            fmt="jsonl",
+            policies=args.policies,
+            seed=1,
+        )
+    pq_log, js_log = pq_dir / "signins.parquet", js_dir / "signins-jsonl.jsonl"
+    cores = os.cpu_count() or 1
+    rows: list[tuple[str, int, float, int]] = []
+    n, secs, rss = _isolated(_one_signin, pq_dir, pq_log, args.sample)
+    one_rate = n / secs
+    rows.append(("one-sign-in evaluator (engine.evaluate per row)", n, secs, rss))
+    n, warm, rss, cold = _isolated(_compiled, pq_dir, pq_log)
+    rows.append(("compiled, first pass (compiling distinct inputs)", n, cold, rss))
+    rows.append(("compiled, warm (encoded columns), 1 process", n, warm, rss))
+    n, secs, rss = _isolated(_end_to_end, pq_dir, pq_log)
+    rows.append(("end to end from Parquet, 1 process", n, secs, rss))
+    n, secs, rss = _isolated(_dask, pq_dir, pq_log, cores)
+    rows.append((f"end to end from Parquet, dask {cores} workers", n, secs, rss))
+    n, secs, rss = _isolated(_end_to_end, js_dir, js_log)
+    rows.append(("end to end from Graph JSON Lines, 1 process", n, secs, rss))
+    print(
+        f"caflow replay benchmark: {args.policies} policies, {args.users:,} users, "
+        f"{cores} cores (shared machine), work dir {work}"
+    )
+    print(
+        f"{'measure':<52} {'rows':>10} {'seconds':>9} {'sign-ins/s':>12} {'x one':>8} "
+        f"{'peak RSS':>9}"
+    )
+    for name, n, secs, rss in rows:
+        rate = n / secs if secs else float("inf")
+        print(
+            f"{name:<52} {n:>10,} {secs:>9.2f} {rate:>12,.0f} {rate / one_rate:>8,.0f} "
+            f"{rss / 2**20:>7,.0f}MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
