@@ -39,7 +39,10 @@ def dotnet_date(value: str) -> str | None:
     m = _DOTNET_DATE.match(value)
     if not m:
         return None
-    moment = datetime.fromtimestamp(int(m.group(1)) / 1000, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(int(m.group(1)) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):  # beyond year 9999: not a date caflow can use
+        return None
     return moment.isoformat().replace("+00:00", "Z")
 
 

@@ -1,0 +1,165 @@
+"""The permanent hostile-input fuzz suite (issue 8 part 5; SECURITY.md): mutated bundles, What If
+requests, scenarios and proposed policies through the ``caflow`` CLI in-process.
+
+Budget: 2,000 examples in all (``EXAMPLES``), derandomized under CI (tests/conftest.py profile
+"ci") so a run is reproducible; locally every run explores new inputs. Each example must keep
+the invariants of :func:`tests.fuzz.fuzz_support.check_invariants`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.examples_paths import CONTOSO, REQUESTS, SCENARIOS
+from tests.fuzz.fuzz_support import (
+    FUZZ,
+    check_invariants,
+    load_any,
+    mutated,
+    run_cli,
+    serialised,
+    to_json_bytes,
+)
+
+#: Examples per strategy (2,000 in total; measured ~2 min on the 2-core CI machine).
+EXAMPLES = {"bundle": 800, "request": 300, "scenario": 700, "proposed": 200}
+
+KEEP_POLICIES = (
+    "CA004-Require-MFA-for-SharePoint-Online.json",
+    "CA006-Require-Terms-of-Use-for-guests.json",
+    "CA009-Sign-in-frequency-12-hours-on-unmanaged-devices.json",
+    "CA014-Require-MFA-for-Microsoft-Flow-Service.json",
+)
+BUNDLE_FILES = (
+    "tenant.yaml",
+    "directory.yaml",
+    "namedLocations.json",
+    "agreements.json",
+    "agreementAcceptances.json",
+    "powerplatform/connections.json",
+    "powerplatform/flows.json",
+    *(f"policies/{p}" for p in KEEP_POLICIES),
+)
+REQUEST = REQUESTS / "alice-sharepoint-from-home.json"
+
+
+@pytest.fixture(scope="module")
+def small_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Contoso with four policies: every file kind, fast enough for thousands of runs."""
+    root = tmp_path_factory.mktemp("fuzz") / "small"
+    for rel in BUNDLE_FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CONTOSO / rel, root / rel)
+    return root
+
+
+SEEDS = {rel: load_any(CONTOSO / rel) for rel in BUNDLE_FILES}
+
+
+@st.composite
+def mutated_file(draw: st.DrawFn) -> tuple[str, bytes]:
+    rel = draw(st.sampled_from(BUNDLE_FILES))
+    doc = draw(mutated(SEEDS[rel]))
+    return rel, draw(serialised(doc, rel.endswith(".yaml")))
+
+
+def _write_bundle(base: Path, into: Path, files: list[tuple[str, bytes]], as_zip: bool) -> Path:
+    shutil.copytree(base, into)
+    for rel, data in files:
+        (into / rel).write_bytes(data)
+    if not as_zip:
+        return into
+    z = into.with_suffix(".zip")
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(into.rglob("*")):
+            if f.is_file():
+                # Windows tools write backslashes inside zips: both must load.
+                name = f.relative_to(into).as_posix()
+                zf.write(f, name.replace("/", "\\") if len(name) % 2 else name)
+    return z
+
+
+@settings(FUZZ, max_examples=EXAMPLES["bundle"])
+@given(
+    files=st.lists(mutated_file(), min_size=1, max_size=2),
+    verb=st.sampled_from(["whatif", "advise"]),
+    as_zip=st.booleans(),
+)
+def test_fuzz_bundles(
+    small_bundle: Path, files: list[tuple[str, bytes]], verb: str, as_zip: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = _write_bundle(small_bundle, Path(tmp) / "b", files, as_zip)
+        if verb == "whatif":
+            args = ["whatif", str(bundle), "--request", str(REQUEST), "--json"]
+        else:
+            args = ["advise", str(bundle), "--format", "json"]
+        res, elapsed = run_cli(args)
+        check_invariants(res, elapsed, [str(bundle), "--"])
+
+
+REQUEST_SEED = load_any(REQUEST)
+
+
+@settings(FUZZ, max_examples=EXAMPLES["request"])
+@given(body=mutated(REQUEST_SEED, max_steps=4), data=st.data())
+def test_fuzz_whatif_requests(small_bundle: Path, body: Any, data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        req = Path(tmp) / "request.json"
+        req.write_bytes(data.draw(serialised(body, yaml_file=False)))
+        res, elapsed = run_cli(["whatif", str(small_bundle), "--request", str(req), "--json"])
+        check_invariants(res, elapsed, [str(req), str(small_bundle), "--"])
+
+
+def _scenario_seed() -> Any:
+    doc = load_any(SCENARIOS / "effect1-future-runs.yaml")
+    doc["tenant"] = str(CONTOSO)
+    return doc
+
+
+SCENARIO_SEED = _scenario_seed()
+
+
+@settings(FUZZ, max_examples=EXAMPLES["scenario"])
+@given(doc=mutated(SCENARIO_SEED, max_steps=3), data=st.data())
+def test_fuzz_scenarios(doc: Any, data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.yaml"
+        path.write_bytes(data.draw(serialised(doc, yaml_file=True)))
+        res, elapsed = run_cli(["simulate", str(path), "--format", "json"])
+        check_invariants(res, elapsed, [str(path), str(CONTOSO), "--"])
+
+
+POLICY_SEED = SEEDS[f"policies/{KEEP_POLICIES[-1]}"]
+
+
+@settings(FUZZ, max_examples=EXAMPLES["proposed"])
+@given(doc=mutated(POLICY_SEED, max_steps=3))
+def test_fuzz_proposed_policies(small_bundle: Path, doc: Any) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "proposed.json"
+        path.write_bytes(to_json_bytes(doc, "utf-8", ascii_only=True))
+        args = [
+            "check",
+            "--baseline",
+            str(small_bundle),
+            "--proposed",
+            str(path),
+            "--horizon",
+            "P14D",
+            "--format",
+            "json",
+        ]
+        res, elapsed = run_cli(args)
+        check_invariants(res, elapsed, [str(path), str(small_bundle), "--"])
+
+
+def test_budget_is_at_least_2000() -> None:
+    assert sum(EXAMPLES.values()) >= 2000
