@@ -72,7 +72,9 @@ def describe(value: object) -> str:
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, str):
-        return "an empty string" if not value.strip() else f"a string of {len(value)} characters"
+        if not value.strip():
+            return "an empty string"
+        return f"a string of {len(value)} character{'s' if len(value) != 1 else ''}"
     if isinstance(value, list | tuple):
         return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
     if isinstance(value, dict):

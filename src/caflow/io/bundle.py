@@ -44,7 +44,7 @@ from caflow.io.decode import MAX_FILE_BYTES, parse_document, read_regular_file
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
 from caflow.io.fields import Reader
-from caflow.io.normalize import as_list, normalize_keys
+from caflow.io.normalize import as_list, camel_key, normalize_keys
 from caflow.io.policies import is_policy_like, parse_policy, parse_strength, unread_fields
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.io.truncation import check_not_truncated
@@ -315,6 +315,55 @@ def _require_tenant_data(path: Path, report: LoadReport) -> None:
 
 def load_tenant_from_documents(
     source: Source, *, label: str = "", report: LoadReport | None = None, source_name: str = ""
+) -> Tenant:
+    try:
+        return _load_documents(source, label, report, source_name)
+    except InputError as exc:
+        _point_as_written(exc, source, label)
+        raise
+
+
+def _point_as_written(exc: InputError, source: Source, label: str) -> None:
+    """Rewrite an error's JSON pointer from the normalised keys caflow reads (``conditions``)
+    to the keys as the file writes them (``Conditions`` in a PowerShell export), so the pointer
+    leads into the file. Only on the error path: the file is read and parsed again."""
+    if not exc.json_path or not exc.file or not exc.file.startswith(label):
+        return
+    rel = exc.file[len(label) :]
+    read = next((r for n, r in source if n == rel), None)
+    if read is None:
+        return
+    try:
+        doc = parse_document(read(), exc.file)
+    except InputError:
+        return
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in exc.json_path.split("/")[1:]]
+    written: list[str | int] = []
+    node: Any = doc
+    for i, token in enumerate(tokens):
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            written.append(int(token))
+            node = node[int(token)]
+        elif isinstance(node, dict):
+            key = (
+                token
+                if token in node
+                else next((k for k in node if isinstance(k, str) and camel_key(k) == token), None)
+            )
+            if key is None:
+                written.extend(tokens[i:])
+                break
+            written.append(key)
+            node = node[key]
+        else:
+            written.extend(tokens[i:])
+            break
+    exc.json_path = json_pointer(written)
+    exc.args = (str(exc),)
+
+
+def _load_documents(
+    source: Source, label: str, report: LoadReport | None, source_name: str
 ) -> Tenant:
     report = report if report is not None else LoadReport()
     names = [n for n, _ in source]
