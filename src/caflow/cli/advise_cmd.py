@@ -8,7 +8,7 @@ import typer
 
 from caflow.advise.severity import FailOn
 from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import json_alias_option, pick_format, sarif_root_option
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -54,6 +54,7 @@ def advise(
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
+    sarif_root: Path = sarif_root_option(),
 ) -> None:
     """Find what in a tenant's configuration will hurt Power Automate, with evidence and remedy."""
     from caflow.advise import load_rules, load_suppressions, run_advise
@@ -67,6 +68,7 @@ def advise(
         load_tenant,
         parse_when,
         print_summary_once,
+        source_anchor,
         table_width,
     )
     from caflow.report import render
@@ -79,10 +81,11 @@ def advise(
             names.update({a: r.id for r in load_rules() for a in r.meta.aliases})
             accepted = load_suppressions(suppressions, names)
         _check_select(select or ())
+        anchor = source_anchor(bundle, sarif_root)
         tenant = load_tenant(bundle)
         now = parse_when(at, default=lambda: DEFAULT_NOW)
         result = run_advise(tenant, now=now, select=select or None, suppressions=accepted)
-        text = render(result, fmt.value, width=table_width(output))
+        text = render(result, fmt.value, width=table_width(output), anchor=anchor)
         emit(text, output)
     for warning in result.warnings:
         if warning.endswith("[unused-suppression]"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from caflow.cli.exit import ExitStatus
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import json_alias_option, pick_format, sarif_root_option
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -51,6 +51,7 @@ def check(
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
+    sarif_root: Path = sarif_root_option(),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
     from caflow.check import build_proposed, default_start, enable_policies, run_check
@@ -60,6 +61,7 @@ def check(
         load_tenant,
         parse_when,
         print_summary_once,
+        source_anchor,
         warn_unparsable,
     )
     from caflow.errors import InputError, LimitError
@@ -74,6 +76,7 @@ def check(
                 file="--proposed/--enable",
                 expected="--proposed PATH (repeatable) and/or --enable POLICY",
             )
+        anchor = source_anchor(baseline, sarif_root)
         base = load_tenant(baseline)
         prop = enable_policies(build_proposed(base, proposed), enable)
         warn_unparsable(prop, already=base.warnings)
@@ -91,7 +94,7 @@ def check(
         if end - begin > MAX_HORIZON:
             raise LimitError("horizon longer than the 10-year limit", file="--horizon", got=horizon)
         result = run_check(base, prop, begin, end)
-        text = render(result, fmt.value)
+        text = render(result, fmt.value, anchor=anchor)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file
     print_summary_once(result.impact_line(), output is None and fmt.shows_summary)
     if result.breaks:

@@ -16,6 +16,7 @@ import typer
 
 from caflow.cli.exit import ExitStatus
 from caflow.errors import CaflowError, InputError, Shown, UnsafePathError
+from caflow.report.anchor import SourceAnchor
 from caflow.report.terminal import BrokenOutputError, SafeConsole, displayable, encodable
 
 __all__ = [
@@ -270,3 +271,9 @@ def table_width(output: Path | None) -> int | None:
     """The terminal's width for a table printed on it; None (the writer's fixed default, so
     files and pipes are reproducible) when writing to ``--output`` or a pipe."""
     return out_console.width if output is None and out_console.is_terminal else None
+
+
+def source_anchor(bundle: Path, root: Path | None) -> SourceAnchor:
+    """Where evidence files are for ``--format sarif/github``: bundle-relative, or relative to
+    ``--sarif-root`` (exit 2 when the bundle is not a folder inside it)."""
+    return SourceAnchor(bundle if bundle.is_dir() else None, root)

@@ -17,7 +17,7 @@ import typer
 from caflow.errors import InputError
 from caflow.model.signals import signal_choices
 
-__all__ = ["json_alias_option", "pick_format", "signal_option"]
+__all__ = ["json_alias_option", "pick_format", "sarif_root_option", "signal_option"]
 
 F = TypeVar("F", bound=StrEnum)
 
@@ -62,3 +62,15 @@ def pick_format(fmt: F, as_json: bool, default: F) -> F:
             got=fmt.value,
         )
     return json_fmt
+
+
+def sarif_root_option() -> Any:
+    """``--sarif-root``: the tenant repository's root, so SARIF and GitHub annotations name
+    evidence files as the code host sees them (``%SRCROOT%``-relative)."""
+    return typer.Option(
+        None,
+        "--sarif-root",
+        file_okay=False,
+        help="Repository root containing the bundle folder: --format sarif/github name "
+        "evidence files relative to it (for GitHub code scanning); default: bundle-relative.",
+    )

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from caflow.report.anchor import SourceAnchor
 
 __all__ = ["FORMATS", "OutputFormat", "Renderer", "render"]
 
@@ -24,6 +27,8 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     sarif = "sarif"
+    junit = "junit"
+    github = "github"
 
     @property
     def shows_summary(self) -> bool:
@@ -34,10 +39,19 @@ class OutputFormat(StrEnum):
 FORMATS: tuple[str, ...] = tuple(f.value for f in OutputFormat)
 
 
-def render(result: Any, fmt: str, *, width: int | None = None) -> str:
+#: Writers that locate evidence files for a code host (``anchor``: ``--sarif-root``).
+ANCHORED = (OutputFormat.sarif, OutputFormat.github)
+
+
+def render(
+    result: Any, fmt: str, *, width: int | None = None, anchor: SourceAnchor | None = None
+) -> str:
     """Render ``result`` in ``fmt`` (one of ``FORMATS``); ``width`` sizes the table (the
-    terminal's, when printing to one); other formats have no width."""
+    terminal's, when printing to one); ``anchor`` places evidence files for the ``ANCHORED``
+    formats; other formats have neither."""
     module = OutputFormat(fmt).value
+    if anchor is not None and fmt in ANCHORED:
+        return importlib.import_module(f"caflow.report.{module}").render(result, anchor=anchor)
     renderer: Renderer = importlib.import_module(f"caflow.report.{module}").render
     if width is not None and fmt == OutputFormat.table:
         from caflow.report.table import render as render_table

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render"]
+from caflow.report.rulelinks import rule_help_uri
+
+__all__ = ["LIMIT", "render"]
 
 _ICON = {
     "FAIL": "❌",
@@ -39,17 +41,204 @@ def render(result: Any) -> str:
             msg += f" _(suppressed: {f['justification']})_"
         lines.append(
             f"| {_ICON[f['status']]} {f['status']} | {f['severity']} | "
-            f"[`{f['ruleId']}`](docs/rules.md#{f['ruleId']}) | {_cell(msg)} | {_cell(affected)} |"
+            f"[`{f['ruleId']}`]({rule_help_uri(f['ruleId'])}) | {_cell(msg)} | {_cell(affected)} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def _render_check(result: Any) -> str:
+#: GitHub refuses comments over 65,536 characters; stay well under (issue 12).
+LIMIT = 60_000
+TOP = 5  # items named per group
+
+
+def _short(text: str, size: int = 100) -> str:
+    text = _cell(text)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _names(items: list[str], total: int) -> str:
+    shown = ", ".join(f"`{_short(i, 60)}`" for i in items[:TOP])
+    return shown + (f" … +{total - TOP}" if total > TOP else "")
+
+
+def _codes(codes: dict[str, int]) -> str:
+    return ", ".join(f"{c} ×{n}" for c, n in sorted(codes.items(), key=lambda kv: -kv[1])) or "—"
+
+
+class _Page:
+    """Lines under a character budget: a table keeps as many rows as fit, then says how many
+    were left out and where to find them."""
+
+    def __init__(self, limit: int, footer: str) -> None:
+        self.lines: list[str] = []
+        self.size = 0
+        self.limit = limit - len(footer) - 200  # room for the footer and one "left out" line
+        self.footer = footer
+
+    def add(self, *lines: str) -> bool:
+        cost = sum(len(line) + 1 for line in lines)
+        if self.size + cost > self.limit:
+            return False
+        self.lines.extend(lines)
+        self.size += cost
+        return True
+
+    def table(
+        self, title: str, header: list[str], rows: list[list[str]], total: int, cap: int = 25
+    ) -> None:
+        """At most ``cap`` rows (so every section gets a share of the page), fewer if the
+        budget runs out first."""
+        if not rows:
+            return
+        head = [
+            f"### {title}",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+        ]
+        if not self.add(*head):
+            self.add(f"_{title}: {total} left out (size limit); see the full JSON._", "")
+            return
+        shown = 0
+        for row in rows[:cap]:
+            if not self.add("| " + " | ".join(row) + " |"):
+                break
+            shown += 1
+        if shown < total:
+            self.add("", f"_… {total - shown} more not shown; see the full JSON._")
+        self.add("")
+
+    def text(self) -> str:
+        return "\n".join([*self.lines, self.footer]) + "\n"
+
+
+def _render_check(result: Any, limit: int = LIMIT) -> str:
+    """The check as a PR comment: counts, impact grouped by policy and by owner with the first
+    items of each, then the plan, everything cut to fit ``limit`` characters; the full lists
+    are in ``--format json`` (keep it as a build artifact)."""
+    from caflow.report.impact import by_owner, by_policy
+
     data = result.to_json()
+    s = data["summary"]
     verdict = "⛔ breaks something" if data["breaks"] else "✅ safe"
-    return (
-        f"## caflow check — {verdict}\n\n"
-        f"{data['impactLine']}\n\n"
-        "<details><summary>Plan</summary>\n\n```diff\n"
-        f"{result.plan_text()}\n```\n</details>\n"
+    footer = (
+        "\n---\n_Grouped and cut to fit a pull-request comment. The full lists are in "
+        "`caflow check … --format json`: keep that file as a build artifact._"
     )
+    page = _Page(limit, footer)
+    page.add(
+        f"## caflow check — {verdict}",
+        "",
+        f"**{data['impactLine']}** (simulated {data['start']} .. {data['end']})",
+        "",
+        "| impact | count |",
+        "|---|---|",
+        f"| connections break | {s['connectionsBreak']} |",
+        f"| flows fail | {s['flowsFail']} |",
+        f"| users blocked | {s['usersBlocked']} |",
+        f"| new findings | {len(data['newFindings'])} |",
+        f"| undetermined | {s['undetermined']} |",
+        f"| connections no longer breaking | {len(data['connectionsResolved'])} |",
+        f"| resolved findings | {len(data['resolvedFindings'])} |",
+        "",
+    )
+    changes = data["policyChanges"]
+    page.table(
+        "Policy changes",
+        ["change", "policy", "fields"],
+        [
+            [
+                c["action"],
+                f"{_short(c['displayName'])} (`{c['id']}`)",
+                _short(", ".join(f["path"] for f in c.get("fields", [])) or "—", 200),
+            ]
+            for c in changes
+        ],
+        len(changes),
+    )
+    policies = by_policy(data)
+    page.table(
+        "Impact by policy",
+        ["policy", "connections", "users", "codes", "first break", "examples"],
+        [
+            [
+                f"{_short(g.label)}" + (f" (`{g.key}`)" if g.label != g.key else ""),
+                str(len(g.connections)),
+                str(len(g.users)),
+                _codes(g.codes),
+                g.first_at or "—",
+                _names(g.connections + g.users, g.total),
+            ]
+            for g in policies
+        ],
+        len(policies),
+    )
+    owners = by_owner(data)
+    page.table(
+        "Broken connections by owner",
+        ["owner", "connections", "codes", "first break", "examples"],
+        [
+            [
+                _short(g.label),
+                str(len(g.connections)),
+                _codes(g.codes),
+                g.first_at or "—",
+                _names(g.connections, len(g.connections)),
+            ]
+            for g in owners
+        ],
+        len(owners),
+    )
+    flows = sorted(data["flowsFailing"], key=lambda f: (-(f["failedRuns"] or 0), f["id"]))
+    page.table(
+        "Failing flows (most failed runs first)",
+        ["flow", "failed runs", "first failure", "turned off"],
+        [
+            [
+                f"`{_short(f['id'], 80)}`",
+                str(f["failedRuns"]),
+                f["firstFailureAt"] or "—",
+                f["turnedOffAt"] or "—",
+            ]
+            for f in flows
+        ],
+        len(flows),
+    )
+    findings = data["newFindings"]
+    page.table(
+        "New advisor findings",
+        ["status", "severity", "rule", "finding"],
+        [
+            [
+                f"{_ICON[f['status']]} {f['status']}",
+                f["severity"],
+                f"[`{f['ruleId']}`]({rule_help_uri(f['ruleId'])})",
+                _short(
+                    f["message"] + (f" (reason: {f['reason']})" if f.get("reason") else ""), 400
+                ),
+            ]
+            for f in findings
+        ],
+        len(findings),
+        cap=50,
+    )
+    resolved = data["resolvedFindings"]
+    page.table(
+        "Resolved findings",
+        ["rule", "finding"],
+        [[f"`{f['ruleId']}`", _short(f["message"], 300)] for f in resolved],
+        len(resolved),
+    )
+    plan = result.plan_text().splitlines()
+    if page.add("<details><summary>Plan</summary>", "", "```diff"):
+        shown = 0
+        for line in plan:
+            if not page.add(line.replace("```", "ʼʼʼ")):
+                break
+            shown += 1
+        if shown < len(plan):
+            page.add(f"… {len(plan) - shown} more plan lines; see the full JSON.")
+        page.add("```", "</details>")
+    else:
+        page.add(f"_Plan ({len(plan)} lines) left out (size limit); see the full JSON._")
+    return page.text()

@@ -10,25 +10,45 @@ import json
 from typing import Any
 
 from caflow import __version__
+from caflow.report.anchor import SourceAnchor
+from caflow.report.rulelinks import rule_help_uri
 
 __all__ = ["SECURITY_SEVERITY", "render"]
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-HELP_BASE = "https://github.com/caflow/caflow/blob/main/docs/rules.md#"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 
 
-def _location(ev: dict[str, str]) -> dict[str, Any]:
+def _location(ev: dict[str, str], anchor: SourceAnchor) -> dict[str, Any]:
     return {
-        "physicalLocation": {"artifactLocation": {"uri": ev["file"]}},
+        "physicalLocation": {
+            "artifactLocation": {"uri": anchor.path(ev["file"]), "uriBaseId": anchor.base_id}
+        },
         "logicalLocations": [
             {"fullyQualifiedName": ev["file"] + "#" + ev["pointer"], "kind": "object"}
         ],
     }
 
 
-def render(result: Any) -> str:
+def _base_ids(anchor: SourceAnchor) -> dict[str, Any]:
+    """SARIF 2.1.0 §3.14.14 ``originalUriBaseIds``: what the relative evidence URIs are
+    relative to (an absolute ``file:`` URI when caflow knows the folder)."""
+    what = (
+        "The repository root given as --sarif-root."
+        if anchor.root is not None
+        else "The tenant bundle folder given to caflow."
+    )
+    entry: dict[str, Any] = {"description": {"text": what}}
+    uri = anchor.base_uri()
+    if uri is not None:
+        entry["uri"] = uri
+    return {anchor.base_id: entry}
+
+
+def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
+    """``anchor`` re-expresses evidence paths for a code host (``--sarif-root``)."""
+    anchor = anchor or SourceAnchor()
     advise = result.advise_result() if hasattr(result, "advise_result") else result
     data = advise.to_json()
     metas = {m.id: m for m in advise.rules}
@@ -43,7 +63,7 @@ def render(result: Any) -> str:
                 "shortDescription": {"text": m.title},
                 "fullDescription": {"text": m.risk},
                 "help": {"text": m.remedy.text},
-                "helpUri": HELP_BASE + m.id,
+                "helpUri": rule_help_uri(m.id),
                 "defaultConfiguration": {"level": _LEVEL[m.severity.value]},
                 "properties": {
                     "security-severity": SECURITY_SEVERITY[m.severity.value],
@@ -69,7 +89,7 @@ def render(result: Any) -> str:
             "ruleIndex": index[f["ruleId"]],
             "level": level,
             "message": {"text": text},
-            "locations": [_location(e) for e in f["evidence"]][:10]
+            "locations": [_location(e, anchor) for e in f["evidence"]][:10]
             or [{"logicalLocations": [{"fullyQualifiedName": "tenant", "kind": "module"}]}],
             "properties": {
                 "status": f["status"],
@@ -101,6 +121,7 @@ def render(result: Any) -> str:
                         "rules": rules,
                     }
                 },
+                "originalUriBaseIds": _base_ids(anchor),
                 "results": results,
             }
         ],

@@ -1,0 +1,90 @@
+"""Check impact grouped by policy and by owner: counts plus the first items, for writers that
+must stay short (a PR comment, workflow annotations) however many connections break.
+
+Works on ``CheckResult.to_json()`` so every writer groups the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ImpactGroup", "by_owner", "by_policy", "policy_names"]
+
+#: Key for impact no policy is named for (e.g. a flow, or a connection whose cause names none).
+UNATTRIBUTED = "(no policy named)"
+UNKNOWN_OWNER = "(owner unknown)"
+
+
+@dataclass
+class ImpactGroup:
+    """One policy's (or owner's) share of the impact; lists keep the result's order."""
+
+    key: str
+    label: str
+    connections: list[str] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
+    codes: dict[str, int] = field(default_factory=dict)
+    first_at: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.connections) + len(self.users)
+
+    def _add_code(self, code: str | None) -> None:
+        if code:
+            self.codes[code] = self.codes.get(code, 0) + 1
+
+    def _seen_at(self, at: str | None) -> None:
+        if at and (self.first_at is None or at < self.first_at):
+            self.first_at = at
+
+
+def policy_names(data: dict[str, Any]) -> dict[str, str]:
+    """Display names caflow knows for policy ids (from the policy diff and the findings)."""
+    names: dict[str, str] = {}
+    for change in data.get("policyChanges", []):
+        names[change["id"]] = change.get("displayName") or change["id"]
+    return names
+
+
+def _sorted(groups: Iterable[ImpactGroup]) -> list[ImpactGroup]:
+    return sorted(groups, key=lambda g: (-g.total, g.label))
+
+
+def by_policy(data: dict[str, Any]) -> list[ImpactGroup]:
+    """Broken connections and blocked users per responsible policy (an item several policies
+    cause counts under each), biggest first."""
+    names = policy_names(data)
+    groups: dict[str, ImpactGroup] = {}
+
+    def group(pid: str) -> ImpactGroup:
+        if pid not in groups:
+            groups[pid] = ImpactGroup(pid, names.get(pid, pid))
+        return groups[pid]
+
+    for c in data.get("connectionsBreaking", []):
+        for pid in c.get("policies") or [UNATTRIBUTED]:
+            g = group(pid)
+            g.connections.append(c["id"])
+            g._add_code(c.get("errorCode"))
+            g._seen_at(c.get("at"))
+    for u in data.get("usersBlocked", []):
+        for pid in u.get("policies") or [UNATTRIBUTED]:
+            g = group(pid)
+            g.users.append(f"{u['user']} → {u['appName']}")
+            g._add_code(u.get("errorCode"))
+    return _sorted(groups.values())
+
+
+def by_owner(data: dict[str, Any]) -> list[ImpactGroup]:
+    """Broken connections per owning user (who has to repair them), biggest first."""
+    groups: dict[str, ImpactGroup] = {}
+    for c in data.get("connectionsBreaking", []):
+        owner = c.get("user") or UNKNOWN_OWNER
+        g = groups.setdefault(owner, ImpactGroup(owner, owner))
+        g.connections.append(c["id"])
+        g._add_code(c.get("errorCode"))
+        g._seen_at(c.get("at"))
+    return _sorted(groups.values())
