@@ -144,6 +144,27 @@ def _parse_json(text: str, name: str) -> Any:
         raise ParseError("malformed JSON: a number has too many digits", file=name) from None
 
 
+def _check_yaml_depth(root: yaml.Node, name: str) -> None:
+    """Nesting depth only, for documents without anchors (hence without aliases): a lean walk
+    that never pushes scalars (about 5x cheaper than :func:`_check_yaml_graph`)."""
+    scalar = yaml.ScalarNode
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, scalar):
+            continue
+        if level > MAX_DEPTH:
+            raise _too_deep(name)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((c, level + 1) for c in node.value if not isinstance(c, scalar))
+        else:
+            for k, v in node.value:
+                if not isinstance(v, scalar):
+                    stack.append((v, level + 1))
+                if not isinstance(k, scalar):
+                    stack.append((k, level + 1))
+
+
 def _check_yaml_graph(root: yaml.Node, name: str) -> None:
     """Bound the document YAML *describes*: nesting depth and the nodes aliases add.
 
@@ -241,7 +262,10 @@ def _parse_yaml(text: str, name: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_yaml_graph(node, name)
+        if "&" in text:  # anchors, so maybe aliases: count what they expand to
+            _check_yaml_graph(node, name)
+        else:
+            _check_yaml_depth(node, name)
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in str(exc.problem or ""):  # libyaml stops at 1000 levels
