@@ -4,7 +4,8 @@ Each measurement runs in a fresh child process (so peak memory is that stage's o
 ``wait4``): the child loads the bundle, runs the stage and renders its JSON the way the CLI
 does. ``time`` is the stage alone (load excluded, except for the load row); ``peak MB`` is the
 child's maximum resident set (interpreter + tenant + stage). Every figure is the median of
-``--repeat`` runs: the machine is shared, timings are noisy.
+``--repeat`` runs (reference: ``--reference-repeat``): the machine is shared, timings are
+noisy; CPU seconds of the stage are printed too, they are steadier.
 
 The *reference* column runs the project's own one-record-at-a-time path on the same tenant:
 advise/check evaluate every user separately with linear scans of connections and flows, and
@@ -52,42 +53,55 @@ def _reference_kwargs(reference: bool) -> dict[str, Any]:
 
 
 def child(stage: str, bundle: Path, reference: bool) -> None:
-    """Run one stage; print its seconds as JSON on stdout."""
+    """Run one stage; print its wall and CPU seconds as JSON on stdout."""
     from caflow.io.bundle import load_bundle
     from caflow.report import render
 
-    t0 = time.perf_counter()
+    clock = _Clock()
     tenant = load_bundle(bundle)
-    t1 = time.perf_counter()
-    kw = _reference_kwargs(reference)
     if stage == "load":
-        elapsed = t1 - t0
-    elif stage == "advise":
+        print(json.dumps(clock.lap()))
+        return
+    kw = _reference_kwargs(reference)
+    if stage == "check":
+        from caflow.check import build_proposed
+
+        proposed = build_proposed(tenant, [bundle.parent / "bench-mfa-policy.json"])
+    clock.lap()
+    if stage == "advise":
         from caflow.advise import run_advise
 
         render(run_advise(tenant, **kw), "json")
-        elapsed = time.perf_counter() - t1
     elif stage == "simulate":
         from caflow.simulate import simulate_tenant
 
         result = simulate_tenant(tenant, START, START + timedelta(days=365), **kw)
         json.dumps(result.to_json(), indent=2)
-        elapsed = time.perf_counter() - t1
     elif stage == "check":
-        from caflow.check import build_proposed, run_check
+        from caflow.check import run_check
 
-        proposed = build_proposed(tenant, [bundle.parent / "bench-mfa-policy.json"])
-        t1 = time.perf_counter()
-        result = run_check(tenant, proposed, START, START + timedelta(days=90), **kw)
-        render(result, "json")
-        elapsed = time.perf_counter() - t1
+        render(run_check(tenant, proposed, START, START + timedelta(days=90), **kw), "json")
     else:
         raise SystemExit(f"unknown stage {stage}")
-    print(json.dumps({"seconds": elapsed}))
+    print(json.dumps(clock.lap()))
 
 
-def measure(stage: str, bundle: Path, reference: bool) -> tuple[float, float]:
-    """(seconds, peak MB) of one child run."""
+class _Clock:
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self) -> dict[str, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = {"seconds": wall - self.wall, "cpu": cpu - self.cpu}
+        self.wall, self.cpu = wall, cpu
+        return out
+
+
+Figures = tuple[float, float, float]  # wall seconds, CPU seconds, peak MB
+
+
+def measure(stage: str, bundle: Path, reference: bool) -> Figures:
+    """(seconds, CPU seconds, peak MB) of one child run."""
     cmd = [sys.executable, __file__, "--child", stage, str(bundle)]
     if reference:
         cmd.append("--reference")
@@ -95,10 +109,10 @@ def measure(stage: str, bundle: Path, reference: bool) -> tuple[float, float]:
     _, status, usage = os.wait4(proc.pid, 0)
     out = proc.stdout.read() if proc.stdout else ""
     err = proc.stderr.read() if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{stage} failed:\n{err}")
-    return json.loads(out.strip().splitlines()[-1])["seconds"], usage.ru_maxrss / 1024
+    got = json.loads(out.strip().splitlines()[-1])
+    return got["seconds"], got["cpu"], usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -109,6 +123,7 @@ def main() -> None:
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--reference-max", type=float, default=0.1)
+    ap.add_argument("--reference-repeat", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
@@ -119,44 +134,43 @@ def main() -> None:
     from gen_tenant import generate
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="caflow-bench-"))
-    rows = []
+    (work / "bench-mfa-policy.json").write_text(json.dumps(MFA_POLICY))
+    print(
+        f"{'scale':>5} {'stage':<9} {'wall s':>7} {'cpu s':>7} {'peak MB':>7} "
+        f"{'ref wall':>8} {'ref cpu':>8} {'ref MB':>7} {'cpu ratio':>9}"
+    )
     for scale in (float(s) for s in args.scales.split(",")):
         bundle = work / f"tenant-{scale:g}-seed{args.seed}"
         if not (bundle / "tenant.yaml").exists():
             generate(bundle, scale=scale, seed=args.seed)
-        (work / "bench-mfa-policy.json").write_text(json.dumps(MFA_POLICY))
         for stage in args.stages.split(","):
-            paths = [False] + (
-                [True] if scale <= args.reference_max and stage in REFERENCE_STAGES else []
-            )
-            figures: dict[bool, tuple[float, float]] = {}
-            for reference in paths:
-                runs = [measure(stage, bundle, reference) for _ in range(args.repeat)]
-                figures[reference] = (
-                    statistics.median(r[0] for r in runs),
-                    max(r[1] for r in runs),
-                )
-            rows.append((scale, stage, figures))
-            _print_row(rows[-1])
-    print(f"\n{os.cpu_count()} cores; medians of {args.repeat} runs; peak = max RSS of the child")
-
-
-def _print_row(row: tuple[float, str, dict[bool, tuple[float, float]]]) -> None:
-    scale, stage, fig = row
-    if not hasattr(_print_row, "header"):
-        _print_row.header = True  # type: ignore[attr-defined]
-        print(
-            f"{'scale':>5} {'stage':<9} {'seconds':>8} {'peak MB':>8} "
-            f"{'ref s':>8} {'ref MB':>7} {'ratio':>7}"
-        )
-    fast_s, fast_mb = fig[False]
-    ref = fig.get(True)
-    ref_cols = (
-        f"{ref[0]:>8.2f} {ref[1]:>7.0f} {ref[0] / fast_s:>6.1f}x"
-        if ref
-        else f"{'-':>8} {'-':>7} {'-':>7}"
+            fast = _median([measure(stage, bundle, False) for _ in range(args.repeat)])
+            ref = None
+            if scale <= args.reference_max and stage in REFERENCE_STAGES:
+                ref = _median([measure(stage, bundle, True) for _ in range(args.reference_repeat)])
+            _print_row(scale, stage, fast, ref)
+    print(
+        f"\n{os.cpu_count()} cores (shared); medians of {args.repeat} runs "
+        f"({args.reference_repeat} for the reference); peak = max RSS of the child process"
     )
-    print(f"{scale:>5g} {stage:<9} {fast_s:>8.2f} {fast_mb:>8.0f} {ref_cols}", flush=True)
+
+
+def _median(runs: list[Figures]) -> Figures:
+    return (
+        statistics.median(r[0] for r in runs),
+        statistics.median(r[1] for r in runs),
+        max(r[2] for r in runs),
+    )
+
+
+def _print_row(scale: float, stage: str, fast: Figures, ref: Figures | None) -> None:
+    cols = f"{scale:>5g} {stage:<9} {fast[0]:>7.2f} {fast[1]:>7.2f} {fast[2]:>7.0f}"
+    if ref is None:
+        cols += f" {'-':>8} {'-':>8} {'-':>7} {'-':>9}"
+    else:
+        ratio = ref[1] / fast[1] if fast[1] else float("inf")
+        cols += f" {ref[0]:>8.1f} {ref[1]:>8.1f} {ref[2]:>7.0f} {ratio:>8.0f}x"
+    print(cols, flush=True)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,8 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
     groups: list[dict[str, Any]] = []
     for f in sorted((J0EYV / "Groups").glob("*.json")):
         g = load_document(f)
-        groups.append({"id": g["id"], "displayName": g["displayName"]})
+        if all(g["id"] != seen["id"] for seen in groups):  # the export repeats some
+            groups.append({"id": g["id"], "displayName": g["displayName"]})
     for name, gid in placeholder_groups.items():
         groups.append({"id": gid, "displayName": name.strip("<>")})
     policy_groups = {g["id"] for g in groups}

@@ -44,12 +44,10 @@ def minimal_claims(
     """``cache`` (caller-owned, one per tenant pair and moment): users of one policy-relevant
     signature with the same device get the same claims for an app, worked out once."""
     device = None
-    found = None
     for did in user.device_ids:
         d = tenant.directory.device(did)
         if d is not None:
             device = dict(d.properties)
-            found = d.id
             break
     key: tuple[object, ...] = ()
     if cache is not None:
@@ -57,14 +55,43 @@ def minimal_claims(
         signature = cache.get(sig_key)
         if signature is None:
             signature = cache[sig_key] = UserSignature.of(claims_tenant.policies)
-        key = ("minimalClaims", id(tenant), id(claims_tenant), signature(user), found, app_id, at)
+        device_class = _device_class(claims_tenant, device, cache)
+        key = ("minimalClaims", id(tenant), id(claims_tenant), signature(user), device_class)
+        key += (app_id, at)
         hit = cache.get(key)
         if hit is not None:
-            return replace(hit, user=user)
+            same = replace(hit, user=user, device=device)
+            # acceptances were recorded on the claims' device: this user's
+            kept = tuple(replace(a, device_id=same.device_id) for a in hit.acceptances)
+            return replace(same, acceptances=kept)
     claims = _minimal_claims(tenant, claims_tenant, user, app_id, at, device)
     if cache is not None:
         cache[key] = claims
     return claims
+
+
+#: Device properties that single one device out; policies see them only through a device filter.
+_IDENTITY = ("deviceid", "displayname")
+
+
+def _device_class(
+    claims_tenant: Tenant, device: dict[str, Any] | None, cache: dict[Any, Any]
+) -> object:
+    """The device properties the policies can observe: all but its id and name, unless a
+    device filter of ``claims_tenant`` names those."""
+    if device is None:
+        return None
+    key = ("deviceIdentityNamed", id(claims_tenant))
+    named = cache.get(key)
+    if named is None:
+        named = cache[key] = any(
+            p.conditions.device_filter is not None
+            and any(k in p.conditions.device_filter.rule.lower() for k in _IDENTITY)
+            for p in claims_tenant.policies
+        )
+    return tuple(
+        (k, repr(v)) for k, v in sorted(device.items()) if named or k.lower() not in _IDENTITY
+    )
 
 
 def _minimal_claims(

@@ -146,10 +146,10 @@ class Simulator:
         self._pending: dict[str, datetime] = {}  # flow key -> its queued run
         self._done: set[str] = set()  # flows whose remaining runs were counted at once
         self._component: dict[str, list[str]] = {}  # flow key -> flows sharing connections
-        #: Groups shown not to settle (id of the list) -> flows turned off by then: only a
-        #: flow being turned off can change that answer once no action remains.
+        #: Groups shown not to settle (id of the list) -> how many of their flows were turned
+        #: off by then: only that can change the answer once no action remains.
         self._unsettled: dict[int, int] = {}
-        self._turned_off = 0
+        self._turned_off: Counter[int] = Counter()
         self._heap: list[tuple[datetime, int, int, str, Any]] = []
         self._seq = 0
         self._action_times: list[datetime] = []
@@ -344,11 +344,11 @@ class Simulator:
         every time until the end changes nothing any more but run counts: count every remaining
         run of each of them now. False (and nothing done) when that cannot be shown."""
         group = self._component[key]
-        if self._unsettled.get(id(group)) == self._turned_off:
+        if self._unsettled.get(id(group)) == self._turned_off[id(group)]:
             return False
         if bisect_right(self._action_times, at) < len(self._action_times):
             return False  # an action may still change the tenant or a user
-        self._unsettled[id(group)] = self._turned_off
+        self._unsettled[id(group)] = self._turned_off[id(group)]
         flows: list[tuple[str, timedelta, datetime]] = []  # (key, period, next run)
         touch: dict[str, list[tuple[timedelta, datetime]]] = {}
         for g in group:
@@ -493,7 +493,8 @@ class Simulator:
         if at - st.failing_since >= _TURN_OFF_AFTER:
             # power-automate §2.5: failing continuously for 14 days -> turned off (A-SIM-5).
             st.state, st.suspension_reason, st.turned_off_at = "Stopped", _TURN_OFF_REASON, at
-            self._turned_off += 1
+            if f.name.lower() in self._component:
+                self._turned_off[id(self._component[f.name.lower()])] += 1
             self._connection_event(
                 at, "flowTurnedOff", conn, fail, flow=f.name, user=f.owner_id, message=_TURN_OFF_MSG
             )
