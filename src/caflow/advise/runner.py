@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import PurePath
@@ -34,6 +34,7 @@ def run_advise(
     suppressions: Iterable[Suppression] = (),
     reference: bool = False,
     context: Context | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> AdviseResult:
     """Evaluate ``rules`` (default: all discovered); a rule with nothing to say yields PASS,
     a rule with nothing to look at (``needs`` absent from the bundle) NOT_EVALUATED.
@@ -42,7 +43,8 @@ def run_advise(
     Findings come out sorted (status, severity, rule, policies) with evidence files relative to
     the bundle root, so two runs on copies of a bundle render byte-identical reports.
     ``reference`` selects the plain per-user path (tests and benchmarks compare the two);
-    ``context`` reuses a caller's evaluation cache for the same tenant and moment.
+    ``context`` reuses a caller's evaluation cache for the same tenant and moment;
+    ``progress`` gets the fraction of rules done.
 
     >>> from caflow.io.bundle import load_bundle
     >>> result = run_advise(load_bundle("examples/contoso"))  # doctest: +SKIP
@@ -53,7 +55,9 @@ def run_advise(
         chosen = tuple(r for r in chosen if r.id in wanted or wanted & set(r.meta.aliases))
     ctx = context or Context(tenant, now or DEFAULT_NOW, reference=reference)
     findings: list[Finding] = []
-    for rule in chosen:
+    for i, rule in enumerate(chosen):
+        if progress:
+            progress(i / len(chosen))
         why = missing(tenant, rule.meta.needs)
         if why:
             findings.append(

@@ -205,16 +205,21 @@ def run_check(
     *,
     simulate: SimulateFn | None = None,
     reference: bool = False,
+    progress: Callable[[float], None] | None = None,
 ) -> CheckResult:
     """Diff the impact of ``proposed`` against ``baseline`` over [start, end]; each tenant's
     evaluations are made once and shared by the blocked-users diff and its advise run.
-    ``reference`` selects the plain paths the fast ones are tested against."""
+    ``reference`` selects the plain paths the fast ones are tested against; ``progress`` gets
+    the fraction done after each phase."""
+    step = progress or (lambda done: None)
     from caflow.simulate import simulate_tenant
 
     run = simulate or simulate_tenant
     plain: dict[str, Any] = {"reference": True} if reference else {}
     sim_base = run(baseline, start, end, **plain).to_json()
+    step(0.3)
     sim_prop = run(proposed, start, end, claims_tenant=baseline, **plain).to_json()
+    step(0.6)
     result = CheckResult(start, end, diff_policies(baseline, proposed))
 
     base_broken, prop_broken = _broken(sim_base), _broken(sim_prop)
@@ -252,8 +257,11 @@ def run_check(
     prop_ctx = Context(proposed, start, reference=reference)
     result.blocked_users = _blocked_users(base_ctx, prop_ctx)
 
+    step(0.65)
     base_adv = run_advise(baseline, now=start, context=base_ctx)
+    step(0.8)
     prop_adv = run_advise(proposed, now=start, context=prop_ctx)
+    step(1.0)
     interesting = {Status.FAIL, Status.UNDETERMINED}
     base_keys = {f.key for f in base_adv.findings if f.status in interesting}
     prop_keys = {f.key for f in prop_adv.findings if f.status in interesting}

@@ -71,6 +71,7 @@ def advise(
         source_anchor,
         table_width,
     )
+    from caflow.cli.progress import progress_bar
     from caflow.report import render
 
     with guard():
@@ -84,7 +85,10 @@ def advise(
         anchor = source_anchor(bundle, sarif_root)
         tenant = load_tenant(bundle)
         now = parse_when(at, default=lambda: DEFAULT_NOW)
-        result = run_advise(tenant, now=now, select=select or None, suppressions=accepted)
+        with progress_bar("advising") as progress:
+            result = run_advise(
+                tenant, now=now, select=select or None, suppressions=accepted, progress=progress
+            )
         text = render(result, fmt.value, width=table_width(output), anchor=anchor)
         emit(text, output)
     for warning in result.warnings:

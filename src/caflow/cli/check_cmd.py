@@ -64,6 +64,7 @@ def check(
         source_anchor,
         warn_unparsable,
     )
+    from caflow.cli.progress import progress_bar
     from caflow.errors import InputError, LimitError
     from caflow.model.durations import MAX_HORIZON, parse_iso_duration
     from caflow.report import render
@@ -93,7 +94,8 @@ def check(
         end = span.after(begin)
         if end - begin > MAX_HORIZON:
             raise LimitError("horizon longer than the 10-year limit", file="--horizon", got=horizon)
-        result = run_check(base, prop, begin, end)
+        with progress_bar("checking") as progress:
+            result = run_check(base, prop, begin, end, progress=progress)
         text = render(result, fmt.value, anchor=anchor)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file
     print_summary_once(result.impact_line(), output is None and fmt.shows_summary)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.common import emit, err_console, guard, out_console, parse_when
+from caflow.cli.common import emit, guard, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.cli.options import json_alias_option, pick_format
 
@@ -51,22 +51,16 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to FILE (atomic)."),
     ) -> None:
         """Which connections break, which flows fail, which surfaces degrade - when and why."""
-        from rich.progress import Progress
-
+        from caflow.cli.progress import progress_bar
         from caflow.simulate import load_scenario, run_scenario
 
         with guard():
             fmt = pick_format(fmt, as_json, SimulateFormat.text)
             scenario = load_scenario(file)
             stop = parse_when(until, lambda: scenario.end, option="--until")
-            with Progress(
-                console=err_console, transient=True, disable=not err_console.is_terminal
-            ) as bar:
-                _check_horizon(scenario.start, stop, until, file)
-                task = bar.add_task("simulating", total=1.0)
-                result = run_scenario(
-                    scenario, stop, progress=lambda f: bar.update(task, completed=f)
-                )
+            _check_horizon(scenario.start, stop, until, file)
+            with progress_bar("simulating") as progress:
+                result = run_scenario(scenario, stop, progress=progress)
             if fmt is SimulateFormat.json:
                 emit(json.dumps(result.to_json(), indent=2), output)
             elif output is None and out_console.is_terminal:

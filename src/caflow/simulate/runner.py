@@ -222,14 +222,16 @@ class Simulator:
             if self.flows[key].state == "Started":
                 self._schedule_first(f)
         span = max((stop - self.start).total_seconds(), 1.0)
+        report_at = self.start
         while self._heap and self._heap[0][0] <= stop:
             at, _, _, kind, payload = heapq.heappop(self._heap)
             if kind == "action":
                 self._apply(payload)
             elif kind == "run":
                 self._scheduled_run(at, payload)
-            if self.progress:
+            if self.progress and at >= report_at:  # at most ~100 updates
                 self.progress((at - self.start).total_seconds() / span)
+                report_at = at + (stop - self.start) / 100
         return SimulationResult(
             self.start,
             stop,
