@@ -207,7 +207,7 @@ class Simulator:
         stop = min(self.end, until) if until else self.end
         self._stop = stop
         # (Computed here: callers may add flows after construction.)
-        #: Runs due at the same instant go in flow order (history-independent tie-break).
+        #: Runs due at the same instant go in flow order (history-independent; A-SIM-15).
         self._order = {key: i for i, key in enumerate(self.flow_defs)}
         #: How many flow references each connection has (the fast path needs exclusive ones).
         self._users_of = Counter(
