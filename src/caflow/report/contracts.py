@@ -117,6 +117,8 @@ class ConnectionOutcome(_Out):
     cause: str | None
     policies: list[str]
     brokenAt: str | None
+    #: Why caflow cannot tell whether this connection breaks (e.g. an unmapped connector).
+    undetermined: str | None = None
 
 
 class FlowOutcome(_Out):
