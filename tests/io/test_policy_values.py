@@ -223,3 +223,33 @@ def test_inline_policy_slips_are_exit_2(tmp_path: Path, case: str) -> None:
     assert res.exit_code == 2, res.output
     assert f"{scenario}: {pointer}:" in res.stderr, res.stderr
     assert f"[{code}]" in res.stderr and fragment in res.stderr, res.stderr
+
+
+WRONG_TYPES = {
+    "quoted isEnabled": (
+        {"signInFrequency": {"isEnabled": "true", "value": 1, "type": "hours"}},
+        "/sessionControls/signInFrequency/isEnabled",
+    ),
+    "isEnabled as a number": (
+        {"persistentBrowser": {"isEnabled": 1, "mode": "never"}},
+        "/sessionControls/persistentBrowser/isEnabled",
+    ),
+    "quoted frequency value": (
+        {"signInFrequency": {"isEnabled": True, "value": "12", "type": "hours"}},
+        "/sessionControls/signInFrequency/value",
+    ),
+    "boolean frequency value": (
+        {"signInFrequency": {"isEnabled": True, "value": True, "type": "days"}},
+        "/sessionControls/signInFrequency/value",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_TYPES))
+def test_wrong_scalar_types_in_exported_policies_are_exit_2(tmp_path: Path, case: str) -> None:
+    session, pointer = WRONG_TYPES[case]
+    bundle = _bundle(tmp_path, _set("sessionControls", value=session))
+    res = runner.invoke(app, ["advise", str(bundle)])
+    assert res.exit_code == 2, res.output
+    assert f"{CA001}: {pointer}: wrong type" in res.stderr, res.stderr
+    assert "[wrong-type]" in res.stderr

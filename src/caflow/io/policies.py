@@ -459,6 +459,19 @@ def _session(r: Reader, value: Any, path: Path, unknown: _Unknown) -> SessionCon
     pb = r.obj(s.get("persistentBrowser"), (*path, "persistentBrowser"))
     cae = r.obj(s.get("continuousAccessEvaluation"), (*path, "continuousAccessEvaluation"))
     sss = r.obj(s.get("secureSignInSession"), (*path, "secureSignInSession"))
+    for key, control in (
+        ("applicationEnforcedRestrictions", aer),
+        ("cloudAppSecurity", mcas),
+        ("signInFrequency", sif),
+        ("persistentBrowser", pb),
+        ("secureSignInSession", sss),
+    ):
+        flag = control.get("isEnabled")
+        if flag is not None and not isinstance(flag, bool):
+            # "true" in quotes is not read as true (nor as false): a wrong type, exit 2.
+            raise r.error((*path, key, "isEnabled"), "wrong type", "true or false", flag)
+    if isinstance(sif.get("value"), str | float | bool):
+        raise r.error((*path, "signInFrequency", "value"), "wrong type", "an integer", sif["value"])
     sif_value = None
     if sif.get("isEnabled") is True:
         interval = (
