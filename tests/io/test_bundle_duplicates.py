@@ -113,3 +113,25 @@ def test_mapped_address_in_trusted_range_is_trusted() -> None:
     """Control: the mapped address really lands in the trusted range (not just 'same as v4')."""
     office, outside = _whatif("::ffff:203.0.113.7"), _whatif("::ffff:8.8.8.8")
     assert office != outside
+
+
+@pytest.mark.parametrize(
+    ("rel", "key", "value"),
+    [
+        ("namedLocations.json", "isTrusted", "true"),
+        ("namedLocations.json", "isTrusted", 1),
+        ("agreements.json", "isPerDeviceAcceptanceRequired", "false"),
+    ],
+)
+def test_quoted_booleans_in_exported_files_are_exit_2(
+    tmp_path: Path, rel: str, key: str, value: object
+) -> None:
+    root = _copy(tmp_path)
+    path = root / rel
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    items, prefix = (doc["value"], "/value") if isinstance(doc, dict) else (doc, "")
+    items[0][key] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    res = runner.invoke(app, ["advise", str(root)])
+    assert res.exit_code == 2, res.output
+    assert f"{rel}: {prefix}/0/{key}: wrong type: expected true or false" in res.stderr, res.stderr

@@ -73,9 +73,11 @@ class Reader:
             return default
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise self.error(path, "wrong type", "true or false", value)
+        # "true" in quotes is a wrong type, not a guess (Graph and ConvertTo-Json write booleans).
+        err = self.error(path, "wrong type", "true or false", value)
+        if isinstance(value, str):
+            err.hint = "write true or false without quotes"
+        raise err
 
     def integer(self, value: Any, path: Path) -> int | None:
         if value is None:
