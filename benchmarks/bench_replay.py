@@ -36,14 +36,14 @@ def _one_signin(work: Path, log: Path, sample: int) -> tuple[int, float, int]:
 
     tenant = _tenant(work)
     rows = pq.read_table(log).slice(0, sample).to_pylist()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for row in rows:
         evaluate(tenant, signin_of(tenant, row), NOW)
-    return len(rows), time.perf_counter() - t, _rss()
+    return len(rows), time.perf_counter() - t, _rss(), time.process_time() - c
 
 
-def _compiled(work: Path, log: Path) -> tuple[int, float, int, float]:
-    """(rows, warm seconds, rss, cold seconds) over pre-encoded columns."""
+def _compiled(work: Path, log: Path) -> tuple[int, float, int, float, float, float]:
+    """(rows, warm s, rss, cold s, warm CPU s, cold CPU s) over pre-encoded columns."""
     from caflow.io.signins import LoadStats, read_signins
     from caflow.replay.compiled import CompiledPolicySet
     from caflow.replay.run import EVAL_BATCH_ROWS
@@ -53,24 +53,24 @@ def _compiled(work: Path, log: Path) -> tuple[int, float, int, float]:
     batches = list(read_signins([log], LoadStats(), batch_rows=EVAL_BATCH_ROWS, dictionary=True))
     codes = [compiled.encode(b) for b in batches]
     n = sum(b.num_rows for b in batches)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     for c in codes:
         compiled.evaluate_codes(c)
-    cold = time.perf_counter() - t
-    t = time.perf_counter()
+    cold, cold_cpu = time.perf_counter() - t, time.process_time() - cpu
+    t, cpu = time.perf_counter(), time.process_time()
     for c in codes:
         compiled.evaluate_codes(c)
-    return n, time.perf_counter() - t, _rss(), cold
+    return n, time.perf_counter() - t, _rss(), cold, time.process_time() - cpu, cold_cpu
 
 
 def _end_to_end(work: Path, log: Path) -> tuple[int, float, int]:
     from caflow.replay.run import replay_logs
 
     tenant = _tenant(work)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     run = replay_logs([log], tenant, NOW)
     run.to_json()
-    return run.rows, time.perf_counter() - t, _rss()
+    return run.rows, time.perf_counter() - t, _rss(), time.process_time() - c
 
 
 def _dask(work: Path, log: Path, workers: int) -> tuple[int, float, int]:
@@ -82,7 +82,7 @@ def _dask(work: Path, log: Path, workers: int) -> tuple[int, float, int]:
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster:
         t = time.perf_counter()
         result = replay_dask([log], tenant, NOW, scheduler=cluster.scheduler_address).to_json()
-        return result["evaluated"], time.perf_counter() - t, _rss()
+        return result["evaluated"], time.perf_counter() - t, _rss(), float("nan")
 
 
 def _rss() -> int:
@@ -90,8 +90,11 @@ def _rss() -> int:
 
 
 def _isolated(fn, *args):  # type: ignore[no-untyped-def]
-    with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(fn, args)
+    """Run in a fresh (non-daemonic: dask starts its own processes) process: own peak RSS."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def main() -> None:
@@ -102,6 +105,7 @@ def main() -> None:
     ap.add_argument("--policies", type=int, default=100)
     ap.add_argument("--sample", type=int, default=2_000, help="rows for the one-sign-in path")
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--no-dask", action="store_true", help="skip the dask LocalCluster row")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="caflow-bench-"))
     from caflow.replay.synth import synth
@@ -120,32 +124,39 @@ def main() -> None:
         )
     pq_log, js_log = pq_dir / "signins.parquet", js_dir / "signins-jsonl.jsonl"
     cores = os.cpu_count() or 1
-    rows: list[tuple[str, int, float, int]] = []
-    n, secs, rss = _isolated(_one_signin, pq_dir, pq_log, args.sample)
+    rows: list[tuple[str, int, float, int, float]] = []
+    n, secs, rss, cpu = _isolated(_one_signin, pq_dir, pq_log, args.sample)
     one_rate = n / secs
-    rows.append(("one-sign-in evaluator (engine.evaluate per row)", n, secs, rss))
-    n, warm, rss, cold = _isolated(_compiled, pq_dir, pq_log)
-    rows.append(("compiled, first pass (compiling distinct inputs)", n, cold, rss))
-    rows.append(("compiled, warm (encoded columns), 1 process", n, warm, rss))
-    n, secs, rss = _isolated(_end_to_end, pq_dir, pq_log)
-    rows.append(("end to end from Parquet, 1 process", n, secs, rss))
-    n, secs, rss = _isolated(_dask, pq_dir, pq_log, cores)
-    rows.append((f"end to end from Parquet, dask {cores} workers", n, secs, rss))
-    n, secs, rss = _isolated(_end_to_end, js_dir, js_log)
-    rows.append(("end to end from Graph JSON Lines, 1 process", n, secs, rss))
+    rows.append(("one-sign-in evaluator (engine.evaluate per row)", n, secs, rss, cpu))
+    n, warm, rss, cold, warm_cpu, cold_cpu = _isolated(_compiled, pq_dir, pq_log)
+    rows.append(("compiled, first pass (compiling distinct inputs)", n, cold, rss, cold_cpu))
+    rows.append(("compiled, warm (encoded columns), 1 process", n, warm, rss, warm_cpu))
+    rows.append(("end to end from Parquet, 1 process", *_isolated(_end_to_end, pq_dir, pq_log)))
+    if not args.no_dask:
+        rows.append(
+            (
+                f"end to end from Parquet, dask {cores} workers",
+                *_isolated(_dask, pq_dir, pq_log, cores),
+            )
+        )
+    rows.append(
+        ("end to end from Graph JSON Lines, 1 process", *_isolated(_end_to_end, js_dir, js_log))
+    )
     print(
         f"caflow replay benchmark: {args.policies} policies, {args.users:,} users, "
         f"{cores} cores (shared machine), work dir {work}"
     )
     print(
         f"{'measure':<52} {'rows':>10} {'seconds':>9} {'sign-ins/s':>12} {'x one':>8} "
-        f"{'peak RSS':>9}"
+        f"{'CPU s':>7} {'per CPU-s':>10} {'peak RSS':>9}"
     )
-    for name, n, secs, rss in rows:
+    for name, n, secs, rss, cpu in rows:
         rate = n / secs if secs else float("inf")
+        per_cpu = f"{n / cpu:>10,.0f}" if cpu == cpu and cpu else f"{'-':>10}"
+        cpu_text = f"{cpu:>7.2f}" if cpu == cpu else f"{'-':>7}"
         print(
             f"{name:<52} {n:>10,} {secs:>9.2f} {rate:>12,.0f} {rate / one_rate:>8,.0f} "
-            f"{rss / 2**20:>7,.0f}MB"
+            f"{cpu_text} {per_cpu} {rss / 2**20:>7,.0f}MB"
         )
 
 
