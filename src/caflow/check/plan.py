@@ -8,7 +8,7 @@ connections, the flows fail on future runs"). Text is rendered from ``to_json()`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,13 +16,18 @@ from typing import Any
 from caflow.advise import AdviseResult, Finding, Status, run_advise
 from caflow.advise.context import Context, Probe
 from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
+from caflow.check.flowimpact import flow_impact
 from caflow.check.policydiff import PolicyChange, diff_policies
+from caflow.check.probe import probe_connections
 from caflow.model import Tenant
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
 __all__ = ["CheckResult", "SimulateFn", "run_check"]
 
 SCHEMA_VERSION = 1
+#: ``when`` of a connection no scheduled run touches: it breaks at its next refresh, whenever
+#: the owner or a flow next uses it.
+AT_NEXT_USE = "at next use"
 SimulateFn = Callable[..., Any]  # simulate_tenant(tenant, start, end, *, claims_tenant=None)
 #: A user who does everything right: MFA, managed device, terms accepted, from a normal network.
 WELL_BEHAVED = Probe(where="untrusted", mfa=True, managed=True, accept_terms=True)
@@ -53,10 +58,23 @@ class CheckResult:
     new_findings: list[Finding] = field(default_factory=list)
     resolved_findings: list[Finding] = field(default_factory=list)
     proposed_advice: AdviseResult | None = None
+    #: Connections and flows that could not be evaluated: ``{kind, id, reason}``.
+    undetermined_items: list[dict[str, Any]] = field(default_factory=list)
+
+    def undetermined_list(self) -> list[dict[str, Any]]:
+        """Every undetermined item: connections, flows, then new UNDETERMINED findings."""
+        return [
+            *self.undetermined_items,
+            *(
+                {"kind": "finding", "id": f.rule_id, "reason": f.reason}
+                for f in self.new_findings
+                if f.status == Status.UNDETERMINED
+            ),
+        ]
 
     @property
     def undetermined(self) -> int:
-        return sum(1 for f in self.new_findings if f.status == Status.UNDETERMINED)
+        return len(self.undetermined_list())
 
     @property
     def breaks(self) -> bool:
@@ -88,6 +106,7 @@ class CheckResult:
             "usersBlocked": self.blocked_users,
             "newFindings": [f.to_json() for f in self.new_findings],
             "resolvedFindings": [f.to_json() for f in self.resolved_findings],
+            "undetermined": self.undetermined_list(),
             "summary": {
                 "connectionsBreak": len(self.broken_connections),
                 "flowsFail": len(self.failing_flows),
@@ -118,13 +137,19 @@ class CheckResult:
         for c in data["connectionsBreaking"]:
             used.add("!")
             impact.append(
-                f"! connection {c['id']} breaks {c['at'] or '(date unknown)'} "
+                f"! connection {c['id']} breaks {c['at'] or c.get('when') or '(date unknown)'} "
                 f"({c['errorCode'] or 'no code'}, {c['cause'] or 'unknown cause'})"
             )
         for f in data["flowsFailing"]:
             used.add("!")
-            when = f["firstFailureAt"] or "(date unknown)"
-            impact.append(f"! flow {f['id']} fails from {when} ({f['failedRuns']} failed runs)")
+            if f["firstFailureAt"] or not f.get("when"):
+                when = f["firstFailureAt"] or "(date unknown)"
+                impact.append(f"! flow {f['id']} fails from {when} ({f['failedRuns']} failed runs)")
+            else:
+                impact.append(
+                    f"! flow {f['id']} fails at its {f['when']} "
+                    f"(connection {f['connection']}, {f['errorCode'] or 'no code'})"
+                )
         for u in data["usersBlocked"]:
             used.add("!")
             impact.append(f"! user {u['user']} loses access to {u['appName']} ({u['errorCode']})")
@@ -139,6 +164,9 @@ class CheckResult:
         for rf in self.resolved_findings:
             used.add("✓")
             impact.append(f"✓ resolved finding {rf.rule_id}: {rf.message}")
+        for u in self.undetermined_items:
+            used.add("?")
+            impact.append(f"? {u['kind']} {u['id']} undetermined: {u['reason']}")
         if not body and not impact:
             return (
                 "No impact.\nThe proposed policies break no connection, flow or user sign-in over "
@@ -197,6 +225,45 @@ def _blocked_users(base_ctx: Context, prop_ctx: Context) -> list[dict[str, Any]]
     return out
 
 
+def _add_unsimulated(
+    result: CheckResult,
+    baseline: Tenant,
+    proposed: Tenant,
+    base_broken: Mapping[str, Any],
+    dated_flows: Set[str],
+) -> None:
+    """Connections whose next refresh fails though no scheduled run touched them ("at next
+    use"), flows the simulation cannot time, and everything that could not be evaluated."""
+    changed = {c.policy_id.lower() for c in result.policy_changes if c.action != "destroy"}
+    verdicts = {
+        v.connection.name.lower(): v
+        for v in probe_connections(baseline, proposed, result.start, changed)
+    }
+    dated = {c["id"].lower() for c in result.broken_connections}
+    dated |= {cid.lower() for cid in base_broken}
+    for key, v in sorted(verdicts.items()):
+        if v.status == "breaks" and key not in dated and v.failure is not None:
+            owner = proposed.directory.user(v.connection.owner_id or "")
+            result.broken_connections.append(
+                {
+                    "id": v.connection.name,
+                    "at": None,
+                    "when": AT_NEXT_USE,
+                    "errorCode": v.failure.code,
+                    "cause": v.failure.cause,
+                    "policies": list(v.failure.policies),
+                    "user": owner.label() if owner else v.connection.owner_id,
+                }
+            )
+        elif v.status == "undetermined" and key not in dated:
+            result.undetermined_items.append(
+                {"kind": "connection", "id": v.connection.name, "reason": v.reason}
+            )
+    failing, undetermined = flow_impact(proposed, verdicts, dated_flows)
+    result.failing_flows.extend(failing)
+    result.undetermined_items.extend(undetermined)
+
+
 def run_check(
     baseline: Tenant,
     proposed: Tenant,
@@ -229,10 +296,12 @@ def run_check(
             first_event[e["connection"]] = e
     for cid in sorted(prop_broken.keys() - base_broken.keys()):
         c, e = prop_broken[cid], first_event.get(cid, {})
+        at = c.get("brokenAt") or e.get("at")
         result.broken_connections.append(
             {
                 "id": cid,
-                "at": c.get("brokenAt") or e.get("at"),
+                "at": at,
+                "when": at or AT_NEXT_USE,
                 "errorCode": c.get("errorCode") or e.get("errorCode"),
                 "cause": e.get("cause"),
                 "policies": e.get("policies", []),
@@ -253,6 +322,7 @@ def run_check(
                 "turnedOffAt": f.get("turnedOffAt"),
             }
         )
+    _add_unsimulated(result, baseline, proposed, base_broken, base_fail.keys() | prop_fail.keys())
     base_ctx = Context(baseline, start, reference=reference)
     prop_ctx = Context(proposed, start, reference=reference)
     result.blocked_users = _blocked_users(base_ctx, prop_ctx)

@@ -21,7 +21,12 @@ EPILOG = (
     "   # what breaks if this report-only policy is switched on?\n\n"
     "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id "
     "replaces, new id is added); repeat it to stack changes.\n\n"
-    "Exit codes: 0 safe, 1 something breaks, 2 bad input (missing or unparsable file, a file "
+    "Every connection whose next token refresh fails under the proposed policies is listed: "
+    "dated by the first scheduled run after the change, else 'at next use'; flows whose schedule "
+    "the export does not carry fail at their 'next run (schedule not in the export)'. What cannot "
+    "be evaluated (owner not in the bundle, unmapped connector, trigger or connections not in the "
+    "export, a policy undetermined for the owner) is listed under undetermined and counted.\n\n"
+    "Exit codes: 0 safe, 1 something breaks (with --strict: or something is undetermined), 2 bad input (missing or unparsable file, a file "
     "without any policy, different tenants, unwritable --output - an existing --output file is "
     "then left as it was)."
 )
@@ -52,6 +57,12 @@ def check(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
     sarif_root: Path = sarif_root_option(),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Exit 1 also when something is undetermined (a connection whose owner is not in "
+        "the bundle, an unmapped connector, a policy undetermined for the owner ...).",
+    ),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
     from caflow.check import build_proposed, default_start, enable_policies, run_check
@@ -99,7 +110,7 @@ def check(
         text = render(result, fmt.value, anchor=anchor)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file
     print_summary_once(result.impact_line(), output is None and fmt.shows_summary)
-    if result.breaks:
+    if result.breaks or (strict and result.undetermined):
         raise typer.Exit(code=int(ExitStatus.FAILURE))
 
 

@@ -177,6 +177,31 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
     return Trigger("manual")
 
 
+def _trigger_from_summary(r: Reader, value: Any) -> Trigger:
+    """``properties.definitionSummary.triggers[]`` of the admin API list shape
+    (power-automate.md §2.2): ``{type, swaggerOperationId, metadata, api?}``, no recurrence.
+
+    ``Recurrence`` is a scheduled flow whose period is not in the export (it still runs: its
+    next run is "at the next run", never "never"); a connector trigger polls or listens on
+    that connector; ``Request`` is manual; no summary at all is an unknown trigger."""
+    path: Path = ("properties", "definitionSummary")
+    summary = r.obj(value, path)
+    items = summary.get("triggers")
+    if not isinstance(items, list) or not items:
+        return Trigger("unknown")
+    first = r.obj(items[0], (*path, "triggers", 0))
+    kind = str(first.get("type", "")).lower()
+    if kind == "recurrence":
+        return Trigger("schedule")
+    if kind == "request":
+        return Trigger("manual")
+    if kind.startswith(("openapiconnection", "apiconnection")):
+        api = _dict(first.get("api"))
+        name = str(api.get("name") or api.get("id") or "")
+        return Trigger("other", connector=connector_name(name) if name else None)
+    return Trigger("unknown")
+
+
 def _trigger_short(r: Reader, value: Any, path: Path) -> Trigger:
     t = r.obj(value, path)
     if "schedule" in t:
@@ -246,7 +271,11 @@ def parse_flow(
                 )
             )
         definition = r.obj(props.get("definition"), ("properties", "definition"))
-        trigger = _trigger_from_definition(r, definition, ("properties", "definition"))
+        if definition:
+            trigger = _trigger_from_definition(r, definition, ("properties", "definition"))
+        else:
+            # Admin API *list* responses carry no definition, only definitionSummary.
+            trigger = _trigger_from_summary(r, props.get("definitionSummary"))
         reason = props.get("flowSuspensionReason")
         return Flow(
             name=name,
@@ -257,6 +286,7 @@ def parse_flow(
             trigger=trigger,
             connections=tuple(refs),
             raw=obj,
+            connections_known=bool(refs) or "connectionReferences" in props or bool(definition),
         )
     # Short scenario form: {id, owner, connections: [names], trigger: {...}}
     name = r.string(obj.get("id") or obj.get("name"), ("id",), optional=False) or ""

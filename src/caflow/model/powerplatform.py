@@ -32,7 +32,9 @@ class ConnectionRef:
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    kind: str  # schedule | manual | sharePoint | other
+    kind: str  # schedule | manual | sharePoint | other | unknown (no trigger in the export)
+    #: None for a schedule/poll: the period is not in the export (admin API list shape
+    #: ``definitionSummary``): the flow still runs, at a time caflow does not know.
     period: timedelta | None = None
     start: datetime | None = None
     site: str | None = None
@@ -57,3 +59,11 @@ class Flow:
     trigger: Trigger = field(default_factory=lambda: Trigger("manual"))
     connections: tuple[ConnectionRef, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: False when the export does not list the flow's connection references (admin API list
+    #: shape): an empty ``connections`` then means "unknown", not "none".
+    connections_known: bool = True
+
+    @property
+    def runs_unscheduled(self) -> bool:
+        """Runs on a schedule or by polling whose times are not in the export."""
+        return self.trigger.kind in ("schedule", "sharePoint", "other") and not self.trigger.period

@@ -1,0 +1,110 @@
+"""The next token refresh of every connection, under the baseline and the proposed policies.
+
+The simulation only touches connections that a scheduled flow uses; a connection used by a
+manual flow, by a flow whose schedule the export does not carry, or by no flow at all breaks
+just the same at its next refresh (power-automate §8.1: health changes only when a token is
+issued). Each connection is therefore also redeemed once, at the change, with the claims that
+satisfied the baseline (as ``simulate_tenant(claims_tenant=baseline)`` does), and what cannot
+be evaluated is named: no owner in the bundle, a connector caflow does not map, a policy that
+is undetermined for the owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from caflow.automation.connectors import resource_for
+from caflow.engine.evaluate import Evaluation
+from caflow.model import Tenant
+from caflow.model.powerplatform import Connection
+from caflow.model.wellknown import APPS
+from caflow.simulate.baseline import minimal_claims
+from caflow.tokens import Failure, issue, refresh
+
+__all__ = ["NON_ENTRA_CONNECTORS", "ConnectionVerdict", "probe_connections"]
+
+#: Connectors without an Entra user credential: CA cannot break them (power-automate §1.4
+#: "Non-Entra: shared_rss (no sign-in)"). Any other connector caflow does not map is unknown.
+NON_ENTRA_CONNECTORS = frozenset({"rss"})
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionVerdict:
+    """``breaks`` (new failure under the proposed policies), ``undetermined`` or ``ok``."""
+
+    connection: Connection
+    status: str
+    failure: Failure | None = None
+    reason: str = ""
+
+
+def _undetermined(c: Connection, tenant: Tenant) -> str:
+    """Why ``c`` cannot be evaluated at all ('' when it can)."""
+    if resource_for(c.connector) is None:
+        if c.connector.lower() in NON_ENTRA_CONNECTORS:
+            return ""
+        return f"connector '{c.connector}' is not mapped to an Entra resource (custom or unknown)"
+    if not c.owner_id:
+        return "the export names no owner for the connection"
+    if tenant.directory.user(c.owner_id) is None:
+        if not tenant.directory.users:
+            return f"owner '{c.owner_id}' is not in the bundle (it has no directory users)"
+        return f"owner '{c.owner_id}' is not in the bundle's directory"
+    return ""
+
+
+def _redeem(
+    tenant: Tenant, claims_tenant: Tenant, c: Connection, at: datetime
+) -> tuple[Any, list[Evaluation]]:
+    """The refresh at ``at`` of a token issued at ``at`` with ``claims_tenant``'s minimal claims,
+    and the CA evaluations it made (read back from the refresh's own cache)."""
+    app = resource_for(c.connector)
+    assert app is not None and c.owner_id
+    owner = tenant.directory.user(c.owner_id)
+    assert owner is not None
+    claims = minimal_claims(tenant, claims_tenant, owner, app, at)
+    token = issue(app, APPS.get(app, app), claims, at, tenant)
+    cache: dict[Any, Any] = {}
+    result = refresh(tenant, token, at, cache=cache)
+    return result, [v for v in cache.values() if isinstance(v, Evaluation)]
+
+
+def probe_connections(
+    baseline: Tenant, proposed: Tenant, at: datetime, changed: Set[str]
+) -> list[ConnectionVerdict]:
+    """A verdict per connection of ``proposed`` that is healthy today (``changed``: lower-cased
+    ids of the policies the change creates or modifies)."""
+    out: list[ConnectionVerdict] = []
+    for c in proposed.connections:
+        if c.status == "Error":
+            continue  # already broken before the change
+        why = _undetermined(c, proposed)
+        if why:
+            out.append(ConnectionVerdict(c, "undetermined", reason=why))
+            continue
+        if resource_for(c.connector) is None:
+            continue  # non-Entra: CA cannot break it
+        after, evs = _redeem(proposed, baseline, c, at)
+        if isinstance(after, Failure):
+            if baseline.directory.user(c.owner_id or "") is not None:
+                before, _ = _redeem(baseline, baseline, c, at)
+                if isinstance(before, Failure):
+                    continue  # failing already: not this change's doing
+            out.append(ConnectionVerdict(c, "breaks", failure=after))
+            continue
+        doubts = [
+            f"policy '{r.policy.display_name}' is undetermined for the owner ({r.undetermined_detail})"
+            for ev in evs
+            for r in ev.undetermined
+            if r.policy.id.lower() in changed
+        ]
+        if doubts:
+            out.append(
+                ConnectionVerdict(c, "undetermined", reason="; ".join(dict.fromkeys(doubts)))
+            )
+        else:
+            out.append(ConnectionVerdict(c, "ok"))
+    return out

@@ -1,0 +1,234 @@
+"""Issue 13 "Done when", check side: a bundle without users, a bundle of admin-API *list*
+exports, connections no scheduled flow touches, a policy undetermined for the owners.
+
+Each runs ``caflow check`` as a CI job would and asserts the honest answer: what breaks is
+listed with its date or "at next use"/"next run (schedule not in the export)"; what cannot be
+evaluated is listed under ``undetermined`` with its reason, counted, and fails ``--strict``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.examples_paths import CONTOSO
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+
+runner = CliRunner()
+START = "2026-01-05T09:00:00Z"
+MFA_FOR_ALL: dict[str, Any] = {
+    "id": "99999999-0000-0000-0000-000000000001",
+    "displayName": "MFA for all",
+    "state": "enabled",
+    "conditions": {
+        "users": {"includeUsers": ["All"]},
+        "applications": {"includeApplications": ["All"]},
+        "clientAppTypes": ["all"],
+    },
+    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+}
+#: Entra-backed connections of the Contoso example (judy-rss is RSS: CA cannot break it).
+ENTRA_CONNECTIONS = {
+    "alice-spo",
+    "alice-outlook",
+    "alice-teams",
+    "svc-spo",
+    "svc-outlook",
+    "svc-dataverse",
+    "bob-outlook",
+    "judy-onedrive",
+    "grace-approvals",
+    "grace-spo",
+}
+
+
+def _check(baseline: Path, proposed: Path, *extra: str):
+    return runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(baseline),
+            "--proposed",
+            str(proposed),
+            "--start",
+            START,
+            "--horizon",
+            "P14D",
+            "--format",
+            "json",
+            *extra,
+        ],
+    )
+
+
+def _bundle(tmp: Path, name: str = "b") -> Path:
+    dst = tmp / name
+    shutil.copytree(CONTOSO, dst)
+    return dst
+
+
+def _policy_file(tmp: Path, policy: dict[str, Any]) -> Path:
+    f = tmp / "proposed.json"
+    f.write_text(json.dumps(policy))
+    return f
+
+
+def test_bundle_without_users_is_undetermined_not_safe(tmp_path: Path) -> None:
+    base = _bundle(tmp_path)
+    (base / "directory.yaml").unlink()
+    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+    res = _check(base, proposed)
+    assert res.exit_code == 0, res.output  # nothing *known* to break ...
+    out = json.loads(res.stdout)
+    undetermined = {u["id"]: u for u in out["undetermined"] if u["kind"] == "connection"}
+    assert set(undetermined) == ENTRA_CONNECTIONS  # ... but every connection is named
+    assert all("not in the bundle" in u["reason"] for u in undetermined.values())
+    flows = {u["id"] for u in out["undetermined"] if u["kind"] == "flow"}
+    assert {"invoice-approvals", "daily-sales-digest", "dataverse-sync"} <= flows
+    assert out["summary"]["undetermined"] == len(out["undetermined"]) > len(ENTRA_CONNECTIONS)
+    assert f"{len(out['undetermined'])} undetermined" in out["impactLine"]
+    strict = _check(base, proposed, "--strict")
+    assert strict.exit_code == 1, strict.output
+
+
+def test_same_change_with_users_breaks_and_dates_every_connection(tmp_path: Path) -> None:
+    res = _check(CONTOSO, _policy_file(tmp_path, MFA_FOR_ALL))
+    assert res.exit_code == 1, res.output
+    out = json.loads(res.stdout)
+    broken = {c["id"]: c for c in out["connectionsBreaking"]}
+    # Scheduled flows date their connections; the ones no scheduled run touches (Teams, and the
+    # Outlook connection behind a manual run-only flow) break at their next use.
+    assert (
+        broken["svc-outlook"]["at"] and broken["svc-outlook"]["when"] == broken["svc-outlook"]["at"]
+    )
+    for cid in ("alice-teams", "bob-outlook"):
+        assert broken[cid]["at"] is None and broken[cid]["when"] == "at next use"
+        assert broken[cid]["errorCode"] == "AADSTS50076" and broken[cid]["cause"] == "mfaRequired"
+    assert out["undetermined"] == []
+    text = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(CONTOSO),
+            "--proposed",
+            str(tmp_path / "proposed.json"),
+            "--start",
+            START,
+        ],
+    )
+    assert "! connection alice-teams breaks at next use (AADSTS50076, mfaRequired)" in text.stdout
+
+
+def _admin_list_flows(connection_refs: bool) -> dict[str, Any]:
+    """Two flows as "List Flows as Admin" returns them: definitionSummary, no definition."""
+    flows = []
+    for name, conns in (
+        ("digest-list", {"shared_sharepointonline": "svc-spo", "shared_office365": "svc-outlook"}),
+        ("sync-list", {"shared_commondataserviceforapps": "svc-dataverse"}),
+    ):
+        props: dict[str, Any] = {
+            "apiId": "/providers/Microsoft.PowerApps/apis/shared_logicflows",
+            "displayName": name,
+            "state": "Started",
+            "flowSuspensionReason": "None",
+            "creator": {"objectId": "11111111-0000-0000-0000-000000000011"},
+            "definitionSummary": {
+                "triggers": [{"type": "Recurrence"}],
+                "actions": [{"type": "OpenApiConnection", "swaggerOperationId": "GetItems"}],
+            },
+        }
+        if connection_refs:
+            props["connectionReferences"] = {
+                key: {
+                    "connectionName": conn,
+                    "source": "Embedded",
+                    "id": f"/providers/Microsoft.PowerApps/apis/{key}",
+                }
+                for key, conn in conns.items()
+            }
+        flows.append(
+            {
+                "name": name,
+                "id": f"/providers/Microsoft.ProcessSimple/environments/Default-x/flows/{name}",
+                "type": "Microsoft.ProcessSimple/environments/flows",
+                "properties": props,
+            }
+        )
+    return {"value": flows}
+
+
+def test_admin_api_list_flows_fail_at_their_next_run(tmp_path: Path) -> None:
+    base = _bundle(tmp_path)
+    (base / "powerplatform" / "flows.json").write_text(json.dumps(_admin_list_flows(True)))
+    res = _check(base, _policy_file(tmp_path, MFA_FOR_ALL))
+    assert res.exit_code == 1, res.output
+    out = json.loads(res.stdout)
+    failing = {f["id"]: f for f in out["flowsFailing"]}
+    assert set(failing) == {"digest-list", "sync-list"}  # never "a manual flow that never runs"
+    for f in failing.values():
+        assert f["when"] == "next run (schedule not in the export)"
+        assert f["errorCode"] == "AADSTS50076" and f["firstFailureAt"] is None
+    assert failing["sync-list"]["connection"] == "svc-dataverse"
+    # Their connections are reported too (no scheduled run dates them: at next use).
+    broken = {c["id"]: c["when"] for c in out["connectionsBreaking"]}
+    assert broken["svc-spo"] == broken["svc-dataverse"] == "at next use"
+    text = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(base),
+            "--proposed",
+            str(tmp_path / "proposed.json"),
+            "--start",
+            START,
+        ],
+    )
+    assert "! flow sync-list fails at its next run (schedule not in the export)" in text.stdout
+
+
+def test_admin_api_list_flows_without_connections_are_undetermined(tmp_path: Path) -> None:
+    base = _bundle(tmp_path)
+    (base / "powerplatform" / "flows.json").write_text(json.dumps(_admin_list_flows(False)))
+    out = json.loads(_check(base, _policy_file(tmp_path, MFA_FOR_ALL)).stdout)
+    flows = {u["id"]: u["reason"] for u in out["undetermined"] if u["kind"] == "flow"}
+    assert set(flows) == {"digest-list", "sync-list"}
+    assert all("does not list the flow's connections" in r for r in flows.values())
+
+
+def test_policy_undetermined_for_the_owners_makes_their_connections_undetermined(
+    tmp_path: Path,
+) -> None:
+    # Proposed as an exported bundle: a condition caflow does not evaluate offline (times).
+    proposed = _bundle(tmp_path, "proposed")
+    policy = {**MFA_FOR_ALL, "displayName": "MFA on weekdays"}
+    policy["conditions"] = {**MFA_FOR_ALL["conditions"], "times": {"includedRanges": ["Mon"]}}
+    (proposed / "policies" / "weekdays.json").write_text(json.dumps(policy))
+    res = _check(CONTOSO, proposed)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    conns = {u["id"]: u["reason"] for u in out["undetermined"] if u["kind"] == "connection"}
+    assert set(conns) == ENTRA_CONNECTIONS
+    assert all("'MFA on weekdays' is undetermined" in r for r in conns.values())
+    assert out["connectionsBreaking"] == []
+    assert _check(CONTOSO, proposed, "--strict").exit_code == 1
+
+
+def test_unmapped_connector_is_undetermined(tmp_path: Path) -> None:
+    base = _bundle(tmp_path)
+    conns = json.loads((base / "powerplatform" / "connections.json").read_text())
+    custom = json.loads(json.dumps(conns["value"][0]))
+    custom["name"] = "alice-custom"
+    custom["properties"]["apiId"] = "/providers/Microsoft.PowerApps/apis/shared_contoso-5finvoices"
+    conns["value"].append(custom)
+    (base / "powerplatform" / "connections.json").write_text(json.dumps(conns))
+    out = json.loads(_check(base, _policy_file(tmp_path, MFA_FOR_ALL)).stdout)
+    reasons = {u["id"]: u["reason"] for u in out["undetermined"]}
+    assert "not mapped" in reasons["alice-custom"]
+    assert "judy-rss" not in reasons  # RSS has no Entra sign-in: CA cannot break it
