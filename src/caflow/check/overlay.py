@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from caflow.engine.evaluate import validate_tenant
@@ -19,10 +18,7 @@ from caflow.io.bundle import load_bundle
 from caflow.model import Policy, Tenant
 from caflow.model.policy import PolicyState
 
-__all__ = ["DEFAULT_START", "build_proposed", "default_start", "enable_policies"]
-
-#: Used when the bundle carries no timestamps (documented in the --start help).
-DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+__all__ = ["build_proposed", "enable_policies"]
 
 
 def _is_bundle(path: Path) -> bool:
@@ -120,19 +116,3 @@ def enable_policies(tenant: Tenant, refs: Iterable[str], option: str = "--enable
     if not changed:
         return tenant
     return tenant.evolve(policies=tuple(changed.get(p.id, p) for p in tenant.policies))
-
-
-def default_start(tenant: Tenant) -> datetime:
-    """Newest createdDateTime/modifiedDateTime in the bundle, else ``DEFAULT_START``."""
-    from caflow.io.fields import parse_moment
-
-    moments: list[datetime] = [c.created for c in tenant.connections if c.created]
-    for p in tenant.policies:
-        for key in ("createdDateTime", "modifiedDateTime"):
-            value = p.raw.get(key)
-            if isinstance(value, str):
-                try:
-                    moments.append(parse_moment(value))
-                except ValueError:
-                    continue
-    return max(moments).replace(microsecond=0) if moments else DEFAULT_START

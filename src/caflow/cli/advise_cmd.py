@@ -49,7 +49,9 @@ def advise(
         help="YAML list of accepted findings: {rule, policy?, justification} (justification required).",
     ),
     at: str = typer.Option(
-        None, "--at", help="Evaluation moment (ISO 8601); default 2026-01-05T09:00:00Z."
+        None,
+        "--at",
+        help="Evaluation moment (ISO 8601); default now (pin it for reproducible reports).",
     ),
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
@@ -58,7 +60,6 @@ def advise(
 ) -> None:
     """Find what in a tenant's configuration will hurt Power Automate, with evidence and remedy."""
     from caflow.advise import load_rules, load_suppressions, run_advise
-    from caflow.advise.context import DEFAULT_NOW
     from caflow.advise.severity import threshold
     from caflow.advise.suppressions import Suppression
     from caflow.cli.common import (
@@ -84,7 +85,7 @@ def advise(
         _check_select(select or ())
         anchor = source_anchor(bundle, sarif_root)
         tenant = load_tenant(bundle)
-        now = parse_when(at, default=lambda: DEFAULT_NOW)
+        now = parse_when(at)  # one clock: now unless pinned
         with progress_bar("advising") as progress:
             result = run_advise(
                 tenant, now=now, select=select or None, suppressions=accepted, progress=progress

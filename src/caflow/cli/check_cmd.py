@@ -49,7 +49,8 @@ def check(
     start: str = typer.Option(
         None,
         "--start",
-        help="Simulation start; default: newest createdDateTime/modifiedDateTime in the baseline, else 2026-01-05T09:00:00Z.",
+        help="Simulation start = the moment of the change (ISO 8601); default now. Pin it for "
+        "reproducible CI output.",
     ),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
     as_json: bool = json_alias_option(),
@@ -65,7 +66,7 @@ def check(
     ),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
-    from caflow.check import build_proposed, default_start, enable_policies, run_check
+    from caflow.check import build_proposed, enable_policies, run_check
     from caflow.cli.common import (
         emit,
         guard,
@@ -92,7 +93,7 @@ def check(
         base = load_tenant(baseline)
         prop = enable_policies(build_proposed(base, proposed), enable)
         warn_unparsable(prop, already=base.warnings)
-        begin = parse_when(start, default=lambda: default_start(base), option="--start")
+        begin = parse_when(start, option="--start")  # one clock: now unless pinned
         try:
             span = parse_iso_duration(horizon, minimum=timedelta(minutes=1))
         except ValueError:

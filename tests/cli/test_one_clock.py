@@ -1,0 +1,107 @@
+"""Issue 13 part 3, one clock: every verb defaults to now (``--at``/``--start`` pin a time), so
+no verb dates a predicted break in the past because of a fixed default date."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.examples_paths import CONTOSO
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+
+runner = CliRunner()
+MFA_FOR_ALL = {
+    "id": "99999999-0000-0000-0000-000000000001",
+    "displayName": "MFA for all",
+    "state": "enabled",
+    "conditions": {
+        "users": {"includeUsers": ["All"]},
+        "applications": {"includeApplications": ["All"]},
+        "clientAppTypes": ["all"],
+    },
+    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+}
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _near_now(text: str) -> bool:
+    return abs(_moment(text) - datetime.now(tz=UTC)) < timedelta(minutes=5)
+
+
+def test_check_defaults_to_now_and_dates_no_break_in_the_past(tmp_path: Path) -> None:
+    proposed = tmp_path / "mfa.json"
+    proposed.write_text(json.dumps(MFA_FOR_ALL))
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(CONTOSO),
+            "--proposed",
+            str(proposed),
+            "--horizon",
+            "P7D",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 1, res.output
+    out = json.loads(res.stdout)
+    assert _near_now(out["start"])
+    start = _moment(out["start"])
+    dated = [c["at"] for c in out["connectionsBreaking"] if c["at"]]
+    dated += [f["firstFailureAt"] for f in out["flowsFailing"] if f["firstFailureAt"]]
+    assert dated, "the change breaks scheduled flows: their dates must be checked"
+    assert all(_moment(d) >= start for d in dated)
+
+
+def test_check_start_pins_the_moment(tmp_path: Path) -> None:
+    proposed = tmp_path / "mfa.json"
+    proposed.write_text(json.dumps(MFA_FOR_ALL))
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(CONTOSO),
+            "--proposed",
+            str(proposed),
+            "--start",
+            "2030-06-01T08:00:00Z",
+            "--horizon",
+            "P2D",
+            "--format",
+            "json",
+        ],
+    )
+    assert json.loads(res.stdout)["start"] == "2030-06-01T08:00:00Z"
+
+
+def test_advise_and_whatif_default_to_now() -> None:
+    advise = runner.invoke(app, ["advise", str(CONTOSO), "--format", "json"])
+    assert advise.exit_code == 0, advise.output
+    assert _near_now(json.loads(advise.stdout)["now"])
+    pinned = runner.invoke(
+        app, ["advise", str(CONTOSO), "--format", "json", "--at", "2030-06-01T08:00:00Z"]
+    )
+    assert json.loads(pinned.stdout)["now"] == "2030-06-01T08:00:00Z"
+    whatif = runner.invoke(
+        app,
+        [
+            "whatif",
+            str(CONTOSO),
+            "--user",
+            "alice@contoso.com",
+            "--app",
+            "Microsoft Flow Service",
+            "--json",
+        ],
+    )
+    assert whatif.exit_code == 0, whatif.output
+    assert _near_now(json.loads(whatif.stdout)["now"])
