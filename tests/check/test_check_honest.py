@@ -232,3 +232,27 @@ def test_unmapped_connector_is_undetermined(tmp_path: Path) -> None:
     reasons = {u["id"]: u["reason"] for u in out["undetermined"]}
     assert "not mapped" in reasons["alice-custom"]
     assert "judy-rss" not in reasons  # RSS has no Entra sign-in: CA cannot break it
+
+
+def test_markdown_verdict_is_not_safe_when_undetermined(tmp_path: Path) -> None:
+    base = _bundle(tmp_path)
+    (base / "directory.yaml").unlink()
+    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(base),
+            "--proposed",
+            str(proposed),
+            "--start",
+            START,
+            "--horizon",
+            "P2D",
+            "--format",
+            "markdown",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "✅ safe" not in res.stdout and "undetermined" in res.stdout.splitlines()[0]

@@ -120,7 +120,13 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
 
     data = result.to_json()
     s = data["summary"]
-    verdict = "⛔ breaks something" if data["breaks"] else "✅ safe"
+    if data["breaks"]:
+        verdict = "⛔ breaks something"
+    elif data["summary"]["undetermined"]:
+        # Never "safe" when something could not be evaluated (issue 13).
+        verdict = f"❔ nothing known to break, {data['summary']['undetermined']} undetermined"
+    else:
+        verdict = "✅ safe"
     footer = (
         "\n---\n_Grouped and cut to fit a pull-request comment. The full lists are in "
         "`caflow check … --format json`: keep that file as a build artifact._"
