@@ -92,8 +92,8 @@ def test_root_help_offers_completion_install() -> None:
     [
         ["whatif", str(CONTOSO), *ALICE, *AT],
         ["simulate", str(SCENARIOS / "effect1-future-runs.yaml")],
-        ["advise", str(CONTOSO)],
-        ["check", "--baseline", str(CONTOSO), "--enable", CA007],
+        ["advise", str(CONTOSO), "--at", "2026-01-05T09:00:00Z"],  # pinned: default is now
+        ["check", "--baseline", str(CONTOSO), "--enable", CA007, "--start", "2026-01-05T09:00:00Z"],
         ["apps"],
     ],
     ids=lambda a: a[0],

@@ -78,6 +78,19 @@ def probe_connections(
     """A verdict per connection of ``proposed`` that is healthy today (``changed``: lower-cased
     ids of the policies the change creates or modifies)."""
     out: list[ConnectionVerdict] = []
+    # Same owner + same resource app = same claims, same refresh: redeem once per pair.
+    memo: dict[tuple[str, str, str], Any] = {}
+
+    def redeem(tenant: Tenant, c: Connection) -> Any:
+        key = (
+            "p" if tenant is proposed else "b",
+            (c.owner_id or "").lower(),
+            str(resource_for(c.connector)),
+        )
+        if key not in memo:
+            memo[key] = _redeem(tenant, baseline, c, at)
+        return memo[key]
+
     for c in proposed.connections:
         if c.status == "Error":
             continue  # already broken before the change
@@ -87,10 +100,10 @@ def probe_connections(
             continue
         if resource_for(c.connector) is None:
             continue  # non-Entra: CA cannot break it
-        after, evs = _redeem(proposed, baseline, c, at)
+        after, evs = redeem(proposed, c)
         if isinstance(after, Failure):
             if baseline.directory.user(c.owner_id or "") is not None:
-                before, _ = _redeem(baseline, baseline, c, at)
+                before, _ = redeem(baseline, c)
                 if isinstance(before, Failure):
                     continue  # failing already: not this change's doing
             out.append(ConnectionVerdict(c, "breaks", failure=after))
