@@ -1,7 +1,7 @@
 """Layering of src/caflow (DESIGN.md "Architecture", STYLE.md "For caflow" 12).
 
 Order (low -> high): errors < model < io < engine < tokens < automation <
-simulate | advise | check | replay < report | store < web | pull < cli. A module may import its own layer
+simulate | advise | check | replay | matrix < report | store < web | pull < cli. A module may import its own layer
 and lower layers only; additionally ``engine`` must not import ``io`` (the engine works on the
 model; parsing belongs to io). Imports are read with ``ast``: ``import caflow.x``,
 ``from caflow.x import y``, relative imports, and ``importlib.import_module("caflow.x")``, at
@@ -28,6 +28,7 @@ RANK: dict[str, int] = {
     "advise": 6,
     "check": 6,
     "replay": 6,
+    "matrix": 6,
     "report": 7,
     "store": 7,
     "web": 8,

@@ -32,6 +32,7 @@ from caflow.model.wellknown import FLOW_SERVICE
 __all__ = [
     "AppsForUser",
     "Mismatch",
+    "compare_with_flow",
     "find_mismatches",
     "mismatch_findings",
     "requirement_findings",
@@ -207,3 +208,11 @@ def requirement_findings(
     if app_side_only:
         mismatches = [m for m in mismatches if not m.on_flow]
     yield from mismatch_findings(ctx, rule_id, severity, mismatches, undetermined, effect=effect)
+
+
+def compare_with_flow(
+    ctx: Context, variant: Variant, ev_flow: Evaluation, ev_app: Evaluation, app: str
+) -> tuple[Mismatch, ...]:
+    """The policies that decide differently for Flow Service and ``app`` under one sign-in
+    (public face of the pair comparison, for the what-if matrix)."""
+    return _compare(ctx, variant, ev_flow, ev_app, app).mismatches

@@ -31,6 +31,8 @@ _VERBS = (
     "simulate_cmd",
     "advise_cmd",
     "check_cmd",
+    "matrix_cmd",
+    "report_cmd",
     "replay_cmd",
     "synth_cmd",
     "apps_cmd",

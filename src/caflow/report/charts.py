@@ -1,0 +1,56 @@
+"""Charts for the HTML report: Vega-Lite specs built with altair, rendered to inline SVG by
+vl-convert (no JavaScript, nothing fetched; prints as drawn). Both are optional
+(``pip install 'caflow[report]'``); without them :func:`available` is False and the report keeps
+the data tables that always accompany a chart.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+__all__ = ["available", "bar_svg", "timeline_svg"]
+
+
+def available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("altair", "vl_convert"))
+
+
+def _svg(chart: Any) -> str:
+    import vl_convert
+
+    return str(vl_convert.vegalite_to_svg(chart.to_dict()))
+
+
+def bar_svg(rows: list[dict[str, Any]], *, label: str, value: str, title: str) -> str:
+    """Horizontal bars, each labelled with its number (colour is never the only cue)."""
+    import altair as alt
+
+    data = alt.Data(values=rows)
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X(f"{value}:Q", title=value),
+    )
+    bars = base.mark_bar(color="#9b2226")
+    text = base.mark_text(align="left", dx=3).encode(text=f"{value}:Q")
+    return _svg((bars + text).properties(width=420))
+
+
+def timeline_svg(rows: list[dict[str, Any]], *, title: str) -> str:
+    """Daily counts per kind (``day``, ``kind``, ``count``): one line and point shape per kind."""
+    import altair as alt
+
+    data = alt.Data(values=rows)
+    chart = (
+        alt.Chart(data, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title="day"),
+            y=alt.Y("count:Q", title="events"),
+            color=alt.Color("kind:N", title="kind"),
+            shape=alt.Shape("kind:N", title="kind"),
+            strokeDash=alt.StrokeDash("kind:N", title="kind"),
+        )
+        .properties(width=560, height=220)
+    )
+    return _svg(chart)

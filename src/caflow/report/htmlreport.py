@@ -1,0 +1,290 @@
+"""``caflow report``: one self-contained HTML page for an advise, check, simulate or matrix
+result (their ``--format json`` output): executive summary, timeline of breakages, per-policy
+impact bars, findings with remedies and evidence, the check's policy diff, the matrix.
+
+Built from the JSON contract only (the same file a CI job keeps as an artifact), so a report
+can be made later from an artifact. Every chart has its data table beside it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from caflow.errors import InputError
+
+__all__ = ["Page", "detect_kind", "render_report"]
+
+KINDS = ("advise", "check", "simulate", "matrix")
+
+
+def detect_kind(data: Any, *, file: str) -> str:
+    """Which command wrote ``data``: its ``tool`` field, or simulate's shape."""
+    if isinstance(data, dict):
+        tool = str(data.get("tool") or "")
+        if tool.startswith("caflow "):
+            kind = tool.split(" ", 1)[1]
+            if kind in KINDS:
+                return kind
+        elif {"events", "connections", "flows"} <= data.keys():
+            return "simulate"
+    raise InputError(
+        "not a caflow result",
+        file=file,
+        expected="the --format json output of caflow advise, check, simulate or matrix",
+        got=type(data).__name__ if not isinstance(data, dict) else data.get("tool"),
+    )
+
+
+@dataclass
+class Page:
+    kind: str
+    title: str
+    headline: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # day, kind, count
+    policy_bars: list[dict[str, Any]] = field(default_factory=list)  # policy, count
+    bars_title: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    policy_changes: list[dict[str, Any]] = field(default_factory=list)
+    matrix_header: list[str] = field(default_factory=list)
+    matrix_rows: list[list[str]] = field(default_factory=list)
+    tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
+    charts: dict[str, str] = field(default_factory=dict)
+    chart_note: str = ""
+
+
+def _day(at: str | None) -> str | None:
+    return at[:10] if at else None
+
+
+def _timeline(items: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
+    counts = Counter((d, k) for at, k in items if (d := _day(at)))
+    return [{"day": d, "kind": k, "count": n} for (d, k), n in sorted(counts.items())]
+
+
+def _bars(counter: Counter[str], names: dict[str, str], top: int = 25) -> list[dict[str, Any]]:
+    return [{"policy": names.get(p, p), "count": n} for p, n in counter.most_common(top)]
+
+
+def _with_remedies(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from caflow.advise import load_rules
+
+    remedies = {r.id: r.meta.remedy.text for r in load_rules()}
+    order = {"FAIL": 0, "UNDETERMINED": 1, "NOT_EVALUATED": 2, "SUPPRESSED": 3, "PASS": 4}
+    out = []
+    for f in sorted(findings, key=lambda f: order.get(f["status"], 9)):
+        out.append({**f, "remedy": remedies.get(f["ruleId"], "")})
+    return out
+
+
+def _advise(data: dict[str, Any]) -> Page:
+    s = data["summary"]
+    name = data["tenant"]["displayName"] or data["tenant"]["id"] or "tenant"
+    page = Page("advise", f"caflow advise — {name}", data["summaryLine"])
+    page.facts = [(k, str(v)) for k, v in s.items()] + [("evaluated at", data["now"])]
+    per_policy: Counter[str] = Counter()
+    for f in data["findings"]:
+        if f["status"] in ("FAIL", "UNDETERMINED"):
+            per_policy.update(f.get("policies") or ["(tenant setting)"])
+    page.policy_bars = _bars(per_policy, {})
+    page.bars_title = "FAIL and UNDETERMINED findings per policy"
+    page.findings = _with_remedies(data["findings"])
+    return page
+
+
+def _check(data: dict[str, Any]) -> Page:
+    from caflow.report.impact import by_owner, by_policy, policy_names
+
+    s = data["summary"]
+    page = Page("check", "caflow check", data["impactLine"])
+    page.facts = [
+        ("verdict", "breaks something" if data["breaks"] else "safe"),
+        ("connections break", str(s["connectionsBreak"])),
+        ("flows fail", str(s["flowsFail"])),
+        ("users blocked", str(s["usersBlocked"])),
+        ("undetermined", str(s["undetermined"])),
+        ("simulated", f"{data['start']} .. {data['end']}"),
+    ]
+    page.timeline = _timeline(
+        [(c["at"], "connection breaks") for c in data["connectionsBreaking"]]
+        + [(f["firstFailureAt"], "flow starts failing") for f in data["flowsFailing"]]
+    )
+    groups = by_policy(data)
+    names = policy_names(data)
+    page.policy_bars = [
+        {"policy": names.get(g.key, g.label), "count": g.total} for g in groups[:25]
+    ]
+    page.bars_title = "Connections broken and users blocked per policy"
+    page.policy_changes = data["policyChanges"]
+    page.findings = _with_remedies(data["newFindings"])
+    page.tables.append(
+        (
+            "Broken connections by owner",
+            ["owner", "connections", "first break", "codes"],
+            [
+                [g.label, str(len(g.connections)), g.first_at or "—", ", ".join(sorted(g.codes))]
+                for g in by_owner(data)
+            ],
+        )
+    )
+    page.tables.append(
+        (
+            "Broken connections",
+            ["connection", "owner", "breaks at", "code", "cause", "policies"],
+            [
+                [
+                    c["id"],
+                    c.get("user") or "—",
+                    c["at"] or "(date unknown)",
+                    c["errorCode"] or "—",
+                    c["cause"] or "—",
+                    ", ".join(names.get(p, p) for p in c.get("policies") or []),
+                ]
+                for c in data["connectionsBreaking"]
+            ],
+        )
+    )
+    page.tables.append(
+        (
+            "Failing flows",
+            ["flow", "failed runs", "first failure", "turned off"],
+            [
+                [f["id"], str(f["failedRuns"]), f["firstFailureAt"] or "—", f["turnedOffAt"] or "—"]
+                for f in data["flowsFailing"]
+            ],
+        )
+    )
+    page.tables.append(
+        (
+            "Users blocked",
+            ["user", "app", "code"],
+            [[u["user"], u["appName"], u["errorCode"] or "—"] for u in data["usersBlocked"]],
+        )
+    )
+    return page
+
+
+def _simulate(data: dict[str, Any]) -> Page:
+    events = data["events"]
+    broken = [c for c in data["connections"] if c.get("brokenAt") or c.get("status") != "Connected"]
+    failing = [f for f in data["flows"] if (f.get("failedRuns") or 0) > 0]
+    users = {e["user"] for e in events if e.get("user") and e["kind"] == "connectionBroken"}
+    headline = (
+        f"{len(broken)} of {len(data['connections'])} connections break, {len(failing)} of "
+        f"{len(data['flows'])} flows fail, {len(users)} users affected."
+    )
+    page = Page("simulate", "caflow simulate", headline)
+    first = min((c["brokenAt"] for c in broken if c.get("brokenAt")), default=None)
+    page.facts = [
+        ("simulated", f"{data['start']} .. {data['end']}"),
+        ("connections break", f"{len(broken)} of {len(data['connections'])}"),
+        ("flows fail", f"{len(failing)} of {len(data['flows'])}"),
+        ("failed runs", str(sum(f.get("failedRuns") or 0 for f in data["flows"]))),
+        ("users affected", str(len(users))),
+        ("first break", first or "—"),
+    ]
+    page.timeline = _timeline(
+        [(e["at"], e["kind"]) for e in events if e["kind"] in ("connectionBroken", "runFailed")]
+    )
+    per_policy: Counter[str] = Counter()
+    for e in events:
+        if e["kind"] == "connectionBroken":
+            per_policy.update(e.get("policies") or ["(no policy named)"])
+    page.policy_bars = _bars(per_policy, {})
+    page.bars_title = "Connection breaks per policy"
+    page.tables.append(
+        (
+            "Connections",
+            ["connection", "connector", "status", "broken at", "code", "cause"],
+            [
+                [
+                    c["id"],
+                    c.get("connector") or "—",
+                    c.get("status") or "—",
+                    c.get("brokenAt") or "—",
+                    c.get("errorCode") or "—",
+                    c.get("cause") or "—",
+                ]
+                for c in data["connections"]
+            ],
+        )
+    )
+    page.tables.append(
+        (
+            "Flows",
+            ["flow", "state", "runs", "failed runs", "first failure", "turned off"],
+            [
+                [
+                    f["id"],
+                    f.get("state") or "—",
+                    str(f.get("runs", "—")),
+                    str(f.get("failedRuns", 0)),
+                    f.get("firstFailureAt") or "—",
+                    f.get("turnedOffAt") or "—",
+                ]
+                for f in data["flows"]
+            ],
+        )
+    )
+    return page
+
+
+def _matrix(data: dict[str, Any]) -> Page:
+    from caflow.report.matrix import _grid
+
+    name = data["tenant"]["displayName"] or data["tenant"]["id"] or "tenant"
+    page = Page("matrix", f"caflow matrix — {name}", data["summaryLine"])
+    page.facts = [(k, str(v)) for k, v in data["summary"].items()]
+    page.matrix_header, page.matrix_rows = _grid(data)
+    per_policy: Counter[str] = Counter(m["policy"] for m in data["mismatches"])
+    page.policy_bars = _bars(per_policy, data["policies"])
+    page.bars_title = "Flow Service / host mismatches per policy"
+    page.tables.append(
+        (
+            "Flow Service / host mismatches",
+            ["user", "context", "app", "policy", "applies only to", "requirement"],
+            [
+                [
+                    m["user"],
+                    m["context"],
+                    m["appName"],
+                    data["policies"].get(m["policy"], m["policy"]),
+                    m["appliesTo"],
+                    m["requirement"],
+                ]
+                for m in data["mismatches"]
+            ],
+        )
+    )
+    return page
+
+
+def build_page(data: dict[str, Any], kind: str) -> Page:
+    return {"advise": _advise, "check": _check, "simulate": _simulate, "matrix": _matrix}[kind](
+        data
+    )
+
+
+def render_report(data: dict[str, Any], *, file: str = "result") -> tuple[str, Page]:
+    """The HTML page and its model (the model says whether charts were drawn)."""
+    from caflow.report import charts
+    from caflow.report.html import render_template
+
+    page = build_page(data, detect_kind(data, file=file))
+    if charts.available():
+        if page.timeline:
+            page.charts["timeline"] = charts.timeline_svg(
+                page.timeline, title="Breakages and failures per day"
+            )
+        if page.policy_bars:
+            page.charts["bars"] = charts.bar_svg(
+                page.policy_bars, label="policy", value="count", title=page.bars_title
+            )
+    else:
+        page.chart_note = (
+            "Charts omitted: install caflow with the report extra "
+            "(pip install 'caflow[report]': altair, vl-convert-python). The tables hold the same data."
+        )
+    return render_template("report.html.j2", page=page), page

@@ -1,0 +1,97 @@
+"""``caflow report``: one self-contained page per result kind, charts inlined as SVG, nothing
+fetched, accessible structure; bad input is exit 2."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from tests.examples_paths import CONTOSO
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+from caflow.report import charts
+
+ROOT = Path(__file__).resolve().parents[2]
+CA014_ENABLED = ROOT / "tests" / "check" / "fixtures" / "CA014-enabled.json"
+SCENARIO = ROOT / "src" / "caflow" / "examples" / "scenarios" / "effect1-future-runs.yaml"
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        self.text.append(data)
+
+
+def _json(tmp_path: Path, name: str, args: list[str]) -> Path:
+    out = tmp_path / f"{name}.json"
+    res = CliRunner().invoke(app, [*args, "--format", "json", "-o", str(out)])
+    assert res.exit_code in (0, 1), res.output
+    return out
+
+
+RUNS = {
+    "advise": ["advise", str(CONTOSO)],
+    "check": [
+        "check",
+        "--baseline",
+        str(CONTOSO),
+        "--proposed",
+        str(CA014_ENABLED),
+        "--start",
+        "2026-01-05T09:00:00Z",
+    ],
+    "simulate": ["simulate", str(SCENARIO)],
+    "matrix": ["matrix", str(CONTOSO), "--user", "alice@contoso.com"],
+}
+
+
+@pytest.mark.parametrize("kind", list(RUNS))
+def test_report_is_self_contained(tmp_path: Path, kind: str) -> None:
+    source = _json(tmp_path, kind, RUNS[kind])
+    page_file = tmp_path / f"{kind}.html"
+    res = CliRunner().invoke(app, ["report", str(source), "-o", str(page_file)])
+    assert res.exit_code == 0, res.output
+    html = page_file.read_text(encoding="utf-8")
+    p = _Page()
+    p.feed(html)
+    tags = [t for t, _ in p.tags]
+    assert tags.count("h1") == 1 and "h2" in tags and "table" in tags and "caption" in tags
+    assert all(a.get("scope") in ("col", "row") for t, a in p.tags if t == "th")
+    # nothing to fetch: no script, stylesheet link, image, iframe; no src/href to anywhere
+    assert not {"script", "link", "img", "iframe", "object"} & set(tags)
+    assert not any(a.get("src") or a.get("href") for _, a in p.tags)
+    assert "Executive summary" in html
+    if charts.available() and kind in ("check", "simulate"):
+        assert tags.count("svg") >= 2  # timeline + per-policy bars
+    body = " ".join(p.text)
+    if kind == "check":
+        assert "Policy changes" in body and "grace-approvals" in body
+        assert "Give Microsoft Flow Service the same requirements" in body or "Target the" in body
+    if kind == "matrix":
+        assert "User × app requirements" in body and "mismatch" in body
+
+
+def test_without_chart_libraries_the_page_says_so(tmp_path: Path, monkeypatch) -> None:
+    source = _json(tmp_path, "advise", RUNS["advise"])
+    monkeypatch.setattr(charts, "available", lambda: False)
+    res = CliRunner().invoke(app, ["report", str(source)])
+    assert res.exit_code == 0, res.output
+    assert "<svg" not in res.stdout and "Charts omitted" in res.stdout
+    assert "Charts omitted" in res.stderr
+
+
+def test_not_a_caflow_result_is_bad_input(tmp_path: Path) -> None:
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps({"hello": 1}))
+    res = CliRunner().invoke(app, ["report", str(f)])
+    assert res.exit_code == 2 and str(f) in res.stderr and "Traceback" not in res.output
