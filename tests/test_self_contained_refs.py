@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "caflow"
-OUTSIDE = re.compile(r"DESIGN\.md|\.\./shared|\bshared/(?:DESIGN|data|seeds|reference)")
+OUTSIDE = re.compile(
+    r"DESIGN\.md|STYLE\.md|STACK\.md|\.\./shared|\bshared/(?:DESIGN|data|seeds|reference)"
+)
 
 
 def test_src_refers_to_docs_in_the_repository() -> None:

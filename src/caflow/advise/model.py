@@ -1,6 +1,6 @@
 """The advise result vocabulary: rule metadata, findings, and the result of one run.
 
-One vocabulary for every rule (STYLE.md "For caflow" 1-2): ``Status`` is
+One vocabulary for every rule: ``Status`` is
 FAIL|PASS|UNDETERMINED|SUPPRESSED, a ``Finding`` names the policy, carries evidence as
 file + JSON Pointer and lists the flows/connections/users it affects.
 """
@@ -176,7 +176,7 @@ class AdviseResult:
         """Does a FAIL (with ``strict`` also an UNDETERMINED or NOT_EVALUATED) finding reach
         ``threshold``?
 
-        SUPPRESSED and PASS findings never count (``--fail-on``; STYLE.md "For caflow" 9).
+        SUPPRESSED and PASS findings never count (``--fail-on``).
         """
         if threshold is None:
             return False

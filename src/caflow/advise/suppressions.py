@@ -1,4 +1,4 @@
-"""Suppressions: accepted findings, each with a written justification (STYLE.md "For caflow" 2).
+"""Suppressions: accepted findings, each with a written justification.
 
 A suppressions file is a YAML list; every entry names a rule (id or alias), optionally a policy
 (id or display name), and must say why the finding is accepted::

@@ -16,7 +16,7 @@ EPILOG = (
     "  caflow report advise.json -o advise.html\n\n"
     "RESULT is the --format json output of caflow advise, check, simulate or matrix. The page "
     "inlines its styles and charts (SVG drawn by vl-convert; nothing is fetched). Without the "
-    "report extra (pip install 'caflow[report]') the page has the tables without charts and "
+    "report extra (pip install 'caflow\\[report]') the page has the tables without charts and "
     "says so. Exit codes: 0 written, 2 bad input."
 )
 

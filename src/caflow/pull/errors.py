@@ -26,4 +26,7 @@ class PullError(InputError):
         self.endpoint = endpoint
         self.permission = permission
         self.status = status
-        super().__init__(message, file=endpoint, hint=f"needs {permission}", code=code)
+        # The permission is the likely cause only of a refusal (401/403); after throttling, a
+        # network error or a 404 it is named without blaming it.
+        hint = f"needs {permission}" if code == "pull-denied" else f"read with {permission}"
+        super().__init__(message, file=endpoint, hint=hint, code=code)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from caflow.io.directory_export import DirectoryObjects
@@ -610,7 +610,8 @@ class _Puller:
     def _sign_ins(self) -> int:
         since = self.options.since
         assert since is not None
-        stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Graph compares in UTC: convert an offset time first (2026-01-01T10:00+02:00 = 08:00Z).
+        stamp = (since.astimezone(UTC) if since.tzinfo else since).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.out.sign_ins = list(
             self.pages(
                 "signIns",

@@ -1,7 +1,7 @@
 """Write a pulled tenant as a bundle folder, atomically, with its ``pull.json`` manifest.
 
 Everything is written into a temporary sibling folder first and renamed into place at the
-end, so a failed or interrupted pull never leaves half a bundle (STYLE.md "For caflow" 9).
+end, so a failed or interrupted pull never leaves half a bundle.
 An existing ``--out`` folder is replaced only with ``force`` (renamed aside, then removed).
 Secrets and tokens are never part of what is written: the manifest records the auth *method*.
 """

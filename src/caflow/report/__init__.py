@@ -1,4 +1,4 @@
-"""Writers: ``render(result) -> str`` per format; commands never format (STYLE.md 7).
+"""Writers: ``render(result) -> str`` per format; commands never format.
 
 Each writer accepts an advise result or a check result (``caflow.check.plan.CheckResult``);
 text formats are rendered from the JSON-ready model so they cannot disagree.

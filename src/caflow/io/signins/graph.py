@@ -1,6 +1,6 @@
 """Graph ``signIn`` objects (v1.0 and beta) -> record rows.
 
-Decoded with msgspec typed structs (STACK.md: the fastest decoder measured; enum values are kept
+Decoded with msgspec typed structs (the fastest decoder measured, see docs/replay.md; enum values are kept
 as ``str``, never dropped). Every other source (Log Analytics, Event Hub, CSV) is first reshaped
 into this Graph shape, so there is one mapping to the record schema.
 """

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 __all__ = ["BATCH_ROWS", "EVENT_TYPES", "FIELDS", "SCHEMA", "TIME", "build_batch", "iso_utc"]
 
-#: Rows per batch: bounded memory whatever the log size (STACK.md "memory bounded").
+#: Rows per batch: bounded memory whatever the log size.
 BATCH_ROWS = 65_536
 
 #: ``signInEventTypes`` values (one per record here), Graph beta signIn.
