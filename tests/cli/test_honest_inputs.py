@@ -67,6 +67,34 @@ def test_bundle_with_zero_policies_loads_with_a_note(tmp_path: Path) -> None:
     assert out["decision"] == "allow" and out["certain"] is True and out["value"] == []
 
 
+@pytest.mark.parametrize("where", ["policies.json", "policies/policies.json"])
+def test_graph_export_of_a_tenant_without_policies_is_valid(tmp_path: Path, where: str) -> None:
+    """Graph answers {"@odata.context": ".../policies", "value": []} for a tenant with no
+    policies: that is tenant data (zero policies, a note), not "no tenant data"."""
+    f = tmp_path / "b" / where
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text(
+        json.dumps(
+            {
+                "@odata.context": "https://graph.microsoft.com/beta/$metadata"
+                "#identity/conditionalAccess/policies",
+                "value": [],
+            }
+        )
+    )
+    res = _run("whatif", tmp_path / "b", "--user", "a@b.c", "--app", FLOW, "--json")
+    assert res.exit_code == 0, res.output
+    assert "holds no Conditional Access policy" in res.stderr
+    assert json.loads(res.stdout)["value"] == []
+
+
+def test_an_empty_list_without_a_policy_context_is_still_no_tenant_data(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "x.json").write_text('{"value": []}')
+    res = _run("whatif", tmp_path / "b", "--user", "a@b.c", "--app", FLOW)
+    assert res.exit_code == 2 and "no-tenant-data" in res.output
+
+
 # -- ConvertTo-Json without -Depth ----------------------------------------------------------------
 TRUNCATED = [
     {

@@ -384,6 +384,11 @@ def _load_documents(
         if isinstance(doc, dict) and doc.get("@odata.nextLink"):
             # az rest and single Invoke-MgGraphRequest calls save one page only: say so.
             report.skipped.append(f"{file}: @odata.nextLink: later pages were not exported")
+        if _is_empty_policy_list(doc):
+            # Graph's answer for a tenant without policies ({"@odata.context": ".../policies",
+            # "value": []}) is real tenant data: zero policies, valid (issue 13), not "nothing".
+            report.kinds["emptyPolicyList"] += 1
+            continue
         if not bundle_mode and b.directory_objects.add_document(rel, doc):
             continue  # users, groups, roles, devices, memberships of an export folder
         b.add(file, doc, role, report)
@@ -393,6 +398,14 @@ def _load_documents(
             report.kinds[kind] += len(objects)
     report.skipped.extend(b.directory_objects.skipped)
     return tenant
+
+
+def _is_empty_policy_list(doc: object) -> bool:
+    """A Graph list response of conditional access policies with no item in it."""
+    if not isinstance(doc, dict) or doc.get("value") != []:
+        return False
+    context = doc.get("@odata.context")
+    return isinstance(context, str) and "conditionalaccess/policies" in context.lower()
 
 
 _LIST_FILES = {
