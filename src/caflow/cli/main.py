@@ -61,8 +61,34 @@ def _root(
     """caflow: terraform plan for identity policy, aimed at Power Automate."""
 
 
-def main() -> None:  # pragma: no cover - console script entry
-    app()
+def main() -> None:
+    """Console entry. ``--help`` and ``--version`` are written by click, not by caflow's own
+    writers: a full or closed stdout there is still one line and exit 1 (SECURITY.md), never a
+    traceback."""
+    import sys
+
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            _broken_stdout(exc)
+        raise
+    except OSError as exc:
+        _broken_stdout(exc)
+
+
+def _broken_stdout(exc: OSError) -> None:
+    import os
+    import sys
+
+    sys.stderr.write(
+        f"error: cannot write to standard output: {exc.strerror or type(exc).__name__}\n"
+    )
+    # Nothing more may reach the broken stream when the interpreter exits.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
