@@ -27,3 +27,22 @@ def test_referenced_format_docs_exist() -> None:
     root = SRC.parents[1]
     for doc in ("bundle-format.md", "scenario-format.md", "output.md", "errors.md"):
         assert (root / "docs" / doc).is_file(), doc
+
+
+SHARED_PATH = re.compile(
+    r"\.\./shared|\bshared/(?:seeds|reference|data|DESIGN|STACK|STYLE)|/shared/"
+)
+
+
+def test_docs_and_readme_do_not_send_users_to_a_shared_folder() -> None:
+    """Users have no ``../shared``: the README and docs/ carry the formats and cite public sources."""
+    root = SRC.parents[1]
+    files = [root / "README.md", root / "SECURITY.md", *sorted((root / "docs").rglob("*.md"))]
+    hits = [
+        f"{path.relative_to(root)}:{n}: {line.strip()}"
+        for path in files
+        if path.is_file()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SHARED_PATH.search(line)
+    ]
+    assert not hits, "references to a shared folder:\n" + "\n".join(hits)
