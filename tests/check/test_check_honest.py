@@ -175,9 +175,13 @@ def test_admin_api_list_flows_fail_at_their_next_run(tmp_path: Path) -> None:
         assert f["when"] == "next run (schedule not in the export)"
         assert f["errorCode"] == "AADSTS50076" and f["firstFailureAt"] is None
     assert failing["sync-list"]["connection"] == "svc-dataverse"
-    # Their connections are reported too (no scheduled run dates them: at next use).
+    # Their connections are reported too: only these flows use them, so they break at the
+    # flows' next run, which the export does not date (never "at next use").
     broken = {c["id"]: c["when"] for c in out["connectionsBreaking"]}
-    assert broken["svc-spo"] == broken["svc-dataverse"] == "at next use"
+    for cid in ("svc-spo", "svc-outlook", "svc-dataverse"):
+        assert broken[cid] == "next run (schedule not in the export)", cid
+    # A connection no flow uses still breaks at its next use.
+    assert broken["alice-teams"] == "at next use"
     text = runner.invoke(
         app,
         [
@@ -256,3 +260,54 @@ def test_markdown_verdict_is_not_safe_when_undetermined(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "✅ safe" not in res.stdout and "undetermined" in res.stdout.splitlines()[0]
+
+
+def test_connection_of_a_manual_and_an_unknown_period_flow_breaks_at_next_use(
+    tmp_path: Path,
+) -> None:
+    """A connection also used by a manual flow is next used whenever someone runs it."""
+    base = _bundle(tmp_path)
+    flows = _admin_list_flows(True)
+    manual = json.loads(json.dumps(flows["value"][1]))
+    manual["name"] = "sync-manual"
+    manual["properties"]["definitionSummary"]["triggers"] = [{"type": "Request", "kind": "Button"}]
+    flows["value"].append(manual)
+    (base / "powerplatform" / "flows.json").write_text(json.dumps(flows))
+    out = json.loads(_check(base, _policy_file(tmp_path, MFA_FOR_ALL)).stdout)
+    broken = {c["id"]: c["when"] for c in out["connectionsBreaking"]}
+    assert broken["svc-dataverse"] == "at next use"
+    assert broken["svc-spo"] == "next run (schedule not in the export)"
+    failing = {f["id"]: f["when"] for f in out["flowsFailing"]}
+    assert failing["sync-manual"] == "next manual run"
+
+
+BLOCK_ALL: dict[str, Any] = {
+    **MFA_FOR_ALL,
+    "displayName": "Block all",
+    "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+}
+
+
+def test_bundle_without_users_never_counts_probe_users(tmp_path: Path) -> None:
+    """Without directory.yaml the users a block would lock out are unknown: undetermined,
+    named by the policy's scope, never the internal probe users."""
+    base = _bundle(tmp_path)
+    (base / "directory.yaml").unlink()
+    proposed = _policy_file(tmp_path, BLOCK_ALL)
+    for fmt in ("json", "table", "markdown", "junit", "github", "sarif"):
+        res = runner.invoke(
+            app,
+            ["check", "--baseline", str(base), "--proposed", str(proposed), "--start", START]
+            + ["--horizon", "P2D", "--format", fmt],
+        )
+        assert res.exit_code in (0, 1), res.output
+        assert "representative" not in res.output, fmt
+    out = json.loads(_check(base, proposed).stdout)
+    assert out["usersBlocked"] == [] and out["summary"]["usersBlocked"] == 0
+    scopes = [u for u in out["undetermined"] if u["kind"] == "users"]
+    assert [u["id"] for u in scopes] == ["in scope of policy 'Block all'"]
+    assert "AADSTS53003" in scopes[0]["reason"] and "no directory users" in scopes[0]["reason"]
+    assert _check(base, proposed, "--strict").exit_code == 1
+    # With the users, the same change blocks named users.
+    named = json.loads(_check(CONTOSO, proposed).stdout)
+    assert named["usersBlocked"] and not [u for u in named["undetermined"] if u["kind"] == "users"]

@@ -154,14 +154,13 @@ def mismatch_findings(
         only, other = (
             ("Microsoft Flow Service", app) if m.on_flow else (app, "Microsoft Flow Service")
         )
-        users = sorted(m.users)
         owners = {u.lower() for u in m.user_ids}
         yield policy_finding(
             rule_id,
             p,
             severity,
             f"policy {p.label} requires {m.requirement} for {only} but not for "
-            f"{other} ({len(users)} user(s) under the same sign-in); {effect}.",
+            f"{other} ({ctx.user_count(m.users)} under the same sign-in); {effect}.",
             evidence=(
                 policy_evidence(p, "conditions", "applications", note="apps the policy targets"),
                 policy_evidence(p, "grantControls", note=m.requirement),
@@ -172,7 +171,7 @@ def mismatch_findings(
                 for c in ctx.tenant.connections
                 if (c.owner_id or "").lower() in owners and resource_for(c.connector) == m.app_id
             ),
-            users=users[:50],
+            users=ctx.user_labels(m.users)[:50],
             apps=(FLOW_SERVICE, m.app_id),
             error_code=m.error_code,
         )

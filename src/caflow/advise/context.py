@@ -97,6 +97,12 @@ class Context:
             variants.append(Variant(t.evolve(policies=switched), True))
         self.variants: tuple[Variant, ...] = tuple(variants)
         self.users: tuple[User, ...] = representative_users(t)
+        #: True when ``users`` are probes standing for each policy's scope (the bundle has no
+        #: enabled directory user): they make a policy's scope observable, but they are nobody.
+        #: Never count or name them in an output (``user_count``, ``user_labels``).
+        self.synthetic_users = not any(
+            u.account_enabled and not u.unknown for u in t.directory.users
+        )
         self._users_by_id = {u.id.lower(): u for u in self.users}
         self._signature = UserSignature.of(t.policies)
         self._signatures: dict[str, tuple[object, ...]] = {}
@@ -166,6 +172,17 @@ class Context:
         if sig is None:
             sig = self._signatures[user.id] = self._signature(user)
         return sig
+
+    # ---- what an output may say about users ------------------------------------------
+    def user_count(self, labels: Iterable[str], noun: str = "user(s)") -> str:
+        """``"3 user(s)"``; with probe users, no number: who they are is not in the bundle."""
+        if self.synthetic_users:
+            return f"the {noun} in its scope (who and how many: not in the bundle, no directory users)"
+        return f"{len(set(labels))} {noun}"
+
+    def user_labels(self, labels: Iterable[str]) -> list[str]:
+        """Sorted user labels for a finding; none for probe users (they are nobody)."""
+        return [] if self.synthetic_users else sorted(set(labels))
 
     # ---- ownership ------------------------------------------------------------------
     def user(self, ref: str | None) -> User | None:
@@ -349,7 +366,7 @@ def representative_users(tenant: Tenant) -> tuple[User, ...]:
         out[key] = User(
             id=uid,
             user_principal_name=f"{uid}@representative.invalid",
-            display_name=f"in scope of {p.display_name}",
+            display_name=f"users in scope of policy '{p.display_name}'",
             user_type="Guest" if guest and not (u.include_groups or u.include_roles) else "Member",
             guest_type="b2bCollaborationGuest"
             if guest and not (u.include_groups or u.include_roles)
@@ -357,5 +374,9 @@ def representative_users(tenant: Tenant) -> tuple[User, ...]:
             group_ids=frozenset(u.include_groups),
             role_ids=frozenset(u.include_roles),
         )
-    plain = User(id="representative-member", user_principal_name="member@representative.invalid")
+    plain = User(
+        id="representative-member",
+        user_principal_name="member@representative.invalid",
+        display_name="any member user",
+    )
     return (plain, *out.values())

@@ -42,6 +42,7 @@ def required_agreements(ctx: Context) -> Iterator[tuple[Policy, str, Agreement |
 
 
 def terms_finding(
+    ctx: Context,
     rule_id: str,
     p: Policy,
     severity: Severity,
@@ -58,7 +59,7 @@ def terms_finding(
         evidence=evidence,
         flows=sorted(reach.flows),
         connections=sorted(reach.connections),
-        users=sorted(reach.users),
+        users=ctx.user_labels(reach.users),
         apps=sorted(reach.apps),
         error_code=TOU_ERROR,
     )

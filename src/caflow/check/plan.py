@@ -16,7 +16,7 @@ from typing import Any
 from caflow.advise import AdviseResult, Finding, Status, run_advise
 from caflow.advise.context import Context, Probe
 from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
-from caflow.check.flowimpact import flow_impact
+from caflow.automation.verdicts import connection_when, flow_impact
 from caflow.check.policydiff import PolicyChange, diff_policies
 from caflow.check.probe import probe_connections
 from caflow.model import Tenant
@@ -25,9 +25,6 @@ from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 __all__ = ["CheckResult", "SimulateFn", "run_check"]
 
 SCHEMA_VERSION = 1
-#: ``when`` of a connection no scheduled run touches: it breaks at its next refresh, whenever
-#: the owner or a flow next uses it.
-AT_NEXT_USE = "at next use"
 SimulateFn = Callable[..., Any]  # simulate_tenant(tenant, start, end, *, claims_tenant=None)
 #: A user who does everything right: MFA, managed device, terms accepted, from a normal network.
 WELL_BEHAVED = Probe(where="untrusted", mfa=True, managed=True, accept_terms=True)
@@ -206,23 +203,50 @@ def _failing(sim: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _blocked_users(base_ctx: Context, prop_ctx: Context) -> list[dict[str, Any]]:
-    out = []
+def _blocked_users(
+    base_ctx: Context, prop_ctx: Context
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(users blocked, undetermined items). Without directory users the probes stand for each
+    policy's scope: they are nobody, so a scope that would lose access is undetermined (who and
+    how many is not in the bundle), never a counted user."""
+    out: list[dict[str, Any]] = []
+    scopes: dict[str, dict[str, Any]] = {}
     for user in base_ctx.users:
         for app in ACCESS_APPS:
             before = base_ctx.evaluate(base_ctx.variants[0], user, app, WELL_BEHAVED)
             after = prop_ctx.evaluate(prop_ctx.variants[0], user, app, WELL_BEHAVED)
-            if after.decision == "block" and before.decision != "block":
-                out.append(
-                    {
-                        "user": user.label(),
-                        "app": app,
-                        "appName": app_name(app),
-                        "errorCode": after.error_code,
-                        "policies": list(after.responsible_policies),
-                    }
-                )
-    return out
+            if after.decision != "block" or before.decision == "block":
+                continue
+            if base_ctx.synthetic_users:
+                names = [
+                    f"'{p.display_name}'" if (p := prop_ctx.tenant.policy(pid)) else pid
+                    for pid in after.responsible_policies
+                ]
+                scope = "in scope of policy " + ", ".join(names or ["(none named)"])
+                item = scopes.setdefault(scope, {"apps": [], "codes": []})
+                item["apps"].append(app_name(app))
+                item["codes"].append(after.error_code or "no code")
+                continue
+            out.append(
+                {
+                    "user": user.label(),
+                    "app": app,
+                    "appName": app_name(app),
+                    "errorCode": after.error_code,
+                    "policies": list(after.responsible_policies),
+                }
+            )
+    undetermined = [
+        {
+            "kind": "users",
+            "id": scope,
+            "reason": f"would lose access to {', '.join(dict.fromkeys(v['apps']))} "
+            f"({', '.join(dict.fromkeys(v['codes']))}); the bundle has no directory users, "
+            "so who is blocked is unknown",
+        }
+        for scope, v in scopes.items()
+    ]
+    return out, undetermined
 
 
 def _add_unsimulated(
@@ -236,30 +260,31 @@ def _add_unsimulated(
     use"), flows the simulation cannot time, and everything that could not be evaluated."""
     changed = {c.policy_id.lower() for c in result.policy_changes if c.action != "destroy"}
     verdicts = {
-        v.connection.name.lower(): v
+        v.name.lower(): v
         for v in probe_connections(baseline, proposed, result.start, changed)
     }
     dated = {c["id"].lower() for c in result.broken_connections}
     dated |= {cid.lower() for cid in base_broken}
     for key, v in sorted(verdicts.items()):
         if v.status == "breaks" and key not in dated and v.failure is not None:
-            owner = proposed.directory.user(v.connection.owner_id or "")
+            owner = proposed.directory.user(v.owner_id or "")
             result.broken_connections.append(
                 {
-                    "id": v.connection.name,
+                    "id": v.name,
                     "at": None,
-                    "when": AT_NEXT_USE,
+                    "when": connection_when(v.name, proposed.flows),
                     "errorCode": v.failure.code,
                     "cause": v.failure.cause,
                     "policies": list(v.failure.policies),
-                    "user": owner.label() if owner else v.connection.owner_id,
+                    "user": owner.label() if owner else v.owner_id,
                 }
             )
         elif v.status == "undetermined" and key not in dated:
             result.undetermined_items.append(
-                {"kind": "connection", "id": v.connection.name, "reason": v.reason}
+                {"kind": "connection", "id": v.name, "reason": v.reason}
             )
-    failing, undetermined = flow_impact(proposed, verdicts, dated_flows)
+    known = {c.name.lower() for c in proposed.connections}
+    failing, undetermined = flow_impact(proposed.flows, verdicts, dated_flows, known)
     result.failing_flows.extend(failing)
     result.undetermined_items.extend(undetermined)
 
@@ -301,7 +326,7 @@ def run_check(
             {
                 "id": cid,
                 "at": at,
-                "when": at or AT_NEXT_USE,
+                "when": at or connection_when(cid, proposed.flows),
                 "errorCode": c.get("errorCode") or e.get("errorCode"),
                 "cause": e.get("cause"),
                 "policies": e.get("policies", []),
@@ -325,7 +350,8 @@ def run_check(
     _add_unsimulated(result, baseline, proposed, base_broken, base_fail.keys() | prop_fail.keys())
     base_ctx = Context(baseline, start, reference=reference)
     prop_ctx = Context(proposed, start, reference=reference)
-    result.blocked_users = _blocked_users(base_ctx, prop_ctx)
+    result.blocked_users, blocked_scopes = _blocked_users(base_ctx, prop_ctx)
+    result.undetermined_items.extend(blocked_scopes)
 
     step(0.65)
     base_adv = run_advise(baseline, now=start, context=base_ctx)

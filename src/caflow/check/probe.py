@@ -12,11 +12,11 @@ is undetermined for the owner.
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from caflow.automation.connectors import resource_for
+from caflow.automation.verdicts import ConnectionVerdict, connection_undetermined
 from caflow.engine.evaluate import Evaluation
 from caflow.model import Tenant
 from caflow.model.powerplatform import Connection
@@ -24,36 +24,7 @@ from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
 from caflow.tokens import Failure, issue, refresh
 
-__all__ = ["NON_ENTRA_CONNECTORS", "ConnectionVerdict", "probe_connections"]
-
-#: Connectors without an Entra user credential: CA cannot break them (power-automate §1.4
-#: "Non-Entra: shared_rss (no sign-in)"). Any other connector caflow does not map is unknown.
-NON_ENTRA_CONNECTORS = frozenset({"rss"})
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionVerdict:
-    """``breaks`` (new failure under the proposed policies), ``undetermined`` or ``ok``."""
-
-    connection: Connection
-    status: str
-    failure: Failure | None = None
-    reason: str = ""
-
-
-def _undetermined(c: Connection, tenant: Tenant) -> str:
-    """Why ``c`` cannot be evaluated at all ('' when it can)."""
-    if resource_for(c.connector) is None:
-        if c.connector.lower() in NON_ENTRA_CONNECTORS:
-            return ""
-        return f"connector '{c.connector}' is not mapped to an Entra resource (custom or unknown)"
-    if not c.owner_id:
-        return "the export names no owner for the connection"
-    if tenant.directory.user(c.owner_id) is None:
-        if not tenant.directory.users:
-            return f"owner '{c.owner_id}' is not in the bundle (it has no directory users)"
-        return f"owner '{c.owner_id}' is not in the bundle's directory"
-    return ""
+__all__ = ["probe_connections"]
 
 
 def _redeem(
@@ -94,9 +65,9 @@ def probe_connections(
     for c in proposed.connections:
         if c.status == "Error":
             continue  # already broken before the change
-        why = _undetermined(c, proposed)
+        why = connection_undetermined(c.connector, c.owner_id, proposed)
         if why:
-            out.append(ConnectionVerdict(c, "undetermined", reason=why))
+            out.append(ConnectionVerdict(c.name, c.owner_id, "undetermined", reason=why))
             continue
         if resource_for(c.connector) is None:
             continue  # non-Entra: CA cannot break it
@@ -106,7 +77,7 @@ def probe_connections(
                 before, _ = redeem(baseline, c)
                 if isinstance(before, Failure):
                     continue  # failing already: not this change's doing
-            out.append(ConnectionVerdict(c, "breaks", failure=after))
+            out.append(ConnectionVerdict(c.name, c.owner_id, "breaks", failure=after))
             continue
         doubts = [
             f"policy '{r.policy.display_name}' is undetermined for the owner ({r.undetermined_detail})"
@@ -115,9 +86,8 @@ def probe_connections(
             if r.policy.id.lower() in changed
         ]
         if doubts:
-            out.append(
-                ConnectionVerdict(c, "undetermined", reason="; ".join(dict.fromkeys(doubts)))
-            )
+            reason = "; ".join(dict.fromkeys(doubts))
+            out.append(ConnectionVerdict(c.name, c.owner_id, "undetermined", reason=reason))
         else:
-            out.append(ConnectionVerdict(c, "ok"))
+            out.append(ConnectionVerdict(c.name, c.owner_id, "ok"))
     return out

@@ -54,7 +54,7 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             f"policy {p.label} {text} for the same user; target Office 365 or include "
             "Flow Service together with its hosts.",
             evidence=(policy_evidence(p, "conditions", "applications", "includeApplications"),),
-            users=sorted(users[(pid, on_flow)])[:50],
+            users=ctx.user_labels(users[(pid, on_flow)])[:50],
             apps=(FLOW_SERVICE, *sorted(apps_)),
         )
 

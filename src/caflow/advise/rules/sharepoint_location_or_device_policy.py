@@ -54,14 +54,14 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             p,
             Severity.MEDIUM,
             f"policy {p.label} restricts SharePoint by network location or device state "
-            f"for {len(ids)} user(s); SharePoint out-of-box flows (Request sign-off, Page approval) "
+            f"for {ctx.user_count(ids)}; SharePoint out-of-box flows (Request sign-off, Page approval) "
             "can be blocked.",
             evidence=(
                 policy_evidence(p, "conditions", note="locations / devices / platforms"),
                 policy_evidence(p, "grantControls"),
             ),
             flows=flows,
-            users=sorted(ctx.label(u) for u in user_ids)[:50],
+            users=ctx.user_labels(ctx.label(u) for u in user_ids)[:50],
             apps=(SHAREPOINT,),
             error_code="AADSTS53003",
         )

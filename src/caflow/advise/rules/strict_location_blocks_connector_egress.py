@@ -72,7 +72,7 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             ),
             flows=flows,
             connections=sorted(conns),
-            users=sorted(users)[:50],
+            users=ctx.user_labels(users)[:50],
             apps=sorted(apps),
             error_code="AADSTS53003",
         )

@@ -96,12 +96,13 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
             continue
         gaps = ", ".join(sorted(app_name(a) for a in missing))
         yield terms_finding(
+            ctx,
             RULE_ID,
             p,
             Severity.MEDIUM,
             f"policy {p.label} requires Terms of Use for "
             f"{', '.join(sorted(app_name(a) for a in reach.apps))} but not for {gaps} "
-            f"({len(reach.users)} flow user(s)); acceptance during a sign-in to {gaps} does not "
+            f"({ctx.user_count(reach.users, 'flow user(s)')}); acceptance during a sign-in to {gaps} does not "
             "cover Power Automate, so connections break until the owner signs in to a covered app.",
             reach,
             evidence=(

@@ -25,6 +25,7 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
         if not reach:
             continue
         yield terms_finding(
+            ctx,
             RULE_ID,
             p,
             Severity.CRITICAL,

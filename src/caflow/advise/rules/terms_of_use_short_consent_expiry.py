@@ -62,11 +62,12 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
         if not reach:
             continue
         yield terms_finding(
+            ctx,
             RULE_ID,
             p,
             Severity.MEDIUM,
             f'policy {p.label} requires "{agreement.display_name}" whose {period[1]}; each expiry '
-            f"breaks the connections of {len(reach.users)} in-scope user(s) until they re-accept "
+            f"breaks the connections of {ctx.user_count(reach.users, 'in-scope user(s)')} until they re-accept "
             "interactively.",
             reach,
             evidence=(

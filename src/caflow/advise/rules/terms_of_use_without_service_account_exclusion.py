@@ -49,6 +49,7 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                 )
             continue
         yield terms_finding(
+            ctx,
             RULE_ID,
             p,
             Severity.HIGH,

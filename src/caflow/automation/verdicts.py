@@ -1,0 +1,162 @@
+"""What an export lets caflow decide about a connection or a flow: shared by ``simulate`` and
+``check`` so the two verbs name the same connections undetermined and date the same flows.
+
+A connection cannot be evaluated when its owner is not in the bundle (a bundle without
+``directory.yaml``, an owner the directory does not list) or when its connector is not mapped
+to an Entra resource app (docs/assumptions.md A-AUTO-6); a known non-Entra connector never
+breaks (power-automate §1.4).
+
+A flow fails at its next run when a connection it uses (``Embedded``) breaks. A simulation
+dates that for flows with a known schedule; the others are named with *when* in words: a
+schedule or poll whose period the export does not carry (admin API list shape, ``Recurrence``
+without frequency) fails at its "next run (schedule not in the export)", never "never"; a
+manual flow at its next manual run. A flow that uses an undetermined connection, a connection
+the export does not contain, or whose connections the export does not list is undetermined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+from typing import Any
+
+from caflow.model.connectors import ConnectorKind, connector_kind, unmapped_reason
+from caflow.model.powerplatform import Flow
+from caflow.model.tenant import Tenant
+from caflow.tokens import Failure
+
+__all__ = [
+    "AT_NEXT_USE",
+    "NEXT_MANUAL_RUN",
+    "NEXT_RUN_TRIGGER_UNKNOWN",
+    "NEXT_RUN_UNKNOWN",
+    "ConnectionVerdict",
+    "connection_undetermined",
+    "connection_when",
+    "flow_impact",
+    "flow_when",
+]
+
+#: A connection no dated run touches breaks at its next refresh, whenever it is next used.
+AT_NEXT_USE = "at next use"
+NEXT_RUN_UNKNOWN = "next run (schedule not in the export)"
+NEXT_MANUAL_RUN = "next manual run"
+NEXT_RUN_TRIGGER_UNKNOWN = "next run (trigger not in the export)"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionVerdict:
+    """``breaks`` (its next token refresh fails), ``undetermined`` (``reason`` says why) or
+    ``ok``; ``name``/``owner_id`` of the connection."""
+
+    name: str
+    owner_id: str | None
+    status: str
+    failure: Failure | None = None
+    reason: str = ""
+
+
+def connection_undetermined(connector: str, owner_id: str | None, tenant: Tenant) -> str:
+    """Why a connection of ``connector`` owned by ``owner_id`` cannot be evaluated on
+    ``tenant`` ('' when it can, or when CA cannot break it at all)."""
+    kind = connector_kind(connector)
+    if kind is ConnectorKind.NON_ENTRA:
+        return ""  # no Entra user token: CA cannot break it (power-automate §1.4)
+    if kind is ConnectorKind.UNMAPPED:
+        return unmapped_reason(connector)  # A-AUTO-6: not "never breaks"
+    if not owner_id:
+        return "the export names no owner for the connection"
+    if tenant.directory.user(owner_id) is None:
+        if not tenant.directory.users:
+            return f"owner '{owner_id}' is not in the bundle (it has no directory users)"
+        return f"owner '{owner_id}' is not in the bundle's directory"
+    return ""
+
+
+def flow_when(f: Flow) -> str | None:
+    """When a failing connection shows in this flow, in words; None when its runs are dated
+    (a schedule or poll with a known period)."""
+    if f.trigger.kind == "manual":
+        return NEXT_MANUAL_RUN
+    if f.trigger.kind == "unknown":
+        return NEXT_RUN_TRIGGER_UNKNOWN
+    if f.runs_unscheduled:
+        return NEXT_RUN_UNKNOWN
+    return None
+
+
+def _embedded(f: Flow) -> list[Any]:
+    return [r for r in f.connections if r.source.lower() != "invoker"]
+
+
+def connection_when(name: str, flows: Iterable[Flow]) -> str:
+    """When a connection whose next refresh fails, and that no dated run touches, breaks:
+    "next run (schedule not in the export)" when only started flows of unknown period use it
+    (their next run is its next use), else "at next use" (a manual run, the owner, a flow whose
+    runs are dated later)."""
+    key = name.lower()
+    users = [
+        f
+        for f in flows
+        if f.state.lower() == "started" and any(r.connection.lower() == key for r in _embedded(f))
+    ]
+    if users and all(flow_when(f) == NEXT_RUN_UNKNOWN for f in users):
+        return NEXT_RUN_UNKNOWN
+    return AT_NEXT_USE
+
+
+def flow_impact(
+    flows: Iterable[Flow],
+    verdicts: Mapping[str, ConnectionVerdict],
+    dated: Set[str],
+    known: Set[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(failing flows, undetermined flows) among ``flows`` not already in ``dated`` (the flow
+    ids whose failures a simulation dated). ``verdicts`` is keyed by lower-cased connection
+    name; ``known``: the lower-cased names of the connections that exist."""
+    failing: list[dict[str, Any]] = []
+    undetermined: list[dict[str, Any]] = []
+    for f in sorted(flows, key=lambda x: x.name):
+        if f.name in dated or f.state.lower() != "started":
+            continue
+        embedded = _embedded(f)
+        breaking = [
+            verdicts[r.connection.lower()]
+            for r in embedded
+            if r.connection.lower() in verdicts
+            and verdicts[r.connection.lower()].status == "breaks"
+        ]
+        when = flow_when(f)
+        if breaking and when is not None:
+            v = breaking[0]
+            failing.append(
+                {
+                    "id": f.name,
+                    "failedRuns": 0,
+                    "firstFailureAt": None,
+                    "turnedOffAt": None,
+                    "when": when,
+                    "connection": v.name,
+                    "errorCode": v.failure.code if v.failure else None,
+                }
+            )
+            continue
+        if breaking:
+            continue  # scheduled with a known period: the simulation's verdict stands
+        doubtful = [
+            r.connection
+            for r in embedded
+            if r.connection.lower() in verdicts
+            and verdicts[r.connection.lower()].status == "undetermined"
+        ]
+        reasons = [f"uses undetermined connection(s) {', '.join(doubtful)}"] if doubtful else []
+        reasons += [
+            f"uses connection '{r.connection}' that is not in the export"
+            for r in embedded
+            if r.connection and r.connection.lower() not in known
+        ]
+        if not f.connections_known:
+            reasons.append("the export does not list the flow's connections (admin API list shape)")
+        if reasons:
+            undetermined.append({"kind": "flow", "id": f.name, "reason": "; ".join(reasons)})
+    return failing, undetermined
