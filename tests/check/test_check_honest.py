@@ -297,8 +297,10 @@ def test_bundle_without_users_never_counts_probe_users(tmp_path: Path) -> None:
     for fmt in ("json", "table", "markdown", "junit", "github", "sarif"):
         res = runner.invoke(
             app,
-            ["check", "--baseline", str(base), "--proposed", str(proposed), "--start", START]
-            + ["--horizon", "P2D", "--format", fmt],
+            [
+                *("check", "--baseline", str(base), "--proposed", str(proposed)),
+                *("--start", START, "--horizon", "P2D", "--format", fmt),
+            ],
         )
         assert res.exit_code in (0, 1), res.output
         assert "representative" not in res.output, fmt

@@ -177,7 +177,9 @@ class Context:
     def user_count(self, labels: Iterable[str], noun: str = "user(s)") -> str:
         """``"3 user(s)"``; with probe users, no number: who they are is not in the bundle."""
         if self.synthetic_users:
-            return f"the {noun} in its scope (who and how many: not in the bundle, no directory users)"
+            return (
+                f"the {noun} in its scope (who and how many: not in the bundle, no directory users)"
+            )
         return f"{len(set(labels))} {noun}"
 
     def user_labels(self, labels: Iterable[str]) -> list[str]:

@@ -260,8 +260,7 @@ def _add_unsimulated(
     use"), flows the simulation cannot time, and everything that could not be evaluated."""
     changed = {c.policy_id.lower() for c in result.policy_changes if c.action != "destroy"}
     verdicts = {
-        v.name.lower(): v
-        for v in probe_connections(baseline, proposed, result.start, changed)
+        v.name.lower(): v for v in probe_connections(baseline, proposed, result.start, changed)
     }
     dated = {c["id"].lower() for c in result.broken_connections}
     dated |= {cid.lower() for cid in base_broken}
