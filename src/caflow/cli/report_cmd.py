@@ -1,4 +1,5 @@
-"""``caflow report RESULT.json -o report.html``: one self-contained HTML page (offline, printable)."""
+"""``caflow report RESULT.json -o report.html`` (or ``--store PATH [--run ID]`` for a stored
+replay): one self-contained HTML page (offline, printable)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ EPILOG = (
     "  caflow report check.json -o check.html\n\n"
     "  caflow advise examples/contoso --json -o advise.json\n"
     "  caflow report advise.json -o advise.html\n\n"
-    "RESULT is the --format json output of caflow advise, check, simulate or matrix. The page "
+    "  caflow replay --logs signins/ --bundle contoso --proposed new.json\n"
+    "  caflow report --store .caflow/caflow.duckdb -o replay.html\n\n"
+    "RESULT is the --format json output of caflow advise, check, simulate, matrix or replay; "
+    "or, instead of RESULT, --store reads a replay run kept in DuckDB (the newest, or --run ID). "
+    "The page "
     "inlines its styles and charts (SVG drawn by vl-convert; nothing is fetched). Without the "
     "report extra (pip install 'caflow\\[report]') the page has the tables without charts and "
     "says so. Exit codes: 0 written, 2 bad input."
@@ -22,19 +27,52 @@ EPILOG = (
 
 
 def report(
-    result: Path = typer.Argument(..., dir_okay=False, help="A caflow --format json output."),
+    result: Path = typer.Argument(
+        None, dir_okay=False, help="A caflow --format json output (or use --store)."
+    ),
+    store: Path = typer.Option(
+        None, "--store", dir_okay=False, help="A replay result store (DuckDB) instead of RESULT."
+    ),
+    run: str = typer.Option(None, "--run", help="The stored run (default: the newest)."),
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
 ) -> None:
-    """Write one self-contained HTML report for an advise, check, simulate or matrix result."""
+    """Write one self-contained HTML report for an advise, check, simulate, matrix or replay
+    result."""
     from caflow.cli.common import emit, err_console, guard
-    from caflow.io.decode import load_document
+    from caflow.errors import InputError, Shown
     from caflow.report.htmlreport import render_report
 
     with guard():
-        data = load_document(result)
-        text, page = render_report(data, file=str(result))
+        if run is not None and store is None:
+            raise InputError("option needs --store", file="--run", got=run)
+        if (result is None) == (store is None):
+            raise InputError(
+                "give one input",
+                file="RESULT" if result is None else "--store",
+                expected="either RESULT (a caflow --format json file) or --store PATH",
+                got=Shown("both" if result is not None else "neither"),
+            )
+        if store is not None:
+            from caflow.store.replay import read_run
+
+            stored = read_run(store, run)
+            text, page = render_report(
+                stored.result,
+                file=str(store),
+                provenance=[
+                    ("stored run", f"{stored.run_id} ({stored.created})"),
+                    ("logs", stored.logs),
+                    ("bundle", stored.bundle),
+                    ("proposed", stored.proposed or "—"),
+                ],
+            )
+        else:
+            from caflow.io.decode import load_document
+
+            data = load_document(result)
+            text, page = render_report(data, file=str(result))
         emit(text, output)
     if page.chart_note:
         err_console.print("note: " + page.chart_note, highlight=False, markup=False)

@@ -6,7 +6,9 @@ the data tables that always accompany a chart.
 
 from __future__ import annotations
 
+import html
 import importlib.util
+import re
 from typing import Any
 
 __all__ = ["available", "bar_svg", "timeline_svg"]
@@ -16,10 +18,23 @@ def available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("altair", "vl_convert"))
 
 
-def _svg(chart: Any) -> str:
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+
+
+def _svg(chart: Any, title: str) -> str:
+    """The chart as SVG, named for assistive technology: vl-convert labels marks and axes but
+    leaves the ``<svg>`` itself unnamed, so the root gets ``role="img"``, an ``aria-label`` and
+    a ``<title>`` (WAI-ARIA Graphics: an image needs an accessible name; the data table beside
+    every chart carries the numbers)."""
     import vl_convert
 
-    return str(vl_convert.vegalite_to_svg(chart.to_dict()))
+    svg = str(vl_convert.vegalite_to_svg(chart.to_dict()))
+    name = html.escape(title, quote=True)
+    match = _SVG_OPEN.search(svg)
+    if match is None:  # vl-convert always writes one root <svg>; keep its output if not
+        return svg
+    opening = match.group(0)[:-1] + f' role="img" aria-label="{name}">'
+    return svg[: match.start()] + opening + f"<title>{name}</title>" + svg[match.end() :]
 
 
 def bar_svg(rows: list[dict[str, Any]], *, label: str, value: str, title: str) -> str:
@@ -33,7 +48,7 @@ def bar_svg(rows: list[dict[str, Any]], *, label: str, value: str, title: str) -
     )
     bars = base.mark_bar(color="#9b2226")
     text = base.mark_text(align="left", dx=3).encode(text=f"{value}:Q")
-    return _svg((bars + text).properties(width=420))
+    return _svg((bars + text).properties(width=420), title)
 
 
 def timeline_svg(rows: list[dict[str, Any]], *, title: str) -> str:
@@ -53,4 +68,4 @@ def timeline_svg(rows: list[dict[str, Any]], *, title: str) -> str:
         )
         .properties(width=560, height=220)
     )
-    return _svg(chart)
+    return _svg(chart, title)

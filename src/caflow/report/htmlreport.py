@@ -1,6 +1,7 @@
-"""``caflow report``: one self-contained HTML page for an advise, check, simulate or matrix
-result (their ``--format json`` output): executive summary, timeline of breakages, per-policy
-impact bars, findings with remedies and evidence, the check's policy diff, the matrix.
+"""``caflow report``: one self-contained HTML page for an advise, check, simulate, matrix or
+replay result (their ``--format json`` output, or a replay run kept in the DuckDB store):
+executive summary, timeline of breakages, per-policy impact bars, findings with remedies and
+evidence, the check's policy diff, the matrix.
 
 Built from the JSON contract only (the same file a CI job keeps as an artifact), so a report
 can be made later from an artifact. Every chart has its data table beside it.
@@ -17,6 +18,8 @@ from caflow.errors import InputError
 __all__ = ["Page", "detect_kind", "render_report"]
 
 KINDS = ("advise", "check", "simulate", "matrix")
+#: A replay result has no ``tool`` field (its JSON predates it); these keys identify it.
+REPLAY_KEYS = frozenset({"schemaVersion", "evaluated", "input", "baseline"})
 
 
 def detect_kind(data: Any, *, file: str) -> str:
@@ -29,10 +32,12 @@ def detect_kind(data: Any, *, file: str) -> str:
                 return kind
         elif {"events", "connections", "flows"} <= data.keys():
             return "simulate"
+        elif data.keys() >= REPLAY_KEYS:
+            return "replay"
     raise InputError(
         "not a caflow result",
         file=file,
-        expected="the --format json output of caflow advise, check, simulate or matrix",
+        expected="the --format json output of caflow advise, check, simulate, matrix or replay",
         got=type(data).__name__ if not isinstance(data, dict) else data.get("tool"),
     )
 
@@ -261,18 +266,136 @@ def _matrix(data: dict[str, Any]) -> Page:
     return page
 
 
-def build_page(data: dict[str, Any], kind: str) -> Page:
-    return {"advise": _advise, "check": _check, "simulate": _simulate, "matrix": _matrix}[kind](
-        data
+def _replay(data: dict[str, Any]) -> Page:
+    """A replay: what real sign-ins did under the baseline and would do under a proposal. The
+    timeline and per-policy bars count the *listed* rows (``--max-listed``); a fact says so when
+    the listing was cut."""
+    base = data["baseline"]
+    prop = data.get("proposed")
+    inp = data["input"]
+    changes = data.get("changes") or {"count": 0, "rows": []}
+    flows = data.get("flowConnections") or {"count": 0, "rows": []}
+    if prop:
+        headline = (
+            f"The proposal would fail or prompt {changes['count']:,} sign-ins and "
+            f"{flows['count']:,} Flow Service / connector refreshes, of {data['evaluated']:,} "
+            "sign-ins replayed."
+        )
+    else:
+        d = base["decisions"]
+        headline = (
+            f"{data['evaluated']:,} sign-ins replayed: {d['allow']:,} allowed, {d['block']:,} "
+            f"blocked, {d['requires']:,} would need more."
+        )
+    page = Page("replay", "caflow replay", headline)
+    page.facts = [
+        ("evaluated at", data["now"]),
+        ("records read", f"{inp['read']:,}"),
+        ("sign-ins evaluated", f"{data['evaluated']:,}"),
+        ("records not usable", f"{sum(inp['skipped'].values()):,}"),
+        ("not evaluated", f"{sum(data['notEvaluated'].values()):,}"),
+    ]
+    for side, res in (("baseline", base), ("proposed", prop)):
+        if res:
+            d = res["decisions"]
+            page.facts.append(
+                (side, f"{d['allow']:,} allow, {d['block']:,} block, {d['requires']:,} requires")
+            )
+    agreement = data.get("agreement") or {}
+    if agreement.get("policyResultsCompared"):
+        page.facts.append(
+            (
+                "agreement with the log",
+                f"{agreement['agree']:,} of {agreement['policyResultsCompared']:,} policy results",
+            )
+        )
+    listed = len(changes["rows"]) + len(flows["rows"])
+    total = changes["count"] + flows["count"]
+    if listed < total:
+        page.facts.append(("timeline and bars", f"the {listed:,} listed of {total:,} changes"))
+    page.timeline = _timeline(
+        [(r["time"], "sign-in fails or prompts") for r in changes["rows"]]
+        + [(r["time"], "Flow Service refresh breaks") for r in flows["rows"]]
     )
+    sides = [("baseline", base)] + ([("proposed", prop)] if prop else [])
+    names = {p["id"]: p["displayName"] for _, res in sides for p in res["policies"]}
+    per_policy: Counter[str] = Counter()
+    if prop:
+        for r in changes["rows"] + flows["rows"]:
+            per_policy.update(r.get("policies") or ["(no policy named)"])
+        page.bars_title = "Sign-ins and refreshes the proposal fails or prompts, per policy"
+    else:
+        for p in base["policies"]:
+            if n := p["applies"] - p["satisfied"]:
+                per_policy[p["id"]] = n
+        page.bars_title = "Sign-ins blocked or asked for more, per policy (baseline)"
+    page.policy_bars = _bars(per_policy, names)
+    from caflow.replay.outcome import COUNTERS
+
+    for side, res in sides:
+        page.tables.append(
+            (
+                f"Policies ({side})",
+                ["policy", "state", *COUNTERS],
+                [
+                    [p["displayName"], p["state"], *(f"{p[c]:,}" for c in COUNTERS)]
+                    for p in res["policies"]
+                ],
+            )
+        )
+    for title, rows in (
+        ("Flow Service / connector refreshes the proposal breaks", flows["rows"]),
+        ("Sign-ins the proposal fails or prompts", changes["rows"]),
+    ):
+        page.tables.append(
+            (
+                title,
+                ["time", "user", "app", "resource", "decision", "code", "policies", "connections"],
+                [
+                    [
+                        r["time"],
+                        r["user"] or "—",
+                        r["app"] or "—",
+                        r["resource"] or "—",
+                        r["decision"],
+                        r["errorCode"] or "—",
+                        ", ".join(names.get(p, p) for p in r.get("policies") or []),
+                        ", ".join(r.get("connections") or []) or "—",
+                    ]
+                    for r in rows
+                ],
+            )
+        )
+    return page
 
 
-def render_report(data: dict[str, Any], *, file: str = "result") -> tuple[str, Page]:
-    """The HTML page and its model (the model says whether charts were drawn)."""
+def build_page(data: dict[str, Any], kind: str) -> Page:
+    builders = {
+        "advise": _advise,
+        "check": _check,
+        "simulate": _simulate,
+        "matrix": _matrix,
+        "replay": _replay,
+    }
+    return builders[kind](data)
+
+
+def render_report(
+    data: dict[str, Any],
+    *,
+    file: str = "result",
+    provenance: list[tuple[str, str]] | None = None,
+) -> tuple[str, Page]:
+    """The HTML page and its model (the model says whether charts were drawn).
+
+    ``provenance``: facts about where the result came from (a stored run's id, logs, bundle),
+    shown after the summary's own facts.
+    """
     from caflow.report import charts
     from caflow.report.html import render_template
 
     page = build_page(data, detect_kind(data, file=file))
+    page.facts += provenance or []
     if charts.available():
         if page.timeline:
             page.charts["timeline"] = charts.timeline_svg(

@@ -18,6 +18,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,10 @@ from typing import Any
 import pyarrow as pa
 
 from caflow import __version__
-from caflow.errors import InputError
+from caflow.errors import InputError, Shown, did_you_mean
 from caflow.replay.outcome import COUNTERS
 
-__all__ = ["DEFAULT_STORE", "open_run"]
+__all__ = ["DEFAULT_STORE", "StoredRun", "open_run", "read_run"]
 
 DEFAULT_STORE = Path(".caflow") / "caflow.duckdb"
 
@@ -133,3 +134,79 @@ def open_run(path: Path) -> Iterator[RunWriter]:
         con.execute("COMMIT")
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One stored replay run: where it came from and its whole JSON result."""
+
+    run_id: str
+    created: str
+    logs: str
+    bundle: str
+    proposed: str
+    result: dict[str, Any]
+
+
+def read_run(path: Path, run_id: str | None = None) -> StoredRun:
+    """A stored run (``run_id``, else the newest), read-only: ``caflow report --store`` makes a
+    page from what ``replay`` kept without recomputing it."""
+    import duckdb
+
+    if not path.is_file():
+        raise InputError(
+            "no result store here",
+            file=str(path),
+            expected=f"the DuckDB file caflow replay wrote (--store PATH, default {DEFAULT_STORE})",
+            got=Shown("no such file"),
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(
+            "cannot open the result store",
+            file=str(path),
+            expected="a DuckDB file written by caflow replay",
+            got=Shown(str(exc).splitlines()[0]),
+        ) from None
+    try:
+        try:
+            rows = con.execute(
+                "SELECT run_id, created, logs, bundle, proposed, summary FROM replay_runs "
+                "ORDER BY created DESC, run_id"
+            ).fetchall()
+        except duckdb.Error:
+            rows = []
+    finally:
+        con.close()
+    if not rows:
+        raise InputError(
+            "the store holds no replay run",
+            file=str(path),
+            path="replay_runs",
+            expected="at least one run (caflow replay --store PATH writes one)",
+            got=Shown("none"),
+        )
+    if run_id is None:
+        row = rows[0]
+    else:
+        match = [r for r in rows if r[0] == run_id]
+        if not match:
+            close = did_you_mean(run_id, [r[0] for r in rows])
+            raise InputError(
+                "no such replay run",
+                file="--run",
+                expected=f"a run id stored in {path}: " + ", ".join(r[0] for r in rows[:10]),
+                got=run_id,
+                hint=f"did you mean '{close}'?" if close else None,
+            )
+        row = match[0]
+    rid, created, logs, bundle, proposed, summary = row
+    return StoredRun(
+        run_id=rid,
+        created=created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        logs=logs,
+        bundle=bundle,
+        proposed=proposed,
+        result=json.loads(summary),
+    )
