@@ -29,7 +29,7 @@ from caflow import __version__
 from caflow.errors import InputError, Shown, did_you_mean
 from caflow.replay.outcome import COUNTERS
 
-__all__ = ["DEFAULT_STORE", "StoredRun", "open_run", "read_run"]
+__all__ = ["DEFAULT_STORE", "StoredRun", "list_runs", "load_run", "open_run", "read_run"]
 
 DEFAULT_STORE = Path(".caflow") / "caflow.duckdb"
 
@@ -136,6 +136,80 @@ def open_run(path: Path) -> Iterator[RunWriter]:
         con.close()
 
 
+def _read_only(path: Path) -> Any:
+    """The store opened read-only (a viewer never changes results); a missing or unreadable
+    store is bad input naming the file."""
+    import duckdb
+
+    if not path.is_file():
+        raise InputError(
+            "no result store here",
+            file=str(path),
+            expected=f"the DuckDB file caflow replay wrote (--store PATH, default {DEFAULT_STORE})",
+            got=Shown("no such file"),
+        )
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(
+            "cannot open the result store",
+            file=str(path),
+            expected="a DuckDB file written by caflow replay",
+            got=Shown(str(exc).splitlines()[0]),
+        ) from None
+
+
+def list_runs(path: Path) -> list[dict[str, Any]]:
+    """Stored replay runs, newest first: run id, when, caflow version, inputs, evaluated."""
+    import duckdb
+
+    con = _read_only(path)
+    try:
+        rows = con.execute(
+            "SELECT run_id, created, caflow_version, now, logs, bundle, proposed, "
+            "json_extract(summary, '$.evaluated') FROM replay_runs ORDER BY created DESC, run_id"
+        ).fetchall()
+    except duckdb.Error:
+        rows = []  # a store without replay tables holds no run
+    finally:
+        con.close()
+    keys = ("runId", "created", "caflowVersion", "now", "logs", "bundle", "proposed", "evaluated")
+    return [
+        {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in zip(keys, r, strict=True)}
+        for r in rows
+    ]
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def load_run(path: Path, run_id: str) -> dict[str, Any]:
+    """The whole JSON result of one stored run (what ``caflow replay --format json`` wrote); an
+    unknown id is bad input with the closest stored one."""
+    import duckdb
+
+    con = _read_only(path)
+    try:
+        row = con.execute("SELECT summary FROM replay_runs WHERE run_id = ?", [run_id]).fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        con.close()
+    if row is None:
+        ids = [r["runId"] for r in list_runs(path)]
+        close = did_you_mean(run_id, ids)
+        raise InputError(
+            "no such replay run",
+            file="--run",
+            expected=f"a run id stored in {path}: " + (", ".join(ids[:10]) or "(none)"),
+            got=run_id,
+            hint=f"did you mean '{close}'?" if close else None,
+        )
+    result: dict[str, Any] = json.loads(row[0])
+    return result
+
+
 @dataclass(frozen=True)
 class StoredRun:
     """One stored replay run: where it came from and its whole JSON result."""
@@ -149,37 +223,10 @@ class StoredRun:
 
 
 def read_run(path: Path, run_id: str | None = None) -> StoredRun:
-    """A stored run (``run_id``, else the newest), read-only: ``caflow report --store`` makes a
-    page from what ``replay`` kept without recomputing it."""
-    import duckdb
-
-    if not path.is_file():
-        raise InputError(
-            "no result store here",
-            file=str(path),
-            expected=f"the DuckDB file caflow replay wrote (--store PATH, default {DEFAULT_STORE})",
-            got=Shown("no such file"),
-        )
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise InputError(
-            "cannot open the result store",
-            file=str(path),
-            expected="a DuckDB file written by caflow replay",
-            got=Shown(str(exc).splitlines()[0]),
-        ) from None
-    try:
-        try:
-            rows = con.execute(
-                "SELECT run_id, created, logs, bundle, proposed, summary FROM replay_runs "
-                "ORDER BY created DESC, run_id"
-            ).fetchall()
-        except duckdb.Error:
-            rows = []
-    finally:
-        con.close()
-    if not rows:
+    """A stored run (``run_id``, else the newest) with its provenance: ``caflow report --store``
+    makes a page from what ``replay`` kept without recomputing it."""
+    runs = list_runs(path)
+    if not runs:
         raise InputError(
             "the store holds no replay run",
             file=str(path),
@@ -187,26 +234,13 @@ def read_run(path: Path, run_id: str | None = None) -> StoredRun:
             expected="at least one run (caflow replay --store PATH writes one)",
             got=Shown("none"),
         )
-    if run_id is None:
-        row = rows[0]
-    else:
-        match = [r for r in rows if r[0] == run_id]
-        if not match:
-            close = did_you_mean(run_id, [r[0] for r in rows])
-            raise InputError(
-                "no such replay run",
-                file="--run",
-                expected=f"a run id stored in {path}: " + ", ".join(r[0] for r in rows[:10]),
-                got=run_id,
-                hint=f"did you mean '{close}'?" if close else None,
-            )
-        row = match[0]
-    rid, created, logs, bundle, proposed, summary = row
+    result = load_run(path, run_id or runs[0]["runId"])
+    meta = next(r for r in runs if r["runId"] == (run_id or runs[0]["runId"]))
     return StoredRun(
-        run_id=rid,
-        created=created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        logs=logs,
-        bundle=bundle,
-        proposed=proposed,
-        result=json.loads(summary),
+        run_id=meta["runId"],
+        created=meta["created"],
+        logs=meta["logs"],
+        bundle=meta["bundle"],
+        proposed=meta["proposed"],
+        result=result,
     )
