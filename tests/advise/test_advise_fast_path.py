@@ -8,10 +8,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.small_tenants import contoso, small_tenants
 
 from caflow.advise import run_advise
+from caflow.advise.context import Context
 from caflow.check import run_check
+from caflow.io.policies import parse_policy
 from caflow.model import Tenant
 from caflow.model.policy import PolicyState
 from caflow.report import render
@@ -54,4 +57,33 @@ def test_drawn_tenants_advise_identical(tenant: Tenant) -> None:
 @given(small_tenants(), small_tenants())
 def test_drawn_tenants_check_identical(base: Tenant, other: Tenant) -> None:
     prop = base.evolve(policies=other.policies)  # same directory and flows, other policies
+    assert _check_json(base, prop, False) == _check_json(base, prop, True)
+
+
+MFA_ALL = parse_policy(
+    {
+        "id": "P-MFA-OVERLAY",
+        "displayName": "MFA for Office 365",
+        "state": "enabled",
+        "conditions": {
+            "clientAppTypes": ["all"],
+            "users": {"includeUsers": ["All"]},
+            "applications": {"includeApplications": ["Office365"]},
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+    },
+    "<test>",
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(small_tenants(), st.integers(0, 5), st.sampled_from(sorted(PolicyState.KNOWN)))
+def test_drawn_overlay_check_identical(base: Tenant, which: int, state: str) -> None:
+    """A proposal shaped like a policy-file overlay (the baseline's own policy objects, one
+    re-stated, one added): the proposed evaluations reuse the baseline's per-policy results."""
+    policies = list(base.policies)
+    policies[which % len(policies)] = replace(policies[which % len(policies)], state=state)
+    prop = base.evolve(policies=(*policies, MFA_ALL))
+    shared = Context(prop, START, like=Context(base, START))._shared
+    assert shared is not None and shared.count(None) == 2
     assert _check_json(base, prop, False) == _check_json(base, prop, True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 from caflow.advise.model import Evidence, Finding, Status
@@ -84,6 +84,9 @@ class Context:
     tenant: Tenant
     now: datetime = DEFAULT_NOW
     reference: bool = False
+    #: A context of a tenant that differs from this one in policies only (check's baseline,
+    #: evaluated first): per-policy results of the policies both share are taken from its cache.
+    like: Context | None = field(default=None, repr=False)
     _cache: dict[tuple[object, ...], Evaluation] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -108,6 +111,7 @@ class Context:
         self._signatures: dict[str, tuple[object, ...]] = {}
         self._conns_by_owner: dict[str, tuple[Connection, ...]] | None = None
         self._flows_by_conn: dict[str, list[int]] | None = None
+        self._shared = _shared_policies(self, self.like) if not self.reference else None
 
     # ---- where a probe signs in from -------------------------------------------------
     def _ip(self, where: str) -> tuple[str, str | None]:
@@ -162,9 +166,29 @@ class Context:
         key = (variant.report_only, who, app_id, probe)
         hit = self._cache.get(key)
         if hit is None:
-            hit = evaluate(variant.tenant, self.signin(user, app_id, probe), self.now)
+            signin = self.signin(user, app_id, probe)
+            known = self._known(variant, user, app_id, probe)
+            hit = evaluate(variant.tenant, signin, self.now, known=known)
             self._cache[key] = hit
         return hit
+
+    def _known(
+        self, variant: Variant, user: User, app_id: str, probe: Probe
+    ) -> list[PolicyResult | None] | None:
+        """Results ``like`` already has for the policies both tenants share: its evaluation of
+        the same probe for a user of ``user``'s signature there (equal signatures, equal
+        results per policy). Each is re-pointed at this variant's policy object."""
+        if self._shared is None or self.like is None:
+            return None
+        other = self.like
+        theirs = other._cache.get((variant.report_only, other._signature_of(user), app_id, probe))
+        if theirs is None:
+            return None
+        out: list[PolicyResult | None] = []
+        for p, j in zip(variant.tenant.policies, self._shared, strict=True):
+            r = None if j is None else theirs.results[j]
+            out.append(r if r is None or r.policy is p else replace(r, policy=p))
+        return out
 
     def _signature_of(self, user: User) -> tuple[object, ...]:
         # Keyed by user id, as the evaluation cache was before signatures.
@@ -333,6 +357,20 @@ def policy_undetermined(
 def setting_evidence(tenant: Tenant, *path: str | int, note: str = "") -> Evidence:
     src = tenant.source or "."
     return Evidence(f"{src.rstrip('/')}/tenant.yaml", json_pointer(("settings", *path)), note)
+
+
+def _shared_policies(ctx: Context, like: Context | None) -> tuple[int | None, ...] | None:
+    """For each policy of ``ctx.tenant``: the index of the same policy object in ``like``'s
+    tenant, or None; None overall unless the two tenants differ in policies only (the same
+    locations, directory, settings ... objects: check's overlay of policy files) at one moment.
+    The report-only variant switches the same policies on in both, so the indexes carry over."""
+    if like is None or like.reference or like.now != ctx.now:
+        return None
+    a, b = ctx.tenant, like.tenant
+    if any(getattr(a, f.name) is not getattr(b, f.name) for f in fields(a) if f.name != "policies"):
+        return None
+    index = {id(p): j for j, p in enumerate(b.policies)}
+    return tuple(index.get(id(p)) for p in a.policies)
 
 
 def _first_host(cidr: str) -> str:

@@ -18,7 +18,7 @@ from caflow.advise.context import Context, Probe
 from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
 from caflow.automation.verdicts import connection_when, flow_impact
 from caflow.check.policydiff import PolicyChange, diff_policies
-from caflow.check.probe import probe_connections
+from caflow.check.probe import ProbeCache, probe_connections
 from caflow.model import Tenant
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
@@ -187,6 +187,20 @@ def _fmt(value: Any) -> str:
     return "null" if value is None else (f'"{value}"' if isinstance(value, str) else str(value))
 
 
+def _summary(sim: Any) -> dict[str, Any]:
+    """What the diff reads of a simulation: connections, flows and the connectionBroken events
+    (the other events are never read, so they are not turned into JSON)."""
+    from caflow.simulate import SimulationResult
+
+    if not isinstance(sim, SimulationResult):
+        return dict(sim.to_json())
+    return {
+        "events": [e.to_json() for e in sim.events if e.kind == "connectionBroken"],
+        "connections": [c.to_json() for c in sim.connections],
+        "flows": [f.to_json() for f in sim.flows],
+    }
+
+
 def _broken(sim: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         c["id"]: c
@@ -255,12 +269,14 @@ def _add_unsimulated(
     proposed: Tenant,
     base_broken: Mapping[str, Any],
     dated_flows: Set[str],
+    cache: ProbeCache | None,
 ) -> None:
     """Connections whose next refresh fails though no scheduled run touched them ("at next
     use"), flows the simulation cannot time, and everything that could not be evaluated."""
     changed = {c.policy_id.lower() for c in result.policy_changes if c.action != "destroy"}
     verdicts = {
-        v.name.lower(): v for v in probe_connections(baseline, proposed, result.start, changed)
+        v.name.lower(): v
+        for v in probe_connections(baseline, proposed, result.start, changed, cache=cache)
     }
     dated = {c["id"].lower() for c in result.broken_connections}
     dated |= {cid.lower() for cid in base_broken}
@@ -306,10 +322,14 @@ def run_check(
     from caflow.simulate import simulate_tenant
 
     run = simulate or simulate_tenant
-    plain: dict[str, Any] = {"reference": True} if reference else {}
-    sim_base = run(baseline, start, end, **plain).to_json()
+    # One cache for both simulations and the probe (fast path, own simulator only).
+    cache = None if reference else ProbeCache()
+    kw: dict[str, Any] = {"reference": True} if reference else {}
+    if simulate is None and cache is not None:
+        kw["cache"] = cache
+    sim_base = _summary(run(baseline, start, end, **kw))
     step(0.3)
-    sim_prop = run(proposed, start, end, claims_tenant=baseline, **plain).to_json()
+    sim_prop = _summary(run(proposed, start, end, claims_tenant=baseline, **kw))
     step(0.6)
     result = CheckResult(start, end, diff_policies(baseline, proposed))
 
@@ -346,9 +366,16 @@ def run_check(
                 "turnedOffAt": f.get("turnedOffAt"),
             }
         )
-    _add_unsimulated(result, baseline, proposed, base_broken, base_fail.keys() | prop_fail.keys())
+    _add_unsimulated(
+        result,
+        baseline,
+        proposed,
+        base_broken,
+        base_fail.keys() | prop_fail.keys(),
+        cache,
+    )
     base_ctx = Context(baseline, start, reference=reference)
-    prop_ctx = Context(proposed, start, reference=reference)
+    prop_ctx = Context(proposed, start, reference=reference, like=base_ctx)
     result.blocked_users, blocked_scopes = _blocked_users(base_ctx, prop_ctx)
     result.undetermined_items.extend(blocked_scopes)
 

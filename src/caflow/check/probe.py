@@ -24,42 +24,73 @@ from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
 from caflow.tokens import Failure, issue, refresh
 
-__all__ = ["probe_connections"]
+__all__ = ["ProbeCache", "probe_connections"]
+
+
+class ProbeCache(dict[Any, Any]):
+    """Minimal claims and refresh evaluations shared by every redemption (and by check's two
+    simulations, which fill it first); while :attr:`seen` is a list, the evaluations a
+    redemption reads or makes are recorded there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Evaluation] | None = None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = super().get(key, default)
+        if self.seen is not None and isinstance(value, Evaluation):
+            self.seen.append(value)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        if self.seen is not None and isinstance(value, Evaluation):
+            self.seen.append(value)
 
 
 def _redeem(
-    tenant: Tenant, claims_tenant: Tenant, c: Connection, at: datetime
+    tenant: Tenant, claims_tenant: Tenant, c: Connection, at: datetime, shared: ProbeCache | None
 ) -> tuple[Any, list[Evaluation]]:
     """The refresh at ``at`` of a token issued at ``at`` with ``claims_tenant``'s minimal claims,
-    and the CA evaluations it made (read back from the refresh's own cache)."""
+    and the CA evaluations it made. ``shared``: claims by class and evaluations by claims class;
+    None is the plain path (a fresh refresh cache per redemption, no claims cache)."""
     app = resource_for(c.connector)
     assert app is not None and c.owner_id
     owner = tenant.directory.user(c.owner_id)
     assert owner is not None
-    claims = minimal_claims(tenant, claims_tenant, owner, app, at)
+    claims = minimal_claims(tenant, claims_tenant, owner, app, at, shared)
     token = issue(app, APPS.get(app, app), claims, at, tenant)
-    cache: dict[Any, Any] = {}
-    result = refresh(tenant, token, at, cache=cache)
-    return result, [v for v in cache.values() if isinstance(v, Evaluation)]
+    cache = shared if shared is not None else ProbeCache()
+    cache.seen = seen = []
+    try:
+        result = refresh(tenant, token, at, cache=cache)
+    finally:
+        cache.seen = None
+    return result, seen
 
 
 def probe_connections(
-    baseline: Tenant, proposed: Tenant, at: datetime, changed: Set[str]
+    baseline: Tenant,
+    proposed: Tenant,
+    at: datetime,
+    changed: Set[str],
+    *,
+    cache: ProbeCache | None = None,
 ) -> list[ConnectionVerdict]:
     """A verdict per connection of ``proposed`` that is healthy today (``changed``: lower-cased
-    ids of the policies the change creates or modifies)."""
+    ids of the policies the change creates or modifies). With ``cache``, minimal claims are
+    worked out once per (signature, device, app) class and refresh evaluations made once per
+    claims class, as in the simulator; without, every (owner, app) pair is redeemed from
+    scratch (the reference path)."""
     out: list[ConnectionVerdict] = []
     # Same owner + same resource app = same claims, same refresh: redeem once per pair.
     memo: dict[tuple[str, str, str], Any] = {}
 
     def redeem(tenant: Tenant, c: Connection) -> Any:
-        key = (
-            "p" if tenant is proposed else "b",
-            (c.owner_id or "").lower(),
-            str(resource_for(c.connector)),
-        )
+        side = "p" if tenant is proposed else "b"
+        key = (side, (c.owner_id or "").lower(), str(resource_for(c.connector)))
         if key not in memo:
-            memo[key] = _redeem(tenant, baseline, c, at)
+            memo[key] = _redeem(tenant, baseline, c, at, cache)
         return memo[key]
 
     for c in proposed.connections:

@@ -10,6 +10,7 @@ and reported separately and never enforced; disabled policies are skipped (refer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -334,13 +335,23 @@ def evaluate(
     *,
     explain: bool = False,
     tou_error_code: str = "AADSTS50158",
+    known: Sequence[PolicyResult | None] | None = None,
 ) -> Evaluation:
     """Evaluate every policy of ``tenant`` for ``signin`` at ``now`` (no wall-clock reads).
 
     ``explain`` records every condition's outcome (``--explain``); off, evaluation of a policy
-    stops at its first non-matching condition, which is all a decision needs.
+    stops at its first non-matching condition, which is all a decision needs. ``known`` (one
+    entry per policy, not with ``explain``): results the caller already has for these policies
+    and an equivalent sign-in (check's proposed tenant shares most policies with the baseline),
+    None where the policy must be evaluated.
     """
-    results = tuple(_evaluate_policy(p, signin, tenant, now, explain) for p in tenant.policies)
+    if known is None or explain:
+        results = tuple(_evaluate_policy(p, signin, tenant, now, explain) for p in tenant.policies)
+    else:
+        results = tuple(
+            _evaluate_policy(p, signin, tenant, now) if r is None else r
+            for p, r in zip(tenant.policies, known, strict=True)
+        )
     return decide(signin, now, results, tou_error_code=tou_error_code)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from caflow.model.tenant import Tenant
 from caflow.simulate.fixes import FIXES
@@ -66,13 +67,22 @@ def simulate_tenant(
     events: Iterable[Action] = (),
     options: SimOptions = SimOptions(),
     reference: bool = False,
+    cache: dict[Any, Any] | None = None,
 ) -> SimulationResult:
     """Run the bundle's own connections and flows over [start, end]; each existing connection is
     assumed created by its owner at ``start`` with the minimal claims that satisfied
     ``claims_tenant`` (default ``tenant``) for its resource app, so ``check`` can replay
     connections made under a baseline against proposed policies. ``reference``: see
-    :func:`run_scenario`."""
+    :func:`run_scenario`. ``cache`` (fast path only): minimal claims and refresh evaluations
+    shared with other runs over the same tenants and ``start`` (``check`` simulates the baseline,
+    then the proposed tenant with the baseline's claims, then probes every connection)."""
     sim = Simulator(
-        tenant, start, end, claims_tenant=claims_tenant, options=options, fast=not reference
+        tenant,
+        start,
+        end,
+        claims_tenant=claims_tenant,
+        options=options,
+        fast=not reference,
+        cache=cache,
     )
     return sim.run(events)

@@ -56,7 +56,8 @@ def minimal_claims(
         if signature is None:
             signature = cache[sig_key] = UserSignature.of(claims_tenant.policies)
         device_class = _device_class(claims_tenant, device, cache)
-        key = ("minimalClaims", id(tenant), id(claims_tenant), signature(user), device_class)
+        inputs = _tenant_inputs(tenant, cache)
+        key = ("minimalClaims", inputs, id(claims_tenant), signature(user), device_class)
         key += (app_id, at)
         hit = cache.get(key)
         if hit is not None:
@@ -68,6 +69,18 @@ def minimal_claims(
     if cache is not None:
         cache[key] = claims
     return claims
+
+
+def _tenant_inputs(tenant: Tenant, cache: dict[Any, Any]) -> tuple[object, ...]:
+    """All that ``_minimal_claims`` reads of ``tenant`` (the policies it asks are
+    ``claims_tenant``'s): check's baseline and proposed tenants share these, so connections
+    replayed against a proposal reuse the claims worked out for the baseline."""
+    key = ("claimsInputs", id(tenant))
+    found = cache.get(key)
+    if found is None:
+        methods = frozenset(tenant.settings.defaultMfaMethods)
+        found = cache[key] = (trusted_ip(tenant), methods)
+    return found
 
 
 #: Device properties that single one device out; policies see them only through a device filter.

@@ -106,6 +106,7 @@ class Simulator:
         options: SimOptions = SimOptions(),
         progress: Callable[[float], None] | None = None,
         fast: bool = True,
+        cache: dict[Any, Any] | None = None,
     ) -> None:
         self.tenant = tenant
         #: False = the reference path: every scheduled run goes through the loop.
@@ -122,7 +123,12 @@ class Simulator:
                 )
         self.connections: dict[str, ConnectionState] = {}
         ct = claims_tenant or tenant
-        classes: dict[Any, Any] | None = {} if fast else None
+        if not fast:
+            cache = {PER_CLAIMS_OBJECT: True}
+        elif cache is None:
+            cache = {}
+        # Minimal claims by class and refresh evaluations by claims class share one cache.
+        classes: dict[Any, Any] | None = cache if fast else None
         for c in tenant.connections:
             st = ConnectionState(c.name, c.connector, c.owner_id)
             if connector_kind(c.connector) is ConnectorKind.UNMAPPED:
@@ -154,7 +160,7 @@ class Simulator:
         self._seq = 0
         self._action_times: list[datetime] = []
         self._stop = end
-        self._cache: dict[Any, Any] = {} if fast else {PER_CLAIMS_OBJECT: True}
+        self._cache: dict[Any, Any] = cache
         self._keep: list[Tenant] = [tenant]
 
     # -- plumbing -------------------------------------------------------------------------
