@@ -61,7 +61,8 @@ def _redeem(
     claims = minimal_claims(tenant, claims_tenant, owner, app, at, shared)
     token = issue(app, APPS.get(app, app), claims, at, tenant)
     cache = shared if shared is not None else ProbeCache()
-    cache.seen = seen = []
+    seen: list[Evaluation] = []
+    cache.seen = seen
     try:
         result = refresh(tenant, token, at, cache=cache)
     finally:
