@@ -27,9 +27,12 @@ class ConnectionState:
     status: str = "Connected"
     failure: Failure | None = None
     broken_at: datetime | None = None
-    #: Why caflow cannot tell whether this connection breaks (e.g. an unmapped connector,
-    #: automation.connectors.unmapped_reason); None = determined.
+    #: Why caflow cannot tell whether this connection breaks (an unmapped connector, an owner
+    #: not in the bundle: automation.verdicts.connection_undetermined); None = determined.
     undetermined: str | None = None
+    #: Its next use after the window fails though no dated run touched it:
+    #: ``{when, errorCode, cause, policies}`` (automation.verdicts.connection_when).
+    next_use: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         f = self.failure
@@ -46,6 +49,8 @@ class ConnectionState:
             out["statuses"] = [admin_status(self, f)]
         if self.undetermined:
             out["undetermined"] = self.undetermined
+        if self.next_use:
+            out["nextUse"] = self.next_use
         return out
 
 
@@ -81,9 +86,12 @@ class FlowState:
     failing_since: datetime | None = None
     turned_off_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Its next run fails, at a moment the export does not date: ``{when, connection,
+    #: errorCode}`` (automation.verdicts.flow_impact).
+    next_run: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "state": self.state,
             "runs": self.runs,
@@ -92,3 +100,6 @@ class FlowState:
             "turnedOffAt": iso(self.turned_off_at),
             "flowSuspensionReason": self.suspension_reason or "None",
         }
+        if self.next_run:
+            out["nextRun"] = self.next_run
+        return out

@@ -35,6 +35,7 @@ __all__ = [
     "connection_when",
     "flow_impact",
     "flow_when",
+    "when_phrase",
 ]
 
 #: A connection no dated run touches breaks at its next refresh, whenever it is next used.
@@ -83,6 +84,11 @@ def flow_when(f: Flow) -> str | None:
     if f.runs_unscheduled:
         return NEXT_RUN_UNKNOWN
     return None
+
+
+def when_phrase(when: str) -> str:
+    """``when`` after "breaks"/"fails": "at next use", "at its next run (...)"."""
+    return f"at its {when}" if when.startswith("next ") else when
 
 
 def _embedded(f: Flow) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from caflow.advise import AdviseResult, Finding, Status, run_advise
 from caflow.advise.context import Context, Probe
 from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
-from caflow.automation.verdicts import connection_when, flow_impact
+from caflow.automation.verdicts import connection_when, flow_impact, when_phrase
 from caflow.check.policydiff import PolicyChange, diff_policies
 from caflow.check.probe import ProbeCache, probe_connections
 from caflow.model import Tenant
@@ -134,7 +134,8 @@ class CheckResult:
         for c in data["connectionsBreaking"]:
             used.add("!")
             impact.append(
-                f"! connection {c['id']} breaks {c['at'] or c.get('when') or '(date unknown)'} "
+                f"! connection {c['id']} breaks "
+                f"{c['at'] or when_phrase(c.get('when') or '(date unknown)')} "
                 f"({c['errorCode'] or 'no code'}, {c['cause'] or 'unknown cause'})"
             )
         for f in data["flowsFailing"]:
@@ -144,7 +145,7 @@ class CheckResult:
                 impact.append(f"! flow {f['id']} fails from {when} ({f['failedRuns']} failed runs)")
             else:
                 impact.append(
-                    f"! flow {f['id']} fails at its {f['when']} "
+                    f"! flow {f['id']} fails {when_phrase(f['when'])} "
                     f"(connection {f['connection']}, {f['errorCode'] or 'no code'})"
                 )
         for u in data["usersBlocked"]:

@@ -109,6 +109,13 @@ class TimelineEvent(_Out):
     message: str
 
 
+class NextUse(_Out):
+    when: str = Field(description='"at next use" or "next run (schedule not in the export)"')
+    errorCode: str | None
+    cause: str | None
+    policies: list[str]
+
+
 class ConnectionOutcome(_Out):
     id: str
     connector: str
@@ -119,6 +126,19 @@ class ConnectionOutcome(_Out):
     brokenAt: str | None
     #: Why caflow cannot tell whether this connection breaks (e.g. an unmapped connector).
     undetermined: str | None = None
+    nextUse: NextUse | None = Field(
+        None,
+        description="its next use after the window fails though no dated run touched it",
+    )
+
+
+class NextRun(_Out):
+    when: str = Field(
+        description='"next run (schedule not in the export)", "next manual run" or '
+        '"next run (trigger not in the export)"'
+    )
+    connection: str
+    errorCode: str | None
 
 
 class FlowOutcome(_Out):
@@ -129,6 +149,24 @@ class FlowOutcome(_Out):
     firstFailureAt: str | None
     turnedOffAt: str | None
     flowSuspensionReason: str
+    nextRun: NextRun | None = Field(
+        None, description="its next run fails, at a moment the export does not date"
+    )
+
+
+class UndeterminedItem(_Out):
+    kind: Literal["connection", "flow", "users", "finding"]
+    id: str
+    reason: str
+
+
+class SimulateSummary(_Out):
+    connectionsBroken: int
+    connectionsBreakAtNextUse: int
+    flowsWithFailedRuns: int
+    flowsFailAtNextRun: int
+    flowsTurnedOff: int
+    undetermined: int
 
 
 class SimulateOutput(_Out):
@@ -140,6 +178,11 @@ class SimulateOutput(_Out):
     events: list[TimelineEvent]
     connections: list[ConnectionOutcome]
     flows: list[FlowOutcome]
+    undetermined: list[UndeterminedItem] = Field(
+        description="what could not be evaluated (owner not in the bundle, unmapped connector, "
+        "a flow using such a connection or whose connections the export does not list)"
+    )
+    summary: SimulateSummary
 
 
 # -- advise -------------------------------------------------------------------------------------
@@ -252,6 +295,7 @@ class CheckOutput(_Out):
     connectionsResolved: list[dict[str, Any]]
     flowsFailing: list[FailingFlow]
     usersBlocked: list[dict[str, Any]]
+    undetermined: list[UndeterminedItem]
     newFindings: list[FindingOut]
     resolvedFindings: list[FindingOut]
     summary: CheckSummary

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.text import Text
 
+from caflow.automation.verdicts import when_phrase
 from caflow.simulate.fixes import FIXES
 from caflow.simulate.result import SimulationResult
 
@@ -95,12 +96,14 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
         i = j
     broken = [c for c in data["connections"] if c["status"] == "Error"]
     failing = [f for f in data["flows"] if f["failedRuns"]]
-    off = [f for f in data["flows"] if f["turnedOffAt"]]
+    n = data["summary"]
     lines.append(Text(""))
     lines.append(
         Text(
-            f"Summary: {len(broken)} connection(s) broken, {len(failing)} flow(s) with failed "
-            f"runs, {len(off)} flow(s) turned off, {len(data['events'])} event(s).",
+            f"Summary: {n['connectionsBroken']} connection(s) broken, "
+            f"{n['flowsWithFailedRuns']} flow(s) with failed runs, {n['flowsTurnedOff']} "
+            f"flow(s) turned off, {_undated(n)}{n['undetermined']} undetermined, "
+            f"{len(data['events'])} event(s).",
             style="bold",
         )
     )
@@ -119,6 +122,28 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
                 style="magenta" if f["turnedOffAt"] else "red",
             )
         )
+    for c in data["connections"]:
+        if c.get("nextUse"):
+            u = c["nextUse"]
+            lines.append(
+                Text(
+                    f"  ! connection {c['id']} breaks {when_phrase(u['when'])} "
+                    f"({u['errorCode']}, {u['cause']})",
+                    style="red",
+                )
+            )
+    for f in data["flows"]:
+        if f.get("nextRun"):
+            r = f["nextRun"]
+            lines.append(
+                Text(
+                    f"  ! flow {f['id']} fails {when_phrase(r['when'])} "
+                    f"(connection {r['connection']}, {r['errorCode'] or 'no code'})",
+                    style="red",
+                )
+            )
+    for u in data["undetermined"]:
+        lines.append(Text(f"  ? {u['kind']} {u['id']} undetermined: {u['reason']}", style="yellow"))
     causes = Counter(e["cause"] for e in data["events"] if e["cause"] and e["kind"] not in _QUIET)
     if causes:
         lines.append(Text("Fix (seed recommendation):", style="bold"))
@@ -127,6 +152,16 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
             fix.append(FIXES.get(cause, "see docs/assumptions.md"), style="cyan")
             lines.append(fix)
     return Text("\n").join(lines)
+
+
+def _undated(n: Mapping[str, int]) -> str:
+    """The summary's undated breaks, only when there are any (scenarios rarely have them)."""
+    parts = []
+    if n["connectionsBreakAtNextUse"]:
+        parts.append(f"{n['connectionsBreakAtNextUse']} connection(s) break at next use")
+    if n["flowsFailAtNextRun"]:
+        parts.append(f"{n['flowsFailAtNextRun']} flow(s) fail at their next run")
+    return "".join(p + ", " for p in parts)
 
 
 def render_text(result: SimulationResult, *, collapse: bool = True) -> str:

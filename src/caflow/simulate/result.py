@@ -50,12 +50,26 @@ class SimulationResult:
     #: Policy id -> display name of every tenant version the run saw: for human output only
     #: (render.py); the JSON contract keeps ids only (docs/output.md).
     policy_names: dict[str, str] = field(default_factory=dict)
+    #: What could not be evaluated: ``{kind: connection|flow, id, reason}`` (counted, shown).
+    undetermined: list[dict[str, Any]] = field(default_factory=list)
 
     def connection(self, cid: str) -> ConnectionState:
         return next(c for c in self.connections if c.id.lower() == cid.lower())
 
     def flow(self, fid: str) -> FlowState:
         return next(f for f in self.flows if f.id.lower() == fid.lower())
+
+    def summary(self) -> dict[str, int]:
+        """Counts of the summary line: dated breaks, breaks at an undated next use/run, and what
+        could not be evaluated."""
+        return {
+            "connectionsBroken": sum(c.status == "Error" for c in self.connections),
+            "connectionsBreakAtNextUse": sum(c.next_use is not None for c in self.connections),
+            "flowsWithFailedRuns": sum(f.failed_runs > 0 for f in self.flows),
+            "flowsFailAtNextRun": sum(f.next_run is not None for f in self.flows),
+            "flowsTurnedOff": sum(f.turned_off_at is not None for f in self.flows),
+            "undetermined": len(self.undetermined),
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,4 +79,6 @@ class SimulationResult:
             "events": [e.to_json() for e in self.events],
             "connections": [c.to_json() for c in self.connections],
             "flows": [f.to_json() for f in self.flows],
+            "undetermined": list(self.undetermined),
+            "summary": self.summary(),
         }

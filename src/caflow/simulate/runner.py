@@ -27,8 +27,13 @@ from caflow.automation import (
     service_name,
     sharepoint_flow,
 )
-from caflow.automation.connectors import ConnectorKind, connector_kind, unmapped_reason
 from caflow.automation.state import admin_status
+from caflow.automation.verdicts import (
+    ConnectionVerdict,
+    connection_undetermined,
+    connection_when,
+    flow_impact,
+)
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
 from caflow.model.tenant import Tenant
@@ -131,8 +136,8 @@ class Simulator:
         classes: dict[Any, Any] | None = cache if fast else None
         for c in tenant.connections:
             st = ConnectionState(c.name, c.connector, c.owner_id)
-            if connector_kind(c.connector) is ConnectorKind.UNMAPPED:
-                st.undetermined = unmapped_reason(c.connector)  # A-AUTO-6: not "never breaks"
+            # An unmapped connector (A-AUTO-6) or an owner not in the bundle: not "never breaks".
+            st.undetermined = connection_undetermined(c.connector, c.owner_id, tenant) or None
             owner = tenant.directory.user(c.owner_id) if c.owner_id else None
             app = resource_for(c.connector)
             if app and owner is not None:
@@ -156,6 +161,8 @@ class Simulator:
         #: off by then: only that can change the answer once no action remains.
         self._unsettled: dict[int, int] = {}
         self._turned_off: Counter[int] = Counter()
+        #: Connection ids scenario actions create (a failed creation is an event, not a gap).
+        self._declared: set[str] = set()
         self._heap: list[tuple[datetime, int, int, str, Any]] = []
         self._seq = 0
         self._action_times: list[datetime] = []
@@ -223,6 +230,8 @@ class Simulator:
         for a in actions:
             self._push(a.at, 0, "action", a)
             self._action_times.append(a.at)
+            if a.kind == "createConnection":
+                self._declared.add(str(a.args["id"]).lower())
         self._action_times.sort()
         for key, f in self.flow_defs.items():
             if self.flows[key].state == "Started":
@@ -245,7 +254,79 @@ class Simulator:
             list(self.connections.values()),
             list(self.flows.values()),
             policy_names={p.id: p.display_name for t in self._keep for p in t.policies},
+            undetermined=self._undated(stop),
         )
+
+    # -- what the timeline cannot date ------------------------------------------------------
+    def _undated(self, stop: datetime) -> list[dict[str, Any]]:
+        """Mark the breaks the timeline cannot date and return what cannot be evaluated.
+
+        A connection no scheduled flow of known period uses is never touched by the timeline,
+        yet it breaks just the same at its next use (power-automate §8.1): its next use after
+        ``stop`` is tried (without changing it). Flows whose runs the timeline cannot date
+        (manual, admin-API list shape without frequency) fail at their next run when a
+        connection they use breaks - the same verdicts ``check`` reports
+        (automation.verdicts)."""
+        flows = list(self.flow_defs.values())
+        timed = {
+            r.connection.lower()
+            for f in flows
+            if f.trigger.kind in ("schedule", "sharePoint") and f.trigger.period
+            for r in f.connections
+        }
+        verdicts: dict[str, ConnectionVerdict] = {}
+        undetermined: list[dict[str, Any]] = []
+        for key, conn in sorted(self.connections.items()):
+            if conn.undetermined:
+                verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "undetermined")
+                undetermined.append(
+                    {"kind": "connection", "id": conn.id, "reason": conn.undetermined}
+                )
+            elif conn.status == "Error":
+                verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "breaks", conn.failure)
+            elif conn.token is not None and key not in timed:
+                fail = self._next_use(conn, stop)
+                if fail is None:
+                    verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "ok")
+                    continue
+                verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "breaks", fail)
+                conn.next_use = {
+                    "when": connection_when(conn.id, flows),
+                    "errorCode": fail.code,
+                    "cause": fail.cause,
+                    "policies": list(fail.policies),
+                }
+            else:
+                verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "ok")
+        dated = {f.id for f in self.flows.values() if f.failed_runs or f.turned_off_at is not None}
+        failing, doubtful = flow_impact(
+            [f for f in flows if self.flows[f.name.lower()].state == "Started"],
+            verdicts,
+            dated,
+            set(self.connections) | self._declared,
+        )
+        for item in failing:
+            self.flows[item["id"].lower()].next_run = {
+                "when": item["when"],
+                "connection": item["connection"],
+                "errorCode": item["errorCode"],
+            }
+        return undetermined + doubtful
+
+    def _next_use(self, conn: ConnectionState, at: datetime) -> Failure | None:
+        """What the next use of ``conn`` at ``at`` would meet, without using it."""
+        assert conn.token is not None
+        us = self._user_state(conn.owner_id or "")
+        result = use(
+            self.tenant,
+            conn.token,
+            at,
+            revocations=tuple(us.revocations),
+            options=self.options.tokens,
+            cache=self._cache,
+            acceptances=tuple(us.acceptances),
+        )
+        return result if isinstance(result, Failure) else None
 
     # -- flows ----------------------------------------------------------------------------
     def _schedule_first(self, f: Flow) -> None:
