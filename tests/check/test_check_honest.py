@@ -313,3 +313,80 @@ def test_bundle_without_users_never_counts_probe_users(tmp_path: Path) -> None:
     # With the users, the same change blocks named users.
     named = json.loads(_check(CONTOSO, proposed).stdout)
     assert named["usersBlocked"] and not [u for u in named["undetermined"] if u["kind"] == "users"]
+
+
+def _formatted(base: Path, proposed: Path, fmt: str) -> str:
+    res = runner.invoke(
+        app,
+        [
+            *("check", "--baseline", str(base), "--proposed", str(proposed)),
+            *("--start", START, "--horizon", "P2D", "--format", fmt),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def test_every_ci_format_lists_and_counts_the_undetermined(tmp_path: Path) -> None:
+    """junit, github and sarif name each undetermined connection/flow with its reason, as
+    markdown and the table do - a CI page is never green-by-omission."""
+    import xml.etree.ElementTree as ET
+
+    from tests.report.test_writers import OFFICIAL
+
+    base = _bundle(tmp_path)
+    (base / "directory.yaml").unlink()
+    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+    expected = json.loads(_check(base, proposed).stdout)["undetermined"]
+    items = {(u["kind"], u["id"]) for u in expected if u["kind"] != "finding"}
+    assert ("connection", "alice-spo") in items and ("flow", "dataverse-sync") in items
+
+    suite = ET.fromstring(_formatted(base, proposed, "junit"))
+    errors = {
+        (case.get("classname", "").removeprefix("caflow.check."), case.get("name")): err
+        for case in suite.iter("testcase")
+        if (err := case.find("error")) is not None and err.get("type") == "undetermined"
+    }
+    assert items <= set(errors)
+    assert "not in the bundle" in (errors[("connection", "alice-spo")].get("message") or "")
+
+    github = _formatted(base, proposed, "github").splitlines()
+    warned = [line for line in github if line.startswith("::warning") and " undetermined::" in line]
+    assert len(warned) == len(items)
+    assert any("connection alice-spo undetermined: owner" in line for line in warned)
+    assert github[-1].startswith("::warning ") and f"{len(expected)} undetermined" in github[-1]
+
+    sarif = json.loads(_formatted(base, proposed, "sarif"))
+    OFFICIAL.validate(sarif)
+    run = sarif["runs"][0]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "check_undetermined")
+    assert rule["helpUri"].endswith("docs/output.md#check_undetermined")
+    results = [r for r in run["results"] if r["ruleId"] == "check_undetermined"]
+    assert {(r["properties"]["kind"], r["properties"]["id"]) for r in results} == items
+    assert {r["level"] for r in results} == {"warning"}
+    output_md = (Path(__file__).resolve().parents[2] / "docs" / "output.md").read_text()
+    assert "### check_undetermined" in output_md
+
+
+def test_ci_formats_date_undated_breaks_in_words(tmp_path: Path) -> None:
+    base = _bundle(tmp_path)
+    (base / "powerplatform" / "flows.json").write_text(json.dumps(_admin_list_flows(True)))
+    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+    for fmt in ("junit", "github"):
+        res = runner.invoke(
+            app,
+            [
+                *("check", "--baseline", str(base), "--proposed", str(proposed)),
+                *("--start", START, "--horizon", "P2D", "--format", fmt),
+            ],
+        )
+        assert res.exit_code == 1, res.output
+        assert "(date unknown)" not in res.stdout, fmt
+        assert "at its next run (schedule not in the export)" in res.stdout, fmt
+    # A safe, fully determined check has no undetermined entries in any CI format.
+    safe = _formatted(
+        CONTOSO, _policy_file(tmp_path, {**MFA_FOR_ALL, "state": "disabled"}), "sarif"
+    )
+    assert not [
+        r for r in json.loads(safe)["runs"][0]["results"] if r["ruleId"] == "check_undetermined"
+    ]

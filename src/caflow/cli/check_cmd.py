@@ -74,7 +74,7 @@ def check(
         parse_when,
         print_summary_once,
         source_anchor,
-        warn_unparsable,
+        warn_loaded,
     )
     from caflow.cli.progress import progress_bar
     from caflow.errors import InputError, LimitError
@@ -92,7 +92,7 @@ def check(
         anchor = source_anchor(baseline, sarif_root)
         base = load_tenant(baseline)
         prop = enable_policies(build_proposed(base, proposed), enable)
-        warn_unparsable(prop, already=base.warnings)
+        warn_loaded(prop, already=base.warnings)
         begin = parse_when(start, option="--start")  # one clock: now unless pinned
         try:
             span = parse_iso_duration(horizon, minimum=timedelta(minutes=1))

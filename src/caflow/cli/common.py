@@ -27,7 +27,7 @@ __all__ = [
     "parse_when",
     "print_summary_once",
     "table_width",
-    "warn_unparsable",
+    "warn_loaded",
     "write_atomic",
     "write_output",
     "write_stdout",
@@ -102,7 +102,7 @@ def load_tenant(path: Path):
 
     report = LoadReport()
     tenant = quarantine_unparsable(load_bundle(path, report))
-    warn_unparsable(tenant)
+    warn_loaded(tenant)
     if not tenant.policies and report.kinds.total():
         err_console.print(
             f"note: {path} holds no Conditional Access policy (a tenant may have none); "
@@ -130,12 +130,39 @@ def load_tenant(path: Path):
     return tenant
 
 
-def warn_unparsable(tenant, already=()) -> None:
-    """One stderr line per policy made undetermined because caflow cannot parse its filter rule
-    (those of ``already``, e.g. the baseline's, were printed before)."""
-    for w in tenant.warnings:
-        if w.code == "unparsable-rule" and w not in already:
-            err_console.print("warning: " + str(w), highlight=False, markup=False, style="yellow")
+def warn_loaded(tenant, already=()) -> None:
+    """What loading made undetermined, on stderr whatever the output format (text and table
+    outputs carry no ``warnings[]``): one line per policy whose filter rule caflow cannot parse;
+    unmapped connectors once, each named with its number of connections (A-AUTO-6); connection
+    owners missing from directory.yaml once, counted. Those of ``already`` (e.g. the
+    baseline's) were printed before."""
+    from caflow.model.connectors import unmapped_connectors
+
+    new = [w for w in tenant.warnings if w not in already]
+
+    def warn(text: str) -> None:
+        err_console.print("warning: " + text, highlight=False, markup=False, style="yellow")
+
+    for w in new:
+        if w.code == "unparsable-rule":
+            warn(str(w))
+    if any(w.code == "unmapped-connector" for w in new):
+        unmapped = unmapped_connectors((c.name, c.connector) for c in tenant.connections)
+        n = sum(len(v) for v in unmapped.values())
+        warn(
+            f"{len(unmapped)} connector(s) caflow does not map to an Entra resource app (custom "
+            f"or unknown), {n} connection(s) undetermined: "
+            + ", ".join(f"{k} ({len(v)})" for k, v in unmapped.items())
+        )
+    orphans = [w.json_path for w in new if "is not in directory.yaml" in w.message]
+    if orphans:
+        shown = ", ".join(orphans[:5]) + (
+            f" (+{len(orphans) - 5} more)" if len(orphans) > 5 else ""
+        )
+        warn(
+            f"{len(orphans)} connection(s) whose owner is not in directory.yaml, undetermined: "
+            + shown
+        )
 
 
 def parse_when(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.common import emit, guard, out_console, parse_when
+from caflow.cli.common import emit, guard, out_console, parse_when, warn_loaded
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.cli.options import json_alias_option, pick_format
 
@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
         with guard():
             fmt = pick_format(fmt, as_json, SimulateFormat.text)
             scenario = load_scenario(file)
+            warn_loaded(scenario.tenant)
             stop = parse_when(until, lambda: scenario.end, option="--until")
             _check_horizon(scenario.start, stop, until, file)
             with progress_bar("simulating") as progress:

@@ -3,7 +3,8 @@
 Format and escaping as in actions/toolkit ``command.ts``: in the message ``%``, CR and LF are
 percent-encoded; in properties also ``:`` and ``,``. FAIL findings are errors (critical, high)
 or warnings (medium) or notices (low, info); UNDETERMINED is a warning that says why (never
-silently passed); NOT_EVALUATED a notice; SUPPRESSED and PASS print nothing. A check's impact is
+silently passed), and so is each connection, flow or user scope ``check`` could not evaluate;
+NOT_EVALUATED a notice; SUPPRESSED and PASS print nothing. A check's impact is
 annotated per responsible policy and per failing flow, capped at ``MAX_ITEMS`` lines per kind
 with a closing line counting the rest, so 20,000 broken connections do not flood the log.
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from caflow.automation.verdicts import when_phrase
 from caflow.report.anchor import SourceAnchor
 from caflow.report.impact import by_policy
-from caflow.report.rulelinks import rule_help_uri
+from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
 
 __all__ = ["MAX_ITEMS", "render"]
 
@@ -94,17 +96,36 @@ def _check_lines(result: Any, anchor: SourceAnchor) -> list[str]:
     flows = [
         _line(
             "error",
-            f"flow {f['id']} fails from {f['firstFailureAt'] or '(date unknown)'} "
-            f"({f['failedRuns']} failed runs"
-            + (f", turned off {f['turnedOffAt']}" if f.get("turnedOffAt") else "")
-            + ").",
+            f"flow {f['id']} fails "
+            + (
+                f"{when_phrase(f['when'])} (connection {f['connection']}, "
+                f"{f.get('errorCode') or 'no code'})."
+                if f.get("when") and not f["firstFailureAt"]
+                else f"from {f['firstFailureAt'] or '(date unknown)'} "
+                f"({f['failedRuns']} failed runs"
+                + (f", turned off {f['turnedOffAt']}" if f.get("turnedOffAt") else "")
+                + ")."
+            ),
             title=f"caflow check: flow {f['id']} fails",
         )
         for f in sorted(data["flowsFailing"], key=lambda f: (-(f["failedRuns"] or 0), f["id"]))
     ]
     out += _capped(flows, "failing flows")
+    doubtful = [
+        _line(
+            "warning",
+            f"{u['kind']} {u['id']} undetermined: {u['reason']} "
+            f"Help: {rule_help_uri(CHECK_UNDETERMINED)}",
+            title=f"caflow check: {u['kind']} {u['id']} undetermined",
+        )
+        for u in data["undetermined"]
+        if u["kind"] != "finding"  # new UNDETERMINED findings are annotated below
+    ]
+    out += _capped(doubtful, "undetermined items")
     out += _capped(_finding_lines(data["newFindings"], anchor), "new findings")
-    level = "error" if data["breaks"] else "notice"
+    level = (
+        "error" if data["breaks"] else "warning" if data["summary"]["undetermined"] else "notice"
+    )
     out.append(_line(level, data["impactLine"], title="caflow check"))
     return out
 

@@ -4,7 +4,8 @@ advise: one test case per finding, named by rule; FAIL is a ``<failure>``, UNDET
 ``<error>`` (caflow could not decide: the case did not run to a verdict, so it is never
 counted as passed), NOT_EVALUATED and SUPPRESSED are ``<skipped>`` with the reason. check: one
 case per broken connection, failing flow and blocked user, then the new findings as above;
-a check that breaks nothing is one passing case.
+a check that breaks nothing is one passing case. Every undetermined connection, flow or user
+scope is an ``<error type="undetermined">`` case with its reason (never a pass).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from caflow.report.rulelinks import rule_help_uri
+from caflow.automation.verdicts import when_phrase
+from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
 
 __all__ = ["render"]
 
@@ -57,22 +59,33 @@ def _check(root: ET.Element, data: dict[str, Any]) -> None:
         _outcome(
             case,
             "failure",
-            f"breaks {c['at'] or '(date unknown)'}: {c['errorCode'] or 'no code'}, "
+            f"breaks {c['at'] or when_phrase(c.get('when') or '(date unknown)')}: "
+            f"{c['errorCode'] or 'no code'}, "
             f"{c['cause'] or 'unknown cause'} (owner {c.get('user') or 'unknown'})",
             c["errorCode"] or "break",
             text,
         )
     for f in data["flowsFailing"]:
         case = _case(impact, "caflow.check.flow", f["id"])
-        _outcome(
-            case,
-            "failure",
-            f"fails from {f['firstFailureAt'] or '(date unknown)'} ({f['failedRuns']} failed runs)",
-            "flowFails",
-        )
+        if f["firstFailureAt"] or not f.get("when"):
+            when = f"from {f['firstFailureAt'] or '(date unknown)'} ({f['failedRuns']} failed runs)"
+        else:
+            when = f"{when_phrase(f['when'])} (connection {f['connection']})"
+        _outcome(case, "failure", f"fails {when}", "flowFails")
     for u in data["usersBlocked"]:
         case = _case(impact, "caflow.check.user", f"{u['user']} → {u['appName']}")
         _outcome(case, "failure", f"loses access ({u['errorCode']})", u["errorCode"] or "block")
+    for u in data["undetermined"]:
+        if u["kind"] == "finding":
+            continue  # a new UNDETERMINED finding: its own case below
+        case = _case(impact, f"caflow.check.{u['kind']}", u["id"])
+        _outcome(
+            case,
+            "error",
+            f"undetermined: {u['reason']}",
+            "undetermined",
+            rule_help_uri(CHECK_UNDETERMINED),
+        )
     if not data["breaks"]:
         _case(impact, "caflow.check", data["impactLine"])
     _findings(_suite(root, "caflow check: new findings"), data["newFindings"])

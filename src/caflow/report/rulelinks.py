@@ -7,10 +7,16 @@ are lowercase snake_case, so the id is its own anchor (tested in tests/report).
 
 from __future__ import annotations
 
-__all__ = ["RULES_DOC", "rule_help_uri"]
+__all__ = ["CHECK_UNDETERMINED", "OUTPUT_DOC", "RULES_DOC", "rule_help_uri"]
 
 RULES_DOC = "https://github.com/caflow/caflow/blob/main/docs/rules.md"
+OUTPUT_DOC = "https://github.com/caflow/caflow/blob/main/docs/output.md"
+#: Rule id of what ``check`` could not evaluate (SARIF/JUnit/GitHub): not an advise rule, so
+#: its help is the ``undetermined[]`` contract in docs/output.md.
+CHECK_UNDETERMINED = "check_undetermined"
 
 
 def rule_help_uri(rule_id: str) -> str:
+    if rule_id == CHECK_UNDETERMINED:
+        return f"{OUTPUT_DOC}#{CHECK_UNDETERMINED}"
     return f"{RULES_DOC}#{rule_id}"

@@ -1,5 +1,9 @@
 """SARIF 2.1.0 writer: one rule per advise rule, UNDETERMINED as ``note`` with its reason.
 
+``check`` adds the rule ``check_undetermined``: one ``warning`` result per connection, flow or
+user scope it could not evaluate, with the reason (a clean code-scanning page would otherwise
+read as "safe" for a bundle caflow could not judge).
+
 ``helpUri`` points at ``docs/rules.md#<id>``; ``properties.security-severity`` follows the
 GitHub code-scanning convention (critical 9.5, high 8.0, medium 5.5, low 3.0).
 """
@@ -11,7 +15,7 @@ from typing import Any
 
 from caflow import __version__
 from caflow.report.anchor import SourceAnchor
-from caflow.report.rulelinks import rule_help_uri
+from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
 
 __all__ = ["SECURITY_SEVERITY", "render"]
 
@@ -108,6 +112,50 @@ def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
                 {"kind": "external", "justification": f.get("justification", "")}
             ]
         results.append(entry)
+    doubtful = (
+        [u for u in result.undetermined_list() if u["kind"] != "finding"]
+        if hasattr(result, "undetermined_list")
+        else []
+    )
+    if doubtful:
+        index[CHECK_UNDETERMINED] = len(rules)
+        rules.append(
+            {
+                "id": CHECK_UNDETERMINED,
+                "name": "CheckUndetermined",
+                "shortDescription": {"text": "caflow check could not evaluate this item"},
+                "fullDescription": {
+                    "text": "A connection, flow or user scope the export does not let caflow "
+                    "evaluate (owner not in the bundle, unmapped connector, connections or "
+                    "schedule not in the export, a policy undetermined for the owner): it may "
+                    "break, so it is never counted as safe."
+                },
+                "help": {
+                    "text": "Export what is missing (directory.yaml, the flows' "
+                    "definitions) or review the item by hand."
+                },
+                "helpUri": rule_help_uri(CHECK_UNDETERMINED),
+                "defaultConfiguration": {"level": "warning"},
+                "properties": {"tags": ["power-automate", "undetermined"]},
+            }
+        )
+    for u in doubtful:
+        results.append(
+            {
+                "ruleId": CHECK_UNDETERMINED,
+                "ruleIndex": index[CHECK_UNDETERMINED],
+                "level": "warning",
+                "message": {"text": f"{u['kind']} {u['id']} undetermined: {u['reason']}"},
+                "locations": [
+                    {
+                        "logicalLocations": [
+                            {"fullyQualifiedName": f"{u['kind']}/{u['id']}", "kind": "object"}
+                        ]
+                    }
+                ],
+                "properties": {"status": "UNDETERMINED", "kind": u["kind"], "id": u["id"]},
+            }
+        )
     doc = {
         "$schema": SCHEMA,
         "version": "2.1.0",
