@@ -6,6 +6,11 @@ without Power Platform inventory). Vocabulary:
 
 * ``policies`` - at least one Conditional Access policy;
 * ``connections`` / ``flows`` - Power Platform inventory (``powerplatform/*.json``);
+* ``users`` - at least one enabled user in ``directory.yaml``: without, the probes that stand
+  for each policy's scope are nobody, so "no user is affected" cannot be shown (a PASS would
+  be a claim about users the bundle does not hold);
+* ``agreements`` - ``agreements.json``, when a policy requires Terms of Use (whether an
+  agreement is per-device or expires is only there);
 * ``settings.<name>`` - that key written in ``tenant.yaml`` ``settings`` (the defaults are
   Microsoft's defaults, but an export that does not carry the setting does not say the tenant
   kept them).
@@ -17,7 +22,7 @@ from caflow.model import Tenant
 
 __all__ = ["VOCABULARY", "is_known", "missing"]
 
-VOCABULARY = frozenset({"policies", "connections", "flows"})
+VOCABULARY = frozenset({"policies", "connections", "flows", "users", "agreements"})
 
 
 def _has(tenant: Tenant, need: str) -> bool:
@@ -27,6 +32,12 @@ def _has(tenant: Tenant, need: str) -> bool:
         return bool(tenant.connections)
     if need == "flows":
         return bool(tenant.flows)
+    if need == "users":
+        return any(u.account_enabled and not u.unknown for u in tenant.directory.users)
+    if need == "agreements":
+        return bool(tenant.agreements) or not any(
+            p.grant and p.grant.terms_of_use for p in tenant.policies
+        )
     if need.startswith("settings."):
         return need.removeprefix("settings.") in tenant.settings.model_fields_set
     raise ValueError(f"unknown need {need!r}")
@@ -44,6 +55,9 @@ _WHY = {
     "policies": "the bundle holds no Conditional Access policy",
     "connections": "the bundle holds no Power Platform connection (powerplatform/connections.json)",
     "flows": "the bundle holds no Power Platform flow (powerplatform/flows.json)",
+    "users": "the bundle holds no enabled directory user (directory.yaml): who the policies "
+    "reach is unknown",
+    "agreements": "a policy requires Terms of Use but the bundle holds no agreements.json",
 }
 
 

@@ -13,17 +13,15 @@ from caflow.advise.compare import requirement_findings
 from caflow.advise.context import INTERACTIVE, Context
 from caflow.advise.model import Finding, Severity
 from caflow.model import Tenant, User
-from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE, SHAREPOINT, TEAMS
+from caflow.model.wellknown import FLOW_SERVICE
 
 RULE_ID = "connection_requirements_mismatch"
-#: Without Power Platform inventory: the services the seed names (pickers use Exchange/SharePoint).
-DEFAULT_RESOURCES = (SHAREPOINT, EXCHANGE, TEAMS)
 
 
 def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
+    # needs: users and connections (meta.yaml): the resources compared are the ones each
+    # user's connections refresh tokens for; without them the rule is NOT_EVALUATED.
     def apps(user: User) -> tuple[str, ...]:
-        if not tenant.connections:
-            return DEFAULT_RESOURCES
         return tuple(a for a in ctx.connection_resources(user) if a != FLOW_SERVICE)
 
     # Only the resource side matters: the connection needs what the portal sign-in lacks.

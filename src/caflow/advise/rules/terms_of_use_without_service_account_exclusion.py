@@ -24,6 +24,7 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
         return
     accounts = ctx.service_accounts()
     if not accounts:
+        why = _no_accounts(tenant)
         for p in policies:
             yield policy_undetermined(
                 RULE_ID,
@@ -31,8 +32,7 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                 Severity.HIGH,
                 f"policy {p.label} requires Terms of Use; the bundle names no service account "
                 "or connection owner to check its exclusions against.",
-                "no users tagged serviceAccount/flowConnectionOwner and no powerplatform "
-                "connections in the bundle",
+                why,
                 (policy_evidence(p, "grantControls", "termsOfUse"),),
             )
         return
@@ -62,3 +62,21 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                 policy_evidence(p, "conditions", "users", note="exclude these accounts here"),
             ),
         )
+
+
+def _no_accounts(tenant: Tenant) -> str:
+    """Exactly why no service account or connection owner is known."""
+    if not any(u.account_enabled and not u.unknown for u in tenant.directory.users):
+        return (
+            "the bundle holds no enabled directory user (directory.yaml): no service account "
+            "or connection owner can be named"
+        )
+    if tenant.connections:
+        return (
+            "no user tagged serviceAccount/flowConnectionOwner, and no owner of the bundle's "
+            f"{len(tenant.connections)} powerplatform connection(s) is in directory.yaml"
+        )
+    return (
+        "no user tagged serviceAccount/flowConnectionOwner and no powerplatform connections "
+        "in the bundle"
+    )
