@@ -35,7 +35,7 @@ from caflow.engine.signature import UserSignature
 from caflow.engine.signin import SignIn
 from caflow.model.directory import User
 from caflow.model.tenant import Tenant
-from caflow.replay.encode import ColumnCodes, combine
+from caflow.replay.encode import ColumnCodes, Interner
 from caflow.replay.signals import CONSTANT_FIELDS, FIELD_COLUMNS, field_note, field_value
 
 __all__ = ["CompiledPolicySet", "SignatureResult"]
@@ -66,7 +66,7 @@ _FALSE, _TRUE, _UNKNOWN = 0, 1, 2
 @dataclass
 class _Field:
     columns: tuple[str, ...]
-    keys: dict[tuple[int, ...], int] = field(default_factory=dict)
+    ids: Interner
     values: list[Any] = field(default_factory=list)
     notes: list[str | None] = field(default_factory=list)
 
@@ -75,7 +75,9 @@ class _Field:
 class _Condition:
     index: int
     fields: tuple[str, ...]
-    keys: dict[tuple[int, ...], int] = field(default_factory=dict)  # field ids -> pattern id
+    #: distinct (field ids) -> key id; None when the condition reads one field (key = field id)
+    keys: Interner | None
+    key_pattern: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pattern_ids: dict[tuple[bytes, tuple[str, ...]], int] = field(default_factory=dict)
     outcomes: list[np.ndarray] = field(default_factory=list)  # pattern -> (P,) uint8
     details: list[tuple[str, ...]] = field(default_factory=list)
@@ -106,11 +108,14 @@ class CompiledPolicySet:
         self.columns: dict[str, ColumnCodes] = {
             c: ColumnCodes() for cols in FIELD_COLUMNS.values() for c in cols
         }
-        self.fields = {f: _Field(cols) for f, cols in FIELD_COLUMNS.items()}
+        self.fields = {f: _Field(cols, Interner(len(cols))) for f, cols in FIELD_COLUMNS.items()}
         every = tuple(FIELD_COLUMNS)
-        self.conditions = [
-            _Condition(i, _COND_FIELDS.get(c.name, every)) for i, c in enumerate(CONDITIONS)
-        ]
+        self.conditions = []
+        for i, c in enumerate(CONDITIONS):
+            reads = _COND_FIELDS.get(c.name, every)
+            self.conditions.append(
+                _Condition(i, reads, Interner(len(reads)) if len(reads) > 1 else None)
+            )
         self.claim_fields = _CLAIM_FIELDS
         #: ToU acceptances are recorded per user id: then the whole user is a claim.
         self.terms = any(p.grant and p.grant.terms_of_use for p in self.policies)
@@ -126,12 +131,15 @@ class CompiledPolicySet:
         )
         self.precheck = [[policy_precheck(p, probe) for p in self.policies] for probe in probes]
         self.unsupported = np.array([bool(p.conditions.unsupported) for p in self.policies])
-        self.signatures: dict[tuple[int, ...], int] = {}
+        #: (condition patterns..., identity kind, claims...) -> signature id
+        self._signatures = Interner(len(self.conditions) + 1 + len(self.claim_fields) + 2)
         self.results: list[SignatureResult] = []
         self._phase2: dict[tuple[Any, ...], Evaluation] = {}
         #: (policy index, claims) -> the applying policy's result (engine.grants)
         self._grants: dict[tuple[Any, ...], PolicyResult] = {}
         self._constant_patterns: dict[int, int] = {}
+        self._kind_user = np.zeros(0, dtype=np.int64)
+        self._kind_sp = np.zeros(0, dtype=np.int64)
 
     # -- encoding --------------------------------------------------------------------------
 
@@ -139,23 +147,20 @@ class CompiledPolicySet:
         """Record columns -> global codes (the part of the work that depends on the format)."""
         return {c: codes.encode(batch.column(c)) for c, codes in self.columns.items()}
 
-    def _field_ids(self, name: str, codes: dict[str, np.ndarray], n: int) -> np.ndarray:
+    def _field_ids(self, name: str, codes: dict[str, np.ndarray]) -> np.ndarray:
+        """Per row, the id of the field's distinct column values; derives each new one once."""
         f = self.fields[name]
-        ids, first = combine([codes[c] for c in f.columns])
-        mapping = np.empty(len(first), dtype=np.int64)
-        for j, row in enumerate(first.tolist()):
-            key = tuple(int(codes[c][row]) for c in f.columns)
-            fid = f.keys.get(key)
-            if fid is None:
-                values = tuple(
-                    self.columns[c].values[k] for c, k in zip(f.columns, key, strict=True)
-                )
-                derived = field_value(self.tenant, name, values)
-                fid = f.keys[key] = len(f.values)
-                f.values.append(derived)
-                f.notes.append(field_note(name, values, derived))
-            mapping[j] = fid
-        return mapping[ids]
+        cols = [codes[c] for c in f.columns]
+        ids, rows = f.ids.intern(cols)
+        for row in rows.tolist():
+            values = tuple(
+                self.columns[c].values[int(col[row])]
+                for c, col in zip(f.columns, cols, strict=True)
+            )
+            derived = field_value(self.tenant, name, values)
+            f.values.append(derived)
+            f.notes.append(field_note(name, values, derived))
+        return ids
 
     # -- conditions ------------------------------------------------------------------------
 
@@ -180,20 +185,35 @@ class CompiledPolicySet:
     def _pattern_ids(
         self, cond: _Condition, field_ids: dict[str, np.ndarray], n: int
     ) -> np.ndarray:
+        """Per row, the condition's outcome pattern over all policies (numpy gathers; the
+        engine's condition runs once per new distinct input)."""
         if not cond.fields:
             pid = self._constant_patterns.get(cond.index)
             if pid is None:
                 pid = self._constant_patterns[cond.index] = self._pattern(cond, ())
             return np.full(n, pid, dtype=np.int64)
-        ids, first = combine([field_ids[f] for f in cond.fields])
-        mapping = np.empty(len(first), dtype=np.int64)
-        for j, row in enumerate(first.tolist()):
-            key = tuple(int(field_ids[f][row]) for f in cond.fields)
-            pid = cond.keys.get(key)
-            if pid is None:
-                pid = cond.keys[key] = self._pattern(cond, key)
-            mapping[j] = pid
-        return mapping[ids]
+        if cond.keys is None:
+            (name,) = cond.fields
+            keys = field_ids[name]
+            known = len(self._field_values(name))
+            start = len(cond.key_pattern)
+            if known > start:
+                added = [self._pattern(cond, (k,)) for k in range(start, known)]
+                cond.key_pattern = np.concatenate([cond.key_pattern, np.asarray(added, np.int64)])
+            return cond.key_pattern[keys]
+        keys, _rows = cond.keys.intern([field_ids[f] for f in cond.fields])
+        start = len(cond.key_pattern)
+        if cond.keys.count > start:
+            added = [
+                self._pattern(cond, tuple(int(v) for v in row)) for row in cond.keys.tuples[start:]
+            ]
+            cond.key_pattern = np.concatenate([cond.key_pattern, np.asarray(added, np.int64)])
+        return cond.key_pattern[keys]
+
+    def _field_values(self, name: str) -> list[Any]:
+        if name == "user_signature":
+            return self._derived["user:_user_signature_key"][2]
+        return self.fields[name].values
 
     # -- evaluation ------------------------------------------------------------------------
 
@@ -202,7 +222,7 @@ class CompiledPolicySet:
         n = len(next(iter(codes.values()))) if codes else 0
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        field_ids = {f: self._field_ids(f, codes, n) for f in self.fields}
+        field_ids = {f: self._field_ids(f, codes) for f in self.fields}
         field_ids["user_signature"] = self._derived_ids("user", self._user_signature_key, field_ids)
         patterns = [self._pattern_ids(c, field_ids, n) for c in self.conditions]
         kind = self._identity_kind(field_ids)
@@ -210,22 +230,16 @@ class CompiledPolicySet:
             self._derived_ids("user", self._user_claim, field_ids),
             self._derived_ids("device", self._device_claim, field_ids),
         ]
-        ids, first = combine([*patterns, kind, *claims])
-        mapping = np.empty(len(first), dtype=np.int64)
-        for j, row in enumerate(first.tolist()):
-            key = (
-                *(int(p[row]) for p in patterns),
-                int(kind[row]),
-                *(int(c[row]) for c in claims),
+        sids, rows = self._signatures.intern([*patterns, kind, *claims])
+        tuples = self._signatures.tuples
+        for sid, row in zip(
+            range(len(self.results), self._signatures.count), rows.tolist(), strict=True
+        ):
+            key = tuple(int(v) for v in tuples[sid])
+            self.results.append(
+                self._signature(key, {f: int(v[row]) for f, v in field_ids.items()})
             )
-            sid = self.signatures.get(key)
-            if sid is None:
-                sid = self.signatures[key] = len(self.results)
-                self.results.append(
-                    self._signature(key, {f: int(v[row]) for f, v in field_ids.items()})
-                )
-            mapping[j] = sid
-        return mapping[ids]
+        return sids
 
     def evaluate_batch(self, batch: pa.RecordBatch | pa.Table) -> np.ndarray:
         return self.evaluate_codes(self.encode(batch))
@@ -280,11 +294,16 @@ class CompiledPolicySet:
         )
 
     def _identity_kind(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
+        """0 = a known user, 1 = an unknown user or a workload identity (policy_precheck)."""
         users = self.fields["user"].values
         sps = self.fields["service_principal_id"].values
-        unknown_user = np.array([bool(u is not None and u.unknown) for u in users], dtype=np.int64)
-        has_sp = np.array([bool(v) for v in sps], dtype=np.int64)
-        return unknown_user[field_ids["user"]] | has_sp[field_ids["service_principal_id"]]
+        if len(users) > len(self._kind_user):
+            new = [bool(u is not None and u.unknown) for u in users[len(self._kind_user) :]]
+            self._kind_user = np.concatenate([self._kind_user, np.asarray(new, np.int64)])
+        if len(sps) > len(self._kind_sp):
+            new = [bool(v) for v in sps[len(self._kind_sp) :]]
+            self._kind_sp = np.concatenate([self._kind_sp, np.asarray(new, np.int64)])
+        return self._kind_user[field_ids["user"]] | self._kind_sp[field_ids["service_principal_id"]]
 
     def _signin(self, fids: dict[str, int]) -> SignIn:
         values = {f: self.fields[f].values[k] for f, k in fids.items() if f in self.fields}
