@@ -20,10 +20,10 @@ Equality with ``engine.evaluate.evaluate`` row by row is checked by the differen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -133,10 +133,37 @@ class CompiledPolicySet:
         self.unsupported = np.array([bool(p.conditions.unsupported) for p in self.policies])
         #: (condition patterns..., identity kind, claims...) -> signature id
         self._signatures = Interner(len(self.conditions) + 1 + len(self.claim_fields) + 2)
-        self.results: list[SignatureResult] = []
-        self._phase2: dict[tuple[Any, ...], Evaluation] = {}
+        self.results = _Results(self)
+        ncond = len(self.conditions)
+        #: analysisReasons as small codes into reason_vocab: per signature x policy
+        self.reason_vocab: list[str] = [c.reason for c in CONDITIONS]
+        self._reason_code = {r: i for i, r in enumerate(self.reason_vocab)}
+        self._cond_reason = np.arange(ncond, dtype=np.uint8)
+        self.NOTSET = self._code("notSet")
+        self.UNDETERMINED = self._code("notEnoughInformation")
+        self._settled = np.array(
+            [[r is not None for r in row] for row in self.precheck], dtype=bool
+        )  # (kind, policy)
+        self._settled_code = np.array(
+            [[self._code(r.reasons) if r is not None else 0 for r in row] for row in self.precheck],
+            dtype=np.uint8,
+        )
+        P = len(self.policies)
+        self.reasons = np.zeros((0, P), dtype=np.uint8)  # signature x policy
+        self.phase2_of = np.zeros(0, dtype=np.int64)  # signature -> evaluations
+        self.applying_set_of = np.zeros(0, dtype=np.int64)  # signature -> applying_sets
+        self._reps = np.zeros((0, len(self.fields)), dtype=np.int64)
+        self.evaluations: list[Evaluation] = []
+        self.applying_sets: list[tuple[int, ...]] = []
+        self._applying_ids: dict[bytes, int] = {}
+        self.grant_results: list[PolicyResult] = []
+        #: (applying set, claims...) -> evaluations index
+        self._phase2_keys = Interner(1 + len(self.claim_fields) + 2)
+        self._p2_grant_rows: list[np.ndarray] = []  # evaluation -> (P,) grant ids
+        self._p2_matrix = np.zeros((0, P), dtype=np.int32)
         #: (policy index, claims) -> the applying policy's result (engine.grants)
         self._grants: dict[tuple[Any, ...], PolicyResult] = {}
+        self._outcomes: list[np.ndarray | None] = [None] * ncond
         self._constant_patterns: dict[int, int] = {}
         self._kind_user = np.zeros(0, dtype=np.int64)
         self._kind_sp = np.zeros(0, dtype=np.int64)
@@ -231,14 +258,9 @@ class CompiledPolicySet:
             self._derived_ids("device", self._device_claim, field_ids),
         ]
         sids, rows = self._signatures.intern([*patterns, kind, *claims])
-        tuples = self._signatures.tuples
-        for sid, row in zip(
-            range(len(self.results), self._signatures.count), rows.tolist(), strict=True
-        ):
-            key = tuple(int(v) for v in tuples[sid])
-            self.results.append(
-                self._signature(key, {f: int(v[row]) for f, v in field_ids.items()})
-            )
+        if len(rows):
+            reps = np.stack([field_ids[f][rows] for f in self.fields], axis=1)
+            self._add_signatures(reps)
         return sids
 
     def evaluate_batch(self, batch: pa.RecordBatch | pa.Table) -> np.ndarray:
@@ -305,64 +327,149 @@ class CompiledPolicySet:
             self._kind_sp = np.concatenate([self._kind_sp, np.asarray(new, np.int64)])
         return self._kind_user[field_ids["user"]] | self._kind_sp[field_ids["service_principal_id"]]
 
-    def _signin(self, fids: dict[str, int]) -> SignIn:
-        values = {f: self.fields[f].values[k] for f, k in fids.items() if f in self.fields}
+    def _code(self, reason: str) -> int:
+        code = self._reason_code.get(reason)
+        if code is None:
+            code = self._reason_code[reason] = len(self.reason_vocab)
+            self.reason_vocab.append(reason)
+        return code
+
+    def signin(self, sid: int) -> SignIn:
+        """A representative row's sign-in of signature ``sid``."""
+        values = {
+            f: self.fields[f].values[int(k)]
+            for f, k in zip(self.fields, self._reps[sid], strict=True)
+        }
         return SignIn(**values, **CONSTANT_FIELDS)
 
-    def _signature(self, key: tuple[int, ...], fids: dict[str, int]) -> SignatureResult:
+    def _outcome_matrix(self, j: int) -> np.ndarray:
+        """(patterns, policies) outcomes of condition ``j``."""
+        cond = self.conditions[j]
+        m = self._outcomes[j]
+        if m is None or len(m) != len(cond.outcomes):
+            m = self._outcomes[j] = np.stack(cond.outcomes)
+        return m
+
+    def _add_signatures(self, reps: np.ndarray) -> None:
+        """Phase 1 for the new signatures at once (numpy over signatures x conditions x
+        policies, the rules of engine.evaluate._evaluate_policy), phase 2 once per new
+        (applying policies, claims)."""
+        start = len(self.reasons)
+        keys = self._signatures.tuples[start:]
         ncond = len(self.conditions)
-        kind = key[ncond]
         out = np.stack(
-            [c.outcomes[pid] for c, pid in zip(self.conditions, key[:ncond], strict=True)]
-        )  # (conditions, policies)
+            [self._outcome_matrix(j)[keys[:, j]] for j in range(ncond)], axis=1
+        )  # (signatures, conditions, policies)
         is_false = out == _FALSE
-        any_false = is_false.any(axis=0)
-        first_false = is_false.argmax(axis=0)
-        unknown = (out == _UNKNOWN).any(axis=0) | self.unsupported
-        reasons: list[str] = []
-        applying: list[int] = []
-        for i in range(len(self.policies)):
-            settled = self.precheck[kind][i]
-            if settled is not None:
-                reasons.append(settled.reasons)
-            elif any_false[i]:
-                reasons.append(CONDITIONS[int(first_false[i])].reason)
-            elif unknown[i]:
-                reasons.append("notEnoughInformation")
-            else:
-                reasons.append("notSet")
-                applying.append(i)
-        signin = self._signin(fids)
-        p2key = (tuple(applying), key[ncond + 1 :])
-        evaluation = self._phase2.get(p2key)
-        if evaluation is None:
-            results = []
-            for i in applying:
-                gkey = (i, p2key[1])
-                grant = self._grants.get(gkey)
-                if grant is None:
-                    p = self.policies[i]
-                    grant = self._grants[gkey] = PolicyResult(
-                        p, True, "notSet", evaluate_grant(p.grant, signin, self.tenant, self.now)
-                    )
-                results.append(grant)
-            evaluation = decide(
-                signin, self.now, tuple(results), tou_error_code=self.tou_error_code
+        any_false = is_false.any(axis=1)
+        first_false = is_false.argmax(axis=1)
+        unknown = (out == _UNKNOWN).any(axis=1) | self.unsupported[None, :]
+        kind = keys[:, ncond]
+        reasons = np.where(
+            any_false,
+            self._cond_reason[first_false],
+            np.where(unknown, self.UNDETERMINED, self.NOTSET),
+        ).astype(np.uint8)
+        reasons = np.where(self._settled[kind], self._settled_code[kind], reasons)
+        self._reps = np.concatenate([self._reps, reps])
+        # applying set per signature: rows of (reason == notSet) as packed bytes
+        packed = np.packbits(reasons == self.NOTSET, axis=1)
+        asets = np.empty(len(keys), dtype=np.int64)
+        for j, raw in enumerate(packed.view(f"V{packed.shape[1]}").ravel().tolist()):
+            aset = self._applying_ids.get(raw)
+            if aset is None:
+                aset = self._applying_ids[raw] = len(self.applying_sets)
+                self.applying_sets.append(tuple(np.flatnonzero(reasons[j] == self.NOTSET).tolist()))
+            asets[j] = aset
+        claims = [keys[:, k] for k in range(ncond + 1, keys.shape[1])]
+        phase2, new = self._phase2_keys.intern([asets, *claims])
+        for pid, row in zip(
+            range(len(self.evaluations), self._phase2_keys.count), new.tolist(), strict=True
+        ):
+            self._evaluate_phase2(
+                self.applying_sets[int(asets[row])], tuple(int(c[row]) for c in claims), start + row
             )
-            self._phase2[p2key] = evaluation
-        grants = dict(zip(applying, evaluation.results, strict=True))
-        return SignatureResult(signin, tuple(reasons), evaluation, grants)
+            assert len(self.evaluations) == pid + 1
+        self.reasons = np.concatenate([self.reasons, reasons])
+        self.phase2_of = np.concatenate([self.phase2_of, phase2])
+        self.applying_set_of = np.concatenate([self.applying_set_of, asets])
+
+    @property
+    def grant_ids(self) -> np.ndarray:
+        """(signatures, policies): index into :attr:`grant_results`, -1 = not applying."""
+        if len(self._p2_grant_rows) != len(self._p2_matrix):
+            self._p2_matrix = (
+                np.stack(self._p2_grant_rows) if self._p2_grant_rows else self._p2_matrix
+            )
+        return self._p2_matrix[self.phase2_of]
+
+    def _evaluate_phase2(self, applying: tuple[int, ...], claims: tuple[int, ...], sid: int) -> int:
+        """engine.grants.evaluate_grant per applying policy and claims, engine.evaluate.decide."""
+        signin = self.signin(sid)
+        results = []
+        for i in applying:
+            gkey = (i, claims)
+            grant = self._grants.get(gkey)
+            if grant is None:
+                p = self.policies[i]
+                grant = self._grants[gkey] = PolicyResult(
+                    p, True, "notSet", evaluate_grant(p.grant, signin, self.tenant, self.now)
+                )
+            results.append(grant)
+        evaluation = decide(signin, self.now, tuple(results), tou_error_code=self.tou_error_code)
+        row = np.full(len(self.policies), -1, dtype=np.int32)
+        row[list(applying)] = np.arange(
+            len(self.grant_results), len(self.grant_results) + len(applying), dtype=np.int32
+        )
+        self.grant_results.extend(evaluation.results)
+        self._p2_grant_rows.append(row)
+        self.evaluations.append(evaluation)
+        return len(self.evaluations) - 1
+
+    def decisions(self) -> list[str]:
+        """Decision per signature."""
+        return [self.evaluations[int(p)].decision for p in self.phase2_of]
+
+    def result(self, sid: int) -> SignatureResult:
+        evaluation = self.evaluations[int(self.phase2_of[sid])]
+        applying = self.applying_sets[int(self.applying_set_of[sid])]
+        return SignatureResult(
+            self.signin(sid),
+            tuple(self.reason_vocab[c] for c in self.reasons[sid].tolist()),
+            evaluation,
+            dict(zip(applying, evaluation.results, strict=True)),
+        )
 
     # -- explanations (only for reports: a few per distinct outcome) -----------------------
 
     def undetermined_detail(self, sid: int, policy_index: int) -> str:
         """The engine's own ``notEnoughInformation`` text for one signature and policy."""
-        res = self.results[sid]
         single = self.tenant.with_policies((self.policies[policy_index],))
-        return evaluate(single, res.signin, self.now).results[0].undetermined_detail
+        return evaluate(single, self.signin(sid), self.now).results[0].undetermined_detail
 
     def field_notes(self) -> Iterable[tuple[str, str]]:
         for name, f in self.fields.items():
             for note in f.notes:
                 if note:
                     yield name, note
+
+
+class _Results(Sequence[SignatureResult]):
+    """``compiled.results[sid]``: the signature's result, built on demand from the arrays."""
+
+    def __init__(self, compiled: CompiledPolicySet) -> None:
+        self._c = compiled
+
+    def __len__(self) -> int:
+        return len(self._c.reasons)
+
+    @overload
+    def __getitem__(self, i: int) -> SignatureResult: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[SignatureResult]: ...
+    def __getitem__(self, i: int | slice) -> SignatureResult | list[SignatureResult]:
+        if isinstance(i, slice):
+            return [self._c.result(j) for j in range(len(self))[i]]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self._c.result(i % len(self))
