@@ -440,6 +440,44 @@ class CompiledPolicySet:
             dict(zip(applying, evaluation.results, strict=True)),
         )
 
+    def evaluation_codes(self, vocab: dict[str, int], attr: str = "decision") -> np.ndarray:
+        """Per signature, ``vocab[evaluation.<attr>]`` (e.g. the decision) as an int array."""
+        per_eval = np.array(
+            [vocab.setdefault(getattr(e, attr), len(vocab)) for e in self.evaluations],
+            dtype=np.int64,
+        )
+        return per_eval[self.phase2_of] if len(per_eval) else np.zeros(0, np.int64)
+
+    def undetermined_groups(self, weights: np.ndarray) -> list[tuple[int, int, int]]:
+        """(policy, representative signature, rows) per group of ``notEnoughInformation``
+        cells whose engine explanation is the same: equal policy, identity kind and details of
+        the conditions that were unknown for that policy (engine.evaluate._evaluate_policy)."""
+        cells = (self.reasons == self.UNDETERMINED) & (weights[:, None] > 0)
+        sig, pol = np.nonzero(cells)
+        if not len(sig):
+            return []
+        keys = self._signatures.tuples
+        ncond = len(self.conditions)
+        cols = [pol, keys[sig, ncond]]
+        for j, cond in enumerate(self.conditions):
+            vocab: dict[str, int] = {}
+            codes = np.array(
+                [
+                    [
+                        vocab.setdefault(d, len(vocab)) if o == _UNKNOWN else -1
+                        for d, o in zip(details, outcome.tolist(), strict=True)
+                    ]
+                    for details, outcome in zip(cond.details, cond.outcomes, strict=True)
+                ],
+                dtype=np.int64,
+            )
+            cols.append(codes[keys[sig, j], pol] + 1)
+        groups, _rows = Interner(len(cols)).intern(cols)
+        total = np.bincount(groups, weights=weights[sig])
+        first = np.full(len(total), -1, dtype=np.int64)
+        first[groups[::-1]] = np.arange(len(groups) - 1, -1, -1)
+        return [(int(pol[r]), int(sig[r]), int(total[g])) for g, r in enumerate(first.tolist())]
+
     # -- explanations (only for reports: a few per distinct outcome) -----------------------
 
     def undetermined_detail(self, sid: int, policy_index: int) -> str:

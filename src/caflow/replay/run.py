@@ -26,10 +26,19 @@ from caflow.io.signins import LoadStats, read_signins
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import FLOW_SERVICE
 from caflow.replay.compiled import CompiledPolicySet
+from caflow.replay.encode import ColumnCodes, Interner
 from caflow.replay.outcome import COUNTERS, log_result, policy_counters
 from caflow.replay.signals import is_managed_identity
 
-__all__ = ["DIMENSIONS", "ReplayRun", "ranked", "replay_batches", "replay_logs"]
+__all__ = [
+    "DIMENSIONS",
+    "ReplayRun",
+    "ReplaySummary",
+    "SideTotals",
+    "ranked",
+    "replay_batches",
+    "replay_logs",
+]
 
 SCHEMA_VERSION = 1
 #: Rows per evaluation batch: the per-batch work on distinct values is amortised over more
@@ -53,18 +62,242 @@ _DECODE = msgspec.json.Decoder()
 
 @dataclass
 class _Side:
-    """Counters of one policy set over the whole log (by signature, then expanded)."""
+    """Rows per signature and per (applying set, dimension value) of one policy set."""
 
     compiled: CompiledPolicySet
-    sig_counts: Counter[int] = field(default_factory=Counter)
-    dims: dict[str, Counter[tuple[int, Any]]] = field(
-        default_factory=lambda: {d: Counter() for d in DIMENSIONS}
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dims: dict[str, tuple[Interner, list[np.ndarray]]] = field(
+        default_factory=lambda: {d: (Interner(2), []) for d in DIMENSIONS}
     )
+
+    def totals(self, top: int | None) -> SideTotals:
+        """The mergeable totals (per policy), computed once per distinct signature / group."""
+        c = self.compiled
+        w = np.zeros(len(c.results), dtype=np.int64)
+        w[: len(self.weights)] = self.weights
+        n_pol = len(c.policies)
+        col = {k: i for i, k in enumerate(COUNTERS)}
+        counts = np.zeros((n_pol, len(COUNTERS)), dtype=np.int64)
+        counts[:, col["undetermined"]] += ((c.reasons == c.UNDETERMINED) * w[:, None]).sum(
+            axis=0, dtype=np.int64
+        )
+        grants = c.grant_ids
+        applying = grants >= 0
+        per_grant = np.bincount(
+            grants[applying],
+            weights=np.broadcast_to(w[:, None], grants.shape)[applying],
+            minlength=len(c.grant_results),
+        )
+        policy_index = {id(p): i for i, p in enumerate(c.policies)}
+        for g in np.flatnonzero(per_grant).tolist():
+            grant = c.grant_results[g]
+            i = policy_index[id(grant.policy)]
+            for name in policy_counters(grant.policy, "notSet", grant):
+                counts[i, col[name]] += int(per_grant[g])
+        undetermined: list[Counter[str]] = [Counter() for _ in range(n_pol)]
+        for i, sid, n in c.undetermined_groups(w):
+            undetermined[i][c.undetermined_detail(sid, i)] += n
+        vocab: dict[str, int] = {}
+        codes = c.evaluation_codes(vocab)
+        by_code = np.bincount(codes, weights=w, minlength=len(vocab))
+        decisions = Counter({d: int(by_code[k]) for d, k in vocab.items() if by_code[k]})
+        breakdown = {}
+        sizes = np.array([len(a) for a in c.applying_sets], dtype=np.int64)
+        members = np.array([i for a in c.applying_sets for i in a], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if len(sizes) else sizes
+        for dim, (pairs, parts) in self.dims.items():
+            labels = ["(none)" if v is None else str(v) for v in c.columns[DIMENSIONS[dim]].values]
+            pw = _sum_parts(parts, pairs.count)
+            aset, code = pairs.tuples[:, 0], pairs.tuples[:, 1]
+            reps = sizes[aset]
+            # each (applying set, value) pair counts for every policy of its applying set
+            offsets = np.repeat(starts[aset] - np.cumsum(reps) + reps, reps) + np.arange(
+                int(reps.sum())
+            )
+            pol = members[offsets] if len(offsets) else np.zeros(0, np.int64)
+            breakdown[dim] = _Sparse.of(labels, pol, np.repeat(code, reps), np.repeat(pw, reps))
+        return SideTotals(
+            policies=[
+                {"id": p.id, "displayName": p.display_name, "state": p.state} for p in c.policies
+            ],
+            counts=counts,
+            decisions=decisions,
+            signatures=int(np.count_nonzero(w)),
+            undetermined=undetermined,
+            breakdown=breakdown,
+            unmapped=Counter(_notes(c)),
+        )
+
+
+def _sum_parts(parts: list[np.ndarray], n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=np.int64)
+    for part in parts:
+        out[: len(part)] += part
+    return out
+
+
+@dataclass
+class _Sparse:
+    """(policy, value) -> rows, as parallel arrays over distinct pairs (values by label)."""
+
+    labels: list[str]
+    policy: np.ndarray
+    label: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(
+        cls, labels: list[str], policy: np.ndarray, label: np.ndarray, count: np.ndarray
+    ) -> _Sparse:
+        width = max(len(labels), 1)
+        key, inverse = np.unique(policy * width + label, return_inverse=True)
+        total = np.bincount(inverse, weights=count, minlength=len(key)).astype(np.int64)
+        keep = total > 0
+        return cls(labels, key[keep] // width, key[keep] % width, total[keep])
+
+    def merge(self, other: _Sparse) -> _Sparse:
+        index = {v: i for i, v in enumerate(self.labels)}
+        labels = list(self.labels)
+        for v in other.labels:
+            if v not in index:
+                index[v] = len(labels)
+                labels.append(v)
+        remap = np.array([index[v] for v in other.labels], dtype=np.int64)
+        return _Sparse.of(
+            labels,
+            np.concatenate([self.policy, other.policy]),
+            np.concatenate([self.label, remap[other.label] if len(other.label) else other.label]),
+            np.concatenate([self.count, other.count]),
+        )
+
+    def ranked(self, top: int | None) -> dict[int, dict[str, int]]:
+        """Per policy, its values most frequent first, ties by value (:func:`ranked`)."""
+        out: dict[int, dict[str, int]] = {}
+        if not len(self.policy):
+            return out
+        names = np.array(self.labels, dtype=object)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[np.argsort(names.astype(str), kind="stable")] = np.arange(len(names))
+        order = np.lexsort((rank[self.label], -self.count, self.policy))
+        pol, lab, cnt = self.policy[order], self.label[order], self.count[order]
+        bounds = np.flatnonzero(np.diff(pol)) + 1
+        for chunk in np.split(np.arange(len(pol)), bounds):
+            chosen = chunk if top is None else chunk[:top]
+            out[int(pol[chunk[0]])] = {
+                self.labels[int(lab[k])]: int(cnt[k]) for k in chosen.tolist()
+            }
+        return out
+
+
+@dataclass
+class SideTotals:
+    """Totals of one policy set over the rows replayed: independent of how signatures were
+    numbered, so partial results (``--engine dask`` partitions) add up (:meth:`merge`)."""
+
+    policies: list[dict[str, Any]]
+    counts: np.ndarray  # (policies, COUNTERS)
+    decisions: Counter[str]
+    signatures: int
+    undetermined: list[Counter[str]]
+    breakdown: dict[str, _Sparse]
+    unmapped: Counter[str]
+
+    def merge(self, other: SideTotals) -> None:
+        self.counts = self.counts + other.counts
+        self.decisions.update(other.decisions)
+        self.signatures += other.signatures
+        for mine, theirs in zip(self.undetermined, other.undetermined, strict=True):
+            mine.update(theirs)
+        for dim, sparse in other.breakdown.items():
+            self.breakdown[dim] = self.breakdown[dim].merge(sparse)
+        for note, n in other.unmapped.items():  # distinct values seen: the largest part's count
+            self.unmapped[note] = max(n, self.unmapped.get(note, 0))
+
+    def to_json(self, top: int | None) -> dict[str, Any]:
+        dims = {d: s.ranked(top) for d, s in self.breakdown.items()}
+        policies = []
+        for i, meta in enumerate(self.policies):
+            row: dict[str, Any] = {
+                **meta,
+                **{k: int(self.counts[i, j]) for j, k in enumerate(COUNTERS)},
+            }
+            if self.undetermined[i]:
+                row["undeterminedReasons"] = ranked(self.undetermined[i], top)
+            row["breakdown"] = {d: per[i] for d, per in dims.items() if i in per}
+            policies.append(row)
+        return {
+            "decisions": {d: self.decisions.get(d, 0) for d in _DECISIONS},
+            "signatures": self.signatures,
+            "policies": policies,
+            "unmappedValues": dict(
+                sorted(self.unmapped.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+            ),
+        }
+
+
+@dataclass
+class ReplaySummary:
+    """Everything a replay found; :meth:`to_json` is the output contract (schemaVersion 1).
+    Partial summaries (dask partitions, in partition order) :meth:`merge` into the whole."""
+
+    now: datetime
+    stats: LoadStats
+    rows: int
+    excluded: Counter[str]
+    sides: dict[str, SideTotals]
+    changes: list[dict[str, Any]]
+    change_count: int
+    flow_changes: list[dict[str, Any]]
+    flow_change_count: int
+    agreement: Counter[str]
+    disagreements: list[dict[str, Any]]
+    max_listed: int
+
+    def merge(self, other: ReplaySummary) -> None:
+        self.stats.merge(other.stats)
+        self.rows += other.rows
+        self.excluded.update(other.excluded)
+        for name, side in other.sides.items():
+            self.sides[name].merge(side)
+        self.changes = (self.changes + other.changes)[: self.max_listed]
+        self.change_count += other.change_count
+        self.flow_changes = (self.flow_changes + other.flow_changes)[: self.max_listed]
+        self.flow_change_count += other.flow_change_count
+        self.agreement.update(other.agreement)
+        self.disagreements = (self.disagreements + other.disagreements)[: self.max_listed]
+
+    def to_json(self, top: int | None = 5) -> dict[str, Any]:
+        """The result; ``top`` values per breakdown (None = all)."""
+        out: dict[str, Any] = {
+            "schemaVersion": SCHEMA_VERSION,
+            "now": self.now.isoformat().replace("+00:00", "Z"),
+            "input": self.stats.to_json(),
+            "evaluated": self.rows,
+            "notEvaluated": dict(self.excluded),
+        }
+        for name, side in self.sides.items():
+            out[name] = side.to_json(top)
+        if "proposed" in self.sides:
+            out["changes"] = {"count": self.change_count, "rows": self.changes}
+            out["flowConnections"] = {"count": self.flow_change_count, "rows": self.flow_changes}
+        ag = self.agreement
+        compared = ag["agree"] + ag["disagree"]
+        out["agreement"] = {
+            "rowsWithRecordedResults": ag["rows"],
+            "policyResultsCompared": compared,
+            "agree": ag["agree"],
+            "disagree": ag["disagree"],
+            "undetermined": ag["undetermined"],
+            "notInBundle": ag["notInBundle"],
+            "rate": round(ag["agree"] / compared, 6) if compared else None,
+            "disagreements": self.disagreements,
+        }
+        return out
 
 
 @dataclass
 class ReplayRun:
-    """Everything a replay found; :meth:`to_json` is the output contract (schemaVersion 1)."""
+    """The accumulators of one local replay (per signature, bounded by distinct inputs)."""
 
     now: datetime
     stats: LoadStats
@@ -76,89 +309,85 @@ class ReplayRun:
     change_count: int = 0
     flow_changes: list[dict[str, Any]] = field(default_factory=list)
     flow_change_count: int = 0
-    agreement: Counter[str] = field(default_factory=Counter)
-    disagreements: list[dict[str, Any]] = field(default_factory=list)
     max_listed: int = 1000
+    #: (baseline signature, recorded appliedConditionalAccessPolicies text) -> rows
+    recorded: ColumnCodes = field(default_factory=ColumnCodes)
+    recorded_pairs: Interner = field(default_factory=lambda: Interner(2))
+    recorded_weights: list[np.ndarray] = field(default_factory=list)
+    recorded_examples: list[Any] = field(default_factory=list)
 
-    # -- aggregation ---------------------------------------------------------------------
-
-    def policy_table(self, side: _Side, top: int | None = 5) -> list[dict[str, Any]]:
-        c = side.compiled
-        counts = np.zeros((len(c.policies), len(COUNTERS)), dtype=np.int64)
-        undetermined_reasons: list[Counter[str]] = [Counter() for _ in c.policies]
-        col = {k: i for i, k in enumerate(COUNTERS)}
-        for sid, n in side.sig_counts.items():
-            res = c.results[sid]
-            for i, p in enumerate(c.policies):
-                for name in policy_counters(p, res.reasons[i], res.grants.get(i)):
-                    counts[i, col[name]] += n
-                if res.reasons[i] == "notEnoughInformation":
-                    undetermined_reasons[i][c.undetermined_detail(sid, i)] += n
-        out = []
-        for i, p in enumerate(c.policies):
-            row: dict[str, Any] = {
-                "id": p.id,
-                "displayName": p.display_name,
-                "state": p.state,
-                **{k: int(counts[i, j]) for j, k in enumerate(COUNTERS)},
-            }
-            if undetermined_reasons[i]:
-                row["undeterminedReasons"] = ranked(undetermined_reasons[i], top)
-            row["breakdown"] = self._breakdown(side, i, top)
-            out.append(row)
-        return out
-
-    def _breakdown(self, side: _Side, i: int, top: int | None) -> dict[str, dict[str, int]]:
-        c = side.compiled
-        applying = {sid for sid in side.sig_counts if i in c.results[sid].grants}
-        out: dict[str, dict[str, int]] = {}
-        for dim, counter in side.dims.items():
-            agg: Counter[str] = Counter()
-            for (sid, value), n in counter.items():
-                if sid in applying:
-                    agg[str(value) if value is not None else "(none)"] += n
-            if agg:
-                out[dim] = ranked(agg, top)
-        return out
-
-    def decisions(self, side: _Side) -> dict[str, int]:
-        agg: Counter[str] = Counter()
-        for sid, n in side.sig_counts.items():
-            agg[side.compiled.results[sid].decision] += n
-        return {d: agg.get(d, 0) for d in _DECISIONS}
+    def summary(self, top: int | None = 5) -> ReplaySummary:
+        assert self.baseline is not None
+        sides = {"baseline": self.baseline.totals(top)}
+        if self.proposed is not None:
+            sides["proposed"] = self.proposed.totals(top)
+        agreement, disagreements = self._agreement()
+        return ReplaySummary(
+            now=self.now,
+            stats=self.stats,
+            rows=self.rows,
+            excluded=Counter(self.excluded),
+            sides=sides,
+            changes=self.changes,
+            change_count=self.change_count,
+            flow_changes=self.flow_changes,
+            flow_change_count=self.flow_change_count,
+            agreement=agreement,
+            disagreements=disagreements,
+            max_listed=self.max_listed,
+        )
 
     def to_json(self, top: int | None = 5) -> dict[str, Any]:
-        """The result; ``top`` values per breakdown (None = all, for merging partitions)."""
-        out: dict[str, Any] = {
-            "schemaVersion": SCHEMA_VERSION,
-            "now": self.now.isoformat().replace("+00:00", "Z"),
-            "input": self.stats.to_json(),
-            "evaluated": self.rows,
-            "notEvaluated": dict(self.excluded),
-        }
-        for name, side in (("baseline", self.baseline), ("proposed", self.proposed)):
-            if side is not None:
-                out[name] = {
-                    "decisions": self.decisions(side),
-                    "signatures": len(side.sig_counts),
-                    "policies": self.policy_table(side, top),
-                    "unmappedValues": _notes(side.compiled),
-                }
-        if self.proposed is not None:
-            out["changes"] = {"count": self.change_count, "rows": self.changes}
-            out["flowConnections"] = {"count": self.flow_change_count, "rows": self.flow_changes}
-        compared = self.agreement["agree"] + self.agreement["disagree"]
-        out["agreement"] = {
-            "rowsWithRecordedResults": self.agreement["rows"],
-            "policyResultsCompared": compared,
-            "agree": self.agreement["agree"],
-            "disagree": self.agreement["disagree"],
-            "undetermined": self.agreement["undetermined"],
-            "notInBundle": self.agreement["notInBundle"],
-            "rate": round(self.agreement["agree"] / compared, 6) if compared else None,
-            "disagreements": self.disagreements,
-        }
-        return out
+        return self.summary(top).to_json(top)
+
+    def _agreement(self) -> tuple[Counter[str], list[dict[str, Any]]]:
+        """Compare the baseline's per-policy results with ``appliedConditionalAccessPolicies``,
+        once per distinct (signature, recorded list)."""
+        assert self.baseline is not None
+        c = self.baseline.compiled
+        policy_ids = {p.id.lower(): i for i, p in enumerate(c.policies)}
+        counts = _sum_parts(self.recorded_weights, self.recorded_pairs.count)
+        agreement: Counter[str] = Counter()
+        disagreements: list[dict[str, Any]] = []
+        parsed: dict[int, Any] = {}
+        for (sid, text), n, example in zip(
+            self.recorded_pairs.tuples.tolist(),
+            counts.tolist(),
+            self.recorded_examples,
+            strict=True,
+        ):
+            if text not in parsed:
+                parsed[text] = _DECODE.decode(self.recorded.values[text])
+            agreement["rows"] += n
+            reasons = c.reasons[sid]
+            grants = c.result(sid).grants
+            for entry in parsed[text]:
+                i = policy_ids.get(str(entry.get("id") or "").lower())
+                if i is None:
+                    agreement["notInBundle"] += n
+                    continue
+                reason = c.reason_vocab[int(reasons[i])]
+                ours = log_result(c.policies[i], reason, grants.get(i))
+                recorded = entry.get("result")
+                if ours is None:
+                    agreement["undetermined"] += n
+                elif ours == recorded:
+                    agreement["agree"] += n
+                else:
+                    agreement["disagree"] += n
+                    if len(disagreements) < self.max_listed:
+                        disagreements.append(
+                            {
+                                "policy": c.policies[i].id,
+                                "displayName": c.policies[i].display_name,
+                                "recorded": recorded,
+                                "caflow": ours,
+                                "analysisReasons": reason,
+                                "rows": n,
+                                "example": example,
+                            }
+                        )
+        return agreement, disagreements
 
 
 def ranked(counter: Counter[str], top: int | None) -> dict[str, int]:
@@ -218,7 +447,6 @@ def replay_batches(
     run = ReplayRun(now=now, stats=stats, max_listed=max_listed)
     run.baseline = _Side(CompiledPolicySet(baseline, now))
     run.proposed = _Side(CompiledPolicySet(proposed, now)) if proposed is not None else None
-    policy_ids = {p.id.lower(): i for i, p in enumerate(baseline.policies)}
     for batch in batches:
         batch = _window(batch, since, until, run)
         if batch.num_rows == 0:
@@ -229,7 +457,7 @@ def replay_batches(
         run.rows += batch.num_rows
         base_sids = _count(run.baseline, batch)
         prop_sids = _count(run.proposed, batch) if run.proposed is not None else None
-        _agreement(run, batch, base_sids, policy_ids)
+        _recorded(run, batch, base_sids)
         if prop_sids is not None:
             _changes(run, batch, base_sids, prop_sids, proposed)
         if row_sink is not None:
@@ -267,18 +495,20 @@ def _drop_managed_identities(batch: pa.RecordBatch, run: ReplayRun) -> pa.Record
 
 
 def _count(side: _Side, batch: pa.RecordBatch) -> np.ndarray:
+    """Signature per row; rows added per signature and per (applying set, dimension value)."""
     codes = side.compiled.encode(batch)
     sids = side.compiled.evaluate_codes(codes)
-    uniq, counts = np.unique(sids, return_counts=True)
-    side.sig_counts.update(dict(zip(uniq.tolist(), counts.tolist(), strict=True)))
+    side.weights = _sum_parts(
+        [side.weights, np.bincount(sids, minlength=len(side.compiled.results))],
+        len(side.compiled.results),
+    )
+    asets = side.compiled.applying_set_of[sids]
     for dim, column in DIMENSIONS.items():
-        values = side.compiled.columns[column].values
-        key = sids * (len(values) + 1) + codes[column]
-        uniq, counts = np.unique(key, return_counts=True)
-        counter = side.dims[dim]
-        for k, n in zip(uniq.tolist(), counts.tolist(), strict=True):
-            sid, code = divmod(k, len(values) + 1)
-            counter[(sid, values[code])] += n
+        pairs, parts = side.dims[dim]
+        ids, _rows = pairs.intern([asets, codes[column]])
+        parts.append(np.bincount(ids, minlength=pairs.count))
+        if len(parts) > 8:  # keep the partial sums few
+            parts[:] = [_sum_parts(parts, pairs.count)]
     return sids
 
 
@@ -299,9 +529,9 @@ def _changes(
     proposed: Tenant | None,
 ) -> None:
     assert run.baseline is not None and run.proposed is not None and proposed is not None
-    bres, pres = run.baseline.compiled.results, run.proposed.compiled.results
-    allow_b = np.array([r.decision == "allow" for r in bres])[base]
-    allow_p = np.array([r.decision == "allow" for r in pres])[prop]
+    pres = run.proposed.compiled.results
+    allow_b = run.baseline.compiled.evaluation_codes({"allow": 0})[base] == 0
+    allow_p = run.proposed.compiled.evaluation_codes({"allow": 0})[prop] == 0
     ok_log = pc.equal(batch.column("errorCode"), 0).fill_null(True).to_numpy(zero_copy_only=False)
     changed = np.flatnonzero(allow_b & ~allow_p & ok_log)
     if not len(changed):
@@ -359,52 +589,18 @@ def _linked(tenant: Tenant, user_id: Any, resource: Any) -> tuple[list[str], lis
     return conns, flows
 
 
-def _agreement(
-    run: ReplayRun, batch: pa.RecordBatch, sids: np.ndarray, policy_ids: dict[str, int]
-) -> None:
-    """Compare the baseline's per-policy results with ``appliedConditionalAccessPolicies``."""
-    assert run.baseline is not None
-    col = batch.column("appliedConditionalAccessPolicies")
-    present = pc.is_valid(col).to_numpy(zero_copy_only=False)
-    if not present.any():
+def _recorded(run: ReplayRun, batch: pa.RecordBatch, sids: np.ndarray) -> None:
+    """Rows per (baseline signature, recorded ``appliedConditionalAccessPolicies``), compared
+    once per distinct pair at the end (ReplayRun._agreement)."""
+    codes = run.recorded.encode(batch.column("appliedConditionalAccessPolicies"))
+    present = np.flatnonzero(codes != 0)
+    if not len(present):
         return
-    enc = pc.dictionary_encode(col)
-    texts = enc.dictionary.to_pylist()
-    idx = np.asarray(enc.indices.fill_null(-1), dtype=np.int64)
-    pairs = Counter(zip(sids[present].tolist(), idx[present].tolist(), strict=True))
-    parsed = {k: _DECODE.decode(texts[k]) for k in {t for _, t in pairs}}
-    c = run.baseline.compiled
-    ids = batch.column("id").to_pylist()
-    for (sid, text_idx), n in pairs.items():
-        run.agreement["rows"] += n
-        res = c.results[sid]
-        for entry in parsed[text_idx]:
-            pid = str(entry.get("id") or "").lower()
-            recorded = entry.get("result")
-            i = policy_ids.get(pid)
-            if i is None:
-                run.agreement["notInBundle"] += n
-                continue
-            ours = log_result(c.policies[i], res.reasons[i], res.grants.get(i))
-            if ours is None:
-                run.agreement["undetermined"] += n
-            elif ours == recorded:
-                run.agreement["agree"] += n
-            else:
-                run.agreement["disagree"] += n
-                if len(run.disagreements) < run.max_listed:
-                    rows = np.flatnonzero((sids == sid) & (idx == text_idx))
-                    run.disagreements.append(
-                        {
-                            "policy": c.policies[i].id,
-                            "displayName": c.policies[i].display_name,
-                            "recorded": recorded,
-                            "caflow": ours,
-                            "analysisReasons": res.reasons[i],
-                            "rows": n,
-                            "example": ids[int(rows[0])] if len(rows) else None,
-                        }
-                    )
+    ids, rows = run.recorded_pairs.intern([sids[present], codes[present]])
+    run.recorded_weights.append(np.bincount(ids, minlength=run.recorded_pairs.count))
+    if len(rows):
+        examples = batch.column("id").take(pa.array(present[rows])).to_pylist()
+        run.recorded_examples.extend(examples)
 
 
 def _row_results(
@@ -433,10 +629,10 @@ def _row_results(
             cols[f"{name}ErrorCode"] = pa.nulls(batch.num_rows, pa.string())
             cols[f"{name}Signature"] = pa.nulls(batch.num_rows, pa.int64())
             continue
-        res = side.compiled.results
-        indices = pa.array(sids, pa.int32())
-        decisions = pa.array([r.decision for r in res], pa.string())
-        codes = pa.array([r.evaluation.error_code for r in res], pa.string())
+        c = side.compiled
+        indices = pa.array(c.phase2_of[sids], pa.int32())
+        decisions = pa.array([e.decision for e in c.evaluations], pa.string())
+        codes = pa.array([e.error_code for e in c.evaluations], pa.string())
         cols[f"{name}Decision"] = pa.DictionaryArray.from_arrays(indices, decisions).cast(
             pa.string()
         )
