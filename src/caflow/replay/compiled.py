@@ -178,7 +178,7 @@ class CompiledPolicySet:
         """Per row, the id of the field's distinct column values; derives each new one once."""
         f = self.fields[name]
         cols = [codes[c] for c in f.columns]
-        ids, rows = f.ids.intern(cols)
+        ids, rows = f.ids.intern(cols, [len(self.columns[c].values) for c in f.columns])
         for row in rows.tolist():
             values = tuple(
                 self.columns[c].values[int(col[row])]
@@ -228,7 +228,9 @@ class CompiledPolicySet:
                 added = [self._pattern(cond, (k,)) for k in range(start, known)]
                 cond.key_pattern = np.concatenate([cond.key_pattern, np.asarray(added, np.int64)])
             return cond.key_pattern[keys]
-        keys, _rows = cond.keys.intern([field_ids[f] for f in cond.fields])
+        keys, _rows = cond.keys.intern(
+            [field_ids[f] for f in cond.fields], [len(self._field_values(f)) for f in cond.fields]
+        )
         start = len(cond.key_pattern)
         if cond.keys.count > start:
             added = [
@@ -257,7 +259,14 @@ class CompiledPolicySet:
             self._derived_ids("user", self._user_claim, field_ids),
             self._derived_ids("device", self._device_claim, field_ids),
         ]
-        sids, rows = self._signatures.intern([*patterns, kind, *claims])
+        bounds = [
+            *(len(c.outcomes) for c in self.conditions),
+            2,
+            *(len(self.fields[f].values) for f in self.claim_fields),
+            len(self._derived["user:_user_claim"][2]),
+            len(self._derived["device:_device_claim"][2]),
+        ]
+        sids, rows = self._signatures.intern([*patterns, kind, *claims], bounds)
         if len(rows):
             reps = np.stack([field_ids[f][rows] for f in self.fields], axis=1)
             self._add_signatures(reps)

@@ -83,12 +83,16 @@ class Interner:
         """(count, arity): the column values of each id."""
         return self._tuples[: self.count]
 
-    def intern(self, cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """-> (id per row, first row of each id that is new in this call, in id order)."""
+    def intern(
+        self, cols: list[np.ndarray], bounds: list[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """-> (id per row, first row of each id that is new in this call, in id order).
+        ``bounds``: exclusive upper bounds of the columns' values when the caller knows them
+        (saves a pass over each column)."""
         n = len(cols[0])
         if n == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        maxes = [int(c.max()) for c in cols]
+        maxes = [int(c.max()) for c in cols] if bounds is None else [b - 1 for b in bounds]
         if any(m >= cap for m, cap in zip(maxes, self._caps, strict=True)):
             self._grow(maxes)
         if self._mode == "direct":
@@ -202,21 +206,32 @@ class ColumnCodes:
     def __init__(self) -> None:
         self.values: list[Any] = [None]
         self._ids: dict[Any, int] = {None: 0}
+        self._known: pa.Array | None = None  # values[1:] as an Arrow array (index_in's set)
 
     def encode(self, arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         if not pa.types.is_dictionary(arr.type):
             arr = pc.dictionary_encode(arr)
-        dictionary = arr.dictionary.to_pylist()
-        local = np.empty(len(dictionary) + 1, dtype=np.int64)
-        ids, values = self._ids, self.values
-        for i, v in enumerate(dictionary):
-            code = ids.get(v)
-            if code is None:
-                code = ids[v] = len(values)
-                values.append(v)
-            local[i] = code
-        local[len(dictionary)] = 0  # null
-        idx = arr.indices.fill_null(len(dictionary))
-        return local[np.asarray(idx, dtype=np.int64)]
+        dictionary = arr.dictionary
+        local = np.zeros(len(dictionary) + 1, dtype=np.int64)  # last entry: null
+        if len(dictionary):
+            # Known values by Arrow's hash join; Python only for values never seen before.
+            if self._known is None or len(self._known) != len(self.values) - 1:
+                self._known = pa.array(self.values[1:], type=dictionary.type)
+            found = pc.index_in(dictionary, value_set=self._known)
+            local[:-1] = np.asarray(found.fill_null(-1), dtype=np.int64) + 1
+            missing = np.flatnonzero(local[:-1] == 0)
+            if len(missing):
+                ids, values = self._ids, self.values
+                new = dictionary.take(pa.array(missing)).to_pylist()
+                for i, v in zip(missing.tolist(), new, strict=True):
+                    code = ids.get(v)
+                    if code is None:
+                        code = ids[v] = len(values)
+                        values.append(v)
+                    local[i] = code
+        indices = arr.indices
+        if indices.null_count:
+            indices = indices.fill_null(len(dictionary))
+        return local[np.asarray(indices, dtype=np.int64)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -93,7 +94,7 @@ def flat_batch(batch: pa.RecordBatch, stats: LoadStats, name: str, offset: int) 
             pc.and_(pc.is_null(out.column("resourceId")), pc.is_null(out.column("appId"))),
         ),
     )
-    bad = pa.array([False] * n) if n else pa.array([], pa.bool_())
+    bad = pa.array(np.zeros(n, dtype=bool))
     for reason, mask in checks:
         mask = pc.and_(mask, pc.invert(bad))
         count = pc.sum(mask).as_py() or 0
