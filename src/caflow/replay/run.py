@@ -442,11 +442,18 @@ def replay_batches(
     progress: Callable[[int], None] | None = None,
     row_sink: Callable[[pa.RecordBatch], None] | None = None,
     max_listed: int = 1000,
+    compiled: tuple[CompiledPolicySet, CompiledPolicySet | None] | None = None,
 ) -> ReplayRun:
-    """The replay over record batches already read (``stats`` describes their reading)."""
+    """The replay over record batches already read (``stats`` describes their reading).
+    ``compiled``: the policy sets already compiled (a dask worker reuses them across tasks)."""
     run = ReplayRun(now=now, stats=stats, max_listed=max_listed)
-    run.baseline = _Side(CompiledPolicySet(baseline, now))
-    run.proposed = _Side(CompiledPolicySet(proposed, now)) if proposed is not None else None
+    if compiled is None:
+        compiled = (
+            CompiledPolicySet(baseline, now),
+            CompiledPolicySet(proposed, now) if proposed is not None else None,
+        )
+    run.baseline = _Side(compiled[0])
+    run.proposed = _Side(compiled[1]) if compiled[1] is not None else None
     for batch in batches:
         batch = _window(batch, since, until, run)
         if batch.num_rows == 0:

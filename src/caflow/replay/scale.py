@@ -1,7 +1,7 @@
 """``caflow replay --engine dask``: the same compiled replay over Parquet row groups on a Dask
 cluster (dask.distributed), merged into the result a local run gives.
 
-Each task reads one row group of one Parquet file (the workers must see the same paths: a shared
+Each task reads consecutive row groups (about PARTITION_ROWS rows) of one Parquet file (the workers must see the same paths: a shared
 file system or object store mount), compiles the policy sets once per worker process, replays
 the rows and returns its partial result (all breakdown values, not just the top ones); the
 client adds the partial results up in partition order (ReplaySummary.merge: the same totals
@@ -15,23 +15,31 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from caflow.errors import InputError, ParseError
 from caflow.io.signins import LoadStats
-from caflow.io.signins.parquet import flat_batch
+from caflow.io.signins.parquet import dictionary_columns, flat_batch
 from caflow.io.signins.reader import expand_paths
 from caflow.io.signins.schema import FIELDS
 from caflow.model.tenant import Tenant
-from caflow.replay.run import ReplaySummary, replay_batches
+from caflow.replay.compiled import CompiledPolicySet
+from caflow.replay.run import EVAL_BATCH_ROWS, ReplaySummary, replay_batches
 
 __all__ = ["replay_dask"]
 
 
-def _partitions(paths: Sequence[Path]) -> list[tuple[str, int]]:
-    out: list[tuple[str, int]] = []
+#: Rows per task (consecutive row groups of one file): few enough tasks that each worker's
+#: compiled policy sets and per-task totals are amortised, enough to keep every worker busy.
+PARTITION_ROWS = 1 << 20
+
+
+def _partitions(paths: Sequence[Path]) -> list[tuple[str, int, int]]:
+    """(file, first row group, row groups) per task."""
+    out: list[tuple[str, int, int]] = []
     for path, _ in expand_paths(paths):
         if path.suffix.lower() != ".parquet":
             raise InputError(
@@ -40,16 +48,41 @@ def _partitions(paths: Sequence[Path]) -> list[tuple[str, int]]:
                 expected="Parquet files (convert other logs with the local engine or caflow synth)",
             )
         try:
-            n = pq.ParquetFile(path).num_row_groups
+            meta = pq.ParquetFile(path).metadata
         except (OSError, pa.ArrowException) as exc:
             raise ParseError(f"cannot read Parquet: {exc}", file=str(path)) from None
-        out.extend((str(path), g) for g in range(n))
+        first, rows = 0, 0
+        for g in range(meta.num_row_groups):
+            rows += meta.row_group(g).num_rows
+            if rows >= PARTITION_ROWS:
+                out.append((str(path), first, g + 1 - first))
+                first, rows = g + 1, 0
+        if first < meta.num_row_groups:
+            out.append((str(path), first, meta.num_row_groups - first))
     return out
+
+
+#: Per worker process: the policy sets compiled once, reused by every task (keyed by the
+#: scattered tenants' identity; the entry keeps them alive so an id is never reused).
+_COMPILED: dict[tuple[int, int, datetime], tuple[Any, ...]] = {}
+
+
+def _compiled(
+    baseline: Tenant, proposed: Tenant | None, now: datetime
+) -> tuple[CompiledPolicySet, CompiledPolicySet | None]:
+    key = (id(baseline), id(proposed), now)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        base = CompiledPolicySet(baseline, now)
+        prop = CompiledPolicySet(proposed, now) if proposed is not None else None
+        hit = _COMPILED[key] = (base, prop, baseline, proposed)
+    return hit[0], hit[1]
 
 
 def _partition(
     path: str,
-    group: int,
+    first: int,
+    groups: int,
     baseline: Tenant,
     proposed: Tenant | None,
     now: datetime,
@@ -59,11 +92,15 @@ def _partition(
 ) -> ReplaySummary:
     stats = LoadStats()
     stats.files[path] = "parquet"
-    pf = pq.ParquetFile(path)
+    pf = pq.ParquetFile(path, read_dictionary=dictionary_columns())
     names = [n for n, _ in FIELDS if n in pf.schema_arrow.names]
-    offset = sum(pf.metadata.row_group(i).num_rows for i in range(group))
-    table = pf.read_row_group(group, columns=names)
-    batches = [flat_batch(b, stats, path, offset) for b in table.combine_chunks().to_batches()]
+    offset = sum(pf.metadata.row_group(i).num_rows for i in range(first))
+    batches = []
+    for b in pf.iter_batches(
+        batch_size=EVAL_BATCH_ROWS, row_groups=range(first, first + groups), columns=names
+    ):
+        batches.append(flat_batch(b, stats, path, offset))
+        offset += b.num_rows
     run = replay_batches(
         batches,
         stats,
@@ -73,6 +110,7 @@ def _partition(
         since=since,
         until=until,
         max_listed=max_listed,
+        compiled=_compiled(baseline, proposed, now),
     )
     return run.summary(top=None)
 
@@ -113,7 +151,8 @@ def replay_dask(
             client.submit(
                 _partition,
                 path,
-                group,
+                first,
+                groups,
                 base_f,
                 prop_f,
                 now,
@@ -122,7 +161,7 @@ def replay_dask(
                 max_listed,
                 pure=False,
             )
-            for path, group in parts
+            for path, first, groups in parts
         ]
         for fut in as_completed(futures):
             if progress is not None:

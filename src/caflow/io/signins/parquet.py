@@ -18,7 +18,7 @@ from caflow.io.signins.graph import graph_row, lenient_signin
 from caflow.io.signins.schema import FIELDS, build_batch
 from caflow.io.signins.stats import LoadStats
 
-__all__ = ["flat_batch", "read_parquet"]
+__all__ = ["dictionary_columns", "flat_batch", "read_parquet"]
 
 
 def read_parquet(
@@ -27,8 +27,7 @@ def read_parquet(
     """``dictionary``: keep string columns dictionary-encoded as Parquet stores them (the
     replay's encoder uses the dictionaries directly; 2-3x faster than decoding the strings)."""
     name = str(path)
-    # ``id`` is unique per record: a dictionary of it costs 3x the whole read (measured).
-    strings = [n for n, t in FIELDS if t == pa.string() and n != "id"] if dictionary else None
+    strings = dictionary_columns() if dictionary else None
     try:
         pf = pq.ParquetFile(path, read_dictionary=strings)
     except (OSError, pa.ArrowException) as exc:
@@ -47,6 +46,12 @@ def read_parquet(
             )
     except (OSError, pa.ArrowException) as exc:
         raise ParseError(f"cannot read Parquet: {exc}", file=name) from None
+
+
+def dictionary_columns() -> list[str]:
+    """String columns read dictionary-encoded (all but ``id``: unique per record, a dictionary
+    of it costs 3x the whole read, measured)."""
+    return [n for n, t in FIELDS if t == pa.string() and n != "id"]
 
 
 def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[int, pa.RecordBatch]]:
