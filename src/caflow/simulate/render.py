@@ -110,7 +110,8 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
     for c in broken:
         lines.append(
             Text(
-                f"  ! connection {c['id']} broken {c['brokenAt']} ({c['errorCode']}, {c['cause']})",
+                f"  ! connection {c['id']} broken {c['brokenAt']} "
+                f"({c['errorCode'] or 'no code'}, {c['cause']})",
                 style="red",
             )
         )

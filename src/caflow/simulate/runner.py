@@ -136,8 +136,10 @@ class Simulator:
         classes: dict[Any, Any] | None = cache if fast else None
         for c in tenant.connections:
             st = ConnectionState(c.name, c.connector, c.owner_id)
-            # An unmapped connector (A-AUTO-6) or an owner not in the bundle: not "never breaks".
-            st.undetermined = connection_undetermined(c.connector, c.owner_id, tenant) or None
+            # An unmapped connector (A-AUTO-6) or an owner not in the bundle: not "never breaks"
+            # (one the export shows broken already is broken, whoever owns it).
+            if c.status != "Error":
+                st.undetermined = connection_undetermined(c.connector, c.owner_id, tenant) or None
             owner = tenant.directory.user(c.owner_id) if c.owner_id else None
             app = resource_for(c.connector)
             if app and owner is not None:
