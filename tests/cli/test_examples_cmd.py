@@ -75,5 +75,12 @@ def test_help_example_runs_on_the_copies(
     (exit 0, or 1 where the example shows a finding; never 2 = bad input)."""
     monkeypatch.chdir(tmp_path)
     assert runner.invoke(app, ["examples"]).exit_code == 0
+    served: list[object] = []
+    if argv[0] == "serve":
+        # Up to listening (options, bundle loaded, app built); serving is tests/web's.
+        import uvicorn
+
+        monkeypatch.setattr(uvicorn.Server, "run", lambda self: served.append(self.config.app))
     res = runner.invoke(app, argv)
     assert res.exit_code in (0, 1), (argv, res.output)
+    assert len(served) == (argv[0] == "serve"), res.output

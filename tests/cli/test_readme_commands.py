@@ -52,5 +52,14 @@ def test_readme_command_runs(
     monkeypatch.chdir(tmp_path)
     if argv[0] != "examples":
         assert CliRunner().invoke(app, ["examples"]).exit_code == 0
+    if argv[0] == "serve":
+        # Everything up to listening runs (options, bundle loaded, app built); the server
+        # itself is tests/web's (in-process), not a socket left open by a unit test.
+        import uvicorn
+
+        served: list[object] = []
+        monkeypatch.setattr(uvicorn.Server, "run", lambda self: served.append(self.config.app))
     res = CliRunner().invoke(app, argv)
+    if argv[0] == "serve":
+        assert len(served) == 1, res.output
     assert res.exit_code in (0, 1), (argv, res.output[-800:])

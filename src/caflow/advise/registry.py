@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from caflow.advise.context import Context
     from caflow.model import Tenant
 
-__all__ = ["Rule", "RuleLoadError", "load_rules"]
+__all__ = ["Rule", "RuleLoadError", "check_select", "load_rules"]
 
 CheckFn = Callable[["Tenant", "Context"], Iterable[Finding]]
 
@@ -73,3 +73,22 @@ def load_rules(package: str = "caflow.advise.rules") -> tuple[Rule, ...]:
             raise RuleLoadError(f"rule {info.name}: no check(tenant, ctx) function")
         rules.append(Rule(load_meta(meta_path), check))
     return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def check_select(select: list[str] | tuple[str, ...]) -> None:
+    """Rule ids to run (``--select``, the API's ``select``): an unknown id is bad input (exit
+    2): running no rule would print a clean report for checks that never ran."""
+    from caflow.errors import UnknownReferenceError, did_you_mean
+
+    ids = [r.id for r in load_rules()]
+    aliases = {a for r in load_rules() for a in r.meta.aliases}
+    for wanted in select:
+        if wanted not in ids and wanted not in aliases:
+            close = did_you_mean(wanted, ids)
+            raise UnknownReferenceError(
+                "unknown rule id",
+                file="--select",
+                expected="one of " + ", ".join(ids),
+                got=wanted,
+                hint=f"did you mean '{close}'?" if close else None,
+            )

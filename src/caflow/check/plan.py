@@ -305,6 +305,30 @@ def _add_unsimulated(
     result.undetermined_items.extend(undetermined)
 
 
+def check_window(begin: datetime, horizon: str, *, option: str = "--horizon") -> datetime:
+    """The end of the simulated window: ``begin`` + ``horizon`` (an ISO 8601 duration of at
+    least a minute, calendar-aware: P1M is a month); over ten years is a limit error
+    (docs/errors.md limit-exceeded). ``option`` names the field in the error."""
+    from datetime import timedelta
+
+    from caflow.errors import InputError, LimitError
+    from caflow.model.durations import MAX_HORIZON, parse_iso_duration
+
+    try:
+        span = parse_iso_duration(horizon, minimum=timedelta(minutes=1))
+    except ValueError:
+        raise InputError(
+            "invalid horizon",
+            file=option,
+            expected="an ISO 8601 duration of at least a minute, such as P90D",
+            got=horizon,
+        ) from None
+    end = span.after(begin)
+    if end - begin > MAX_HORIZON:
+        raise LimitError("horizon longer than the 10-year limit", file=option, got=horizon)
+    return end
+
+
 def run_check(
     baseline: Tenant,
     proposed: Tenant,

@@ -60,6 +60,7 @@ def advise(
 ) -> None:
     """Find what in a tenant's configuration will hurt Power Automate, with evidence and remedy."""
     from caflow.advise import load_rules, load_suppressions, run_advise
+    from caflow.advise.registry import check_select
     from caflow.advise.severity import threshold
     from caflow.advise.suppressions import Suppression
     from caflow.cli.common import (
@@ -82,7 +83,7 @@ def advise(
             names = {r.id: r.id for r in load_rules()}
             names.update({a: r.id for r in load_rules() for a in r.meta.aliases})
             accepted = load_suppressions(suppressions, names)
-        _check_select(select or ())
+        check_select(select or ())
         anchor = source_anchor(bundle, sarif_root)
         tenant = load_tenant(bundle)
         now = parse_when(at)  # one clock: now unless pinned
@@ -98,26 +99,6 @@ def advise(
     print_summary_once(result.summary_line(), output is None and fmt.shows_summary)
     if result.exceeds(threshold(fail_on), strict=strict):
         raise typer.Exit(code=int(ExitStatus.FAILURE))
-
-
-def _check_select(select: list[str] | tuple[str, ...]) -> None:
-    """An unknown ``--select`` id is bad input (exit 2): running no rule would print a clean
-    report for checks that never ran."""
-    from caflow.advise import load_rules
-    from caflow.errors import UnknownReferenceError, did_you_mean
-
-    ids = [r.id for r in load_rules()]
-    aliases = {a for r in load_rules() for a in r.meta.aliases}
-    for wanted in select:
-        if wanted not in ids and wanted not in aliases:
-            close = did_you_mean(wanted, ids)
-            raise UnknownReferenceError(
-                "unknown rule id",
-                file="--select",
-                expected="one of " + ", ".join(ids),
-                got=wanted,
-                hint=f"did you mean '{close}'?" if close else None,
-            )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -66,7 +65,7 @@ def check(
     ),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
-    from caflow.check import build_proposed, enable_policies, run_check
+    from caflow.check import build_proposed, check_window, enable_policies, run_check
     from caflow.cli.common import (
         emit,
         guard,
@@ -77,8 +76,7 @@ def check(
         warn_loaded,
     )
     from caflow.cli.progress import progress_bar
-    from caflow.errors import InputError, LimitError
-    from caflow.model.durations import MAX_HORIZON, parse_iso_duration
+    from caflow.errors import InputError
     from caflow.report import render
 
     with guard():
@@ -94,18 +92,7 @@ def check(
         prop = enable_policies(build_proposed(base, proposed), enable)
         warn_loaded(prop, already=base.warnings)
         begin = parse_when(start, option="--start")  # one clock: now unless pinned
-        try:
-            span = parse_iso_duration(horizon, minimum=timedelta(minutes=1))
-        except ValueError:
-            raise InputError(
-                "invalid horizon",
-                file="--horizon",
-                expected="an ISO 8601 duration of at least a minute, such as P90D",
-                got=horizon,
-            ) from None
-        end = span.after(begin)
-        if end - begin > MAX_HORIZON:
-            raise LimitError("horizon longer than the 10-year limit", file="--horizon", got=horizon)
+        end = check_window(begin, horizon)
         with progress_bar("checking") as progress:
             result = run_check(base, prop, begin, end, progress=progress)
         text = render(result, fmt.value, anchor=anchor)

@@ -7,15 +7,15 @@ import stat
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
 from caflow.cli.exit import ExitStatus
 from caflow.errors import CaflowError, InputError, Shown, UnsafePathError
+from caflow.io.fields import parse_when
 from caflow.report.anchor import SourceAnchor
 from caflow.report.terminal import BrokenOutputError, SafeConsole, displayable, encodable
 
@@ -103,30 +103,8 @@ def load_tenant(path: Path):
     report = LoadReport()
     tenant = quarantine_unparsable(load_bundle(path, report))
     warn_loaded(tenant)
-    if not tenant.policies and report.kinds.total():
-        err_console.print(
-            f"note: {path} holds no Conditional Access policy (a tenant may have none); "
-            "every sign-in is evaluated against zero policies",
-            highlight=False,
-            markup=False,
-        )
-    if report.unread:
-        # Fields Graph added that caflow does not read: kept as written, said once.
-        listed = ", ".join(f"{k} ({n})" for k, n in sorted(report.unread.items()))
-        err_console.print(
-            f"note: policy fields caflow does not evaluate (kept as written; policies): {listed}",
-            highlight=False,
-            markup=False,
-        )
-    if report.skipped:
-        # Never drop input silently: say what was not read, briefly.
-        shown = "; ".join(report.skipped[:3])
-        more = f" (+{len(report.skipped) - 3} more)" if len(report.skipped) > 3 else ""
-        err_console.print(
-            f"note: {len(report.skipped)} file(s)/object(s) not read as tenant data: {shown}{more}",
-            highlight=False,
-            markup=False,
-        )
+    for note in report.notes(path, tenant):
+        err_console.print("note: " + note, highlight=False, markup=False)
     return tenant
 
 
@@ -163,28 +141,6 @@ def warn_loaded(tenant, already=()) -> None:
             f"{len(orphans)} connection(s) whose owner is not in directory.yaml, undetermined: "
             + shown
         )
-
-
-def parse_when(
-    value: str | None, default: Callable[[], datetime] | None = None, *, option: str = "--at"
-) -> datetime:
-    """Time options (``--at``, ``--start``, ``--until``): ISO 8601 date-time (UTC if no offset)
-    or a date; ``option`` names the flag in error messages."""
-    from caflow.io.fields import parse_moment
-
-    if value is None:
-        if default is None:
-            return datetime.now(tz=UTC).replace(microsecond=0)
-        return default()
-    try:
-        return parse_moment(value if "T" in value or " " in value else value + "T00:00:00Z")
-    except ValueError:
-        raise InputError(
-            "invalid time",
-            file=option,
-            expected="an ISO 8601 date-time such as 2026-02-01T09:00:00Z",
-            got=value,
-        ) from None
 
 
 def write_atomic(path: Path, text: str) -> None:

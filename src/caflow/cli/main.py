@@ -33,6 +33,7 @@ _VERBS = (
     "check_cmd",
     "matrix_cmd",
     "report_cmd",
+    "serve_cmd",
     "replay_cmd",
     "synth_cmd",
     "apps_cmd",

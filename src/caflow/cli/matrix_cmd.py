@@ -51,8 +51,9 @@ def matrix(
     from caflow.advise.context import DEFAULT_NOW
     from caflow.cli.common import emit, guard, load_tenant, parse_when, print_summary_once
     from caflow.errors import InputError
+    from caflow.io.whatif import resolve_app
     from caflow.matrix import DEFAULT_APPS, run_matrix
-    from caflow.matrix.personas import load_personas, resolve_app, resolve_user
+    from caflow.matrix.personas import load_personas, resolve_user
     from caflow.report.matrix import render_matrix
 
     with guard():

@@ -42,7 +42,7 @@ def report(
     result."""
     from caflow.cli.common import emit, err_console, guard
     from caflow.errors import InputError, Shown
-    from caflow.report.htmlreport import render_report
+    from caflow.report.page import render_report
 
     with guard():
         if run is not None and store is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -52,14 +51,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Which connections break, which flows fail, which surfaces degrade - when and why."""
         from caflow.cli.progress import progress_bar
-        from caflow.simulate import load_scenario, run_scenario
+        from caflow.simulate import check_horizon, load_scenario, run_scenario
 
         with guard():
             fmt = pick_format(fmt, as_json, SimulateFormat.text)
             scenario = load_scenario(file)
             warn_loaded(scenario.tenant)
             stop = parse_when(until, lambda: scenario.end, option="--until")
-            _check_horizon(scenario.start, stop, until, file)
+            check_horizon(scenario, stop, until_field="--until" if until else None)
             with progress_bar("simulating") as progress:
                 result = run_scenario(scenario, stop, progress=progress)
             if fmt is SimulateFormat.json:
@@ -75,17 +74,3 @@ def register(app: typer.Typer) -> None:
                 from caflow.simulate.render import render_text
 
                 emit(render_text(result, collapse=not full), output)
-
-
-def _check_horizon(start: datetime, stop: datetime, until: str | None, file: Path) -> None:
-    """A simulation spans at most ten years (docs/errors.md limit-exceeded)."""
-    from caflow.errors import LimitError
-    from caflow.model.durations import MAX_HORIZON
-
-    if stop - start > MAX_HORIZON:
-        raise LimitError(
-            "simulation longer than the 10-year limit",
-            file="--until" if until else str(file),
-            path=None if until else "/end",
-            hint="simulate a shorter span",
-        )

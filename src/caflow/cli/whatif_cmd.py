@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import re
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,16 +12,10 @@ import typer
 from caflow.cli.common import emit, err_console, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.cli.options import json_alias_option, pick_format, signal_option
-from caflow.errors import InputError, UnknownReferenceError, did_you_mean
-from caflow.model.signals import canonical_signal
 
 if TYPE_CHECKING:
     from caflow.engine.signin import SignIn
-    from caflow.model.directory import User
     from caflow.model.tenant import Tenant
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["build_signin", "register"]
 
@@ -54,241 +46,12 @@ _EPILOG = (
 )
 
 
-def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any]) -> User:
-    """``--member-of``/``--role``/``--guest-type`` describe a user the bundle does not define
-    (e.g. when evaluating a corpus of policy exports): the memberships become known."""
-    from dataclasses import replace
-
-    from caflow.model.wellknown import role_id_for
-
-    groups, roles, guest = o.get("member_of") or (), o.get("role") or (), o.get("guest_type")
-    if guest:
-        guest = canonical_signal("guestOrExternalUserType", guest, source="--guest-type")
-    if not (groups or roles or guest):
-        return user
-    if not user.unknown:
-        raise InputError(
-            "user is defined in directory.yaml",
-            file="--member-of/--role/--guest-type",
-            expected="these options only for a user the bundle does not define",
-            got=user.user_principal_name,
-        )
-    group_ids = []
-    for g in groups:
-        found = tenant.directory.group(g)
-        group_ids.append(found.id if found else g)  # a group id the bundle does not list
-    role_ids = []
-    for r in roles:
-        rid = role_id_for(r)
-        if rid is None and not re.fullmatch(r"[0-9a-fA-F-]{36}", r):
-            raise UnknownReferenceError(
-                "unknown role", file="--role", expected="a built-in role name or template id", got=r
-            )
-        role_ids.append(rid or r)
-    return replace(
-        user,
-        unknown=False,
-        group_ids=frozenset(group_ids),
-        role_ids=frozenset(role_ids),
-        user_type="Guest" if guest else "Member",
-        guest_type=guest,
-    )
-
-
-def unresolved_references(tenant: Tenant, **o: Any) -> list[InputError]:
-    """``--user`` / ``--member-of`` values that resolve to nothing in a bundle that has a
-    directory: likely typos. Warnings by default, bad input (exit 2) under ``--strict``; without
-    a directory nothing can be checked (a corpus of policy exports)."""
-    from caflow.errors import did_you_mean
-
-    d = tenant.directory
-    out: list[InputError] = []
-    ref = o.get("user")
-    described = o.get("member_of") or o.get("role") or o.get("guest_type")
-    if ref and d.users and d.user(ref) is None and not described:  # described: deliberate
-        names = [n for u in d.users for n in (u.user_principal_name, u.display_name) if n]
-        close = did_you_mean(ref, names)
-        out.append(
-            UnknownReferenceError(
-                "user is not in the bundle's directory; evaluated as a user whose group and "
-                "role memberships are unknown",
-                file="--user",
-                expected="a user of directory.yaml",
-                got=ref,
-                hint=f"did you mean '{close}'?" if close else None,
-            )
-        )
-    for g in o.get("member_of") or ():
-        if d.group(g) is None and not re.fullmatch(r"[0-9a-fA-F-]{36}", g):
-            close = did_you_mean(g, [x.display_name for x in d.groups])
-            out.append(
-                UnknownReferenceError(
-                    "group name resolves to no group of the bundle; it matches no policy",
-                    file="--member-of",
-                    expected="a group display name of directory.yaml or a group object id",
-                    got=g,
-                    hint=f"did you mean '{close}'?" if close else None,
-                )
-            )
-    return out
-
-
 def build_signin(tenant: Tenant, **o: Any) -> SignIn:
-    """Turn CLI options into a SignIn, resolving users, apps and devices against the bundle."""
-    from caflow.engine.signin import UNREGISTERED, SignIn
-    from caflow.io.directory import device_from_graph
-    from caflow.io.request import user_for
-    from caflow.model.wellknown import app_id_for
+    """``caflow whatif`` options -> SignIn (resolution and checks: :mod:`caflow.io.whatif`)."""
+    from caflow.engine.signin import SignIn
+    from caflow.io.whatif import signin_kwargs
 
-    kwargs: dict = {}
-    if o.get("user"):
-        kwargs["user"] = _with_memberships(tenant, user_for(tenant, o["user"]), o)
-        if o.get("external_tenant"):
-            from caflow.io.request import with_external_identity
-
-            # What If userSignIn.externalTenantId (§4.2): the user's home tenant for this
-            # sign-in, for a directory user too (docs/assumptions.md A-SIG-5).
-            kwargs["user"] = with_external_identity(
-                kwargs["user"], guest_type=None, tenant_id=o["external_tenant"].strip()
-            )
-    elif o.get("service_principal"):
-        kwargs["service_principal_id"] = o["service_principal"]
-    else:
-        raise InputError(
-            "missing option",
-            file="--user",
-            expected="--user UPN|id (or --service-principal, or --request FILE)",
-        )
-    if o.get("app"):
-        app = o["app"]
-        targets = [k for k in ("app", "user_action", "auth_context") if o.get(k)]
-        if len(targets) > 1:
-            # signInContext is exactly one of application, user action, auth context (§4.2).
-            raise InputError(
-                "conflicting options",
-                file="--" + "/--".join(t.replace("_", "-") for t in targets),
-                expected="exactly one of --app, --user-action, --auth-context",
-            )
-        app_id = app_id_for(app)
-        if app_id is None:
-            sp = next(
-                (
-                    s
-                    for s in tenant.directory.service_principals
-                    if s.display_name.lower() == app.lower()
-                ),
-                None,
-            )
-            app_id = sp.app_id if sp else None
-        if app_id is None:
-            if not re.fullmatch(r"[0-9a-fA-F-]{36}", app):
-                from caflow.model.wellknown import APP_ALIASES, APPS
-
-                names = [*APPS.values(), *APP_ALIASES]
-                names += [s.display_name for s in tenant.directory.service_principals]
-                close = did_you_mean(app, names)
-                raise UnknownReferenceError(
-                    "unknown application",
-                    file="--app",
-                    expected="an appId or a well-known app name such as 'Microsoft Flow Service'",
-                    got=app,
-                    hint=(f"did you mean '{close}'? " if close else "")
-                    + "caflow apps lists the names",
-                )
-            app_id = app
-        kwargs["app_id"] = app_id.lower()
-    elif o.get("user_action"):
-        if o.get("auth_context"):
-            raise InputError(
-                "conflicting options",
-                file="--user-action/--auth-context",
-                expected="exactly one of --app, --user-action, --auth-context",
-            )
-        kwargs["user_action"] = canonical_signal(
-            "userAction", o["user_action"], source="--user-action"
-        )
-    elif o.get("auth_context"):
-        kwargs["auth_context"] = canonical_signal(
-            "authenticationContext", o["auth_context"], source="--auth-context"
-        )
-    else:
-        raise InputError(
-            "missing option", file="--app", expected="--app, --user-action or --auth-context"
-        )
-    if o.get("ip"):
-        from caflow.engine.networks import parse_ip
-
-        try:
-            parse_ip(o["ip"])
-        except ValueError:
-            raise InputError(
-                "invalid IP address", file="--ip", expected="an IPv4 or IPv6 address", got=o["ip"]
-            ) from None
-        kwargs["ip"] = o["ip"]
-    if o.get("country"):
-        country = o["country"].strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            raise InputError(
-                "invalid value",
-                file="--country",
-                expected="a two-letter ISO country code",
-                got=o["country"],
-            )
-        kwargs["country"] = country
-    if o.get("platform"):
-        kwargs["platform"] = canonical_signal("devicePlatform", o["platform"], source="--platform")
-    if o.get("client_app"):
-        kwargs["client_app"] = canonical_signal(
-            "clientAppType", o["client_app"], source="--client-app"
-        )
-    device = o.get("device")
-    if device:
-        if device.lower() == "unregistered":
-            kwargs["device"] = UNREGISTERED
-        elif device.lstrip().startswith("{"):
-            try:
-                obj = json.loads(device)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg}",
-                    file="--device",
-                    expected="a JSON object of device properties",
-                ) from None
-            if not isinstance(obj, dict):
-                raise InputError("wrong type", file="--device", expected="a JSON object", got=obj)
-            kwargs["device"] = device_from_graph(obj)
-        else:
-            d = tenant.directory.device(device)
-            if d is None:
-                raise UnknownReferenceError(
-                    "unknown device",
-                    file="--device",
-                    expected="a device in directory.yaml, inline JSON or 'unregistered'",
-                    got=device,
-                )
-            kwargs["device"] = dict(d.properties)
-    if o.get("compliant"):
-        dev = dict(kwargs.get("device") or {}) if kwargs.get("device") is not UNREGISTERED else {}
-        dev["isCompliant"] = True
-        kwargs["device"] = dev
-    for key, arg, kind in (
-        ("sign_in_risk", "sign_in_risk", "riskLevel"),
-        ("user_risk", "user_risk", "riskLevel"),
-        ("insider_risk", "insider_risk", "insiderRiskLevel"),
-        ("sp_risk", "service_principal_risk", "riskLevel"),
-        ("auth_flow", "transfer_method", "transferMethod"),
-    ):
-        if o.get(key):
-            o[key] = canonical_signal(kind, o[key], source="--" + key.replace("_", "-"))
-            kwargs[arg] = o[key]
-    # --method lists what was used; whether that is MFA is the engine's call (§2.9, §5.3):
-    # password alone is single-factor.
-    kwargs["mfa"] = bool(o.get("mfa"))
-    kwargs["auth_methods"] = frozenset(o.get("method") or ())
-    kwargs["accepted_terms"] = frozenset(o.get("accepted_terms") or ())
-    kwargs["approved_app"] = bool(o.get("approved_app"))
-    kwargs["app_protection"] = bool(o.get("app_protection"))
-    return SignIn(**kwargs)
+    return SignIn(**signin_kwargs(tenant, **o))
 
 
 def register(app: typer.Typer) -> None:
@@ -430,6 +193,8 @@ def register(app: typer.Typer) -> None:
                     isinstance(body, dict) and body.get("appliedPoliciesOnly") is True
                 )
             else:
+                from caflow.io.whatif import unresolved_references
+
                 for problem in unresolved_references(
                     tenant, user=user, member_of=member_of, role=role, guest_type=guest_type
                 ):

@@ -12,19 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from caflow.model.directory import User
+from caflow.model.directory import UNREGISTERED, User
 
 __all__ = ["UNREGISTERED", "SignIn"]
-
-
-class _Unregistered:
-    """Sentinel: the device is not registered in Entra ID (every property null, §3)."""
-
-    def __repr__(self) -> str:
-        return "UNREGISTERED"
-
-
-UNREGISTERED: Any = _Unregistered()
 
 
 @dataclass(frozen=True)

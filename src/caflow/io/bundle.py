@@ -89,6 +89,29 @@ class LoadReport:
     #: Configured policy fields caflow does not read (kept in ``raw``): field -> policies.
     unread: Counter[str] = field(default_factory=Counter)
 
+    def notes(self, path: object, tenant: Tenant) -> list[str]:
+        """What the user should know about this load, one sentence each (the CLI prints them
+        on stderr, ``caflow serve`` on the page): never drop input silently."""
+        out = []
+        if not tenant.policies and self.kinds.total():
+            out.append(
+                f"{path} holds no Conditional Access policy (a tenant may have none); "
+                "every sign-in is evaluated against zero policies"
+            )
+        if self.unread:
+            # Fields Graph added that caflow does not read: kept as written, said once.
+            listed = ", ".join(f"{k} ({n})" for k, n in sorted(self.unread.items()))
+            out.append(
+                f"policy fields caflow does not evaluate (kept as written; policies): {listed}"
+            )
+        if self.skipped:
+            shown = "; ".join(self.skipped[:3])
+            more = f" (+{len(self.skipped) - 3} more)" if len(self.skipped) > 3 else ""
+            out.append(
+                f"{len(self.skipped)} file(s)/object(s) not read as tenant data: {shown}{more}"
+            )
+        return out
+
 
 Source = list[tuple[str, Callable[[], bytes]]]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from caflow.errors import SchemaError
+from caflow.errors import InputError, SchemaError
 from caflow.model.durations import parse_moment
 
-__all__ = ["Reader", "parse_moment"]
+__all__ = ["Reader", "parse_moment", "parse_when"]
 
 Path = tuple[str | int, ...]
 
@@ -99,3 +100,24 @@ class Reader:
         return parse_moment(
             value, lambda: self.error(path, "invalid value", "an ISO 8601 date-time", value)
         )
+
+
+def parse_when(
+    value: str | None, default: Callable[[], datetime] | None = None, *, option: str = "--at"
+) -> datetime:
+    """Time options (``--at``, ``--start``, ``--until`` and their form/API fields): ISO 8601
+    date-time (UTC if no offset) or a date; ``None`` is ``default()`` or now (one clock);
+    ``option`` names the field in error messages."""
+    if value is None or not value.strip():
+        if default is None:
+            return datetime.now(tz=UTC).replace(microsecond=0)
+        return default()
+    try:
+        return parse_moment(value if "T" in value or " " in value else value + "T00:00:00Z")
+    except ValueError:
+        raise InputError(
+            "invalid time",
+            file=option,
+            expected="an ISO 8601 date-time such as 2026-02-01T09:00:00Z",
+            got=value,
+        ) from None

@@ -10,22 +10,20 @@ unknown column or value is bad input (exit 2) naming the file, the row and a did
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from caflow.advise.context import Probe
 from caflow.errors import InputError, UnknownReferenceError, did_you_mean
+from caflow.io.whatif import resolve_app
 from caflow.matrix.build import Persona, SignInContext
 from caflow.model import Tenant, User
-from caflow.model.wellknown import APP_ALIASES, APPS, app_id_for
 
-__all__ = ["load_personas", "resolve_app", "resolve_user"]
+__all__ = ["load_personas", "resolve_user"]
 
 COLUMNS = ("user", "name", "app", "where", "mfa", "managed")
 WHERE = ("trusted", "untrusted", "abroad")
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}")
 
 
 def resolve_user(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> User:
@@ -42,36 +40,6 @@ def resolve_user(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> Us
         got=ref,
         hint=f"did you mean '{close}'?" if close else None,
     )
-
-
-def resolve_app(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> str:
-    """An appId, a well-known app name or alias, or a service principal of the bundle."""
-    app_id = app_id_for(ref)
-    if app_id is None:
-        sp = next(
-            (
-                s
-                for s in tenant.directory.service_principals
-                if ref.lower() in (s.display_name.lower(), s.app_id.lower())
-            ),
-            None,
-        )
-        app_id = sp.app_id if sp else None
-    if app_id is None and _GUID.fullmatch(ref):
-        app_id = ref
-    if app_id is None:
-        names = [*APPS.values(), *APP_ALIASES]
-        names += [s.display_name for s in tenant.directory.service_principals]
-        close = did_you_mean(ref, names)
-        raise UnknownReferenceError(
-            "unknown application",
-            file=file,
-            path=path,
-            expected="an appId or a well-known app name such as 'Microsoft Flow Service'",
-            got=ref,
-            hint=(f"did you mean '{close}'? " if close else "") + "caflow apps lists the names",
-        )
-    return app_id.lower()
 
 
 def _flag(value: Any, *, file: str, path: tuple[str | int, ...]) -> bool:

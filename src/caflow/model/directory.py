@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["Device", "Directory", "Group", "ServicePrincipal", "User"]
+__all__ = ["UNREGISTERED", "Device", "Directory", "Group", "ServicePrincipal", "User"]
+
+
+class _Unregistered:
+    """Sentinel: the device is not registered in Entra ID (every property null, §3). Lives with
+    the directory's devices so that io (request parsing) and engine (evaluation) share it."""
+
+    def __repr__(self) -> str:
+        return "UNREGISTERED"
+
+
+UNREGISTERED: Any = _Unregistered()
 
 
 @dataclass(frozen=True, slots=True)

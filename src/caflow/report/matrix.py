@@ -160,7 +160,7 @@ def _table(data: dict[str, Any]) -> str:
 
 
 def _html(data: dict[str, Any]) -> str:
-    from caflow.report.html import render_template
+    from caflow.report.templating import render_template
 
     header, body = _grid(data)
     status: dict[tuple[str, str, str], str] = {

@@ -27,11 +27,27 @@ __all__ = [
     "Scenario",
     "SimOptions",
     "SimulationResult",
+    "check_horizon",
     "load_scenario",
     "parse_scenario",
     "run_scenario",
     "simulate_tenant",
 ]
+
+
+def check_horizon(scenario: Scenario, stop: datetime, *, until_field: str | None) -> None:
+    """A simulation spans at most ten years (docs/errors.md limit-exceeded); the error names
+    ``until_field`` when the user chose the stop, else the scenario's ``/end``."""
+    from caflow.errors import LimitError
+    from caflow.model.durations import MAX_HORIZON
+
+    if stop - scenario.start > MAX_HORIZON:
+        raise LimitError(
+            "simulation longer than the 10-year limit",
+            file=until_field or str(scenario.file),
+            path=None if until_field else "/end",
+            hint="simulate a shorter span",
+        )
 
 
 def run_scenario(

@@ -15,7 +15,7 @@ from typing import Any
 
 from caflow.errors import InputError
 
-__all__ = ["Page", "detect_kind", "render_report"]
+__all__ = ["Page", "chart_page", "detect_kind", "render_report"]
 
 KINDS = ("advise", "check", "simulate", "matrix")
 #: A replay result has no ``tool`` field (its JSON predates it); these keys identify it.
@@ -380,19 +380,19 @@ def build_page(data: dict[str, Any], kind: str) -> Page:
     return builders[kind](data)
 
 
-def render_report(
+def chart_page(
     data: dict[str, Any],
     *,
     file: str = "result",
     provenance: list[tuple[str, str]] | None = None,
-) -> tuple[str, Page]:
-    """The HTML page and its model (the model says whether charts were drawn).
+) -> Page:
+    """The page model of a result with its charts drawn (or the note saying why not): what
+    ``caflow report`` writes and what ``caflow serve`` shows.
 
     ``provenance``: facts about where the result came from (a stored run's id, logs, bundle),
     shown after the summary's own facts.
     """
     from caflow.report import charts
-    from caflow.report.html import render_template
 
     page = build_page(data, detect_kind(data, file=file))
     page.facts += provenance or []
@@ -410,4 +410,17 @@ def render_report(
             "Charts omitted: install caflow with the report extra "
             "(pip install 'caflow[report]': altair, vl-convert-python). The tables hold the same data."
         )
+    return page
+
+
+def render_report(
+    data: dict[str, Any],
+    *,
+    file: str = "result",
+    provenance: list[tuple[str, str]] | None = None,
+) -> tuple[str, Page]:
+    """The HTML page and its model (the model says whether charts were drawn)."""
+    from caflow.report.templating import render_template
+
+    page = chart_page(data, file=file, provenance=provenance)
     return render_template("report.html.j2", page=page), page

@@ -1,0 +1,130 @@
+"""``caflow serve [BUNDLE]``: the local web UI and JSON API (FastAPI + uvicorn)."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import typer
+
+__all__ = ["register"]
+
+EPILOG = (
+    "Examples:\n\n"
+    "  caflow serve                              # then open http://127.0.0.1:8765 and pick the example tenant\n\n"
+    "  caflow serve examples/contoso             # open a bundle straight away\n\n"
+    "  caflow serve ./bundle --store .caflow/caflow.duckdb   # also show stored replay results\n\n"
+    "  curl -s -X POST http://127.0.0.1:8765/api/whatif -H 'content-type: application/json' "
+    '-d \'{"user": "alice@contoso.com", "app": "Microsoft Flow Service", "ip": "8.8.8.8"}\'\n\n'
+    "Pages: open or upload a bundle, policies in plain English, the What If form, a scenario's "
+    "timeline, checking a change, the user × app matrix, advisor findings, stored replay runs. "
+    "The JSON API (POST /api/whatif, /api/simulate, /api/advise, /api/check, /api/matrix) takes "
+    "the command's options by name (--client-app is client_app) and answers its --format json; "
+    "bad input is HTTP 4xx with the CLI's message (file and JSON path). The API document is "
+    "/openapi.json.\n\n"
+    "Local by design: binds 127.0.0.1 unless --host says otherwise (with a warning: there is no "
+    "login); pages load nothing from the internet; paths typed into a page or the API must lie "
+    "inside --root (default the working directory) or @examples/...; uploads are limited to "
+    "--max-upload-mb and checked by the CLI's loader. Needs the web extra: "
+    "pip install 'caflow\\[web]'. Exit codes: 0 stopped, 2 bad input (unreadable BUNDLE, port "
+    "in use)."
+)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    bundle: Path = typer.Argument(
+        None, help="Tenant bundle to open first (folder, .zip or export file); optional."
+    ),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to bind; anything but loopback is warned about."
+    ),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="TCP port."),
+    store: Path = typer.Option(
+        None,
+        "--store",
+        dir_okay=False,
+        help="DuckDB result store of caflow replay to show (default .caflow/caflow.duckdb if it exists).",
+    ),
+    root: Path = typer.Option(
+        None,
+        "--root",
+        file_okay=False,
+        help="Folder whose files pages and the API may open (default: the working directory).",
+    ),
+    max_upload_mb: int = typer.Option(
+        64, "--max-upload-mb", min=1, max=1024, help="Largest upload accepted (MB)."
+    ),
+) -> None:
+    """Open the local web UI: what-if form, policies, scenarios, checks, matrix, findings."""
+    import importlib.util
+
+    from caflow.cli.common import err_console, guard
+    from caflow.errors import InputError
+
+    with guard():
+        missing = [
+            m for m in ("fastapi", "uvicorn", "multipart") if importlib.util.find_spec(m) is None
+        ]
+        if missing:
+            raise InputError(
+                "the web extra is not installed",
+                file="caflow serve",
+                expected="pip install 'caflow[web]' (fastapi, uvicorn, python-multipart)",
+                got=", ".join(missing),
+            )
+        from caflow.cli.examples_cmd import example_path
+        from caflow.store.replay import DEFAULT_STORE
+        from caflow.web.app import create_app
+
+        if root is not None and not root.is_dir():
+            raise InputError(
+                "not a folder", file="--root", expected="an existing folder", got=str(root)
+            )
+        if store is None and DEFAULT_STORE.is_file():
+            store = DEFAULT_STORE
+        app = create_app(
+            bundle,
+            root=root,
+            examples=example_path(),
+            store=store,
+            max_upload=max_upload_mb * 1024 * 1024,
+        )
+    if not _is_loopback(host):
+        err_console.print(
+            f"warning: binding {host}: other machines can reach this server and it has no login; "
+            "anyone who can reach it can read the open tenant's policies and directory. "
+            "Use the default 127.0.0.1 unless you mean it.",
+            highlight=False,
+            markup=False,
+            style="yellow",
+        )
+    shown = f"[{host}]" if ":" in host else host
+    err_console.print(
+        f"caflow serve: http://{shown}:{port}/  (Ctrl+C stops; API document /openapi.json)",
+        highlight=False,
+        markup=False,
+    )
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except (OSError, SystemExit) as exc:
+        err_console.print(
+            f"error: cannot serve on {shown}:{port}: {exc}", highlight=False, markup=False
+        )
+        raise typer.Exit(code=2) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve", epilog=EPILOG)(serve)

@@ -1,0 +1,283 @@
+"""What-if sign-in options -> ``SignIn`` keyword arguments, for every front end.
+
+``caflow whatif`` flags, the ``caflow serve`` what-if form and ``/api/whatif`` all name a
+sign-in the same way (user, app, IP, platform ... as the portal's What If does, reference
+§4.2); this module is the one place those names are resolved against a bundle (users, apps,
+devices, groups, roles) and validated, so the CLI and the web give the same answer and the same
+error for the same input. Like :func:`caflow.io.request.parse_evaluate_request` it returns the
+keyword arguments only: the engine layer owns ``SignIn`` and io must not import it.
+
+Errors name the option as the caller calls it: ``field("client_app")`` is ``--client-app`` for
+the CLI (the default) and ``client_app`` for a form or a JSON body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from caflow.errors import InputError, UnknownReferenceError, did_you_mean
+from caflow.io.directory import device_from_graph
+from caflow.io.request import user_for, with_external_identity
+from caflow.model.directory import UNREGISTERED, User
+from caflow.model.signals import canonical_signal
+from caflow.model.tenant import Tenant
+from caflow.model.wellknown import APP_ALIASES, APPS, app_id_for, role_id_for
+
+__all__ = ["cli_flag", "resolve_app", "signin_kwargs", "unresolved_references"]
+
+_OBJECT_ID = re.compile(r"[0-9a-fA-F-]{36}")
+
+Field = Callable[[str], str]
+
+
+def cli_flag(name: str) -> str:
+    """``client_app`` -> ``--client-app``: how the CLI names an option in an error."""
+    return "--" + name.replace("_", "-")
+
+
+def resolve_app(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> str:
+    """An appId, a well-known app name or alias, or a service principal of the bundle (by
+    display name or appId); anything else is bad input with a did-you-mean."""
+    app_id = app_id_for(ref)
+    if app_id is None:
+        sp = next(
+            (
+                s
+                for s in tenant.directory.service_principals
+                if ref.lower() in (s.display_name.lower(), s.app_id.lower())
+            ),
+            None,
+        )
+        app_id = sp.app_id if sp else None
+    if app_id is None and _OBJECT_ID.fullmatch(ref):
+        app_id = ref  # an appId the bundle does not name (a corpus of exports has no directory)
+    if app_id is None:
+        names = [*APPS.values(), *APP_ALIASES]
+        names += [s.display_name for s in tenant.directory.service_principals]
+        close = did_you_mean(ref, names)
+        raise UnknownReferenceError(
+            "unknown application",
+            file=file,
+            path=path,
+            expected="an appId or a well-known app name such as 'Microsoft Flow Service'",
+            got=ref,
+            hint=(f"did you mean '{close}'? " if close else "") + "caflow apps lists the names",
+        )
+    return app_id.lower()
+
+
+def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any], field: Field) -> User:
+    """``member_of``/``role``/``guest_type`` describe a user the bundle does not define
+    (e.g. when evaluating a corpus of policy exports): the memberships become known."""
+    groups, roles, guest = o.get("member_of") or (), o.get("role") or (), o.get("guest_type")
+    if guest:
+        guest = canonical_signal("guestOrExternalUserType", guest, source=field("guest_type"))
+    if not (groups or roles or guest):
+        return user
+    if not user.unknown:
+        raise InputError(
+            "user is defined in directory.yaml",
+            file="/".join(field(n) for n in ("member_of", "role", "guest_type")),
+            expected="these options only for a user the bundle does not define",
+            got=user.user_principal_name,
+        )
+    group_ids = []
+    for g in groups:
+        found = tenant.directory.group(g)
+        group_ids.append(found.id if found else g)  # a group id the bundle does not list
+    role_ids = []
+    for r in roles:
+        rid = role_id_for(r)
+        if rid is None and not _OBJECT_ID.fullmatch(r):
+            raise UnknownReferenceError(
+                "unknown role",
+                file=field("role"),
+                expected="a built-in role name or template id",
+                got=r,
+            )
+        role_ids.append(rid or r)
+    return replace(
+        user,
+        unknown=False,
+        group_ids=frozenset(group_ids),
+        role_ids=frozenset(role_ids),
+        user_type="Guest" if guest else "Member",
+        guest_type=guest,
+    )
+
+
+def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> list[InputError]:
+    """``user`` / ``member_of`` values that resolve to nothing in a bundle that has a
+    directory: likely typos. Warnings by default, bad input under ``--strict``; without a
+    directory nothing can be checked (a corpus of policy exports)."""
+    d = tenant.directory
+    out: list[InputError] = []
+    ref = o.get("user")
+    described = o.get("member_of") or o.get("role") or o.get("guest_type")
+    if ref and d.users and d.user(ref) is None and not described:  # described: deliberate
+        names = [n for u in d.users for n in (u.user_principal_name, u.display_name) if n]
+        close = did_you_mean(ref, names)
+        out.append(
+            UnknownReferenceError(
+                "user is not in the bundle's directory; evaluated as a user whose group and "
+                "role memberships are unknown",
+                file=field("user"),
+                expected="a user of directory.yaml",
+                got=ref,
+                hint=f"did you mean '{close}'?" if close else None,
+            )
+        )
+    for g in o.get("member_of") or ():
+        if d.group(g) is None and not _OBJECT_ID.fullmatch(g):
+            close = did_you_mean(g, [x.display_name for x in d.groups])
+            out.append(
+                UnknownReferenceError(
+                    "group name resolves to no group of the bundle; it matches no policy",
+                    file=field("member_of"),
+                    expected="a group display name of directory.yaml or a group object id",
+                    got=g,
+                    hint=f"did you mean '{close}'?" if close else None,
+                )
+            )
+    return out
+
+
+def _target(tenant: Tenant, o: dict[str, Any], field: Field) -> dict[str, Any]:
+    """signInContext is exactly one of application, user action, auth context (§4.2)."""
+    targets = [k for k in ("app", "user_action", "auth_context") if o.get(k)]
+    if len(targets) > 1:
+        raise InputError(
+            "conflicting options",
+            file="/".join(field(t) for t in targets),
+            expected="exactly one of "
+            + ", ".join(field(t) for t in ("app", "user_action", "auth_context")),
+        )
+    if o.get("app"):
+        return {"app_id": resolve_app(tenant, str(o["app"]), file=field("app"))}
+    if o.get("user_action"):
+        return {
+            "user_action": canonical_signal(
+                "userAction", o["user_action"], source=field("user_action")
+            )
+        }
+    if o.get("auth_context"):
+        return {
+            "auth_context": canonical_signal(
+                "authenticationContext", o["auth_context"], source=field("auth_context")
+            )
+        }
+    raise InputError(
+        "missing option",
+        file=field("app"),
+        expected=" or ".join(field(t) for t in ("app", "user_action", "auth_context")),
+    )
+
+
+def _device(tenant: Tenant, device: str, field: Field) -> Any:
+    if device.lower() == "unregistered":
+        return UNREGISTERED
+    if device.lstrip().startswith("{"):
+        try:
+            obj = json.loads(device)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"malformed JSON: {exc.msg}",
+                file=field("device"),
+                expected="a JSON object of device properties",
+            ) from None
+        if not isinstance(obj, dict):
+            raise InputError("wrong type", file=field("device"), expected="a JSON object", got=obj)
+        return device_from_graph(obj)
+    d = tenant.directory.device(device)
+    if d is None:
+        close = did_you_mean(device, [x.display_name for x in tenant.directory.devices])
+        raise UnknownReferenceError(
+            "unknown device",
+            file=field("device"),
+            expected="a device in directory.yaml, inline JSON or 'unregistered'",
+            got=device,
+            hint=f"did you mean '{close}'?" if close else None,
+        )
+    return dict(d.properties)
+
+
+def signin_kwargs(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> dict[str, Any]:
+    """``SignIn`` keyword arguments for what-if options ``o`` (the ``caflow whatif`` option
+    names: user, app, ip, platform, client_app, device, compliant, sign_in_risk, mfa ...),
+    resolving users, apps and devices against the bundle."""
+    kwargs: dict[str, Any] = {}
+    if o.get("user"):
+        kwargs["user"] = _with_memberships(tenant, user_for(tenant, o["user"]), o, field)
+        if o.get("external_tenant"):
+            # What If userSignIn.externalTenantId (§4.2): the user's home tenant for this
+            # sign-in, for a directory user too (docs/assumptions.md A-SIG-5).
+            kwargs["user"] = with_external_identity(
+                kwargs["user"], guest_type=None, tenant_id=o["external_tenant"].strip()
+            )
+    elif o.get("service_principal"):
+        kwargs["service_principal_id"] = o["service_principal"]
+    else:
+        raise InputError(
+            "missing option",
+            file=field("user"),
+            expected=f"{field('user')} UPN|id (or {field('service_principal')})",
+        )
+    kwargs.update(_target(tenant, o, field))
+    if o.get("ip"):
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(str(o["ip"]).strip())
+        except ValueError:
+            raise InputError(
+                "invalid IP address",
+                file=field("ip"),
+                expected="an IPv4 or IPv6 address",
+                got=o["ip"],
+            ) from None
+        kwargs["ip"] = str(o["ip"]).strip()
+    if o.get("country"):
+        country = str(o["country"]).strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise InputError(
+                "invalid value",
+                file=field("country"),
+                expected="a two-letter ISO country code",
+                got=o["country"],
+            )
+        kwargs["country"] = country
+    if o.get("platform"):
+        kwargs["platform"] = canonical_signal(
+            "devicePlatform", o["platform"], source=field("platform")
+        )
+    if o.get("client_app"):
+        kwargs["client_app"] = canonical_signal(
+            "clientAppType", o["client_app"], source=field("client_app")
+        )
+    if o.get("device"):
+        kwargs["device"] = _device(tenant, str(o["device"]), field)
+    if o.get("compliant"):
+        dev = dict(kwargs.get("device") or {}) if kwargs.get("device") is not UNREGISTERED else {}
+        dev["isCompliant"] = True
+        kwargs["device"] = dev
+    for key, arg, kind in (
+        ("sign_in_risk", "sign_in_risk", "riskLevel"),
+        ("user_risk", "user_risk", "riskLevel"),
+        ("insider_risk", "insider_risk", "insiderRiskLevel"),
+        ("sp_risk", "service_principal_risk", "riskLevel"),
+        ("auth_flow", "transfer_method", "transferMethod"),
+    ):
+        if o.get(key):
+            kwargs[arg] = canonical_signal(kind, o[key], source=field(key))
+    # method lists what was used; whether that is MFA is the engine's call (§2.9, §5.3):
+    # password alone is single-factor.
+    kwargs["mfa"] = bool(o.get("mfa"))
+    kwargs["auth_methods"] = frozenset(o.get("method") or ())
+    kwargs["accepted_terms"] = frozenset(o.get("accepted_terms") or ())
+    kwargs["approved_app"] = bool(o.get("approved_app"))
+    kwargs["app_protection"] = bool(o.get("app_protection"))
+    return kwargs

@@ -1,0 +1,157 @@
+"""``caflow serve``: the FastAPI application (pages and the JSON API).
+
+Errors: every caflow ``InputError`` becomes an HTTP 4xx whose body (JSON for ``/api``, the
+page otherwise) carries the CLI's message with file and JSON path; request-body validation
+errors are reshaped to the same fields; anything unexpected is a 500 saying "internal error"
+- never a stack trace (SECURITY.md: no tenant data or internals leak into a page). Pages load
+no external resource: htmx and the stylesheet are served from the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from caflow import __version__
+from caflow.errors import (
+    CaflowError,
+    FileTooLargeError,
+    InputError,
+    LimitError,
+    UnsafePathError,
+    json_pointer,
+)
+from caflow.web.workspace import MAX_UPLOAD_BYTES, Workspace
+
+__all__ = ["create_app", "error_body", "status_for"]
+
+_STATIC = Path(__file__).parent / "static"
+
+
+def status_for(exc: CaflowError) -> int:
+    """403 for a path outside the served folder, 413 for a size limit, else 400."""
+    if isinstance(exc, UnsafePathError):
+        return 403
+    if isinstance(exc, FileTooLargeError | LimitError):
+        return 413
+    return 400
+
+
+def error_body(exc: CaflowError) -> dict[str, Any]:
+    """The CLI's error line and its parts (file, JSON path, expected, hint, code)."""
+    if isinstance(exc, InputError):
+        return {
+            "error": {
+                "message": exc.message,
+                "file": exc.file,
+                "path": exc.json_path,
+                "expected": exc.expected,
+                "hint": exc.hint,
+                "code": exc.code,
+                "text": str(exc),
+            }
+        }
+    return {"error": {"message": str(exc), "text": str(exc), "code": "error"}}
+
+
+def _validation_error(exc: RequestValidationError) -> InputError:
+    """The first pydantic problem as the CLI words one: the request body is the file, the
+    field its JSON path (``request body: /ip: ...``)."""
+    errors = exc.errors()
+    first: dict[str, Any] = dict(errors[0]) if errors else {"loc": ("body",), "msg": "invalid"}
+    if first.get("type") == "json_invalid":
+        detail = (first.get("ctx") or {}).get("error", "")
+        return InputError(
+            f"malformed JSON{': ' + str(detail) if detail else ''}",
+            file="request body",
+            expected="a JSON object",
+            code="invalid-request",
+        )
+    loc = [p for p in first.get("loc", ()) if p != "body"]
+    return InputError(
+        str(first.get("msg", "invalid value")),
+        file="request body",
+        path=json_pointer(list(loc)) if loc else None,
+        code="invalid-request",
+    )
+
+
+def create_app(
+    bundle: Path | None = None,
+    *,
+    root: Path | None = None,
+    examples: Path | None = None,
+    store: Path | None = None,
+    max_upload: int = MAX_UPLOAD_BYTES,
+) -> FastAPI:
+    """The app for one local session: ``bundle`` (if given) is opened first; paths typed into
+    pages or API bodies are confined to ``root`` (default the working directory) and the
+    packaged ``examples``."""
+    ws = Workspace(root or Path.cwd(), examples=examples, store=store, max_upload=max_upload)
+    if bundle is not None:
+        # Named on the command line by the user: opened wherever it is (the confinement is
+        # for paths typed into the page or an API body).
+        ws.add(bundle.resolve(), str(bundle))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        ws.close()
+
+    app = FastAPI(
+        title="caflow",
+        version=__version__,
+        description="Predict which Power Automate flows and connections a Conditional Access "
+        "change breaks. The JSON API mirrors the CLI: each endpoint takes the command's options "
+        "and answers its --format json output; bad input is a 4xx with the CLI's message.",
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads scripts from a CDN: no external resource, ever
+        redoc_url=None,
+    )
+    app.state.workspace = ws
+
+    @app.exception_handler(CaflowError)
+    async def caflow_error(request: Request, exc: CaflowError) -> Response:
+        return _error_response(request, exc, status_for(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(request, _validation_error(exc), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        err = InputError(str(exc.detail), file=request.url.path, code="http-error")
+        response = _error_response(request, err, exc.status_code)
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405 (RFC 9110)
+        return response
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        err = CaflowError(
+            f"internal error: {type(exc).__name__} (a caflow bug: please report it with the input)"
+        )
+        return _error_response(request, err, 500)
+
+    from caflow.web.api import router as api_router
+    from caflow.web.pages import router as page_router
+
+    app.include_router(api_router)
+    app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    return app
+
+
+def _error_response(request: Request, exc: CaflowError, status: int) -> Response:
+    if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
+        return JSONResponse(error_body(exc), status_code=status)
+    from caflow.web.pages import render_error
+
+    return render_error(request, exc, status)

@@ -1,0 +1,105 @@
+"""What the API endpoints and the pages run: each returns the CLI's ``--format json`` document.
+
+One function per command, built from the same library calls as the CLI command and serialised
+by the same JSON builders (``render_json`` for whatif, ``to_json`` for the rest), so a page, an
+API answer and ``caflow <command> --json`` cannot disagree. Pages render from these documents
+(:func:`caflow.report.page.chart_page`), never from a second model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from caflow.errors import InputError
+from caflow.io.fields import parse_when
+from caflow.web.models import (
+    AdviseRequest,
+    CheckRequest,
+    MatrixRequest,
+    SimulateRequest,
+    WhatIfRequest,
+)
+from caflow.web.workspace import Workspace
+
+__all__ = ["run_advise", "run_check", "run_matrix", "run_simulate", "run_whatif"]
+
+
+def run_whatif(ws: Workspace, req: WhatIfRequest) -> tuple[dict[str, Any], list[str]]:
+    """The whatif JSON and the warnings the CLI prints on stderr (unknown user or group)."""
+    from caflow.engine.evaluate import evaluate
+    from caflow.engine.signin import SignIn
+    from caflow.io.whatif import signin_kwargs, unresolved_references
+    from caflow.report.whatif import render_json
+
+    tenant = ws.bundle(req.bundle).tenant
+    now = parse_when(req.at)
+    options = req.model_dump(exclude={"bundle", "at", "explain", "only_applied", "strict"})
+    warnings = []
+    for problem in unresolved_references(
+        tenant,
+        user=req.user,
+        member_of=req.member_of,
+        role=req.role,
+        guest_type=req.guest_type,
+    ):
+        if req.strict:
+            raise problem
+        warnings.append(str(problem))
+    signin = SignIn(**signin_kwargs(tenant, **options))
+    ev = evaluate(tenant, signin, now, explain=req.explain != "off")
+    data: dict[str, Any] = json.loads(render_json(ev, req.explain, req.only_applied))
+    return data, warnings
+
+
+def run_advise(ws: Workspace, req: AdviseRequest) -> dict[str, Any]:
+    from caflow.advise import run_advise
+    from caflow.advise.registry import check_select
+
+    check_select(req.select)
+    tenant = ws.bundle(req.bundle).tenant
+    result = run_advise(tenant, now=parse_when(req.at), select=req.select or None)
+    out: dict[str, Any] = result.to_json()
+    return out
+
+
+def run_check(ws: Workspace, req: CheckRequest) -> dict[str, Any]:
+    from caflow.check import build_proposed, check_window, enable_policies, run_check
+
+    if not req.proposed and not req.enable:
+        raise InputError(
+            "missing option",
+            file="--proposed/--enable",
+            expected="--proposed PATH (repeatable) and/or --enable POLICY",
+        )
+    base = ws.bundle(req.bundle).tenant
+    paths = [ws.resolve(p, field="--proposed") for p in req.proposed]
+    prop = enable_policies(build_proposed(base, paths), req.enable)
+    begin = parse_when(req.start, option="--start")
+    end = check_window(begin, req.horizon)
+    out: dict[str, Any] = run_check(base, prop, begin, end).to_json()
+    return out
+
+
+def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
+    from caflow.simulate import check_horizon, load_scenario, run_scenario
+
+    scenario = load_scenario(ws.resolve(req.scenario, field="scenario"))
+    stop = parse_when(req.until, lambda: scenario.end, option="--until")
+    check_horizon(scenario, stop, until_field="--until" if req.until else None)
+    out: dict[str, Any] = run_scenario(scenario, stop).to_json()
+    return out
+
+
+def run_matrix(ws: Workspace, req: MatrixRequest) -> dict[str, Any]:
+    from caflow.advise.context import DEFAULT_NOW
+    from caflow.io.whatif import resolve_app
+    from caflow.matrix import DEFAULT_APPS, run_matrix
+    from caflow.matrix.personas import resolve_user
+
+    tenant = ws.bundle(req.bundle).tenant
+    now = parse_when(req.at, default=lambda: DEFAULT_NOW)
+    apps = tuple(resolve_app(tenant, a, file="--app") for a in req.app) or DEFAULT_APPS
+    users = tuple(resolve_user(tenant, u, file="--user") for u in req.user) or None
+    out: dict[str, Any] = run_matrix(tenant, now, users=users, apps=apps).to_json()
+    return out
