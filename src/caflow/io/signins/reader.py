@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from caflow.errors import FileTooLargeError, InputError, ParseError
 from caflow.io.decode import MAX_FILE_BYTES, parse_document
+from caflow.io.signins.columnar import read_graph_jsonl
 from caflow.io.signins.graph import (
     GraphSignIn,
     decode_any,
@@ -99,7 +100,7 @@ def read_signins(
             yield from _batches(_csv_rows(path, stats), stats, name, batch_rows)
             continue
         try:
-            yield from _batches(_json_rows(path, stats), stats, name, batch_rows)
+            yield from _batches(_json_rows(path, stats, batch_rows), stats, name, batch_rows)
         except NotASignInLog as exc:
             if not in_folder:
                 raise
@@ -119,8 +120,12 @@ def _event_hint(path: Path) -> str | None:
 
 
 def _batches(
-    rows: Iterable[tuple[tuple[Any, ...], str]], stats: LoadStats, name: str, batch_rows: int
+    rows: Iterable[tuple[tuple[Any, ...], str] | pa.RecordBatch],
+    stats: LoadStats,
+    name: str,
+    batch_rows: int,
 ) -> Iterator[pa.RecordBatch]:
+    """Row tuples -> batches; batches already built (the columnar JSON Lines reader) pass."""
     pending: list[tuple[Any, ...]] = []
     where: list[str] = []
 
@@ -129,20 +134,32 @@ def _batches(
         for i in bad:
             stats.skip("invalid createdDateTime", where[i])
         stats.kept += batch.num_rows
-        for col in ("resourceTenantId",):
-            for tid, n in _value_counts(batch.column(col)):
-                stats.tenants[tid] += n
+        _count_tenants(batch, stats)
         pending.clear()
         where.clear()
         return batch
 
-    for row, loc in rows:
+    for item in rows:
+        if isinstance(item, pa.RecordBatch):
+            if pending:
+                yield flush()
+            stats.read += item.num_rows
+            stats.kept += item.num_rows
+            _count_tenants(item, stats)
+            yield item
+            continue
+        row, loc = item
         pending.append(row)
         where.append(loc)
         if len(pending) >= batch_rows:
             yield flush()
     if pending:
         yield flush()
+
+
+def _count_tenants(batch: pa.RecordBatch, stats: LoadStats) -> None:
+    for tid, n in _value_counts(batch.column("resourceTenantId")):
+        stats.tenants[tid] += n
 
 
 def _value_counts(arr: pa.Array) -> list[tuple[str, int]]:
@@ -198,7 +215,9 @@ def _open(path: Path) -> Any:
         raise ParseError(f"cannot read file: {exc.strerror}", file=str(path)) from None
 
 
-def _json_rows(path: Path, stats: LoadStats) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _json_rows(
+    path: Path, stats: LoadStats, batch_rows: int = BATCH_ROWS
+) -> Iterator[tuple[tuple[Any, ...], str] | pa.RecordBatch]:
     name = str(path)
     hint = _event_hint(path)
     with _open(path) as fh:
@@ -219,7 +238,11 @@ def _json_rows(path: Path, stats: LoadStats) -> Iterator[tuple[tuple[Any, ...], 
             if not _looks_like_signin(decode_any(first.strip())):
                 raise _not_a_log(name, "JSON Lines of another kind")
             stats.files[name] = "jsonl"
-            yield from _jsonl_rows(fh, stats, name, hint)
+            done = [0]
+            if _graph_shaped(first):
+                # Well-formed Graph records column by column; the rest record by record.
+                yield from read_graph_jsonl(path, batch_rows, hint, done)
+            yield from _jsonl_rows(fh, stats, name, hint, skip=done[0])
             return
     yield from _document_rows(path, stats, hint)
 
@@ -261,11 +284,22 @@ def _is_json_lines(first: bytes, second: bytes) -> bool:
     return True if not second.strip() else second.strip().startswith(b"{")
 
 
+def _graph_shaped(line: bytes) -> bool:
+    try:
+        return decode_record(line.strip()).createdDateTime is not None
+    except msgspec.DecodeError:
+        return False
+
+
 def _jsonl_rows(
-    fh: Any, stats: LoadStats, name: str, hint: str | None
+    fh: Any, stats: LoadStats, name: str, hint: str | None, skip: int = 0
 ) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Record by record, after the first ``skip`` records (read column by column already)."""
     for lineno, line in enumerate(fh, 1):
         if not line.strip():
+            continue
+        if skip:
+            skip -= 1
             continue
         where = f"{name}:{lineno}"
         try:
