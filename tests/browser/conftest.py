@@ -16,14 +16,10 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-CHROMIUM = Path(os.environ.get("CAFLOW_CHROMIUM", "/usr/bin/chromium"))
-#: Debian's package wants these headless; --no-sandbox because CI runs as root in a container.
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu"]
+from tests.browser.harness import CHROMIUM, launch
 
 
 def in_ci() -> bool:
@@ -45,7 +41,7 @@ def browser() -> Iterator[Any]:
     if not (CHROMIUM.is_file() or shutil.which(str(CHROMIUM))):
         _unavailable(f"{CHROMIUM} (apt-get install -y chromium)")
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        b = launch(pw)
         try:
             yield b
         finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser.checks import assert_charts_drawn, assert_tables_have_headers
 from tests.browser.conftest import open_page
 from tests.examples_paths import CONTOSO
 from tests.report.test_html_report import RUNS, _json
@@ -105,19 +106,7 @@ def test_report_opens_offline_with_its_charts(
     # charts: each expected one is drawn, named, visible, and has marks with a real size
     if not charts.available():
         pytest.fail("the report extra (altair, vl-convert) is part of the dev install")
-    figures = page.locator("figure")
-    captions = {f.get_attribute("aria-labelledby") for f in figures.all()}
-    assert captions == {f"{c}-caption" for c in CHARTS[kind]}
-    for svg in page.locator("figure > svg").all():
-        assert svg.is_visible()
-        assert svg.get_attribute("role") == "img" and (svg.get_attribute("aria-label") or "")
-        assert svg.locator("title").count() == 1
-        box = svg.bounding_box()
-        assert box and box["width"] > 100 and box["height"] > 50
-        marks = svg.locator("g.mark-rect path, g.mark-line path, g.mark-symbol path")
-        assert marks.count() > 0
-        sized = [b for m in marks.all() if (b := m.bounding_box()) and b["width"] * b["height"] > 0]
-        assert sized, f"{kind}: chart marks have no area"
+    assert_charts_drawn(page, CHARTS[kind])
 
     # headings: one h1, levels never skip
     levels = page.eval_on_selector_all(
@@ -127,15 +116,7 @@ def test_report_opens_offline_with_its_charts(
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels))
 
     # tables: a caption, column headers with scope, and as many header cells as data columns
-    tables = page.locator("table").all()
-    assert tables
-    for table in tables:
-        assert (table.locator("caption").inner_text() or "").strip()
-        heads = table.locator("thead th")
-        assert heads.count() > 0
-        assert all(h.get_attribute("scope") == "col" for h in heads.all())
-        widths = table.evaluate("t => [...t.tBodies[0].rows].map(r => r.cells.length)")
-        assert all(w == heads.count() for w in widths)
+    assert assert_tables_have_headers(page) > 0
 
     # the summary states the result in words
     assert page.get_by_role("heading", name="Executive summary").is_visible()

@@ -37,6 +37,14 @@ def _svg(chart: Any, title: str) -> str:
     return svg[: match.start()] + opening + f"<title>{name}</title>" + svg[match.end() :]
 
 
+#: Axis of a count: whole numbers only (a domain of 0..1 would otherwise label 0.1, 0.2, ...).
+_WHOLE: dict[str, Any] = {
+    "tickMinStep": 1,
+    "format": "d",
+    "labelExpr": "datum.value % 1 ? '' : datum.label",
+}
+
+
 def bar_svg(rows: list[dict[str, Any]], *, label: str, value: str, title: str) -> str:
     """Horizontal bars, each labelled with its number (colour is never the only cue)."""
     import altair as alt
@@ -44,7 +52,7 @@ def bar_svg(rows: list[dict[str, Any]], *, label: str, value: str, title: str) -
     data = alt.Data(values=rows)
     base = alt.Chart(data, title=title).encode(
         y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
-        x=alt.X(f"{value}:Q", title=value),
+        x=alt.X(f"{value}:Q", title=value, axis=_WHOLE),
     )
     bars = base.mark_bar(color="#9b2226")
     text = base.mark_text(align="left", dx=3).encode(text=f"{value}:Q")
@@ -52,20 +60,38 @@ def bar_svg(rows: list[dict[str, Any]], *, label: str, value: str, title: str) -
 
 
 def timeline_svg(rows: list[dict[str, Any]], *, title: str) -> str:
-    """Daily counts per kind (``day``, ``kind``, ``count``): one line and point shape per kind."""
+    """Daily counts per kind (``day``, ``kind``, ``count``): one panel per kind, named in text
+    above it, on a shared day axis. Panels rather than coloured lines on one plot: kinds
+    happening the same day with the same count would hide each other's points, and the kind
+    would be told by colour (and a duplicated legend) only."""
     import altair as alt
 
     data = alt.Data(values=rows)
     chart = (
-        alt.Chart(data, title=title)
+        alt.Chart(data, title=alt.Title(title, anchor="start"))
         .mark_line(point=True)
         .encode(
             x=alt.X("day:T", title="day"),
-            y=alt.Y("count:Q", title="events"),
-            color=alt.Color("kind:N", title="kind"),
-            shape=alt.Shape("kind:N", title="kind"),
-            strokeDash=alt.StrokeDash("kind:N", title="kind"),
+            y=alt.Y(
+                "count:Q",
+                title="events",
+                scale=alt.Scale(domainMin=0),
+                axis=_WHOLE,
+            ),
+            color=alt.Color("kind:N", legend=None),
+            row=alt.Row(
+                "kind:N",
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelOrient="top",
+                    labelAnchor="start",
+                    labelFontWeight="bold",
+                    labelFontSize=11,
+                ),
+            ),
         )
-        .properties(width=560, height=220)
+        .properties(width=560, height=90)
+        .resolve_scale(y="independent")
     )
     return _svg(chart, title)
