@@ -164,6 +164,7 @@ class CompiledPolicySet:
         #: (policy index, claims) -> the applying policy's result (engine.grants)
         self._grants: dict[tuple[Any, ...], PolicyResult] = {}
         self._outcomes: list[np.ndarray | None] = [None] * ncond
+        self._details: dict[tuple[int, int], str] = {}
         self._constant_patterns: dict[int, int] = {}
         self._kind_user = np.zeros(0, dtype=np.int64)
         self._kind_sp = np.zeros(0, dtype=np.int64)
@@ -491,8 +492,13 @@ class CompiledPolicySet:
 
     def undetermined_detail(self, sid: int, policy_index: int) -> str:
         """The engine's own ``notEnoughInformation`` text for one signature and policy."""
-        single = self.tenant.with_policies((self.policies[policy_index],))
-        return evaluate(single, self.signin(sid), self.now).results[0].undetermined_detail
+        key = (sid, policy_index)
+        detail = self._details.get(key)
+        if detail is None:  # a dask worker's later tasks ask again for the same signatures
+            single = self.tenant.with_policies((self.policies[policy_index],))
+            result = evaluate(single, self.signin(sid), self.now).results[0]
+            detail = self._details[key] = result.undetermined_detail
+        return detail
 
     def field_notes(self) -> Iterable[tuple[str, str]]:
         for name, f in self.fields.items():
