@@ -16,6 +16,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +105,38 @@ def open_page(browser: Any, allowed: tuple[str, ...]) -> tuple[Any, Any, Watch]:
 
     page.on("request", seen)
     return context, page, watch
+
+
+FLOW_REFRESH = Path(__file__).resolve().parents[1] / "replay" / "flow-service-refresh.jsonl"
+#: A proposal the Flow Service refresh in FLOW_REFRESH fails (tests/replay/test_replay_cli.py).
+MFA_O365 = {
+    "id": "99999999-0000-0000-0000-0000000000a1",
+    "displayName": "Proposed: MFA for Office 365",
+    "state": "enabled",
+    "conditions": {
+        "users": {"includeUsers": ["All"]},
+        "applications": {"includeApplications": ["Office365"]},
+        "clientAppTypes": ["all"],
+    },
+    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+}
+
+
+def replay_store(tmp: Path) -> Path:
+    """A DuckDB store holding one replay run of the example tenant with a proposal that breaks
+    svc-outlook's Flow Service refresh (what ``caflow replay --store`` writes)."""
+    import json
+
+    from tests.examples_paths import CONTOSO
+    from typer.testing import CliRunner
+
+    from caflow.cli.main import app
+
+    proposal = tmp / "mfa-o365.json"
+    proposal.write_text(json.dumps(MFA_O365), encoding="utf-8")
+    store = tmp / "replay.duckdb"
+    args = ["replay", "--bundle", str(CONTOSO), "--logs", str(FLOW_REFRESH)]
+    args += ["--proposed", str(proposal), "--at", "2026-03-01", "--store", str(store)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    return store

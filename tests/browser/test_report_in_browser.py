@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 from tests.browser.checks import assert_charts_drawn, assert_tables_have_headers
-from tests.browser.conftest import open_page
-from tests.examples_paths import CONTOSO
+from tests.browser.conftest import open_page, replay_store
 from tests.report.test_html_report import RUNS, _json
 from typer.testing import CliRunner
 
@@ -20,15 +19,6 @@ from caflow.cli.main import app
 from caflow.report import charts
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOW_REFRESH = ROOT / "tests" / "replay" / "flow-service-refresh.jsonl"
-NON_INTERACTIVE = (
-    ROOT / "tests" / "io" / "signins" / "fixtures" / "AADNonInteractiveUserSignInLogs.jsonl"
-)
-MFA_O365 = """{"id": "99999999-0000-0000-0000-0000000000a1", "displayName": "Proposed: MFA for
-Office 365", "state": "enabled", "conditions": {"users": {"includeUsers": ["All"]},
-"applications": {"includeApplications": ["Office365"]}, "clientAppTypes": ["all"]},
-"grantControls": {"operator": "OR", "builtInControls": ["mfa"]}}"""
-
 #: Which charts each page must draw (from the example runs: every kind has per-policy bars;
 #: advise and matrix have no dated events, so no timeline).
 CHARTS = {
@@ -38,32 +28,6 @@ CHARTS = {
     "matrix": {"bars"},
     "replay": {"timeline", "bars"},
 }
-
-
-def _replay_store(tmp: Path) -> Path:
-    proposal = tmp / "mfa-o365.json"
-    proposal.write_text(MFA_O365.replace("\n", " "), encoding="utf-8")
-    store = tmp / "replay.duckdb"
-    res = CliRunner().invoke(
-        app,
-        [
-            "replay",
-            "--bundle",
-            str(CONTOSO),
-            "--logs",
-            str(FLOW_REFRESH),
-            "--logs",
-            str(NON_INTERACTIVE),
-            "--proposed",
-            str(proposal),
-            "--at",
-            "2026-03-01",
-            "--store",
-            str(store),
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    return store
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +41,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert res.exit_code == 0, res.output
     out["replay"] = tmp / "replay.html"
     res = CliRunner().invoke(
-        app, ["report", "--store", str(_replay_store(tmp)), "-o", str(out["replay"])]
+        app, ["report", "--store", str(replay_store(tmp)), "-o", str(out["replay"])]
     )
     assert res.exit_code == 0, res.output
     return out

@@ -1,7 +1,8 @@
 """``caflow serve`` on the example tenant, used through a real Chromium the way a newcomer would:
 the What If form (verdict and per-policy reasons equal to ``caflow whatif``), a scenario's
 timeline, the matrix (the embedded Flow Service / host mismatch), the advisor, a bad upload (4xx
-naming file and JSON path, no stack trace). Every page: no console error, no request to any
+naming file and JSON path, no stack trace), a stored replay run; every page reached from the
+navigation has one h1, labelled fields and table headers. Every page: no console error, no request to any
 host but the server (the page watch in conftest fails the test otherwise)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from tests.browser.checks import assert_charts_drawn, assert_tables_have_headers
-from tests.browser.conftest import open_page
+from tests.browser.conftest import open_page, replay_store
 from tests.browser.harness import caflow_serve
 from tests.examples_paths import CONTOSO, SCENARIOS
 from typer.testing import CliRunner
@@ -43,7 +44,8 @@ def _cli_json(*args: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("served")
-    with caflow_serve(str(CONTOSO), "--root", str(root), cwd=root) as url:
+    store = replay_store(root)
+    with caflow_serve(str(CONTOSO), "--root", str(root), "--store", str(store), cwd=root) as url:
         yield url
 
 
@@ -187,3 +189,38 @@ def test_invalid_upload_is_a_4xx_naming_file_and_path(served: Any, tmp_path: Pat
     watch.console_errors[:] = [
         m for m in watch.console_errors if f"status of {response.status}" not in m
     ]
+
+
+def test_every_page_from_the_navigation_is_usable(served: Any) -> None:
+    page, _, url = served
+    page.goto(url + "/")
+    links = page.get_by_role("navigation", name="Pages").get_by_role("link")
+    names = [link.inner_text() for link in links.all()]
+    assert len(names) >= 8
+    for name in names:
+        page.get_by_role("navigation", name="Pages").get_by_role("link", name=name).click()
+        page.wait_for_load_state("load")
+        assert page.locator("h1").count() == 1, name
+        current = page.get_by_role("navigation", name="Pages").locator("[aria-current=page]")
+        assert current.inner_text() == name
+        # every field has a label a screen reader announces
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                 .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                 .map(e => e.name || e.id)"""
+        )
+        assert unlabelled == [], f"{name}: {unlabelled}"
+        assert_tables_have_headers(page.locator("main"))
+
+
+def test_stored_replay_run_opens_with_its_charts(served: Any) -> None:
+    page, _, url = served
+    page.goto(url + "/replay")
+    runs = page.locator("main table tbody tr")
+    assert runs.count() == 1
+    runs.first.get_by_role("link").click()
+    page.wait_for_load_state("load")
+    result = _result(page)
+    assert_charts_drawn(result, {"timeline", "bars"})
+    body = result.inner_text()
+    assert "svc-outlook" in body and "Proposed: MFA for Office 365" in body
