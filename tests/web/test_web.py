@@ -498,3 +498,24 @@ def test_serve_warns_when_not_loopback() -> None:
 
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")
+
+
+def test_api_bundle_field_opens_a_bundle_without_changing_the_page(empty: TestClient) -> None:
+    body = {"bundle": "@examples/contoso", "user": "alice@contoso.com", "app": FLOW, "at": AT}
+    assert empty.post("/api/whatif", json=body).status_code == 200
+    assert empty.get("/policies").status_code == 400  # the page still has no bundle open
+    missing = empty.post("/api/whatif", json={**body, "bundle": "nowhere"})
+    assert missing.status_code == 400 and missing.json()["error"]["file"] == "bundle"
+
+
+def test_loader_notes_are_shown_like_the_cli_prints_them(empty: TestClient) -> None:
+    files = [
+        ("files", (f"b/{p.relative_to(CONTOSO).as_posix()}", p.read_bytes(), "text/plain"))
+        for p in sorted(CONTOSO.rglob("*"))
+        if p.is_file()
+    ] + [("files", ("b/notes/unrelated.json", b'{"hello": "world"}', "application/json"))]
+    r = empty.post("/upload", files=files, follow_redirects=False)
+    assert r.status_code == 303
+    home = empty.get("/").text
+    assert "Notes on b" in home and "not read as tenant data" in home
+    assert "unrelated.json" in home and "caflow-serve-" not in home  # no server temp path

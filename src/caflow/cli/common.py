@@ -110,37 +110,13 @@ def load_tenant(path: Path):
 
 def warn_loaded(tenant, already=()) -> None:
     """What loading made undetermined, on stderr whatever the output format (text and table
-    outputs carry no ``warnings[]``): one line per policy whose filter rule caflow cannot parse;
-    unmapped connectors once, each named with its number of connections (A-AUTO-6); connection
-    owners missing from directory.yaml once, counted. Those of ``already`` (e.g. the
-    baseline's) were printed before."""
-    from caflow.model.connectors import unmapped_connectors
+    outputs carry no ``warnings[]``); the sentences are ``caflow.io.bundle.load_warnings``'s
+    (``caflow serve`` shows the same). Those of ``already`` (e.g. the baseline's) were printed
+    before."""
+    from caflow.io.bundle import load_warnings
 
-    new = [w for w in tenant.warnings if w not in already]
-
-    def warn(text: str) -> None:
+    for text in load_warnings(tenant, already):
         err_console.print("warning: " + text, highlight=False, markup=False, style="yellow")
-
-    for w in new:
-        if w.code == "unparsable-rule":
-            warn(str(w))
-    if any(w.code == "unmapped-connector" for w in new):
-        unmapped = unmapped_connectors((c.name, c.connector) for c in tenant.connections)
-        n = sum(len(v) for v in unmapped.values())
-        warn(
-            f"{len(unmapped)} connector(s) caflow does not map to an Entra resource app (custom "
-            f"or unknown), {n} connection(s) undetermined: "
-            + ", ".join(f"{k} ({len(v)})" for k, v in unmapped.items())
-        )
-    orphans = [w.json_path for w in new if "is not in directory.yaml" in w.message]
-    if orphans:
-        shown = ", ".join(orphans[:5]) + (
-            f" (+{len(orphans) - 5} more)" if len(orphans) > 5 else ""
-        )
-        warn(
-            f"{len(orphans)} connection(s) whose owner is not in directory.yaml, undetermined: "
-            + shown
-        )
 
 
 def write_atomic(path: Path, text: str) -> None:

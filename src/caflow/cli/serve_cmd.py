@@ -119,9 +119,13 @@ def serve(
     server = uvicorn.Server(config)
     try:
         server.run()
-    except (OSError, SystemExit) as exc:
+    except (OSError, SystemExit):
+        # uvicorn has said why on the line above (it exits when it cannot bind).
         err_console.print(
-            f"error: cannot serve on {shown}:{port}: {exc}", highlight=False, markup=False
+            f"error: cannot serve on {shown}:{port}: the port is in use or the address is not "
+            "this machine's (choose another --port / --host)",
+            highlight=False,
+            markup=False,
         )
         raise typer.Exit(code=2) from None
 

@@ -21,7 +21,7 @@ import stat
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
@@ -111,6 +111,36 @@ class LoadReport:
                 f"{len(self.skipped)} file(s)/object(s) not read as tenant data: {shown}{more}"
             )
         return out
+
+
+def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[str]:
+    """What loading made undetermined, one sentence each, for every front end: one per policy
+    whose filter rule caflow cannot parse; unmapped connectors once, each named with its number
+    of connections (A-AUTO-6); connection owners missing from directory.yaml once, counted.
+    Warnings in ``already`` (e.g. the baseline's, said before) are left out."""
+    from caflow.model.connectors import unmapped_connectors
+
+    seen = list(already)
+    new = [w for w in tenant.warnings if w not in seen]
+    out = [str(w) for w in new if w.code == "unparsable-rule"]
+    if any(w.code == "unmapped-connector" for w in new):
+        unmapped = unmapped_connectors((c.name, c.connector) for c in tenant.connections)
+        n = sum(len(v) for v in unmapped.values())
+        out.append(
+            f"{len(unmapped)} connector(s) caflow does not map to an Entra resource app (custom "
+            f"or unknown), {n} connection(s) undetermined: "
+            + ", ".join(f"{k} ({len(v)})" for k, v in unmapped.items())
+        )
+    orphans = [w.json_path or "" for w in new if "is not in directory.yaml" in w.message]
+    if orphans:
+        shown = ", ".join(orphans[:5]) + (
+            f" (+{len(orphans) - 5} more)" if len(orphans) > 5 else ""
+        )
+        out.append(
+            f"{len(orphans)} connection(s) whose owner is not in directory.yaml, undetermined: "
+            + shown
+        )
+    return out
 
 
 Source = list[tuple[str, Callable[[], bytes]]]

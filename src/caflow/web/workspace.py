@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -45,15 +46,14 @@ class Bundle:
 
 def load(path: Path, label: str) -> tuple[Tenant, list[str]]:
     """The CLI's loading: ``load_bundle`` with filter rules caflow cannot parse made
-    undetermined, and the same notes (no policy, unread fields, skipped files, unparsable)."""
+    undetermined, and the CLI's warnings and notes (unparsable rules, unmapped connectors,
+    owners not in the directory, no policy, unread fields, skipped files)."""
     from caflow.engine.unparsable import quarantine_unparsable
-    from caflow.io.bundle import LoadReport, load_bundle
+    from caflow.io.bundle import LoadReport, load_bundle, load_warnings
 
     report = LoadReport()
     tenant = quarantine_unparsable(load_bundle(path, report))
-    notes = report.notes(label, tenant)
-    notes += [str(w) for w in tenant.warnings if w.code == "unparsable-rule"]
-    return tenant, notes
+    return tenant, load_warnings(tenant) + report.notes(label, tenant)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -101,6 +101,8 @@ class Workspace:
         self.max_upload = max_upload
         self.bundles: dict[str, Bundle] = {}
         self.current: str | None = None
+        #: Requests run in a thread pool: opening bundles is serialised (loaded once each).
+        self._lock = threading.Lock()
         self._uploads = Path(tempfile.mkdtemp(prefix="caflow-serve-"))
 
     def close(self) -> None:
@@ -171,22 +173,21 @@ class Workspace:
 
     # -- bundles ----------------------------------------------------------------------------
 
-    def add(self, path: Path, label: str) -> Bundle:
-        """Load ``path`` and make it the current bundle."""
-        tenant, notes = load(path, label)
-        key = hashlib.sha256(str(path).encode()).hexdigest()[:12]
-        bundle = Bundle(key, label, path, tenant, notes)
-        self.bundles[key] = bundle
-        self.current = key
-        return bundle
+    def add(self, path: Path, label: str, *, select: bool = True) -> Bundle:
+        """Load ``path`` (once) and, with ``select``, make it the page's current bundle."""
+        with self._lock:
+            key = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+            bundle = self.bundles.get(key)
+            if bundle is None:
+                tenant, notes = load(path, label)
+                bundle = self.bundles[key] = Bundle(key, label, path, tenant, notes)
+            if select:
+                self.current = key
+            return bundle
 
-    def open_path(self, ref: str, *, field: str = "path") -> Bundle:
+    def open_path(self, ref: str, *, field: str = "path", select: bool = True) -> Bundle:
         path = self.resolve(ref, field=field)
-        for b in self.bundles.values():
-            if b.path == path:
-                self.current = b.id
-                return b
-        return self.add(path, self.display(path))
+        return self.add(path, self.display(path), select=select)
 
     def open_upload(self, files: list[tuple[str, bytes]]) -> Bundle:
         """A ``.zip`` of a bundle, or the files of one (names relative to the bundle folder,
@@ -207,7 +208,7 @@ class Workspace:
         names = [_upload_name(n) for n, _ in files]
         folder = Path(tempfile.mkdtemp(dir=self._uploads))
         try:
-            return self._load_upload(folder, names, files)
+            bundle = self._load_upload(folder, names, files)
         except InputError as exc:
             # Name the file as the user sent it, never the server's temporary folder.
             if exc.file and exc.file.startswith(str(folder)):
@@ -215,6 +216,8 @@ class Workspace:
                 exc.args = (str(exc),)
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        bundle.notes = [n.replace(f"{folder}/", "") for n in bundle.notes]
+        return bundle
 
     def _load_upload(
         self, folder: Path, names: list[PurePosixPath], files: list[tuple[str, bytes]]
@@ -239,11 +242,12 @@ class Workspace:
         return self.add(base, base.name if base != folder else "uploaded files")
 
     def bundle(self, ref: str | None = None, *, field: str = "bundle") -> Bundle:
-        """The bundle named by ``ref`` (an opened id or a path to open), else the current one."""
+        """The bundle named by ``ref`` (an opened id or a path to open), else the current one.
+        An API request naming a bundle does not change what the pages show."""
         if ref:
             if ref in self.bundles:
                 return self.bundles[ref]
-            return self.open_path(ref, field=field)
+            return self.open_path(ref, field=field, select=False)
         if self.current is None:
             raise InputError(
                 "no bundle is open",
