@@ -352,6 +352,7 @@ def test_api_advise_check_simulate_matrix_are_the_cli_json(client: TestClient) -
     assert matrix.json() == _cli_json(
         "matrix", str(CONTOSO), "--user", "alice@contoso.com", "--at", AT, "--json"
     )
+    jsonschema.validate(matrix.json(), schema("matrix"))
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AdviseOutput", "CheckOutput", "SimulateOutput", "WhatIfOutput"]
+__all__ = ["AdviseOutput", "CheckOutput", "MatrixOutput", "SimulateOutput", "WhatIfOutput"]
 
 
 class _Out(BaseModel):
@@ -300,3 +300,76 @@ class CheckOutput(_Out):
     resolvedFindings: list[FindingOut]
     summary: CheckSummary
     impactLine: str
+
+
+# -- matrix -------------------------------------------------------------------------------------
+
+CellStatus = Literal["allow", "requires", "block", "undetermined"]
+
+
+class MatrixTenant(_Out):
+    id: str | None
+    displayName: str | None
+
+
+class MatrixApp(_Out):
+    id: str
+    displayName: str
+
+
+class MatrixContext(_Out):
+    name: str
+    description: str
+
+
+class CellMismatch(_Out):
+    """A policy that applies to Flow Service or to this host app, not both (⚠)."""
+
+    app: str
+    appName: str
+    policy: str
+    appliesTo: str
+    requirement: str
+
+
+class MatrixMismatch(CellMismatch):
+    user: str
+    context: str
+
+
+class CellUndetermined(_Out):
+    policy: str
+    reason: str
+
+
+class MatrixCell(_Out):
+    user: str
+    app: str
+    appName: str
+    context: str
+    status: CellStatus = Field(
+        description="what to show: undetermined when a policy is and nothing blocks"
+    )
+    decision: Literal["allow", "requires", "block"]
+    requirements: list[str]
+    errorCode: str | None
+    policies: list[str]
+    undetermined: list[CellUndetermined]
+    mismatches: list[CellMismatch]
+
+
+class MatrixOutput(_Out):
+    """``caflow matrix --format json``."""
+
+    schemaVersion: Literal[1]
+    tool: Literal["caflow matrix"]
+    tenant: MatrixTenant
+    now: str
+    apps: list[MatrixApp]
+    contexts: list[MatrixContext]
+    users: list[str]
+    policies: dict[str, str] = Field(description="policy id -> display name")
+    cells: list[MatrixCell]
+    mismatches: list[MatrixMismatch]
+    summary: dict[str, int]
+    summaryLine: str

@@ -83,6 +83,7 @@ _MODELS: dict[str, tuple[str, bool, Callable[[], type[BaseModel]]]] = {
     "simulate": ("", False, _output("SimulateOutput")),
     "advise": ("", False, _output("AdviseOutput")),
     "check": ("", False, _output("CheckOutput")),
+    "matrix": ("", False, _output("MatrixOutput")),
 }
 
 #: Bundle file -> schema name.

@@ -12,7 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from caflow.report.contracts import AdviseOutput, CheckOutput, SimulateOutput, WhatIfOutput
+from caflow.report.contracts import (
+    AdviseOutput,
+    CheckOutput,
+    MatrixOutput,
+    SimulateOutput,
+    WhatIfOutput,
+)
 from caflow.web.models import (
     AdviseRequest,
     CheckRequest,
@@ -91,10 +97,7 @@ def simulate(body: SimulateRequest, request: Request) -> JSONResponse:
 
 @router.post(
     "/matrix",
-    responses={
-        200: {"description": "caflow matrix --format json: decision per user × app × context."},
-        **_ERRORS,
-    },
+    responses=_ok(MatrixOutput, "caflow matrix --format json: decision per user × app × context."),
     response_class=JSONResponse,
 )
 def matrix(body: MatrixRequest, request: Request) -> JSONResponse:
