@@ -140,6 +140,25 @@ def test_default_pull_reads_only_referenced_users(
     assert "--all-users" in note
 
 
+@pytest.mark.parametrize("all_users", [False, True])
+def test_dynamic_groups_members_are_read(
+    tmp_path: Path, recorded: RecordedTenant, hand_written: Tenant, all_users: bool
+) -> None:
+    """Every group dynamic: Graph's transitiveMembers / members / transitiveMemberOf return the
+    members Entra computed, so pull records them and no group is "members unknown" (A-DIR-3)."""
+    recorded.g.groups = [
+        {**g, "groupTypes": ["DynamicMembership"], "membershipRule": 'user.department -eq "X"'}
+        for g in recorded.g.groups
+    ]
+    out = _pull(tmp_path, PullOptions(all_users=all_users))
+    directory = (out / "directory.yaml").read_text()
+    assert "membersUnknown" not in directory
+    pulled = load_bundle(out)
+    assert pulled.directory.unknown_member_groups == frozenset()
+    full, part = answers(hand_written), answers(pulled)
+    assert part and all(full[k] == v for k, v in part.items())
+
+
 def test_paging_follows_next_links(tmp_path: Path, recorded: RecordedTenant) -> None:
     _pull(tmp_path)
     policy_calls = [r for r in recorded.seen if r.url.path.endswith("/conditionalAccess/policies")]

@@ -120,18 +120,26 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     groups = {g.lower() for g in user.group_ids} if u.include_groups or u.exclude_groups else set()
     roles = {r.lower() for r in user.role_ids} if u.include_roles or u.exclude_roles else set()
 
-    def held(values: tuple[str, ...], pool: set[str]) -> Tri:
-        """Any listed group/role held (OR of the items; a user without any skips the scan)."""
+    unknown_groups = t.directory.unknown_member_groups
+
+    def held(values: tuple[str, ...], pool: set[str], unknown: frozenset[str] = frozenset()) -> Tri:
+        """Any listed group/role held (OR of the items; a user without any skips the scan).
+        Not being a recorded member of a group whose members are unknown (a dynamic group the
+        export did not list, A-DIR-3) proves nothing: undetermined."""
         if not values:
             return False
         if user.unknown:
             return None  # memberships of a user not in the bundle are unknown
-        return bool(pool) and not pool.isdisjoint(map(str.lower, values))
+        if pool and not pool.isdisjoint(map(str.lower, values)):
+            return True
+        if unknown and not unknown.isdisjoint(map(str.lower, values)):
+            return None
+        return False
 
     included = any3(
         (
             any3([item_user(v) for v in u.include_users]),
-            held(u.include_groups, groups),
+            held(u.include_groups, groups, unknown_groups),
             held(u.include_roles, roles),
             *([_guest_match(u.include_guests, s)] if u.include_guests else []),
         )
@@ -139,7 +147,7 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     excluded = any3(
         (
             any3([item_user(v) for v in u.exclude_users]),
-            held(u.exclude_groups, groups),
+            held(u.exclude_groups, groups, unknown_groups),
             held(u.exclude_roles, roles),
             *([_guest_match(u.exclude_guests, s)] if u.exclude_guests else []),
         )
@@ -147,8 +155,23 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     result = scope3(included, excluded)
     detail = "user excluded" if excluded else ("user not included" if included is False else "")
     if result is None:
-        detail = "group/role membership or guest type of this user is unknown"
+        dynamic = [
+            g
+            for g in (*u.include_groups, *u.exclude_groups)
+            if not user.unknown and g.lower() in unknown_groups and g.lower() not in groups
+        ]
+        detail = (
+            f"members of group '{_group_label(dynamic[0], t)}' are unknown (dynamic group, "
+            "members not exported)"
+            if dynamic
+            else "group/role membership or guest type of this user is unknown"
+        )
     return result, detail
+
+
+def _group_label(gid: str, t: Tenant) -> str:
+    g = t.directory.group(gid)
+    return g.display_name if g is not None and g.display_name else gid
 
 
 def _sp_item(signing_in: str, t: Tenant) -> Callable[[str], Tri]:

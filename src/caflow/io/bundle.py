@@ -86,6 +86,8 @@ class LoadReport:
     files: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)
+    #: Read, with a caveat the user should know: dynamic groups without members (A-DIR-3).
+    caveats: list[str] = field(default_factory=list)
     #: Configured policy fields caflow does not read (kept in ``raw``): field -> policies.
     unread: Counter[str] = field(default_factory=Counter)
 
@@ -104,6 +106,7 @@ class LoadReport:
             out.append(
                 f"policy fields caflow does not evaluate (kept as written; policies): {listed}"
             )
+        out.extend(self.caveats)
         if self.skipped:
             shown = "; ".join(self.skipped[:3])
             more = f" (+{len(self.skipped) - 3} more)" if len(self.skipped) > 3 else ""
@@ -450,6 +453,7 @@ def _load_documents(
         if objects:
             report.kinds[kind] += len(objects)
     report.skipped.extend(b.directory_objects.skipped)
+    report.caveats.extend(b.directory_objects.notes)
     return tenant
 
 
@@ -830,8 +834,8 @@ def _with_reference_warnings(
     base = policy.source_path.rstrip("/")
     c = policy.conditions
 
-    def warn(path: str, message: str) -> None:
-        warnings.append(LoadWarning(policy.source, base + path, message))
+    def warn(path: str, message: str, code: str = "dangling-reference") -> None:
+        warnings.append(LoadWarning(policy.source, base + path, message, code))
 
     u = c.users
 
@@ -869,6 +873,19 @@ def _with_reference_warnings(
         for i, v in enumerate(values):
             if not known(v):
                 warn(f"{pointer}/{i}", f"{what} '{v}' is not defined in the bundle")
+    for pointer, values in (
+        ("/conditions/users/includeGroups", u.include_groups),
+        ("/conditions/users/excludeGroups", u.exclude_groups),
+    ):
+        for i, v in enumerate(values):
+            if v.lower() in directory.unknown_member_groups:
+                g = directory.group(v)
+                warn(
+                    f"{pointer}/{i}",
+                    f"members of group '{g.display_name if g else v}' are unknown (dynamic "
+                    "group, members not exported): membership in it is undetermined",
+                    code="members-unknown",
+                )
     if policy.grant:
         for i, v in enumerate(policy.grant.terms_of_use):
             if v.lower() not in agreements:

@@ -120,6 +120,9 @@ class GroupEntry(FormatModel):
     #: Only role-assignable groups can be assigned directory roles; their members hold them.
     isAssignableToRole: Flag = False
     roles: TextList = ()
+    #: Who is in the group is not known (a dynamic group whose members were not exported):
+    #: membership in it, or in a group containing it, is undetermined (A-DIR-3).
+    membersUnknown: Flag = False
 
 
 class DeviceEntry(FormatModel):
@@ -404,6 +407,8 @@ def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
             )
         )
 
+    # A group nested in one whose members are unknown has unknown members too (A-DIR-3).
+    unknown = transitive_groups(parents, (gid for _, g, gid, _ in groups_raw if g.membersUnknown))
     groups: list[Group] = []
     for _, g, gid, name in groups_raw:
         member_ids = {uid for uid, gs in direct_user_groups.items() if gid in gs}
@@ -415,6 +420,7 @@ def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
                 member_ids=frozenset(member_ids),
                 is_assignable_to_role=g.isAssignableToRole,
                 role_ids=group_roles.get(gid, frozenset()),
+                members_unknown=gid in unknown,
             )
         )
 

@@ -10,7 +10,10 @@ either inline (``members`` / ``memberOf`` / ``transitiveMemberOf`` lists, as ``$
 transitive membership for every layout alike (one code path, no second resolver).
 
 A member that is neither a user nor a group of the export (devices, contacts, users outside
-the export) is counted in the load report, never guessed.
+the export) is counted in the load report, never guessed. A dynamic group (``groupTypes``
+holding ``DynamicMembership``) whose members the export does not record - EntraExporter writes
+no ``Members`` folder for it - is written ``membersUnknown: true`` with a note: membership in it
+is undetermined, never "not a member" (docs/assumptions.md A-DIR-3).
 """
 
 from __future__ import annotations
@@ -98,6 +101,12 @@ class DirectoryObjects:
     #: (user id, device id)
     user_devices: set[tuple[str, str]] = field(default_factory=set)
     skipped: list[str] = field(default_factory=list)
+    #: Read, but with a caveat the user should know (dynamic groups without members).
+    notes: list[str] = field(default_factory=list)
+    #: Groups whose member list was read (a members file or inline ``members``, even empty).
+    listed_groups: set[str] = field(default_factory=set)
+    #: Users whose group list was read (a ``memberOf`` / ``transitiveMemberOf`` file or inline).
+    listed_users: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return any(self.objects.values())
@@ -112,6 +121,8 @@ class DirectoryObjects:
             return False
         if context is not None and not all(isinstance(o, dict) and o.get("id") for o in items):
             return False
+        if context is not None:
+            self._listed(*context)
         for obj in items:
             kind = directory_kind(obj)
             if kind is not None:
@@ -119,6 +130,13 @@ class DirectoryObjects:
             if context is not None:
                 self._relate(context, obj, kind, rel)
         return True
+
+    def _listed(self, owner: str, direction: str) -> None:
+        """Record that ``owner``'s memberships in ``direction`` were read (even as none)."""
+        if direction == "members":
+            self.listed_groups.add(owner.lower())
+        elif direction == "memberOf":
+            self.listed_users.add(owner.lower())
 
     def _merge(self, kind: str, obj: dict[str, Any]) -> None:
         key = _key(obj, kind)
@@ -130,9 +148,13 @@ class DirectoryObjects:
                 known[k] = v
         owner = str(obj.get("id") or "")
         for k in ("members", "transitiveMembers"):
+            if isinstance(obj.get(k), list):
+                self._listed(owner, "members")
             for m in _list(obj.get(k)):
                 self._relate((owner, "members"), m, directory_kind(m), f"{kind} {owner}/{k}")
         for k in ("memberOf", "transitiveMemberOf"):
+            if isinstance(obj.get(k), list):
+                self._listed(owner, "memberOf")
             for m in _list(obj.get(k)):
                 self._relate((owner, "memberOf"), m, directory_kind(m), f"{kind} {owner}/{k}")
         for k in ("registeredDevices", "ownedDevices"):
@@ -215,12 +237,23 @@ class DirectoryObjects:
             _put(item, "devices", user_devices[k])
             out_users.append(item)
         out_groups = []
+        every_user_listed = bool(users) and self.listed_users.issuperset(users)
         for k, g in groups.items():
             item = _pick(g, ("id", "displayName"))
             if g.get("isAssignableToRole") or group_roles[k]:
                 item["isAssignableToRole"] = True  # Entra assigns roles only to such groups
             _put(item, "members", group_members[k])
             _put(item, "roles", sorted(group_roles[k]))
+            if _is_dynamic(g) and k not in self.listed_groups and not every_user_listed:
+                # Entra computes a dynamic group's members from its rule; without its member
+                # list (or every user's group list) caflow cannot tell who else is in it
+                # (A-DIR-3): recorded members match, anyone else is undetermined, not "no".
+                item["membersUnknown"] = True
+                self.notes.append(
+                    f"group '{g.get('displayName') or g.get('id')}' is dynamic "
+                    f"(membershipRule: {g.get('membershipRule') or '?'}) and its members were "
+                    "not exported: membership in it is undetermined"
+                )
             out_groups.append(item)
         doc: dict[str, Any] = {"users": out_users, "groups": out_groups}
         # Only the device-filter properties: directory.yaml is read strictly (unknown keys are
@@ -239,6 +272,12 @@ def _key(obj: dict[str, Any], kind: str) -> str:
         parts = (obj.get("principalId"), obj.get("roleDefinitionId"), obj.get("directoryScopeId"))
         return "|".join(str(p or "") for p in parts).lower()
     return str(obj.get("id") or "").lower()
+
+
+def _is_dynamic(group: dict[str, Any]) -> bool:
+    """``groupTypes`` holds ``DynamicMembership`` (Graph group resource)."""
+    types = group.get("groupTypes")
+    return isinstance(types, list) and any(str(t).lower() == "dynamicmembership" for t in types)
 
 
 def _role_template(role: dict[str, Any]) -> str:

@@ -60,6 +60,10 @@ class Group:
     is_assignable_to_role: bool = False
     #: Role template ids assigned to this (role-assignable) group; its members hold them.
     role_ids: frozenset[str] = frozenset()
+    #: True when who is in the group is not known: a dynamic group (``membershipRule``) whose
+    #: members the export did not record, or a group that contains one. Not being a recorded
+    #: member then proves nothing, so membership is undetermined (docs/assumptions.md A-DIR-3).
+    members_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,8 @@ class Directory:
     groups: tuple[Group, ...] = ()
     devices: tuple[Device, ...] = ()
     service_principals: tuple[ServicePrincipal, ...] = ()
+    #: Lower-case ids of the groups whose members are unknown (set in ``__post_init__``).
+    unknown_member_groups: frozenset[str] = field(init=False, default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
         by_user: dict[str, User] = {}
@@ -103,6 +109,11 @@ class Directory:
             by_device.setdefault(d.display_name.lower(), d)
         object.__setattr__(self, "_users", MappingProxyType(by_user))
         object.__setattr__(self, "_groups", MappingProxyType(by_group))
+        object.__setattr__(
+            self,
+            "unknown_member_groups",
+            frozenset(g.id.lower() for g in self.groups if g.members_unknown),
+        )
         object.__setattr__(self, "_devices", MappingProxyType(by_device))
         by_sp: dict[str, ServicePrincipal] = {}
         for sp in self.service_principals:

@@ -36,6 +36,8 @@ BAP_VERSION = "2020-10-01"
 PP_VERSION = "2016-11-01"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+#: groupTypes/membershipRule tell a dynamic group (docs/export.md); its members are read too.
+_GROUP_SELECT = "id,displayName,securityEnabled,isAssignableToRole,groupTypes,membershipRule"
 _USER_SELECT = "id,displayName,userPrincipalName,userType,accountEnabled,creationType"
 _DEVICE_SELECT = (
     "id,deviceId,displayName,operatingSystem,operatingSystemVersion,trustType,isCompliant,"
@@ -428,7 +430,7 @@ class _Puller:
             self.pages(
                 "directory",
                 f"{V1}/groups",
-                params={"$select": "id,displayName,securityEnabled,isAssignableToRole", **top},
+                params={"$select": _GROUP_SELECT, **top},
             )
         )
         self.directory.add_document(
@@ -462,7 +464,7 @@ class _Puller:
             group = self.api.get(
                 f"{V1}/groups/{gid}",
                 ep,
-                params={"$select": "id,displayName,securityEnabled,isAssignableToRole"},
+                params={"$select": _GROUP_SELECT},
                 missing_ok=True,
             )
             if group is None:
@@ -471,13 +473,18 @@ class _Puller:
             self.directory.add_document(
                 "groups.json", [{"@odata.type": "#microsoft.graph.group", **group}]
             )
-            for m in self.pages(
-                "directory",
-                f"{V1}/groups/{gid}/transitiveMembers/microsoft.graph.user",
-                params={"$count": "true", "$select": "id"},
-                eventual=True,
-            ):
-                user_ids.add(str(m["id"]).lower())
+            members = list(
+                self.pages(
+                    "directory",
+                    f"{V1}/groups/{gid}/transitiveMembers/microsoft.graph.user",
+                    params={"$count": "true", "$select": "id"},
+                    eventual=True,
+                )
+            )
+            # Graph returns the members Entra computed, dynamic groups' included: recorded as
+            # the group's member list, so a dynamic group is never "members unknown" (A-DIR-3).
+            self.directory.add_document(f"groups/{gid}/transitiveMembers.json", members)
+            user_ids.update(str(m["id"]).lower() for m in members)
         for template in sorted(refs["roles"]):
             role = self.api.get(
                 f"{V1}/directoryRoles(roleTemplateId='{template}')", ep, missing_ok=True
