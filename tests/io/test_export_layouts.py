@@ -250,3 +250,53 @@ def test_tenant_wide_role_assignments_count(tmp_path: Path, graph: GraphTenant) 
     got, not_got = d.user(user["id"]), d.user(other["id"])
     assert got is not None and sec_admin in got.role_ids
     assert not_got is not None and sec_admin not in not_got.role_ids
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\xff\xfe" + "null\r\n".encode("utf-16-le"),
+        b"null\n",
+        b"  \r\n",
+    ],
+    ids=["0-bytes", "utf8-bom", "utf16-bom", "utf16-null", "null", "blank"],
+)
+def test_empty_export_files_are_empty_lists(tmp_path: Path, graph: GraphTenant, raw: bytes) -> None:
+    """``Get-MgIdentityGovernanceTermsOfUseAgreement -All | ConvertTo-Json | Out-File`` with no
+    agreement writes 0 bytes (or a BOM, or ``null``): an empty list, named in a note."""
+    write_json(tmp_path / "policies.json", graph.policies)
+    (tmp_path / "agreements.json").write_bytes(raw)
+    (tmp_path / "devices.json").write_bytes(raw)
+    report = LoadReport()
+    tenant = load_bundle(tmp_path, report)
+    assert len(tenant.policies) == len(graph.policies)
+    assert sorted(Path(f).name for f in report.empty) == ["agreements.json", "devices.json"]
+    assert not tenant.agreements
+
+
+def test_empty_files_are_named_on_stderr(tmp_path: Path, graph: GraphTenant) -> None:
+    from typer.testing import CliRunner
+
+    from caflow.cli.main import app
+
+    write_json(tmp_path / "policies.json", graph.policies)
+    (tmp_path / "agreements.json").write_bytes(b"\xff\xfe")
+    res = CliRunner().invoke(app, ["advise", str(tmp_path), "--format", "json"])
+    assert res.exit_code in (0, 1), res.output
+    assert "1 empty file(s) read as empty lists" in res.stderr
+    assert "agreements.json" in res.stderr
+
+
+def test_a_folder_of_only_empty_files_is_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from caflow.cli.main import app
+
+    (tmp_path / "policies.json").write_bytes(b"")
+    (tmp_path / "users.json").write_bytes(b"null")
+    res = CliRunner().invoke(app, ["advise", str(tmp_path), "--format", "json"])
+    assert res.exit_code == 2, res.output
+    assert "no tenant data found" in res.stderr and "2 empty" in res.stderr

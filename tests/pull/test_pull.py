@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import pytest
 import respx
 from tests.graph_contoso import CONTOSO, GraphTenant, answers, contoso_graph, memberships
+from tests.pull.recorded import ENV as PP_ENV
 from tests.pull.recorded import RecordedTenant, graph_error
 from typer.testing import CliRunner
 
@@ -278,6 +279,72 @@ def test_missing_power_platform_token_is_an_unreadable_part(
         in doc["unreadable"][0]["reason"] + doc["unreadable"][0]["permission"]
         or "no access token" in doc["unreadable"][0]["reason"]
     )
+
+
+def test_one_flow_unreadable_keeps_the_rest(tmp_path: Path, recorded: RecordedTenant) -> None:
+    """A flow deleted between list and get (404) and one not readable (403): both recorded in
+    pull.json notReadable (endpoint, status, why), every other flow keeps its definition, and
+    the two stay in the bundle without connections, so check counts them undetermined."""
+    started = [f["name"] for f in recorded.g.flows if f["properties"].get("state") == "Started"]
+    gone, hidden = started[0], started[1]
+    recorded.always[rf"api.flow.microsoft.com.*/flows/{gone}$"] = (
+        404,
+        {},
+        {"error": {"code": "FlowNotFound", "message": f"The flow '{gone}' could not be found."}},
+    )
+    recorded.always[rf"api.flow.microsoft.com.*/flows/{hidden}$"] = (
+        403,
+        {},
+        {"error": {"code": "AuthorizationFailed", "message": "The caller has no access."}},
+    )
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 1, res.output
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["unreadable"] == []
+    by_item = {x["item"]: x for x in doc["notReadable"]}
+    assert set(by_item) == {f"flow {gone}", f"flow {hidden}"}
+    assert by_item[f"flow {gone}"]["status"] == 404 and "deleted" in by_item[f"flow {gone}"]["why"]
+    assert by_item[f"flow {hidden}"]["status"] == 403
+    assert by_item[f"flow {hidden}"]["endpoint"].endswith(f"/flows/{hidden}")
+    assert any("notReadable" in n for n in doc["notes"])
+    pulled = load_bundle(out)
+    assert len(pulled.flows) == len(recorded.g.flows)
+    known = {f.name: f.connections_known for f in pulled.flows}
+    assert not known[gone] and not known[hidden]
+    assert all(v for k, v in known.items() if k not in (gone, hidden))
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(out),
+            "--enable",
+            "CA014 - Require MFA for Microsoft Flow Service",
+            "--start",
+            "2026-02-02T09:00:00Z",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code in (0, 1), res.output
+    undetermined = {u["id"]: u["reason"] for u in json.loads(res.stdout)["undetermined"]}
+    assert {gone, hidden} <= set(undetermined)
+    assert "pull.json notReadable" in undetermined[gone]
+
+
+def test_no_environment_readable_makes_the_part_unreadable(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    recorded.always[r"api.powerapps.com.*/connections$"] = (
+        403,
+        {},
+        {"error": {"code": "Forbidden", "message": "no access"}},
+    )
+    out = _pull(tmp_path)
+    doc = json.loads((out / "pull.json").read_text())
+    assert [p["name"] for p in doc["unreadable"]] == ["powerplatform"]
+    assert [x["item"] for x in doc["notReadable"]] == [f"environment {PP_ENV}"]
 
 
 def test_secrets_are_never_written(tmp_path: Path, recorded: RecordedTenant) -> None:

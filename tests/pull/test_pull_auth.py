@@ -24,8 +24,13 @@ runner = CliRunner()
 class FakeConfidential:
     calls: ClassVar[list[list[str]]] = []
 
-    def __init__(self, client_id: str, client_credential: Any, authority: str) -> None:
+    def __init__(
+        self, client_id: str, client_credential: Any, authority: str, http_client: Any
+    ) -> None:
         self.credential = client_credential
+
+    def remove_tokens_for_client(self) -> None:
+        pass
 
     def acquire_token_for_client(self, scopes: list[str]) -> dict[str, Any]:
         FakeConfidential.calls.append(scopes)
@@ -38,15 +43,17 @@ class FakeConfidential:
 
 
 class FakePublic:
-    def __init__(self, client_id: str, authority: str) -> None:
+    def __init__(self, client_id: str, authority: str, http_client: Any) -> None:
         self.client_id = client_id
         self.accounts: list[dict[str, str]] = []
 
     def get_accounts(self) -> list[dict[str, str]]:
         return self.accounts
 
-    def acquire_token_silent(self, scopes: list[str], account: Any) -> dict[str, Any]:
-        return {"access_token": "silent-" + scopes[0]}
+    def acquire_token_silent(
+        self, scopes: list[str], account: Any, force_refresh: bool = False
+    ) -> dict[str, Any]:
+        return {"access_token": ("fresh-" if force_refresh else "silent-") + scopes[0]}
 
     def initiate_device_flow(self, scopes: list[str]) -> dict[str, Any]:
         return {
@@ -67,7 +74,9 @@ def fake_msal(monkeypatch: pytest.MonkeyPatch) -> None:
     FakeConfidential.calls = []
 
 
-def test_client_secret_scopes_and_cache() -> None:
+def test_client_secret_asks_msal_per_request() -> None:
+    """No cache of caflow's own: msal's answers (its cache, renewed near expiry; the
+    respx-recorded msal tests in test_pull_tokens.py show the renewal)."""
     tokens = token_source(
         AuthMethod.client_secret,
         tenant="contoso.onmicrosoft.com",
@@ -75,11 +84,12 @@ def test_client_secret_scopes_and_cache() -> None:
         env={"CAFLOW_CLIENT_SECRET": "s3cret"},
     )
     assert tokens(GRAPH) == "tok-https://graph.microsoft.com/.default"
-    assert tokens(GRAPH) == tokens(GRAPH)
     assert tokens(FLOW).endswith("service.flow.microsoft.com/.default")
+    assert tokens(GRAPH) == "tok-https://graph.microsoft.com/.default"
     assert FakeConfidential.calls == [
         ["https://graph.microsoft.com/.default"],
         ["https://service.flow.microsoft.com/.default"],
+        ["https://graph.microsoft.com/.default"],
     ]
 
 
@@ -99,6 +109,8 @@ def test_device_code_prompts_once_then_reuses_the_account() -> None:
     tokens = token_source(AuthMethod.device_code, prompt=shown.append)
     assert tokens(GRAPH) == "device-token"
     assert tokens(FLOW) == "silent-https://service.flow.microsoft.com/.default"
+    # After a 401: msal's refresh token, not a second device-code prompt.
+    assert tokens.renew(GRAPH) == "fresh-https://graph.microsoft.com/.default"
     assert len(shown) == 1 and "devicelogin" in shown[0]
 
 

@@ -162,7 +162,10 @@ def flow_impact(
             if r.connection and r.connection.lower() not in known
         ]
         if not f.connections_known:
-            reasons.append("the export does not list the flow's connections (admin API list shape)")
+            reasons.append(
+                "the export does not list the flow's connections (admin API list shape, or "
+                "caflow pull could not read the flow: pull.json notReadable)"
+            )
         if reasons:
             undetermined.append({"kind": "flow", "id": f.name, "reason": "; ".join(reasons)})
     return failing, undetermined

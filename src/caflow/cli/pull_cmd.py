@@ -27,8 +27,8 @@ _EPILOG = (
     "  caflow pull --out my-tenant --auth client-secret --tenant contoso.onmicrosoft.com "
     "--client-id APP_ID --all-users --since 2026-01-01 --format json\n\n"
     "Permissions, auth methods and what pull.json records: docs/export.md. "
-    "Exit codes: 0 everything read; 1 bundle written but optional parts were unreadable "
-    "(listed in pull.json and above); 2 a required part (policies, named locations, directory, "
+    "Exit codes: 0 everything read; 1 bundle written but optional parts or single items (a "
+    "flow deleted mid-pull) were unreadable (listed in pull.json and above); 2 a required part (policies, named locations, directory, "
     "sign-ins asked for with --since) could not be read, bad credentials or usage - nothing "
     "written."
 )
@@ -211,6 +211,14 @@ def _pull(
     err_console.print(f"wrote {out}: {read}", highlight=False, markup=False)
     for note in pulled.notes:
         err_console.print(f"note: {note}", highlight=False, markup=False)
+    for item in pulled.not_readable:
+        err_console.print(
+            f"warning: {item['item']} not read: {item['endpoint']}: HTTP {item['status']}: "
+            f"{item['why']}",
+            highlight=False,
+            markup=False,
+            style="yellow",
+        )
     if pulled.unreadable:
         for p in pulled.unreadable:
             j = p.to_json()
@@ -225,4 +233,5 @@ def _pull(
             highlight=False,
             markup=False,
         )
+    if pulled.unreadable or pulled.not_readable:
         raise typer.Exit(code=int(ExitStatus.FAILURE))

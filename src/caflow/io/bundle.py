@@ -40,7 +40,7 @@ from caflow.errors import (
     json_pointer,
 )
 from caflow.io.crosstenant import parse_cross_tenant_access
-from caflow.io.decode import MAX_FILE_BYTES, parse_document, read_regular_file
+from caflow.io.decode import MAX_FILE_BYTES, is_empty_output, parse_document, read_regular_file
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
 from caflow.io.fields import Reader
@@ -88,6 +88,9 @@ class LoadReport:
     skipped: list[str] = field(default_factory=list)
     #: Read, with a caveat the user should know: dynamic groups without members (A-DIR-3).
     caveats: list[str] = field(default_factory=list)
+    #: Empty JSON files of an export folder (0 bytes, a BOM, whitespace or ``null``): read as
+    #: empty lists.
+    empty: list[str] = field(default_factory=list)
     #: Configured policy fields caflow does not read (kept in ``raw``): field -> policies.
     unread: Counter[str] = field(default_factory=Counter)
 
@@ -107,6 +110,11 @@ class LoadReport:
                 f"policy fields caflow does not evaluate (kept as written; policies): {listed}"
             )
         out.extend(self.caveats)
+        if self.empty:
+            # What PowerShell saves when a Get-Mg* call returned nothing (docs/export.md).
+            shown = ", ".join(self.empty[:3])
+            more = f" (+{len(self.empty) - 3} more)" if len(self.empty) > 3 else ""
+            out.append(f"{len(self.empty)} empty file(s) read as empty lists: {shown}{more}")
         if self.skipped:
             shown = "; ".join(self.skipped[:3])
             more = f" (+{len(self.skipped) - 3} more)" if len(self.skipped) > 3 else ""
@@ -356,6 +364,8 @@ def _require_tenant_data(path: Path, report: LoadReport) -> None:
         got = "an empty folder" if path.is_dir() else "no JSON or YAML file"
     else:
         got = f"{report.files} file(s), none of them tenant data"
+        if report.empty:
+            got += f" ({len(report.empty)} empty: {report.empty[0]})"
     first = report.skipped[0] if report.skipped else None
     raise InputError(
         "no tenant data found",
@@ -428,7 +438,13 @@ def _load_documents(
     for rel, read in source:
         report.files += 1
         file = label + rel
-        doc = parse_document(read(), file)
+        raw = read()
+        if rel.lower().endswith((".json", ".json5")) and is_empty_output(raw, file):
+            # A Get-Mg* call that returned nothing: an empty list, said by name (review of
+            # issue 9); a folder where nothing else loads is still "no tenant data" (exit 2).
+            report.empty.append(file)
+            continue
+        doc = parse_document(raw, file)
         check_not_truncated(doc, file)
         role = _role(rel) if bundle_mode else None
         if bundle_mode and rel == "pull.json":

@@ -34,6 +34,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "decode_text",
+    "is_empty_output",
     "load_document",
     "note_read",
     "parse_document",
@@ -282,6 +283,16 @@ def _parse_yaml(text: str, name: str) -> Any:
         ) from None
     finally:
         loader.dispose()
+
+
+def is_empty_output(raw: bytes, name: str) -> bool:
+    """What PowerShell saves when a ``Get-Mg*`` call returns nothing: 0 bytes, only a byte
+    order mark (``Out-File`` in Windows PowerShell 5.1 writes the UTF-16 BOM), whitespace, or
+    ``null`` (``ConvertTo-Json $null``). Export loaders read such a file as an empty list."""
+    if len(raw) > 4096:
+        return False  # a blank file is short; never decode a real document twice
+    text = decode_text(raw, name).lstrip("\ufeff").strip()
+    return text in ("", "null")
 
 
 def parse_document(raw: bytes, name: str) -> Any:

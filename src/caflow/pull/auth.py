@@ -8,7 +8,9 @@
   application rights) for automation. The secret is read from ``CAFLOW_CLIENT_SECRET`` only,
   never from the command line (shell history) and never written anywhere.
 
-Tokens live in memory for the run; msal's cache is not persisted.
+Tokens live in msal's in-memory cache for the run (renewed near expiry, and once more after a
+401); the cache is not persisted. msal talks to Entra through an ``httpx`` client, as the pull
+does to the APIs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -57,23 +59,31 @@ class AuthMethod(StrEnum):
 
 @dataclass
 class _Msal:
-    """Acquire (and remember for this run) one token per audience through msal."""
+    """Tokens through msal, asked for before every request: msal's in-memory token cache
+    answers until a token is about to expire, then renews it (client credentials: msal >= 1.23
+    looks in its cache first; device code: ``acquire_token_silent`` uses the refresh token), so
+    a pull longer than a token's lifetime keeps working. Nothing is persisted."""
 
     app: Any
     interactive: bool
     prompt: Callable[[str], None]
     authority: str
-    cache: dict[str, str] = field(default_factory=dict)
 
     def __call__(self, resource: str) -> str:
-        if resource in self.cache:
-            return self.cache[resource]
+        return self._acquire(resource, fresh=False)
+
+    def renew(self, resource: str) -> str | None:
+        return self._acquire(resource, fresh=True)
+
+    def _acquire(self, resource: str, *, fresh: bool) -> str:
         scopes = [resource + "/.default"]
         if self.interactive:
             result = None
             accounts = self.app.get_accounts()
             if accounts:
-                result = self.app.acquire_token_silent(scopes, account=accounts[0])
+                result = self.app.acquire_token_silent(
+                    scopes, account=accounts[0], force_refresh=fresh
+                )
             if not result:
                 flow = self.app.initiate_device_flow(scopes=scopes)
                 if "user_code" not in flow:
@@ -81,11 +91,12 @@ class _Msal:
                 self.prompt(str(flow["message"]))
                 result = self.app.acquire_token_by_device_flow(flow)
         else:
+            if fresh:  # msal refuses force_refresh here: drop the cached (rejected) token
+                self.app.remove_tokens_for_client()
             result = self.app.acquire_token_for_client(scopes=scopes)
         if not result or "access_token" not in result:
             raise _sign_in_error(result or {}, self.authority, resource)
-        self.cache[resource] = str(result["access_token"])
-        return self.cache[resource]
+        return str(result["access_token"])
 
 
 def _sign_in_error(result: Mapping[str, Any], authority: str, resource: str) -> PullError:
@@ -109,16 +120,22 @@ def token_source(
     certificate: Path | None = None,
     env: Mapping[str, str] | None = None,
     prompt: Callable[[str], None] = print,
+    http_client: Any = None,
 ) -> TokenSource:
-    """A callable giving a bearer token for an audience (:data:`GRAPH`, :data:`FLOW`, ...)."""
+    """Bearer tokens per audience (:data:`GRAPH`, :data:`FLOW`, ...). ``http_client`` is the
+    requests-like client msal signs in through (an ``httpx.Client`` unless given)."""
     env = os.environ if env is None else env
     if method is AuthMethod.environment:
-        return _from_environment(env)
+        return _EnvironmentTokens(env)
+    import httpx
     import msal
 
+    http = http_client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
     authority = f"https://login.microsoftonline.com/{tenant or 'organizations'}"
     if method is AuthMethod.device_code:
-        app = msal.PublicClientApplication(client_id or DEFAULT_PUBLIC_CLIENT, authority=authority)
+        app = msal.PublicClientApplication(
+            client_id or DEFAULT_PUBLIC_CLIENT, authority=authority, http_client=http
+        )
         return _Msal(app, interactive=True, prompt=prompt, authority=authority)
     if not tenant or not client_id:
         raise InputError(
@@ -138,16 +155,22 @@ def token_source(
     else:
         credential = _certificate_credential(certificate)
     app = msal.ConfidentialClientApplication(
-        client_id, client_credential=credential, authority=authority
+        client_id, client_credential=credential, authority=authority, http_client=http
     )
     return _Msal(app, interactive=False, prompt=prompt, authority=authority)
 
 
-def _from_environment(env: Mapping[str, str]) -> TokenSource:
-    def token(resource: str) -> str:
+@dataclass(frozen=True)
+class _EnvironmentTokens:
+    """Tokens handed over in environment variables: the same one for every request (caflow
+    cannot renew it; an expired one is a 401 naming the variable to refresh)."""
+
+    env: Mapping[str, str]
+
+    def __call__(self, resource: str) -> str:
         names = TOKEN_VARIABLES.get(resource, ())
         for name in names:
-            value = env.get(name, "").strip()
+            value = self.env.get(name, "").strip()
             if value.startswith("{"):
                 value = _az_token(value, name)  # the whole `az account get-access-token` output
             if value:
@@ -161,7 +184,8 @@ def _from_environment(env: Mapping[str, str]) -> TokenSource:
             code="pull-denied",
         )
 
-    return token
+    def renew(self, resource: str) -> str | None:
+        return None
 
 
 def _az_token(text: str, variable: str) -> str:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from caflow.errors import InputError
 
 __all__ = ["PullError", "TokenSource"]
 
-#: audience -> bearer token; raises PullError when none can be had.
-TokenSource = Callable[[str], str]
+
+class TokenSource(Protocol):
+    """Bearer tokens per audience; raises PullError when none can be had."""
+
+    def __call__(self, resource: str) -> str:
+        """A valid token, asked for before every request (msal answers from its cache and
+        renews a token close to expiry, so a long pull outlives any one token)."""
+        ...
+
+    def renew(self, resource: str) -> str | None:
+        """A freshly acquired token after the API answered 401, or None when this source
+        cannot get another (a token handed over in the environment)."""
+        ...
 
 
 class PullError(InputError):

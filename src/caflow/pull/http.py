@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from caflow.pull.errors import PullError
+from caflow.pull.errors import PullError, TokenSource
 
 __all__ = ["Api", "Endpoint", "PullError"]
 
@@ -37,7 +37,7 @@ class Endpoint:
 
 @dataclass
 class Api:
-    tokens: Callable[[str], str]  # audience -> bearer token
+    tokens: TokenSource  # audience -> bearer token, asked for before every request
     client: httpx.Client = field(
         default_factory=lambda: httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
     )
@@ -47,6 +47,7 @@ class Api:
     max_wait: float = 120.0
     requests: int = 0
     retries: int = 0
+    renewals: int = 0
 
     def get(
         self,
@@ -57,101 +58,88 @@ class Api:
         eventual: bool = False,
         missing_ok: bool = False,
     ) -> dict[str, Any] | None:
-        """One JSON document; ``None`` for a 404 when ``missing_ok``."""
-        headers = {"Authorization": "Bearer " + self.tokens(endpoint.resource)}
-        if eventual:
-            # Advanced directory queries ($count, OData casts) need it (Graph "advanced query
-            # capabilities on directory objects").
-            headers["ConsistencyLevel"] = "eventual"
+        """One JSON document; ``None`` for a 404 when ``missing_ok``.
+
+        The token is asked for before each request (msal renews it near expiry); a 401 is
+        retried once with a freshly acquired token (a token revoked or expired mid-pull)."""
+
+        def fail(message: str, status: int | None, code: str) -> PullError:
+            return PullError(
+                message,
+                endpoint=_public(url),
+                permission=endpoint.permission,
+                status=status,
+                code=code,
+            )
+
+        token = self.tokens(endpoint.resource)
+        renewed = False
         attempt = 0
         while True:
+            headers = {"Authorization": "Bearer " + token}
+            if eventual:
+                # Advanced directory queries ($count, OData casts) need it (Graph "advanced
+                # query capabilities on directory objects").
+                headers["ConsistencyLevel"] = "eventual"
             self.requests += 1
             try:
-                resp = self.client.get(url, params=params, headers=headers)
+                resp: httpx.Response | None = self.client.get(url, params=params, headers=headers)
             except httpx.TimeoutException:
                 resp = None
-                reason = "timed out"
             except httpx.HTTPError as exc:
-                raise PullError(
-                    f"network error: {type(exc).__name__}",
-                    endpoint=_public(url),
-                    permission=endpoint.permission,
-                    status=None,
-                    code="pull-failed",
-                ) from None
+                raise fail(f"network error: {type(exc).__name__}", None, "pull-failed") from None
+            if resp is not None and resp.status_code == 401 and not renewed:
+                renewed = True
+                fresh = self.tokens.renew(endpoint.resource)
+                if fresh:
+                    self.renewals += 1
+                    token = fresh
+                    continue
             if resp is not None and resp.status_code not in _RETRY_STATUS:
                 break
             attempt += 1
             if attempt > self.max_retries:
                 status = resp.status_code if resp is not None else None
-                raise PullError(
-                    f"gave up after {self.max_retries} retries "
-                    f"({'HTTP ' + str(status) if status else reason}; throttled or unavailable)",
-                    endpoint=_public(url),
-                    permission=endpoint.permission,
-                    status=status,
-                    code="pull-throttled",
+                why = f"HTTP {status}" if status else "timed out"
+                raise fail(
+                    f"gave up after {self.max_retries} retries ({why}; throttled or unavailable)",
+                    status,
+                    "pull-throttled",
                 )
             self.retries += 1
             self.sleep(self._wait(resp, attempt))
-        if resp.status_code == 404 and missing_ok:
+        status = resp.status_code
+        if status == 404 and missing_ok:
             return None
-        if resp.status_code in (401, 403):
+        if status in (401, 403):
             what = (
                 "the credentials were rejected (expired token, wrong tenant or audience)"
-                if resp.status_code == 401
+                if status == 401
                 else "access denied"
             )
-            raise PullError(
-                f"HTTP {resp.status_code}: {what}: {_graph_message(resp)}",
-                endpoint=_public(url),
-                permission=endpoint.permission,
-                status=resp.status_code,
-                code="pull-denied",
-            )
-        if resp.status_code >= 400:
-            raise PullError(
-                f"HTTP {resp.status_code}: {_graph_message(resp)}",
-                endpoint=_public(url),
-                permission=endpoint.permission,
-                status=resp.status_code,
-                code="pull-failed",
-            )
+            raise fail(f"HTTP {status}: {what}: {_graph_message(resp)}", status, "pull-denied")
+        if status >= 400:
+            raise fail(f"HTTP {status}: {_graph_message(resp)}", status, "pull-failed")
         try:
             doc = resp.json()
         except ValueError:
-            raise PullError(
-                "the response is not JSON",
-                endpoint=_public(url),
-                permission=endpoint.permission,
-                status=resp.status_code,
-                code="pull-failed",
-            ) from None
+            raise fail("the response is not JSON", status, "pull-failed") from None
         return doc if isinstance(doc, dict) else {"value": doc}
 
-    def pages(
-        self,
-        url: str,
-        endpoint: Endpoint,
-        *,
-        params: dict[str, str] | None = None,
-        eventual: bool = False,
-        missing_ok: bool = False,
-    ) -> Iterator[dict[str, Any]]:
-        """Every item of a list, following ``@odata.nextLink`` / ``nextLink`` to the end."""
+    def pages(self, url: str, endpoint: Endpoint, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a list, following ``@odata.nextLink`` / ``nextLink`` to the end
+        (``options`` as for :meth:`get`; the link carries the query, so ``params`` is dropped
+        after the first page)."""
         next_url: str | None = url
-        next_params = params
         while next_url:
-            doc = self.get(
-                next_url, endpoint, params=next_params, eventual=eventual, missing_ok=missing_ok
-            )
+            doc = self.get(next_url, endpoint, **options)
             if doc is None:
                 return
             for item in doc.get("value") or []:
                 if isinstance(item, dict):
                     yield item
             next_url = doc.get("@odata.nextLink") or doc.get("nextLink")
-            next_params = None  # the link carries the query already
+            options.pop("params", None)
 
     def _wait(self, resp: httpx.Response | None, attempt: int) -> float:
         """``Retry-After`` when the server gives one, else exponential backoff."""

@@ -217,6 +217,9 @@ class Pulled:
     display_name: str = ""
     #: What a reader of the bundle should know about its scope (printed and in pull.json).
     notes: list[str] = field(default_factory=list)
+    #: Single items of a part that was read (a flow deleted between list and get, an
+    #: environment refusing its connections): pull.json ``notReadable``; the rest is kept.
+    not_readable: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def unreadable(self) -> list[PartRecord]:
@@ -302,6 +305,17 @@ class _Puller:
         self.part("servicePrincipals", self._service_principals)
         if self.options.since is not None:
             self.part("signIns", self._sign_ins)
+        if self.out.not_readable:
+            flows = sum(x["item"].startswith("flow ") for x in self.out.not_readable)
+            self.out.notes.append(
+                f"{len(self.out.not_readable)} item(s) not readable (pull.json notReadable)"
+                + (
+                    f"; {flows} flow(s) kept without their definitions: check counts them "
+                    "undetermined"
+                    if flows
+                    else ""
+                )
+            )
         self.out.documents["directory.yaml"] = self.directory.to_directory_doc()
         if self.directory.skipped:  # e.g. devices or contacts as group members
             self.out.notes.append(
@@ -382,24 +396,39 @@ class _Puller:
         )
         connections: list[dict[str, Any]] = []
         flows: list[dict[str, Any]] = []
+        failures: list[PullError] = []
         for env in envs:
             name = str(env.get("name") or "")
-            connections.extend(
-                self.pages(
-                    "powerplatform",
-                    f"{POWERAPPS_API}/environments/{name}/connections",
-                    params=version,
+            try:
+                connections.extend(
+                    self.pages(
+                        "powerplatform",
+                        f"{POWERAPPS_API}/environments/{name}/connections",
+                        params=version,
+                    )
                 )
-            )
-            for f in list(
-                self.api.pages(f"{FLOW_API}/environments/{name}/v2/flows", flow, params=version)
-            ):
-                # The list omits definitions (triggers, recurrence, connection use): read each flow.
-                full = self.api.get(
-                    f"{FLOW_API}/environments/{name}/flows/{f['name']}", flow, params=version
+                listed = list(
+                    self.api.pages(f"{FLOW_API}/environments/{name}/v2/flows", flow, params=version)
                 )
+            except PullError as exc:
+                self._item_unreadable("powerplatform", f"environment {name}", exc)
+                failures.append(exc)
+                continue
+            for f in listed:
+                # The list omits definitions (triggers, recurrence, connection use): read each.
+                try:
+                    full = self.api.get(
+                        f"{FLOW_API}/environments/{name}/flows/{f['name']}", flow, params=version
+                    )
+                except PullError as exc:
+                    # Deleted since the list (404) or not shared with this admin (403): the
+                    # list item is kept, without connections, so check counts it undetermined.
+                    self._item_unreadable("powerplatform", f"flow {f['name']}", exc)
+                    full = None
                 self.progress("powerplatform", 1)
                 flows.append(full or f)
+        if envs and len(failures) == len(envs):
+            raise failures[0]  # no environment readable: the part as a whole is unreadable
         for c in connections:
             owner = ((c.get("properties") or {}).get("createdBy") or {}).get("id")
             if isinstance(owner, str) and _GUID.match(owner):
@@ -408,6 +437,24 @@ class _Puller:
         self.out.documents["powerplatform/connections.json"] = {"value": connections}
         self.out.documents["powerplatform/flows.json"] = {"value": flows}
         return len(envs) + len(connections) + len(flows)
+
+    def _item_unreadable(self, part: str, item: str, exc: PullError) -> None:
+        """One item of a part could not be read: recorded and the rest kept. Throttling beyond
+        the retry budget and network failures concern the API, not the item: raised."""
+        if exc.code == "pull-throttled" or exc.status is None:
+            raise exc
+        why = {404: "not found (deleted since it was listed?)", 403: "access denied"}.get(
+            exc.status, "could not be read"
+        )
+        self.out.not_readable.append(
+            {
+                "part": part,
+                "item": item,
+                "endpoint": exc.endpoint,
+                "status": exc.status,
+                "why": f"{why}: {exc.message}",
+            }
+        )
 
     # -- directory -------------------------------------------------------------------------
     def _directory(self) -> int:

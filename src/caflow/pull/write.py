@@ -42,6 +42,7 @@ def manifest(pulled: Pulled, **facts: Any) -> dict[str, Any]:
         "parts": [p.to_json() for p in pulled.parts],
         "counts": {p.name: p.count for p in pulled.parts if p.status == "read"},
         "unreadable": [p.to_json() for p in pulled.unreadable],
+        "notReadable": list(pulled.not_readable),
         "notAvailable": list(NOT_AVAILABLE),
         "notes": list(pulled.notes),
     }
