@@ -149,3 +149,92 @@ def test_advise_table_uses_the_terminal_width(
     runner.invoke(app, ["advise", str(CONTOSO), "--at", "2026-02-02T09:00:00Z", "-o", str(out)])
     lines = [ln for ln in out.read_text().splitlines() if ln.startswith("│")]
     assert {len(ln) for ln in lines} == {160}
+
+
+def _flat(text: str) -> str:
+    """Rich's error box without its frame, words joined by single spaces."""
+    return " ".join(text.translate({ord(c): " " for c in "│╭╮╰╯─"}).split())
+
+
+def _commands() -> dict[str, object]:
+    import typer.main
+
+    return dict(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def _choice_params() -> list[tuple[str, str, list[str]]]:
+    """(verb, --flag, values) of every closed-choice option, read from --help's metavar."""
+    out = []
+    for verb, cmd in sorted(_commands().items()):
+        for p in cmd.params:  # type: ignore[attr-defined]
+            metavar = p.metavar or ""
+            if p.param_type_name == "option" and metavar.startswith("[") and "|" in metavar:
+                out.append((verb, p.opts[0], metavar.strip("[]").split("|")))
+    return out
+
+
+def test_every_verb_with_output_has_format_and_the_json_alias() -> None:
+    no_output = {"examples", "report", "schema"}  # copy files, write HTML, print schemas
+    for verb, cmd in _commands().items():
+        flags = {o for p in cmd.params for o in p.opts}  # type: ignore[attr-defined]
+        if verb in no_output:
+            continue
+        assert "--format" in flags and "-f" in flags, verb
+        if verb != "synth":  # synth writes log files: parquet | jsonl | loganalytics
+            assert "--json" in flags, verb
+
+
+def test_human_readable_output_is_spelled_table_everywhere() -> None:
+    formats = {verb: values for verb, flag, values in _choice_params() if flag == "--format"}
+    assert set(formats) >= {"whatif", "simulate", "advise", "check", "matrix", "apps", "pull"}
+    for verb, values in formats.items():
+        assert "text" not in values, verb  # one spelling; text is a hidden alias
+        if verb not in ("replay", "synth"):
+            assert values[0] == "table", verb
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", str(SCENARIOS / "effect1-future-runs.yaml")],
+        ["apps"],
+        ["whatif", str(CONTOSO), *ALICE, *AT],
+    ],
+    ids=lambda a: a[0],
+)
+def test_text_is_a_hidden_alias_of_table(argv: list[str]) -> None:
+    by_table = runner.invoke(app, [*argv, "--format", "table"])
+    by_text = runner.invoke(app, [*argv, "--format", "text"])
+    assert by_table.exit_code in (0, 1), by_table.output
+    assert (by_text.exit_code, by_text.stdout) == (by_table.exit_code, by_table.stdout)
+
+
+def test_a_format_typo_is_exit_2_with_did_you_mean_on_every_verb() -> None:
+    verbs = [(verb, values) for verb, flag, values in _choice_params() if flag == "--format"]
+    assert len(verbs) >= 10
+    for verb, values in verbs:
+        res = runner.invoke(app, [verb, "--format", "jsn"])
+        assert res.exit_code == 2, (verb, res.output)
+        expected = "jsonl" if "json" not in values else "json"
+        assert f"did you mean '{expected}'" in _flat(res.output), (verb, res.output)
+
+
+def test_every_choice_option_lists_completes_and_suggests() -> None:
+    params = _choice_params()
+    flags = {(verb, flag) for verb, flag, _ in params}
+    assert {("pull", "--skip"), ("pull", "--sign-in-type"), ("pull", "--auth")} <= flags
+    assert {("replay", "--engine"), ("advise", "--fail-on"), ("whatif", "--explain")} <= flags
+    for verb, flag, values in params:
+        help_text = _flat(runner.invoke(app, [verb, "--help"]).output)
+        assert flag in help_text, (verb, flag)
+        env = {
+            "_CAFLOW_COMPLETE": "complete_bash",
+            "COMP_WORDS": f"caflow {verb} {flag} {values[-1][:2]}",
+            "COMP_CWORD": "3",
+        }
+        offered = runner.invoke(app, [], env=env, prog_name="caflow").output.split()
+        assert values[-1] in offered and set(offered) <= set(values), (verb, flag, offered)
+        typo = values[-1][:-1] + "x"
+        res = runner.invoke(app, [verb, flag, typo])
+        assert res.exit_code == 2, (verb, flag, res.output)
+        assert f"did you mean '{values[-1]}'" in _flat(res.output), (verb, flag)

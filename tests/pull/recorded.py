@@ -268,7 +268,11 @@ class RecordedTenant:
             (r"^/v1.0/servicePrincipals$", lambda m: self._page(request, "servicePrincipals", [])),
             (
                 r"^/v1.0/auditLogs/signIns$",
-                lambda m: self._page(request, "auditLogs/signIns", self.sign_ins),
+                lambda m: self._page(request, "auditLogs/signIns", self._sign_ins(request, True)),
+            ),
+            (
+                r"^/beta/auditLogs/signIns$",
+                lambda m: self._page(request, "auditLogs/signIns", self._sign_ins(request, False)),
             ),
         ]
         del d
@@ -289,6 +293,22 @@ class RecordedTenant:
             return items
         keep = {k.strip() for k in select.split(",")} | {"@odata.type"}
         return [{k: v for k, v in i.items() if k in keep} for i in items]
+
+    def _sign_ins(self, request: httpx.Request, v1: bool) -> list[dict[str, Any]]:
+        """v1.0 lists interactive user sign-ins only; beta lists every kind, or those a
+        ``signInEventTypes/any(t: t eq '...')`` clause names (the filter Graph documents)."""
+        wanted = re.findall(
+            r"signInEventTypes/any\(t: t eq '(\w+)'\)", request.url.params.get("$filter", "")
+        )
+        if v1:
+            assert not wanted, "v1.0 has no signInEventTypes"
+            wanted = ["interactiveUser"]
+        rows = [
+            {k: v for k, v in r.items() if not (v1 and k == "signInEventTypes")}
+            for r in self.sign_ins
+            if not wanted or set(wanted) & set(r.get("signInEventTypes") or ["interactiveUser"])
+        ]
+        return rows
 
     def _devices(self, request: httpx.Request) -> list[dict[str, Any]]:
         """``GET /devices``, with ``$expand=registeredOwners($select=id)`` when asked."""

@@ -143,3 +143,54 @@ def test_schema_command() -> None:
     res = runner.invoke(app, ["schema", "scenari"])
     assert res.exit_code == 2
     assert "did you mean 'scenario'?" in res.stderr and "Traceback" not in res.output
+
+
+def test_matrix_output_validates() -> None:
+    out = _json(
+        ["matrix", str(CONTOSO), "--format", "json", "--at", "2026-02-02T09:00:00Z"], (0, 1)
+    )
+    assert out["cells"] and out["mismatches"]  # checked on a matrix with mismatches
+    _validate("matrix", out)
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("matrix", {**out, "cells": [{**out["cells"][0], "status": "maybe"}]})
+
+
+def test_replay_output_validates(tmp_path: Path) -> None:
+    """A proposal that breaks a recorded Flow Service refresh (changes and flowConnections
+    rows listed) and rows recording CA results (agreement)."""
+    from tests.replay.test_replay_cli import FIX, MFA_O365
+
+    policy = tmp_path / "mfa-o365.json"
+    policy.write_text(json.dumps(MFA_O365))
+    recorded = json.loads((FIX / "graph-beta.jsonl").read_text().splitlines()[0])
+    recorded = dict(recorded, id="ag0", userId="11111111-0000-0000-0000-000000000002")
+    recorded["userPrincipalName"] = None
+    recorded["appliedConditionalAccessPolicies"] = [
+        {"id": "66666666-0000-0000-0000-000000000002", "displayName": "CA002", "result": "success"}
+    ]
+    (tmp_path / "ag.jsonl").write_text(json.dumps(recorded) + "\n")
+    res = runner.invoke(
+        app,
+        [
+            "replay",
+            "--bundle",
+            str(CONTOSO),
+            "--no-store",
+            "--logs",
+            str(ROOT / "tests" / "replay" / "flow-service-refresh.jsonl"),
+            "--logs",
+            str(FIX),
+            "--logs",
+            str(tmp_path / "ag.jsonl"),
+            "--proposed",
+            str(policy),
+            "--at",
+            "2026-03-01",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["flowConnections"]["rows"] and out["agreement"]["policyResultsCompared"]
+    _validate("replay", out)

@@ -8,7 +8,13 @@ import typer
 
 from caflow.advise.severity import FailOn
 from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
-from caflow.cli.options import json_alias_option, pick_format, sarif_root_option
+from caflow.cli.options import (
+    choice_option,
+    format_option,
+    json_alias_option,
+    pick_format,
+    sarif_root_option,
+)
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -30,10 +36,13 @@ def advise(
     bundle: Path = typer.Argument(
         ..., help="Tenant bundle: folder, .zip, corpus folder or export file."
     ),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    fmt: OutputFormat = format_option(OutputFormat, OutputFormat.table),
     as_json: bool = json_alias_option(),
-    fail_on: FailOn = typer.Option(
-        "never", "--fail-on", help="Exit 1 when a FAIL finding has at least this severity."
+    fail_on: FailOn = choice_option(
+        FailOn,
+        FailOn("never"),
+        "--fail-on",
+        help="Exit 1 when a FAIL finding has at least this severity.",
     ),
     strict: bool = typer.Option(
         False,

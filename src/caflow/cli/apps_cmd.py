@@ -7,7 +7,7 @@ from enum import StrEnum
 import typer
 
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import format_option, json_alias_option, pick_format
 
 __all__ = ["register"]
 
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         match: str | None = typer.Argument(
             None, help="Show only apps whose name, alias or id contains this (case-insensitive)."
         ),
-        fmt: AppsFormat = typer.Option(AppsFormat.table, "--format", "-f", help="table or json."),
+        fmt: AppsFormat = format_option(AppsFormat, AppsFormat.table),
         as_json: bool = json_alias_option(),
     ) -> None:
         """List the well-known Microsoft application names and ids --app accepts."""

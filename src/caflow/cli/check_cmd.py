@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from caflow.cli.exit import ExitStatus
-from caflow.cli.options import json_alias_option, pick_format, sarif_root_option
+from caflow.cli.options import format_option, json_alias_option, pick_format, sarif_root_option
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -51,7 +51,7 @@ def check(
         help="Simulation start = the moment of the change (ISO 8601); default now. Pin it for "
         "reproducible CI output.",
     ),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    fmt: OutputFormat = format_option(OutputFormat, OutputFormat.table),
     as_json: bool = json_alias_option(),
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,11 +14,17 @@ import typer
 from caflow.cli.common import guard, load_tenant, out_console
 from caflow.cli.examples_cmd import example_path
 from caflow.cli.exit import EXIT_CODES_HELP
+from caflow.cli.options import format_option, json_alias_option, pick_format
 
 if TYPE_CHECKING:
     from caflow.model.tenant import Tenant
 
 __all__ = ["register"]
+
+
+class DemoFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 # (title, sign-in options, what the seed says)
@@ -95,6 +103,13 @@ def register(app: typer.Typer) -> None:
             "--at",
             help="Evaluation time (fixed so the demo is reproducible).",
         ),
+        fmt: DemoFormat = format_option(
+            DemoFormat,
+            DemoFormat.table,
+            help="table (the walk-through), or json: each section's own JSON contract "
+            "(whatif, simulate, advise) in one document.",
+        ),
+        as_json: bool = json_alias_option(),
     ) -> None:
         """Run what-ifs (and, when available, a simulation and the advisor) on the bundled Contoso tenant."""
         from caflow.cli.common import parse_when
@@ -106,6 +121,9 @@ def register(app: typer.Typer) -> None:
             bundle = example_path("contoso")
             tenant = load_tenant(bundle)
             now = parse_when(at)
+            if pick_format(fmt, as_json, DemoFormat.table) is DemoFormat.json:
+                _demo_json(tenant, bundle, now)
+                return
             out_console.rule(
                 f"caflow demo - tenant {tenant.display_name} ({len(tenant.policies)} policies, "
                 f"{len(tenant.connections)} connections, {len(tenant.flows)} flows)"
@@ -137,6 +155,41 @@ def register(app: typer.Typer) -> None:
                 "  caflow check --baseline A --proposed B     is this change safe? (exit 1 if it breaks)",
                 highlight=False,
             )
+
+
+def _demo_json(tenant: Tenant, bundle: Path, now: datetime) -> None:
+    """The demo as one JSON document: each section is the JSON its own verb prints
+    (docs/output.md), so ``caflow demo --format json`` is what a script can compare."""
+    from caflow.cli.common import emit
+    from caflow.cli.whatif_cmd import build_signin
+    from caflow.engine.evaluate import evaluate
+    from caflow.report.whatif import render_json
+
+    doc: dict[str, object] = {
+        "schemaVersion": 1,
+        "tool": "caflow demo",
+        "tenant": {"id": tenant.id, "displayName": tenant.display_name},
+        "now": now.isoformat().replace("+00:00", "Z"),
+        "whatif": [
+            {
+                "title": title,
+                "note": note,
+                "result": json.loads(render_json(evaluate(tenant, build_signin(tenant, **o), now))),
+            }
+            for title, o, note in _CASES
+        ],
+    }
+    scenario = bundle.parent / "scenarios" / "effect1-future-runs.yaml"
+    if importlib.util.find_spec("caflow.simulate") is not None and scenario.exists():
+        from caflow.simulate import load_scenario, run_scenario
+
+        doc["simulate"] = run_scenario(load_scenario(scenario)).to_json()
+    if importlib.util.find_spec("caflow.advise") is not None:
+        from caflow.advise import run_advise
+        from caflow.report import render
+
+        doc["advise"] = json.loads(render(run_advise(tenant, now=now), "json"))
+    emit(json.dumps(doc, indent=2, ensure_ascii=False), None)
 
 
 def _simulate_section(scenario: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import format_option, json_alias_option, pick_format
 from caflow.report.matrix import MatrixFormat
 
 __all__ = ["register"]
@@ -41,7 +41,7 @@ def matrix(
     at: str = typer.Option(
         None, "--at", help="Evaluation moment (ISO 8601); default 2026-01-05T09:00:00Z."
     ),
-    fmt: MatrixFormat = typer.Option(MatrixFormat.table, "--format", "-f", help="Output format."),
+    fmt: MatrixFormat = format_option(MatrixFormat, MatrixFormat.table),
     as_json: bool = json_alias_option(),
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."

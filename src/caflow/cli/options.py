@@ -8,7 +8,8 @@ error is caflow's one-line message, the same as for the same typo in a scenario 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -17,7 +18,19 @@ import typer
 from caflow.errors import InputError
 from caflow.model.signals import signal_choices
 
-__all__ = ["json_alias_option", "pick_format", "sarif_root_option", "signal_option"]
+__all__ = [
+    "choice_option",
+    "choice_parser",
+    "format_option",
+    "json_alias_option",
+    "pick_format",
+    "sarif_root_option",
+    "signal_option",
+]
+
+#: Hidden spellings accepted for a value of every ``--format``: human-readable output is
+#: ``table`` on every verb (``text`` was simulate's and pull's word for it).
+FORMAT_ALIASES = {"text": "table"}
 
 F = TypeVar("F", bound=StrEnum)
 
@@ -74,3 +87,60 @@ def sarif_root_option() -> Any:
         help="Repository root containing the bundle folder: --format sarif/github name "
         "evidence files relative to it (for GitHub code scanning); default: bundle-relative.",
     )
+
+
+def choice_parser(choices: type[F], aliases: Mapping[str, str] | None = None) -> Callable[[Any], F]:
+    """``str -> choices`` member, case-insensitive, hidden ``aliases`` accepted; anything else
+    is a usage error (exit 2) that lists the values and suggests the closest one."""
+    hidden = {k.lower(): v for k, v in (aliases or {}).items()}
+    values = [c.value for c in choices]
+    by_lower = {v.lower(): v for v in values}
+
+    def parse(raw: Any) -> F:
+        if isinstance(raw, choices):
+            return raw
+        text = str(raw).strip()
+        key = hidden.get(text.lower(), text).lower()
+        if key in by_lower:
+            return choices(by_lower[key])
+        close = difflib.get_close_matches(text.lower(), [*by_lower, *hidden], n=1, cutoff=0.5)
+        suggestion = hidden.get(close[0], by_lower.get(close[0], "")) if close else ""
+        raise typer.BadParameter(
+            f"'{text}' is not one of {', '.join(values)}"
+            + (f"; did you mean '{suggestion}'?" if suggestion else "")
+        )
+
+    return parse
+
+
+def choice_option(
+    choices: type[F],
+    default: Any,
+    *flags: str,
+    help: str,
+    aliases: Mapping[str, str] | None = None,
+) -> Any:
+    """A ``typer.Option`` whose values are ``choices``: ``--help`` lists them, the shell
+    completes them (``caflow --install-completion``), a typo is exit 2 with a did-you-mean.
+    ``aliases`` are accepted but not listed."""
+    values = [c.value for c in choices]
+
+    def complete(incomplete: str) -> list[str]:
+        return [v for v in values if v.startswith(incomplete.lower())]
+
+    return typer.Option(
+        default.value if isinstance(default, StrEnum) else default,
+        *flags,
+        parser=choice_parser(choices, aliases),
+        metavar="[" + "|".join(values) + "]",
+        help=help,
+        autocompletion=complete,
+        show_default=isinstance(default, StrEnum),
+    )
+
+
+def format_option(choices: type[F], default: F, help: str = "Output format.") -> Any:
+    """``--format/-f`` of a verb: one spelling everywhere (``table`` for human-readable
+    output, ``text`` accepted as a hidden alias where the verb has ``table``)."""
+    aliases = {k: v for k, v in FORMAT_ALIASES.items() if v in {c.value for c in choices}}
+    return choice_option(choices, default, "--format", "-f", help=help, aliases=aliases)

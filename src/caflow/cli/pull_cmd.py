@@ -10,12 +10,13 @@ import typer
 
 from caflow.cli.common import err_console, guard, parse_when
 from caflow.cli.exit import ExitStatus
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import choice_option, format_option, json_alias_option, pick_format
 from caflow.pull.auth import AuthMethod
+from caflow.pull.names import OptionalPart, SignInType
 
 
 class PullFormat(StrEnum):
-    text = "text"
+    table = "table"
     json = "json"
 
 
@@ -25,7 +26,8 @@ _EPILOG = (
     "  CAFLOW_ACCESS_TOKEN=$(az account get-access-token --resource https://graph.microsoft.com "
     "--query accessToken -o tsv) caflow pull --out my-tenant --skip powerplatform\n\n"
     "  caflow pull --out my-tenant --auth client-secret --tenant contoso.onmicrosoft.com "
-    "--client-id APP_ID --all-users --since 2026-01-01 --format json\n\n"
+    "--client-id APP_ID --all-users --since 2026-01-01 --sign-in-type interactiveUser "
+    "--sign-in-type nonInteractiveUser --format json\n\n"
     "Permissions, auth methods and what pull.json records: docs/export.md. "
     "Exit codes: 0 everything read; 1 bundle written but optional parts or single items (a "
     "flow deleted mid-pull) were unreadable (listed in pull.json and above); 2 a required part (policies, named locations, directory, "
@@ -35,8 +37,6 @@ _EPILOG = (
 
 
 def register(app: typer.Typer) -> None:
-    part_names = "organization, authenticationStrengths, authenticationContexts, agreements, agreementAcceptances, crossTenantAccess, devices, servicePrincipals, powerplatform"
-
     @app.command(epilog=_EPILOG)
     def pull(
         out: Path = typer.Option(
@@ -46,14 +46,14 @@ def register(app: typer.Typer) -> None:
             help="Bundle folder to create (written atomically).",
             show_default=False,
         ),
-        auth: AuthMethod = typer.Option(
+        auth: AuthMethod | None = choice_option(
+            AuthMethod,
             None,
             "--auth",
             help="environment: tokens from $CAFLOW_ACCESS_TOKEN (Graph), $CAFLOW_POWERAPPS_TOKEN, "
             "$CAFLOW_FLOW_TOKEN; device-code: interactive admin sign-in; client-secret: app "
             "registration, secret in $CAFLOW_CLIENT_SECRET; certificate: app registration with "
             "--certificate. Default: environment when $CAFLOW_ACCESS_TOKEN is set, else device-code.",
-            show_default=False,
         ),
         tenant: str | None = typer.Option(
             None, "--tenant", help="Tenant id or domain (required for client-secret/certificate)."
@@ -77,17 +77,24 @@ def register(app: typer.Typer) -> None:
             None,
             "--since",
             help="Also read sign-in logs from this date/time (ISO 8601) into signIns.jsonl "
-            "(needs AuditLog.Read.All).",
+            "(needs AuditLog.Read.All and Directory.Read.All).",
         ),
-        skip: list[str] = typer.Option(
-            [], "--skip", help=f"Do not read this optional part (repeatable): {part_names}."
+        sign_in_types: list[SignInType] = choice_option(
+            SignInType,
+            [],
+            "--sign-in-type",
+            help="With --since: which sign-ins (repeatable; default interactiveUser, read from "
+            "v1.0). The others come from the beta endpoint filtered on signInEventTypes; "
+            "nonInteractiveUser holds the token refreshes of Power Automate connections.",
+        ),
+        skip: list[OptionalPart] = choice_option(
+            OptionalPart, [], "--skip", help="Do not read this optional part (repeatable)."
         ),
         force: bool = typer.Option(False, "--force", help="Replace an existing --out folder."),
-        fmt: PullFormat = typer.Option(
-            PullFormat.text,
-            "--format",
-            "-f",
-            help="text: a summary on stderr; json: also pull.json (the manifest) on stdout.",
+        fmt: PullFormat = format_option(
+            PullFormat,
+            PullFormat.table,
+            help="table: a summary on stderr; json: also pull.json (the manifest) on stdout.",
         ),
         as_json: bool = json_alias_option(),
     ) -> None:
@@ -101,7 +108,15 @@ def register(app: typer.Typer) -> None:
         versions, counts, what could not be read and why).
         """
         with guard():
-            as_manifest = pick_format(fmt, as_json, PullFormat.text) is PullFormat.json
+            as_manifest = pick_format(fmt, as_json, PullFormat.table) is PullFormat.json
+            if sign_in_types and not since:
+                from caflow.errors import InputError
+
+                raise InputError(
+                    "missing option",
+                    file="--sign-in-type",
+                    expected="--since DATE (sign-ins are read only from a start time)",
+                )
             _pull(
                 out,
                 auth,
@@ -110,9 +125,10 @@ def register(app: typer.Typer) -> None:
                 certificate,
                 all_users,
                 since,
-                skip,
+                [p.value for p in skip],
                 force,
                 as_manifest,
+                tuple(t.value for t in sign_in_types) or (SignInType.interactiveUser.value,),
             )
 
 
@@ -127,6 +143,7 @@ def _pull(
     skip: list[str],
     force: bool,
     as_manifest: bool = False,
+    sign_in_types: tuple[str, ...] = ("interactiveUser",),
 ) -> None:
     import json
     import os
@@ -135,25 +152,11 @@ def _pull(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from caflow import __version__
-    from caflow.errors import InputError, Shown
     from caflow.pull.auth import token_source
     from caflow.pull.http import Api
-    from caflow.pull.tenant import PARTS, PullOptions, pull_tenant
+    from caflow.pull.tenant import PullOptions, pull_tenant
     from caflow.pull.write import check_out_dir, manifest, write_bundle
 
-    optional = sorted(n for n, p in PARTS.items() if not p.required)
-    for name in skip:
-        if name not in optional:
-            import difflib
-
-            close = difflib.get_close_matches(name, optional, n=1)
-            raise InputError(
-                "unknown part",
-                file="--skip",
-                expected="one of " + ", ".join(optional),
-                got=Shown(name),  # typed on the command line, not read from a file
-                hint=f"did you mean '{close[0]}'?" if close else None,
-            )
     check_out_dir(out, force)
     method = (
         auth
@@ -186,7 +189,12 @@ def _pull(
 
         pulled = pull_tenant(
             api,
-            PullOptions(all_users=all_users, since=since_at, skip=frozenset(skip)),
+            PullOptions(
+                all_users=all_users,
+                since=since_at,
+                skip=frozenset(skip),
+                sign_in_types=sign_in_types,
+            ),
             progress,
         )
     finished = datetime.now(tz=UTC).replace(microsecond=0)
@@ -200,6 +208,7 @@ def _pull(
             "allUsers": all_users,
             "since": since_at.isoformat().replace("+00:00", "Z") if since_at else None,
             "skip": sorted(skip),
+            "signInTypes": list(sign_in_types) if since_at else [],
         },
         requests=api.requests,
         retries=api.retries,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import choice_option, format_option, json_alias_option, pick_format
 
 __all__ = ["register"]
 
@@ -53,12 +53,14 @@ def replay(
     at: str = typer.Option(
         None, "--at", help="Evaluation time (ToU expiry); default --until, else now."
     ),
-    fmt: ReplayFormat = typer.Option(ReplayFormat.markdown, "--format", "-f"),
+    fmt: ReplayFormat = format_option(
+        ReplayFormat, ReplayFormat.markdown, help="Output format (parquet needs --output)."
+    ),
     as_json: bool = json_alias_option(),
     output: Path = typer.Option(None, "--output", "-o", dir_okay=False, help="Write here."),
     store: Path = typer.Option(None, "--store", help="DuckDB file for the results."),
     no_store: bool = typer.Option(False, "--no-store", help="Do not store the results."),
-    engine: Engine = typer.Option(Engine.local, "--engine", help="local or dask."),
+    engine: Engine = choice_option(Engine, Engine.local, "--engine", help="Where to evaluate."),
     scheduler: str = typer.Option(
         None, "--scheduler", help="Dask scheduler address (with --engine dask)."
     ),

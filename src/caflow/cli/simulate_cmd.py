@@ -10,13 +10,13 @@ import typer
 
 from caflow.cli.common import emit, guard, out_console, parse_when, warn_loaded
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.cli.options import json_alias_option, pick_format
+from caflow.cli.options import format_option, json_alias_option, pick_format
 
 __all__ = ["register"]
 
 
 class SimulateFormat(StrEnum):
-    text = "text"
+    table = "table"
     json = "json"
 
 
@@ -36,11 +36,10 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(
             ..., help="Scenario file (YAML/JSON, docs/scenario-format.md)."
         ),
-        fmt: SimulateFormat = typer.Option(
-            SimulateFormat.text,
-            "--format",
-            "-f",
-            help="text (the timeline), or json: the simulate JSON contract.",
+        fmt: SimulateFormat = format_option(
+            SimulateFormat,
+            SimulateFormat.table,
+            help="table (the timeline), or json: the simulate JSON contract.",
         ),
         as_json: bool = json_alias_option(),
         full: bool = typer.Option(
@@ -54,7 +53,7 @@ def register(app: typer.Typer) -> None:
         from caflow.simulate import check_horizon, load_scenario, run_scenario
 
         with guard():
-            fmt = pick_format(fmt, as_json, SimulateFormat.text)
+            fmt = pick_format(fmt, as_json, SimulateFormat.table)
             scenario = load_scenario(file)
             warn_loaded(scenario.tenant)
             stop = parse_when(until, lambda: scenario.end, option="--until")

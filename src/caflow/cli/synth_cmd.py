@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from caflow.cli.options import format_option
+
 __all__ = ["register"]
 
 
@@ -33,7 +35,7 @@ def synth(
     users: int = typer.Option(500, "--users", min=10, help="Users (5% guests)."),
     sign_ins: int = typer.Option(10_000, "--sign-ins", min=0, help="Sign-in records."),
     policies: int = typer.Option(60, "--policies", min=1, max=150, help="Policies (1-150)."),
-    fmt: SynthFormat = typer.Option(SynthFormat.parquet, "--format", "-f", help="Log format."),
+    fmt: SynthFormat = format_option(SynthFormat, SynthFormat.parquet, help="Log format."),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
 ) -> None:
     """Generate a realistic synthetic tenant and sign-in log."""

@@ -11,7 +11,13 @@ import typer
 
 from caflow.cli.common import emit, err_console, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.cli.options import json_alias_option, pick_format, signal_option
+from caflow.cli.options import (
+    choice_option,
+    format_option,
+    json_alias_option,
+    pick_format,
+    signal_option,
+)
 
 if TYPE_CHECKING:
     from caflow.engine.signin import SignIn
@@ -150,15 +156,14 @@ def register(app: typer.Typer) -> None:
         request: Path | None = typer.Option(
             None, "--request", help="Graph evaluate request body (JSON) instead of the flags."
         ),
-        fmt: WhatifFormat = typer.Option(
+        fmt: WhatifFormat = format_option(
+            WhatifFormat,
             WhatifFormat.table,
-            "--format",
-            "-f",
             help="table, or json: the JSON contract (schemaVersion 1).",
         ),
         as_json: bool = json_alias_option(),
-        explain: Explain = typer.Option(
-            Explain.off, help="off | fails | full: per-condition outcomes."
+        explain: Explain = choice_option(
+            Explain, Explain.off, "--explain", help="Per-condition outcomes of each policy."
         ),
         only_applied: bool = typer.Option(
             False,

@@ -24,8 +24,9 @@ from caflow.io.directory_export import DirectoryObjects
 from caflow.pull.auth import FLOW, GRAPH, POWERAPPS
 from caflow.pull.errors import PullError
 from caflow.pull.http import Api, Endpoint
+from caflow.pull.names import SignInType
 
-__all__ = ["PARTS", "PartRecord", "PullOptions", "Pulled", "pull_tenant"]
+__all__ = ["PARTS", "SIGN_IN_TYPES", "PartRecord", "PullOptions", "Pulled", "pull_tenant"]
 
 V1 = f"{GRAPH}/v1.0"
 BETA = f"{GRAPH}/beta"
@@ -94,7 +95,7 @@ PARTS: dict[str, Part] = {
         ),
         Part(
             "agreements",
-            _graph("Agreement.Read.All"),
+            _graph("Agreement.Read.All (delegated only: not with client credentials)"),
             f"{V1}/identityGovernance/termsOfUse/agreements",
             "v1.0",
             False,
@@ -144,9 +145,9 @@ PARTS: dict[str, Part] = {
         ),
         Part(
             "signIns",
-            _graph("AuditLog.Read.All"),
+            _graph("AuditLog.Read.All and Directory.Read.All"),
             f"{V1}/auditLogs/signIns",
-            "v1.0",
+            "v1.0 (interactive); beta (other signInEventTypes)",
             True,
         ),
     )
@@ -204,6 +205,11 @@ class PullOptions:
     all_users: bool = False
     since: datetime | None = None
     skip: frozenset[str] = frozenset()
+    #: ``signInEventTypes`` to read with ``since`` (names.SignInType); v1.0 has interactive only.
+    sign_in_types: tuple[str, ...] = ("interactiveUser",)
+
+
+SIGN_IN_TYPES = tuple(t.value for t in SignInType)
 
 
 @dataclass
@@ -666,14 +672,23 @@ class _Puller:
         assert since is not None
         # Graph compares in UTC: convert an offset time first (2026-01-01T10:00+02:00 = 08:00Z).
         stamp = (since.astimezone(UTC) if since.tzinfo else since).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.out.sign_ins = list(
-            self.pages(
-                "signIns",
-                PARTS["signIns"].url,
-                params={"$filter": f"createdDateTime ge {stamp}"},
-            )
-        )
-        return len(self.out.sign_ins)
+        window = f"createdDateTime ge {stamp}"
+        seen: set[str] = set()
+        rows: list[dict[str, Any]] = []
+        for kind in self.options.sign_in_types:
+            if kind == "interactiveUser":
+                url, query = PARTS["signIns"].url, window  # v1.0: interactive sign-ins only
+            else:
+                url = f"{BETA}/auditLogs/signIns"
+                query = f"{window} and signInEventTypes/any(t: t eq '{kind}')"
+            for row in self.pages("signIns", url, params={"$filter": query}):
+                key = str(row.get("id") or "")
+                if key and key in seen:
+                    continue  # one event listed under two types: kept once
+                seen.add(key)
+                rows.append(row)
+        self.out.sign_ins = rows
+        return len(rows)
 
 
 def _references(policies: list[dict[str, Any]]) -> dict[str, set[str]]:

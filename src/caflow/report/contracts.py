@@ -1,5 +1,5 @@
 """The ``--json`` output contracts (docs/output.md) as pydantic models: ``caflow schema
-whatif|simulate|advise|check`` publishes their JSON Schemas (docs/schema/). Outputs may gain
+whatif|simulate|advise|check|matrix|replay`` publishes their JSON Schemas (docs/schema/). Outputs may gain
 fields (additive changes keep ``schemaVersion``), so the models allow extra keys; the tests
 validate what the commands really print against these schemas, so the two cannot drift apart.
 """
@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AdviseOutput", "CheckOutput", "MatrixOutput", "SimulateOutput", "WhatIfOutput"]
+__all__ = [
+    "AdviseOutput",
+    "CheckOutput",
+    "MatrixOutput",
+    "ReplayOutput",
+    "SimulateOutput",
+    "WhatIfOutput",
+]
 
 
 class _Out(BaseModel):
@@ -373,3 +380,93 @@ class MatrixOutput(_Out):
     mismatches: list[MatrixMismatch]
     summary: dict[str, int]
     summaryLine: str
+
+
+# -- replay -------------------------------------------------------------------------------------
+
+
+class ReplayInput(_Out):
+    read: int
+    kept: int
+    skipped: dict[str, int]
+    notes: dict[str, int]
+    examples: dict[str, Any]
+    files: dict[str, str]
+    skippedFiles: dict[str, str]
+
+
+class ReplayPolicyRow(_Out):
+    id: str
+    displayName: str
+    state: str
+    applies: int
+    block: int
+    satisfied: int
+    undeterminedReasons: dict[str, int] | None = None
+    breakdown: dict[str, dict[str, int]] = Field(
+        description="dimension -> value -> sign-ins the policy applied to (top values)"
+    )
+
+
+class ReplaySide(_Out):
+    decisions: dict[str, int] = Field(description="allow | block | requires -> sign-ins")
+    signatures: int
+    policies: list[ReplayPolicyRow]
+    unmappedValues: dict[str, int]
+
+
+class ReplayChange(_Out):
+    """A sign-in the log records as successful that the proposed policies would not allow."""
+
+    id: str | None
+    time: str
+    user: str | None
+    app: str | None
+    resource: str | None
+    decision: Literal["allow", "requires", "block"]
+    errorCode: str | None
+    requirements: list[str]
+    policies: list[str]
+    connections: list[str] | None = None
+    flows: list[str] | None = None
+
+
+class ReplayChanges(_Out):
+    count: int
+    rows: list[ReplayChange]
+
+
+class ReplayDisagreement(_Out):
+    policy: str
+    displayName: str
+    recorded: str
+    caflow: str
+    analysisReasons: str
+    rows: int
+    example: str | None
+
+
+class ReplayAgreement(_Out):
+    rowsWithRecordedResults: int
+    policyResultsCompared: int
+    agree: int
+    disagree: int
+    undetermined: int
+    notInBundle: int
+    rate: float | None
+    disagreements: list[ReplayDisagreement]
+
+
+class ReplayOutput(_Out):
+    """``caflow replay --format json``."""
+
+    schemaVersion: Literal[1]
+    now: str
+    input: ReplayInput
+    evaluated: int
+    notEvaluated: dict[str, int]
+    baseline: ReplaySide
+    proposed: ReplaySide | None = None
+    changes: ReplayChanges | None = None
+    flowConnections: ReplayChanges | None = None
+    agreement: ReplayAgreement

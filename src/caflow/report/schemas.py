@@ -84,6 +84,7 @@ _MODELS: dict[str, tuple[str, bool, Callable[[], type[BaseModel]]]] = {
     "advise": ("", False, _output("AdviseOutput")),
     "check": ("", False, _output("CheckOutput")),
     "matrix": ("", False, _output("MatrixOutput")),
+    "replay": ("", False, _output("ReplayOutput")),
 }
 
 #: Bundle file -> schema name.

@@ -1,0 +1,35 @@
+"""Names ``caflow pull`` options accept, kept free of httpx/msal so ``caflow --help`` and shell
+completion stay fast (:mod:`caflow.pull.tenant` checks them against its parts at import)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["OptionalPart", "SignInType"]
+
+
+class OptionalPart(StrEnum):
+    """Parts ``--skip`` may leave out (policies, named locations and the directory are needed
+    for any answer; sign-ins are read only with ``--since``)."""
+
+    organization = "organization"
+    authenticationStrengths = "authenticationStrengths"
+    authenticationContexts = "authenticationContexts"
+    agreements = "agreements"
+    agreementAcceptances = "agreementAcceptances"
+    crossTenantAccess = "crossTenantAccess"
+    devices = "devices"
+    servicePrincipals = "servicePrincipals"
+    powerplatform = "powerplatform"
+
+
+class SignInType(StrEnum):
+    """Graph ``signIn.signInEventTypes`` values. v1.0 ``/auditLogs/signIns`` returns only
+    interactive user sign-ins; the others are read from the beta endpoint filtered on
+    ``signInEventTypes/any(t: t eq '...')`` (Microsoft Entra sign-in logs, "Return log data with
+    Microsoft Graph"; https://learn.microsoft.com/graph/api/signin-list?view=graph-rest-beta)."""
+
+    interactiveUser = "interactiveUser"
+    nonInteractiveUser = "nonInteractiveUser"
+    servicePrincipal = "servicePrincipal"
+    managedIdentity = "managedIdentity"
