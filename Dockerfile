@@ -10,8 +10,12 @@ RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY --from=build /wheels /wheels
+# /work belongs to the caflow user: commands that write into the working folder (replay's
+# default store .caflow/caflow.duckdb, caflow examples, -o files) work without a mount. With a
+# bind mount the host folder's owner counts: run with --user "$(id -u):$(id -g)" to write there.
 RUN python -m pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
-    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin caflow
+    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin caflow \
+    && mkdir -p /work && chown 10001:10001 /work
 USER 10001:10001
 WORKDIR /work
 ENTRYPOINT ["caflow"]

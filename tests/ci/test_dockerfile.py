@@ -39,6 +39,17 @@ def test_runtime_stage_is_slim_non_root_and_runs_caflow() -> None:
     assert not any(w == "COPY" and "--from" not in a for w, a in runtime)  # no source tree
 
 
+def test_the_working_folder_is_writable_by_the_runtime_user() -> None:
+    """WORKDIR would create /work owned by root: replay's default store (.caflow/ in the working
+    folder), caflow examples and -o files could not be written by the non-root user."""
+    runtime = _stages()[-1]
+    user = next(a for w, a in runtime if w == "USER").split(":")[0]
+    workdir = next(a for w, a in runtime if w == "WORKDIR")
+    runs = " ".join(a for w, a in runtime if w == "RUN")
+    assert f"chown {user}:" in runs or f"chown {user} " in runs
+    assert f"mkdir -p {workdir}" in runs
+
+
 def test_build_stage_copies_enough_to_build_the_wheel(tmp_path: Path) -> None:
     build = _stages()[0]
     context = tmp_path / "context"

@@ -63,7 +63,7 @@ class Api:
         The token is asked for before each request (msal renews it near expiry); a 401 is
         retried once with a freshly acquired token (a token revoked or expired mid-pull)."""
 
-        def fail(message: str, status: int | None, code: str) -> PullError:
+        def fail(message: str, status: int | None, *, code: str) -> PullError:
             return PullError(
                 message,
                 endpoint=_public(url),
@@ -87,7 +87,9 @@ class Api:
             except httpx.TimeoutException:
                 resp = None
             except httpx.HTTPError as exc:
-                raise fail(f"network error: {type(exc).__name__}", None, "pull-failed") from None
+                raise fail(
+                    f"network error: {type(exc).__name__}", None, code="pull-failed"
+                ) from None
             if resp is not None and resp.status_code == 401 and not renewed:
                 renewed = True
                 fresh = self.tokens.renew(endpoint.resource)
@@ -104,7 +106,7 @@ class Api:
                 raise fail(
                     f"gave up after {self.max_retries} retries ({why}; throttled or unavailable)",
                     status,
-                    "pull-throttled",
+                    code="pull-throttled",
                 )
             self.retries += 1
             self.sleep(self._wait(resp, attempt))
@@ -117,13 +119,13 @@ class Api:
                 if status == 401
                 else "access denied"
             )
-            raise fail(f"HTTP {status}: {what}: {_graph_message(resp)}", status, "pull-denied")
+            raise fail(f"HTTP {status}: {what}: {_graph_message(resp)}", status, code="pull-denied")
         if status >= 400:
-            raise fail(f"HTTP {status}: {_graph_message(resp)}", status, "pull-failed")
+            raise fail(f"HTTP {status}: {_graph_message(resp)}", status, code="pull-failed")
         try:
             doc = resp.json()
         except ValueError:
-            raise fail("the response is not JSON", status, "pull-failed") from None
+            raise fail("the response is not JSON", status, code="pull-failed") from None
         return doc if isinstance(doc, dict) else {"value": doc}
 
     def pages(self, url: str, endpoint: Endpoint, **options: Any) -> Iterator[dict[str, Any]]:
