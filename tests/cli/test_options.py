@@ -238,3 +238,13 @@ def test_every_choice_option_lists_completes_and_suggests() -> None:
         res = runner.invoke(app, [verb, flag, typo])
         assert res.exit_code == 2, (verb, flag, res.output)
         assert f"did you mean '{values[-1]}'" in _flat(res.output), (verb, flag)
+
+
+def test_shared_options_have_the_same_short_flags_on_every_verb() -> None:
+    """-u/--user, -a/--app, -f/--format, -o/--output or --out: one letter, one meaning."""
+    short = {"--user": "-u", "--app": "-a", "--format": "-f", "--output": "-o", "--out": "-o"}
+    for verb, cmd in _commands().items():
+        for p in cmd.params:  # type: ignore[attr-defined]
+            for long_flag, letter in short.items():
+                if long_flag in p.opts:
+                    assert letter in p.opts, (verb, long_flag)

@@ -90,13 +90,16 @@ def _bound_strictly(policy: Policy, tenant: Tenant) -> Policy:
     value = w.message.split("'")[1] if w.message.count("'") >= 2 else ""
     names = next((c for key, c in candidates.items() if key in w.json_path), [])
     guess = did_you_mean(value, names) if value else None
+    # The reference is described, never quoted (SECURITY.md: an error message does not echo
+    # file content); the suggestion is a name the tenant defines.
+    what = w.message.split(" '", 1)[0] if " '" in w.message else "reference"
     raise UnknownReferenceError(
         "unknown reference",
         file=w.file,
         path=w.json_path,
-        expected=None,
-        got=None,
-        hint=w.message + (f" (did you mean '{guess}'?)" if guess else ""),
+        expected=f"a {what} the tenant defines",
+        got=value,
+        hint=f"did you mean '{guess}'?" if guess else None,
     )
 
 

@@ -30,10 +30,10 @@ EPILOG = (
 def matrix(
     bundle: Path = typer.Argument(..., help="Tenant bundle: folder, .zip or export file."),
     users: list[str] = typer.Option(
-        None, "--user", help="User id or UPN (repeatable); default: every enabled user."
+        None, "--user", "-u", help="User id or UPN (repeatable); default: every enabled user."
     ),
     apps: list[str] = typer.Option(
-        None, "--app", help="App name or appId (repeatable); default: the six apps below."
+        None, "--app", "-a", help="App name or appId (repeatable); default: the six apps below."
     ),
     personas: Path = typer.Option(
         None, "--personas", dir_okay=False, help="CSV/YAML of user × app × conditions."

@@ -31,7 +31,7 @@ EPILOG = (
 
 
 def synth(
-    out: Path = typer.Option(..., "--out", help="Folder to write bundle/ and the log into."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write bundle/ and the log into."),
     users: int = typer.Option(500, "--users", min=10, help="Users (5% guests)."),
     sign_ins: int = typer.Option(10_000, "--sign-ins", min=0, help="Sign-in records."),
     policies: int = typer.Option(60, "--policies", min=1, max=150, help="Policies (1-150)."),
