@@ -520,3 +520,15 @@ def test_loader_notes_are_shown_like_the_cli_prints_them(empty: TestClient) -> N
     home = empty.get("/").text
     assert "Notes on b" in home and "not read as tenant data" in home
     assert "unrelated.json" in home and "caflow-serve-" not in home  # no server temp path
+
+
+def test_scenario_naming_a_tenant_outside_the_root_is_403(
+    client: TestClient, tmp_path: Path
+) -> None:
+    scenario = (EXAMPLES / "scenarios" / "effect1-future-runs.yaml").read_text()
+    outside = tmp_path.parent / "elsewhere-tenant"
+    text = re.sub(r"(?m)^tenant: .*$", f"tenant: {outside}", scenario)
+    (tmp_path / "s.yaml").write_text(text)
+    r = client.post("/api/simulate", json={"scenario": "s.yaml"})
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["file"] == "s.yaml" and r.json()["error"]["path"] == "/tenant"

@@ -82,9 +82,15 @@ def run_check(ws: Workspace, req: CheckRequest) -> dict[str, Any]:
 
 
 def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
+    from caflow.io.decode import load_document
     from caflow.simulate import check_horizon, load_scenario, run_scenario
 
-    scenario = load_scenario(ws.resolve(req.scenario, field="scenario"))
+    path = ws.resolve(req.scenario, field="scenario")
+    doc = load_document(path)
+    if isinstance(doc, dict) and isinstance(doc.get("tenant"), str):
+        # docs/scenario-format.md: tenant is relative to the scenario file.
+        ws.confine(path.parent / doc["tenant"], field=str(ws.display(path)), json_path="/tenant")
+    scenario = load_scenario(path)
     stop = parse_when(req.until, lambda: scenario.end, option="--until")
     check_horizon(scenario, stop, until_field="--until" if req.until else None)
     out: dict[str, Any] = run_scenario(scenario, stop).to_json()

@@ -149,6 +149,22 @@ class Workspace:
             )
         return real
 
+    def confine(self, path: Path, *, field: str, json_path: str | None = None) -> None:
+        """A path a file names (a scenario's ``tenant:``) must lie inside the served folder or
+        the packaged examples too: a scenario must not read a bundle the page may not."""
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            return  # the loader reports it (not found / unreadable) with file and path
+        roots = [r for r in (self.root, self.examples) if r is not None]
+        if not any(_inside(real, r) for r in roots):
+            raise UnsafePathError(
+                "path outside the served folder",
+                file=field,
+                path=json_path,
+                expected=f"a path inside {self.root} (or {EXAMPLES_PREFIX}/...)",
+            )
+
     def display(self, path: Path) -> str:
         """How a path is shown and typed back: relative to its root."""
         if self.examples is not None and _inside(path, self.examples):
