@@ -11,8 +11,7 @@ import typer
 from caflow.cli.common import err_console, guard, parse_when
 from caflow.cli.exit import ExitStatus
 from caflow.cli.options import choice_option, format_option, json_alias_option, pick_format
-from caflow.pull.auth import AuthMethod
-from caflow.pull.names import OptionalPart, SignInType
+from caflow.pull.names import AuthMethod, OptionalPart, SignInType
 
 
 class PullFormat(StrEnum):

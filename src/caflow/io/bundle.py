@@ -450,7 +450,8 @@ def _load_documents(
             report.empty.append(file)
             continue
         doc = parse_document(raw, file)
-        check_not_truncated(doc, file)
+        check_not_truncated(doc, file, raw)
+        del raw  # the parsed document is all that is needed from here
         role = _role(rel) if bundle_mode else None
         if bundle_mode and rel == "pull.json":
             report.kinds["pullManifest"] += 1  # caflow pull's record of the read (docs/export.md)

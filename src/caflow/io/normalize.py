@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 __all__ = ["as_list", "camel_key", "dotnet_date", "normalize_keys"]
@@ -46,19 +47,46 @@ def dotnet_date(value: str) -> str | None:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+_EMPTY: tuple[Any, ...] = (None, [], {}, "")
+#: camel_key of every key seen (exports repeat a few hundred keys millions of times).
+_CAMEL: dict[str, str] = {}
+
+
 def normalize_keys(obj: Any) -> Any:
-    """Recursively camelCase dict keys and convert .NET dates; values otherwise unchanged."""
+    """Recursively camelCase dict keys and convert .NET dates; values otherwise unchanged.
+
+    A dict or list none of whose keys or values change is returned as it is (a Graph export is
+    already camelCase): a large export is walked, not copied a second time."""
     if isinstance(obj, dict):
-        out: dict[str, Any] = {}
-        for k, v in obj.items():
-            key = camel_key(str(k))
-            # When both spellings exist keep the first non-empty one.
-            if key in out and out[key] not in (None, [], {}, ""):
-                continue
-            out[key] = normalize_keys(v)
-        return out
+        out: dict[str, Any] | None = None
+        for i, (k, v) in enumerate(obj.items()):
+            key = _CAMEL.get(k) if isinstance(k, str) else None
+            if key is None:
+                key = camel_key(str(k))
+                if isinstance(k, str) and len(_CAMEL) < 65536:
+                    _CAMEL[k] = key
+            if out is None:
+                new = normalize_keys(v)
+                if key == k and new is v:
+                    continue
+                # First change: the keys before it were unchanged (and distinct).
+                out = dict(islice(obj.items(), i))
+            elif key not in out or out[key] in _EMPTY:
+                new = normalize_keys(v)
+            if key in out and out[key] not in _EMPTY:
+                continue  # when both spellings exist keep the first non-empty one
+            out[key] = new
+        return obj if out is None else out
     if isinstance(obj, list):
-        return [normalize_keys(v) for v in obj]
+        items: list[Any] | None = None
+        for i, v in enumerate(obj):
+            new = normalize_keys(v)
+            if items is None:
+                if new is v:
+                    continue
+                items = obj[:i]
+            items.append(new)
+        return obj if items is None else items
     if isinstance(obj, str) and obj.startswith("/Date("):
         return dotnet_date(obj) or obj
     return obj

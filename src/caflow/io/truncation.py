@@ -45,8 +45,23 @@ def find_truncated(doc: Any, path: Path = ()) -> tuple[Path, str] | None:
     return None
 
 
-def check_not_truncated(doc: Any, file: str) -> None:
-    """Raise ``SchemaError`` (exit 2) naming the file and path when ``doc`` is truncated."""
+#: Every truncated value contains one of these (see ``_TRUNCATED``); ``\\u`` because JSON may
+#: escape any character.
+_MARKERS = (b"Microsoft.Graph", b"System.", b"@{", b"\\u")
+
+
+def _may_hold_truncated(raw: bytes) -> bool:
+    """False when the file's bytes cannot hold a truncated value: an ASCII-compatible encoding
+    (no NUL byte, which UTF-16/32 text always has) without any marker. A substring search over
+    the bytes is far cheaper than walking every value of a large export."""
+    return b"\x00" in raw or any(m in raw for m in _MARKERS)
+
+
+def check_not_truncated(doc: Any, file: str, raw: bytes | None = None) -> None:
+    """Raise ``SchemaError`` (exit 2) naming the file and path when ``doc`` is truncated;
+    ``raw``: the bytes ``doc`` was parsed from, to skip the walk when no marker is there."""
+    if raw is not None and not _may_hold_truncated(raw):
+        return
     found = find_truncated(doc)
     if found is None:
         return

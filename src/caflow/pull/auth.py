@@ -19,12 +19,12 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from caflow.errors import InputError, Shown
 from caflow.pull.errors import PullError, TokenSource
+from caflow.pull.names import AuthMethod
 
 __all__ = [
     "FLOW",
@@ -48,13 +48,6 @@ TOKEN_VARIABLES: Mapping[str, tuple[str, ...]] = {
 SECRET_VARIABLE = "CAFLOW_CLIENT_SECRET"
 #: Microsoft Graph Command Line Tools, the public client Graph PowerShell signs in with.
 DEFAULT_PUBLIC_CLIENT = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
-
-
-class AuthMethod(StrEnum):
-    environment = "environment"
-    device_code = "device-code"
-    client_secret = "client-secret"
-    certificate = "certificate"
 
 
 @dataclass

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["OptionalPart", "SignInType"]
+__all__ = ["AuthMethod", "OptionalPart", "SignInType"]
+
+
+class AuthMethod(StrEnum):
+    """How ``caflow pull`` gets its tokens (here, not in :mod:`caflow.pull.auth`, which imports
+    hashlib and friends: the CLI needs only the names to register the verb)."""
+
+    environment = "environment"
+    device_code = "device-code"
+    client_secret = "client-secret"
+    certificate = "certificate"
 
 
 class OptionalPart(StrEnum):

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # pydantic is imported by the models, when a schema is built: not at start-up
+    from pydantic import BaseModel
 
 __all__ = ["BUNDLE_FILES", "NAMES", "render", "schema"]
 
