@@ -8,6 +8,7 @@ file + JSON Pointer and lists the flows/connections/users it affects.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -204,7 +205,9 @@ class AdviseResult:
             out[f.status.value] += 1
         return out
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, lazy: bool = False) -> dict[str, Any]:
+        """``lazy``: findings as an iterator, each made when written (report.json.chunks)."""
+        findings: Iterable[Any] = (f.to_json() for f in self.findings)
         return {
             "schemaVersion": SCHEMA_VERSION,
             "tool": "caflow advise",
@@ -215,6 +218,6 @@ class AdviseResult:
             "rules": [
                 {"id": r.id, "title": r.title, "severity": str(r.severity)} for r in self.rules
             ],
-            "findings": [f.to_json() for f in self.findings],
+            "findings": findings if lazy else list(findings),
             "warnings": list(self.warnings),
         }

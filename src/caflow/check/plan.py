@@ -8,7 +8,7 @@ connections, the flows fail on future runs"). Text is rendered from ``to_json()`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -89,7 +89,10 @@ class CheckResult:
         a = self.proposed_advice
         return AdviseResult(a.tenant_id, a.tenant_name, a.now, a.rules, tuple(self.new_findings))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, lazy: bool = False) -> dict[str, Any]:
+        """``lazy``: findings as iterators, each made when written (report.json.chunks)."""
+        new: Iterable[Any] = (f.to_json() for f in self.new_findings)
+        resolved: Iterable[Any] = (f.to_json() for f in self.resolved_findings)
         return {
             "schemaVersion": SCHEMA_VERSION,
             "tool": "caflow check",
@@ -101,8 +104,8 @@ class CheckResult:
             "connectionsResolved": self.repaired_connections,
             "flowsFailing": self.failing_flows,
             "usersBlocked": self.blocked_users,
-            "newFindings": [f.to_json() for f in self.new_findings],
-            "resolvedFindings": [f.to_json() for f in self.resolved_findings],
+            "newFindings": new if lazy else list(new),
+            "resolvedFindings": resolved if lazy else list(resolved),
             "undetermined": self.undetermined_list(),
             "summary": {
                 "connectionsBreak": len(self.broken_connections),

@@ -83,7 +83,7 @@ def advise(
         table_width,
     )
     from caflow.cli.progress import progress_bar
-    from caflow.report import render
+    from caflow.report import render_chunks
 
     with guard():
         fmt = pick_format(fmt, as_json, OutputFormat.table)
@@ -100,7 +100,7 @@ def advise(
             result = run_advise(
                 tenant, now=now, select=select or None, suppressions=accepted, progress=progress
             )
-        text = render(result, fmt.value, width=table_width(output), anchor=anchor)
+        text = render_chunks(result, fmt.value, width=table_width(output), anchor=anchor)
         emit(text, output)
     for warning in result.warnings:
         if warning.endswith("[unused-suppression]"):

@@ -77,7 +77,7 @@ def check(
     )
     from caflow.cli.progress import progress_bar
     from caflow.errors import InputError
-    from caflow.report import render
+    from caflow.report import render_chunks
 
     with guard():
         fmt = pick_format(fmt, as_json, OutputFormat.table)
@@ -95,7 +95,7 @@ def check(
         end = check_window(begin, horizon)
         with progress_bar("checking") as progress:
             result = run_check(base, prop, begin, end, progress=progress)
-        text = render(result, fmt.value, anchor=anchor)
+        text = render_chunks(result, fmt.value, anchor=anchor)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file
     print_summary_once(result.impact_line(), output is None and fmt.shows_summary)
     if result.breaks or (strict and result.undetermined):

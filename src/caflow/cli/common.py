@@ -7,7 +7,7 @@ import stat
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -119,7 +119,11 @@ def warn_loaded(tenant, already=()) -> None:
         err_console.print("warning: " + text, highlight=False, markup=False, style="yellow")
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _pieces(text: str | Iterable[str]) -> Iterable[str]:
+    return (text,) if isinstance(text, str) else text
+
+
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     """Write via a temp file + rename so a failure never leaves half a file (exit 2 rule).
 
     A replaced file keeps its permission bits; a new one gets the usual ``0o666 & ~umask``.
@@ -134,7 +138,7 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(text)
+            fh.writelines(_pieces(text))
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -148,7 +152,7 @@ def _refuse(output: Path, why: str) -> UnsafePathError:
     )
 
 
-def write_output(output: Path, text: str) -> None:
+def write_output(output: Path, text: str | Iterable[str]) -> None:
     """Write the result to ``output`` without ever destroying something else.
 
     Refused (exit 2): a path that is one of this command's input files (also through a link),
@@ -173,7 +177,7 @@ def write_output(output: Path, text: str) -> None:
     kind = target.st_mode if target is not None else 0
     if target is not None and (stat.S_ISFIFO(kind) or stat.S_ISCHR(kind)):
         with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(text)
+            fh.writelines(_pieces(text))
         return
     if link is not None and stat.S_ISLNK(link.st_mode):
         raise _refuse(output, "the output is a symbolic link (never replaced or written through)")
@@ -184,18 +188,20 @@ def write_output(output: Path, text: str) -> None:
     write_atomic(output, text)
 
 
-def write_stdout(text: str) -> None:
+def write_stdout(text: str | Iterable[str]) -> None:
     """The result on standard output: control characters made visible on a terminal, anything
-    the stream's encoding cannot hold replaced; a stream that cannot be written is exit 1."""
+    the stream's encoding cannot hold replaced; a stream that cannot be written is exit 1.
+    Pieces (a streamed result) are written one by one; both rules apply per character."""
     stream = sys.stdout
     encoding = getattr(stream, "encoding", None)
     try:
         terminal = stream.isatty()
     except (OSError, ValueError):
         terminal = False
-    text = displayable(text, encoding) if terminal else encodable(text, encoding)
+    safe = displayable if terminal else encodable
     try:
-        stream.write(text)
+        for piece in _pieces(text):
+            stream.write(safe(piece, encoding))
         stream.flush()
     except OSError as exc:
         raise BrokenOutputError(
@@ -203,10 +209,13 @@ def write_stdout(text: str) -> None:
         ) from None
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Result to stdout, or safely to ``output``; a failed write is bad input (exit 2)."""
+def emit(text: str | Iterable[str], output: Path | None) -> None:
+    """Result to stdout, or safely to ``output``; a failed write is bad input (exit 2).
+    ``text`` may be pieces (``report.render_chunks``), which end with their own newline."""
     if output is None:
-        write_stdout(text if text.endswith("\n") else text + "\n")
+        if isinstance(text, str) and not text.endswith("\n"):
+            text += "\n"
+        write_stdout(text)
         return
     try:
         write_output(output, text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 
@@ -61,7 +60,9 @@ def register(app: typer.Typer) -> None:
             with progress_bar("simulating") as progress:
                 result = run_scenario(scenario, stop, progress=progress)
             if fmt is SimulateFormat.json:
-                emit(json.dumps(result.to_json(), indent=2), output)
+                from caflow.report.json import chunks
+
+                emit(chunks(result.to_json(lazy=True), ensure_ascii=True), output)
             elif output is None and out_console.is_terminal:
                 # Colour only on a terminal; pipes and --output get the plain text.
                 from caflow.simulate.render import render_timeline

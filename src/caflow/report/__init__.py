@@ -7,13 +7,14 @@ text formats are rendered from the JSON-ready model so they cannot disagree.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from caflow.report.anchor import SourceAnchor
 
-__all__ = ["FORMATS", "OutputFormat", "Renderer", "render"]
+__all__ = ["FORMATS", "OutputFormat", "Renderer", "render", "render_chunks"]
 
 
 class Renderer(Protocol):
@@ -58,3 +59,15 @@ def render(
 
         return render_table(result, width=width)
     return renderer(result)
+
+
+def render_chunks(
+    result: Any, fmt: str, *, width: int | None = None, anchor: SourceAnchor | None = None
+) -> Iterable[str]:
+    """:func:`render` in pieces to write one after another: JSON streams the result's lists
+    item by item (``to_json(lazy=True)``); other formats are one piece."""
+    if fmt == OutputFormat.json:
+        from caflow.report.json import chunks
+
+        return chunks(result.to_json(lazy=True))
+    return (render(result, fmt, width=width, anchor=anchor),)

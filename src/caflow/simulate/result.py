@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,14 +72,19 @@ class SimulationResult:
             "undetermined": len(self.undetermined),
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, lazy: bool = False) -> dict[str, Any]:
+        """The JSON contract; ``lazy``: the lists as iterators that build each item when it is
+        written (``caflow.report.json.chunks``), so a long timeline is never all in memory."""
+        events: Iterable[Any] = map(Event.to_json, self.events)
+        connections: Iterable[Any] = (c.to_json() for c in self.connections)
+        flows: Iterable[Any] = (f.to_json() for f in self.flows)
         return {
             "schemaVersion": SCHEMA_VERSION,
             "start": iso(self.start),
             "end": iso(self.end),
-            "events": [e.to_json() for e in self.events],
-            "connections": [c.to_json() for c in self.connections],
-            "flows": [f.to_json() for f in self.flows],
+            "events": events if lazy else list(events),
+            "connections": connections if lazy else list(connections),
+            "flows": flows if lazy else list(flows),
             "undetermined": list(self.undetermined),
             "summary": self.summary(),
         }
