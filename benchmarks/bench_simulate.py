@@ -1,6 +1,7 @@
 """Benchmark: 100k connections x 365 days, an MFA policy switched on mid-way (day 182).
 
-Prints a table: numpy lifetimes (all 100k) vs the plain event loop. The event loop runs a
+Prints a table: numpy lifetimes (all 100k; simulate/vectorized.py, used by no command yet) vs
+the event loop with its fast path, as ``simulate`` and ``check`` run it. The event loop runs a
 subset (default 500 connections) and is extrapolated linearly to 100k (stated in the table).
 The engine is asked once per claims class (MFA / single-factor), as the numpy path does.
 

@@ -12,6 +12,10 @@ advise/check evaluate every user separately with linear scans of connections and
 simulate/check run the event loop for every connection. It is skipped at sizes above
 ``--reference-max`` (the full-size reference check takes over 10 minutes).
 
+``load`` reads the bundle as generated (``directory.yaml``, the file ``caflow pull`` writes;
+Power Platform and policy exports are JSON); ``load-json`` the same tenant with the directory
+as ``directory.json``.
+
     python benchmarks/bench_tenant.py [--scales 0.1,1] [--repeat 3] [--seed 1]
 """
 
@@ -31,7 +35,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
-STAGES = ("load", "advise", "simulate", "check")
+STAGES = ("load", "load-json", "advise", "simulate", "check")
 #: Stages with a reference path to compare against.
 REFERENCE_STAGES = ("advise", "simulate", "check")
 #: The proposed change of the check row: one MFA policy for every user on Office 365.
@@ -53,13 +57,21 @@ def _reference_kwargs(reference: bool) -> dict[str, Any]:
 
 
 def child(stage: str, bundle: Path, reference: bool) -> None:
-    """Run one stage; print its wall and CPU seconds as JSON on stdout."""
+    """Run one stage; print its wall and CPU seconds as JSON on stdout. The result is written
+    as the CLI writes ``--format json`` (streamed), to /dev/null."""
     from caflow.io.bundle import load_bundle
-    from caflow.report import render
+    from caflow.report import render_chunks
+    from caflow.report.json import chunks
+
+    def render(result: Any, fmt: str) -> None:
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            sink.writelines(render_chunks(result, fmt))
 
     clock = _Clock()
+    if stage == "load-json":
+        bundle = bundle.with_name(bundle.name + "-json")
     tenant = load_bundle(bundle)
-    if stage == "load":
+    if stage.startswith("load"):
         print(json.dumps(clock.lap()))
         return
     kw = _reference_kwargs(reference)
@@ -76,7 +88,8 @@ def child(stage: str, bundle: Path, reference: bool) -> None:
         from caflow.simulate import simulate_tenant
 
         result = simulate_tenant(tenant, START, START + timedelta(days=365), **kw)
-        json.dumps(result.to_json(), indent=2)
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            sink.writelines(chunks(result.to_json(lazy=True), ensure_ascii=True))
     elif stage == "check":
         from caflow.check import run_check
 
@@ -143,6 +156,9 @@ def main() -> None:
         bundle = work / f"tenant-{scale:g}-seed{args.seed}"
         if not (bundle / "tenant.yaml").exists():
             generate(bundle, scale=scale, seed=args.seed)
+        as_json = bundle.with_name(bundle.name + "-json")
+        if not (as_json / "tenant.yaml").exists():
+            generate(as_json, scale=scale, seed=args.seed, directory_format="json")
         for stage in args.stages.split(","):
             fast = _median([measure(stage, bundle, False) for _ in range(args.repeat)])
             ref = None

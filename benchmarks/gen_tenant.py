@@ -10,7 +10,10 @@ placeholders (``<ExclusionTempGroup>``) become generated groups of that name, an
 without an id get a stable one. A trusted office IP range in an allowed country is added to
 j0eyv's named locations. Users are members of 1-4 groups; groups the policies
 mention are rarer than the rest, so users fall into a few hundred policy-relevant
-signatures, as in a real tenant.
+signatures, as in a real tenant. Connections and flows come from ``caflow synth``'s Power
+Platform generator (:func:`caflow.replay.synth.power_platform`, also ``caflow synth
+--connections N --flows N``); the real exported policies, which src/ does not ship, and their
+groups are what this script adds.
 
     python benchmarks/gen_tenant.py OUT_DIR [--scale 0.1] [--seed 1]
 """
@@ -27,6 +30,7 @@ from typing import Any
 import yaml
 
 from caflow.io.decode import load_document
+from caflow.replay.synth import power_platform
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_DATA = ROOT / "tests" / "data" / "policies"
@@ -38,26 +42,6 @@ ENV = f"Default-{TENANT_ID}"
 #: The trusted office range (in NL, which the j0eyv country allow-list accepts), so that
 #: connections are made from a network the policies allow, as in a working tenant.
 OFFICE = "145.100.0.0/24"
-#: (connector, weight): mostly Entra-backed connectors, some that CA cannot touch.
-CONNECTORS = (
-    ("sharepointonline", 30),
-    ("office365", 25),
-    ("teams", 12),
-    ("onedriveforbusiness", 10),
-    ("commondataservice", 6),
-    ("excelonlinebusiness", 5),
-    ("office365users", 5),
-    ("rss", 3),
-    ("approvals", 4),
-)
-#: (Logic Apps recurrence frequency, interval, weight); None = manual (Request) trigger.
-SCHEDULES = (
-    (("Minute", 15), 10),
-    (("Hour", 1), 20),
-    (("Day", 1), 40),
-    (("Week", 1), 15),
-    (None, 15),
-)
 _ROLE_IDS = (
     "62e90394-69f5-4237-9190-012177145e10",  # Global Administrator
     "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",  # SharePoint Administrator
@@ -108,8 +92,11 @@ def _mentioned(policies: list[dict[str, Any]], key: str) -> list[str]:
     return list(seen)
 
 
-def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
-    """Write a bundle to ``out``; returns the counts written."""
+def generate(
+    out: Path, *, scale: float = 1.0, seed: int = 1, directory_format: str = "yaml"
+) -> dict[str, int]:
+    """Write a bundle to ``out``; returns the counts written. ``directory_format``: yaml
+    (``directory.yaml``, as ``caflow pull`` writes it) or json (``directory.json``)."""
     rng = random.Random(seed)
     n_users = max(4, round(5000 * scale))
     n_groups = max(40, round(200 * scale))
@@ -178,16 +165,7 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
         users.append(u)
 
     owners = [u for u in users if u["userType"] == "Member"]
-    names, weights = zip(*CONNECTORS, strict=True)
-    connections: list[dict[str, Any]] = []
-    by_owner: dict[str, list[dict[str, Any]]] = {}
-    for i in range(n_conns):
-        owner = owners[int(len(owners) * rng.random() ** 2)]  # a few users own many
-        connector = rng.choices(names, weights)[0]
-        c = _connection(i, connector, owner, rng)
-        connections.append(c)
-        by_owner.setdefault(owner["id"], []).append(c)
-    flows = [_flow(i, by_owner, rng) for i in range(n_flows)]
+    connections, flows = power_platform(owners, n_conns, n_flows, rng, env=ENV, ident=_id)
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "policies").mkdir(exist_ok=True)
@@ -203,7 +181,11 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
         },
     }
     _dump_yaml(out / "tenant.yaml", tenant)
-    _dump_yaml(out / "directory.yaml", {"users": users, "groups": groups, "devices": devices})
+    directory = {"users": users, "groups": groups, "devices": devices}
+    if directory_format == "json":
+        _dump_json(out / "directory.json", directory)
+    else:
+        _dump_yaml(out / "directory.yaml", directory)
     for i, p in enumerate(policies):
         _dump_json(out / "policies" / f"P{i:02d}.json", p)
     locations = [load_document(f) for f in sorted((J0EYV / "NamedLocations").glob("*.json"))]
@@ -225,69 +207,6 @@ def generate(out: Path, *, scale: float = 1.0, seed: int = 1) -> dict[str, int]:
         "policies": len(policies),
         "connections": len(connections),
         "flows": len(flows),
-    }
-
-
-def _connection(i: int, connector: str, owner: dict[str, Any], rng: random.Random) -> dict:
-    name = f"conn-{i:05d}"
-    created = f"2025-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}T09:00:00Z"
-    return {
-        "name": name,
-        "id": f"/providers/Microsoft.PowerApps/scopes/admin/environments/{ENV}/apis/shared_{connector}/connections/{name}",
-        "type": "Microsoft.PowerApps/scopes/apis/connections",
-        "properties": {
-            "apiId": f"/providers/Microsoft.PowerApps/apis/shared_{connector}",
-            "displayName": owner["userPrincipalName"],
-            "statuses": [{"status": "Connected"}],
-            "createdBy": {
-                "id": owner["id"],
-                "type": "User",
-                "userPrincipalName": owner["userPrincipalName"],
-            },
-            "createdTime": created,
-            "environment": {"name": ENV},
-        },
-    }
-
-
-def _flow(i: int, by_owner: dict[str, list[dict[str, Any]]], rng: random.Random) -> dict:
-    owner_id = rng.choice(sorted(by_owner))
-    mine = by_owner[owner_id]
-    used = rng.sample(mine, min(len(mine), rng.randint(1, 3)))
-    refs = {}
-    for c in used:
-        api = c["properties"]["apiId"]
-        key = api.rsplit("/", 1)[1]
-        refs.setdefault(key, {"connectionName": c["name"], "id": api, "source": "Embedded"})
-    schedules, weights = zip(*SCHEDULES, strict=True)
-    sched = rng.choices(schedules, weights)[0]
-    if sched is None:
-        trigger: dict[str, Any] = {"manual": {"type": "Request", "kind": "Button"}}
-    else:
-        freq, interval = sched
-        trigger = {
-            "Recurrence": {
-                "type": "Recurrence",
-                "recurrence": {
-                    "frequency": freq,
-                    "interval": interval,
-                    "startTime": f"2026-01-01T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z",
-                },
-            }
-        }
-    name = _id("flow", i)
-    return {
-        "name": name,
-        "id": f"/providers/Microsoft.ProcessSimple/environments/{ENV}/flows/{name}",
-        "type": "Microsoft.ProcessSimple/environments/flows",
-        "properties": {
-            "apiId": "/providers/Microsoft.PowerApps/apis/shared_logicflows",
-            "displayName": f"Flow {i:05d}",
-            "state": "Started",
-            "creator": {"objectId": owner_id, "userId": owner_id},
-            "connectionReferences": refs,
-            "definition": {"triggers": trigger, "actions": {}},
-        },
     }
 
 

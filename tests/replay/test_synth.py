@@ -95,3 +95,23 @@ def test_out_must_be_empty(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("keep")
     result = runner.invoke(app, ["synth", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "not empty" in result.output
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_power_platform_at_scale_is_seeded_and_loads(tmp_path: Path) -> None:
+    """--connections/--flows: the admin API export at that size (the tenant-scale benchmark's
+    generator, benchmarks/gen_tenant.py, uses the same code); same seed, same bytes."""
+    args = ["synth", "--users", "60", "--sign-ins", "200", "--connections", "150", "--flows", "70"]
+    for name in ("a", "b"):
+        result = runner.invoke(app, [*args, "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    tenant = load_tenant(tmp_path / "a" / "bundle")
+    assert len(tenant.connections) == 150 and len(tenant.flows) == 70
+    scheduled = [f for f in tenant.flows if f.trigger.kind == "schedule"]
+    assert scheduled and all(c.owner_id for c in tenant.connections)

@@ -37,6 +37,15 @@ def synth(
     policies: int = typer.Option(60, "--policies", min=1, max=150, help="Policies (1-150)."),
     fmt: SynthFormat = format_option(SynthFormat, SynthFormat.parquet, help="Log format."),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
+    connections: int | None = typer.Option(
+        None,
+        "--connections",
+        min=1,
+        help="Power Platform connections, in the admin API shape (default: 1-3 per flow maker).",
+    ),
+    flows: int | None = typer.Option(
+        None, "--flows", min=0, help="Flows with --connections (default: half as many)."
+    ),
 ) -> None:
     """Generate a realistic synthetic tenant and sign-in log."""
     from caflow.cli.common import err_console, guard
@@ -51,7 +60,14 @@ def synth(
 
         try:
             info = generate(
-                out, users=users, sign_ins=sign_ins, fmt=fmt.value, seed=seed, policies=policies
+                out,
+                users=users,
+                sign_ins=sign_ins,
+                fmt=fmt.value,
+                seed=seed,
+                policies=policies,
+                connections=connections,
+                flows=flows,
             )
         except OSError as exc:
             raise InputError(

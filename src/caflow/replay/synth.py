@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ import yaml
 from caflow.io.signins.schema import SCHEMA
 from caflow.model.wellknown import APPS, FLOW_SERVICE
 
-__all__ = ["SynthInfo", "synth"]
+__all__ = ["SynthInfo", "power_platform", "synth"]
 
 NS = uuid.UUID("5a7e0000-0000-4000-8000-00000000ca5e")
 TENANT_ID = "00000000-0000-0000-0000-00000005e7e0"
@@ -347,7 +347,13 @@ def _archetypes(
     ]
 
 
-def _bundle(out: Path, users: int, rng: random.Random, n_policies: int) -> dict[str, Any]:
+def _bundle(
+    out: Path,
+    users: int,
+    rng: random.Random,
+    n_policies: int,
+    power: tuple[int, int] | None = None,
+) -> dict[str, Any]:
     groups: dict[str, str] = {}
     group_docs: list[dict[str, Any]] = []
     for division, depts in DIVISIONS.items():
@@ -482,8 +488,20 @@ def _bundle(out: Path, users: int, rng: random.Random, n_policies: int) -> dict[
             else "enabled"
         )
         policies.append(_policy(n + 1, name, state, cond, grant, session))
-    connections, flows = [], []
+    connections: list[dict[str, Any]] = []
+    flows: list[dict[str, Any]] = []
     makers = [u for u in user_docs if "Flow Makers" in u.get("memberOf", [])] + user_docs[2:3]
+    if power is not None:  # the admin API export at the size asked (--connections/--flows)
+        members = [u for u in user_docs if u["userType"] == "Member"]
+        exported, flows = power_platform(
+            members, power[0], power[1], rng, env=f"Default-{TENANT_ID}", ident=_id
+        )
+        makers = []  # the connections below are the sign-in log's Flow Service refreshes
+        for c in exported:
+            connector = c["properties"]["apiId"].rsplit("shared_", 1)[1]
+            if connector in CONNECTORS:
+                owner = c["properties"]["createdBy"]["userPrincipalName"]
+                connections.append({"id": c["name"], "connector": connector, "owner": owner})
     for i, u in enumerate(makers):
         names = []
         for connector in rng.sample(sorted(CONNECTORS), rng.randint(1, 3)):
@@ -525,16 +543,140 @@ def _bundle(out: Path, users: int, rng: random.Random, n_policies: int) -> dict[
     _dump(bundle / "agreementAcceptances.json", {"value": acceptances})
     for p in policies:
         _dump(bundle / "policies" / f"{p['displayName'][:5]}.json", p)
-    _dump(bundle / "powerplatform" / "connections.json", connections)
-    _dump(bundle / "powerplatform" / "flows.json", flows)
+    if power is None:
+        _dump(bundle / "powerplatform" / "connections.json", connections)
+    else:
+        _dump(bundle / "powerplatform" / "connections.json", {"value": exported})
+    _dump(bundle / "powerplatform" / "flows.json", flows if power is None else {"value": flows})
     return {
         "users": user_docs,
         "devices": {d["deviceId"]: d for d in device_docs},
         "policies": len(policies),
         "groups": len(group_docs),
         "connections": connections,
+        "connectionCount": len(connections) if power is None else len(exported),
         "flows": len(flows),
         "guests": n_guests,
+    }
+
+
+#: (connector, weight): mostly Entra-backed connectors, some that CA cannot touch.
+PP_CONNECTORS = (
+    ("sharepointonline", 30),
+    ("office365", 25),
+    ("teams", 12),
+    ("onedriveforbusiness", 10),
+    ("commondataservice", 6),
+    ("excelonlinebusiness", 5),
+    ("office365users", 5),
+    ("rss", 3),
+    ("approvals", 4),
+)
+#: (Logic Apps recurrence frequency, interval, weight); None = manual (Request) trigger.
+PP_SCHEDULES: tuple[tuple[tuple[str, int] | None, int], ...] = (
+    (("Minute", 15), 10),
+    (("Hour", 1), 20),
+    (("Day", 1), 40),
+    (("Week", 1), 15),
+    (None, 15),
+)
+
+
+def power_platform(
+    owners: list[dict[str, Any]],
+    n_connections: int,
+    n_flows: int,
+    rng: random.Random,
+    *,
+    env: str,
+    ident: Callable[[str, int], str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Connections and flows as the Power Platform admin API exports them (``value`` items):
+    owners drawn so that a few users own many, mostly Entra-backed connectors, flows using 1-3
+    of their owner's connections on a recurrence or manual trigger. ``owners``: directory user
+    documents; ``ident(kind, n)``: the stable id of the n-th flow. Used by ``--connections``
+    and by the tenant-scale benchmark (benchmarks/gen_tenant.py)."""
+    names, weights = zip(*PP_CONNECTORS, strict=True)
+    connections: list[dict[str, Any]] = []
+    by_owner: dict[str, list[dict[str, Any]]] = {}
+    for i in range(n_connections):
+        owner = owners[int(len(owners) * rng.random() ** 2)]  # a few users own many
+        connector = rng.choices(names, weights)[0]
+        c = _pp_connection(i, connector, owner, rng, env)
+        connections.append(c)
+        by_owner.setdefault(owner["id"], []).append(c)
+    flows = [_pp_flow(i, by_owner, rng, env, ident) for i in range(n_flows)]
+    return connections, flows
+
+
+def _pp_connection(
+    i: int, connector: str, owner: dict[str, Any], rng: random.Random, env: str
+) -> dict[str, Any]:
+    name = f"conn-{i:05d}"
+    created = f"2025-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}T09:00:00Z"
+    return {
+        "name": name,
+        "id": f"/providers/Microsoft.PowerApps/scopes/admin/environments/{env}/apis/shared_{connector}/connections/{name}",
+        "type": "Microsoft.PowerApps/scopes/apis/connections",
+        "properties": {
+            "apiId": f"/providers/Microsoft.PowerApps/apis/shared_{connector}",
+            "displayName": owner["userPrincipalName"],
+            "statuses": [{"status": "Connected"}],
+            "createdBy": {
+                "id": owner["id"],
+                "type": "User",
+                "userPrincipalName": owner["userPrincipalName"],
+            },
+            "createdTime": created,
+            "environment": {"name": env},
+        },
+    }
+
+
+def _pp_flow(
+    i: int,
+    by_owner: dict[str, list[dict[str, Any]]],
+    rng: random.Random,
+    env: str,
+    ident: Callable[[str, int], str],
+) -> dict[str, Any]:
+    owner_id = rng.choice(sorted(by_owner))
+    mine = by_owner[owner_id]
+    used = rng.sample(mine, min(len(mine), rng.randint(1, 3)))
+    refs: dict[str, dict[str, str]] = {}
+    for c in used:
+        api = c["properties"]["apiId"]
+        key = api.rsplit("/", 1)[1]
+        refs.setdefault(key, {"connectionName": c["name"], "id": api, "source": "Embedded"})
+    schedules = [s for s, _ in PP_SCHEDULES]
+    sched = rng.choices(schedules, [w for _, w in PP_SCHEDULES])[0]
+    if sched is None:
+        trigger: dict[str, Any] = {"manual": {"type": "Request", "kind": "Button"}}
+    else:
+        freq, interval = sched
+        trigger = {
+            "Recurrence": {
+                "type": "Recurrence",
+                "recurrence": {
+                    "frequency": freq,
+                    "interval": interval,
+                    "startTime": f"2026-01-01T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z",
+                },
+            }
+        }
+    name = ident("flow", i)
+    return {
+        "name": name,
+        "id": f"/providers/Microsoft.ProcessSimple/environments/{env}/flows/{name}",
+        "type": "Microsoft.ProcessSimple/environments/flows",
+        "properties": {
+            "apiId": "/providers/Microsoft.PowerApps/apis/shared_logicflows",
+            "displayName": f"Flow {i:05d}",
+            "state": "Started",
+            "creator": {"objectId": owner_id, "userId": owner_id},
+            "connectionReferences": refs,
+            "definition": {"triggers": trigger, "actions": {}},
+        },
     }
 
 
@@ -767,12 +909,20 @@ def synth(
     seed: int = 1,
     policies: int = 60,
     chunk: int = 200_000,
+    connections: int | None = None,
+    flows: int | None = None,
 ) -> SynthInfo:
-    """Write ``out/bundle`` and ``out/signins.<parquet|jsonl>``; same seed, same output."""
+    """Write ``out/bundle`` and ``out/signins.<parquet|jsonl>``; same seed, same output.
+    ``connections``/``flows``: that many, in the Power Platform admin API shape
+    (:func:`power_platform`), instead of a few per Flow Makers member."""
     if fmt not in ("parquet", "jsonl", "loganalytics"):
         raise ValueError(fmt)
     rng = random.Random(seed)
-    info = _bundle(out, max(users, 10), rng, max(policies, 1))
+    power = None
+    if connections is not None or flows is not None:
+        n_conns = connections if connections is not None else 2 * (flows or 0)
+        power = (max(n_conns, 1), flows if flows is not None else n_conns // 2)
+    info = _bundle(out, max(users, 10), rng, max(policies, 1), power)
     log = out / ("signins.parquet" if fmt == "parquet" else f"signins-{fmt}.jsonl")
     tables = _chunks(info, sign_ins, seed, chunk)
     if fmt == "parquet":
@@ -795,7 +945,7 @@ def synth(
         groups=info["groups"],
         devices=len(info["devices"]),
         policies=info["policies"],
-        connections=len(info["connections"]),
+        connections=info["connectionCount"],
         flows=info["flows"],
         sign_ins=sign_ins,
         log=log,

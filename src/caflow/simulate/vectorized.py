@@ -1,11 +1,16 @@
-"""Vectorised connection lifetimes for large tenants (numpy), the fast path of the event loop.
+"""Vectorised connection lifetimes (numpy): break time and cause only, no event timeline.
 
-Scope (the large-tenant case the benchmark measures): each connection is used by one
-scheduled flow; tenant changes are policy switches at known instants, evaluated once per
-*claims class* by the engine (``affected`` masks), not per connection. Same rules and order
-as :func:`caflow.tokens.refresh.refresh`: inactivity, remember-MFA age, Conditional Access;
-a refresh happens at the first run after the cached access token expires. Tested equal to
-the event loop (tests/simulate/test_vectorized.py).
+Not used by ``simulate`` or ``check`` (issue 10 item 2 is open): they print every event (each
+failed run, turn-offs, surfaces), which this does not produce, and on the tenant-scale benchmark
+the event loop's fast path already meets the time target (README "Performance"). Kept, tested
+equal to the event loop, as the starting point for that integration; benchmarks/bench_simulate.py
+measures it.
+
+Scope: each connection is used by one scheduled flow; tenant changes are policy switches at
+known instants, evaluated once per *claims class* by the engine (``affected`` masks), not per
+connection. Same rules and order as :func:`caflow.tokens.refresh.refresh`: inactivity,
+remember-MFA age, Conditional Access; a refresh happens at the first run after the cached
+access token expires (tests/simulate/test_vectorized.py).
 """
 
 from __future__ import annotations
