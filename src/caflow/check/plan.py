@@ -16,7 +16,12 @@ from typing import Any
 from caflow.advise import AdviseResult, Finding, Status, run_advise
 from caflow.advise.context import Context, Probe
 from caflow.advise.hosts import EMBEDDING_HOSTS, app_name
-from caflow.automation.verdicts import connection_when, flow_impact, when_phrase
+from caflow.automation.verdicts import (
+    connection_when,
+    flow_impact,
+    started_flows_by_connection,
+    when_phrase,
+)
 from caflow.check.policydiff import PolicyChange, diff_policies
 from caflow.check.probe import ProbeCache, probe_connections
 from caflow.model import Tenant
@@ -284,6 +289,7 @@ def _add_unsimulated(
     }
     dated = {c["id"].lower() for c in result.broken_connections}
     dated |= {cid.lower() for cid in base_broken}
+    users_of = started_flows_by_connection(proposed.flows)
     for key, v in sorted(verdicts.items()):
         if v.status == "breaks" and key not in dated and v.failure is not None:
             owner = proposed.directory.user(v.owner_id or "")
@@ -291,7 +297,7 @@ def _add_unsimulated(
                 {
                     "id": v.name,
                     "at": None,
-                    "when": connection_when(v.name, proposed.flows),
+                    "when": connection_when(v.name, users_of),
                     "errorCode": v.failure.code,
                     "cause": v.failure.cause,
                     "policies": list(v.failure.policies),
@@ -366,6 +372,7 @@ def run_check(
     for e in sim_prop.get("events", []):
         if e.get("kind") == "connectionBroken" and e.get("connection") not in first_event:
             first_event[e["connection"]] = e
+    users_of = started_flows_by_connection(proposed.flows)
     for cid in sorted(prop_broken.keys() - base_broken.keys()):
         c, e = prop_broken[cid], first_event.get(cid, {})
         at = c.get("brokenAt") or e.get("at")
@@ -373,7 +380,7 @@ def run_check(
             {
                 "id": cid,
                 "at": at,
-                "when": at or connection_when(cid, proposed.flows),
+                "when": at or connection_when(cid, users_of),
                 "errorCode": c.get("errorCode") or e.get("errorCode"),
                 "cause": e.get("cause"),
                 "policies": e.get("policies", []),

@@ -33,6 +33,7 @@ from caflow.automation.verdicts import (
     connection_undetermined,
     connection_when,
     flow_impact,
+    started_flows_by_connection,
 )
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
@@ -278,6 +279,7 @@ class Simulator:
         }
         verdicts: dict[str, ConnectionVerdict] = {}
         undetermined: list[dict[str, Any]] = []
+        users_of = started_flows_by_connection(flows)
         for key, conn in sorted(self.connections.items()):
             if conn.undetermined:
                 verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "undetermined")
@@ -293,7 +295,7 @@ class Simulator:
                     continue
                 verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "breaks", fail)
                 conn.next_use = {
-                    "when": connection_when(conn.id, flows),
+                    "when": connection_when(conn.id, users_of),
                     "errorCode": fail.code,
                     "cause": fail.cause,
                     "policies": list(fail.policies),
