@@ -7,15 +7,15 @@ import stat
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
 from caflow.cli.exit import ExitStatus
 from caflow.errors import CaflowError, InputError, Shown, UnsafePathError
-from caflow.io.fields import parse_when
 from caflow.report.anchor import SourceAnchor
 from caflow.report.terminal import BrokenOutputError, SafeConsole, displayable, encodable
 
@@ -117,6 +117,16 @@ def warn_loaded(tenant, already=()) -> None:
 
     for text in load_warnings(tenant, already):
         err_console.print("warning: " + text, highlight=False, markup=False, style="yellow")
+
+
+def parse_when(
+    value: str | None, default: Callable[[], datetime] | None = None, *, option: str = "--at"
+) -> datetime:
+    """:func:`caflow.io.fields.parse_when`, imported when a verb runs: its module pulls in the
+    ISO 8601 duration libraries, which ``caflow --help`` does not need (start-up time)."""
+    from caflow.io.fields import parse_when as parse
+
+    return parse(value, default, option=option)
 
 
 def _pieces(text: str | Iterable[str]) -> Iterable[str]:
