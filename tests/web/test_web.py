@@ -532,3 +532,21 @@ def test_scenario_naming_a_tenant_outside_the_root_is_403(
     r = client.post("/api/simulate", json={"scenario": "s.yaml"})
     assert r.status_code == 403, r.text
     assert r.json()["error"]["file"] == "s.yaml" and r.json()["error"]["path"] == "/tenant"
+
+
+def test_scenario_list_is_bounded_and_tolerates_unreadable_folders(
+    empty: TestClient, tmp_path: Path
+) -> None:
+    near = tmp_path / "proj" / "scenarios"
+    deep = tmp_path / "a" / "b" / "c" / "d" / "scenarios"
+    for folder in (near, deep):
+        folder.mkdir(parents=True)
+        (folder / "s.yaml").write_text("tenant: x\n")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0)
+    try:
+        page = empty.get("/simulate")
+    finally:
+        locked.chmod(0o700)
+    assert page.status_code == 200
+    assert "proj/scenarios/s.yaml" in page.text and "a/b/c/d/scenarios" not in page.text

@@ -282,7 +282,7 @@ def _report_page(
 
 def _simulate_context(request: Request) -> dict[str, Any]:
     ws = _ws(request)
-    found = ws.find("**/scenarios/*.yaml") + ws.find("**/scenarios/*.yml")
+    found = ws.find("scenarios/*.yaml") + ws.find("scenarios/*.yml")
     return {"scenarios": found}
 
 

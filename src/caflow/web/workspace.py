@@ -174,17 +174,25 @@ class Workspace:
             return path.relative_to(self.root).as_posix() or "."
         return path.name  # an upload: its own name only
 
-    def find(self, pattern: str, limit: int = 200) -> list[str]:
-        """Paths matching ``pattern`` under the roots (e.g. scenario files), for pick lists."""
+    def find(self, pattern: str, limit: int = 200, depth: int = 3) -> list[str]:
+        """Paths matching ``pattern`` at most ``depth`` folders down the roots (e.g. scenario
+        files), for pick lists. Bounded, and a folder that vanishes or cannot be read while
+        looking is skipped: served from a big or busy folder (a home, /tmp) the page still
+        opens."""
         out: list[str] = []
         for root in (self.root, self.examples):
             if root is None:
                 continue
-            for p in sorted(root.glob(pattern)):
-                if not any(part.startswith(".") for part in p.relative_to(root).parts):
-                    out.append(self.display(p))
-                if len(out) >= limit:
-                    return out
+            for level in range(depth + 1):
+                try:
+                    found = sorted(root.glob("*/" * level + pattern))
+                except OSError:
+                    continue
+                for p in found:
+                    if not any(part.startswith(".") for part in p.relative_to(root).parts):
+                        out.append(self.display(p))
+                    if len(out) >= limit:
+                        return out
         return out
 
     # -- bundles ----------------------------------------------------------------------------
