@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["assert_charts_drawn", "assert_tables_have_headers"]
+__all__ = ["assert_charts_drawn", "assert_tables_have_headers", "assert_wide_tables_scroll"]
 
 
 def assert_charts_drawn(scope: Any, names: set[str]) -> None:
@@ -40,3 +40,33 @@ def assert_tables_have_headers(scope: Any) -> int:
         )
         assert all(w == heads.count() for w in widths)
     return len(tables)
+
+
+def assert_wide_tables_scroll(page: Any, scope: Any, wide: str) -> None:
+    """The page never scrolls sideways; every table under ``scope`` sits in a focusable region
+    (``role="region"``, ``tabindex="0"``) named by the table's caption; the table whose caption
+    starts with ``wide`` really is wider than its region, and scrolling the region brings its
+    last column into view while the first column stays put (sticky)."""
+    doc = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    assert doc[0] <= doc[1], f"the page scrolls sideways: {doc}"
+    tables = scope.locator("table").all()
+    assert tables
+    for table in tables:
+        region = table.locator("xpath=..")
+        assert region.get_attribute("role") == "region" and region.get_attribute("tabindex") == "0"
+        label = region.get_attribute("aria-labelledby")
+        assert label and table.locator("caption").get_attribute("id") == label
+    region = scope.locator(".scroll", has=page.locator(f"caption:text-matches('^{wide}')"))
+    assert region.count() == 1
+    width, visible = region.evaluate("r => [r.scrollWidth, r.clientWidth]")
+    assert width > visible, "the wide table fits: this check would prove nothing"
+    first = region.locator("tbody tr").first.locator("> :first-child")
+    last = region.locator("thead th").last
+    before = first.bounding_box()
+    region.focus()
+    page.keyboard.press("End")  # a focused region scrolls by keyboard
+    region.evaluate("r => { r.scrollLeft = r.scrollWidth; }")
+    box, frame, after = last.bounding_box(), region.bounding_box(), first.bounding_box()
+    assert box and frame and before and after
+    assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+    assert abs(after["x"] - before["x"]) < 1, "the first column scrolled away"

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.checks import assert_charts_drawn, assert_tables_have_headers
+from tests.browser.checks import (
+    assert_charts_drawn,
+    assert_tables_have_headers,
+    assert_wide_tables_scroll,
+)
 from tests.browser.conftest import open_page, replay_store
 from tests.browser.harness import caflow_serve
 from tests.examples_paths import CONTOSO, SCENARIOS
@@ -141,6 +145,7 @@ def test_matrix_page_highlights_the_embedded_mismatch(served: Any) -> None:
     flagged = grid.locator("td", has_text="⚠")
     assert flagged.count() > 0  # the mismatch is marked in the grid, in text not only colour
     assert_tables_have_headers(result)
+    assert_wide_tables_scroll(page, result, "Decision per user")
 
 
 def test_advise_page_lists_the_findings(served: Any) -> None:

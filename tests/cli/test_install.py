@@ -40,6 +40,12 @@ def test_wheel_install_runs_demo_from_any_directory(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "caflow/examples/contoso/tenant.yaml" in names
     assert any(n.startswith("caflow/examples/scenarios/") for n in names)
+    # report --interactive inlines the vendored Vega runtime: builds, licenses and notices
+    for name in ("vega", "vega-lite", "vega-embed"):
+        assert f"caflow/report/vendor/{name}.min.js" in names
+        assert f"caflow/report/vendor/{name}.LICENSE" in names
+    assert "caflow/report/vendor/THIRD-PARTY-NOTICES.txt" in names
+    assert "caflow/report/templates/interactive.js" in names
 
     venv = tmp_path / "venv"
     assert (

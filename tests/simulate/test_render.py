@@ -28,11 +28,15 @@ def test_text_shows_display_names_next_to_ids(run):
     assert "\x1b[" not in text
 
 
-def test_json_keeps_ids_only(run):
+def test_json_names_policies_once_beside_the_ids(run):
+    """Events and connections carry policy ids; the names are in ``policies[]`` only (a
+    contract extension, docs/output.md), once per policy."""
     data = run("cae-strict-location.yaml").to_json()
     broken = next(e for e in data["events"] if e["kind"] == "connectionBroken")
     assert broken["policies"] == [S120]
-    assert S120_NAME not in json.dumps(data)
+    assert {"id": S120, "displayName": S120_NAME} in data["policies"]
+    without = {k: v for k, v in data.items() if k != "policies"}
+    assert S120_NAME not in json.dumps(without)
     assert "policy_names" not in data and "policyNames" not in data
 
 

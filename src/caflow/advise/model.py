@@ -172,6 +172,9 @@ class AdviseResult:
     rules: tuple[RuleMeta, ...]
     findings: tuple[Finding, ...]
     warnings: tuple[str, ...] = field(default=())
+    #: ``(id, displayName)`` of the tenant's policies: the JSON's ``policies[]``, so a report
+    #: can name the ids findings carry.
+    policies: tuple[tuple[str, str], ...] = field(default=())
 
     def exceeds(self, threshold: Severity | None, *, strict: bool = False) -> bool:
         """Does a FAIL (with ``strict`` also an UNDETERMINED or NOT_EVALUATED) finding reach
@@ -220,4 +223,5 @@ class AdviseResult:
             ],
             "findings": findings if lazy else list(findings),
             "warnings": list(self.warnings),
+            "policies": [{"id": i, "displayName": n} for i, n in self.policies],
         }

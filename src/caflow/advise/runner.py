@@ -102,6 +102,7 @@ def run_advise(
             ),
             *(f"{s} matched no finding [unused-suppression]" for s in unused),
         ),
+        policies=tuple((p.id, p.display_name) for p in tenant.policies),
     )
 
 

@@ -62,6 +62,9 @@ class CheckResult:
     proposed_advice: AdviseResult | None = None
     #: Connections and flows that could not be evaluated: ``{kind, id, reason}``.
     undetermined_items: list[dict[str, Any]] = field(default_factory=list)
+    #: Policy id -> display name in the baseline and the proposal (the proposal's name wins):
+    #: the JSON's ``policies[]``, so a report can name policies the change leaves as they are.
+    policy_names: dict[str, str] = field(default_factory=dict)
 
     def undetermined_list(self) -> list[dict[str, Any]]:
         """Every undetermined item: connections, flows, then new UNDETERMINED findings."""
@@ -119,6 +122,7 @@ class CheckResult:
                 "undetermined": self.undetermined,
             },
             "impactLine": self.impact_line(),
+            "policies": [{"id": k, "displayName": v} for k, v in self.policy_names.items()],
         }
 
     def plan_text(self) -> str:
@@ -366,6 +370,7 @@ def run_check(
     sim_prop = _summary(run(proposed, start, end, claims_tenant=baseline, **kw))
     step(0.6)
     result = CheckResult(start, end, diff_policies(baseline, proposed))
+    result.policy_names = {p.id: p.display_name for t in (baseline, proposed) for p in t.policies}
 
     base_broken, prop_broken = _broken(sim_base), _broken(sim_prop)
     first_event = {}

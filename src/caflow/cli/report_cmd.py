@@ -20,7 +20,10 @@ EPILOG = (
     "RESULT is the --format json output of caflow advise, check, simulate, matrix or replay; "
     "or, instead of RESULT, --store reads a replay run kept in DuckDB (the newest, or --run ID). "
     "The page "
-    "inlines its styles and charts (SVG drawn by vl-convert; nothing is fetched). Without the "
+    "inlines its styles and charts (SVG drawn by vl-convert; nothing is fetched); --interactive "
+    "also inlines vega, vega-lite and vega-embed and each chart's Vega-Lite spec, so the "
+    "browser draws the charts with tooltips (the SVG stays for readers without JavaScript). "
+    "Without the "
     "report extra (pip install 'caflow\\[report]') the page has the tables without charts and "
     "says so. Exit codes: 0 written, 2 bad input."
 )
@@ -36,6 +39,12 @@ def report(
     run: str = typer.Option(None, "--run", help="The stored run (default: the newest)."),
     output: Path = typer.Option(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
+    ),
+    interactive: bool = typer.Option(
+        False,
+        "--interactive",
+        help="Draw the charts in the browser with tooltips (inlines the Vega runtime, "
+        "~830 KB; the static SVG stays as the no-JavaScript fallback).",
     ),
 ) -> None:
     """Write one self-contained HTML report for an advise, check, simulate, matrix or replay
@@ -61,6 +70,7 @@ def report(
             text, page = render_report(
                 stored.result,
                 file=str(store),
+                interactive=interactive,
                 provenance=[
                     ("stored run", f"{stored.run_id} ({stored.created})"),
                     ("logs", stored.logs),
@@ -72,7 +82,7 @@ def report(
             from caflow.io.decode import load_document
 
             data = load_document(result)
-            text, page = render_report(data, file=str(result))
+            text, page = render_report(data, file=str(result), interactive=interactive)
         emit(text, output)
     if page.chart_note:
         err_console.print("note: " + page.chart_note, highlight=False, markup=False)

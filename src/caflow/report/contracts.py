@@ -190,6 +190,10 @@ class SimulateOutput(_Out):
         "a flow using such a connection or whose connections the export does not list)"
     )
     summary: SimulateSummary
+    policies: list[PolicyRef] = Field(
+        default_factory=list,
+        description="every policy of the tenant versions the run evaluated (extension: names for the policy ids the output carries)",
+    )
 
 
 # -- advise -------------------------------------------------------------------------------------
@@ -248,6 +252,10 @@ class AdviseOutput(_Out):
     rules: list[RuleRef]
     findings: list[FindingOut]
     warnings: list[str]
+    policies: list[PolicyRef] = Field(
+        default_factory=list,
+        description="the tenant's policies (extension: names for the policy ids the output carries)",
+    )
 
 
 # -- check --------------------------------------------------------------------------------------
@@ -307,6 +315,10 @@ class CheckOutput(_Out):
     resolvedFindings: list[FindingOut]
     summary: CheckSummary
     impactLine: str
+    policies: list[PolicyRef] = Field(
+        default_factory=list,
+        description="the policies of the baseline and the proposal (the proposal's name when both have it) (extension: names for the policy ids the output carries)",
+    )
 
 
 # -- matrix -------------------------------------------------------------------------------------

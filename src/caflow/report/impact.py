@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ImpactGroup", "by_owner", "by_policy", "policy_names"]
+__all__ = ["ImpactGroup", "PolicyNames", "by_owner", "by_policy", "policy_names"]
 
 #: Key for impact no policy is named for (e.g. a flow, or a connection whose cause names none).
 UNATTRIBUTED = "(no policy named)"
@@ -41,11 +41,32 @@ class ImpactGroup:
             self.first_at = at
 
 
-def policy_names(data: dict[str, Any]) -> dict[str, str]:
-    """Display names caflow knows for policy ids (from the policy diff and the findings)."""
-    names: dict[str, str] = {}
+class PolicyNames(dict[str, str]):
+    """Policy id -> display name, keyed by the lowercased id: Graph object ids are GUIDs, which
+    exports write in either case. ``get`` of an unknown id is the id itself (or ``default``)."""
+
+    def name(self, pid: str, default: str | None = None) -> str:
+        return super().get(pid.lower(), pid if default is None else default)
+
+    def add(self, pid: str, name: str | None) -> None:
+        self[pid.lower()] = name or pid
+
+
+def policy_names(data: dict[str, Any]) -> PolicyNames:
+    """Display names of the policy ids in a result: its ``policies`` (simulate, advise and
+    check write ``[{id, displayName}]``, matrix ``{id: displayName}``; results written before
+    caflow added the list have none) and check's policy diff."""
+    names = PolicyNames()
+    listed = data.get("policies")
+    if isinstance(listed, dict):
+        for pid, name in listed.items():
+            names.add(str(pid), str(name))
+    elif isinstance(listed, list):
+        for p in listed:
+            if isinstance(p, dict) and "id" in p:
+                names.add(str(p["id"]), p.get("displayName"))
     for change in data.get("policyChanges", []):
-        names[change["id"]] = change.get("displayName") or change["id"]
+        names.add(change["id"], change.get("displayName"))
     return names
 
 
@@ -61,7 +82,7 @@ def by_policy(data: dict[str, Any]) -> list[ImpactGroup]:
 
     def group(pid: str) -> ImpactGroup:
         if pid not in groups:
-            groups[pid] = ImpactGroup(pid, names.get(pid, pid))
+            groups[pid] = ImpactGroup(pid, names.name(pid))
         return groups[pid]
 
     for c in data.get("connectionsBreaking", []):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caflow.errors import InputError
+from caflow.report.impact import PolicyNames, policy_names
 
 __all__ = ["Page", "chart_page", "detect_kind", "render_report"]
 
@@ -56,7 +57,9 @@ class Page:
     matrix_header: list[str] = field(default_factory=list)
     matrix_rows: list[list[str]] = field(default_factory=list)
     tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
-    charts: dict[str, str] = field(default_factory=dict)
+    charts: dict[str, str] = field(default_factory=dict)  # name -> inline SVG
+    #: name -> the Vega-Lite spec the SVG was drawn from (``caflow report --interactive``).
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     chart_note: str = ""
 
 
@@ -69,8 +72,19 @@ def _timeline(items: list[tuple[str | None, str]]) -> list[dict[str, Any]]:
     return [{"day": d, "kind": k, "count": n} for (d, k), n in sorted(counts.items())]
 
 
-def _bars(counter: Counter[str], names: dict[str, str], top: int = 25) -> list[dict[str, Any]]:
-    return [{"policy": names.get(p, p), "count": n} for p, n in counter.most_common(top)]
+def _bars(counter: Counter[str], names: PolicyNames, top: int = 25) -> list[dict[str, Any]]:
+    """The ``top`` policies by count, named by display name with the id beside it (``id`` is
+    empty for a pseudo-key such as "(tenant setting)"). Two policies sharing a display name keep
+    their id in the label too, so the chart never adds them into one bar."""
+    rows = [
+        {"policy": names.name(p), "id": "" if names.name(p) == p else p, "count": n}
+        for p, n in counter.most_common(top)
+    ]
+    shared = {n for n, k in Counter(r["policy"] for r in rows).items() if k > 1}
+    for r in rows:
+        if r["policy"] in shared and r["id"]:
+            r["policy"] = f"{r['policy']} ({r['id']})"
+    return rows
 
 
 def _with_remedies(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,14 +107,14 @@ def _advise(data: dict[str, Any]) -> Page:
     for f in data["findings"]:
         if f["status"] in ("FAIL", "UNDETERMINED"):
             per_policy.update(f.get("policies") or ["(tenant setting)"])
-    page.policy_bars = _bars(per_policy, {})
+    page.policy_bars = _bars(per_policy, policy_names(data))
     page.bars_title = "FAIL and UNDETERMINED findings per policy"
     page.findings = _with_remedies(data["findings"])
     return page
 
 
 def _check(data: dict[str, Any]) -> Page:
-    from caflow.report.impact import by_owner, by_policy, policy_names
+    from caflow.report.impact import by_owner, by_policy
 
     s = data["summary"]
     page = Page("check", "caflow check", data["impactLine"])
@@ -116,11 +130,8 @@ def _check(data: dict[str, Any]) -> Page:
         [(c["at"], "connection breaks") for c in data["connectionsBreaking"]]
         + [(f["firstFailureAt"], "flow starts failing") for f in data["flowsFailing"]]
     )
-    groups = by_policy(data)
     names = policy_names(data)
-    page.policy_bars = [
-        {"policy": names.get(g.key, g.label), "count": g.total} for g in groups[:25]
-    ]
+    page.policy_bars = _bars(Counter({g.key: g.total for g in by_policy(data)}), names)
     page.bars_title = "Connections broken and users blocked per policy"
     page.policy_changes = data["policyChanges"]
     page.findings = _with_remedies(data["newFindings"])
@@ -145,7 +156,7 @@ def _check(data: dict[str, Any]) -> Page:
                     c["at"] or "(date unknown)",
                     c["errorCode"] or "—",
                     c["cause"] or "—",
-                    ", ".join(names.get(p, p) for p in c.get("policies") or []),
+                    ", ".join(names.name(p) for p in c.get("policies") or []),
                 ]
                 for c in data["connectionsBreaking"]
             ],
@@ -197,7 +208,7 @@ def _simulate(data: dict[str, Any]) -> Page:
     for e in events:
         if e["kind"] == "connectionBroken":
             per_policy.update(e.get("policies") or ["(no policy named)"])
-    page.policy_bars = _bars(per_policy, {})
+    page.policy_bars = _bars(per_policy, policy_names(data))
     page.bars_title = "Connection breaks per policy"
     page.tables.append(
         (
@@ -244,7 +255,8 @@ def _matrix(data: dict[str, Any]) -> Page:
     page.facts = [(k, str(v)) for k, v in data["summary"].items()]
     page.matrix_header, page.matrix_rows = _grid(data)
     per_policy: Counter[str] = Counter(m["policy"] for m in data["mismatches"])
-    page.policy_bars = _bars(per_policy, data["policies"])
+    names = policy_names(data)
+    page.policy_bars = _bars(per_policy, names)
     page.bars_title = "Flow Service / host mismatches per policy"
     page.tables.append(
         (
@@ -255,7 +267,7 @@ def _matrix(data: dict[str, Any]) -> Page:
                     m["user"],
                     m["context"],
                     m["appName"],
-                    data["policies"].get(m["policy"], m["policy"]),
+                    names.name(m["policy"]),
                     m["appliesTo"],
                     m["requirement"],
                 ]
@@ -318,7 +330,10 @@ def _replay(data: dict[str, Any]) -> Page:
         + [(r["time"], "Flow Service refresh breaks") for r in flows["rows"]]
     )
     sides = [("baseline", base)] + ([("proposed", prop)] if prop else [])
-    names = {p["id"]: p["displayName"] for _, res in sides for p in res["policies"]}
+    names = PolicyNames()
+    for _, res in sides:
+        for p in res["policies"]:
+            names.add(p["id"], p["displayName"])
     per_policy: Counter[str] = Counter()
     if prop:
         for r in changes["rows"] + flows["rows"]:
@@ -359,7 +374,7 @@ def _replay(data: dict[str, Any]) -> Page:
                         r["resource"] or "—",
                         r["decision"],
                         r["errorCode"] or "—",
-                        ", ".join(names.get(p, p) for p in r.get("policies") or []),
+                        ", ".join(names.name(p) for p in r.get("policies") or []),
                         ", ".join(r.get("connections") or []) or "—",
                     ]
                     for r in rows
@@ -398,13 +413,14 @@ def chart_page(
     page.facts += provenance or []
     if charts.available():
         if page.timeline:
-            page.charts["timeline"] = charts.timeline_svg(
-                page.timeline, title="Breakages and failures per day"
-            )
+            title = "Breakages and failures per day"
+            page.specs["timeline"] = charts.timeline_spec(page.timeline, title=title)
+            page.charts["timeline"] = charts.svg(page.specs["timeline"], title)
         if page.policy_bars:
-            page.charts["bars"] = charts.bar_svg(
-                page.policy_bars, label="policy", value="count", title=page.bars_title
+            page.specs["bars"] = charts.bar_spec(
+                page.policy_bars, label="policy", value="count", title=page.bars_title, detail="id"
             )
+            page.charts["bars"] = charts.svg(page.specs["bars"], page.bars_title)
     else:
         page.chart_note = (
             "Charts omitted: install caflow with the report extra "
@@ -418,9 +434,16 @@ def render_report(
     *,
     file: str = "result",
     provenance: list[tuple[str, str]] | None = None,
+    interactive: bool = False,
 ) -> tuple[str, Page]:
-    """The HTML page and its model (the model says whether charts were drawn)."""
+    """The HTML page and its model (the model says whether charts were drawn).
+
+    ``interactive``: also inline the vendored Vega runtime and each chart's Vega-Lite spec, so
+    the browser draws the charts with tooltips (about 830 KB more per page); the static SVG
+    stays in the page as what shows without JavaScript, and vega-embed replaces it."""
     from caflow.report.templating import render_template
+    from caflow.report.vendor import vega_scripts
 
     page = chart_page(data, file=file, provenance=provenance)
-    return render_template("report.html.j2", page=page), page
+    scripts = vega_scripts() if interactive and page.specs else []
+    return render_template("report.html.j2", page=page, scripts=scripts), page

@@ -48,8 +48,8 @@ class SimulationResult:
     connections: list[ConnectionState] = field(default_factory=list)
     flows: list[FlowState] = field(default_factory=list)
     source: str = ""
-    #: Policy id -> display name of every tenant version the run saw: for human output only
-    #: (render.py); the JSON contract keeps ids only (docs/output.md).
+    #: Policy id -> display name of every tenant version the run saw (render.py; the JSON's
+    #: ``policies[]``, so a report or page can name the ids events carry).
     policy_names: dict[str, str] = field(default_factory=dict)
     #: What could not be evaluated: ``{kind: connection|flow, id, reason}`` (counted, shown).
     undetermined: list[dict[str, Any]] = field(default_factory=list)
@@ -87,4 +87,5 @@ class SimulationResult:
             "flows": flows if lazy else list(flows),
             "undetermined": list(self.undetermined),
             "summary": self.summary(),
+            "policies": [{"id": k, "displayName": v} for k, v in self.policy_names.items()],
         }
