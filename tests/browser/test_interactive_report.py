@@ -35,6 +35,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
 def test_vega_draws_the_charts_with_tooltips(browser: Any, report: Any) -> None:
     path, data = report
     context, page, watch = open_page(browser, allowed=("file:",))
+    warnings: list[str] = []  # vega logs spec problems as warnings: none either
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     try:
         url = path.as_uri()
         page.goto(url)
@@ -60,6 +62,7 @@ def test_vega_draws_the_charts_with_tooltips(browser: Any, report: Any) -> None:
         assert any(pid in text and names[pid] in text for pid in names), text
 
         assert watch.requests == [url] and not watch.refused
+        assert not warnings, warnings
     finally:
         context.close()
     assert not watch.problems(), watch.problems()

@@ -60,7 +60,12 @@ def bar_spec(
     data = alt.Data(values=rows)
     tip = [f"{label}:N", *([f"{detail}:N"] if detail else []), f"{value}:Q"]
     base = alt.Chart(data, title=title).encode(
-        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+        y=alt.Y(
+            f"{label}:N",
+            sort=alt.EncodingSortField(field=value, op="sum", order="descending"),
+            title=None,
+            axis=alt.Axis(labelLimit=360),
+        ),
         x=alt.X(f"{value}:Q", title=value, axis=_WHOLE),
         tooltip=tip,
     )
