@@ -122,10 +122,16 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
 
     unknown_groups = t.directory.unknown_member_groups
 
-    def held(values: tuple[str, ...], pool: set[str], unknown: frozenset[str] = frozenset()) -> Tri:
+    def held(
+        values: tuple[str, ...],
+        pool: set[str],
+        unknown: frozenset[str] = frozenset(),
+        partial: bool = False,
+    ) -> Tri:
         """Any listed group/role held (OR of the items; a user without any skips the scan).
         Not being a recorded member of a group whose members are unknown (a dynamic group the
-        export did not list, A-DIR-3) proves nothing: undetermined."""
+        export did not list, A-DIR-3) proves nothing: undetermined; nor does it when ``partial``:
+        the pool may miss parent groups the bundle does not list (A-SIG-6)."""
         if not values:
             return False
         if user.unknown:
@@ -134,12 +140,12 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
             return True
         if unknown and not unknown.isdisjoint(map(str.lower, values)):
             return None
-        return False
+        return None if partial else False
 
     included = any3(
         (
             any3([item_user(v) for v in u.include_users]),
-            held(u.include_groups, groups, unknown_groups),
+            held(u.include_groups, groups, unknown_groups, user.groups_incomplete),
             held(u.include_roles, roles),
             *([_guest_match(u.include_guests, s)] if u.include_guests else []),
         )
@@ -147,7 +153,7 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     excluded = any3(
         (
             any3([item_user(v) for v in u.exclude_users]),
-            held(u.exclude_groups, groups, unknown_groups),
+            held(u.exclude_groups, groups, unknown_groups, user.groups_incomplete),
             held(u.exclude_roles, roles),
             *([_guest_match(u.exclude_guests, s)] if u.exclude_guests else []),
         )
@@ -164,6 +170,8 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
             f"members of group '{_group_label(dynamic[0], t)}' are unknown (dynamic group, "
             "members not exported)"
             if dynamic
+            else "parent groups of a group the bundle does not list are unknown (A-SIG-6)"
+            if user.groups_incomplete and not user.unknown
             else "group/role membership or guest type of this user is unknown"
         )
     return result, detail

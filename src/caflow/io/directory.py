@@ -19,7 +19,7 @@ from caflow.model.directory import (
     Group,
     ServicePrincipal,
     User,
-    transitive_groups,
+    memberships,
 )
 from caflow.model.signals import SIGNALS
 from caflow.model.strict import Flag, FormatModel, Items, Text, TextList, choice, read_model
@@ -373,8 +373,8 @@ def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
         roles: set[str] = set()
         for j, role in enumerate(u.roles):
             roles.add(_role_id(file, role, ("users", i, "roles", j)))
-        for gid in direct_user_groups[uid]:
-            roles |= group_roles.get(gid, frozenset())  # held through a role-assignable group
+        group_ids, group_held = memberships(parents, group_roles, direct_user_groups[uid])
+        roles |= group_held  # held through a role-assignable group
         dev_ids: list[str] = []
         for j, dref in enumerate(u.devices):
             dev = device_by.get(dref.strip().lower())
@@ -400,7 +400,7 @@ def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
                 guest_type=guest_type,
                 external_tenant_id=u.externalTenantId,
                 account_enabled=u.accountEnabled,
-                group_ids=transitive_groups(parents, direct_user_groups[uid]),
+                group_ids=group_ids,
                 role_ids=frozenset(roles),
                 device_ids=tuple(dev_ids),
                 tags=frozenset(t.strip() for t in u.tags if t.strip()),

@@ -85,11 +85,16 @@ def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any], field: Fiel
             expected="these options only for a user the bundle does not define",
             got=user.user_principal_name,
         )
-    group_ids = []
+    direct = []
     for g in groups:
         found = tenant.directory.group(g)
-        group_ids.append(found.id if found else g)  # a group id the bundle does not list
-    role_ids = []
+        direct.append(found.id if found else g)  # a group id the bundle does not list
+    # Nested groups and roles of role-assignable groups exactly as for directory users (one
+    # resolver, caflow.model.directory.memberships); a group the bundle does not list has
+    # unknown parents: group conditions it is not seen in stay undetermined (A-SIG-6).
+    group_ids, group_roles = tenant.directory.memberships(direct)
+    incomplete = any(tenant.directory.group(g) is None for g in groups)
+    role_ids = list(group_roles)
     for r in roles:
         rid = role_id_for(r)
         if rid is None and not _OBJECT_ID.fullmatch(r):
@@ -103,8 +108,9 @@ def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any], field: Fiel
     return replace(
         user,
         unknown=False,
-        group_ids=frozenset(group_ids),
+        group_ids=group_ids,
         role_ids=frozenset(role_ids),
+        groups_incomplete=incomplete,
         user_type="Guest" if guest else "Member",
         guest_type=guest,
     )

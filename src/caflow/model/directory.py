@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["UNREGISTERED", "Device", "Directory", "Group", "ServicePrincipal", "User"]
+__all__ = [
+    "UNREGISTERED",
+    "Device",
+    "Directory",
+    "Group",
+    "ServicePrincipal",
+    "User",
+    "memberships",
+    "transitive_groups",
+]
 
 
 class _Unregistered:
@@ -42,6 +51,10 @@ class User:
     tags: frozenset[str] = frozenset()
     #: True when the user is not in the bundle (memberships unknown -> notEnoughInformation).
     unknown: bool = False
+    #: True when ``group_ids`` names groups the bundle does not list (``whatif --member-of`` an
+    #: object id without a directory): their parent groups are unknown, so a policy group the
+    #: user is not seen in might still hold them (docs/assumptions.md A-SIG-6).
+    groups_incomplete: bool = False
 
     @property
     def is_external(self) -> bool:
@@ -122,12 +135,25 @@ class Directory:
         for sp in self.service_principals:
             by_sp[sp.app_id.lower()] = sp  # appId: what sign-ins name (What If §4.2)
         object.__setattr__(self, "_sps", MappingProxyType(by_sp))
+        parents: dict[str, set[str]] = {}
+        for g in self.groups:
+            for m in g.member_ids:
+                if m.lower() in by_group:
+                    parents.setdefault(m, set()).add(g.id)
+        object.__setattr__(self, "_parents", MappingProxyType(parents))
+        roles = {g.id: g.role_ids for g in self.groups if g.role_ids}
+        object.__setattr__(self, "_group_roles", MappingProxyType(roles))
 
     def user(self, ref: str) -> User | None:
         return self._users.get(ref.strip().lower())  # type: ignore[attr-defined]
 
     def group(self, ref: str) -> Group | None:
         return self._groups.get(ref.strip().lower())  # type: ignore[attr-defined]
+
+    def memberships(self, direct: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """Transitive groups and group-held roles of a member of the ``direct`` group ids,
+        resolved exactly as for the directory's users (:func:`memberships`)."""
+        return memberships(self._parents, self._group_roles, direct)  # type: ignore[attr-defined]
 
     def device(self, ref: str) -> Device | None:
         return self._devices.get(ref.strip().lower())  # type: ignore[attr-defined]
@@ -136,6 +162,22 @@ class Directory:
         """A service principal by appId or object id (policies list object ids, sign-ins and
         What If's ``servicePrincipalSignIn.servicePrincipalId`` name the appId)."""
         return self._sps.get(ref.strip().lower())  # type: ignore[attr-defined]
+
+
+def memberships(
+    parents: Mapping[str, Iterable[str]],
+    group_roles: Mapping[str, Iterable[str]],
+    direct: Iterable[str],
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(transitive group ids, role template ids held through them) of a member of ``direct``.
+
+    The one resolver for directory users and ``whatif --member-of`` alike: CA applies to nested
+    group members (reference §2.2) and roles count through role-assignable groups (§2.2; such a
+    group has no group members, so its roles reach only its direct members, who are in the
+    transitive set too)."""
+    groups = transitive_groups(parents, direct)
+    roles = frozenset(r for g in groups for r in group_roles.get(g, ()))
+    return groups, roles
 
 
 def transitive_groups(direct: Mapping[str, Iterable[str]], start: Iterable[str]) -> frozenset[str]:

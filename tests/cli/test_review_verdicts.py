@@ -1,0 +1,97 @@
+"""Issue 13 second review: verdicts that were confident without the data (each reproduced as a
+user meets it, through the CLI)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.examples_paths import CONTOSO
+from typer.testing import CliRunner
+
+from caflow.cli.main import app
+
+runner = CliRunner()
+SPO = "Office 365 SharePoint Online"
+CA002 = "66666666-0000-0000-0000-000000000002"
+CA004 = "66666666-0000-0000-0000-000000000004"
+FINANCE = "22222222-0000-0000-0000-000000000001"
+ALL_STAFF = "22222222-0000-0000-0000-000000000009"
+
+
+def _run(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _bad(res, *needles: str) -> None:
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    for n in needles:
+        assert n in res.stderr, res.stderr
+
+
+def _whatif_json(bundle: Path, *args: str) -> dict:
+    res = _run(
+        "whatif", bundle, *args, "--client-app", "browser", "--ip", "203.0.113.5",
+        "--platform", "windows", "--device", "unregistered", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.fixture
+def nodir(tmp_path: Path) -> Path:
+    b = tmp_path / "nodir"
+    shutil.copytree(CONTOSO, b)
+    (b / "directory.yaml").unlink()
+    return b
+
+
+# -- 1. --member-of expands nesting and group roles like directory users -----------------------
+@pytest.mark.parametrize(
+    ("group", "app_name", "policy"),
+    [
+        ("Finance", SPO, CA004),  # Finance is nested in All Staff, which CA004 targets
+        ("Tier-0 Admins", SPO, CA002),  # role-assignable, carries Global Administrator
+    ],
+)
+def test_member_of_is_expanded_like_a_directory_user(
+    group: str, app_name: str, policy: str
+) -> None:
+    described = _whatif_json(
+        CONTOSO, "--user", "newbie@contoso.com", "--member-of", group, "--app", app_name
+    )
+    assert described["decision"] == "requires" and policy in described["policies"]
+    # The same answer as a directory user who is a direct member of that group.
+    member = {"Finance": "alice@contoso.com", "Tier-0 Admins": "dave@contoso.com"}[group]
+    directory_user = _whatif_json(CONTOSO, "--user", member, "--app", app_name)
+    assert policy in directory_user["policies"]
+
+
+def test_member_of_group_id_without_directory_is_not_certain(nodir: Path) -> None:
+    """Finance's id without a directory: whether it is nested in CA004's group is unknowable."""
+    out = _whatif_json(nodir, "--user", "n@contoso.com", "--member-of", FINANCE, "--app", SPO)
+    assert out["certain"] is False and CA004 not in out["policies"]
+    reasons = {u["id"]: u["reason"] for u in out["undetermined"]}
+    assert CA004 in reasons and "parent groups" in reasons[CA004]
+
+
+def test_member_of_unlisted_id_with_directory_is_not_certain() -> None:
+    """A group id the directory does not list has unknown parents even with a directory."""
+    unlisted = "99999999-0000-0000-0000-000000000001"
+    out = _whatif_json(CONTOSO, "--user", "n@contoso.com", "--member-of", unlisted, "--app", SPO)
+    assert out["certain"] is False and CA004 in {u["id"] for u in out["undetermined"]}
+
+
+def test_member_of_policy_group_without_directory_still_unsure_of_exclusions(nodir: Path) -> None:
+    """Listed in CA004's included group, but CA004 excludes groups this one might be nested in:
+    undetermined, not "requires mfa" for sure (an exclusion wins, reference §2.2)."""
+    out = _whatif_json(nodir, "--user", "n@contoso.com", "--member-of", ALL_STAFF, "--app", SPO)
+    assert out["certain"] is False and CA004 in {u["id"] for u in out["undetermined"]}
+    # With the directory, the same group is resolved: CA004 applies for sure.
+    full = _whatif_json(
+        CONTOSO, "--user", "n@contoso.com", "--member-of", "All Staff", "--app", SPO
+    )
+    assert CA004 in full["policies"] and CA004 not in {u["id"] for u in full["undetermined"]}
