@@ -95,3 +95,37 @@ def test_member_of_policy_group_without_directory_still_unsure_of_exclusions(nod
         CONTOSO, "--user", "n@contoso.com", "--member-of", "All Staff", "--app", SPO
     )
     assert CA004 in full["policies"] and CA004 not in {u["id"] for u in full["undetermined"]}
+
+
+# -- 2. a disabled user's sign-in fails with AADSTS50057 whatever CA decides -------------------
+@pytest.mark.parametrize(
+    ("app_name", "extra"),
+    [
+        ("Microsoft Flow Service", ()),  # CA alone: requires a compliant device
+        ("Microsoft Flow Service", ("--compliant",)),  # CA alone: allow
+        (SPO, ("--mfa",)),
+    ],
+)
+def test_disabled_user_whatif_is_block_50057_with_the_ca_evaluation_kept(
+    app_name: str, extra: tuple[str, ...]
+) -> None:
+    out = _whatif_json(CONTOSO, "--user", "peggy@contoso.com", "--app", app_name, *extra)
+    assert out["decision"] == "block" and out["certain"] is True
+    assert out["accountDisabled"] is True
+    assert (out["errorCode"], out["cause"]) == ("AADSTS50057", "userDisabled")
+    assert out["caDecision"] in ("allow", "requires", "block") and out["value"]
+    # An enabled user in the same situation gets the CA decision, without the account fields.
+    enabled = _whatif_json(CONTOSO, "--user", "alice@contoso.com", "--app", app_name, *extra)
+    assert "accountDisabled" not in enabled and enabled["errorCode"] != "AADSTS50057"
+
+
+def test_disabled_user_whatif_headline_says_account_disabled() -> None:
+    res = _run(
+        "whatif", CONTOSO, "--user", "peggy@contoso.com", "--app", "Microsoft Flow Service",
+        "--client-app", "browser", "--ip", "203.0.113.5", "--compliant", "--platform", "windows",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "Decision: BLOCK — the user account is disabled" in text
+    assert "fails with AADSTS50057" in text and "Decision: ALLOW" not in text
+    assert "AADSTS53000" not in text

@@ -76,6 +76,8 @@ class WhatIfOutput(_Out):
     schemaVersion: Literal[1]
     decision: Literal["allow", "block", "requires"]
     certain: bool
+    accountDisabled: bool | None = None
+    caDecision: Literal["allow", "block", "requires"] | None = None
     requirements: list[str]
     errorCode: str | None
     cause: str | None

@@ -12,20 +12,40 @@ from rich.text import Text
 
 from caflow.engine.evaluate import Evaluation
 from caflow.model.wellknown import APPS
+from caflow.tokens.failure import Failure
+from caflow.tokens.refresh import user_disabled
 
-__all__ = ["render_json", "render_rich", "uncertainty"]
+__all__ = ["account_failure", "render_json", "render_rich", "uncertainty"]
 
 _DECISION_STYLE = {"allow": "bold green", "block": "bold red", "requires": "bold yellow"}
 
 
+def account_failure(ev: Evaluation) -> Failure | None:
+    """AADSTS50057 when the signing-in user's account is disabled: no token is issued whatever
+    Conditional Access decides (docs/assumptions.md A-TOK-11, the simulator's own rule)."""
+    user = ev.signin.user
+    return user_disabled(user, (), ev.now) if user is not None else None
+
+
 def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False) -> str:
     """The whatif JSON contract plus ``certain`` (right after ``decision``): false when an
-    enforced policy is undetermined, so ``decision`` (from the determined policies) could change."""
+    enforced policy is undetermined, so ``decision`` (from the determined policies) could change.
+
+    A disabled account fails before Conditional Access counts (A-TOK-11): ``decision`` is
+    ``block`` for sure with AADSTS50057, and ``caDecision`` keeps what the policies alone decide
+    (the per-policy evaluation stays, as Graph What If shows it)."""
+    failed = account_failure(ev)
     data: dict[str, Any] = {}
     for key, value in ev.to_json(explain, applied_only).items():
         data[key] = value
         if key == "decision":
-            data["certain"] = not ev.undetermined
+            data["certain"] = failed is not None or not ev.undetermined
+            if failed is not None:
+                data["decision"] = "block"
+                data["accountDisabled"] = True
+                data["caDecision"] = value
+    if failed is not None:
+        data["errorCode"], data["cause"] = failed.code, failed.cause
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
@@ -98,14 +118,25 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
                     Text(c.detail, style="dim"),
                 )
     lines = [Text(_subject(ev), style="cyan")]
+    failed = account_failure(ev)
     dec = Text("Decision: ")
+    if failed is not None:  # A-TOK-11: no token whatever the policies decide
+        dec.append("BLOCK", style=_DECISION_STYLE["block"])
+        dec.append(" — the user account is disabled; Conditional Access alone: ")
     dec.append(ev.decision.upper(), style=_DECISION_STYLE.get(ev.decision, "bold"))
     if ev.undetermined:
         dec.append(uncertainty(ev) + " (the decision could change)", style="magenta")
     if ev.requirements and ev.decision != "block":
         dec.append("  requires: " + ", ".join(ev.requirements))
     lines.append(dec)
-    if ev.error_code:
+    if failed is not None:
+        lines.append(
+            Text(
+                f"Any sign-in or background request fails with {failed.code} ({failed.cause}): "
+                f"{failed.message}"
+            )
+        )
+    elif ev.error_code:
         lines.append(
             Text(
                 f"A non-interactive (background) request would fail with {ev.error_code} ({ev.cause}); "
