@@ -129,3 +129,52 @@ def test_disabled_user_whatif_headline_says_account_disabled() -> None:
     assert "Decision: BLOCK — the user account is disabled" in text
     assert "fails with AADSTS50057" in text and "Decision: ALLOW" not in text
     assert "AADSTS53000" not in text
+
+
+# -- 3. simulate: an export's unparsable filter makes that policy undetermined, not exit 2 -----
+BROKEN_RULE = 'device.extensionAttribute1 -eq "Kiosk" -and (device.model -startsWith "Surface"'
+SCENARIO = """tenant: {tenant}
+start: 2026-01-05T09:00:00Z
+end: 2026-01-20T00:00:00Z
+events:
+  - at: 2026-01-06T09:00:00Z
+    signIn: {{user: bob@contoso.com, app: Microsoft Flow Service, mfa: true, ip: 8.8.8.8}}
+"""
+
+
+def _break_ca008(tmp_path: Path, *, all_platforms: bool) -> Path:
+    b = tmp_path / "bundle"
+    shutil.copytree(CONTOSO, b)
+    f = next((b / "policies").glob("CA008*"))
+    policy = json.loads(f.read_text())
+    policy["conditions"]["devices"]["deviceFilter"]["rule"] = BROKEN_RULE
+    if all_platforms:  # applies to background refreshes too (their platform is unknown)
+        policy["conditions"]["platforms"] = None
+    f.write_text(json.dumps(policy))
+    return f
+
+
+@pytest.mark.parametrize("all_platforms", [True, False])
+def test_simulate_export_with_unparsable_filter_is_not_exit_2(
+    tmp_path: Path, all_platforms: bool
+) -> None:
+    f = _break_ca008(tmp_path, all_platforms=all_platforms)
+    s = tmp_path / "s.yaml"
+    s.write_text(SCENARIO.format(tenant=f.parent.parent))
+    res = _run("simulate", s, "--json")
+    assert res.exit_code == 0, res.output
+    assert "[unparsable-rule]" in res.stderr and f.name in res.stderr
+    assert "/conditions/devices/deviceFilter/rule" in res.stderr
+    out = json.loads(res.stdout)
+    doubted = {u["id"] for u in out["undetermined"] if u["kind"] == "connection"}
+    assert out["summary"]["undetermined"] == len(out["undetermined"])
+    if all_platforms:
+        # CA008 (Office 365, All users but the exclusion groups) might block every refresh
+        # of a user connection: undetermined and counted, naming the policy.
+        assert {"alice-spo", "alice-outlook", "judy-onedrive"} <= doubted
+        assert "svc-spo" not in doubted  # svc is excluded from CA008 for sure
+        reasons = [u["reason"] for u in out["undetermined"] if u["id"] == "alice-spo"]
+        assert "CA008" in reasons[0]
+    else:
+        # Windows only: a background refresh (platform unknown) is out of its scope for sure.
+        assert not doubted

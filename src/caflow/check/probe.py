@@ -23,29 +23,15 @@ from caflow.model.powerplatform import Connection
 from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
 from caflow.tokens import Failure, issue, refresh
+from caflow.tokens.refresh import RecordingCache
 
 __all__ = ["ProbeCache", "probe_connections"]
 
 
-class ProbeCache(dict[Any, Any]):
+class ProbeCache(RecordingCache):
     """Minimal claims and refresh evaluations shared by every redemption (and by check's two
     simulations, which fill it first); while :attr:`seen` is a list, the evaluations a
     redemption reads or makes are recorded there."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[Evaluation] | None = None
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        value = super().get(key, default)
-        if self.seen is not None and isinstance(value, Evaluation):
-            self.seen.append(value)
-        return value
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(key, value)
-        if self.seen is not None and isinstance(value, Evaluation):
-            self.seen.append(value)
 
 
 def _redeem(

@@ -57,6 +57,7 @@ from caflow.tokens import (
 )
 from caflow.tokens.refresh import (
     PER_CLAIMS_OBJECT,
+    RecordingCache,
     egress_address,
     inactivity_window,
     refresh,
@@ -280,7 +281,14 @@ class Simulator:
         verdicts: dict[str, ConnectionVerdict] = {}
         undetermined: list[dict[str, Any]] = []
         users_of = started_flows_by_connection(flows)
+        unparsed = {
+            p.id.lower()
+            for p in self.tenant.policies
+            if p.enforced and any(w.code == "unparsable-rule" for w in p.warnings)
+        }
         for key, conn in sorted(self.connections.items()):
+            if unparsed and not conn.undetermined and conn.status != "Error" and conn.token:
+                conn.undetermined = self._unparsed_doubt(conn, stop, unparsed) or None
             if conn.undetermined:
                 verdicts[key] = ConnectionVerdict(conn.id, conn.owner_id, "undetermined")
                 undetermined.append(
@@ -316,6 +324,33 @@ class Simulator:
                 "errorCode": item["errorCode"],
             }
         return undetermined + doubtful
+
+    def _unparsed_doubt(self, conn: ConnectionState, at: datetime, unparsed: set[str]) -> str:
+        """Why ``conn`` is undetermined when an exported policy whose filter rule caflow cannot
+        parse (quarantined at load, issue 13) is undetermined for its owner's refresh at ``at``
+        ('' when none is): it might block the connection, so "healthy" is not known. Only run
+        when the tenant has such a policy (one fresh evaluation per connection)."""
+        assert conn.token is not None
+        us = self._user_state(conn.owner_id or "")
+        rec = RecordingCache()
+        rec.seen = []
+        refresh(
+            self.tenant,
+            conn.token,
+            at,
+            revocations=tuple(us.revocations),
+            options=self.options.tokens,
+            cache=rec,
+            acceptances=tuple(us.acceptances),
+        )
+        doubts = [
+            f"policy '{r.policy.display_name}' is undetermined for the owner "
+            f"({r.undetermined_detail})"
+            for ev in rec.seen
+            for r in ev.undetermined
+            if r.policy.id.lower() in unparsed
+        ]
+        return "; ".join(dict.fromkeys(doubts))
 
     def _next_use(self, conn: ConnectionState, at: datetime) -> Failure | None:
         """What the next use of ``conn`` at ``at`` would meet, without using it."""

@@ -118,7 +118,7 @@ def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:
 def _scenario_tenant(r: Reader, ref: Any, base_dir: Path) -> Tenant:
     """docs/scenario-format.md: ``tenant:`` is a path relative to the scenario file, or an
     inline bundle mapping (:mod:`caflow.simulate.inline_tenant`)."""
-    from caflow.engine.evaluate import validate_tenant
+    from caflow.engine.unparsable import quarantine_unparsable
     from caflow.io.bundle import load_bundle
 
     if isinstance(ref, Mapping):
@@ -137,9 +137,9 @@ def _scenario_tenant(r: Reader, ref: Any, base_dir: Path) -> Tenant:
         raise UnknownReferenceError(
             "tenant bundle not found", file=r.file, path=("tenant",), got=ref
         )
-    tenant = load_bundle(bundle)
-    validate_tenant(tenant)
-    return tenant
+    # An exported bundle: Entra validated its policies, so a filter rule caflow cannot parse
+    # makes that policy undetermined with a warning, as for whatif/check/advise (issue 13).
+    return quarantine_unparsable(load_bundle(bundle))
 
 
 def _user(r: Reader, tenant: Tenant, value: Any, path: tuple[str | int, ...]) -> User:

@@ -30,6 +30,7 @@ from caflow.tokens.options import TokenOptions
 
 __all__ = [
     "PER_CLAIMS_OBJECT",
+    "RecordingCache",
     "RedeemArgs",
     "RefreshToken",
     "Revocation",
@@ -337,3 +338,24 @@ def _sif_policies(ev: Evaluation) -> tuple[str, ...]:
         and r.policy.session
         and r.policy.session.sign_in_frequency
     )
+
+
+class RecordingCache(dict[Any, Any]):
+    """A refresh cache that, while :attr:`seen` is a list, records the CA evaluations a
+    redemption reads or makes: what ``check`` and ``simulate`` look at to name the policies
+    that were undetermined for a connection's owner."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Evaluation] | None = None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = super().get(key, default)
+        if self.seen is not None and isinstance(value, Evaluation):
+            self.seen.append(value)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        if self.seen is not None and isinstance(value, Evaluation):
+            self.seen.append(value)
