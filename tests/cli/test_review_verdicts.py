@@ -178,3 +178,81 @@ def test_simulate_export_with_unparsable_filter_is_not_exit_2(
     else:
         # Windows only: a background refresh (platform unknown) is out of its scope for sure.
         assert not doubted
+
+
+# -- 4. a filter rule written in a scenario is bad input at load, naming file and JSON path ----
+def _bad_filter_policy(pid: str = "0f0f0f0f-0000-0000-0000-00000000f118") -> dict:
+    return {
+        "id": pid,
+        "displayName": "Mine",
+        "state": "enabled",
+        "conditions": {
+            "users": {"includeUsers": ["All"]},
+            "applications": {"includeApplications": ["All"]},
+            "clientAppTypes": ["all"],
+            "devices": {"deviceFilter": {"mode": "include", "rule": BROKEN_RULE}},
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+    }
+
+
+def _scenario_with(tmp_path: Path, event: str) -> Path:
+    s = tmp_path / "mine.yaml"
+    s.write_text(
+        f"tenant: {CONTOSO}\nstart: 2026-01-05T09:00:00Z\nend: 2026-01-20T00:00:00Z\n"
+        f"events:\n  - at: 2026-01-06T09:00:00Z\n{event}"
+    )
+    return s
+
+
+@pytest.mark.parametrize("under_policy", [True, False])
+def test_scenario_inline_policy_with_bad_filter_is_exit_2_with_path(
+    tmp_path: Path, under_policy: bool
+) -> None:
+    body = json.dumps(_bad_filter_policy())
+    event = f"    addPolicy: {{policy: {body}}}\n" if under_policy else f"    addPolicy: {body}\n"
+    s = _scenario_with(tmp_path, event)
+    prefix = "/events/0/addPolicy/policy" if under_policy else "/events/0/addPolicy"
+    for verb in (("simulate", s), ("simulate", s, "--json")):
+        _bad(
+            _run(*verb),
+            "mine.yaml",
+            f"{prefix}/conditions/devices/deviceFilter/rule",
+            "[invalid-device-filter]",
+        )
+    assert "<input>" not in _run("simulate", s).stderr
+
+
+def test_scenario_policy_file_with_bad_filter_is_exit_2_naming_that_file(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text(json.dumps(_bad_filter_policy()))
+    s = _scenario_with(tmp_path, "    addPolicy: {file: p.json}\n")
+    _bad(_run("simulate", s), "p.json", "/conditions/devices/deviceFilter/rule", "[invalid")
+
+
+def test_scenario_update_policy_writing_a_bad_filter_is_exit_2(tmp_path: Path) -> None:
+    rule = json.dumps(
+        {"conditions": {"devices": {"deviceFilter": {"mode": "include", "rule": BROKEN_RULE}}}}
+    )
+    s = _scenario_with(tmp_path, f"    updatePolicy: {{id: {CA004}, set: {rule}}}\n")
+    _bad(
+        _run("simulate", s),
+        "mine.yaml",
+        "/events/0/updatePolicy/set/conditions/devices/deviceFilter/rule",
+    )
+
+
+def test_scenario_update_leaving_an_exported_bad_filter_alone_is_undetermined(
+    tmp_path: Path,
+) -> None:
+    """The export's own unparsable rule is not the user's mistake, even under updatePolicy."""
+    f = _break_ca008(tmp_path, all_platforms=True)
+    policy_id = json.loads(f.read_text())["id"]
+    s = tmp_path / "s.yaml"
+    s.write_text(
+        f"tenant: {f.parent.parent}\nstart: 2026-01-05T09:00:00Z\nend: 2026-01-20T00:00:00Z\n"
+        f"events:\n  - at: 2026-01-06T09:00:00Z\n"
+        f"    updatePolicy: {{id: {policy_id}, set: {{displayName: renamed}}}}\n"
+    )
+    res = _run("simulate", s, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["summary"]["undetermined"] > 0

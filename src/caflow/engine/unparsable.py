@@ -22,7 +22,13 @@ from caflow.errors import LoadWarning, SchemaError, json_pointer
 from caflow.model.policy import Policy
 from caflow.model.tenant import Tenant
 
-__all__ = ["filter_problems", "pointer", "quarantine_unparsable", "strict_error"]
+__all__ = [
+    "filter_problems",
+    "pointer",
+    "quarantine_policy",
+    "quarantine_unparsable",
+    "strict_error",
+]
 
 #: (condition name as in ``Conditions.unsupported``, JSON path of the rule)
 _DEVICE = ("devices.deviceFilter", ("conditions", "devices", "deviceFilter", "rule"))
@@ -67,7 +73,8 @@ def strict_error(policy: Policy) -> SchemaError | None:
     return None
 
 
-def _quarantine(policy: Policy) -> Policy:
+def quarantine_policy(policy: Policy) -> Policy:
+    """``policy`` made undetermined for each filter rule caflow cannot parse (itself if none)."""
     problems = list(filter_problems(policy))
     if not problems:
         return policy
@@ -98,7 +105,7 @@ def _quarantine(policy: Policy) -> Policy:
 
 def quarantine_unparsable(tenant: Tenant) -> Tenant:
     """``tenant`` with each policy whose filter rule caflow cannot parse made undetermined."""
-    policies = tuple(_quarantine(p) for p in tenant.policies)
+    policies = tuple(quarantine_policy(p) for p in tenant.policies)
     if all(a is b for a, b in zip(policies, tenant.policies, strict=True)):
         return tenant
     new = [w for p in policies for w in p.warnings if w.code == "unparsable-rule"]

@@ -559,12 +559,21 @@ def _checked(
     """Policies written in the scenario itself may not reference objects the tenant lacks: that
     is the user's typo (docs/scenario-format.md: exit 2). A policy *file* keeps them as load warnings, as in a
     bundle (real exports are full of them)."""
+    from caflow.engine.unparsable import quarantine_policy, strict_error
     from caflow.io.bundle import resolve_references
 
     if policy.source == r.file:
         check_written_policy(policy, written)
+    # A filter rule the user wrote (inline, in an addPolicy file, or in updatePolicy's ``set``)
+    # is bad input now, naming file and JSON path, as ``check --proposed`` does; an exported
+    # policy's own rule that ``set`` leaves alone stays the export's: undetermined (issue 13).
+    bad = strict_error(policy)
+    if bad is not None:
+        if written is None or _writes_filter(written):
+            raise bad
+        policy = quarantine_policy(policy)
     resolved = resolve_references(policy, tenant)
-    inline = [w for w in resolved.warnings if w.file == r.file]
+    inline = [w for w in resolved.warnings if w.file == r.file and w.code != "unparsable-rule"]
     if inline:
         w = inline[0]
         raise UnknownReferenceError(
@@ -576,6 +585,17 @@ def _checked(
             hint=w.message,
         )
     return resolved
+
+
+def _writes_filter(written: Mapping[str, Any]) -> bool:
+    """Does updatePolicy's normalised ``set`` write a device or application filter?"""
+    c = written.get("conditions")
+    if not isinstance(c, Mapping):
+        return False
+    devices, apps = c.get("devices"), c.get("applications")
+    return (isinstance(devices, Mapping) and "deviceFilter" in devices) or (
+        isinstance(apps, Mapping) and "applicationFilter" in apps
+    )
 
 
 def _validated(r: Reader, model: type[_M], data: dict[str, Any]) -> _M:
