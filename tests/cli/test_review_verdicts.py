@@ -256,3 +256,64 @@ def test_scenario_update_leaving_an_exported_bad_filter_alone_is_undetermined(
     res = _run("simulate", s, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["summary"]["undetermined"] > 0
+
+
+# -- 5. an unknown --service-principal is a warning with a did-you-mean (exit 2 under --strict) --
+ROBOT_ID, ROBOT_APP = "88888888-0000-0000-0000-0000000000a1", "5a5a5a5a-0000-4000-8000-0000000000a1"
+
+
+@pytest.fixture
+def workload_bundle(tmp_path: Path) -> Path:
+    b = tmp_path / "wl"
+    shutil.copytree(CONTOSO, b)
+    (b / "policies" / "WL1.json").write_text(
+        json.dumps(
+            {
+                "id": "0f0f0f0f-0000-0000-0000-0000000000b1",
+                "displayName": "WL1 - Block the invoice robot off network",
+                "state": "enabled",
+                "conditions": {
+                    "users": {"includeUsers": ["None"]},
+                    "applications": {"includeApplications": ["All"]},
+                    "clientApplications": {"includeServicePrincipals": [ROBOT_ID]},
+                    "clientAppTypes": ["all"],
+                },
+                "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+            }
+        )
+    )
+    return b
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [
+        ("Contoso Invoice Robt", "Contoso Invoice Robot"),  # a typo'd name
+        ("5a5a5a5a-0000-4000-8000-0000000000a2", ROBOT_APP),  # a one-character appId typo
+    ],
+)
+def test_unknown_service_principal_warns_with_did_you_mean(
+    workload_bundle: Path, given: str, suggested: str
+) -> None:
+    args = ("whatif", workload_bundle, "--service-principal", given, "--app", SPO, "--json")
+    res = _run(*args)
+    assert res.exit_code == 0, res.output
+    assert "warning: --service-principal" in res.stderr
+    assert f"did you mean '{suggested}'?" in res.stderr
+    _bad(_run(*args, "--strict"), "--service-principal", given, "did you mean")
+
+
+@pytest.mark.parametrize("given", ["Contoso Invoice Robot", ROBOT_APP, ROBOT_ID])
+def test_known_service_principal_by_name_appid_or_object_id_is_blocked(
+    workload_bundle: Path, given: str
+) -> None:
+    res = _run("whatif", workload_bundle, "--service-principal", given, "--app", SPO, "--json")
+    assert res.exit_code == 0 and "--service-principal" not in res.stderr, res.output
+    out = json.loads(res.stdout)
+    assert out["decision"] == "block" and out["certain"] is True
+
+
+def test_service_principal_without_directory_entries_is_no_warning(nodir: Path) -> None:
+    """Without service principals in the bundle nothing can be checked (a corpus of exports)."""
+    res = _run("whatif", nodir, "--service-principal", ROBOT_APP, "--app", SPO, "--strict")
+    assert res.exit_code == 0 and "warning" not in res.stderr, res.output

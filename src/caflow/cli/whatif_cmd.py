@@ -201,7 +201,12 @@ def register(app: typer.Typer) -> None:
                 from caflow.io.whatif import unresolved_references
 
                 for problem in unresolved_references(
-                    tenant, user=user, member_of=member_of, role=role, guest_type=guest_type
+                    tenant,
+                    user=user,
+                    member_of=member_of,
+                    role=role,
+                    guest_type=guest_type,
+                    service_principal=service_principal,
                 ):
                     if strict:
                         raise problem

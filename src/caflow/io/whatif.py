@@ -22,7 +22,7 @@ from typing import Any
 from caflow.errors import InputError, UnknownReferenceError, did_you_mean
 from caflow.io.directory import device_from_graph
 from caflow.io.request import user_for, with_external_identity
-from caflow.model.directory import UNREGISTERED, User
+from caflow.model.directory import UNREGISTERED, ServicePrincipal, User
 from caflow.model.signals import canonical_signal
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APP_ALIASES, APPS, app_id_for, role_id_for
@@ -117,8 +117,8 @@ def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any], field: Fiel
 
 
 def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> list[InputError]:
-    """``user`` / ``member_of`` values that resolve to nothing in a bundle that has a
-    directory: likely typos. Warnings by default, bad input under ``--strict``; without a
+    """``user`` / ``member_of`` / ``service_principal`` values that resolve to nothing in a
+    bundle that has a directory (users, groups, service principals): likely typos. Warnings by default, bad input under ``--strict``; without a
     directory nothing can be checked (a corpus of policy exports)."""
     d = tenant.directory
     out: list[InputError] = []
@@ -137,6 +137,20 @@ def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) 
                 hint=f"did you mean '{close}'?" if close else None,
             )
         )
+    sp_ref = o.get("service_principal")
+    if sp_ref and d.service_principals and _service_principal(tenant, sp_ref) is None:
+        names = [n for sp in d.service_principals for n in (sp.display_name, sp.app_id) if n]
+        close = did_you_mean(sp_ref, names)
+        out.append(
+            UnknownReferenceError(
+                "service principal is not in the bundle's directory; evaluated as a workload "
+                "identity no policy lists by name",
+                file=field("service_principal"),
+                expected="an appId, object id or display name of directory.yaml servicePrincipals",
+                got=sp_ref,
+                hint=f"did you mean '{close}'?" if close else None,
+            )
+        )
     for g in o.get("member_of") or ():
         if d.group(g) is None and not _OBJECT_ID.fullmatch(g):
             close = did_you_mean(g, [x.display_name for x in d.groups])
@@ -150,6 +164,16 @@ def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) 
                 )
             )
     return out
+
+
+def _service_principal(tenant: Tenant, ref: str) -> ServicePrincipal | None:
+    """The bundle's service principal ``ref`` names (appId, object id or display name)."""
+    d = tenant.directory
+    found = d.service_principal(ref)
+    if found is None:
+        key = ref.strip().lower()
+        found = next((sp for sp in d.service_principals if sp.display_name.lower() == key), None)
+    return found
 
 
 def _target(tenant: Tenant, o: dict[str, Any], field: Field) -> dict[str, Any]:
@@ -225,7 +249,10 @@ def signin_kwargs(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> dict[
                 kwargs["user"], guest_type=None, tenant_id=o["external_tenant"].strip()
             )
     elif o.get("service_principal"):
-        kwargs["service_principal_id"] = o["service_principal"]
+        # A directory service principal named by display name or object id signs in by its
+        # appId (What If servicePrincipalSignIn, §4.2); anything else is taken as an appId.
+        sp = _service_principal(tenant, o["service_principal"])
+        kwargs["service_principal_id"] = sp.app_id if sp else o["service_principal"]
     else:
         raise InputError(
             "missing option",

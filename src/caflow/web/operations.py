@@ -26,7 +26,8 @@ __all__ = ["run_advise", "run_check", "run_matrix", "run_simulate", "run_whatif"
 
 
 def run_whatif(ws: Workspace, req: WhatIfRequest) -> tuple[dict[str, Any], list[str]]:
-    """The whatif JSON and the warnings the CLI prints on stderr (unknown user or group)."""
+    """The whatif JSON and the warnings the CLI prints on stderr (unknown user, group or
+    service principal)."""
     from caflow.engine.evaluate import evaluate
     from caflow.engine.signin import SignIn
     from caflow.io.whatif import signin_kwargs, unresolved_references
@@ -42,6 +43,7 @@ def run_whatif(ws: Workspace, req: WhatIfRequest) -> tuple[dict[str, Any], list[
         member_of=req.member_of,
         role=req.role,
         guest_type=req.guest_type,
+        service_principal=req.service_principal,
     ):
         if req.strict:
             raise problem
