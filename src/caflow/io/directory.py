@@ -20,6 +20,7 @@ from caflow.model.directory import (
     ServicePrincipal,
     User,
     memberships,
+    transitive_groups,
 )
 from caflow.model.signals import SIGNALS
 from caflow.model.strict import Flag, FormatModel, Items, Text, TextList, choice, read_model
