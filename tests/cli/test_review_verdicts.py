@@ -173,7 +173,7 @@ def test_simulate_export_with_unparsable_filter_is_not_exit_2(
         # of a user connection: undetermined and counted, naming the policy.
         assert {"alice-spo", "alice-outlook", "judy-onedrive"} <= doubted
         assert "svc-spo" not in doubted  # svc is excluded from CA008 for sure
-        reasons = [u["reason"] for u in out["undetermined"] if u["id"] == "alice-spo"]
+        reasons = [u["reason"] for u in out["undetermined"] if u["id"] == "alice-outlook"]
         assert "CA008" in reasons[0]
     else:
         # Windows only: a background refresh (platform unknown) is out of its scope for sure.
@@ -317,3 +317,120 @@ def test_service_principal_without_directory_entries_is_no_warning(nodir: Path) 
     """Without service principals in the bundle nothing can be checked (a corpus of exports)."""
     res = _run("whatif", nodir, "--service-principal", ROBOT_APP, "--app", SPO, "--strict")
     assert res.exit_code == 0 and "warning" not in res.stderr, res.output
+
+
+# -- 6. check: an undetermined baseline policy makes "newly breaks" undetermined; warnings in
+#       every format ------------------------------------------------------------------------
+def _policy_file(tmp_path: Path, name: str, grant: str) -> Path:
+    f = tmp_path / f"{name}.json"
+    f.write_text(
+        json.dumps(
+            {
+                "id": f"aaaaaaaa-0000-0000-0000-00000000000{1 if grant == 'mfa' else 2}",
+                "displayName": name,
+                "state": "enabled",
+                "conditions": {
+                    "users": {"includeUsers": ["All"]},
+                    "applications": {"includeApplications": ["All"]},
+                    "clientAppTypes": ["all"],
+                },
+                "grantControls": {"operator": "OR", "builtInControls": [grant]},
+            }
+        )
+    )
+    return f
+
+
+@pytest.fixture
+def blocking_unparsable(tmp_path: Path) -> Path:
+    """contoso whose CA008 blocks Office 365 on every platform, with a rule caflow cannot parse."""
+    f = _break_ca008(tmp_path, all_platforms=True)
+    policy = json.loads(f.read_text())
+    policy["grantControls"]["builtInControls"] = ["block"]
+    f.write_text(json.dumps(policy))
+    return f.parent.parent
+
+
+def _check(baseline: Path, proposed: Path, *fmt: str):
+    return _run(
+        "check", "--baseline", baseline, "--proposed", proposed,
+        "--start", "2026-01-05T09:00:00Z", *fmt,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("grant", ["mfa", "block"])
+def test_check_undetermined_baseline_policy_makes_breaks_undetermined(
+    tmp_path: Path, blocking_unparsable: Path, grant: str
+) -> None:
+    proposed = _policy_file(tmp_path, f"all-{grant}", grant)
+    certain = json.loads(_check(CONTOSO, proposed, "--format", "json").stdout)
+    res = _check(blocking_unparsable, proposed, "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    out = json.loads(res.stdout)
+    breaking = {c["id"] for c in out["connectionsBreaking"]}
+    doubted = {u["id"]: u["reason"] for u in out["undetermined"]}
+    # CA008 covers alice's Office 365 connections: they may fail already, not known to break.
+    assert "alice-outlook" in {c["id"] for c in certain["connectionsBreaking"]}
+    assert "alice-outlook" not in breaking and "CA008" in doubted["alice-outlook"]
+    assert "may already fail before the change" in doubted["alice-outlook"]
+    # svc-flow is excluded from CA008 for sure: its connections still break for certain.
+    assert {"svc-spo", "svc-outlook"} <= breaking
+    assert out["summary"]["undetermined"] == len(out["undetermined"]) > 0
+    assert any("[unparsable-rule]" in w and "CA008" in w for w in out["warnings"])
+    if grant == "block":  # users CA008 might already block are not counted as blocked
+        assert "alice@contoso.com" not in {u["user"] for u in out["usersBlocked"]}
+        assert "CA008" in doubted["alice@contoso.com"]
+        assert "svc-flow@contoso.com" in {u["user"] for u in out["usersBlocked"]}
+    # --strict: something is undetermined -> exit 1
+    assert _check(blocking_unparsable, proposed, "--format", "json", "--strict").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [
+        ("json", '"warnings": ['),
+        ("markdown", "### Load warnings"),
+        ("sarif", '"toolExecutionNotifications"'),
+        ("junit", "<system-err>"),
+        ("junit", '<property name="warning"'),
+        ("github", "::warning title=caflow check%3A load warning::"),
+    ],
+)
+def test_check_load_warnings_are_in_every_format(
+    tmp_path: Path, blocking_unparsable: Path, fmt: str, marker: str
+) -> None:
+    res = _check(blocking_unparsable, _policy_file(tmp_path, "all-mfa", "mfa"), "--format", fmt)
+    assert res.exit_code in (0, 1), res.output
+    assert marker in res.stdout
+    at = res.stdout.index(marker)
+    assert "unparsable-rule" in res.stdout[at : at + 2000] and "CA008" in res.stdout
+
+
+def test_check_sarif_notifications_are_valid_sarif(
+    tmp_path: Path, blocking_unparsable: Path
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(
+        (Path(__file__).parents[1] / "report" / "sarif-2.1.0-rtm.5.schema.json").read_text()
+    )
+    res = _check(blocking_unparsable, _policy_file(tmp_path, "all-mfa", "mfa"), "--format", "sarif")
+    doc = json.loads(res.stdout)
+    jsonschema.validate(doc, schema)
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notes and notes[0]["level"] == "warning"
+
+
+# -- 9. check counts distinct users, the user x app pairs under userAppsBlocked ------------------
+def test_check_counts_distinct_blocked_users(tmp_path: Path) -> None:
+    res = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"), "--format", "json")
+    out = json.loads(res.stdout)
+    users = {u["user"] for u in out["userAppsBlocked"]}
+    assert len(out["userAppsBlocked"]) > len(users) > 1  # several apps per user
+    assert out["summary"]["usersBlocked"] == len(out["usersBlocked"]) == len(users)
+    assert out["summary"]["userAppsBlocked"] == len(out["userAppsBlocked"])
+    assert f"{len(users)} users blocked" in out["impactLine"]
+    alice = next(u for u in out["usersBlocked"] if u["user"] == "alice@contoso.com")
+    pairs = [u["appName"] for u in out["userAppsBlocked"] if u["user"] == "alice@contoso.com"]
+    assert alice["apps"] == pairs and alice["errorCodes"] == ["AADSTS53003"]
+    md = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"), "--format", "markdown")
+    assert f"| users blocked | {len(users)} |" in md.stdout

@@ -56,6 +56,9 @@ class ConnectionVerdict:
     status: str
     failure: Failure | None = None
     reason: str = ""
+    #: Undetermined because a baseline policy undetermined for the owner may already block it
+    #: (so "newly breaks" is not known, issue 13): also overrides a break the simulation dated.
+    baseline_doubt: bool = False
 
 
 def connection_undetermined(connector: str, owner_id: str | None, tenant: Tenant) -> str:

@@ -24,6 +24,7 @@ from caflow.automation.verdicts import (
 )
 from caflow.check.policydiff import PolicyChange, diff_policies
 from caflow.check.probe import ProbeCache, probe_connections
+from caflow.io.bundle import load_warnings
 from caflow.model import Tenant
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
@@ -65,6 +66,9 @@ class CheckResult:
     #: Policy id -> display name in the baseline and the proposal (the proposal's name wins):
     #: the JSON's ``policies[]``, so a report can name policies the change leaves as they are.
     policy_names: dict[str, str] = field(default_factory=dict)
+    #: Load warnings of both bundles (caflow.io.bundle.load_warnings): what loading made
+    #: undetermined, in every output format (issue 13).
+    warnings: list[str] = field(default_factory=list)
 
     def undetermined_list(self) -> list[dict[str, Any]]:
         """Every undetermined item: connections, flows, then new UNDETERMINED findings."""
@@ -81,6 +85,19 @@ class CheckResult:
     def undetermined(self) -> int:
         return len(self.undetermined_list())
 
+    def users_blocked(self) -> list[dict[str, Any]]:
+        """One entry per distinct blocked user (``blocked_users`` holds user x app pairs):
+        ``{user, apps, errorCodes, policies}``, in first-seen order."""
+        users: dict[str, dict[str, Any]] = {}
+        for u in self.blocked_users:
+            entry = users.setdefault(
+                u["user"], {"user": u["user"], "apps": [], "errorCodes": [], "policies": []}
+            )
+            for key, value in (("apps", [u["appName"]]), ("errorCodes", [u["errorCode"]])):
+                entry[key] += [v for v in value if v and v not in entry[key]]
+            entry["policies"] += [p for p in u["policies"] if p not in entry["policies"]]
+        return list(users.values())
+
     @property
     def breaks(self) -> bool:
         return bool(self.broken_connections or self.failing_flows or self.blocked_users)
@@ -88,7 +105,8 @@ class CheckResult:
     def impact_line(self) -> str:
         return (
             f"Impact: {len(self.broken_connections)} connections break, {len(self.failing_flows)} "
-            f"flows fail, {len(self.blocked_users)} users blocked, {self.undetermined} undetermined."
+            f"flows fail, {len(self.users_blocked())} users blocked, {self.undetermined} "
+            "undetermined."
         )
 
     def advise_result(self) -> AdviseResult:
@@ -111,14 +129,17 @@ class CheckResult:
             "connectionsBreaking": self.broken_connections,
             "connectionsResolved": self.repaired_connections,
             "flowsFailing": self.failing_flows,
-            "usersBlocked": self.blocked_users,
+            "usersBlocked": self.users_blocked(),
+            "userAppsBlocked": self.blocked_users,
             "newFindings": new if lazy else list(new),
             "resolvedFindings": resolved if lazy else list(resolved),
             "undetermined": self.undetermined_list(),
+            "warnings": list(self.warnings),
             "summary": {
                 "connectionsBreak": len(self.broken_connections),
                 "flowsFail": len(self.failing_flows),
-                "usersBlocked": len(self.blocked_users),
+                "usersBlocked": len(self.users_blocked()),
+                "userAppsBlocked": len(self.blocked_users),
                 "undetermined": self.undetermined,
             },
             "impactLine": self.impact_line(),
@@ -160,7 +181,7 @@ class CheckResult:
                     f"! flow {f['id']} fails {when_phrase(f['when'])} "
                     f"(connection {f['connection']}, {f['errorCode'] or 'no code'})"
                 )
-        for u in data["usersBlocked"]:
+        for u in data["userAppsBlocked"]:
             used.add("!")
             impact.append(f"! user {u['user']} loses access to {u['appName']} ({u['errorCode']})")
         for c in data["connectionsResolved"]:
@@ -238,11 +259,17 @@ def _blocked_users(
     how many is not in the bundle), never a counted user."""
     out: list[dict[str, Any]] = []
     scopes: dict[str, dict[str, Any]] = {}
+    doubts: dict[str, dict[str, Any]] = {}
     for user in base_ctx.users:
         for app in ACCESS_APPS:
             before = base_ctx.evaluate(base_ctx.variants[0], user, app, WELL_BEHAVED)
             after = prop_ctx.evaluate(prop_ctx.variants[0], user, app, WELL_BEHAVED)
             if after.decision != "block" or before.decision == "block":
+                continue
+            if before.undetermined and not base_ctx.synthetic_users:
+                # A baseline policy undetermined for this user may block already: that the
+                # change blocks them is not known (issue 13), so not counted as blocked.
+                doubts.setdefault(user.label(), {})[app_name(app)] = before.undetermined
                 continue
             if base_ctx.synthetic_users:
                 names = [
@@ -273,6 +300,19 @@ def _blocked_users(
         }
         for scope, v in scopes.items()
     ]
+    for label, apps in doubts.items():
+        held = dict.fromkeys(
+            f"'{r.policy.display_name}'" for results in apps.values() for r in results
+        )
+        undetermined.append(
+            {
+                "kind": "user",
+                "id": label,
+                "reason": f"would lose access to {', '.join(apps)} under the proposed policies, "
+                f"but baseline policy {', '.join(held)} is undetermined for this user and may "
+                "block already",
+            }
+        )
     return out, undetermined
 
 
@@ -291,6 +331,33 @@ def _add_unsimulated(
         v.name.lower(): v
         for v in probe_connections(baseline, proposed, result.start, changed, cache=cache)
     }
+    # A dated break the baseline may already cause (an enforced baseline policy undetermined
+    # for the owner) is not known to be this change's doing: undetermined, naming the policy.
+    doubted = [
+        c
+        for c in result.broken_connections
+        if (v := verdicts.get(c["id"].lower())) is not None and v.baseline_doubt
+    ]
+    for c in doubted:
+        result.broken_connections.remove(c)
+    if doubted:
+        still = {c["id"].lower() for c in result.broken_connections}
+        gone = {c["id"].lower() for c in doubted}
+        uses = {
+            f.name.lower(): {r.connection.lower() for r in f.connections} for f in proposed.flows
+        }
+        for f in list(result.failing_flows):
+            mine = uses.get(f["id"].lower(), set())
+            if mine & gone and not mine & still:
+                result.failing_flows.remove(f)
+                result.undetermined_items.append(
+                    {
+                        "kind": "flow",
+                        "id": f["id"],
+                        "reason": "uses undetermined connection(s) "
+                        + ", ".join(sorted(c["id"] for c in doubted if c["id"].lower() in mine)),
+                    }
+                )
     dated = {c["id"].lower() for c in result.broken_connections}
     dated |= {cid.lower() for cid in base_broken}
     users_of = started_flows_by_connection(proposed.flows)
@@ -371,6 +438,10 @@ def run_check(
     step(0.6)
     result = CheckResult(start, end, diff_policies(baseline, proposed))
     result.policy_names = {p.id: p.display_name for t in (baseline, proposed) for p in t.policies}
+    result.warnings = [
+        *load_warnings(baseline),
+        *load_warnings(proposed, already=baseline.warnings),
+    ]
 
     base_broken, prop_broken = _broken(sim_base), _broken(sim_prop)
     first_event = {}

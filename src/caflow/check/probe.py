@@ -92,20 +92,40 @@ def probe_connections(
         after, evs = redeem(proposed, c)
         if isinstance(after, Failure):
             if baseline.directory.user(c.owner_id or "") is not None:
-                before, _ = redeem(baseline, c)
+                before, base_evs = redeem(baseline, c)
                 if isinstance(before, Failure):
                     continue  # failing already: not this change's doing
+                # An enforced baseline policy undetermined for the owner may block it already:
+                # that it *newly* breaks is not known (issue 13).
+                base_doubts = _doubts(base_evs, None)
+                if base_doubts:
+                    out.append(
+                        ConnectionVerdict(
+                            c.name,
+                            c.owner_id,
+                            "undetermined",
+                            reason="it may already fail before the change: " + base_doubts,
+                            baseline_doubt=True,
+                        )
+                    )
+                    continue
             out.append(ConnectionVerdict(c.name, c.owner_id, "breaks", failure=after))
             continue
-        doubts = [
-            f"policy '{r.policy.display_name}' is undetermined for the owner ({r.undetermined_detail})"
-            for ev in evs
-            for r in ev.undetermined
-            if r.policy.id.lower() in changed
-        ]
+        doubts = _doubts(evs, changed)
         if doubts:
-            reason = "; ".join(dict.fromkeys(doubts))
-            out.append(ConnectionVerdict(c.name, c.owner_id, "undetermined", reason=reason))
+            out.append(ConnectionVerdict(c.name, c.owner_id, "undetermined", reason=doubts))
         else:
             out.append(ConnectionVerdict(c.name, c.owner_id, "ok"))
     return out
+
+
+def _doubts(evs: list[Evaluation], policies: Set[str] | None) -> str:
+    """The enforced policies undetermined for the owner in ``evs`` (only those of ``policies``,
+    lower-cased ids, unless None), as one reason naming each ('' when none)."""
+    doubts = [
+        f"policy '{r.policy.display_name}' is undetermined for the owner ({r.undetermined_detail})"
+        for ev in evs
+        for r in ev.undetermined
+        if policies is None or r.policy.id.lower() in policies
+    ]
+    return "; ".join(dict.fromkeys(doubts))

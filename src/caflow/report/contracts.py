@@ -296,6 +296,7 @@ class CheckSummary(_Out):
     connectionsBreak: int
     flowsFail: int
     usersBlocked: int
+    userAppsBlocked: int
     undetermined: int
 
 
@@ -312,7 +313,9 @@ class CheckOutput(_Out):
     connectionsResolved: list[dict[str, Any]]
     flowsFailing: list[FailingFlow]
     usersBlocked: list[dict[str, Any]]
+    userAppsBlocked: list[dict[str, Any]]
     undetermined: list[UndeterminedItem]
+    warnings: list[str]
     newFindings: list[FindingOut]
     resolvedFindings: list[FindingOut]
     summary: CheckSummary

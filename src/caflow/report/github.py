@@ -77,7 +77,11 @@ def _capped(lines: list[str], kind: str) -> list[str]:
 
 def _check_lines(result: Any, anchor: SourceAnchor) -> list[str]:
     data = result.to_json()
-    out = []
+    # Load warnings (issue 13): what loading made undetermined, annotated like the rest.
+    out = _capped(
+        [_line("warning", w, title="caflow check: load warning") for w in data.get("warnings", [])],
+        "load warnings",
+    )
     impact = []
     for g in by_policy(data):
         examples = ", ".join((g.connections + g.users)[:5])
@@ -86,7 +90,7 @@ def _check_lines(result: Any, anchor: SourceAnchor) -> list[str]:
         impact.append(
             _line(
                 "error",
-                f"{len(g.connections)} connection(s) break and {len(g.users)} user(s) are blocked "
+                f"{len(g.connections)} connection(s) break and {len(g.user_ids)} user(s) are blocked "
                 f"({codes or 'no code'}), first at {g.first_at or 'an unknown time'}: "
                 f"{examples}{more}.",
                 title=f"caflow check: {g.label}",

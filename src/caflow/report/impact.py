@@ -24,9 +24,12 @@ class ImpactGroup:
     key: str
     label: str
     connections: list[str] = field(default_factory=list)
+    #: "user → app" pairs that lose access (``userAppsBlocked``).
     users: list[str] = field(default_factory=list)
     codes: dict[str, int] = field(default_factory=dict)
     first_at: str | None = None
+    #: Distinct blocked users: what "N users blocked" counts (not the user x app pairs).
+    user_ids: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -91,10 +94,12 @@ def by_policy(data: dict[str, Any]) -> list[ImpactGroup]:
             g.connections.append(c["id"])
             g._add_code(c.get("errorCode"))
             g._seen_at(c.get("at"))
-    for u in data.get("usersBlocked", []):
+    for u in data.get("userAppsBlocked", []):
         for pid in u.get("policies") or [UNATTRIBUTED]:
             g = group(pid)
             g.users.append(f"{u['user']} → {u['appName']}")
+            if u["user"] not in g.user_ids:
+                g.user_ids.append(u["user"])
             g._add_code(u.get("errorCode"))
     return _sorted(groups.values())
 

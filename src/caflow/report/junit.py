@@ -53,6 +53,12 @@ def _findings(suite: ET.Element, findings: list[dict[str, Any]]) -> None:
 
 def _check(root: ET.Element, data: dict[str, Any]) -> None:
     impact = _suite(root, "caflow check: impact")
+    if data.get("warnings"):
+        # Load warnings (issue 13): one property each (JUnit properties precede the cases) and
+        # all of them in system-err (appended last, where the schema places it).
+        props = ET.SubElement(impact, "properties")
+        for w in data["warnings"]:
+            ET.SubElement(props, "property", name="warning", value=w)
     for c in data["connectionsBreaking"]:
         case = _case(impact, "caflow.check.connection", c["id"])
         text = f"policies: {', '.join(c.get('policies') or []) or '(none named)'}"
@@ -72,7 +78,7 @@ def _check(root: ET.Element, data: dict[str, Any]) -> None:
         else:
             when = f"{when_phrase(f['when'])} (connection {f['connection']})"
         _outcome(case, "failure", f"fails {when}", "flowFails")
-    for u in data["usersBlocked"]:
+    for u in data["userAppsBlocked"]:
         case = _case(impact, "caflow.check.user", f"{u['user']} → {u['appName']}")
         _outcome(case, "failure", f"loses access ({u['errorCode']})", u["errorCode"] or "block")
     for u in data["undetermined"]:
@@ -88,6 +94,10 @@ def _check(root: ET.Element, data: dict[str, Any]) -> None:
         )
     if not data["breaks"]:
         _case(impact, "caflow.check", data["impactLine"])
+    if data.get("warnings"):
+        ET.SubElement(impact, "system-err").text = "\n".join(
+            "warning: " + w for w in data["warnings"]
+        )
     _findings(_suite(root, "caflow check: new findings"), data["newFindings"])
 
 

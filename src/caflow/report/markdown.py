@@ -148,6 +148,14 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
         f"| resolved findings | {len(data['resolvedFindings'])} |",
         "",
     )
+    if data.get("warnings"):
+        # What loading made undetermined (issue 13): in the comment, not only on stderr.
+        page.add(
+            "### Load warnings",
+            "",
+            *(f"- ⚠️ {_short(w, 400)}" for w in data["warnings"]),
+            "",
+        )
     changes = data["policyChanges"]
     page.table(
         "Policy changes",
@@ -170,7 +178,7 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
             [
                 f"{_short(g.label)}" + (f" (`{g.key}`)" if g.label != g.key else ""),
                 str(len(g.connections)),
-                str(len(g.users)),
+                str(len(g.user_ids)),
                 _codes(g.codes),
                 g.first_at or "—",
                 _names(g.connections + g.users, g.total),

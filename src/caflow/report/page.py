@@ -176,7 +176,7 @@ def _check(data: dict[str, Any]) -> Page:
         (
             "Users blocked",
             ["user", "app", "code"],
-            [[u["user"], u["appName"], u["errorCode"] or "—"] for u in data["usersBlocked"]],
+            [[u["user"], u["appName"], u["errorCode"] or "—"] for u in data["userAppsBlocked"]],
         )
     )
     return page

@@ -156,7 +156,7 @@ def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
                 "properties": {"status": "UNDETERMINED", "kind": u["kind"], "id": u["id"]},
             }
         )
-    doc = {
+    doc: dict[str, Any] = {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -174,4 +174,16 @@ def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
             }
         ],
     }
+    warnings = getattr(result, "warnings", None)
+    if warnings:
+        # Load warnings (issue 13) as tool execution notifications (SARIF 2.1.0 §3.20.21):
+        # they concern the input, not a result location.
+        doc["runs"][0]["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": w}} for w in warnings
+                ],
+            }
+        ]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
