@@ -105,3 +105,32 @@ def test_advise_and_whatif_default_to_now() -> None:
     )
     assert whatif.exit_code == 0, whatif.output
     assert _near_now(json.loads(whatif.stdout)["now"])
+
+
+def test_matrix_defaults_to_now_and_at_pins_it() -> None:
+    """Issue 13 review: matrix used a fixed 2026-01-05 default (advise.context.DEFAULT_NOW)."""
+    base = ["matrix", str(CONTOSO), "--user", "alice@contoso.com", "--format", "json"]
+    res = runner.invoke(app, base)
+    assert res.exit_code in (0, 1), res.output
+    assert _near_now(json.loads(res.stdout)["now"])
+    pinned = runner.invoke(app, [*base, "--at", "2026-03-01T08:00:00Z"])
+    assert json.loads(pinned.stdout)["now"] == "2026-03-01T08:00:00Z"
+    helptext = runner.invoke(app, ["matrix", "--help"]).stdout
+    flat = " ".join(helptext.replace("│", " ").split())  # the help box wraps lines
+    assert "2026-01-05" not in flat and "default now" in flat
+
+
+def test_serve_matrix_defaults_to_now_and_at_pins_it(tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from caflow.web.app import create_app
+
+    client = TestClient(create_app(CONTOSO, root=tmp_path))
+    now = client.post("/api/matrix", json={"user": ["alice@contoso.com"]})
+    assert now.status_code == 200, now.text
+    assert _near_now(now.json()["now"])
+    pinned = client.post("/api/matrix", json={"user": ["alice@contoso.com"], "at": "2026-03-01"})
+    assert pinned.json()["now"] == "2026-03-01T00:00:00Z"

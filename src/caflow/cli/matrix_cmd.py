@@ -39,7 +39,7 @@ def matrix(
         None, "--personas", dir_okay=False, help="CSV/YAML of user × app × conditions."
     ),
     at: str = typer.Option(
-        None, "--at", help="Evaluation moment (ISO 8601); default 2026-01-05T09:00:00Z."
+        None, "--at", help="Evaluation moment (ISO 8601, UTC if no offset); default now."
     ),
     fmt: MatrixFormat = format_option(MatrixFormat, MatrixFormat.table),
     as_json: bool = json_alias_option(),
@@ -48,7 +48,6 @@ def matrix(
     ),
 ) -> None:
     """Decision and requirements for every user × app × sign-in context, mismatches marked."""
-    from caflow.advise.context import DEFAULT_NOW
     from caflow.cli.common import emit, guard, load_tenant, parse_when, print_summary_once
     from caflow.errors import InputError
     from caflow.io.whatif import resolve_app
@@ -65,7 +64,7 @@ def matrix(
                 expected="--personas FILE or --user, not both",
             )
         tenant = load_tenant(bundle)
-        now = parse_when(at, default=lambda: DEFAULT_NOW)
+        now = parse_when(at)  # one clock: now unless pinned (issue 13)
         app_ids = tuple(resolve_app(tenant, a, file="--app") for a in apps or ()) or DEFAULT_APPS
         chosen = tuple(resolve_user(tenant, u, file="--user") for u in users or ()) or None
         rows = load_personas(personas, tenant) if personas is not None else ()

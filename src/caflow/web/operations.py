@@ -100,13 +100,12 @@ def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
 
 
 def run_matrix(ws: Workspace, req: MatrixRequest) -> dict[str, Any]:
-    from caflow.advise.context import DEFAULT_NOW
     from caflow.io.whatif import resolve_app
     from caflow.matrix import DEFAULT_APPS, run_matrix
     from caflow.matrix.personas import resolve_user
 
     tenant = ws.bundle(req.bundle).tenant
-    now = parse_when(req.at, default=lambda: DEFAULT_NOW)
+    now = parse_when(req.at)  # one clock: now unless pinned, as the CLI (issue 13)
     apps = tuple(resolve_app(tenant, a, file="--app") for a in req.app) or DEFAULT_APPS
     users = tuple(resolve_user(tenant, u, file="--user") for u in req.user) or None
     out: dict[str, Any] = run_matrix(tenant, now, users=users, apps=apps).to_json()
