@@ -434,3 +434,72 @@ def test_check_counts_distinct_blocked_users(tmp_path: Path) -> None:
     assert alice["apps"] == pairs and alice["errorCodes"] == ["AADSTS53003"]
     md = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"), "--format", "markdown")
     assert f"| users blocked | {len(users)} |" in md.stdout
+
+
+# -- 8. a failed interactive sign-in records no Terms of Use acceptance ---------------------------
+TOU_SCENARIO = """tenant: {tenant}
+start: 2026-01-05T09:00:00Z
+end: 2026-01-10T00:00:00Z
+flows:
+  - id: alice-mail
+    owner: alice@contoso.com
+    connections: [alice-outlook-new]
+    trigger: {{schedule: P1D, startTime: 2026-01-05T13:00:00Z}}
+events:
+  - at: 2026-01-05T09:00:00Z
+    signIn: {{user: alice@contoso.com, app: Microsoft Flow Service, mfa: true, ip: 8.8.8.8, device: LAPTOP-ALICE}}
+  - at: 2026-01-05T09:05:00Z
+    createConnection: {{id: alice-outlook-new, user: alice@contoso.com, connector: office365, via: portal}}
+  - at: 2026-01-06T00:00:00Z
+    addAgreement: {{id: 55555555-0000-0000-0000-000000000301, displayName: Mail Terms}}
+  - at: 2026-01-06T00:00:00Z
+    addPolicy:
+      policy:
+        id: 66666666-0000-0000-0000-000000000301
+        displayName: T1 - Teams needs the terms and MFA
+        state: enabled
+        conditions:
+          clientAppTypes: [all]
+          users: {{includeUsers: [All]}}
+          applications: {{includeApplications: [cc15fd57-2c6c-4117-a88c-83b1d56b4bbe]}}
+        grantControls: {{operator: AND, builtInControls: [mfa], termsOfUse: [55555555-0000-0000-0000-000000000301]}}
+  - at: 2026-01-07T09:00:00Z
+    signIn: {{user: alice@contoso.com, app: Microsoft Teams Services, mfa: {mfa}, ip: 8.8.8.8, device: LAPTOP-ALICE}}
+  - at: 2026-01-08T00:00:00Z
+    addPolicy:
+      policy:
+        id: 66666666-0000-0000-0000-000000000302
+        displayName: T2 - Exchange needs the terms
+        state: enabled
+        conditions:
+          clientAppTypes: [all]
+          users: {{includeUsers: [All]}}
+          applications: {{includeApplications: [00000002-0000-0ff1-ce00-000000000000]}}
+        grantControls: {{operator: OR, termsOfUse: [55555555-0000-0000-0000-000000000301]}}
+"""
+
+
+@pytest.mark.parametrize("mfa", [False, True])
+def test_failed_interactive_sign_in_records_no_terms_acceptance(tmp_path: Path, mfa: bool) -> None:
+    s = tmp_path / "tou.yaml"
+    s.write_text(TOU_SCENARIO.format(tenant=CONTOSO, mfa=str(mfa).lower()))
+    res = _run("simulate", s, "--json")
+    assert res.exit_code in (0, 1), res.output
+    events = json.loads(res.stdout)["events"]
+    failed = [e for e in events if e["kind"] == "signInFailed"]
+    broken = [
+        e
+        for e in events
+        if e["kind"] == "connectionBroken"
+        and e["connection"] in ("alice-outlook", "alice-outlook-new")
+    ]
+    if mfa:
+        # The Teams sign-in succeeded: the terms accepted there cover the Exchange refresh
+        # (A-TOK-8, acceptance is the user's state) - nothing breaks.
+        assert not failed and not broken
+    else:
+        # AADSTS50076 (MFA not done): the user never got past the sign-in, so the terms were
+        # not accepted and the Exchange connection breaks at its next refresh on the terms.
+        assert [e["errorCode"] for e in failed] == ["AADSTS50076"]
+        new = next(e for e in broken if e["connection"] == "alice-outlook-new")
+        assert new["at"] == "2026-01-08T13:00:00Z" and "termsOfUse" in new["cause"]

@@ -33,7 +33,9 @@ def sign_in(
     revocations: tuple[Revocation, ...] = (),
 ) -> InteractiveResult:
     """Evaluate an interactive sign-in; unmet ToU is accepted on the spot when ``accept_terms``
-    (the seed: "Signing in triggers the Terms of Use acceptance prompt"). MFA is not prompted:
+    (the seed: "Signing in triggers the Terms of Use acceptance prompt") and recorded only when
+    the sign-in then succeeds (``claims`` of a failed one are those it started with). MFA is not
+    prompted:
     the sign-in's ``mfa`` flag states whether the user performed it.
 
     A disabled account gets no token at all, interactive or not: AADSTS50057 before any
@@ -43,6 +45,7 @@ def sign_in(
     disabled = user_disabled(claims.user, revocations, now)
     if disabled is not None:
         return InteractiveResult(claims, ev, disabled)
+    before = claims
     if ev.decision == "requires" and accept_terms:
         terms = [r.split(":", 1)[1] for r in ev.requirements if r.startswith("termsOfUse:")]
         if terms:
@@ -51,8 +54,11 @@ def sign_in(
             ev = evaluate(tenant, claims.signin(tenant, app_id, now), now)
     if ev.decision == "allow":
         return InteractiveResult(claims, ev, None)
+    # The sign-in failed on something else (MFA not done, a block ...): the user never
+    # completed it, so no acceptance is recorded (issue 13 review) - the failure still names
+    # what remains once the terms are out of the way.
     return InteractiveResult(
-        claims,
+        before,
         ev,
         failure_from_evaluation(ev, resource, expired_terms=claims.expired_terms(tenant, now)),
     )
