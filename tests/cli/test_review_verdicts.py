@@ -503,3 +503,70 @@ def test_failed_interactive_sign_in_records_no_terms_acceptance(tmp_path: Path, 
         assert [e["errorCode"] for e in failed] == ["AADSTS50076"]
         new = next(e for e in broken if e["connection"] == "alice-outlook-new")
         assert new["at"] == "2026-01-08T13:00:00Z" and "termsOfUse" in new["cause"]
+
+
+# -- 10. an array of ids joined by spaces (ConvertTo-Json past -Depth) is a truncated export ------
+JOINED = "22222222-0000-0000-0000-000000000008 22222222-0000-0000-0000-000000000007"
+
+
+def _joined_policy(pascal: bool) -> dict:
+    users = {"includeUsers": ["All"], "excludeGroups": JOINED}
+    policy = {
+        "id": "aaaaaaaa-0000-0000-0000-000000000009",
+        "displayName": "joined",
+        "state": "enabled",
+        "conditions": {
+            "users": users,
+            "applications": {"includeApplications": ["All"]},
+            "clientAppTypes": ["all"],
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+    }
+    if pascal:  # what Get-MgIdentityConditionalAccessPolicy | ConvertTo-Json writes
+        policy = {
+            "Id": policy["id"],
+            "DisplayName": "joined",
+            "State": "enabled",
+            "Conditions": {
+                "Users": {"IncludeUsers": "All", "ExcludeGroups": JOINED},
+                "Applications": {"IncludeApplications": "All"},
+                "ClientAppTypes": "all",
+            },
+            "GrantControls": {"Operator": "OR", "BuiltInControls": "mfa"},
+        }
+    return policy
+
+
+@pytest.mark.parametrize("pascal", [False, True])
+@pytest.mark.parametrize("shape", ["object", "graph-list"])
+def test_space_joined_id_array_is_truncated_export(
+    tmp_path: Path, pascal: bool, shape: str
+) -> None:
+    policy = _joined_policy(pascal)
+    doc = policy if shape == "object" else {"value": [policy]}
+    where = "/conditions/users/excludeGroups" if shape == "object" else "/value/0/conditions"
+    # --proposed
+    f = tmp_path / "prop.json"
+    f.write_text(json.dumps(doc))
+    res = _check(CONTOSO, f, "--format", "json")
+    _bad(res, "prop.json", "[truncated-export]", "-Depth 10", "joined by spaces")
+    assert where.lower() in res.stderr.lower()  # the path as the file spells its keys
+    assert "dangling" not in res.stderr
+    # inside an exported bundle
+    b = tmp_path / "b"
+    shutil.copytree(CONTOSO, b)
+    (b / "policies" / "joined.json").write_text(json.dumps(doc))
+    for verb in (("whatif", b, "--user", "alice@contoso.com", "--app", SPO), ("advise", b)):
+        out = _run(*verb)
+        _bad(out, "joined.json", "[truncated-export]", "-Depth 10")
+        assert where.lower() in out.stderr.lower()
+
+
+def test_one_id_string_is_still_a_one_element_list(tmp_path: Path) -> None:
+    """PowerShell unrolls one-element arrays: a lone id stays one id, not a truncation."""
+    policy = _joined_policy(False)
+    policy["conditions"]["users"]["excludeGroups"] = JOINED.split()[0]
+    f = tmp_path / "prop.json"
+    f.write_text(json.dumps(policy))
+    res = _check(CONTOSO, f, "--format", "json")
+    assert res.exit_code in (0, 1) and "truncated" not in res.stderr, res.output

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from caflow.errors import InputError, SchemaError
+from caflow.io.truncation import is_joined_array, truncated_error
 from caflow.model.durations import parse_moment
 
 __all__ = ["Reader", "parse_moment", "parse_when"]
@@ -48,6 +49,9 @@ class Reader:
         if value is None:
             return ()
         if isinstance(value, str):
+            if is_joined_array(value):
+                # ConvertTo-Json past -Depth joined an array of ids with spaces: not one id.
+                raise truncated_error(self.file, self.base + path, value)
             items = [value]
         elif isinstance(value, list):
             items = value

@@ -15,7 +15,12 @@ from typing import Any
 
 from caflow.errors import SchemaError
 
-__all__ = ["check_not_truncated", "find_truncated"]
+__all__ = [
+    "check_not_truncated",
+    "find_truncated",
+    "is_joined_array",
+    "truncated_error",
+]
 
 Path = tuple[str | int, ...]
 
@@ -30,13 +35,30 @@ _TRUNCATED = re.compile(
 )
 
 
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+#: An array of ids at the depth limit: PowerShell writes ``"$array"``, the items joined by
+#: spaces (``"ExcludeGroups": "2222...0001 2222...0002"``); read as one id it would be a
+#: dangling reference with a space in it.
+_JOINED = re.compile(rf"{_GUID}(?: {_GUID})+")
+
+
+def is_joined_array(value: str) -> bool:
+    """Is ``value`` an array of ids PowerShell joined into one string at the depth limit?
+    Checked where the readers expect a list of ids (:meth:`caflow.io.fields.Reader.strings`),
+    which costs nothing on files without it, unlike a search through every export's bytes."""
+    return " " in value and _JOINED.fullmatch(value.strip()) is not None
+
+
 def find_truncated(doc: Any, path: Path = ()) -> tuple[Path, str] | None:
-    """The JSON path and value of the first string that is a truncated nested object."""
+    """The JSON path and value of the first string that is a truncated nested object (or an
+    array of ids joined into one string)."""
     stack: list[tuple[Any, Path]] = [(doc, path)]
     while stack:
         value, where = stack.pop()
         if isinstance(value, str):
             if value[:1] in "MS@" and _TRUNCATED.match(value):
+                return where, value
+            if is_joined_array(value):
                 return where, value
         elif isinstance(value, dict):
             stack.extend((v, (*where, str(k))) for k, v in reversed(value.items()))
@@ -65,13 +87,22 @@ def check_not_truncated(doc: Any, file: str, raw: bytes | None = None) -> None:
     found = find_truncated(doc)
     if found is None:
         return
-    where, value = found
-    raise SchemaError(
-        "PowerShell export truncated by ConvertTo-Json: a nested object was written as its "
-        "type name",
+    raise truncated_error(file, *found)
+
+
+def truncated_error(file: str, where: Path, value: str) -> SchemaError:
+    """The bad-input error for a truncated value at ``where`` in ``file``, with the fix."""
+    joined = is_joined_array(value)
+    return SchemaError(
+        "PowerShell export truncated by ConvertTo-Json: "
+        + (
+            "an array was written as its items joined by spaces"
+            if joined
+            else "a nested object was written as its type name"
+        ),
         file=file,
         path=where,
-        expected="the object itself",
+        expected="the array itself" if joined else "the object itself",
         got=value,
         hint="re-export with ConvertTo-Json -Depth 10",
         code="truncated-export",
