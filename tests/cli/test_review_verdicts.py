@@ -570,3 +570,48 @@ def test_one_id_string_is_still_a_one_element_list(tmp_path: Path) -> None:
     f.write_text(json.dumps(policy))
     res = _check(CONTOSO, f, "--format", "json")
     assert res.exit_code in (0, 1) and "truncated" not in res.stderr, res.output
+
+
+# -- 11. a key typo in crossTenantAccess.json is listed once in a note, not silently ignored ------
+@pytest.mark.parametrize(
+    ("doc", "pointer", "suggested"),
+    [
+        (
+            {"default": {"inboundTrus": {"isMfaAccepted": True}}},
+            "/default/inboundTrus",
+            "inboundTrust",
+        ),
+        (
+            {"default": {"inboundTrust": {"isMfaAcepted": True}}},
+            "/default/inboundTrust/isMfaAcepted",
+            "isMfaAccepted",
+        ),
+        (
+            {"partners": [{"tenantId": "f0f0f0f0-0000-0000-0000-000000000002", "inboundTrus": {}}]},
+            "/partners/0/inboundTrus",
+            "inboundTrust",
+        ),
+        (
+            {"Default": {"InboundTrus": {"IsMfaAccepted": True}}},
+            "/Default/InboundTrus",
+            "inboundTrust",
+        ),
+    ],
+)
+def test_cross_tenant_key_typo_is_a_note_with_did_you_mean(
+    tmp_path: Path, doc: dict, pointer: str, suggested: str
+) -> None:
+    b = tmp_path / "b"
+    shutil.copytree(CONTOSO, b)
+    (b / "crossTenantAccess.json").write_text(json.dumps(doc))
+    res = _run("whatif", b, "--user", "alice@contoso.com", "--app", SPO, "--json")
+    assert res.exit_code == 0, res.output
+    notes = [line for line in res.stderr.splitlines() if "crossTenantAccess.json" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: "), res.stderr
+    assert pointer.lower() in notes[0].lower() and f"did you mean '{suggested}'?" in notes[0]
+    # Graph properties caflow does not read are no note (they are real, just not evaluated).
+    (b / "crossTenantAccess.json").write_text(
+        json.dumps({"default": {"isServiceDefault": True, "b2bDirectConnectInbound": {}}})
+    )
+    clean = _run("whatif", b, "--user", "alice@contoso.com", "--app", SPO, "--json")
+    assert "crossTenantAccess.json" not in clean.stderr

@@ -39,7 +39,7 @@ from caflow.errors import (
     UnsafePathError,
     json_pointer,
 )
-from caflow.io.crosstenant import parse_cross_tenant_access
+from caflow.io.crosstenant import parse_cross_tenant_access, unknown_cross_tenant_keys
 from caflow.io.decode import MAX_FILE_BYTES, is_empty_output, parse_document, read_regular_file
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
@@ -549,6 +549,16 @@ class _Builder:
         if role == "crossTenantAccess":
             self.cross_tenant_doc = (file, doc)
             report.kinds["crossTenantAccess"] += 1
+            unknown = unknown_cross_tenant_keys(doc)
+            if unknown:
+                # An exported file: kept as written and said once, like policy fields caflow
+                # does not read (a typo'd inboundTrust means "no trust" is what gets evaluated).
+                report.caveats.append(
+                    f"{file}: keys that are no cross-tenant access property (kept as written, "
+                    "not read; an inboundTrust caflow cannot read counts as no trust): "
+                    + ", ".join(unknown[:5])
+                    + (f" (+{len(unknown) - 5} more)" if len(unknown) > 5 else "")
+                )
             return
         if (
             role is None

@@ -15,11 +15,81 @@ from __future__ import annotations
 
 from typing import Any
 
+from caflow.errors import did_you_mean, json_pointer
 from caflow.io.fields import Path, Reader
 from caflow.io.normalize import as_list, normalize_keys
 from caflow.model.crosstenant import CrossTenantAccess, InboundTrust, PartnerConfig
 
-__all__ = ["parse_cross_tenant_access"]
+__all__ = ["parse_cross_tenant_access", "unknown_cross_tenant_keys"]
+
+#: Graph v1.0/beta properties of crossTenantAccessPolicyConfigurationDefault / ...Partner
+#: (caflow reads only inboundTrust, tenantId, isServiceProvider; the rest is kept as written).
+_CONFIG_FIELDS = frozenset(
+    {
+        "id",
+        "tenantId",
+        "isServiceDefault",
+        "isServiceProvider",
+        "isInMultiTenantOrganization",
+        "inboundTrust",
+        "b2bCollaborationInbound",
+        "b2bCollaborationOutbound",
+        "b2bDirectConnectInbound",
+        "b2bDirectConnectOutbound",
+        "automaticUserConsentSettings",
+        "tenantRestrictions",
+        "invitationRedemptionIdentityProviderConfiguration",
+        "identitySynchronization",
+        "templateApplicationLevel",
+    }
+)
+#: crossTenantAccessPolicyInboundTrust.
+_TRUST_FIELDS = frozenset(
+    {"isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"}
+)
+#: The policy object with its navigation properties expanded.
+_POLICY_FIELDS = frozenset(
+    {"id", "displayName", "definition", "isOrganizationDefault", "allowedCloudEndpoints"}
+    | {"default", "partners", "templates"}
+)
+
+
+def _annotation(key: str) -> bool:
+    return key.startswith("@") or "@odata" in key
+
+
+def unknown_cross_tenant_keys(doc: Any) -> list[str]:
+    """Keys of ``crossTenantAccess.json`` that are no Graph property (a typo such as
+    ``inboundTrus``): kept as written and not read, so listed once in a load note with a
+    did-you-mean (the convention for fields of an exported file caflow does not read) -
+    never silently dropped. Each entry: ``/json/pointer (did you mean 'x'?)``."""
+    doc = normalize_keys(doc)
+    out: list[str] = []
+
+    def check(obj: Any, path: Path, known: frozenset[str]) -> None:
+        if not isinstance(obj, dict):
+            return
+        for key in obj:
+            if key in known or _annotation(str(key)):
+                continue
+            close = did_you_mean(str(key), sorted(known))
+            out.append(
+                json_pointer((*path, key)) + (f" (did you mean '{close}'?)" if close else "")
+            )
+        trust = obj.get("inboundTrust")
+        if known is _CONFIG_FIELDS and isinstance(trust, dict):
+            check(trust, (*path, "inboundTrust"), _TRUST_FIELDS)
+
+    if isinstance(doc, dict) and ("default" in doc or "partners" in doc):
+        check(doc, (), _POLICY_FIELDS)
+        check(doc.get("default"), ("default",), _CONFIG_FIELDS)
+        partners = doc.get("partners")
+        prefix: Path = ("partners",)
+    else:
+        partners, prefix = doc, ()
+    for item, path in as_list(partners):
+        check(item, (*prefix, *path), _CONFIG_FIELDS)
+    return out
 
 
 def _trust(r: Reader, value: Any, path: Path) -> InboundTrust | None:
