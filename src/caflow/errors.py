@@ -24,6 +24,7 @@ Every ``code`` has a heading in ``docs/errors.md``; a test keeps the two equal.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ __all__ = [
     "UnsafePathError",
     "describe",
     "did_you_mean",
+    "enum_token",
     "json_pointer",
 ]
 
@@ -81,6 +83,20 @@ def describe(value: object) -> str:
         return f"an object with {len(value)} key{'s' if len(value) != 1 else ''}"
     kind = type(value).__name__
     return {"datetime": "a date-time", "date": "a date", "bytes": "binary data"}.get(kind, kind)
+
+
+#: What an enum member looks like (Graph: camelCase words; user actions: ``urn:user:...``).
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9:]{0,39}")
+
+
+def enum_token(value: object) -> str:
+    """A value found where a closed set of words is expected, for a message: quoted when it
+    is a word of at most 40 letters, digits and colons (``'Fortnight'``, ``'enabledd'``) - a
+    misspelt member the reader must see to fix - else described by type like any other value
+    (SECURITY.md: a secret, a path or a sentence read by mistake is never echoed)."""
+    if isinstance(value, str) and _TOKEN.fullmatch(value.strip()):
+        return f"'{value.strip()}'"
+    return describe(value)
 
 
 def json_pointer(path: tuple[str | int, ...] | list[str | int]) -> str:

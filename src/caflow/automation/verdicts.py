@@ -172,6 +172,8 @@ def flow_impact(
             for r in embedded
             if r.connection and r.connection.lower() not in known
         ]
+        if f.trigger.undetermined:
+            reasons.append(f.trigger.undetermined)
         if not f.connections_known:
             reasons.append(
                 "the export does not list the flow's connections (admin API list shape, or "

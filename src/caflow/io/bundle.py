@@ -380,10 +380,17 @@ def _require_tenant_data(path: Path, report: LoadReport) -> None:
 
 
 def load_tenant_from_documents(
-    source: Source, *, label: str = "", report: LoadReport | None = None, source_name: str = ""
+    source: Source,
+    *,
+    label: str = "",
+    report: LoadReport | None = None,
+    source_name: str = "",
+    written: bool = False,
 ) -> Tenant:
+    """``written``: the documents are the user's own (an inline tenant of a scenario): a value
+    outside a closed set is exit 2 with a did-you-mean instead of "undetermined"."""
     try:
-        return _load_documents(source, label, report, source_name)
+        return _load_documents(source, label, report, source_name, written)
     except InputError as exc:
         _point_as_written(exc, source, label)
         raise
@@ -429,12 +436,12 @@ def _point_as_written(exc: InputError, source: Source, label: str) -> None:
 
 
 def _load_documents(
-    source: Source, label: str, report: LoadReport | None, source_name: str
+    source: Source, label: str, report: LoadReport | None, source_name: str, written: bool = False
 ) -> Tenant:
     report = report if report is not None else LoadReport()
     names = [n for n, _ in source]
     bundle_mode = _is_bundle(names)
-    b = _Builder(label, strict=bundle_mode)
+    b = _Builder(label, strict=bundle_mode, written=written)
     for rel, read in source:
         report.files += 1
         file = label + rel
@@ -519,9 +526,10 @@ def _role(rel: str) -> str | None:
 
 
 class _Builder:
-    def __init__(self, label: str, strict: bool = True) -> None:
+    def __init__(self, label: str, strict: bool = True, written: bool = False) -> None:
         self.label = label
         self.strict = strict
+        self.written = written
         self.tenant_doc: tuple[str, Any] | None = None
         self.directory_doc: tuple[str, Any] | None = None
         self.cross_tenant_doc: tuple[str, Any] | None = None
@@ -696,7 +704,10 @@ class _Builder:
         )
         connections = tuple(parse_connection(o, f, p, resolve_user) for f, p, o in self.connections)
         by_name = {c.name.lower(): c for c in connections}
-        flows = tuple(parse_flow(o, f, p, resolve_user, by_name) for f, p, o in self.flows)
+        flows = tuple(
+            parse_flow(o, f, p, resolve_user, by_name, written=self.written)
+            for f, p, o in self.flows
+        )
         if self.strict:  # corpora (docs samples) reuse names across examples
             _check_unique("connection name", [c.name for c in connections], self.connections)
             _check_unique("flow id", [f.name for f in flows], self.flows)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from caflow.errors import Shown
+from caflow.errors import SchemaError, Shown, did_you_mean, enum_token, json_pointer
 from caflow.io.fields import Reader
 from caflow.model.durations import Duration, parse_iso_duration
 from caflow.model.powerplatform import Connection, ConnectionRef, Flow, Trigger
@@ -29,6 +29,8 @@ _FREQ = {
     "week": Duration(fixed=timedelta(weeks=1)),
     "month": Duration(months=1),  # calendar months: Jan 31 -> Feb 28 -> Mar 31
 }
+#: Logic Apps Recurrence ``frequency`` members as the designer writes them.
+FREQUENCIES = ("Second", "Minute", "Hour", "Day", "Week", "Month")
 #: Power Automate's minimum recurrence (power-automate.md §2.5 "minimum recurrence 60 s").
 MIN_RECURRENCE = timedelta(seconds=60)
 #: Longest recurrence interval read (Logic Apps allows at most 16 months, 500 days ...).
@@ -130,7 +132,42 @@ def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: A
     )
 
 
-def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) -> Trigger:
+def _frequency(
+    r: Reader, value: Any, path: Path, written: bool
+) -> tuple[Duration | None, str | None]:
+    """A Recurrence ``frequency``: (its unit, None), (None, None) when absent, or (None, why)
+    for a word outside Logic Apps' set. Such a schedule is never read as "never runs": an
+    exported one is undetermined naming the value; one the user wrote (an inline tenant of a
+    scenario) is exit 2 with a did-you-mean."""
+    if value is not None and not isinstance(value, str):
+        raise r.error(path, "wrong type", "a string such as Day", value)  # not a number's digits
+    text = value
+    if text is None or not text.strip():
+        return None, None
+    unit = _FREQ.get(text.strip().lower())
+    if unit is not None:
+        return unit, None
+    if written:
+        suggestion = did_you_mean(text.strip(), FREQUENCIES)
+        raise SchemaError(
+            "invalid value",
+            file=r.file,
+            path=r.base + path,
+            expected="one of " + ", ".join(FREQUENCIES),
+            got=Shown(enum_token(text)),
+            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+            code="invalid-value",
+        )
+    return None, (
+        f"unknown Recurrence frequency {enum_token(text)} in {r.file} at "
+        f"{json_pointer(r.base + path)} "
+        f"(not one of {', '.join(FREQUENCIES)}): its schedule is undetermined"
+    )
+
+
+def _trigger_from_definition(
+    r: Reader, definition: dict[str, Any], path: Path, written: bool = False
+) -> Trigger:
     triggers = r.obj(definition.get("triggers"), (*path, "triggers"))
     for key, trig in triggers.items():
         t = r.obj(trig, (*path, "triggers", key))
@@ -139,8 +176,14 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
         period = None
         every: Duration | None = None
         start = None
+        why: str | None = None
         if rec:
-            unit = _FREQ.get(str(rec.get("frequency", "")).lower())
+            unit, why = _frequency(
+                r,
+                rec.get("frequency"),
+                (*path, "triggers", key, "recurrence", "frequency"),
+                written,
+            )
             where = (*path, "triggers", key, "recurrence", "interval")
             interval = r.integer(rec.get("interval"), where)
             if interval is None:
@@ -154,7 +197,7 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
                 rec.get("startTime"), (*path, "triggers", key, "recurrence", "startTime")
             )
         if kind == "recurrence":
-            return Trigger("schedule", period=period, start=start, every=every)
+            return Trigger("schedule", period=period, start=start, every=every, undetermined=why)
         if kind == "request":
             return Trigger("manual")
         if kind.startswith(("openapiconnection", "apiconnection")):
@@ -166,14 +209,18 @@ def _trigger_from_definition(r: Reader, definition: dict[str, Any], path: Path) 
             if conn == "sharepointonline":
                 return Trigger(
                     "sharePoint",
-                    period=period or timedelta(minutes=5),
+                    # No recurrence: SharePoint's default poll (power-automate.md §2.5).
+                    period=period or (None if why else timedelta(minutes=5)),
                     start=start,
                     every=every,
+                    undetermined=why,
                     site=params.get("dataset"),
                     list=params.get("table"),
                     connector=conn,
                 )
-            return Trigger("other", period=period, start=start, connector=conn, every=every)
+            return Trigger(
+                "other", period=period, start=start, connector=conn, every=every, undetermined=why
+            )
     return Trigger("manual")
 
 
@@ -243,7 +290,11 @@ def parse_flow(
     path: Path,
     resolve_user: Any,
     connections: Mapping[str, Connection],
+    *,
+    written: bool = False,
 ) -> Flow:
+    """One flow. ``written``: the user wrote it (an inline tenant of a scenario), so a value
+    outside a closed set is exit 2 rather than an undetermined schedule."""
     r = Reader(file, path)
     props = r.obj(obj.get("properties"), ("properties",))
     if props:
@@ -272,7 +323,7 @@ def parse_flow(
             )
         definition = r.obj(props.get("definition"), ("properties", "definition"))
         if definition:
-            trigger = _trigger_from_definition(r, definition, ("properties", "definition"))
+            trigger = _trigger_from_definition(r, definition, ("properties", "definition"), written)
         else:
             # Admin API *list* responses carry no definition, only definitionSummary.
             trigger = _trigger_from_summary(r, props.get("definitionSummary"))

@@ -43,6 +43,9 @@ class Trigger:
     #: The exact step when it is calendar months (``P3M``, Recurrence ``Month``): runs fall on
     #: ``start + k x every``; ``period`` then holds its mean length for estimates.
     every: Duration | None = None
+    #: Why the schedule is not known although the export has one (e.g. a Recurrence frequency
+    #: outside Logic Apps' set): the flow runs at times caflow cannot tell. None = determined.
+    undetermined: str | None = None
 
     def grid(self) -> Duration:
         """The step between runs as a calendar-aware duration."""

@@ -95,6 +95,8 @@ def load_inline_tenant(file: str, bundle: Mapping[str, Any]) -> Tenant:
     label = f"{file}#tenant/"
     docs, where = _documents(file, bundle, label)
     with _readdressed(file, where):
-        tenant = load_tenant_from_documents(docs, label=label, source_name=f"{file}#/tenant")
+        tenant = load_tenant_from_documents(
+            docs, label=label, source_name=f"{file}#/tenant", written=True
+        )
         validate_tenant(tenant)
     return tenant
