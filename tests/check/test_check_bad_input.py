@@ -141,3 +141,34 @@ def test_output_that_is_a_directory_is_a_usage_error(tmp_path):
     res = _check("--proposed", str(SAME), "-o", str(tmp_path))
     assert res.exit_code == 2 and "'--output'" in res.output  # click: "... is a directory."
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("state", ["enabledd", "on", "reportOnly", "ENABLED-ish"])
+def test_unknown_state_is_undetermined_not_report_only(tmp_path, state) -> None:
+    """Review of issue 8: a proposed state outside Graph's three is no "report-only" guess; the
+    change is labelled undetermined, counted, and --strict fails."""
+    import json as _json
+
+    from tests.examples_paths import CONTOSO as _CONTOSO
+
+    src = _json.loads(
+        (_CONTOSO / "policies" / "CA004-Require-MFA-for-SharePoint-Online.json").read_text()
+    )
+    src["state"] = state
+    proposed = tmp_path / "ca004.json"
+    proposed.write_text(_json.dumps(src))
+    args = ["check", "--baseline", str(_CONTOSO), "--proposed", str(proposed)]
+    args += ["--start", "2026-01-05T00:00:00Z"]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code in (0, 1), res.output
+    out = _json.loads(res.stdout)
+    (change,) = out["policyChanges"]
+    assert change["action"] == "undetermined"
+    policies = [u for u in out["undetermined"] if u["kind"] == "policy"]
+    assert [u["id"] for u in policies] == [src["id"]]
+    shown = f"'{state}'" if state.isalnum() else "a string of"
+    assert shown in policies[0]["reason"] and "/state" in policies[0]["reason"]
+    text = CliRunner().invoke(app, args)
+    assert "switched to report-only" not in text.stdout
+    assert "will get a state caflow does not know (undetermined)" in text.stdout
+    assert CliRunner().invoke(app, [*args, "--strict"]).exit_code == 1

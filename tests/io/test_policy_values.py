@@ -79,6 +79,126 @@ UNKNOWN_VALUES = {
         ),
         "'includ' at /conditions/devices/deviceFilter/mode",
     ),
+    # Every other closed set of a conditionalAccessPolicy (review of issue 8: each follows the
+    # same rule; reference/conditional-access.md §1.2-§1.9).
+    "built-in grant control": (
+        _set("grantControls", "builtInControls", value=["block", "requireQuantumKey"]),
+        "'requireQuantumKey' at /grantControls/builtInControls/1",
+    ),
+    "misspelt built-in grant control": (
+        _set("grantControls", "builtInControls", value=["blok"]),
+        "'blok' at /grantControls/builtInControls/0",
+    ),
+    "client app type": (
+        _set("conditions", "clientAppTypes", value=["alll"]),
+        "'alll' at /conditions/clientAppTypes",
+    ),
+    "guest or external user type": (
+        _set(
+            "conditions",
+            "users",
+            "includeGuestsOrExternalUsers",
+            value={
+                "guestOrExternalUserTypes": "internalGuest,b2bGuest",
+                "externalTenants": {"membershipKind": "all"},
+            },
+        ),
+        "'b2bGuest' at /conditions/users/includeGuestsOrExternalUsers/guestOrExternalUserTypes",
+    ),
+    "external tenants membership kind": (
+        _set(
+            "conditions",
+            "users",
+            "excludeGuestsOrExternalUsers",
+            value={
+                "guestOrExternalUserTypes": "internalGuest",
+                "externalTenants": {"membershipKind": "some"},
+            },
+        ),
+        "'some' at /conditions/users/excludeGuestsOrExternalUsers/externalTenants/membershipKind",
+    ),
+    "authentication flow transfer method": (
+        _set(
+            "conditions", "authenticationFlows", value={"transferMethods": "deviceCodeFlow,qrCode"}
+        ),
+        "'qrCode' at /conditions/authenticationFlows/transferMethods",
+    ),
+    "user action": (
+        _set("conditions", "applications", "includeUserActions", value=["urn:user:registerdevise"]),
+        "'urn:user:registerdevise' at /conditions/applications/includeUserActions/0",
+    ),
+    "insider risk level": (
+        _set("conditions", "insiderRiskLevels", value="minor,severe"),
+        "'severe' at /conditions/insiderRiskLevels",
+    ),
+    "user risk level": (
+        _set("conditions", "userRiskLevels", value=["extreme"]),
+        "'extreme' at /conditions/userRiskLevels/0",
+    ),
+    "service principal risk level": (
+        _set("conditions", "servicePrincipalRiskLevels", value=["extreme"]),
+        "'extreme' at /conditions/servicePrincipalRiskLevels/0",
+    ),
+    "application filter mode": (
+        _set(
+            "conditions",
+            "applications",
+            "applicationFilter",
+            value={"mode": "exclud", "rule": 'CustomSecurityAttribute.x -eq "y"'},
+        ),
+        "'exclud' at /conditions/applications/applicationFilter/mode",
+    ),
+    "sign-in frequency type": (
+        _set(
+            "sessionControls",
+            "signInFrequency",
+            value={"isEnabled": True, "value": 1, "type": "weeks"},
+        ),
+        "'weeks' at /sessionControls/signInFrequency/type",
+    ),
+    "sign-in frequency interval": (
+        _set(
+            "sessionControls",
+            "signInFrequency",
+            value={"isEnabled": True, "frequencyInterval": "sometimes"},
+        ),
+        "'sometimes' at /sessionControls/signInFrequency/frequencyInterval",
+    ),
+    "sign-in frequency authentication type": (
+        _set(
+            "sessionControls",
+            "signInFrequency",
+            value={
+                "isEnabled": True,
+                "value": 4,
+                "type": "hours",
+                "authenticationType": "primaryOnly",
+            },
+        ),
+        "'primaryOnly' at /sessionControls/signInFrequency/authenticationType",
+    ),
+    "persistent browser mode": (
+        _set(
+            "sessionControls", "persistentBrowser", value={"isEnabled": True, "mode": "sometimes"}
+        ),
+        "'sometimes' at /sessionControls/persistentBrowser/mode",
+    ),
+    "cloud app security type": (
+        _set(
+            "sessionControls",
+            "cloudAppSecurity",
+            value={"isEnabled": True, "cloudAppSecurityType": "blockUploads"},
+        ),
+        "'blockUploads' at /sessionControls/cloudAppSecurity/cloudAppSecurityType",
+    ),
+    "continuous access evaluation mode": (
+        _set("sessionControls", "continuousAccessEvaluation", value={"mode": "strict"}),
+        "'strict' at /sessionControls/continuousAccessEvaluation/mode",
+    ),
+    "a secret-like value is described, not echoed": (
+        _set("grantControls", "builtInControls", value=["ghp_5e6f/7a8b="]),
+        "a string of 14 characters at /grantControls/builtInControls/0",
+    ),
     "unknown grant field": (
         _set("grantControls", "requireQuantumKey", value=True),
         "'requireQuantumKey' at /grantControls/requireQuantumKey",
@@ -117,6 +237,48 @@ def test_unknown_value_makes_the_policy_undetermined(tmp_path: Path, case: str) 
     assert f"unknown value {named}" in undetermined[CA001_ID]
     row = next(v for v in out["value"] if v["id"] == CA001_ID)
     assert row["analysisReasons"] == "notEnoughInformation"
+
+
+@pytest.mark.parametrize("state", ["enabledd", "on", "reportOnly", "Enabled ForReporting"])
+def test_unknown_state_makes_the_policy_undetermined(tmp_path: Path, state: str) -> None:
+    bundle = _bundle(tmp_path, _set("state", value=state))
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            str(bundle),
+            "--user",
+            "alice@contoso.com",
+            "--app",
+            "Office 365 SharePoint Online",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["certain"] is False and CA001_ID not in out["policies"]
+    reason = {u["id"]: u["reason"] for u in out["undetermined"]}[CA001_ID]
+    assert "unknown state" in reason
+    assert (f"'{state}'" in reason) if state.isalnum() else ("a string of" in reason)
+
+
+def test_state_in_another_case_is_graphs_value(tmp_path: Path) -> None:
+    """``ENABLED`` is Graph's ``enabled`` (values match case-insensitively), not unknown."""
+    bundle = _bundle(tmp_path, _set("state", value="ENABLED"))
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            str(bundle),
+            "--user",
+            "alice@contoso.com",
+            "--app",
+            "Office 365 SharePoint Online",
+            "--json",
+        ],
+    )
+    out = json.loads(res.stdout)
+    assert out["decision"] == "block" and CA001_ID in out["policies"]
 
 
 def test_known_values_still_decide(tmp_path: Path) -> None:

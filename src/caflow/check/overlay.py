@@ -14,7 +14,7 @@ from pathlib import Path
 from caflow.engine.evaluate import validate_tenant
 from caflow.engine.unparsable import quarantine_unparsable
 from caflow.errors import InputError, Shown, UnknownReferenceError, did_you_mean
-from caflow.io.bundle import load_bundle, resolve_references
+from caflow.io.bundle import bind_written_policy, load_bundle
 from caflow.model import Policy, Tenant
 from caflow.model.policy import PolicyState
 
@@ -63,44 +63,9 @@ def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
             )
         by_id = {p.id.lower(): p for p in current.policies}
         for p in loaded.policies:
-            by_id[p.id.lower()] = _bound_strictly(p, current)
+            by_id[p.id.lower()] = bind_written_policy(p, current)
         current = current.evolve(policies=tuple(by_id.values()))
     return current
-
-
-def _bound_strictly(policy: Policy, tenant: Tenant) -> Policy:
-    """A policy file the user wrote, bound to the tenant it is proposed for: names resolve to
-    ids like a bundle's own policies (docs/bundle-format.md), and a reference the tenant does not
-    define is the user's typo, exit 2 with a did-you-mean. Loaded alone, the file had no
-    directory, so its references could not be resolved then (a group named by display name was
-    silently 'not a member': review of issue 13)."""
-    resolved = resolve_references(replace(policy, warnings=()), tenant)
-    dangling = [w for w in resolved.warnings if w.code == "dangling-reference"]
-    if not dangling:
-        return resolved
-    w = dangling[0]
-    d = tenant.directory
-    candidates = {
-        "/includeGroups/": [g.display_name for g in d.groups],
-        "/excludeGroups/": [g.display_name for g in d.groups],
-        "/includeUsers/": [u.user_principal_name for u in d.users],
-        "/excludeUsers/": [u.user_principal_name for u in d.users],
-        "Locations/": [loc.display_name for loc in tenant.named_locations.values()],
-    }
-    value = w.message.split("'")[1] if w.message.count("'") >= 2 else ""
-    names = next((c for key, c in candidates.items() if key in w.json_path), [])
-    guess = did_you_mean(value, names) if value else None
-    # The reference is described, never quoted (SECURITY.md: an error message does not echo
-    # file content); the suggestion is a name the tenant defines.
-    what = w.message.split(" '", 1)[0] if " '" in w.message else "reference"
-    raise UnknownReferenceError(
-        "unknown reference",
-        file=w.file,
-        path=w.json_path,
-        expected=f"a {what} the tenant defines",
-        got=value,
-        hint=f"did you mean '{guess}'?" if guess else None,
-    )
 
 
 def _find_policy(tenant: Tenant, ref: str, option: str) -> Policy:

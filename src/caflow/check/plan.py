@@ -24,8 +24,10 @@ from caflow.automation.verdicts import (
 )
 from caflow.check.policydiff import PolicyChange, diff_policies
 from caflow.check.probe import ProbeCache, probe_connections
+from caflow.errors import enum_token
 from caflow.io.bundle import load_warnings
 from caflow.model import Tenant
+from caflow.model.policy import PolicyState
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
 __all__ = ["CheckResult", "SimulateFn", "run_check"]
@@ -327,6 +329,17 @@ def _add_unsimulated(
     """Connections whose next refresh fails though no scheduled run touched them ("at next
     use"), flows the simulation cannot time, and everything that could not be evaluated."""
     changed = {c.policy_id.lower() for c in result.policy_changes if c.action != "destroy"}
+    for p in proposed.policies:
+        if p.id.lower() in changed and p.state not in PolicyState.KNOWN:
+            result.undetermined_items.append(
+                {
+                    "kind": "policy",
+                    "id": p.id,
+                    "reason": f"unknown state {enum_token(p.state)} in {p.source} at "
+                    f"{p.source_path.rstrip('/')}/state: neither enabled, disabled nor "
+                    "report-only, so whether it is enforced is unknown",
+                }
+            )
     verdicts = {
         v.name.lower(): v
         for v in probe_connections(baseline, proposed, result.start, changed, cache=cache)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from caflow.model import Policy, Tenant
+from caflow.model.policy import PolicyState
 
 __all__ = ["FieldChange", "PolicyChange", "diff_policies"]
 
@@ -22,7 +23,7 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class PolicyChange:
-    action: str  # create | destroy | enable | disable | update
+    action: str  # create | destroy | enable | disable | report | undetermined | update
     policy_id: str
     display_name: str
     fields: tuple[FieldChange, ...] = ()
@@ -39,6 +40,7 @@ class PolicyChange:
             "enable": "will be enabled",
             "disable": "will be disabled",
             "report": "will be switched to report-only",
+            "undetermined": "will get a state caflow does not know (undetermined)",
             "update": "will be updated in-place",
         }[self.action]
         return f'# policy "{self.display_name}" ({self.policy_id}) {verb}'
@@ -75,6 +77,13 @@ def _fields(old: Policy, new: Policy) -> tuple[FieldChange, ...]:
     return tuple(changes)
 
 
+_STATE_ACTIONS = {
+    PolicyState.ENABLED: "enable",
+    PolicyState.DISABLED: "disable",
+    PolicyState.REPORT_ONLY: "report",
+}
+
+
 def diff_policies(base: Tenant, proposed: Tenant) -> tuple[PolicyChange, ...]:
     old = {p.id.lower(): p for p in base.policies}
     new = {p.id.lower(): p for p in proposed.policies}
@@ -91,7 +100,8 @@ def diff_policies(base: Tenant, proposed: Tenant) -> tuple[PolicyChange, ...]:
                 continue
             action = "update"
             if a.state != b.state:
-                action = {"enabled": "enable", "disabled": "disable"}.get(b.state, "report")
+                # A state outside Graph's three is no "report-only" (nor any other) guess.
+                action = _STATE_ACTIONS.get(b.state, "undetermined")
             out.append(PolicyChange(action, b.id, b.display_name, fields))
     return tuple(out)
 

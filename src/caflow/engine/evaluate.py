@@ -21,6 +21,7 @@ from caflow.engine.errorcodes import code_for_requirement
 from caflow.engine.grants import GrantOutcome, evaluate_grant, requirement_rank
 from caflow.engine.session import combine_session
 from caflow.engine.signin import SignIn
+from caflow.errors import enum_token
 from caflow.model.policy import Policy, PolicyState
 from caflow.model.signals import SIGNALS
 from caflow.model.tenant import Tenant
@@ -197,7 +198,12 @@ def policy_precheck(p: Policy, s: SignIn) -> PolicyResult | None:
     """
     if p.state not in PolicyState.KNOWN:
         return PolicyResult(
-            p, False, "notEnoughInformation", _NOT_APPLICABLE, (), f"unknown state '{p.state}'"
+            p,
+            False,
+            "notEnoughInformation",
+            _NOT_APPLICABLE,
+            (),
+            f"unknown state {enum_token(p.state)}",
         )
     if p.state == PolicyState.DISABLED:
         return PolicyResult(p, False, "policyNotEnabled", _NOT_APPLICABLE)
@@ -249,12 +255,15 @@ def _evaluate_policy(
     reported: set[tuple[str, str]] = set()
     for cond in CONDITIONS:
         value, detail = cond.check(p, s, t)
-        if value is False and p.unknown_values:
+        if value is not True and p.unknown_values:
             # A "no match" read from a value outside Graph's set is no answer (io/policies.py).
             inside = _unknown_under(p, cond.name)
             if inside:
                 reported.update(inside)
-                value, detail = None, "; ".join(f"unknown value '{v}' at {w}" for v, w in inside)
+                value, detail = (
+                    None,
+                    "; ".join(f"unknown value {enum_token(v)} at {w}" for v, w in inside),
+                )
         if explain:
             outcome = (
                 "matched" if value is True else ("notMatched" if value is False else "undetermined")
@@ -286,10 +295,10 @@ def _evaluate_policy(
         if explain:
             results.append(
                 ConditionResult(
-                    "notEnoughInformation", path, "undetermined", f"unknown value '{bad}'"
+                    "notEnoughInformation", path, "undetermined", f"unknown value {enum_token(bad)}"
                 )
             )
-        unknown.append(f"unknown value '{bad}' at {path}")
+        unknown.append(f"unknown value {enum_token(bad)} at {path}")
     if unknown:
         return PolicyResult(
             p, False, "notEnoughInformation", _NOT_APPLICABLE, tuple(results), "; ".join(unknown)

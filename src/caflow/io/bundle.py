@@ -36,7 +36,9 @@ from caflow.errors import (
     ParseError,
     SchemaError,
     Shown,
+    UnknownReferenceError,
     UnsafePathError,
+    did_you_mean,
     json_pointer,
 )
 from caflow.io.crosstenant import parse_cross_tenant_access, unknown_cross_tenant_keys
@@ -68,6 +70,7 @@ from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
 
 __all__ = [
     "LoadReport",
+    "bind_written_policy",
     "load_bundle",
     "load_tenant_from_documents",
     "parse_agreement",
@@ -963,6 +966,47 @@ def resolve_references(policy: Policy, tenant: Tenant) -> Policy:
         dict(tenant.named_locations),
         dict(tenant.agreements),
         dict(tenant.strengths),
+    )
+
+
+def bind_written_policy(policy: Policy, tenant: Tenant) -> Policy:
+    """A policy the user wrote (a ``check --proposed`` file, a scenario's inline policy or
+    policy file), bound to the tenant it is added to: names resolve to ids like a bundle's own
+    policies (docs/bundle-format.md), and a reference the tenant does not define is the user's
+    typo, exit 2 with a did-you-mean naming the closest object. Loaded alone, the file had no
+    directory, so its references could not be resolved then (a group named by display name was
+    silently 'not a member': review of issue 13)."""
+    resolved = resolve_references(replace(policy, warnings=()), tenant)
+    dangling = [w for w in resolved.warnings if w.code == "dangling-reference"]
+    if not dangling:
+        return resolved
+    w = dangling[0]
+    d = tenant.directory
+    groups = [g.display_name for g in d.groups] + [g.id for g in d.groups]
+    users = [u.user_principal_name for u in d.users] + [u.id for u in d.users]
+    places = [loc.display_name for loc in tenant.named_locations.values()]
+    places += [loc.id for loc in tenant.named_locations.values()]
+    candidates = {
+        "/includeGroups/": groups,
+        "/excludeGroups/": groups,
+        "/includeUsers/": users,
+        "/excludeUsers/": users,
+        "Locations/": places,
+        "/termsOfUse/": [a.id for a in tenant.agreements.values()],
+    }
+    value = w.message.split("'")[1] if w.message.count("'") >= 2 else ""
+    names = next((c for key, c in candidates.items() if key in w.json_path), [])
+    guess = did_you_mean(value, names) if value else None
+    # The reference is described, never quoted (SECURITY.md: an error message does not echo
+    # file content); the suggestion is a name the tenant defines.
+    what = w.message.split(" '", 1)[0] if " '" in w.message else "reference"
+    raise UnknownReferenceError(
+        "unknown reference",
+        file=w.file,
+        path=w.json_path,
+        expected=f"a {what} the tenant defines",
+        got=value,
+        hint=f"did you mean '{guess}'?" if guess else None,
     )
 
 

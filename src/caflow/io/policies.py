@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from caflow.errors import SchemaError, did_you_mean, json_pointer
+from caflow.errors import SchemaError, did_you_mean, enum_token, json_pointer
 from caflow.io.fields import Reader
 from caflow.model.policy import (
     ApplicationsCondition,
@@ -65,6 +65,40 @@ _KNOWN_CONDITION_KEYS = {
 #: as another value (a misspelt platform must not make a block policy skip the sign-in).
 #: ``unknownFutureValue`` is Graph's own sentinel and stays accepted.
 POLICY_VALUES: dict[str, tuple[str, ...]] = {
+    "state": ("enabled", "disabled", "enabledForReportingButNotEnforced"),
+    # easUnsupported / modern: deprecated spellings Graph still returns (§1.2).
+    "clientAppType": (
+        "all",
+        "browser",
+        "mobileAppsAndDesktopClients",
+        "exchangeActiveSync",
+        "easSupported",
+        "other",
+        "easUnsupported",
+        "modern",
+    ),
+    "guestOrExternalUserType": (
+        "none",
+        "internalGuest",
+        "b2bCollaborationGuest",
+        "b2bCollaborationMember",
+        "b2bDirectConnectUser",
+        "otherExternalUser",
+        "serviceProvider",
+    ),
+    "transferMethod": ("none", "deviceCodeFlow", "authenticationTransfer"),
+    "userAction": ("urn:user:registersecurityinfo", "urn:user:registerdevice"),
+    # riskRemediation: beta (§1.8).
+    "builtInControl": (
+        "block",
+        "mfa",
+        "compliantDevice",
+        "domainJoinedDevice",
+        "approvedApplication",
+        "compliantApplication",
+        "passwordChange",
+        "riskRemediation",
+    ),
     "platform": ("android", "iOS", "windows", "windowsPhone", "macOS", "linux", "all"),
     "riskLevel": ("low", "medium", "high", "hidden", "none"),
     "insiderRiskLevel": ("minor", "moderate", "elevated", "none"),
@@ -85,16 +119,28 @@ _ENUMS: dict[str, frozenset[str]] = {
 
 
 class _Unknown(list[tuple[str, str]]):
-    """(value, JSON pointer) of every policy value outside its closed set."""
+    """(value, JSON pointer) of every policy value outside its closed set; ``kinds`` holds
+    the name of each one's set."""
 
-    def check(self, kind: str, values: tuple[str, ...] | str | None, path: Path) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.kinds: list[str] = []
+
+    def add(self, kind: str, value: str, where: Path) -> None:
+        self.append((value, json_pointer(where)))
+        self.kinds.append(kind)
+
+    def check(
+        self, kind: str, values: tuple[str, ...] | str | None, path: Path, *, flags: bool = False
+    ) -> None:
+        """``flags``: Graph flag enums are one comma-joined string (or a list of them), so the
+        pointer names the field, not an item index that may not exist in the file."""
         if values is None:
             return
         items = (values,) if isinstance(values, str) else values
         for i, value in enumerate(items):
             if value.strip().lower() not in _ENUMS[kind]:
-                where = path if isinstance(values, str) else (*path, i)
-                self.append((value, json_pointer(where)))
+                self.add(kind, value, path if isinstance(values, str) or flags else (*path, i))
 
 
 #: Policy fields caflow reads or knows to be descriptive (Graph v1.0/beta, What If results).
@@ -192,14 +238,20 @@ def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) 
                 hint=f"did you mean '{suggestion}'?" if suggestion else None,
                 code="unknown-key",
             )
-    for value, pointer in policy.unknown_values:
+    kinds = policy.unknown_kinds or ("",) * len(policy.unknown_values)
+    for (value, pointer), kind in zip(policy.unknown_values, kinds, strict=True):
         if pointer not in mine and pointer.rsplit("/", 1)[0] not in mine:
             continue  # not written by the user (an exported policy's own value)
+        members = POLICY_VALUES.get(kind, ())
+        suggestion = did_you_mean(value.strip(), members)
         raise SchemaError(
-            f"unknown value '{value}'",
+            f"unknown value {enum_token(value)}",
             file=policy.source,
             path=pointer,
-            hint="see the Graph conditionalAccessPolicy values in docs/bundle-format.md",
+            expected=("one of " + ", ".join(members)) if members else None,
+            hint=f"did you mean '{suggestion}'?"
+            if suggestion
+            else "see the Graph conditionalAccessPolicy values in docs/bundle-format.md",
             code="invalid-value",
         )
 
@@ -253,6 +305,7 @@ def _guests(r: Reader, value: Any, path: Path, unknown: _Unknown) -> GuestsSpec 
         kind = "enumerated" if "numerated" in str(tenants["@odata.type"]) else "all"
     members = r.strings(tenants.get("members"), (*path, "externalTenants", "members"))
     unknown.check("membershipKind", kind, (*path, "externalTenants", "membershipKind"))
+    unknown.check("guestOrExternalUserType", types, (*path, "guestOrExternalUserTypes"), flags=True)
     return GuestsSpec(types=types, tenants_kind=kind, tenants=members)
 
 
@@ -416,7 +469,25 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path, unknown: _Unknown) 
     unknown.check(
         "riskLevel", k.service_principal_risk_levels, (*path, "servicePrincipalRiskLevels")
     )
-    unknown.check("insiderRiskLevel", k.insider_risk_levels, (*path, "insiderRiskLevels"))
+    unknown.check(
+        "insiderRiskLevel", k.insider_risk_levels, (*path, "insiderRiskLevels"), flags=True
+    )
+    unknown.check("clientAppType", k.client_app_types, (*path, "clientAppTypes"), flags=True)
+    unknown.check(
+        "userAction",
+        k.applications.include_user_actions,
+        (*path, "applications", "includeUserActions"),
+    )
+    unknown.check(
+        "transferMethod",
+        r.strings(
+            flows.get("transferMethods"),
+            (*path, "authenticationFlows", "transferMethods"),
+            flags=True,
+        ),
+        (*path, "authenticationFlows", "transferMethods"),
+        flags=True,
+    )
     return conditions
 
 
@@ -425,14 +496,16 @@ def _grant(r: Reader, value: Any, path: Path, unknown: _Unknown) -> GrantControl
         return None
     g = r.obj(value, path)
     unknown.check("operator", r.string(g.get("operator"), (*path, "operator")), (*path, "operator"))
+    built_in = r.strings(g.get("builtInControls"), (*path, "builtInControls"))
+    unknown.check("builtInControl", built_in, (*path, "builtInControls"))
     for key, field in g.items():
         if key not in _GRANT_FIELDS and not _annotation(key) and not _is_empty(field):
             # A grant control caflow does not know may require anything: undetermined.
-            unknown.append((key, json_pointer((*path, key))))
+            unknown.add("", key, (*path, key))
     return GrantControls(
         # Missing operator: the portal default for several controls is "require all" (§2.9).
         operator=(r.string(g.get("operator"), (*path, "operator")) or "AND").upper(),
-        built_in=r.strings(g.get("builtInControls"), (*path, "builtInControls")),
+        built_in=built_in,
         custom_factors=r.strings(
             g.get("customAuthenticationFactors"), (*path, "customAuthenticationFactors")
         ),
@@ -554,6 +627,9 @@ def parse_policy(obj: dict[str, Any], file: str, path: Path = ()) -> Policy:
     state = r.string(obj.get("state"), ("state",)) or "enabled"
     cond = r.obj(obj.get("conditions"), ("conditions",), optional=False)
     unknown = _Unknown()
+    unknown.check("state", state, ("state",))
+    # Graph's spelling whatever the case the file used (PolicyState compares exactly).
+    state = {v.lower(): v for v in POLICY_VALUES["state"]}.get(state.strip().lower(), state)
     conditions = _conditions(r, cond, ("conditions",), unknown)
     grant = _grant(r, obj.get("grantControls"), ("grantControls",), unknown)
     session = _session(r, obj.get("sessionControls"), ("sessionControls",), unknown)
@@ -569,4 +645,5 @@ def parse_policy(obj: dict[str, Any], file: str, path: Path = ()) -> Policy:
         source_path=json_pointer(path),
         raw=obj,
         unknown_values=tuple((value, base + pointer) for value, pointer in unknown),
+        unknown_kinds=tuple(unknown.kinds),
     )

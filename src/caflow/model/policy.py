@@ -170,6 +170,9 @@ class Policy:
     #: Values outside their closed Graph set: (value, JSON pointer in ``source``). They make the
     #: policy ``notEnoughInformation`` naming the value; never read as another value.
     unknown_values: tuple[tuple[str, str], ...] = ()
+    #: The closed set (a key of ``caflow.io.policies.POLICY_VALUES``, "" for an unknown grant
+    #: field) of each of ``unknown_values``, in the same order: for did-you-mean hints.
+    unknown_kinds: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def enforced(self) -> bool:

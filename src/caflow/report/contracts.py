@@ -270,7 +270,7 @@ class FieldChange(_Out):
 
 
 class PolicyChange(_Out):
-    action: Literal["create", "update", "enable", "disable", "report", "destroy"]
+    action: Literal["create", "update", "enable", "disable", "report", "undetermined", "destroy"]
     id: str
     displayName: str
     fields: list[FieldChange]

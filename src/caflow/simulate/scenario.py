@@ -554,37 +554,26 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 def _checked(
-    r: Reader, policy: Policy, tenant: Tenant, written: dict[str, Any] | None = None
+    r: Reader,
+    policy: Policy,
+    tenant: Tenant,
+    written: dict[str, Any] | None = None,
 ) -> Policy:
-    """Policies written in the scenario itself may not reference objects the tenant lacks: that
-    is the user's typo (docs/scenario-format.md: exit 2). A policy *file* keeps them as load warnings, as in a
-    bundle (real exports are full of them)."""
+    """A policy the user wrote - inline in the scenario or in a policy file ``addPolicy``
+    names - is read strictly (docs/scenario-format.md: exit 2 with file, JSON path and a
+    did-you-mean): an unknown key or value, a filter rule that does not parse, a reference the
+    tenant does not define. ``written``: only these fields are the user's (``updatePolicy``'s
+    ``set`` merged into an exported policy); the rest keeps the exported-file treatment."""
     from caflow.engine.unparsable import quarantine_policy, strict_error
-    from caflow.io.bundle import resolve_references
+    from caflow.io.bundle import bind_written_policy
 
-    if policy.source == r.file:
-        check_written_policy(policy, written)
-    # A filter rule the user wrote (inline, in an addPolicy file, or in updatePolicy's ``set``)
-    # is bad input now, naming file and JSON path, as ``check --proposed`` does; an exported
-    # policy's own rule that ``set`` leaves alone stays the export's: undetermined (issue 13).
-    bad = strict_error(policy)
-    if bad is not None:
+    check_written_policy(policy, written)
+    error = strict_error(policy)
+    if error is not None:
         if written is None or _writes_filter(written):
-            raise bad
-        policy = quarantine_policy(policy)
-    resolved = resolve_references(policy, tenant)
-    inline = [w for w in resolved.warnings if w.file == r.file and w.code != "unparsable-rule"]
-    if inline:
-        w = inline[0]
-        raise UnknownReferenceError(
-            "unknown reference",
-            file=r.file,
-            path=w.json_path,
-            expected=None,
-            got=None,
-            hint=w.message,
-        )
-    return resolved
+            raise error
+        policy = quarantine_policy(policy)  # the exported policy's own rule: undetermined
+    return bind_written_policy(policy, tenant)
 
 
 def _writes_filter(written: Mapping[str, Any]) -> bool:
