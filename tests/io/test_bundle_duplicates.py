@@ -135,3 +135,117 @@ def test_quoted_booleans_in_exported_files_are_exit_2(
     res = runner.invoke(app, ["advise", str(root)])
     assert res.exit_code == 2, res.output
     assert f"{rel}: {prefix}/0/{key}: wrong type: expected true or false" in res.stderr, res.stderr
+
+
+# -- review of issue 8: byte-identical policy copies, ids shared across object kinds ----------
+
+CA004 = "CA004-Require-MFA-for-SharePoint-Online.json"
+
+
+def _copy_policy(root: Path, variant: str) -> tuple[Path, str]:
+    """A second copy of CA004 somewhere in the bundle; returns (its file, its id pointer)."""
+    src = root / "policies" / CA004
+    policy = json.loads(src.read_text(encoding="utf-8"))
+    if variant == "byte-identical file":
+        dst = root / "policies" / "CA004-copy.json"
+        dst.write_bytes(src.read_bytes())
+        return dst, "/id"
+    if variant == "same policy in a list file":
+        dst = root / "policies" / "zz-all.json"
+        dst.write_text(json.dumps({"value": [policy]}), encoding="utf-8")
+        return dst, "/value/0/id"
+    if variant == "copy in a sub-folder":
+        (root / "policies" / "zz-old").mkdir()
+        dst = root / "policies" / "zz-old" / CA004
+        dst.write_bytes(src.read_bytes())
+        return dst, "/id"
+    assert variant == "id in another case"
+    policy["id"] = policy["id"].upper()
+    dst = root / "policies" / "zz-upper.json"
+    dst.write_text(json.dumps(policy), encoding="utf-8")
+    return dst, "/id"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "byte-identical file",
+        "same policy in a list file",
+        "copy in a sub-folder",
+        "id in another case",
+    ],
+)
+def test_policy_copies_are_exit_2_naming_both(tmp_path: Path, variant: str) -> None:
+    root = _copy(tmp_path)
+    second, pointer = _copy_policy(root, variant)
+    for verb in (["advise", str(root)], ["whatif", str(root), "--user", "alice@contoso.com"]):
+        res = runner.invoke(app, verb)
+        assert res.exit_code == 2, res.output
+        err = res.stderr.strip()
+        assert f"{second}: {pointer}: duplicate policy id" in err, err
+        assert f"(also in {root / 'policies' / CA004}: /id)" in err, err
+        assert err.endswith("[duplicate]")
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "pointer", "clash"),
+    [
+        (
+            "groups",
+            {"id": "11111111-0000-0000-0000-000000000001", "displayName": "X"},
+            "groups",
+            "/users/0/id",
+        ),
+        (
+            "groups",
+            {"id": "33333333-0000-0000-0000-000000000001", "displayName": "Y"},
+            "groups",
+            None,
+        ),
+        (
+            "servicePrincipals",
+            {
+                "id": "22222222-0000-0000-0000-000000000001",
+                "appId": "5a5a5a5a-0000-4000-8000-0000000000ff",
+            },
+            "servicePrincipals",
+            "/groups/0/id",
+        ),
+        (
+            "users",
+            {"id": "22222222-0000-0000-0000-000000000002", "userPrincipalName": "zed@contoso.com"},
+            "users",
+            "/groups/1/id",
+        ),
+        (
+            "devices",
+            {
+                "id": "11111111-0000-0000-0000-000000000002",
+                "deviceId": "33333333-0000-0000-0000-0000000000ff",
+                "displayName": "Z",
+            },
+            "devices",
+            "/users/1/id",
+        ),
+    ],
+)
+def test_one_id_for_two_kinds_of_directory_object_is_exit_2(
+    tmp_path: Path, section: str, entry: dict, pointer: str, clash: str | None
+) -> None:
+    import yaml
+
+    root = _copy(tmp_path)
+    path = root / "directory.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc.setdefault(section, []).append(entry)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    res = runner.invoke(app, ["advise", str(root)])
+    if clash is None:
+        # A device's deviceId is not a directory object id (the Entra object id is `id`).
+        assert res.exit_code in (0, 1), res.output
+        return
+    assert res.exit_code == 2, res.output
+    err = res.stderr.strip()
+    index = len(doc[section]) - 1
+    assert err.startswith(f"error: {path}: /") and "duplicate directory object id" in err, err
+    assert f"/{pointer}/{index}/id" in err and clash in err and "[duplicate]" in err, err

@@ -773,8 +773,12 @@ def test_duplicate_policy_ids() -> None:
         _load({"policies/a.json": POLICY, "policies/b.json": other})
     _check_error(ei.value, "t/policies/b.json", "/id")
     assert "t/policies/a.json" in str(ei.value)  # names the other occurrence
-    # Byte-identical duplicates (the same export twice) are tolerated; ids compare case-insensitively.
-    assert len(_load({"policies/a.json": POLICY, "policies/b.json": POLICY}).policies) == 2
+    # Byte-identical duplicates (the same export twice) are refused too (review of issue 8);
+    # ids compare case-insensitively.
+    with pytest.raises(SchemaError) as ei:
+        _load({"policies/a.json": POLICY, "policies/b.json": POLICY})
+    _check_error(ei.value, "t/policies/b.json", "/id")
+    assert "t/policies/a.json" in str(ei.value)
     upper = copy.deepcopy(other)
     upper["id"] = "POL-1"
     with pytest.raises(SchemaError):

@@ -438,6 +438,16 @@ def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
         "service principal id",
         [(s.id, ("servicePrincipals", i, "id")) for i, s in enumerate(data.servicePrincipals)],
     )
+    # Object ids are unique across every kind of directory object (Entra: one id space): a group
+    # whose id is a user's id would make a policy's reference mean either.
+    _unique(
+        file,
+        "directory object id",
+        [(u.id, ("users", i, "id")) for i, u, _, _ in users_raw]
+        + [(g.id, ("groups", i, "id")) for i, g, _, _ in groups_raw]
+        + [(d.id, ("devices", i, "id")) for i, d in enumerate(data.devices)]
+        + [(s.id, ("servicePrincipals", i, "id")) for i, s in enumerate(data.servicePrincipals)],
+    )
     sps = tuple(
         ServicePrincipal(
             app_id=s.appId,
