@@ -43,6 +43,8 @@ __all__ = [
     "did_you_mean",
     "enum_token",
     "json_pointer",
+    "shown_key",
+    "shown_pointer",
 ]
 
 
@@ -99,6 +101,28 @@ def enum_token(value: object) -> str:
     return describe(value)
 
 
+#: Longest key quoted in a message; longer keys are cut (a key is structure, not a payload).
+_KEY_CHARS = 60
+
+
+def shown_key(key: object) -> str:
+    """A mapping key for a message, quoted: keys are the structure a reader needs to find the
+    mistake (SECURITY.md), but one read from a hostile file may be anything - control and
+    non-printable characters become ``?`` and it is cut to :data:`_KEY_CHARS` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in str(key))
+    if len(text) > _KEY_CHARS:
+        text = text[: _KEY_CHARS - 3] + "..."
+    return f"'{text}'"
+
+
+def shown_pointer(pointer: str) -> str:
+    """A JSON pointer for a message: each key in it shown as :func:`shown_key` shows keys (a
+    hostile file's keys may hold escape sequences or kilobytes)."""
+    if pointer.isprintable() and len(pointer) <= 200:
+        return pointer
+    return "/".join(shown_key(t)[1:-1] for t in pointer.split("/"))
+
+
 def json_pointer(path: tuple[str | int, ...] | list[str | int]) -> str:
     """Render a path as an RFC 6901 JSON Pointer (``/conditions/users/includeGroups/0``)."""
     if not path:
@@ -143,7 +167,7 @@ class InputError(CaflowError):
     def __str__(self) -> str:
         where = self.file or "<input>"
         if self.json_path:
-            where += f": {self.json_path}"
+            where += f": {shown_pointer(self.json_path)}"
         text = f"{where}: {self.message}"
         if self.expected:
             text += f": expected {self.expected}"

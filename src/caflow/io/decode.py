@@ -27,7 +27,14 @@ from typing import Any
 
 import yaml
 
-from caflow.errors import FileTooLargeError, LimitError, ParseError, UnsafePathError
+from caflow.errors import (
+    FileTooLargeError,
+    LimitError,
+    ParseError,
+    SchemaError,
+    UnsafePathError,
+    shown_key,
+)
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -133,14 +140,105 @@ def _relaxed_json(text: str) -> str:
     return _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), text)
 
 
+class _DuplicateKey(Exception):
+    """A mapping that writes one key twice (found while parsing; the path is found after)."""
+
+    def __init__(self, key: object, line: int | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def _settle_duplicates(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """Values of the keys ``pairs`` writes more than once, when that is harmless: every copy
+    equal, or all but one ``null`` (templates write ``"sessionControls": null`` and later the
+    configured object: docs/assumptions.md A-IN-DUP). Any other key written twice raises
+    :class:`_DuplicateKey` - which value is meant is unknown."""
+    values: dict[Any, list[Any]] = {}
+    for key, value in pairs:
+        values.setdefault(key, []).append(value)
+    settled: dict[Any, Any] = {}
+    for key, found in values.items():
+        if len(found) == 1:
+            continue
+        distinct = [v for i, v in enumerate(found) if v is not None and v not in found[:i]]
+        if len(distinct) > 1:
+            raise _DuplicateKey(key)
+        settled[key] = distinct[0] if distinct else None
+    return settled
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook``: a JSON object, refusing a key written twice with two meanings
+    (``json`` keeps the last silently, so ``{"state": "disabled", ..., "state": "enabled"}``
+    would read as whichever came last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        obj.update(_settle_duplicates(pairs))
+    return obj
+
+
+class _Marked(dict[str, Any]):
+    """An object that wrote ``duplicate`` twice (the error path's second parse)."""
+
+    duplicate: str = ""
+
+
+def _marking_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = _Marked(pairs)
+    if len(obj) != len(pairs):
+        try:
+            _settle_duplicates(pairs)
+        except _DuplicateKey as dup:
+            obj.duplicate = str(dup.key)
+    return obj
+
+
+def _find_marked(doc: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """(JSON path, key) of the first object of ``doc`` (document order) that wrote a key twice."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, _Marked) and node.duplicate:
+            return path, node.duplicate
+        if isinstance(node, dict):
+            stack.extend((v, (*path, k)) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(node))))
+    return None
+
+
+def _duplicate_error(name: str, path: tuple[str | int, ...], key: object, line: str) -> SchemaError:
+    return SchemaError(
+        f"duplicate key {shown_key(key)}{line}",
+        file=name,
+        path=(*path, str(key)),
+        hint="a key written twice in one object: which value is meant is unknown",
+        code="duplicate",
+    )
+
+
+def _json_duplicate(text: str, name: str) -> SchemaError:
+    """The error for a JSON document with a key written twice, naming its JSON path."""
+    found = _find_marked(json.loads(text, object_pairs_hook=_marking_keys))
+    path, key = found if found is not None else ((), "")
+    return _duplicate_error(name, path, key, "")
+
+
 def _parse_json(text: str, name: str) -> Any:
     if _json_depth(text) > MAX_DEPTH:
         raise _too_deep(name)
     try:
-        return json.loads(text)
+        try:
+            return json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKey:
+            raise _json_duplicate(text, name) from None
     except json.JSONDecodeError as first:
         try:
-            return json.loads(_relaxed_json(text))
+            try:
+                return json.loads(_relaxed_json(text), object_pairs_hook=_unique_keys)
+            except _DuplicateKey:
+                raise _json_duplicate(_relaxed_json(text), name) from None
         except json.JSONDecodeError:
             raise ParseError(
                 f"malformed JSON at line {first.lineno}, column {first.colno}: {first.msg}",
@@ -235,7 +333,42 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
 class _Loader(_YamlLoader):  # type: ignore[valid-type,misc]
     """``yaml.SafeLoader`` (libyaml's ``CSafeLoader`` when available) without YAML 1.1's number surprises: ``0755`` (octal 493) and
     ``12:30:00`` (sexagesimal 45000) stay the strings they were written as (YAML 1.2 reads them
-    so too); decimal, ``0x`` and ``0b`` integers and ordinary floats are unchanged."""
+    so too); decimal, ``0x`` and ``0b`` integers and ordinary floats are unchanged. A mapping
+    that writes one key twice is refused (PyYAML keeps the last silently); keys a merge
+    (``<<: *base``) brings in may still be overridden, as YAML intends."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) < len(node.value):  # fewer keys than written (or merged): look closer
+            own = [
+                (k, v)
+                for k, v in node.value
+                if k.tag != "tag:yaml.org,2002:merge" and not getattr(k, "merged", 0)
+            ]
+            pairs = [
+                (self.construct_object(k, deep=True), self.construct_object(v, deep=True))
+                for k, v in own
+            ]
+            try:
+                mapping.update(_settle_duplicates(pairs))
+            except _DuplicateKey as dup:
+                line = max(
+                    k.start_mark.line
+                    for (k, _), (key, _) in zip(own, pairs, strict=True)
+                    if key == dup.key
+                )
+                raise _DuplicateKey(dup.key, line + 1) from None
+            except TypeError:
+                pass  # an unhashable key: SafeConstructor has refused it already
+        return mapping
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Mark the pairs a merge brings in, so they are not taken for keys written twice."""
+        own = {id(pair) for pair in node.value}
+        super().flatten_mapping(node)
+        for pair in node.value:
+            if id(pair) not in own:
+                pair[0].merged = 1  # yaml.Node has no __slots__
 
 
 def _yaml12_numbers(loader: type[Any]) -> None:
@@ -275,6 +408,9 @@ def _parse_yaml(text: str, name: str) -> Any:
         else:
             _check_yaml_depth(node, name)
         return loader.construct_document(node)
+    except _DuplicateKey as dup:
+        path = _yaml_path(node, dup.key, dup.line)
+        raise _duplicate_error(name, path, dup.key, f" (line {dup.line})") from None
     except yaml.MarkedYAMLError as exc:
         if "nesting depth" in str(exc.problem or ""):  # libyaml stops at 1000 levels
             raise _too_deep(name) from None
@@ -300,6 +436,29 @@ def is_empty_output(raw: bytes, name: str) -> bool:
         return False  # a blank file is short; never decode a real document twice
     text = decode_text(raw, name).lstrip("\ufeff").strip()
     return text in ("", "null")
+
+
+def _yaml_path(root: yaml.Node, key: object, line: int | None) -> tuple[str | int, ...]:
+    """JSON path of the mapping that writes ``key`` twice, the second time on ``line``."""
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    visited: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((c, (*path, i)) for i, c in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if (
+                    isinstance(k, yaml.ScalarNode)
+                    and k.start_mark.line + 1 == line
+                    and k.value == str(key)
+                ):
+                    return path
+                stack.append((v, (*path, k.value if isinstance(k, yaml.ScalarNode) else "?")))
+    return ()
 
 
 def parse_document(raw: bytes, name: str) -> Any:

@@ -8,6 +8,7 @@ unlike a *policy's* dangling reference, which is only a warning.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
@@ -180,13 +181,13 @@ class DirectoryFile(FormatModel):
 
 
 def _no_check(
-    file: str, what: str, entries: list[tuple[str | None, tuple[str | int, ...]]]
+    file: str, what: str, entries: Sequence[tuple[str | None, tuple[str | int, ...]]]
 ) -> None:
     return None
 
 
 def _check_unique(
-    file: str, what: str, entries: list[tuple[str | None, tuple[str | int, ...]]]
+    file: str, what: str, entries: Sequence[tuple[str | None, tuple[str | int, ...]]]
 ) -> None:
     """Two objects with one id / name: the user's copy-paste slip (exit 2 naming both places)."""
     seen: dict[str, tuple[str | int, ...]] = {}
