@@ -87,17 +87,20 @@ def describe(value: object) -> str:
     return {"datetime": "a date-time", "date": "a date", "bytes": "binary data"}.get(kind, kind)
 
 
-#: What an enum member looks like (Graph: camelCase words; user actions: ``urn:user:...``).
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9:]{0,39}")
+#: What an enum member looks like (Graph: camelCase words; user actions: ``urn:user:...``;
+#: device filter properties and operators: ``device.trustType``, ``-eq``).
+_TOKEN = re.compile(r"-?[A-Za-z][A-Za-z0-9:.]{0,39}")
 
 
 def enum_token(value: object) -> str:
     """A value found where a closed set of words is expected, for a message: quoted when it
-    is a word of at most 40 letters, digits and colons (``'Fortnight'``, ``'enabledd'``) - a
+    is a word of at most 40 letters, digits, dots and colons (``'Fortnight'``, ``'-eqq'``) - a
     misspelt member the reader must see to fix - else described by type like any other value
     (SECURITY.md: a secret, a path or a sentence read by mistake is never echoed)."""
-    if isinstance(value, str) and _TOKEN.fullmatch(value.strip()):
-        return f"'{value.strip()}'"
+    if isinstance(value, str) and (
+        _TOKEN.fullmatch(value.strip()) or (0 < len(value.strip()) <= 2 and value.isprintable())
+    ):
+        return f"'{value.strip()}'"  # a word, or a grammar token such as ')' or '5'
     return describe(value)
 
 

@@ -109,3 +109,57 @@ def test_late_flow_sharing_a_connection_still_breaks_on_inactivity() -> None:
     assert _dump(fast) == _dump(simulate_tenant(tenant, START, end, reference=True))
     assert fast.connection("c1").broken_at == START + timedelta(days=95)
     assert fast.connection("c1").failure.cause == "inactivity"
+
+
+# -- review of issue 8: long horizons answer within a second, equal to the plain loop --------
+
+_LONG = """tenant: {bundle}
+start: 2026-01-05T09:00:00Z
+end: {end}
+flows:
+  - {{id: fast, owner: alice@contoso.com, connections: [c1], trigger: {{schedule: {every}, startTime: 2026-01-05T13:00:00Z}}}}
+events:
+  - {{at: 2026-01-05T09:00:00Z, signIn: {{user: alice@contoso.com, mfa: false, ip: 8.8.8.8, device: LAPTOP-ALICE}}}}
+  - {{at: 2026-01-05T09:05:00Z, createConnection: {{id: c1, user: alice@contoso.com, connector: teams}}}}
+{extra}"""
+_BREAK = """  - at: 2026-02-01T00:00:00Z
+    addPolicy: {policy: {id: p-teams, displayName: T, state: enabled, conditions: {clientAppTypes: [all], users: {includeUsers: [All]}, applications: {includeApplications: [cc15fd57-2c6c-4117-a88c-83b1d56b4bbe]}}, grantControls: {operator: OR, builtInControls: [mfa]}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("every", "end", "breaks"),
+    [
+        ("PT1M", "2036-01-04T00:00:00Z", True),  # 20,160 failed runs before the turn-off
+        ("PT1M", "2036-01-04T00:00:00Z", False),
+        ("PT5M", "2031-01-05T00:00:00Z", True),
+        ("PT1H", "2036-01-04T00:00:00Z", True),
+    ],
+)
+def test_long_horizon_is_bounded_and_identical(tmp_path, every, end, breaks) -> None:  # type: ignore[no-untyped-def]
+    """The contoso bundle's own SharePoint polls and a minute schedule over ten years: counted
+    by arithmetic (the plain loop steps ~10^5 refreshes per flow), identical JSON, and a
+    failing flow's identical runs past the first 100 shown as one counted event."""
+    import time
+
+    from tests.examples_paths import CONTOSO
+
+    path = tmp_path / "long.yaml"
+    path.write_text(
+        _LONG.format(bundle=CONTOSO, end=end, every=every, extra=_BREAK if breaks else ""),
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    started = time.process_time()
+    fast = run_scenario(scenario)
+    assert time.process_time() - started < 1.0  # CPU seconds, shared CI machines
+    assert _dump(fast) == _dump(run_scenario(scenario, reference=True))
+    out = fast.to_json()
+    assert len(out["events"]) < 200
+    flow = next(f for f in out["flows"] if f["id"] == "fast")
+    if breaks:
+        counted = [e for e in out["events"] if e.get("count")]
+        listed = [e for e in out["events"] if e["kind"] == "runFailed" and e["flow"] == "fast"]
+        assert sum(e.get("count", 1) for e in listed) == flow["failedRuns"] > 100
+        if flow["failedRuns"] > 101:
+            assert len(counted) == 1 and counted[0]["lastAt"] <= flow["turnedOffAt"]

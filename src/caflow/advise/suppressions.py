@@ -30,6 +30,7 @@ from caflow.errors import (
     Shown,
     UnknownReferenceError,
     json_pointer,
+    shown_key,
 )
 from caflow.model import Tenant
 
@@ -100,7 +101,7 @@ def _entry(file: str, i: int, item: Any, rules: Mapping[str, str] | None) -> Sup
     for key in item:
         if key not in _KEYS:
             expected = "one of " + ", ".join(_KEYS)
-            raise bad(f"unknown key {key!r}", str(key), expected, key, "invalid-value")
+            raise bad(f"unknown key {shown_key(key)}", str(key), expected, key, "invalid-value")
     for key in ("rule", "justification"):
         value = item.get(key)
         if not isinstance(value, str) or not value.strip():

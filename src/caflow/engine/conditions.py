@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from caflow.engine.logic import Tri, any3, scope3
 from caflow.engine.networks import in_location, in_trusted
 from caflow.engine.signin import UNREGISTERED, SignIn
+from caflow.errors import enum_token
 from caflow.model.directory import User
 from caflow.model.locations import COMPLIANT_NETWORK_ID
 from caflow.model.policy import FilterSpec, GuestsSpec, Policy
@@ -334,7 +335,7 @@ def check_platform(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         return None, "device platform not provided"
     plat = s.platform.lower()
     if plat not in _PLATFORMS and plat != "unknown":
-        return None, f"sign-in platform '{s.platform}' is not a known value"
+        return None, f"sign-in platform {enum_token(s.platform)} is not a known value"
     # An unknown/unsupported platform is matched only by "all" (§2.5).
     inc: Tri = "all" in include or plat in include
     if not inc and (include - _PLATFORMS - {"all"}) and plat not in _PLATFORMS:
@@ -373,7 +374,7 @@ def check_client_apps(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         return None, "client app type not provided"
     app = _client_app_key(s.client_app)
     if app not in _CLIENT_APPS:
-        return None, f"sign-in client app type '{s.client_app}' is not a known value"
+        return None, f"sign-in client app type {enum_token(s.client_app)} is not a known value"
     if app in types:
         return True, ""
     if types - _CLIENT_APPS:
@@ -421,8 +422,8 @@ def _levels(configured: tuple[str, ...], actual: str, known: frozenset[str]) -> 
     if level in levels:
         return True, ""
     if level not in known:
-        return None, f"unknown risk level '{actual}'"
-    return False, f"risk level '{actual}' not included"
+        return None, f"unknown risk level {enum_token(actual)}"
+    return False, f"risk level {enum_token(actual)} not included"
 
 
 def check_sign_in_risk(p: Policy, s: SignIn, t: Tenant) -> Outcome:
@@ -451,7 +452,10 @@ def check_auth_flow(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         return True, ""
     m = (s.transfer_method or "none").lower()
     if m not in ("none", "devicecodeflow", "authenticationtransfer"):
-        return None, f"sign-in authentication flow '{s.transfer_method}' is not a known value"
+        return (
+            None,
+            f"sign-in authentication flow {enum_token(s.transfer_method)} is not a known value",
+        )
     if m in methods:
         return True, ""  # protocol tracking: a tracked session keeps matching (§2.8)
     if methods - {"devicecodeflow", "authenticationtransfer", "unknownfuturevalue"}:

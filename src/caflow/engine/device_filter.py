@@ -26,7 +26,7 @@ from typing import Any, Final
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from caflow.errors import SchemaError, Shown
+from caflow.errors import SchemaError, Shown, enum_token
 
 __all__ = [
     "MAX_RULE_LENGTH",
@@ -298,7 +298,9 @@ def _syntax_error(rule: str, exc: UnexpectedInput) -> DeviceFilterError:
         pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(rule)
         if pos < len(rule) and rule[pos] in "\"'":
             return _error(rule, pos, "unterminated string")
-        return _error(rule, pos, f"unexpected {_snippet(rule, pos)!r}", _expected(exc.allowed))
+        return _error(
+            rule, pos, f"unexpected {enum_token(_snippet(rule, pos))}", _expected(exc.allowed)
+        )
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         if tok.type == "$END":
@@ -306,7 +308,7 @@ def _syntax_error(rule: str, exc: UnexpectedInput) -> DeviceFilterError:
                 rule, len(rule.rstrip()), "unexpected end of rule", _expected(exc.expected)
             )
         pos = tok.start_pos if tok.start_pos is not None else 0
-        return _error(rule, pos, f"unexpected {str(tok)!r}", _expected(exc.expected))
+        return _error(rule, pos, f"unexpected {enum_token(str(tok))}", _expected(exc.expected))
     return _error(rule, len(rule.rstrip()), "unexpected end of rule")
 
 
@@ -378,7 +380,7 @@ class _Compiler:
             raise _error(
                 self.rule,
                 tok.start_pos or 0,
-                f"unknown property {text!r}",
+                f"unknown property {enum_token(text)}",
                 "application filters use CustomSecurityAttribute.<AttributeSet>_<Attribute>",
             )
         # `device.` prefix is case-insensitive; the bare form (token protection examples) is
@@ -394,7 +396,7 @@ class _Compiler:
             raise _error(
                 self.rule,
                 tok.start_pos or 0,
-                f"unknown property {text!r}",
+                f"unknown property {enum_token(text)}",
                 "device filters support " + ", ".join(_ALLOWED_LIST),
             )
         self.properties.setdefault(spec.canonical.lower(), spec.canonical)
@@ -412,11 +414,11 @@ class _Compiler:
             raise _error(
                 rule,
                 op_pos,
-                f"operator {op_text!r} (regex) is not supported in Conditional Access {what}",
+                f"operator {enum_token(op_text)} (regex) is not supported in Conditional Access {what}",
                 "use -startsWith, -endsWith, -contains or -in",
             )
         if op not in _OPERATORS:
-            raise _error(rule, op_pos, f"unknown operator {op_text!r}")
+            raise _error(rule, op_pos, f"unknown operator {enum_token(op_text)}")
         allowed = spec.operators | spec.tolerated
         if op not in allowed:
             ops = ", ".join(_SPELLING[o] for o in sorted(spec.operators, key=list(_SPELLING).index))
@@ -466,7 +468,7 @@ class _Compiler:
             raise _error(
                 self.rule,
                 tok.start_pos or 0,
-                f"{spec.canonical} compares to true or false, not {str(tok)!r}",
+                f"{spec.canonical} compares to true or false, not {enum_token(str(tok))}",
             )
         return text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from caflow.errors import SchemaError, did_you_mean, enum_token, json_pointer
+from caflow.errors import SchemaError, did_you_mean, enum_token, json_pointer, shown_key
 from caflow.io.fields import Reader
 from caflow.model.policy import (
     ApplicationsCondition,
@@ -232,7 +232,7 @@ def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) 
                 continue
             suggestion = did_you_mean(str(key), sorted(known))
             raise SchemaError(
-                f"unknown key '{key}'",
+                f"unknown key {shown_key(str(key))}",
                 file=policy.source,
                 path=f"{base}{where}/{key}",
                 hint=f"did you mean '{suggestion}'?" if suggestion else None,

@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from caflow.errors import SchemaError, did_you_mean
+from caflow.errors import SchemaError, did_you_mean, shown_key
 
 __all__ = [
     "Flag",
@@ -222,7 +222,7 @@ def schema_error(exc: ValidationError, *, file: str, path: Sequence[str | int] =
         key = str(ctx.get("key"))
         suggestion = ctx.get("suggestion")
         return SchemaError(
-            f"unknown key '{key}'",
+            f"unknown key {shown_key(key)}",
             file=file,
             path=(*loc, key),
             hint=f"did you mean '{suggestion}'?" if suggestion else f"known keys: {ctx['known']}",

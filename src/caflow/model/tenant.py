@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from caflow.errors import LoadWarning
+from caflow.errors import LoadWarning, describe
 from caflow.model.agreements import Agreement, AgreementAcceptance
 from caflow.model.crosstenant import CrossTenantAccess
 from caflow.model.directory import Directory
@@ -48,12 +48,14 @@ def _access_token_lifetime(value: object) -> timedelta:
     try:
         duration = parse_iso_duration(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 duration such as PT75M") from None
+        raise ValueError(
+            f"expected an ISO 8601 duration such as PT75M, got {describe(value)}"
+        ) from None
     if duration.months:
-        raise ValueError(f"{value!r}: give the duration in days, hours or minutes, not months")
+        raise ValueError("give the duration in days, hours or minutes, not months")
     # tokens-and-signins.md §1.4: AccessTokenLifetime 10 minutes .. 1 day.
     if not timedelta(minutes=10) <= duration.fixed <= timedelta(days=1):
-        raise ValueError(f"{value!r} is outside PT10M .. P1D (the access token lifetime range)")
+        raise ValueError("the duration is outside PT10M .. P1D (the access token lifetime range)")
     return duration.fixed
 
 
@@ -63,7 +65,9 @@ def _ip_ranges(values: tuple[str, ...]) -> tuple[str, ...]:
         try:
             ipaddress.ip_network(value.strip(), strict=False)
         except ValueError:
-            raise ValueError(f"item {i}: {value!r} is not an IPv4 or IPv6 CIDR range") from None
+            raise ValueError(
+                f"item {i}: expected an IPv4 or IPv6 CIDR range, got {describe(value)}"
+            ) from None
     return tuple(v.strip() for v in values)
 
 
@@ -96,7 +100,7 @@ class TokenLifetimePolicy(FormatModel):
             span = parse_timespan(text)
         except ValueError:
             raise ValueError(
-                f"{text!r} is not a TimeSpan such as 90.00:00:00 or until-revoked"
+                f"expected a TimeSpan such as 90.00:00:00 or until-revoked, got {describe(text)}"
             ) from None
         top = timedelta(days=90 if info.field_name == "MaxInactiveTime" else 365)
         if span is None:
@@ -104,7 +108,7 @@ class TokenLifetimePolicy(FormatModel):
                 raise ValueError("MaxInactiveTime cannot be until-revoked (at most 90 days)")
             return text
         if not timedelta(minutes=10) <= span <= top:
-            raise ValueError(f"{text} is outside 00:10:00 .. {top.days}.00:00:00")
+            raise ValueError(f"the TimeSpan is outside 00:10:00 .. {top.days}.00:00:00")
         return text
 
 

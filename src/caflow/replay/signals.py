@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from caflow.engine.signin import UNREGISTERED, SignIn
+from caflow.errors import describe, enum_token
 from caflow.io.request import user_for
 from caflow.model.tenant import Tenant
 
@@ -266,11 +267,11 @@ def field_note(field: str, values: tuple[Any, ...], derived: Any) -> str | None:
     if derived is not None:
         return None
     if field == "platform" and values[0]:
-        return f"unknown operatingSystem '{values[0]}'"
+        return f"unknown operatingSystem {enum_token(values[0])}"
     if field == "client_app" and values[0]:
-        return f"unknown clientAppUsed '{values[0]}'"
+        return f"unknown clientAppUsed {enum_token(values[0])}"
     if field == "ip" and values[0]:
-        return f"invalid ipAddress '{values[0]}'"
+        return f"invalid ipAddress ({describe(values[0])})"
     return None
 
 

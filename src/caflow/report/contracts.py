@@ -116,6 +116,10 @@ class TimelineEvent(_Out):
     policies: list[str]
     cause: str | None
     message: str
+    #: A runFailed event standing for ``count`` identical failed runs in a row, the last at
+    #: ``lastAt`` (present only when count > 1).
+    count: int | None = None
+    lastAt: str | None = None
 
 
 class NextUse(_Out):

@@ -92,7 +92,10 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
         if collapse:
             while j < len(events) and _same_failure(events[i], events[j]):
                 j += 1
-        lines.append(_line(events[i], names, j - i, events[j - 1]["at"]))
+        repeat = sum(e.get("count", 1) for e in events[i:j])
+        lines.append(
+            _line(events[i], names, repeat, events[j - 1].get("lastAt") or events[j - 1]["at"])
+        )
         i = j
     broken = [c for c in data["connections"] if c["status"] == "Error"]
     failing = [f for f in data["flows"] if f["failedRuns"]]

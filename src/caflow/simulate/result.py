@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from caflow.automation.state import ConnectionState, FlowState, iso
 
-__all__ = ["SCHEMA_VERSION", "Event", "SimulationResult"]
+__all__ = [
+    "LISTED_FAILURES",
+    "SCHEMA_VERSION",
+    "Event",
+    "SimulationResult",
+    "compact_events",
+    "failure_streak",
+]
 
 SCHEMA_VERSION = 1
 
@@ -25,9 +32,13 @@ class Event:
     policies: tuple[str, ...] = ()
     cause: str | None = None
     message: str = ""
+    #: Identical failed runs of one flow in a row this event stands for (``at`` the first,
+    #: ``last_at`` the last): the output stays bounded however often a broken flow runs.
+    count: int = 1
+    last_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "at": iso(self.at),
             "kind": self.kind,
             "connection": self.connection,
@@ -38,6 +49,62 @@ class Event:
             "cause": self.cause,
             "message": self.message,
         }
+        if self.count > 1:
+            out["count"] = self.count
+            out["lastAt"] = iso(self.last_at)
+        return out
+
+    def same_run_failure(self, other: Event) -> bool:
+        """Both are the same failed run of one flow (only the time differs)."""
+        return (
+            self.kind == other.kind == "runFailed"
+            and (self.flow, self.connection, self.user, self.error_code)
+            == (other.flow, other.connection, other.user, other.error_code)
+            and (self.policies, self.cause, self.message)
+            == (other.policies, other.cause, other.message)
+        )
+
+
+#: Identical failed runs of one flow in a row listed one by one before the rest is counted.
+LISTED_FAILURES = 100
+
+
+def compact_events(events: Iterable[Event]) -> list[Event]:
+    """Identical ``runFailed`` events of one flow in a row (no other event of that flow in
+    between): the first :data:`LISTED_FAILURES` as they are, the rest as one event with a
+    ``count`` - a PT1M flow failing for 14 days is 101 events, not 20,160 (SECURITY.md
+    "bounded work"). The fast simulation path emits the skipped runs already counted;
+    compacting both paths keeps them equal."""
+    out: list[Event] = []
+    last: dict[str, int] = {}  # flow -> index in out of its latest event
+    streak: dict[str, int] = {}  # flow -> identical failed runs in a row so far
+    for e in events:
+        i = last.get(e.flow) if e.flow else None
+        if e.flow and i is not None and out[i].same_run_failure(e):
+            before = streak[e.flow]
+            streak[e.flow] = before + e.count
+            if before > LISTED_FAILURES:  # out[i] already counts the runs past the list
+                prev = out[i]
+                out[i] = replace(prev, count=prev.count + e.count, last_at=e.last_at or e.at)
+                continue
+        elif e.flow:
+            streak[e.flow] = e.count if e.kind == "runFailed" else 0
+        out.append(e)
+        if e.flow:
+            last[e.flow] = len(out) - 1
+    return out
+
+
+def failure_streak(events: list[Event], flow: str) -> int:
+    """Identical failed runs of ``flow`` in a row at the end of ``events`` (as
+    :func:`compact_events` counts them)."""
+    mine = [e for e in reversed(events[-4 * LISTED_FAILURES :]) if e.flow == flow]
+    n = 0
+    for e in mine:
+        if not mine[0].same_run_failure(e):
+            break
+        n += e.count
+    return n  # may undercount past the window: then the runs are simply executed
 
 
 @dataclass

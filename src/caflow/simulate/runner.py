@@ -11,7 +11,7 @@ import heapq
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -40,7 +40,13 @@ from caflow.model.powerplatform import Flow
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
-from caflow.simulate.result import Event, SimulationResult
+from caflow.simulate.result import (
+    LISTED_FAILURES,
+    Event,
+    SimulationResult,
+    compact_events,
+    failure_streak,
+)
 from caflow.simulate.scenario import Action, SignInSpec
 from caflow.tokens import (
     Acceptance,
@@ -254,7 +260,7 @@ class Simulator:
         return SimulationResult(
             self.start,
             stop,
-            self.events,
+            compact_events(self.events),
             list(self.connections.values()),
             list(self.flows.values()),
             policy_names={p.id: p.display_name for t in self._keep for p in t.policies},
@@ -402,10 +408,14 @@ class Simulator:
                 if trig is not None and trig.token is not None:
                     nxt = max(nxt, trig.token.access_expires)
             nxt = self._next_grid(f, nxt)
+            if ok and self.fast:
+                nxt = self._skip_polls(at, f, st, nxt)
         elif t.every is not None:
             nxt = t.every.first_after(t.start or self.start, at)  # calendar months (P3M)
         elif ok and self.fast:
             nxt = self._skip_ahead(at, f, st)
+        elif ok is False and self.fast:
+            nxt = self._skip_failures(at, f, st)
         else:
             nxt = at + t.period
         self._push_run(nxt, key)
@@ -465,6 +475,87 @@ class Simulator:
         skipped += (target - at) // period - 1
         st.runs += skipped
         return target
+
+    def _skip_polls(self, at: datetime, f: Flow, st: FlowState, nxt: datetime) -> datetime:
+        """The next SharePoint poll to execute after the poll at ``at`` refreshed the flow's
+        tokens. Polls between refreshes are skipped already; the refreshes themselves repeat
+        the one at ``at`` (same claims, tenant, step) until the next scenario action or a
+        time-dependent check could change them (:meth:`_refresh_repeats_until`): they are
+        counted by arithmetic, as :meth:`_skip_ahead` does for schedules - a ten-year horizon
+        is not ~90,000 refreshes per flow."""
+        step = nxt - at
+        conns = self._run_connections(f, None)
+        if (
+            step <= timedelta(0)
+            or conns is None
+            or any(
+                c.status != "Connected" or self._users_of.get(c.id.lower(), 0) != 1 for c in conns
+            )
+        ):
+            return nxt
+        tokens = [c for c in conns if c.token is not None]
+        lifetime = self.tenant.settings.accessTokenLifetime
+        if not tokens or not all(
+            c.token is not None
+            and c.token.last_used == at
+            and c.token.issued_at < at
+            and c.token.access_expires == at + lifetime
+            for c in tokens
+        ):
+            return nxt
+        i = bisect_right(self._action_times, at)
+        bound = self._action_times[i] if i < len(self._action_times) else None
+        limit = self._stop if bound is None else min(self._stop, bound - _TICK)
+        until = self._refresh_repeats_until(tokens, step, limit)
+        k = (until - at) // step if until > at else 0
+        if k <= 0:
+            return nxt
+        at = at + k * step
+        for c in tokens:
+            tok = c.token
+            assert tok is not None
+            c.token = RefreshToken(
+                tok.app_id, tok.resource, tok.claims, tok.issued_at, at, at + lifetime
+            )
+        st.runs += k
+        return at + step
+
+    def _skip_failures(self, at: datetime, f: Flow, st: FlowState) -> datetime:
+        """The next run to execute after a scheduled run failed at ``at``. When every
+        connection of the flow is broken (sticky), each run until the next scenario action
+        fails the same way: once :data:`LISTED_FAILURES` are listed, they are counted by
+        arithmetic - one ``runFailed`` event with a count (as :func:`compact_events` shows
+        the plain loop's) - up to the run that turns the flow off after 14 days."""
+        period = f.trigger.period
+        assert period
+        nxt = at + period
+        conns = self._run_connections(f, None)
+        if (
+            st.state != "Started"
+            or st.failing_since is None
+            or not self.options.sticky_errors
+            or not conns
+            or any(c.status != "Error" for c in conns)
+            or not self.events
+            or self.events[-1].kind != "runFailed"
+            or failure_streak(self.events, f.name) < LISTED_FAILURES
+        ):
+            return nxt
+        i = bisect_right(self._action_times, at)
+        bound = self._action_times[i] if i < len(self._action_times) else None
+        limit = self._stop if bound is None else min(self._stop, bound - _TICK)
+        off = st.failing_since + _TURN_OFF_AFTER  # the first run at or after it turns off
+        last = min(limit, off - _TICK)
+        k = (last - at) // period if last >= nxt else 0
+        if k <= 0:
+            return nxt
+        first = self.events[-1]
+        self.events.append(
+            replace(first, at=nxt, count=k, last_at=at + k * period)  # same failure, k runs
+        )
+        st.runs += k
+        st.failed_runs += k
+        return at + (k + 1) * period
 
     def _settle(self, at: datetime, key: str) -> bool:
         """After the last scenario action, a group of scheduled flows sharing connections

@@ -14,6 +14,7 @@ from datetime import timedelta
 from caflow.advise.context import Context, setting_evidence
 from caflow.advise.model import Finding, Severity, Status
 from caflow.automation.connectors import resource_for
+from caflow.errors import describe
 from caflow.model import Tenant
 from caflow.model.durations import parse_timespan
 
@@ -39,9 +40,9 @@ def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
                 RULE_ID,
                 Status.UNDETERMINED,
                 Severity.HIGH,
-                f"tokenLifetimePolicy.{name} = {raw!r} is not a TimeSpan or until-revoked.",
+                f"tokenLifetimePolicy.{name} ({describe(raw)}) is not a TimeSpan or until-revoked.",
                 evidence=(setting_evidence(tenant, "tokenLifetimePolicy", name),),
-                reason=f"unparsable value {raw!r}",
+                reason=f"unparsable value ({describe(raw)})",
             )
             continue
         if name == "MaxInactiveTime":
