@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from caflow.engine.evaluate import Evaluation
+from caflow.errors import enum_token
+from caflow.model.policy import PolicyState
 from caflow.model.wellknown import APPS
 from caflow.tokens.failure import Failure
 from caflow.tokens.refresh import user_disabled
@@ -93,6 +95,8 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
         if r.policy.state == "disabled" or (only_applied and not r.applies):
             continue
         state = "report-only" if r.policy.report_only else r.policy.state
+        if state not in PolicyState.KNOWN and state != "report-only":
+            state = f"unknown {enum_token(state)}"  # a value read from the file (SECURITY.md)
         if r.applies:
             applies = Text("yes", style="bold")
             grant = r.grant.result + (
