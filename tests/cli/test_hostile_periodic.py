@@ -261,3 +261,42 @@ def test_scenario_end_beyond_the_horizon_is_exit_2(tmp_path: Path) -> None:
         SCENARIO.format(tenant=CONTOSO, schedule="P1D").replace("2026-03-01", "2099-03-01")
     )
     assert_exit_2(run("simulate", str(s)), "s.yaml", "/end", "[limit-exceeded]")
+
+
+# -- review of issue 8: messages for impossible timestamps and huge durations ------------------
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-01-05T09:00:00+99:00",
+        "2026-01-05T09:00:00-24:30",
+        "2026-13-05T09:00:00Z",
+        "2026-02-30",
+    ],
+)
+def test_impossible_timestamp_names_file_and_path(tmp_path: Path, moment: str) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"tenant: {CONTOSO}\nstart: 2026-01-05T09:00:00Z\nend: 2026-01-10T00:00:00Z\n"
+        f"events:\n  - {{at: {moment}, idle: {{}}}}\n",
+        encoding="utf-8",
+    )
+    res = run("simulate", str(scenario))
+    assert_exit_2(res, f"{scenario}: /events/0/at:", "ISO 8601 date-time")
+    assert "malformed YAML" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    "duration", ["P1000000000D", "P99999999999999Y", "PT99999999999999999H", "P200Y"]
+)
+def test_huge_duration_says_too_long(tmp_path: Path, duration: str) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"tenant: {CONTOSO}\nstart: 2026-01-05T09:00:00Z\nend: 2026-01-10T00:00:00Z\n"
+        f"flows:\n  - {{id: f, owner: alice@contoso.com, trigger: {{schedule: {duration}}}}}\n"
+        "events:\n  - {at: 2026-01-06T00:00:00Z, idle: {}}\n",
+        encoding="utf-8",
+    )
+    res = run("simulate", str(scenario))
+    assert_exit_2(res, f"{scenario}: /flows/0/trigger/schedule:", "longer than 100 years")

@@ -829,14 +829,27 @@ def test_missing_path() -> None:
 
 
 # Inputs hypothesis would need luck to build: each escapes parse_document as a bare ValueError.
-@pytest.mark.parametrize(
-    "text",
-    ["expires: 2026-02-30\n", "x: !!int 0x\n", "x: !!float abc\n", "x: !!timestamp 2026-13-01\n"],
-)
+@pytest.mark.parametrize("text", ["x: !!int 0x\n", "x: !!float abc\n"])
 def test_yaml_constructor_errors_are_parse_errors(text: str) -> None:
     with pytest.raises(ParseError) as ei:
         parse_document(text.encode(), "directory.yaml")
     _check_error(ei.value, "directory.yaml", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "expires: 2026-02-30\n",
+        "expires: !!timestamp 2026-13-01\n",
+        "expires: 2026-01-05T09:00:00+99:00\n",
+        "expires: 2026-01-05 09:00:00 -25:00\n",
+    ],
+)
+def test_impossible_yaml_timestamp_stays_text(text: str) -> None:
+    """Review of issue 8: not a "malformed YAML" without a path - the text reaches the field
+    that reads it, whose error names the file and JSON path."""
+    doc = parse_document(text.encode(), "directory.yaml")
+    assert doc == {"expires": text.split(": ", 1)[1].strip().removeprefix("!!timestamp ")}
 
 
 def test_json_huge_integer_is_parse_error() -> None:

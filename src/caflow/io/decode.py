@@ -392,6 +392,18 @@ def _yaml12_numbers(loader: type[Any]) -> None:
     )
 
 
+def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
+    """A YAML timestamp; one that is no real moment (``+99:00``, month 13) stays the text it
+    was written as, so the field reading it reports the file and JSON path (YAML 1.2 has no
+    timestamp type: there it is text anyway)."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError, TypeError):
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _yaml12_numbers(_Loader)

@@ -134,7 +134,11 @@ def parse_iso_duration(text: str, *, minimum: timedelta | None = None) -> Durati
         raise ValueError("only seconds may have a fraction")
     try:
         parsed = isodate.parse_duration(value)
-    except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError):
+    except OverflowError:
+        raise ValueError("longer than 100 years") from None  # P1000000000D: past timedelta
+    except (isodate.ISO8601Error, ValueError, ArithmeticError):
+        if re.fullmatch(r"P(\d+[YMWD])*(T(\d+[HM])*(\d+([.,]\d+)?S)?)?", value):
+            raise ValueError("longer than 100 years") from None  # well formed, only too big
         raise ValueError("not an ISO 8601 duration such as P30D, P1M or PT1H") from None
     if isinstance(parsed, isodate.Duration):
         months_exact = Decimal(parsed.years) * 12 + Decimal(parsed.months)
