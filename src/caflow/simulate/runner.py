@@ -503,6 +503,8 @@ class Simulator:
             for c in tokens
         ):
             return nxt
+        if any(self._user_state(c.owner_id or "").acceptances for c in tokens):
+            return nxt  # the owner's Terms of Use acceptances may expire (A-TOK-8)
         i = bisect_right(self._action_times, at)
         bound = self._action_times[i] if i < len(self._action_times) else None
         limit = self._stop if bound is None else min(self._stop, bound - _TICK)
