@@ -503,11 +503,16 @@ class Simulator:
             for c in tokens
         ):
             return nxt
-        if any(self._user_state(c.owner_id or "").acceptances for c in tokens):
-            return nxt  # the owner's Terms of Use acceptances may expire (A-TOK-8)
         i = bisect_right(self._action_times, at)
         bound = self._action_times[i] if i < len(self._action_times) else None
         limit = self._stop if bound is None else min(self._stop, bound - _TICK)
+        for c in tokens:  # the owner's valid Terms of Use change only at these moments (A-TOK-8)
+            for a in self._user_state(c.owner_id or "").acceptances:
+                agreement = self.tenant.agreements.get(a.agreement_id.lower())
+                expires = agreement.acceptance_expires(a.accepted_at) if agreement else None
+                for moment in (a.accepted_at, expires):
+                    if moment is not None and moment > at:
+                        limit = min(limit, moment - _TICK)
         until = self._refresh_repeats_until(tokens, step, limit)
         k = (until - at) // step if until > at else 0
         if k <= 0:
