@@ -976,7 +976,10 @@ def bind_written_policy(policy: Policy, tenant: Tenant) -> Policy:
     typo, exit 2 with a did-you-mean naming the closest object. Loaded alone, the file had no
     directory, so its references could not be resolved then (a group named by display name was
     silently 'not a member': review of issue 13)."""
-    resolved = resolve_references(replace(policy, warnings=()), tenant)
+    # Dangling-reference warnings from loading the file alone are recomputed against the
+    # tenant; others (a quarantined filter rule) are kept.
+    kept = tuple(w for w in policy.warnings if w.code != "dangling-reference")
+    resolved = resolve_references(replace(policy, warnings=kept), tenant)
     dangling = [w for w in resolved.warnings if w.code == "dangling-reference"]
     if not dangling:
         return resolved
