@@ -15,7 +15,6 @@ __all__ = [
     "Event",
     "SimulationResult",
     "compact_events",
-    "failure_streak",
 ]
 
 SCHEMA_VERSION = 1
@@ -73,8 +72,7 @@ def compact_events(events: Iterable[Event]) -> list[Event]:
     """Identical ``runFailed`` events of one flow in a row (no other event of that flow in
     between): the first :data:`LISTED_FAILURES` as they are, the rest as one event with a
     ``count`` - a PT1M flow failing for 14 days is 101 events, not 20,160 (SECURITY.md
-    "bounded work"). The fast simulation path emits the skipped runs already counted;
-    compacting both paths keeps them equal."""
+    "bounded work"); the same for the fast path and the plain loop."""
     out: list[Event] = []
     last: dict[str, int] = {}  # flow -> index in out of its latest event
     streak: dict[str, int] = {}  # flow -> identical failed runs in a row so far
@@ -93,18 +91,6 @@ def compact_events(events: Iterable[Event]) -> list[Event]:
         if e.flow:
             last[e.flow] = len(out) - 1
     return out
-
-
-def failure_streak(events: list[Event], flow: str) -> int:
-    """Identical failed runs of ``flow`` in a row at the end of ``events`` (as
-    :func:`compact_events` counts them)."""
-    mine = [e for e in reversed(events[-4 * LISTED_FAILURES :]) if e.flow == flow]
-    n = 0
-    for e in mine:
-        if not mine[0].same_run_failure(e):
-            break
-        n += e.count
-    return n  # may undercount past the window: then the runs are simply executed
 
 
 @dataclass

@@ -11,7 +11,7 @@ import heapq
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -41,11 +41,9 @@ from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
 from caflow.simulate.result import (
-    LISTED_FAILURES,
     Event,
     SimulationResult,
     compact_events,
-    failure_streak,
 )
 from caflow.simulate.scenario import Action, SignInSpec
 from caflow.tokens import (
@@ -414,8 +412,6 @@ class Simulator:
             nxt = t.every.first_after(t.start or self.start, at)  # calendar months (P3M)
         elif ok and self.fast:
             nxt = self._skip_ahead(at, f, st)
-        elif ok is False and self.fast:
-            nxt = self._skip_failures(at, f, st)
         else:
             nxt = at + t.period
         self._push_run(nxt, key)
@@ -526,43 +522,6 @@ class Simulator:
             )
         st.runs += k
         return at + step
-
-    def _skip_failures(self, at: datetime, f: Flow, st: FlowState) -> datetime:
-        """The next run to execute after a scheduled run failed at ``at``. When every
-        connection of the flow is broken (sticky), each run until the next scenario action
-        fails the same way: once :data:`LISTED_FAILURES` are listed, they are counted by
-        arithmetic - one ``runFailed`` event with a count (as :func:`compact_events` shows
-        the plain loop's) - up to the run that turns the flow off after 14 days."""
-        period = f.trigger.period
-        assert period
-        nxt = at + period
-        conns = self._run_connections(f, None)
-        if (
-            st.state != "Started"
-            or st.failing_since is None
-            or not self.options.sticky_errors
-            or not conns
-            or any(c.status != "Error" for c in conns)
-            or not self.events
-            or self.events[-1].kind != "runFailed"
-            or failure_streak(self.events, f.name) < LISTED_FAILURES
-        ):
-            return nxt
-        i = bisect_right(self._action_times, at)
-        bound = self._action_times[i] if i < len(self._action_times) else None
-        limit = self._stop if bound is None else min(self._stop, bound - _TICK)
-        off = st.failing_since + _TURN_OFF_AFTER  # the first run at or after it turns off
-        last = min(limit, off - _TICK)
-        k = (last - at) // period if last >= nxt else 0
-        if k <= 0:
-            return nxt
-        first = self.events[-1]
-        self.events.append(
-            replace(first, at=nxt, count=k, last_at=at + k * period)  # same failure, k runs
-        )
-        st.runs += k
-        st.failed_runs += k
-        return at + (k + 1) * period
 
     def _settle(self, at: datetime, key: str) -> bool:
         """After the last scenario action, a group of scheduled flows sharing connections
