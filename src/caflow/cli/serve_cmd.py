@@ -97,6 +97,7 @@ def serve(
             examples=example_path(),
             store=store,
             max_upload=max_upload_mb * 1024 * 1024,
+            host=host,
         )
     if not _is_loopback(host):
         err_console.print(

@@ -91,6 +91,7 @@ def create_app(
     examples: Path | None = None,
     store: Path | None = None,
     max_upload: int = MAX_UPLOAD_BYTES,
+    host: str | None = None,
 ) -> FastAPI:
     """The app for one local session: ``bundle`` (if given) is opened first; paths typed into
     pages or API bodies are confined to ``root`` (default the working directory) and the
@@ -117,6 +118,32 @@ def create_app(
         redoc_url=None,
     )
     app.state.workspace = ws
+    allowed = _allowed_hosts(host)
+
+    @app.middleware("http")
+    async def same_origin_only(request: Request, call_next: Any) -> Response:
+        # DNS rebinding and cross-site requests: a web page the admin visits must not read the
+        # open tenant (Host names another site) nor drive the server (a cross-origin POST).
+        name = _host_name(request.headers.get("host", ""))
+        if name not in allowed and "*" not in allowed:
+            return JSONResponse(
+                {"error": "unknown Host header: caflow serve answers only its own address"},
+                status_code=400,
+            )
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            site = request.headers.get("sec-fetch-site")
+            if site == "cross-site" or (
+                origin is not None
+                and origin != "null"
+                and origin.split("://", 1)[-1] != request.headers.get("host", "")
+            ):
+                return JSONResponse(
+                    {"error": "cross-origin request refused: use the page served by caflow"},
+                    status_code=403,
+                )
+        response: Response = await call_next(request)
+        return response
 
     @app.exception_handler(CaflowError)
     async def caflow_error(request: Request, exc: CaflowError) -> Response:
@@ -155,3 +182,24 @@ def _error_response(request: Request, exc: CaflowError, status: int) -> Response
     from caflow.web.pages import render_error
 
     return render_error(request, exc, status)
+
+
+#: Loopback names a browser on this machine uses; ``testserver`` is Starlette's in-process test
+#: client (not a name DNS resolves, so a rebinding page cannot claim it).
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
+
+
+def _allowed_hosts(host: str | None) -> frozenset[str]:
+    """The Host names this server answers: loopback, plus the address it was told to bind."""
+    if host is None:
+        return _LOOPBACK_NAMES
+    if host in ("0.0.0.0", "::"):
+        return _LOOPBACK_NAMES | {"*"}  # any address: the names it is reached by are unknown
+    return _LOOPBACK_NAMES | {host.strip("[]")}
+
+
+def _host_name(header: str) -> str:
+    """``[::1]:8765`` -> ``::1``; ``localhost:8765`` -> ``localhost``."""
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header

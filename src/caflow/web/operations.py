@@ -92,6 +92,9 @@ def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
     if isinstance(doc, dict) and isinstance(doc.get("tenant"), str):
         # docs/scenario-format.md: tenant is relative to the scenario file.
         ws.confine(path.parent / doc["tenant"], field=str(ws.display(path)), json_path="/tenant")
+    for pointer, named in _named_files(doc):
+        # addPolicy/updatePolicy {file: ...}: as tenant:, inside the served folder only.
+        ws.confine(path.parent / named, field=str(ws.display(path)), json_path=pointer)
     scenario = load_scenario(path)
     stop = parse_when(req.until, lambda: scenario.end, option="--until")
     check_horizon(scenario, stop, until_field="--until" if req.until else None)
@@ -110,3 +113,19 @@ def run_matrix(ws: Workspace, req: MatrixRequest) -> dict[str, Any]:
     users = tuple(resolve_user(tenant, u, file="--user") for u in req.user) or None
     out: dict[str, Any] = run_matrix(tenant, now, users=users, apps=apps).to_json()
     return out
+
+
+def _named_files(doc: Any, pointer: str = "") -> list[tuple[str, str]]:
+    """Every ``file:`` a scenario names (JSON pointer, path), wherever it sits."""
+    found: list[tuple[str, str]] = []
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            here = f"{pointer}/{key}"
+            if key == "file" and isinstance(value, str):
+                found.append((here, value))
+            else:
+                found.extend(_named_files(value, here))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            found.extend(_named_files(value, f"{pointer}/{i}"))
+    return found
