@@ -675,6 +675,14 @@ def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], base_dir: Pat
             )
         where: tuple[str | int, ...] = ()
         obj, file = load_document(path), str(path)
+        if not isinstance(obj, dict):
+            # A policy file holds one policy object (a list, a number or text is not one).
+            found = {list: "a list", str: "text", type(None): "nothing"}.get(type(obj), "a value")
+            raise SchemaError(
+                f"wrong type: the file holds {found}, not a policy object",
+                file=file,
+                expected="one Conditional Access policy (a JSON/YAML object)",
+            )
     else:
         obj = body.get("policy", body)
         file, where = r.file, (*r.base, "policy") if "policy" in body else r.base
