@@ -81,3 +81,14 @@ def test_scenario_naming_a_policy_file_outside_the_root_is_403(
     assert r.status_code == 403, r.text
     err = r.json()["error"]
     assert err["file"] == "s.yaml" and err["path"] == "/events/0/addPolicy/file"
+
+
+@pytest.mark.parametrize("names", [("a/p.json", "a/p.json"), ("a", "a/p.json"), ("a/p.json", "a")])
+def test_upload_with_clashing_names_is_4xx_and_leaves_nothing(
+    tmp_path: Path, names: tuple[str, str]
+) -> None:
+    c = TestClient(create_app(None, root=tmp_path, examples=EXAMPLES))
+    files = [("files", (n, b"{}", "application/json")) for n in names]
+    r = c.post("/upload", files=files, follow_redirects=False)
+    assert 400 <= r.status_code < 500, r.text
+    assert "duplicate file name" in r.text and "Traceback" not in r.text

@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from caflow.errors import FileTooLargeError, InputError, Shown, UnsafePathError
+from caflow.errors import FileTooLargeError, InputError, SchemaError, Shown, UnsafePathError
 from caflow.model.tenant import Tenant
 
 __all__ = ["EXAMPLES_PREFIX", "MAX_UPLOAD_BYTES", "Bundle", "Workspace"]
@@ -252,8 +252,16 @@ class Workspace:
             return self.add(target, names[0].name)
         for name, (_, data) in zip(names, files, strict=True):
             dest = folder.joinpath(*name.parts)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                # Two parts with one name ("a/p.json" twice, or "a" and "a/p.json").
+                raise SchemaError(
+                    "duplicate file name in the upload",
+                    file=name.as_posix(),
+                    expected="each file and folder name once",
+                ) from None
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
         tops = {n.parts[0] for n in names}
