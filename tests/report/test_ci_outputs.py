@@ -3,6 +3,7 @@ workflow annotations, JUnit XML, SARIF anchored in a tenant repository, rule lin
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -119,6 +120,32 @@ def test_markdown_never_exceeds_its_limit(connections: int, policies: int, limit
     text = _render_check(result, limit)
     assert len(text) <= limit
     assert f"| connections break | {connections} |" in text
+    # Never a code block or <details> left open (the footer would render inside it), and a
+    # cut plan says how much was left out (review of issue 12).
+    assert text.count("```") % 2 == 0
+    assert text.count("<details>") == text.count("</details>")
+    plan = result.plan_text().splitlines()
+    if "```diff" in text:
+        body = text.split("```diff\n", 1)[1].split("\n```", 1)[0].splitlines()
+        if len(body) < len(plan):
+            assert "more plan lines" in body[-1]
+
+
+@functools.cache
+def _example_check() -> CheckResult:
+    from caflow.check import enable_policies, run_check
+
+    base = load_bundle(CONTOSO)
+    names = [p.display_name for p in base.policies if p.state != "enabled"][:2]
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    return run_check(base, enable_policies(base, names), at, at.replace(month=4))
+
+
+@pytest.mark.parametrize("limit", range(2_000, 8_600, 37))
+def test_example_check_markdown_closes_its_blocks_at_any_limit(limit: int) -> None:
+    text = _render_check(_example_check(), limit)
+    assert len(text) <= limit
+    assert text.count("```") % 2 == 0 and text.count("<details>") == text.count("</details>")
 
 
 def test_small_check_markdown_keeps_everything() -> None:

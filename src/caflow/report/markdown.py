@@ -65,6 +65,10 @@ def _codes(codes: dict[str, int]) -> str:
     return ", ".join(f"{c} ×{n}" for c, n in sorted(codes.items(), key=lambda kv: -kv[1])) or "—"
 
 
+#: Room kept for a "… N more" note plus the closing lines of a table or code block.
+_NOTE = 120
+
+
 class _Page:
     """Lines under a character budget: a table keeps as many rows as fit, then says how many
     were left out and where to find them."""
@@ -75,9 +79,12 @@ class _Page:
         self.limit = limit - len(footer) - 200  # room for the footer and one "left out" line
         self.footer = footer
 
-    def add(self, *lines: str) -> bool:
+    def add(self, *lines: str, reserve: int = 0, force: bool = False) -> bool:
+        """``reserve``: characters that must stay free after these lines (the note and the
+        closing lines that follow them); ``force``: closing lines and notes always go in, paid
+        from the margin kept for the footer, so no code block or ``<details>`` is left open."""
         cost = sum(len(line) + 1 for line in lines)
-        if self.size + cost > self.limit:
+        if not force and self.size + cost + reserve > self.limit:
             return False
         self.lines.extend(lines)
         self.size += cost
@@ -96,17 +103,19 @@ class _Page:
             "| " + " | ".join(header) + " |",
             "|" + "---|" * len(header),
         ]
-        if not self.add(*head):
-            self.add(f"_{title}: {total} left out (size limit); see the full JSON._", "")
+        if not self.add(*head, reserve=_NOTE):
+            self.add(
+                f"_{title}: {total} left out (size limit); see the full JSON._", "", force=True
+            )
             return
         shown = 0
         for row in rows[:cap]:
-            if not self.add("| " + " | ".join(row) + " |"):
+            if not self.add("| " + " | ".join(row) + " |", reserve=_NOTE):
                 break
             shown += 1
         if shown < total:
-            self.add("", f"_… {total - shown} more not shown; see the full JSON._")
-        self.add("")
+            self.add("", f"_… {total - shown} more not shown; see the full JSON._", force=True)
+        self.add("", force=True)
 
     def text(self) -> str:
         return "\n".join([*self.lines, self.footer]) + "\n"
@@ -244,15 +253,17 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
         len(resolved),
     )
     plan = result.plan_text().splitlines()
-    if page.add("<details><summary>Plan</summary>", "", "```diff"):
+    if page.add("<details><summary>Plan</summary>", "", "```diff", reserve=_NOTE):
         shown = 0
         for line in plan:
-            if not page.add(line.replace("```", "ʼʼʼ")):
+            if not page.add(line.replace("```", "ʼʼʼ"), reserve=_NOTE):
                 break
             shown += 1
         if shown < len(plan):
-            page.add(f"… {len(plan) - shown} more plan lines; see the full JSON.")
-        page.add("```", "</details>")
+            page.add(f"… {len(plan) - shown} more plan lines; see the full JSON.", force=True)
+        page.add("```", "</details>", force=True)
     else:
-        page.add(f"_Plan ({len(plan)} lines) left out (size limit); see the full JSON._")
+        page.add(
+            f"_Plan ({len(plan)} lines) left out (size limit); see the full JSON._", force=True
+        )
     return page.text()
