@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import positive_data_acceptance
 from tests.examples_paths import CONTOSO, EXAMPLES
 
-pytest.importorskip("fastapi")
-schemathesis = pytest.importorskip("schemathesis")
-
-from schemathesis.checks import positive_data_acceptance  # noqa: E402
-
-from caflow.web.app import create_app  # noqa: E402
+from caflow.web.app import create_app
 
 app = create_app(CONTOSO, root=Path(__file__).parent, examples=EXAMPLES)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from fastapi.testclient import TestClient
 from markupsafe import escape
 from tests.examples_paths import CONTOSO, EXAMPLES
 from typer.testing import CliRunner
-
-pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient
 
 from caflow.cli.main import app as cli
 from caflow.report.schemas import schema

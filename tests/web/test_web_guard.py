@@ -7,10 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.examples_paths import CONTOSO, EXAMPLES
-
-pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
+from tests.examples_paths import CONTOSO, EXAMPLES
 
 from caflow.web.app import create_app
 

@@ -103,10 +103,19 @@ class Workspace:
         self.current: str | None = None
         #: Requests run in a thread pool: opening bundles is serialised (loaded once each).
         self._lock = threading.Lock()
-        self._uploads = Path(tempfile.mkdtemp(prefix="caflow-serve-"))
+        self._upload_root: Path | None = None
+
+    @property
+    def _uploads(self) -> Path:
+        """Made at the first upload only: a server (or a test) that never receives one leaves
+        no temporary folder behind."""
+        if self._upload_root is None:
+            self._upload_root = Path(tempfile.mkdtemp(prefix="caflow-serve-"))
+        return self._upload_root
 
     def close(self) -> None:
-        shutil.rmtree(self._uploads, ignore_errors=True)
+        if self._upload_root is not None:
+            shutil.rmtree(self._upload_root, ignore_errors=True)
 
     # -- paths ------------------------------------------------------------------------------
 
