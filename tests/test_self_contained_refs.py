@@ -31,6 +31,7 @@ def test_referenced_format_docs_exist() -> None:
 
 SHARED_PATH = re.compile(
     r"\.\./shared|\bshared/(?:seeds|reference|data|DESIGN|STACK|STYLE)|/shared/"
+    r"|\bDESIGN\.md|\bSTYLE\.md|\bSTACK\.md"
 )
 
 

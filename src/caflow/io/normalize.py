@@ -76,7 +76,11 @@ def normalize_keys(obj: Any) -> Any:
             if key in out and out[key] not in _EMPTY:
                 continue  # when both spellings exist keep the first non-empty one
             out[key] = new
-        return obj if out is None else out
+        result = obj if out is None else out
+        extra = result.get("additionalProperties")
+        if isinstance(extra, dict) and extra:
+            return _lift_additional(result, extra)
+        return result
     if isinstance(obj, list):
         items: list[Any] | None = None
         for i, v in enumerate(obj):
@@ -90,6 +94,19 @@ def normalize_keys(obj: Any) -> Any:
     if isinstance(obj, str) and obj.startswith("/Date("):
         return dotnet_date(obj) or obj
     return obj
+
+
+def _lift_additional(obj: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Graph PowerShell SDK objects typed as a base type (``Get-MgBetaIdentityConditionalAccess
+    NamedLocation`` returns ``namedLocation``) carry the derived type's properties -
+    ``@odata.type``, ``ipRanges``, ``isTrusted``, ``countriesAndRegions`` - in
+    ``AdditionalProperties``: they are the object's own properties, so they are lifted into it
+    (a property the object already has wins)."""
+    merged = {k: v for k, v in obj.items() if k != "additionalProperties"}
+    for k, v in extra.items():
+        if k not in merged or merged[k] in _EMPTY:
+            merged[k] = v
+    return merged
 
 
 def as_list(doc: Any) -> list[tuple[Any, tuple[str | int, ...]]]:
