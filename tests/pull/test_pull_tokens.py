@@ -187,3 +187,60 @@ def test_a_whole_pull_with_short_lived_tokens(tmp_path: Path, router: respx.Rout
     bearers = {r.headers["Authorization"] for r in graph_calls}
     assert len(graph_calls) > 20 and len(bearers) == len(graph_calls)
     assert (out / "directory.yaml").exists() and len(list((out / "policies").iterdir())) == 14
+
+
+class _Unreachable:
+    """An msal application whose HTTP stack cannot reach the login endpoint."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def get_accounts(self) -> list[object]:
+        return []
+
+    def initiate_device_flow(self, scopes: list[str]) -> dict[str, str]:
+        raise self.exc
+
+    def acquire_token_for_client(self, scopes: list[str]) -> dict[str, str]:
+        raise self.exc
+
+    def remove_tokens_for_client(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("interactive", [True, False])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ConnectError("no route"),
+        OSError("network unreachable"),
+        __import__("requests").ConnectionError("refused"),
+    ],
+)
+def test_sign_in_network_failure_is_a_pull_error_naming_the_login_endpoint(
+    interactive: bool, exc: Exception
+) -> None:
+    from caflow.pull.auth import _Msal
+    from caflow.pull.errors import PullError
+
+    source = _Msal(
+        _Unreachable(exc),
+        interactive=interactive,
+        prompt=lambda _: None,
+        authority="https://login.microsoftonline.com/contoso.onmicrosoft.com",
+    )
+    with pytest.raises(PullError) as info:
+        source("https://graph.microsoft.com")
+    assert info.value.code == "pull-failed"
+    assert "login.microsoftonline.com" in str(info.value)
+    assert "network error while signing in" in str(info.value)
+
+
+def test_other_msal_failures_are_not_hidden() -> None:
+    from caflow.pull.auth import _Msal
+
+    source = _Msal(
+        _Unreachable(KeyError("bug")), interactive=False, prompt=lambda _: None, authority="a"
+    )
+    with pytest.raises(KeyError):
+        source("https://graph.microsoft.com")

@@ -69,6 +69,24 @@ class _Msal:
         return self._acquire(resource, fresh=True)
 
     def _acquire(self, resource: str, *, fresh: bool) -> str:
+        try:
+            return self._token(resource, fresh=fresh)
+        except PullError:
+            raise
+        except Exception as exc:
+            if not _network_error(exc):
+                raise
+            # msal talks to the login endpoint itself: a network failure there is the
+            # network's, named with the endpoint, never an internal error (review of issue 9).
+            raise PullError(
+                f"network error while signing in: {type(exc).__name__}",
+                endpoint=self.authority,
+                permission=f"a token for {resource}",
+                status=None,
+                code="pull-failed",
+            ) from None
+
+    def _token(self, resource: str, *, fresh: bool) -> str:
         scopes = [resource + "/.default"]
         if self.interactive:
             result = None
@@ -90,6 +108,19 @@ class _Msal:
         if not result or "access_token" not in result:
             raise _sign_in_error(result or {}, self.authority, resource)
         return str(result["access_token"])
+
+
+def _network_error(exc: BaseException) -> bool:
+    """A transport failure from the HTTP stack msal uses (httpx or requests) or the OS."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError | OSError):
+        return True
+    try:
+        import requests
+    except ImportError:  # pragma: no cover - msal depends on requests
+        return False
+    return isinstance(exc, requests.RequestException)
 
 
 def _sign_in_error(result: Mapping[str, Any], authority: str, resource: str) -> PullError:
