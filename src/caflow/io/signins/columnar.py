@@ -28,6 +28,23 @@ from caflow.io.signins.schema import EVENT_TYPES, FIELDS, SCHEMA
 __all__ = ["read_graph_jsonl"]
 
 _TEXT = "VARCHAR"
+#: Graph fields read as they are (trimmed text): one list for the column types and the select.
+_PLAIN = (
+    "userId",
+    "userPrincipalName",
+    "userDisplayName",
+    "userType",
+    "homeTenantId",
+    "resourceTenantId",
+    "crossTenantAccessType",
+    "appId",
+    "appDisplayName",
+    "resourceId",
+    "resourceDisplayName",
+    "servicePrincipalId",
+    "servicePrincipalName",
+    "ipAddress",
+)
 #: read_json column types: the GraphSignIn fields (graph.py), nested ones as structs.
 _COLUMNS = {
     **{
@@ -35,20 +52,7 @@ _COLUMNS = {
         for name in (
             "id",
             "createdDateTime",
-            "userId",
-            "userPrincipalName",
-            "userDisplayName",
-            "userType",
-            "homeTenantId",
-            "resourceTenantId",
-            "crossTenantAccessType",
-            "appId",
-            "appDisplayName",
-            "resourceId",
-            "resourceDisplayName",
-            "servicePrincipalId",
-            "servicePrincipalName",
-            "ipAddress",
+            *_PLAIN,
             "clientAppUsed",
             "conditionalAccessStatus",
             "authenticationRequirement",
@@ -110,25 +114,7 @@ def _query(path: Path, hint: str | None) -> str:
     select = {
         "id": _t("id"),
         "createdDateTime": "createdDateTime",
-        **{
-            n: _t(n)
-            for n in (
-                "userId",
-                "userPrincipalName",
-                "userDisplayName",
-                "userType",
-                "homeTenantId",
-                "resourceTenantId",
-                "crossTenantAccessType",
-                "appId",
-                "appDisplayName",
-                "resourceId",
-                "resourceDisplayName",
-                "servicePrincipalId",
-                "servicePrincipalName",
-                "ipAddress",
-            )
-        },
+        **{n: _t(n) for n in _PLAIN},
         "countryOrRegion": _t("location.countryOrRegion"),
         "city": _t("location.city"),
         "clientAppUsed": _t("clientAppUsed"),
