@@ -52,6 +52,9 @@ class RecordedTenant:
     #: path regex -> a fault served every time
     always: dict[str, Fault] = field(default_factory=dict)
     seen: list[httpx.Request] = field(default_factory=list)
+    #: path regex -> transport failures raised in order before the real answer (each used
+    #: once), as httpx raises them (e.g. RemoteProtocolError: the server closed the connection)
+    broken: dict[str, list[Exception]] = field(default_factory=dict)
     sign_ins: list[dict[str, Any]] = field(default_factory=list)
 
     def mount(self, router: respx.Router) -> None:
@@ -62,6 +65,9 @@ class RecordedTenant:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _fault(self, path: str) -> httpx.Response | None:
+        for pattern, errors in self.broken.items():
+            if errors and re.search(pattern, path):
+                raise errors.pop(0)
         for pattern, fault in self.always.items():
             if re.search(pattern, path):
                 return httpx.Response(fault[0], headers=fault[1], json=fault[2])

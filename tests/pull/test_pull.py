@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
+import httpx
 import pytest
 import respx
 from tests.graph_contoso import CONTOSO, GraphTenant, answers, contoso_graph, memberships
@@ -200,6 +201,51 @@ def test_throttling_beyond_the_budget_fails_and_writes_nothing(
     assert "conditionalAccess/policies" in res.output and "pull-throttled" in res.output
     assert "Policy.Read.All" in res.output
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_transient_transport_errors_are_retried_with_the_same_backoff(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """The server closing the connection (RemoteProtocolError), a reset and a timeout are
+    retried like a 503: same backoff, same budget, and the pull completes."""
+    recorded.broken[r"/namedLocations$"] = [
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("[Errno 104] Connection reset by peer"),
+        httpx.ReadTimeout("The read operation timed out"),
+    ]
+    sleeps: list[float] = []
+    api = _api(sleeps)
+    out = _pull(tmp_path, api=api)
+    assert sleeps == [2.0, 4.0, 8.0]
+    assert api.retries == 3
+    assert len(load_bundle(out).named_locations) == 4
+
+
+def test_transport_errors_beyond_the_budget_are_pull_failed_naming_the_url(
+    tmp_path: Path, recorded: RecordedTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded.broken[r"/conditionalAccess/policies$"] = [
+        httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    ] * 7  # the first attempt and 6 retries
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2, res.output
+    assert "[pull-failed]" in res.output and "pull-throttled" not in res.output
+    assert "https://graph.microsoft.com/beta/identity/conditionalAccess/policies" in res.output
+    assert "RemoteProtocolError" in res.output and "closed the connection" in res.output
+    assert slept == [2.0, 4.0, 8.0, 16.0, 32.0, 64.0]
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_local_request_error_is_not_retried(recorded: RecordedTenant) -> None:
+    recorded.broken[r"/conditionalAccess/policies$"] = [httpx.UnsupportedProtocol("bad scheme")]
+    sleeps: list[float] = []
+    with pytest.raises(PullError) as info:
+        pull_tenant(_api(sleeps), PullOptions())
+    assert info.value.code == "pull-failed" and sleeps == []
+    assert "UnsupportedProtocol" in str(info.value)
 
 
 # -- permissions and credentials ---------------------------------------------------------------

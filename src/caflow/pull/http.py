@@ -4,7 +4,10 @@ endpoint and the permission.
 Graph pages with ``@odata.nextLink``; the Power Platform admin APIs with ``nextLink``. 429 and
 503/504 are retried with exponential backoff, honouring ``Retry-After`` (seconds or an HTTP
 date), at most ``max_retries`` times (Graph throttling guidance:
-https://learn.microsoft.com/graph/throttling). ``sleep`` is injectable so tests never wait.
+https://learn.microsoft.com/graph/throttling). Transient transport failures (a timeout, the
+server closing the connection, a reset or refused connection: :data:`_TRANSIENT`) are retried
+with the same backoff and budget, then reported as ``pull-failed`` naming the URL.
+``sleep`` is injectable so tests never wait.
 Tokens are sent in the ``Authorization`` header only; nothing here logs headers.
 """
 
@@ -25,6 +28,15 @@ __all__ = ["Api", "Endpoint", "PullError"]
 
 
 _RETRY_STATUS = {429, 503, 504}
+#: Transport failures worth another attempt: timeouts, network errors (connect/read/write/close)
+#: and the server breaking the HTTP exchange (``RemoteProtocolError``: "Server disconnected
+#: without sending a response", a keep-alive connection closed under us). Not retried: errors of
+#: our own request (``LocalProtocolError``, ``UnsupportedProtocol``) or of a proxy setting.
+_TRANSIENT: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
 
 
 @dataclass(frozen=True)
@@ -82,13 +94,14 @@ class Api:
                 # query capabilities on directory objects").
                 headers["ConsistencyLevel"] = "eventual"
             self.requests += 1
+            transport: Exception | None = None
             try:
                 resp: httpx.Response | None = self.client.get(url, params=params, headers=headers)
-            except httpx.TimeoutException:
-                resp = None
+            except _TRANSIENT as exc:
+                resp, transport = None, exc
             except httpx.HTTPError as exc:
                 raise fail(
-                    f"network error: {type(exc).__name__}", None, code="pull-failed"
+                    f"network error: {type(exc).__name__}: {exc}", None, code="pull-failed"
                 ) from None
             if resp is not None and resp.status_code == 401 and not renewed:
                 renewed = True
@@ -101,11 +114,18 @@ class Api:
                 break
             attempt += 1
             if attempt > self.max_retries:
-                status = resp.status_code if resp is not None else None
-                why = f"HTTP {status}" if status else "timed out"
+                if resp is None:
+                    # The network's failure, not throttling: pull-failed (docs/errors.md).
+                    raise fail(
+                        f"network error after {self.max_retries} retries: "
+                        f"{_transport_reason(transport)}",
+                        None,
+                        code="pull-failed",
+                    )
                 raise fail(
-                    f"gave up after {self.max_retries} retries ({why}; throttled or unavailable)",
-                    status,
+                    f"gave up after {self.max_retries} retries "
+                    f"(HTTP {resp.status_code}; throttled or unavailable)",
+                    resp.status_code,
                     code="pull-throttled",
                 )
             self.retries += 1
@@ -158,6 +178,21 @@ class Api:
                 except (TypeError, ValueError):
                     pass
         return min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+
+
+def _transport_reason(exc: Exception | None) -> str:
+    """``RemoteProtocolError (the server closed the connection: ...)``, one line."""
+    if exc is None:  # pragma: no cover - only transport failures leave no response
+        return "no response"
+    what = (
+        "timed out"
+        if isinstance(exc, httpx.TimeoutException)
+        else "the server closed the connection"
+        if isinstance(exc, httpx.RemoteProtocolError)
+        else "connection failed"
+    )
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__} ({what}{': ' + detail if detail else ''})"
 
 
 def _public(url: str) -> str:
