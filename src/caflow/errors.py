@@ -5,6 +5,8 @@ Hierarchy::
     CaflowError                       base: catch this one
      └── InputError                   bad input -> CLI exit code 2, message names file + JSON path
           ├── ParseError              the bytes are not JSON/YAML (code: parse-error)
+          ├── MissingExtraError       an optional extra (web, dask) is not installed (code:
+          │                           missing-extra)
           ├── FileTooLargeError       refused before parsing (code: file-too-large)
           ├── LimitError              a bound on work exceeded: nesting, aliases, archive expansion,
           │                           horizon (code: limit-exceeded)
@@ -34,6 +36,7 @@ __all__ = [
     "InputError",
     "LimitError",
     "LoadWarning",
+    "MissingExtraError",
     "ParseError",
     "SchemaError",
     "Shown",
@@ -43,6 +46,7 @@ __all__ = [
     "did_you_mean",
     "enum_token",
     "json_pointer",
+    "require_extra",
     "shown_key",
     "shown_pointer",
 ]
@@ -193,6 +197,47 @@ class InputError(CaflowError):
 
 class ParseError(InputError):
     code = "parse-error"
+
+
+class MissingExtraError(InputError):
+    """A verb or option needs an optional extra (pyproject.toml) that cannot be imported: the
+    message is the install command, not a value described by its size (exit 2)."""
+
+    code = "missing-extra"
+
+    def __init__(self, what: str, extra: str, missing: str) -> None:
+        self.what = what
+        self.extra = extra
+        self.missing = missing
+        super().__init__(f"{what} needs the {extra} extra", file=what)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.what} needs the {self.extra} extra: pip install 'caflow[{self.extra}]' "
+            f"(not importable: {self.missing}) [{self.code}]"
+        )
+
+
+def require_extra(what: str, extra: str, modules: Iterable[str]) -> None:
+    """Import ``modules`` (the ``extra``'s packages, by import name) or raise
+    :class:`MissingExtraError`: a package that is absent, or present but broken because a
+    dependency of it is missing, is named."""
+    import importlib
+    import warnings
+
+    missing: list[str] = []
+    for name in modules:
+        try:
+            with warnings.catch_warnings():
+                # Only importability is asked (python-multipart warns about its old name).
+                warnings.simplefilter("ignore", PendingDeprecationWarning)
+                importlib.import_module(name)
+        except ImportError as exc:
+            root = name.split(".")[0]
+            broken = exc.name and exc.name.split(".")[0] != root
+            missing.append(f"{name} (needs {exc.name})" if broken else name)
+    if missing:
+        raise MissingExtraError(what, extra, ", ".join(missing))
 
 
 class FileTooLargeError(InputError):

@@ -40,6 +40,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: The modules of the ``web`` extra (pyproject.toml), by import name.
+WEB_MODULES = ("fastapi", "uvicorn", "multipart")
+
+
 def serve(
     bundle: Path = typer.Argument(
         None, help="Tenant bundle to open first (folder, .zip or export file); optional."
@@ -65,22 +69,11 @@ def serve(
     ),
 ) -> None:
     """Open the local web UI: what-if form, policies, scenarios, checks, matrix, findings."""
-    import importlib.util
-
     from caflow.cli.common import err_console, guard
-    from caflow.errors import InputError
+    from caflow.errors import InputError, require_extra
 
     with guard():
-        missing = [
-            m for m in ("fastapi", "uvicorn", "multipart") if importlib.util.find_spec(m) is None
-        ]
-        if missing:
-            raise InputError(
-                "the web extra is not installed",
-                file="caflow serve",
-                expected="pip install 'caflow[web]' (fastapi, uvicorn, python-multipart)",
-                got=", ".join(missing),
-            )
+        require_extra("caflow serve", "web", WEB_MODULES)
         from caflow.cli.examples_cmd import example_path
         from caflow.store.replay import DEFAULT_STORE
         from caflow.web.app import create_app

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from caflow.errors import InputError, ParseError
+from caflow.errors import InputError, ParseError, require_extra
 from caflow.io.signins import LoadStats
 from caflow.io.signins.parquet import dictionary_columns, flat_batch
 from caflow.io.signins.reader import expand_paths
@@ -129,12 +129,9 @@ def replay_dask(
     max_listed: int = 1000,
 ) -> ReplaySummary:
     """Replay Parquet logs on a Dask cluster (``scheduler`` address, or a local one)."""
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise InputError(
-            "--engine dask needs dask", file="--engine", expected="pip install 'caflow[dask]'"
-        ) from None
+    require_extra("--engine dask", "dask", ("dask.distributed",))
+    from dask.distributed import Client, LocalCluster, as_completed
+
     parts = _partitions(paths)
     if not parts:
         raise InputError("no sign-ins", file=";".join(map(str, paths)), expected="Parquet rows")
