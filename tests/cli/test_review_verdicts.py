@@ -420,20 +420,40 @@ def test_check_sarif_notifications_are_valid_sarif(
     assert notes and notes[0]["level"] == "warning"
 
 
-# -- 9. check counts distinct users, the user x app pairs under userAppsBlocked ------------------
+# -- 9. usersBlocked[] keeps its v1 user x app pairs; blockedUsers[] lists distinct users ---------
+#: The v1 shape of one usersBlocked[] entry (docs/output.md, check table): a contract.
+V1_PAIR_KEYS = {"user", "app", "appName", "errorCode", "policies"}
+
+
+def test_check_users_blocked_keeps_the_v1_pair_shape(tmp_path: Path) -> None:
+    res = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"), "--format", "json")
+    out = json.loads(res.stdout)
+    pairs = out["usersBlocked"]
+    assert pairs and all(set(u) == V1_PAIR_KEYS for u in pairs)
+    assert all(isinstance(u["app"], str) and isinstance(u["policies"], list) for u in pairs)
+    users = list(dict.fromkeys(u["user"] for u in pairs))
+    assert len(pairs) > len(users) > 1  # several apps per user
+    # summary.usersBlocked counts pairs (its v1 meaning); userAppsBlocked is the same list
+    assert out["summary"]["usersBlocked"] == len(pairs)
+    assert out["userAppsBlocked"] == pairs and out["summary"]["userAppsBlocked"] == len(pairs)
+
+
 def test_check_counts_distinct_blocked_users(tmp_path: Path) -> None:
     res = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"), "--format", "json")
     out = json.loads(res.stdout)
-    users = {u["user"] for u in out["userAppsBlocked"]}
-    assert len(out["userAppsBlocked"]) > len(users) > 1  # several apps per user
-    assert out["summary"]["usersBlocked"] == len(out["usersBlocked"]) == len(users)
-    assert out["summary"]["userAppsBlocked"] == len(out["userAppsBlocked"])
+    users = list(dict.fromkeys(u["user"] for u in out["usersBlocked"]))
+    assert [u["user"] for u in out["blockedUsers"]] == users
+    assert out["summary"]["blockedUsers"] == len(users)
     assert f"{len(users)} users blocked" in out["impactLine"]
-    alice = next(u for u in out["usersBlocked"] if u["user"] == "alice@contoso.com")
-    pairs = [u["appName"] for u in out["userAppsBlocked"] if u["user"] == "alice@contoso.com"]
-    assert alice["apps"] == pairs and alice["errorCodes"] == ["AADSTS53003"]
+    alice = next(u for u in out["blockedUsers"] if u["user"] == "alice@contoso.com")
+    apps = [u["appName"] for u in out["usersBlocked"] if u["user"] == "alice@contoso.com"]
+    assert alice["apps"] == apps and alice["errorCodes"] == ["AADSTS53003"]
+    assert alice["policies"] == ["aaaaaaaa-0000-0000-0000-000000000002"]
     md = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"), "--format", "markdown")
     assert f"| users blocked | {len(users)} |" in md.stdout
+    assert f"| user × app pairs blocked | {len(out['usersBlocked'])} |" in md.stdout
+    table = _check(CONTOSO, _policy_file(tmp_path, "all-block", "block"))
+    assert f"{len(users)} users blocked" in table.stdout
 
 
 # -- 8. a failed interactive sign-in records no Terms of Use acceptance ---------------------------

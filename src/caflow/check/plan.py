@@ -30,7 +30,13 @@ from caflow.model import Tenant
 from caflow.model.policy import PolicyState
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
-__all__ = ["CheckResult", "SimulateFn", "run_check"]
+__all__ = [
+    "CheckResult",
+    "SimulateFn",
+    "distinct_blocked_users",
+    "impact_line",
+    "run_check",
+]
 
 SCHEMA_VERSION = 1
 SimulateFn = Callable[..., Any]  # simulate_tenant(tenant, start, end, *, claims_tenant=None)
@@ -87,28 +93,20 @@ class CheckResult:
     def undetermined(self) -> int:
         return len(self.undetermined_list())
 
-    def users_blocked(self) -> list[dict[str, Any]]:
-        """One entry per distinct blocked user (``blocked_users`` holds user x app pairs):
-        ``{user, apps, errorCodes, policies}``, in first-seen order."""
-        users: dict[str, dict[str, Any]] = {}
-        for u in self.blocked_users:
-            entry = users.setdefault(
-                u["user"], {"user": u["user"], "apps": [], "errorCodes": [], "policies": []}
-            )
-            for key, value in (("apps", [u["appName"]]), ("errorCodes", [u["errorCode"]])):
-                entry[key] += [v for v in value if v and v not in entry[key]]
-            entry["policies"] += [p for p in u["policies"] if p not in entry["policies"]]
-        return list(users.values())
+    def distinct_users(self) -> list[dict[str, Any]]:
+        """The JSON's ``blockedUsers[]``: one entry per distinct blocked user."""
+        return distinct_blocked_users(self.blocked_users)
 
     @property
     def breaks(self) -> bool:
         return bool(self.broken_connections or self.failing_flows or self.blocked_users)
 
     def impact_line(self) -> str:
-        return (
-            f"Impact: {len(self.broken_connections)} connections break, {len(self.failing_flows)} "
-            f"flows fail, {len(self.users_blocked())} users blocked, {self.undetermined} "
-            "undetermined."
+        return impact_line(
+            len(self.broken_connections),
+            len(self.failing_flows),
+            len(self.distinct_users()),
+            self.undetermined,
         )
 
     def advise_result(self) -> AdviseResult:
@@ -121,6 +119,7 @@ class CheckResult:
         """``lazy``: findings as iterators, each made when written (report.json.chunks)."""
         new: Iterable[Any] = (f.to_json() for f in self.new_findings)
         resolved: Iterable[Any] = (f.to_json() for f in self.resolved_findings)
+        users = self.distinct_users()
         return {
             "schemaVersion": SCHEMA_VERSION,
             "tool": "caflow check",
@@ -131,8 +130,11 @@ class CheckResult:
             "connectionsBreaking": self.broken_connections,
             "connectionsResolved": self.repaired_connections,
             "flowsFailing": self.failing_flows,
-            "usersBlocked": self.users_blocked(),
+            # v1 contract: one entry per user x app pair (docs/output.md). userAppsBlocked is
+            # the same list under the name one interim build used; blockedUsers the distinct users.
+            "usersBlocked": self.blocked_users,
             "userAppsBlocked": self.blocked_users,
+            "blockedUsers": users,
             "newFindings": new if lazy else list(new),
             "resolvedFindings": resolved if lazy else list(resolved),
             "undetermined": self.undetermined_list(),
@@ -140,8 +142,9 @@ class CheckResult:
             "summary": {
                 "connectionsBreak": len(self.broken_connections),
                 "flowsFail": len(self.failing_flows),
-                "usersBlocked": len(self.users_blocked()),
+                "usersBlocked": len(self.blocked_users),
                 "userAppsBlocked": len(self.blocked_users),
+                "blockedUsers": len(users),
                 "undetermined": self.undetermined,
             },
             "impactLine": self.impact_line(),
@@ -183,7 +186,7 @@ class CheckResult:
                     f"! flow {f['id']} fails {when_phrase(f['when'])} "
                     f"(connection {f['connection']}, {f['errorCode'] or 'no code'})"
                 )
-        for u in data["userAppsBlocked"]:
+        for u in data["usersBlocked"]:
             used.add("!")
             impact.append(f"! user {u['user']} loses access to {u['appName']} ({u['errorCode']})")
         for c in data["connectionsResolved"]:
@@ -217,6 +220,32 @@ class CheckResult:
             out += ["Impact:", *[f"  {line}" for line in impact], ""]
         out.append(self.impact_line())
         return "\n".join(out)
+
+
+def impact_line(connections: int, flows: int, users: int, undetermined: int) -> str:
+    """check's one-line verdict; ``users`` counts distinct users, never user x app pairs.
+    Shared with the report, which re-states it for results written by earlier builds."""
+    return (
+        f"Impact: {connections} connections break, {flows} flows fail, {users} users blocked, "
+        f"{undetermined} undetermined."
+    )
+
+
+def distinct_blocked_users(pairs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``{user, apps, errorCodes, policies}`` per distinct user of user x app pairs
+    ``{user, appName, errorCode, policies}`` (``usersBlocked[]``), in first-seen order: what
+    "N users blocked" counts, so 14 users locked out of 6 apps read 14, not 84. Shared with
+    the report, which reads stored results that carry only the pairs."""
+    users: dict[str, dict[str, Any]] = {}
+    for u in pairs:
+        entry = users.setdefault(
+            u["user"], {"user": u["user"], "apps": [], "errorCodes": [], "policies": []}
+        )
+        for key, value in (("apps", u.get("appName")), ("errorCodes", u.get("errorCode"))):
+            if value and value not in entry[key]:
+                entry[key].append(value)
+        entry["policies"] += [p for p in u.get("policies") or [] if p not in entry["policies"]]
+    return list(users.values())
 
 
 def _fmt(value: Any) -> str:

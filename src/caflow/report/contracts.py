@@ -296,11 +296,35 @@ class FailingFlow(_Out):
     turnedOffAt: str | None
 
 
+class BlockedUserApp(_Out):
+    """One user x app pair that loses access: the v1 shape of ``usersBlocked[]``."""
+
+    user: str
+    app: str
+    appName: str
+    errorCode: str | None
+    policies: list[str]
+
+
+class BlockedUser(_Out):
+    """One distinct user who loses access, with every app, code and policy of their pairs."""
+
+    user: str
+    apps: list[str]
+    errorCodes: list[str]
+    policies: list[str]
+
+
 class CheckSummary(_Out):
     connectionsBreak: int
     flowsFail: int
-    usersBlocked: int
-    userAppsBlocked: int
+    usersBlocked: int = Field(
+        description="len(usersBlocked): user x app pairs, not distinct users (v1 name; the distinct users are blockedUsers)"
+    )
+    userAppsBlocked: int = Field(description="the same count as usersBlocked (alias)")
+    blockedUsers: int = Field(
+        description="distinct users who lose access: what the impact line's 'N users blocked' counts (extension)"
+    )
     undetermined: int
 
 
@@ -316,8 +340,15 @@ class CheckOutput(_Out):
     connectionsBreaking: list[BreakingConnection]
     connectionsResolved: list[dict[str, Any]]
     flowsFailing: list[FailingFlow]
-    usersBlocked: list[dict[str, Any]]
-    userAppsBlocked: list[dict[str, Any]]
+    usersBlocked: list[BlockedUserApp] = Field(
+        description="one entry per user x app pair that loses access (v1 shape)"
+    )
+    userAppsBlocked: list[BlockedUserApp] = Field(
+        description="the same list as usersBlocked (alias: the name one interim build used)"
+    )
+    blockedUsers: list[BlockedUser] = Field(
+        description="one entry per distinct user who loses access (extension)"
+    )
     undetermined: list[UndeterminedItem]
     warnings: list[str]
     newFindings: list[FindingOut]

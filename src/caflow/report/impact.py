@@ -10,7 +10,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ImpactGroup", "PolicyNames", "by_owner", "by_policy", "policy_names"]
+from caflow.check.plan import distinct_blocked_users, impact_line
+
+__all__ = [
+    "ImpactGroup",
+    "PolicyNames",
+    "blocked_pairs",
+    "blocked_users",
+    "by_owner",
+    "by_policy",
+    "check_impact_line",
+    "policy_names",
+]
 
 #: Key for impact no policy is named for (e.g. a flow, or a connection whose cause names none).
 UNATTRIBUTED = "(no policy named)"
@@ -24,7 +35,7 @@ class ImpactGroup:
     key: str
     label: str
     connections: list[str] = field(default_factory=list)
-    #: "user → app" pairs that lose access (``userAppsBlocked``).
+    #: "user → app" pairs that lose access (``usersBlocked[]``, see blocked_pairs).
     users: list[str] = field(default_factory=list)
     codes: dict[str, int] = field(default_factory=dict)
     first_at: str | None = None
@@ -73,6 +84,38 @@ def policy_names(data: dict[str, Any]) -> PolicyNames:
     return names
 
 
+def _interim(data: dict[str, Any]) -> bool:
+    """A result of the one build whose ``usersBlocked[]`` held distinct users and whose pairs
+    were only in ``userAppsBlocked[]`` (docs/output.md "Changes")."""
+    return "userAppsBlocked" in data and "blockedUsers" not in data
+
+
+def blocked_pairs(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """check's user x app pairs ``{user, app, appName, errorCode, policies}`` of any stored
+    result: ``usersBlocked[]`` (the v1 contract), or ``userAppsBlocked[]`` of the interim build."""
+    return list(data.get("userAppsBlocked" if _interim(data) else "usersBlocked") or [])
+
+
+def blocked_users(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """check's distinct blocked users ``{user, apps, errorCodes, policies}``: ``blockedUsers[]``,
+    the interim build's ``usersBlocked[]``, or (results written before either) made from the
+    pairs the same way check makes them."""
+    if "blockedUsers" in data:
+        return list(data["blockedUsers"])
+    if _interim(data):
+        return list(data.get("usersBlocked") or [])
+    return distinct_blocked_users(blocked_pairs(data))
+
+
+def check_impact_line(data: dict[str, Any]) -> str:
+    """The impact line of a stored check result, counting distinct users whatever build wrote
+    it (the build before the interim one wrote "84 users blocked" for 14 users x 6 apps)."""
+    s = data["summary"]
+    return impact_line(
+        s["connectionsBreak"], s["flowsFail"], len(blocked_users(data)), s["undetermined"]
+    )
+
+
 def _sorted(groups: Iterable[ImpactGroup]) -> list[ImpactGroup]:
     return sorted(groups, key=lambda g: (-g.total, g.label))
 
@@ -94,7 +137,7 @@ def by_policy(data: dict[str, Any]) -> list[ImpactGroup]:
             g.connections.append(c["id"])
             g._add_code(c.get("errorCode"))
             g._seen_at(c.get("at"))
-    for u in data.get("userAppsBlocked", []):
+    for u in blocked_pairs(data):
         for pid in u.get("policies") or [UNATTRIBUTED]:
             g = group(pid)
             g.users.append(f"{u['user']} → {u['appName']}")

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from caflow.automation.verdicts import when_phrase
+from caflow.report.impact import blocked_pairs
 from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
 
 __all__ = ["render"]
@@ -78,7 +79,7 @@ def _check(root: ET.Element, data: dict[str, Any]) -> None:
         else:
             when = f"{when_phrase(f['when'])} (connection {f['connection']})"
         _outcome(case, "failure", f"fails {when}", "flowFails")
-    for u in data["userAppsBlocked"]:
+    for u in blocked_pairs(data):  # one failing case per user x app pair
         case = _case(impact, "caflow.check.user", f"{u['user']} → {u['appName']}")
         _outcome(case, "failure", f"loses access ({u['errorCode']})", u["errorCode"] or "block")
     for u in data["undetermined"]:

@@ -125,7 +125,7 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
     """The check as a PR comment: counts, impact grouped by policy and by owner with the first
     items of each, then the plan, everything cut to fit ``limit`` characters; the full lists
     are in ``--format json`` (keep it as a build artifact)."""
-    from caflow.report.impact import by_owner, by_policy
+    from caflow.report.impact import blocked_pairs, blocked_users, by_owner, by_policy
 
     data = result.to_json()
     s = data["summary"]
@@ -150,7 +150,9 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
         "|---|---|",
         f"| connections break | {s['connectionsBreak']} |",
         f"| flows fail | {s['flowsFail']} |",
-        f"| users blocked | {s['usersBlocked']} |",
+        # Distinct users (summary.usersBlocked counts user x app pairs: docs/output.md).
+        f"| users blocked | {len(blocked_users(data))} |",
+        f"| user × app pairs blocked | {len(blocked_pairs(data))} |",
         f"| new findings | {len(data['newFindings'])} |",
         f"| undetermined | {s['undetermined']} |",
         f"| connections no longer breaking | {len(data['connectionsResolved'])} |",

@@ -114,15 +114,24 @@ def _advise(data: dict[str, Any]) -> Page:
 
 
 def _check(data: dict[str, Any]) -> Page:
-    from caflow.report.impact import by_owner, by_policy
+    from caflow.report.impact import (
+        blocked_pairs,
+        blocked_users,
+        by_owner,
+        by_policy,
+        check_impact_line,
+    )
 
     s = data["summary"]
-    page = Page("check", "caflow check", data["impactLine"])
+    # Any stored check result: v1 pairs, the interim build's distinct usersBlocked, or both.
+    pairs = blocked_pairs(data)
+    page = Page("check", "caflow check", check_impact_line(data))
     page.facts = [
         ("verdict", "breaks something" if data["breaks"] else "safe"),
         ("connections break", str(s["connectionsBreak"])),
         ("flows fail", str(s["flowsFail"])),
-        ("users blocked", str(s["usersBlocked"])),
+        ("users blocked", str(len(blocked_users(data)))),
+        ("user × app pairs blocked", str(len(pairs))),
         ("undetermined", str(s["undetermined"])),
         ("simulated", f"{data['start']} .. {data['end']}"),
     ]
@@ -176,7 +185,7 @@ def _check(data: dict[str, Any]) -> Page:
         (
             "Users blocked",
             ["user", "app", "code"],
-            [[u["user"], u["appName"], u["errorCode"] or "—"] for u in data["userAppsBlocked"]],
+            [[u["user"], u["appName"], u["errorCode"] or "—"] for u in pairs],
         )
     )
     return page
