@@ -223,7 +223,7 @@ def test_unknown_fields_preserved_in_raw(corpus: Path) -> None:
     for p in tenant.policies:
         if p.source not in docs:
             docs[p.source] = parse_document(Path(p.source).read_bytes(), p.source)
-        original = normalize_keys(_resolve(docs[p.source], p.source_path))
+        original = normalize_keys(_resolve(docs[p.source], p.source_path), file=p.source)
         if p.source_path.endswith("/details"):  # a template: details + id/name/state filled in
             assert all(p.raw.get(k) == v for k, v in original.items()), p.label
         else:

@@ -298,7 +298,7 @@ def test_odata_fields_tolerated_and_preserved() -> None:
     ):
         assert p.raw[key] == obj[key]
     assert p.raw["conditions"]["users"]["includeUsers@odata.type"] == "#Collection(String)"
-    assert p.raw == normalize_keys(obj)
+    assert p.raw == normalize_keys(obj, file="x.json")
 
 
 def test_per_property_odata_annotations_are_not_conditions() -> None:
@@ -1119,7 +1119,7 @@ def test_fuzz_parse_policy_only_input_errors(obj: Any) -> None:
     if not isinstance(obj, dict):
         obj = {"conditions": obj}
     try:
-        policy = parse_policy(normalize_keys(obj), "fuzz.json")
+        policy = parse_policy(normalize_keys(obj, file="fuzz.json"), "fuzz.json")
     except InputError as exc:
         assert "fuzz.json" in str(exc)
         return
@@ -1367,7 +1367,7 @@ def _verdict(t: Tenant, s: SignIn) -> tuple[Any, ...]:
 
 
 def _parsed(obj: dict[str, Any]) -> Policy:
-    return parse_policy(normalize_keys(obj), f"diff/policies/{obj['id']}.json")
+    return parse_policy(normalize_keys(obj, file="diff.json"), f"diff/policies/{obj['id']}.json")
 
 
 @settings(

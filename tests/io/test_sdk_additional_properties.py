@@ -28,7 +28,7 @@ SDK_LOCATION = {
 
 
 def test_additional_properties_are_lifted_into_the_object() -> None:
-    out = normalize_keys(SDK_LOCATION)
+    out = normalize_keys(SDK_LOCATION, file="x.json")
     assert "additionalProperties" not in out
     assert out["@odata.type"] == "#microsoft.graph.ipNamedLocation"
     assert out["isTrusted"] is True and out["ipRanges"][0]["cidrAddress"] == "203.0.113.0/24"
@@ -36,7 +36,9 @@ def test_additional_properties_are_lifted_into_the_object() -> None:
 
 
 def test_a_property_the_object_has_wins_over_additional_properties() -> None:
-    out = normalize_keys({"displayName": "A", "additionalProperties": {"displayName": "B"}})
+    out = normalize_keys(
+        {"displayName": "A", "additionalProperties": {"displayName": "B"}}, file="x.json"
+    )
     assert out == {"displayName": "A"}
 
 

@@ -89,7 +89,7 @@ def test_example_scenarios_validate(scenario: str) -> None:
 
 def test_list_files_accept_a_graph_page_and_a_bare_list() -> None:
     doc = load_document(CONTOSO / "namedLocations.json")
-    items = [item for item, _ in as_list(doc)]
+    items = [item for item, _ in as_list(doc, file="schemas")]
     _validate("namedLocations", {"value": items})
     _validate("namedLocations", items)
     _validate("namedLocations", items[0])

@@ -477,7 +477,7 @@ def _load_documents(
             # "value": []}) is real tenant data: zero policies, valid (issue 13), not "nothing".
             report.kinds["emptyPolicyList"] += 1
             continue
-        if not bundle_mode and b.directory_objects.add_document(rel, doc):
+        if not bundle_mode and b.directory_objects.add_document(rel, doc, file=file):
             continue  # users, groups, roles, devices, memberships of an export folder
         b.add(file, doc, role, report)
     tenant = b.build(source_name or label)
@@ -560,7 +560,7 @@ class _Builder:
         if role == "crossTenantAccess":
             self.cross_tenant_doc = (file, doc)
             report.kinds["crossTenantAccess"] += 1
-            unknown = unknown_cross_tenant_keys(doc)
+            unknown = unknown_cross_tenant_keys(doc, file)
             if unknown:
                 # An exported file: kept as written and said once, like policy fields caflow
                 # does not read (a typo'd inboundTrust means "no trust" is what gets evaluated).
@@ -579,8 +579,8 @@ class _Builder:
         ):
             self._migration_table(file, doc, report)
             return
-        for item, path in as_list(doc):
-            obj = normalize_keys(item)
+        for item, path in as_list(doc, file=file):
+            obj = normalize_keys(item, file=file, path=path)
             kind = role or _classify(obj)
             if kind is None:
                 report.skipped.append(

@@ -58,12 +58,12 @@ def _annotation(key: str) -> bool:
     return key.startswith("@") or "@odata" in key
 
 
-def unknown_cross_tenant_keys(doc: Any) -> list[str]:
+def unknown_cross_tenant_keys(doc: Any, file: str) -> list[str]:
     """Keys of ``crossTenantAccess.json`` that are no Graph property (a typo such as
     ``inboundTrus``): kept as written and not read, so listed once in a load note with a
     did-you-mean (the convention for fields of an exported file caflow does not read) -
     never silently dropped. Each entry: ``/json/pointer (did you mean 'x'?)``."""
-    doc = normalize_keys(doc)
+    doc = normalize_keys(doc, file=file)
     out: list[str] = []
 
     def check(obj: Any, path: Path, known: frozenset[str]) -> None:
@@ -87,7 +87,7 @@ def unknown_cross_tenant_keys(doc: Any) -> list[str]:
         prefix: Path = ("partners",)
     else:
         partners, prefix = doc, ()
-    for item, path in as_list(partners):
+    for item, path in as_list(partners, file=file, at=prefix):
         check(item, (*prefix, *path), _CONFIG_FIELDS)
     return out
 
@@ -122,7 +122,7 @@ def _partner(r: Reader, value: Any, path: Path) -> PartnerConfig:
 
 def parse_cross_tenant_access(doc: Any, file: str) -> CrossTenantAccess:
     r = Reader(file)
-    doc = normalize_keys(doc)
+    doc = normalize_keys(doc, file=file)
     partners_doc: Any = None
     default_doc: Any = None
     default_path: Path = ("default",)
@@ -135,7 +135,7 @@ def parse_cross_tenant_access(doc: Any, file: str) -> CrossTenantAccess:
         partners_doc = doc
     partners: dict[str, PartnerConfig] = {}
     prefix: Path = ("partners",) if partners_doc is not doc else ()
-    for item, path in as_list(partners_doc):
+    for item, path in as_list(partners_doc, file=file, at=prefix):
         p = _partner(r, item, (*prefix, *path))
         partners[p.tenant_id.lower()] = p
     base = InboundTrust(False, False, False)

@@ -35,6 +35,7 @@ from caflow.errors import (
     UnsafePathError,
     shown_key,
 )
+from caflow.model.strict import TwoMeanings, one_meaning
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -152,8 +153,8 @@ class _DuplicateKey(Exception):
 def _settle_duplicates(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
     """Values of the keys ``pairs`` writes more than once, when that is harmless: every copy
     equal, or all but one ``null`` (templates write ``"sessionControls": null`` and later the
-    configured object: docs/assumptions.md A-IN-DUP). Any other key written twice raises
-    :class:`_DuplicateKey` - which value is meant is unknown."""
+    configured object: docs/assumptions.md A-IN-DUP, :func:`~caflow.model.strict.one_meaning`).
+    Any other key written twice raises :class:`_DuplicateKey` - which value is meant is unknown."""
     values: dict[Any, list[Any]] = {}
     for key, value in pairs:
         values.setdefault(key, []).append(value)
@@ -161,10 +162,10 @@ def _settle_duplicates(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
     for key, found in values.items():
         if len(found) == 1:
             continue
-        distinct = [v for i, v in enumerate(found) if v is not None and v not in found[:i]]
-        if len(distinct) > 1:
-            raise _DuplicateKey(key)
-        settled[key] = distinct[0] if distinct else None
+        try:
+            settled[key] = one_meaning(found)
+        except TwoMeanings:
+            raise _DuplicateKey(key) from None
     return settled
 
 

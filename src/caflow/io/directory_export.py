@@ -112,11 +112,12 @@ class DirectoryObjects:
         return any(self.objects.values())
 
     # -- collection -----------------------------------------------------------------------
-    def add_document(self, rel: str, doc: Any) -> bool:
+    def add_document(self, rel: str, doc: Any, *, file: str = "") -> bool:
         """Take every directory object of ``doc`` (one export file); False when there is none,
-        so the caller classifies the document itself."""
+        so the caller classifies the document itself. ``file``: how errors name it (``rel``)."""
         context = membership_context(rel)
-        items = [normalize_keys(item) for item, _ in as_list(doc)]
+        file = file or rel
+        items = [normalize_keys(item, file=file, path=at) for item, at in as_list(doc, file=file)]
         if context is None and not (items and all(directory_kind(o) for o in items)):
             return False
         if context is not None and not all(isinstance(o, dict) and o.get("id") for o in items):

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+from caflow.model.strict import TwoMeanings, key_twice_error, one_meaning
+
 __all__ = ["as_list", "camel_key", "dotnet_date", "normalize_keys"]
 
 _DOTNET_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
@@ -52,11 +54,33 @@ _EMPTY: tuple[Any, ...] = (None, [], {}, "")
 _CAMEL: dict[str, str] = {}
 
 
-def normalize_keys(obj: Any) -> Any:
+class _Clash(Exception):
+    """Two spellings of one key with two meanings; the path to their object is collected while
+    the recursion unwinds (innermost first), so the happy path builds no paths."""
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(second)
+        self.first = first
+        self.second = second
+        self.up: list[str | int] = []
+
+
+def normalize_keys(obj: Any, *, file: str, path: tuple[str | int, ...] = ()) -> Any:
     """Recursively camelCase dict keys and convert .NET dates; values otherwise unchanged.
 
     A dict or list none of whose keys or values change is returned as it is (a Graph export is
-    already camelCase): a large export is walked, not copied a second time."""
+    already camelCase): a large export is walked, not copied a second time. One key written in
+    two spellings (``State`` and ``state``) is read once when both mean one thing (equal, or
+    one ``null``: docs/assumptions.md A-IN-DUP); otherwise a ``duplicate`` error naming ``file``
+    and the JSON pointers of both keys (``path``: where ``obj`` sits in the file)."""
+    try:
+        return _normalize(obj)
+    except _Clash as clash:
+        where = (*path, *reversed(clash.up))
+        raise key_twice_error(file, where, clash.first, clash.second) from None
+
+
+def _normalize(obj: Any) -> Any:
     if isinstance(obj, dict):
         out: dict[str, Any] | None = None
         for i, (k, v) in enumerate(obj.items()):
@@ -65,16 +89,22 @@ def normalize_keys(obj: Any) -> Any:
                 key = camel_key(str(k))
                 if isinstance(k, str) and len(_CAMEL) < 65536:
                     _CAMEL[k] = key
+            try:
+                new = _normalize(v)
+            except _Clash as clash:
+                clash.up.append(k)
+                raise
             if out is None:
-                new = normalize_keys(v)
                 if key == k and new is v:
                     continue
                 # First change: the keys before it were unchanged (and distinct).
                 out = dict(islice(obj.items(), i))
-            elif key not in out or out[key] in _EMPTY:
-                new = normalize_keys(v)
-            if key in out and out[key] not in _EMPTY:
-                continue  # when both spellings exist keep the first non-empty one
+            if key in out:
+                try:
+                    new = one_meaning([out[key], new])
+                except TwoMeanings:
+                    first = next((o for o in obj if o != k and camel_key(str(o)) == key), key)
+                    raise _Clash(str(first), str(k)) from None
             out[key] = new
         result = obj if out is None else out
         extra = result.get("additionalProperties")
@@ -84,7 +114,11 @@ def normalize_keys(obj: Any) -> Any:
     if isinstance(obj, list):
         items: list[Any] | None = None
         for i, v in enumerate(obj):
-            new = normalize_keys(v)
+            try:
+                new = _normalize(v)
+            except _Clash as clash:
+                clash.up.append(i)
+                raise
             if items is None:
                 if new is v:
                     continue
@@ -109,18 +143,28 @@ def _lift_additional(obj: dict[str, Any], extra: dict[str, Any]) -> dict[str, An
     return merged
 
 
-def as_list(doc: Any) -> list[tuple[Any, tuple[str | int, ...]]]:
+def as_list(
+    doc: Any, *, file: str, at: tuple[str | int, ...] = ()
+) -> list[tuple[Any, tuple[str | int, ...]]]:
     """Every list file accepts a bare list, ``{"value": [...]}`` or one object (docs/bundle-format.md).
 
-    Returns ``(item, json_path)`` pairs so errors can point at the item.
+    Returns ``(item, json_path)`` pairs so errors can point at the item. A document with both
+    ``value`` and ``Value`` lists that differ is a ``duplicate`` error naming ``file`` (``at``:
+    where ``doc`` sits in it).
     """
     if doc is None:
         return []
     if isinstance(doc, list):
         return [(item, (i,)) for i, item in enumerate(doc)]
     if isinstance(doc, dict):
-        for key in ("value", "Value"):
-            if key in doc and isinstance(doc[key], list):
-                return [(item, (key, i)) for i, item in enumerate(doc[key])]
+        found = [key for key in ("value", "Value") if isinstance(doc.get(key), list)]
+        if len(found) == 2:
+            try:
+                one_meaning([doc["value"], doc["Value"]])
+            except TwoMeanings:
+                raise key_twice_error(file, at, "value", "Value") from None
+        if found:
+            key = found[0]
+            return [(item, (key, i)) for i, item in enumerate(doc[key])]
         return [(doc, ())]
     return [(doc, ())]

@@ -89,7 +89,7 @@ def _signal(r: Reader, kind: str, value: Any, path: tuple[str, ...]) -> str:
 def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any]:
     """Return ``SignIn`` keyword arguments for the request in ``doc``."""
     r = Reader(file)
-    body = normalize_keys(r.obj(doc, (), optional=False))
+    body = normalize_keys(r.obj(doc, (), optional=False), file=file)
     identity = r.obj(
         body.get("signInIdentity") or body.get("conditionalAccessWhatIfSubject"),
         ("signInIdentity",),

@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from caflow.errors import SchemaError, did_you_mean, shown_key
+from caflow.errors import SchemaError, did_you_mean, json_pointer, shown_key, shown_pointer
 
 __all__ = [
     "Flag",
@@ -43,7 +43,10 @@ __all__ = [
     "Number",
     "Text",
     "TextList",
+    "TwoMeanings",
     "choice",
+    "key_twice_error",
+    "one_meaning",
     "read_model",
     "schema_error",
 ]
@@ -67,6 +70,36 @@ def _spellings(name: str) -> AliasChoices:
     return AliasChoices(name, *dict.fromkeys(others))
 
 
+class TwoMeanings(Exception):
+    """Copies of one key (written twice, or in two spellings) that mean two different things."""
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same JSON type all the way down (``1`` is not ``true``, nor ``1.0``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def one_meaning(copies: Sequence[Any]) -> Any:
+    """The value that copies of one key written more than once in one object mean - the same
+    key twice (``state`` ... ``state``) or two spellings of it (``State`` and ``state``): when
+    all are equal, or all but one are ``null``, that value (docs/assumptions.md A-IN-DUP);
+    otherwise :class:`TwoMeanings` - which one is meant is unknown, and picking one would let a
+    careless or hostile file hide ``state: enabled`` behind ``State: disabled``."""
+    distinct: list[Any] = []
+    for value in copies:
+        if value is not None and not any(_same(value, d) for d in distinct):
+            distinct.append(value)
+    if len(distinct) > 1:
+        raise TwoMeanings
+    return distinct[0] if distinct else None
+
+
 class FormatModel(BaseModel):
     """Base of every file-format model: unknown keys refused with a did-you-mean."""
 
@@ -82,6 +115,8 @@ class FormatModel(BaseModel):
     def _known_keys(cls, data: Any) -> Any:
         if isinstance(data, Mapping):
             accepted = _accepted_keys(cls)
+            seen: dict[str, str] = {}  # field -> the first spelling of it in ``data``
+            clash: list[str] = []
             for key in data:
                 if not isinstance(key, str) or key not in accepted:
                     canonical = list(cls.model_fields)
@@ -94,15 +129,38 @@ class FormatModel(BaseModel):
                             "known": ", ".join(canonical),
                         },
                     )
+                if accepted[key] in seen:
+                    clash.append(key)
+                else:
+                    seen[accepted[key]] = key
+            if clash:
+                return _one_spelling(data, seen, clash, accepted)
         return data
 
 
+def _one_spelling(
+    data: Mapping[str, Any], first: dict[str, str], clash: list[str], accepted: Mapping[str, str]
+) -> dict[str, Any]:
+    """``data`` with each key written in two spellings (``rememberMfa`` and ``RememberMfa``)
+    kept once, when the copies mean one thing (:func:`one_meaning`); else an error naming both."""
+    out = dict(data)
+    for key in clash:
+        name = accepted[key]
+        kept = first[name]
+        try:
+            out[kept] = one_meaning([out[kept], data[key]])
+        except TwoMeanings:
+            raise PydanticCustomError(
+                "key_twice", "key twice", {"key": key, "first": kept}
+            ) from None
+        del out[key]
+    return out
+
+
 @cache
-def _accepted_keys(cls: type[BaseModel]) -> frozenset[str]:
-    keys: set[str] = set()
-    for name in cls.model_fields:
-        keys |= {name, _camel(name), _pascal(name)}
-    return frozenset(keys)
+def _accepted_keys(cls: type[BaseModel]) -> Mapping[str, str]:
+    """Every accepted spelling of each field's key -> the field."""
+    return {s: name for name in cls.model_fields for s in (name, _camel(name), _pascal(name))}
 
 
 # -- scalar types ------------------------------------------------------------------------------
@@ -228,6 +286,8 @@ def schema_error(exc: ValidationError, *, file: str, path: Sequence[str | int] =
             hint=f"did you mean '{suggestion}'?" if suggestion else f"known keys: {ctx['known']}",
             code="unknown-key",
         )
+    if kind == "key_twice":
+        return key_twice_error(file, loc, str(ctx["first"]), str(ctx["key"]))
     if kind == "missing":
         return SchemaError(
             "missing field", file=file, path=loc, expected=f"'{loc[-1]}'", code="missing-field"
@@ -283,6 +343,19 @@ def schema_error(exc: ValidationError, *, file: str, path: Sequence[str | int] =
         )
     message = err["msg"].removeprefix("Value error, ")
     return SchemaError(message, file=file, path=loc, got=None, code="invalid-value")
+
+
+def key_twice_error(file: str, where: Path, first: str, second: str) -> SchemaError:
+    """Error for an object at ``where`` writing one key as ``first`` and again as ``second``
+    with another meaning (:func:`one_meaning`); both keys' JSON pointers are named."""
+    return SchemaError(
+        f"duplicate key {shown_key(second)}: also written as {shown_key(first)} at "
+        f"{shown_pointer(json_pointer((*where, first)))}, with another value",
+        file=file,
+        path=(*where, second),
+        hint="one key in two spellings: which value is meant is unknown",
+        code="duplicate",
+    )
 
 
 def read_model(model: type[M], data: Any, *, file: str, path: Sequence[str | int] = ()) -> M:

@@ -617,7 +617,7 @@ def _tenant_action(
         pid = _existing_policy(r, body, policy_ids)
         old = next(p for p in current.policies if p.id.lower() == pid)
         changes = r.obj(body["set"], ("set",), optional=False)
-        written = normalize_keys(dict(changes))
+        written = normalize_keys(dict(changes), file=r.file, path=(*r.base, "set"))
         merged = deep_merge(dict(old.raw), written)
         new = _checked(r, parse_policy(merged, r.file, (*r.base, "set")), current, written)
         return current.with_policies(
@@ -651,7 +651,7 @@ def _tenant_action(
     assert kind == "addAgreement", kind
     from caflow.io.bundle import parse_agreement
 
-    ag = parse_agreement(r, normalize_keys(dict(body)))
+    ag = parse_agreement(r, normalize_keys(dict(body), file=r.file, path=r.base))
     return current.evolve(agreements={**current.agreements, ag.id.lower(): ag})
 
 
@@ -686,7 +686,7 @@ def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], base_dir: Pat
     else:
         obj = body.get("policy", body)
         file, where = r.file, (*r.base, "policy") if "policy" in body else r.base
-    pol = parse_policy(normalize_keys(obj), file, where)
+    pol = parse_policy(normalize_keys(obj, file=file, path=where), file, where)
     if pol.id.lower() in ids:
         at = where if file == r.file else (*r.base, "file")
         raise SchemaError(
