@@ -30,10 +30,11 @@ import pyarrow as pa
 
 from caflow.engine.conditions import CONDITIONS
 from caflow.engine.evaluate import Evaluation, PolicyResult, decide, evaluate, policy_precheck
-from caflow.engine.grants import evaluate_grant
+from caflow.engine.grants import GrantOutcome, evaluate_grant
 from caflow.engine.signature import UserSignature
 from caflow.engine.signin import SignIn
 from caflow.model.directory import User
+from caflow.model.policy import Policy
 from caflow.model.tenant import Tenant
 from caflow.replay.encode import ColumnCodes, Interner
 from caflow.replay.signals import CONSTANT_FIELDS, FIELD_COLUMNS, field_note, field_value
@@ -60,6 +61,7 @@ _COND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Fields the grants and the decision read (engine.grants.evaluate_grant, evaluate()).
 _CLAIM_FIELDS = ("mfa", "auth_methods", "transfer_method", "client_app")
+_TERMS_CLAIMS = 2
 _FALSE, _TRUE, _UNKNOWN = 0, 1, 2
 
 
@@ -78,6 +80,8 @@ class _Condition:
     #: distinct (field ids) -> key id; None when the condition reads one field (key = field id)
     keys: Interner | None
     key_pattern: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: policies with equal ``ConditionCheck.policy_part``: (representative, members)
+    groups: list[tuple[Policy, np.ndarray]] = field(default_factory=list)
     pattern_ids: dict[tuple[bytes, tuple[str, ...]], int] = field(default_factory=dict)
     outcomes: list[np.ndarray] = field(default_factory=list)  # pattern -> (P,) uint8
     details: list[tuple[str, ...]] = field(default_factory=list)
@@ -97,6 +101,14 @@ class SignatureResult:
         return self.evaluation.decision
 
 
+def _policy_groups(policies: Sequence[Policy], part: Any) -> list[tuple[Policy, np.ndarray]]:
+    """Policies grouped by ``part(policy)``, in order of first appearance."""
+    groups: dict[Any, list[int]] = {}
+    for i, p in enumerate(policies):
+        groups.setdefault(part(p), []).append(i)
+    return [(policies[m[0]], np.asarray(m, dtype=np.int64)) for m in groups.values()]
+
+
 class CompiledPolicySet:
     """A tenant's policies compiled for columnar evaluation at ``now``."""
 
@@ -114,9 +126,21 @@ class CompiledPolicySet:
         for i, c in enumerate(CONDITIONS):
             reads = _COND_FIELDS.get(c.name, every)
             self.conditions.append(
-                _Condition(i, reads, Interner(len(reads)) if len(reads) > 1 else None)
+                _Condition(
+                    i,
+                    reads,
+                    Interner(len(reads)) if len(reads) > 1 else None,
+                    groups=_policy_groups(self.policies, c.policy_part),
+                )
             )
         self.claim_fields = _CLAIM_FIELDS
+        #: Claims derived from a field's value; the last _TERMS_CLAIMS are read by ToU grants only.
+        self._derived_claims = (
+            ("user", self._user_claim),
+            ("device", self._device_claim),
+            ("user", self._user_terms),
+            ("device", self._device_terms),
+        )
         #: ToU acceptances are recorded per user id: then the whole user is a claim.
         self.terms = any(p.grant and p.grant.terms_of_use for p in self.policies)
         self.accepting = {a.user_id.lower() for a in tenant.acceptances}
@@ -132,7 +156,8 @@ class CompiledPolicySet:
         self.precheck = [[policy_precheck(p, probe) for p in self.policies] for probe in probes]
         self.unsupported = np.array([bool(p.conditions.unsupported) for p in self.policies])
         #: (condition patterns..., identity kind, claims...) -> signature id
-        self._signatures = Interner(len(self.conditions) + 1 + len(self.claim_fields) + 2)
+        nclaims = len(self.claim_fields) + len(self._derived_claims)
+        self._signatures = Interner(len(self.conditions) + 1 + nclaims)
         self.results = _Results(self)
         ncond = len(self.conditions)
         #: analysisReasons as small codes into reason_vocab: per signature x policy
@@ -158,11 +183,14 @@ class CompiledPolicySet:
         self._applying_ids: dict[bytes, int] = {}
         self.grant_results: list[PolicyResult] = []
         #: (applying set, claims...) -> evaluations index
-        self._phase2_keys = Interner(1 + len(self.claim_fields) + 2)
+        self._phase2_keys = Interner(1 + nclaims)
         self._p2_grant_rows: list[np.ndarray] = []  # evaluation -> (P,) grant ids
         self._p2_matrix = np.zeros((0, P), dtype=np.int32)
         #: (policy index, claims) -> the applying policy's result (engine.grants)
         self._grants: dict[tuple[Any, ...], PolicyResult] = {}
+        #: (grant controls, the claims they read) -> engine.grants.evaluate_grant's outcome:
+        #: policies with equal grant controls share it
+        self._grant_outcomes: dict[tuple[Any, ...], GrantOutcome] = {}
         self._outcomes: list[np.ndarray | None] = [None] * ncond
         self._details: dict[tuple[int, int], str] = {}
         self._constant_patterns: dict[int, int] = {}
@@ -197,11 +225,13 @@ class CompiledPolicySet:
         s = SignIn(**{**CONSTANT_FIELDS, **values})
         check = CONDITIONS[cond.index].check
         out = np.empty(len(self.policies), dtype=np.uint8)
-        details: list[str] = []
-        for i, p in enumerate(self.policies):
+        details = [""] * len(self.policies)
+        for p, members in cond.groups:  # once per distinct part of the policies read
             value, detail = check(p, s, self.tenant)
-            out[i] = _TRUE if value is True else (_FALSE if value is False else _UNKNOWN)
-            details.append(detail if value is None else "")
+            out[members] = _TRUE if value is True else (_FALSE if value is False else _UNKNOWN)
+            if value is None:
+                for i in members.tolist():
+                    details[i] = detail
         pkey = (out.tobytes(), tuple(details))
         pid = cond.pattern_ids.get(pkey)
         if pid is None:
@@ -257,15 +287,13 @@ class CompiledPolicySet:
         patterns = [self._pattern_ids(c, field_ids, n) for c in self.conditions]
         kind = self._identity_kind(field_ids)
         claims = [field_ids[f] for f in self.claim_fields] + [
-            self._derived_ids("user", self._user_claim, field_ids),
-            self._derived_ids("device", self._device_claim, field_ids),
+            self._derived_ids(name, key_of, field_ids) for name, key_of in self._derived_claims
         ]
         bounds = [
             *(len(c.outcomes) for c in self.conditions),
             2,
             *(len(self.fields[f].values) for f in self.claim_fields),
-            len(self._derived["user:_user_claim"][2]),
-            len(self._derived["device:_device_claim"][2]),
+            *(len(self._derived[f"{n}:{k.__name__}"][2]) for n, k in self._derived_claims),
         ]
         sids, rows = self._signatures.intern([*patterns, kind, *claims], bounds)
         if len(rows):
@@ -301,29 +329,28 @@ class CompiledPolicySet:
 
     def _user_claim(self, u: Any) -> tuple[Any, ...]:
         """What of the user the grants read: external identity (engine.external: guest type,
-        home tenant) and, with ToU grants, the user id when the user has recorded acceptances."""
+        home tenant)."""
         if u is None:
             return (None,)
-        accepted = self.terms and u.id.lower() in self.accepting
-        return (
-            u.user_type,
-            u.guest_type,
-            u.external_tenant_id,
-            u.unknown,
-            u.id if accepted else None,
-        )
+        return (u.user_type, u.guest_type, u.external_tenant_id, u.unknown)
+
+    def _user_terms(self, u: Any) -> Any:
+        """With ToU grants, the user id when the user has recorded acceptances (read by
+        ToU grants only)."""
+        accepted = u is not None and self.terms and u.id.lower() in self.accepting
+        return u.id if accepted else None
 
     def _device_claim(self, d: Any) -> tuple[Any, ...]:
-        """What of the device the grants read: registered, compliant, trust type (and the id
-        for per-device ToU)."""
+        """What of the device the grants read: registered, compliant, trust type."""
         if d is None or not isinstance(d, Mapping):
             return (repr(d),)
-        return (
-            d.get("isCompliant"),
-            str(d.get("trustType", "")),
-            d.get("deviceId") if self.per_device_terms else None,
-            bool(d.get("deviceId")),
-        )
+        return (d.get("isCompliant"), str(d.get("trustType", "")), bool(d.get("deviceId")))
+
+    def _device_terms(self, d: Any) -> Any:
+        """The device id for per-device ToU (read by ToU grants only)."""
+        if self.per_device_terms and isinstance(d, Mapping):
+            return d.get("deviceId")
+        return None
 
     def _identity_kind(self, field_ids: dict[str, np.ndarray]) -> np.ndarray:
         """0 = a known user, 1 = an unknown user or a workload identity (policy_precheck)."""
@@ -404,14 +431,24 @@ class CompiledPolicySet:
         self.phase2_of = np.concatenate([self.phase2_of, phase2])
         self.applying_set_of = np.concatenate([self.applying_set_of, asets])
 
-    @property
-    def grant_ids(self) -> np.ndarray:
-        """(signatures, policies): index into :attr:`grant_results`, -1 = not applying."""
+    def _grant_matrix(self) -> np.ndarray:
+        """(evaluations, policies): index into :attr:`grant_results`, -1 = not applying."""
         if len(self._p2_grant_rows) != len(self._p2_matrix):
             self._p2_matrix = (
                 np.stack(self._p2_grant_rows) if self._p2_grant_rows else self._p2_matrix
             )
-        return self._p2_matrix[self.phase2_of]
+        return self._p2_matrix
+
+    @property
+    def grant_ids(self) -> np.ndarray:
+        """(signatures, policies): index into :attr:`grant_results`, -1 = not applying."""
+        return self._grant_matrix()[self.phase2_of]
+
+    def applying_result(self, sid: int, policy_index: int) -> PolicyResult | None:
+        """The result of policy ``policy_index`` for signature ``sid`` when it applies
+        (``result(sid).grants.get(policy_index)`` without building the whole result)."""
+        g = int(self._grant_matrix()[self.phase2_of[sid], policy_index])
+        return self.grant_results[g] if g >= 0 else None
 
     def _evaluate_phase2(self, applying: tuple[int, ...], claims: tuple[int, ...], sid: int) -> int:
         """engine.grants.evaluate_grant per applying policy and claims, engine.evaluate.decide."""
@@ -422,9 +459,13 @@ class CompiledPolicySet:
             grant = self._grants.get(gkey)
             if grant is None:
                 p = self.policies[i]
-                grant = self._grants[gkey] = PolicyResult(
-                    p, True, "notSet", evaluate_grant(p.grant, signin, self.tenant, self.now)
-                )
+                read = claims if p.grant and p.grant.terms_of_use else claims[:-_TERMS_CLAIMS]
+                okey = (p.grant, read)
+                outcome = self._grant_outcomes.get(okey)
+                if outcome is None:
+                    outcome = evaluate_grant(p.grant, signin, self.tenant, self.now)
+                    self._grant_outcomes[okey] = outcome
+                grant = self._grants[gkey] = PolicyResult(p, True, "notSet", outcome)
             results.append(grant)
         evaluation = decide(signin, self.now, tuple(results), tou_error_code=self.tou_error_code)
         row = np.full(len(self.policies), -1, dtype=np.int32)

@@ -360,14 +360,13 @@ class ReplayRun:
                 parsed[text] = _DECODE.decode(self.recorded.values[text])
             agreement["rows"] += n
             reasons = c.reasons[sid]
-            grants = c.result(sid).grants
             for entry in parsed[text]:
                 i = policy_ids.get(str(entry.get("id") or "").lower())
                 if i is None:
                     agreement["notInBundle"] += n
                     continue
                 reason = c.reason_vocab[int(reasons[i])]
-                ours = log_result(c.policies[i], reason, grants.get(i))
+                ours = log_result(c.policies[i], reason, c.applying_result(sid, i))
                 recorded = entry.get("result")
                 if ours is None:
                     agreement["undetermined"] += n
