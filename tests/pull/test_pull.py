@@ -420,6 +420,61 @@ def test_existing_out_folder_needs_force(tmp_path: Path, recorded: RecordedTenan
     assert res.exit_code == 0 and (out / "pull.json").exists() and not (out / "keep.txt").exists()
 
 
+@pytest.mark.parametrize("case", ["parent-is-a-file", "out-is-a-file", "name-too-long"])
+def test_unusable_out_is_refused_before_any_request(
+    tmp_path: Path, recorded: RecordedTenant, case: str
+) -> None:
+    """A pull may take an hour: an --out it cannot write is exit 2 before the first request,
+    naming the path and why."""
+    (tmp_path / "file.txt").write_text("x")
+    out = {
+        "parent-is-a-file": tmp_path / "file.txt" / "sub" / "bundle",
+        "out-is-a-file": tmp_path / "file.txt",
+        "name-too-long": tmp_path / ("b" * 250),  # + ".pull-XXXX" temp prefix > 255 bytes
+    }[case]
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2, res.output
+    assert "cannot write the output folder" in res.output
+    assert {
+        "parent-is-a-file": "file.txt is a file",
+        "out-is-a-file": "an existing file",
+        "name-too-long": "File name too long",
+    }[case] in res.output.replace("\n", "")
+    assert recorded.seen == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_unwritable_out_parent_is_refused_before_any_request(
+    tmp_path: Path, recorded: RecordedTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only folder (simulated: the tests may run as root, who may write anywhere)."""
+
+    def refuse(dir: str, prefix: str) -> str:
+        raise PermissionError(13, "Permission denied", dir)
+
+    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    out = tmp_path / "ro" / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 2, res.output
+    text = res.output.replace("\n", "")
+    assert "Permission denied" in text and str(tmp_path / "ro") in text
+    assert recorded.seen == []
+    assert list(tmp_path.iterdir()) == []  # the parent made for the probe is gone again
+
+
+def test_the_write_probe_leaves_nothing_when_the_pull_fails(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    recorded.always[r"/conditionalAccess/policies$"] = (
+        403,
+        {},
+        graph_error(403, "Authorization_RequestDenied", "Insufficient privileges."),
+    )
+    res = runner.invoke(app, ["pull", "--out", str(tmp_path / "a" / "b" / "bundle")], env=ENV)
+    assert res.exit_code == 2 and "[pull-denied]" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_skip_typo_gets_a_suggestion(tmp_path: Path) -> None:
     res = runner.invoke(
         app, ["pull", "--out", str(tmp_path / "b"), "--skip", "powerplatfrom"], env=ENV

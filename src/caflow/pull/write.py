@@ -8,6 +8,7 @@ Secrets and tokens are never part of what is written: the manifest records the a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,20 +18,80 @@ from typing import Any
 
 import yaml
 
-from caflow.errors import InputError
+from caflow.errors import InputError, Shown
 from caflow.pull.tenant import NOT_AVAILABLE, Pulled
 
 __all__ = ["check_out_dir", "manifest", "write_bundle"]
 
 
 def check_out_dir(out: Path, force: bool) -> None:
-    """Refuse before any request is made: an existing non-empty folder needs ``--force``."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+    """Refuse before any request is made, so a long pull never ends in an unwritable folder:
+    an existing non-empty folder needs ``force``; a file is no folder; and the folder's parent
+    must take the temporary sibling :func:`write_bundle` writes into (probed by creating and
+    removing it, which also catches a read-only file system and a name too long)."""
+    _refuse_existing(out, force)
+    _probe_writable(out.absolute())
+
+
+def _refuse_existing(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            "cannot write the output folder",
+            file=str(out),
+            expected="a folder (--out names a bundle folder)",
+            got=Shown("an existing file"),
+        )
+    if out.exists() and any(out.iterdir()) and not force:
         raise InputError(
             "output folder exists",
             file=str(out),
             expected="a new or empty folder (or --force to replace it)",
         )
+
+
+def _tmp_prefix(out: Path) -> str:
+    return f".{out.name}.pull-"
+
+
+def _probed(exc: OSError, out: Path) -> str:
+    """The path the OS refused, with the temporary folder's random suffix left out."""
+    name = str(exc.filename or out.parent)
+    if Path(name).name.startswith(_tmp_prefix(out)):
+        return f"{out.parent / _tmp_prefix(out)}* (the temporary folder the bundle is written in)"
+    return name
+
+
+def _probe_writable(out: Path) -> None:
+    """Create the missing parents and the temporary sibling, then remove all of it again."""
+    created: list[Path] = []
+    try:
+        missing: list[Path] = []
+        parent = out.parent
+        while not parent.exists() and parent != parent.parent:
+            missing.append(parent)
+            parent = parent.parent
+        if not parent.is_dir():
+            raise InputError(
+                "cannot write the output folder",
+                file=str(out),
+                expected="a path below a folder",
+                got=Shown(f"{parent} is a file"),
+            )
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.append(folder)
+        os.rmdir(tempfile.mkdtemp(dir=out.parent, prefix=_tmp_prefix(out)))
+    except OSError as exc:
+        raise InputError(
+            "cannot write the output folder",
+            file=str(out),
+            expected="a folder caflow can create and write (checked before reading the tenant)",
+            got=Shown(f"{exc.strerror or type(exc).__name__}: {_probed(exc, out)}"),
+        ) from None
+    finally:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def manifest(pulled: Pulled, **facts: Any) -> dict[str, Any]:
@@ -51,7 +112,7 @@ def manifest(pulled: Pulled, **facts: Any) -> dict[str, Any]:
 def write_bundle(pulled: Pulled, out: Path, manifest_doc: dict[str, Any], force: bool) -> None:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.pull-"))
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=_tmp_prefix(out)))
     try:
         for rel, doc in sorted(pulled.documents.items()):
             path = tmp / rel
@@ -74,7 +135,7 @@ def write_bundle(pulled: Pulled, out: Path, manifest_doc: dict[str, Any], force:
 
 def _swap_in(tmp: Path, out: Path, force: bool) -> None:
     if out.exists():
-        check_out_dir(out, force)
+        _refuse_existing(out, force)
         if out.is_dir() and not any(out.iterdir()):
             out.rmdir()
         else:
