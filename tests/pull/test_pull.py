@@ -382,6 +382,18 @@ def test_one_flow_unreadable_keeps_the_rest(tmp_path: Path, recorded: RecordedTe
 def test_no_environment_readable_makes_the_part_unreadable(
     tmp_path: Path, recorded: RecordedTenant
 ) -> None:
+    for pattern in (r"api.powerapps.com.*/connections$", r"api.flow.microsoft.com.*/v2/flows$"):
+        recorded.always[pattern] = (403, {}, {"error": {"code": "Forbidden", "message": "no"}})
+    out = _pull(tmp_path)
+    doc = json.loads((out / "pull.json").read_text())
+    assert [p["name"] for p in doc["unreadable"]] == ["powerplatform"]
+    assert [x["item"] for x in doc["notReadable"]] == [
+        f"connections of environment {PP_ENV}",
+        f"flows of environment {PP_ENV}",
+    ]
+
+
+def test_connections_refused_keeps_the_flows(tmp_path: Path, recorded: RecordedTenant) -> None:
     recorded.always[r"api.powerapps.com.*/connections$"] = (
         403,
         {},
@@ -389,8 +401,40 @@ def test_no_environment_readable_makes_the_part_unreadable(
     )
     out = _pull(tmp_path)
     doc = json.loads((out / "pull.json").read_text())
-    assert [p["name"] for p in doc["unreadable"]] == ["powerplatform"]
-    assert [x["item"] for x in doc["notReadable"]] == [f"environment {PP_ENV}"]
+    assert doc["unreadable"] == []
+    [item] = doc["notReadable"]
+    assert item["item"] == f"connections of environment {PP_ENV}" and item["status"] == 403
+    assert len(load_bundle(out).flows) == len(recorded.g.flows)
+
+
+def test_missing_flow_token_keeps_environments_and_connections(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Graph and Power Apps tokens but no $CAFLOW_FLOW_TOKEN: environments and connections are
+    kept, the flows are one notReadable item naming the variable, no flows.json claims "no
+    flows", nothing is asked of the Flow API, exit 1."""
+    env = {k: v for k, v in ENV.items() if k != "CAFLOW_FLOW_TOKEN"}
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=env)
+    assert res.exit_code == 1, res.output
+    assert not any(r.url.host == "api.flow.microsoft.com" for r in recorded.seen)
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["unreadable"] == []
+    assert {p["name"]: p["status"] for p in doc["parts"]}["powerplatform"] == "read"
+    [item] = doc["notReadable"]
+    assert item["item"] == "flows of every environment (1)"
+    assert item["status"] is None and item["endpoint"] == "https://service.flow.microsoft.com"
+    assert "CAFLOW_FLOW_TOKEN" in item["why"] and item["why"].startswith("no token")
+    text = " ".join(res.output.split())
+    assert "warning: flows of every environment (1) not read" in text and "HTTP None" not in text
+    assert "CAFLOW_FLOW_TOKEN" in text
+    assert any("flows.json not written" in n for n in doc["notes"])
+    assert not (out / "powerplatform" / "flows.json").exists()
+    envs = json.loads((out / ".pull" / "environments.json").read_text())["value"]
+    assert [e["name"] for e in envs] == [PP_ENV]
+    pulled = load_bundle(out)
+    assert {c.name for c in pulled.connections} == {c["name"] for c in recorded.g.connections}
+    assert pulled.connections and pulled.flows == ()
 
 
 def test_secrets_are_never_written(tmp_path: Path, recorded: RecordedTenant) -> None:

@@ -220,9 +220,9 @@ def _pull(
     for note in pulled.notes:
         err_console.print(f"note: {note}", highlight=False, markup=False)
     for item in pulled.not_readable:
+        status = f"HTTP {item['status']}: " if item["status"] is not None else ""
         err_console.print(
-            f"warning: {item['item']} not read: {item['endpoint']}: HTTP {item['status']}: "
-            f"{item['why']}",
+            f"warning: {item['item']} not read: {item['endpoint']}: {status}{item['why']}",
             highlight=False,
             markup=False,
             style="yellow",

@@ -395,6 +395,10 @@ class _Puller:
         return 1 + len(partners)
 
     def _powerplatform(self) -> int:
+        """Environments, then per environment its connections and its flows, each kept when
+        the other cannot be read: a missing or refused flow token (``$CAFLOW_FLOW_TOKEN``, or a
+        sign-in the Flow service refuses) loses the flows, never the connections already read
+        (review of issue 9). What was not read is one ``notReadable`` item each."""
         flow = Endpoint(FLOW, PARTS["powerplatform"].endpoint.permission)
         version = {"api-version": PP_VERSION}
         envs = list(
@@ -403,8 +407,11 @@ class _Puller:
         connections: list[dict[str, Any]] = []
         flows: list[dict[str, Any]] = []
         failures: list[PullError] = []
+        flows_read = 0  # environments whose flow list was read
+        no_flow_token: PullError | None = None
         for env in envs:
             name = str(env.get("name") or "")
+            read_any = False
             try:
                 connections.extend(
                     self.pages(
@@ -413,12 +420,27 @@ class _Puller:
                         params=version,
                     )
                 )
-                listed = list(
-                    self.api.pages(f"{FLOW_API}/environments/{name}/v2/flows", flow, params=version)
-                )
+                read_any = True
             except PullError as exc:
-                self._item_unreadable("powerplatform", f"environment {name}", exc)
+                self._item_unreadable("powerplatform", f"connections of environment {name}", exc)
                 failures.append(exc)
+            listed: list[dict[str, Any]] = []
+            if no_flow_token is None:
+                try:
+                    listed = list(
+                        self.api.pages(
+                            f"{FLOW_API}/environments/{name}/v2/flows", flow, params=version
+                        )
+                    )
+                    read_any = True
+                    flows_read += 1
+                except PullError as exc:
+                    if _credentials(exc):
+                        no_flow_token = exc  # the same for every environment: asked once
+                    else:
+                        self._item_unreadable("powerplatform", f"flows of environment {name}", exc)
+                    failures.append(exc)
+            if not read_any:
                 continue
             for f in listed:
                 # The list omits definitions (triggers, recurrence, connection use): read each.
@@ -433,32 +455,48 @@ class _Puller:
                     full = None
                 self.progress("powerplatform", 1)
                 flows.append(full or f)
-        if envs and len(failures) == len(envs):
-            raise failures[0]  # no environment readable: the part as a whole is unreadable
+        if no_flow_token is not None:
+            self._item_unreadable(
+                "powerplatform", f"flows of every environment ({len(envs)})", no_flow_token
+            )
+        if envs and not connections and not flows_read and failures:
+            raise failures[0]  # nothing readable in any environment: the part is unreadable
         for c in connections:
             owner = ((c.get("properties") or {}).get("createdBy") or {}).get("id")
             if isinstance(owner, str) and _GUID.match(owner):
                 self.connection_owners.add(owner.lower())
         self.out.documents[".pull/environments.json"] = {"value": envs}
         self.out.documents["powerplatform/connections.json"] = {"value": connections}
-        self.out.documents["powerplatform/flows.json"] = {"value": flows}
+        if flows_read or not envs:
+            self.out.documents["powerplatform/flows.json"] = {"value": flows}
+        else:
+            # No flow list was read: no flows.json rather than an empty one claiming "no flows".
+            self.out.notes.append(
+                "powerplatform/flows.json not written: no environment's flows could be read "
+                "(pull.json notReadable); the bundle holds environments and connections only"
+            )
         return len(envs) + len(connections) + len(flows)
 
     def _item_unreadable(self, part: str, item: str, exc: PullError) -> None:
         """One item of a part could not be read: recorded and the rest kept. Throttling beyond
-        the retry budget and network failures concern the API, not the item: raised."""
-        if exc.code == "pull-throttled" or exc.status is None:
+        the retry budget and network failures concern the API, not the item: raised. A token
+        that cannot be had for the item's API (``pull-denied`` without an HTTP status) is
+        recorded with what to set or consent to."""
+        if exc.code == "pull-throttled" or (exc.status is None and not _credentials(exc)):
             raise exc
-        why = {404: "not found (deleted since it was listed?)", 403: "access denied"}.get(
-            exc.status, "could not be read"
-        )
+        why = {
+            404: "not found (deleted since it was listed?)",
+            403: "access denied",
+            None: "no token for this API",
+        }.get(exc.status, "could not be read")
         self.out.not_readable.append(
             {
                 "part": part,
                 "item": item,
                 "endpoint": exc.endpoint,
                 "status": exc.status,
-                "why": f"{why}: {exc.message}",
+                "why": f"{why}: {exc.message}"
+                + (f" (needs {exc.permission})" if exc.status is None else ""),
             }
         )
 
@@ -689,6 +727,12 @@ class _Puller:
                 rows.append(row)
         self.out.sign_ins = rows
         return len(rows)
+
+
+def _credentials(exc: PullError) -> bool:
+    """No token could be had (none in the environment, or the sign-in refused): raised by the
+    token source before any request, so it carries no HTTP status (docs/errors.md pull-denied)."""
+    return exc.code == "pull-denied" and exc.status is None
 
 
 def _references(policies: list[dict[str, Any]]) -> dict[str, set[str]]:
