@@ -460,10 +460,12 @@ def run_check(
     simulate: SimulateFn | None = None,
     reference: bool = False,
     progress: Callable[[float], None] | None = None,
+    vectorized: bool | None = None,
 ) -> CheckResult:
     """Diff the impact of ``proposed`` against ``baseline`` over [start, end]; each tenant's
     evaluations are made once and shared by the blocked-users diff and its advise run.
-    ``reference`` selects the plain paths the fast ones are tested against; ``progress`` gets
+    ``reference`` selects the plain paths the fast ones are tested against; ``vectorized``
+    the simulations' numpy lifetime path (``caflow.simulate.Simulator``); ``progress`` gets
     the fraction done after each phase."""
     step = progress or (lambda done: None)
     from caflow.simulate import simulate_tenant
@@ -474,6 +476,7 @@ def run_check(
     kw: dict[str, Any] = {"reference": True} if reference else {}
     if simulate is None and cache is not None:
         kw["cache"] = cache
+        kw["vectorized"] = vectorized
     sim_base = _summary(run(baseline, start, end, **kw))
     step(0.3)
     sim_prop = _summary(run(proposed, start, end, claims_tenant=baseline, **kw))

@@ -57,9 +57,12 @@ def run_scenario(
     options: SimOptions = SimOptions(),
     progress: Callable[[float], None] | None = None,
     reference: bool = False,
+    vectorized: bool | None = None,
 ) -> SimulationResult:
     """Run a validated scenario up to ``until`` (default: its end); ``reference`` runs every
-    scheduled run through the event loop (the path the fast one is tested against)."""
+    scheduled run through the event loop (the path the fast one is tested against);
+    ``vectorized``: the numpy lifetime path for the flows it covers (None = for bundle-sized
+    runs, True = always, False = never; :class:`Simulator`)."""
     sim = Simulator(
         scenario.tenant,
         scenario.start,
@@ -68,6 +71,7 @@ def run_scenario(
         options=options,
         progress=progress,
         fast=not reference,
+        vectorized=vectorized,
     )
     result = sim.run(scenario.actions, until)
     result.source = scenario.file
@@ -84,6 +88,7 @@ def simulate_tenant(
     options: SimOptions = SimOptions(),
     reference: bool = False,
     cache: dict[Any, Any] | None = None,
+    vectorized: bool | None = None,
 ) -> SimulationResult:
     """Run the bundle's own connections and flows over [start, end]; each existing connection is
     assumed created by its owner at ``start`` with the minimal claims that satisfied
@@ -91,7 +96,8 @@ def simulate_tenant(
     connections made under a baseline against proposed policies. ``reference``: see
     :func:`run_scenario`. ``cache`` (fast path only): minimal claims and refresh evaluations
     shared with other runs over the same tenants and ``start`` (``check`` simulates the baseline,
-    then the proposed tenant with the baseline's claims, then probes every connection)."""
+    then the proposed tenant with the baseline's claims, then probes every connection).
+    ``vectorized``: see :func:`run_scenario`."""
     sim = Simulator(
         tenant,
         start,
@@ -100,5 +106,6 @@ def simulate_tenant(
         options=options,
         fast=not reference,
         cache=cache,
+        vectorized=vectorized,
     )
     return sim.run(events)

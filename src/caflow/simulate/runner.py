@@ -70,7 +70,7 @@ from caflow.tokens.refresh import (
 __all__ = ["SimOptions", "Simulator"]
 
 _TICK = timedelta(microseconds=1)  # a run at an action's instant comes after it: not skippable
-_TURN_OFF_AFTER = timedelta(days=14)  # power-automate §2.5: AlwaysFailingDetected
+TURN_OFF_AFTER = timedelta(days=14)  # power-automate §2.5: AlwaysFailingDetected
 _TURN_OFF_REASON = "AlwaysFailingDetected"
 #: A disabled account cannot get tokens (tokens §3.2 "User disabled - new token requests fail").
 _USER_DISABLED = Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
@@ -118,10 +118,17 @@ class Simulator:
         progress: Callable[[float], None] | None = None,
         fast: bool = True,
         cache: dict[Any, Any] | None = None,
+        vectorized: bool | None = None,
     ) -> None:
         self.tenant = tenant
         #: False = the reference path: every scheduled run goes through the loop.
         self.fast = fast
+        #: The numpy lifetime path for the flows it covers (simulate/covered.py): None = from
+        #: VECTORIZE_FROM covered connections on, True = always, False = never (the event loop
+        #: alone, which the covered path is tested equal to). Only with ``fast``.
+        self.vectorized = vectorized if fast else False
+        #: Flows the numpy path planned / sent back to the event loop (set by ``run``).
+        self.coverage: dict[str, int] = {"vectorized": 0, "fallback": 0}
         self.start, self.end = start, end
         self.options = options
         self.progress = progress
@@ -208,18 +215,44 @@ class Simulator:
         message: str | None = None,
     ) -> None:
         self.events.append(
-            Event(
+            self._event(
                 at,
                 kind,
-                connection,
-                flow,
-                self._label(user),
-                failure.code if failure else None,
-                failure.policies if failure else (),
-                failure.cause if failure else None,
-                message if message is not None else (failure.message if failure else ""),
+                failure=failure,
+                connection=connection,
+                flow=flow,
+                user=user,
+                message=message,
             )
         )
+
+    def _event(
+        self,
+        at: datetime,
+        kind: str,
+        *,
+        failure: Failure | None = None,
+        connection: str | None = None,
+        flow: str | None = None,
+        user: str | None = None,
+        message: str | None = None,
+    ) -> Event:
+        return Event(
+            at,
+            kind,
+            connection,
+            flow,
+            self._label(user),
+            failure.code if failure else None,
+            failure.policies if failure else (),
+            failure.cause if failure else None,
+            message if message is not None else (failure.message if failure else ""),
+        )
+
+    def _push_events(self, at: datetime, key: str, events: list[Event]) -> None:
+        """Events of flow ``key``'s run at ``at`` worked out ahead (simulate/covered.py): emitted
+        where the loop would have run it (same time, priority and flow order)."""
+        heapq.heappush(self._heap, (at, 1, self._order[key], "emit", events))
 
     # -- main loop ------------------------------------------------------------------------
     def run(
@@ -241,8 +274,14 @@ class Simulator:
             if a.kind == "createConnection":
                 self._declared.add(str(a.args["id"]).lower())
         self._action_times.sort()
+        covered: set[str] = set()
+        if self.vectorized is not False:
+            from caflow.simulate.covered import vectorize
+
+            covered, fallback = vectorize(self, list(actions), self.vectorized)
+            self.coverage = {"vectorized": len(covered), "fallback": fallback}
         for key, f in self.flow_defs.items():
-            if self.flows[key].state == "Started":
+            if self.flows[key].state == "Started" and key not in covered:
                 self._schedule_first(f)
         span = max((stop - self.start).total_seconds(), 1.0)
         report_at = self.start
@@ -252,6 +291,8 @@ class Simulator:
                 self._apply(payload)
             elif kind == "run":
                 self._scheduled_run(at, payload)
+            elif kind == "emit":
+                self.events.extend(payload)
             if self.progress and at >= report_at:  # at most ~100 updates
                 self.progress((at - self.start).total_seconds() / span)
                 report_at = at + (stop - self.start) / 100
@@ -373,13 +414,19 @@ class Simulator:
 
     # -- flows ----------------------------------------------------------------------------
     def _schedule_first(self, f: Flow) -> None:
+        first = self._first_run(f)
+        if first is not None:
+            self._push_run(first, f.name.lower())
+
+    def _first_run(self, f: Flow) -> datetime | None:
+        """The first run of a scheduled / polling flow of known period (None: not dated)."""
         t = f.trigger
         if t.kind not in ("schedule", "sharePoint") or not t.period:
-            return
+            return None
         first = t.start or self.start
         if first < self.start:
             _, first = t.grid().first_at_or_after(first, self.start)  # arithmetic, not stepping
-        self._push_run(first, f.name.lower())
+        return first
 
     def _next_grid(self, f: Flow, after: datetime) -> datetime:
         t = f.trigger
@@ -675,15 +722,26 @@ class Simulator:
         st.first_failure_at = st.first_failure_at or at
         st.failing_since = st.failing_since or at
         self._connection_event(at, "runFailed", conn, fail, flow=f.name)
-        if at - st.failing_since >= _TURN_OFF_AFTER:
-            # power-automate §2.5: failing continuously for 14 days -> turned off (A-SIM-5).
-            st.state, st.suspension_reason, st.turned_off_at = "Stopped", _TURN_OFF_REASON, at
-            if f.name.lower() in self._component:
-                self._turned_off[id(self._component[f.name.lower()])] += 1
-            self._connection_event(
-                at, "flowTurnedOff", conn, fail, flow=f.name, user=f.owner_id, message=_TURN_OFF_MSG
-            )
+        if at - st.failing_since >= TURN_OFF_AFTER:
+            self.events.append(self._turn_off(at, f, conn, fail))
         return False
+
+    def _turn_off(self, at: datetime, f: Flow, conn: ConnectionState, fail: Failure) -> Event:
+        """power-automate §2.5: failing continuously for 14 days -> turned off (A-SIM-5); the
+        flowTurnedOff event (about the run's failure)."""
+        st = self.flows[f.name.lower()]
+        st.state, st.suspension_reason, st.turned_off_at = "Stopped", _TURN_OFF_REASON, at
+        if f.name.lower() in self._component:
+            self._turned_off[id(self._component[f.name.lower()])] += 1
+        return self._event(
+            at,
+            "flowTurnedOff",
+            failure=fail,
+            connection=conn.id,
+            flow=f.name,
+            user=f.owner_id if f.owner_id is not None else conn.owner_id,
+            message=_TURN_OFF_MSG,
+        )
 
     def _connection_event(
         self,

@@ -38,6 +38,7 @@ __all__ = [
     "inactivity_window",
     "issue",
     "refresh",
+    "refresh_class",
     "use",
     "user_disabled",
 ]
@@ -298,6 +299,31 @@ def _claims_class(tenant: Tenant, c: Claims, cache: dict[Any, Any] | None) -> ob
     if signature is None:
         signature = cache[key] = UserSignature.of(tenant.policies)
     return (signature(c.user), c.mfa, c.auth_methods, c.country)
+
+
+def refresh_class(
+    tenant: Tenant,
+    token: RefreshToken,
+    acceptances: tuple[Acceptance, ...],
+    cache: dict[Any, Any],
+) -> tuple[object, ...]:
+    """All that decides whether :func:`refresh` of ``token`` on ``tenant`` succeeds at a given
+    moment and idle time, with no revocation and the user's ``acceptances``: the account state,
+    the lifetime checks' claim times (remember-MFA, legacy MaxAge), and the evaluation's key
+    (app, claims class, accepted terms, IP). Tokens of one class succeed or fail together (the
+    failure's text may still name the resource: ask ``refresh`` for it); the vectorised
+    lifetime path asks ``refresh`` once per class and piece of time (simulate/covered.py).
+    Kept next to :func:`refresh` so the two read the same things."""
+    c = token.claims
+    return (
+        token.app_id,
+        c.user.account_enabled,
+        _claims_class(tenant, c, cache),
+        c.mfa_time,
+        c.auth_time,
+        c.ip,
+        tuple((a.agreement_id.lower(), a.accepted_at, a.device_id) for a in acceptances),
+    )
 
 
 def _strict(ev: Evaluation) -> bool:
