@@ -122,6 +122,14 @@ def shown_key(key: object) -> str:
     return f"'{text}'"
 
 
+def shown_name(value: object) -> Shown:
+    """A name of, or reference to, an object the output is about (user, device, app, flow,
+    connection, connector, policy) for a message's "got": shown, as outputs show such names
+    (SECURITY.md), so the misspelt reference can be found and fixed; sanitised and cut like a
+    key. Anything but a string is described by type."""
+    return Shown(shown_key(value) if isinstance(value, str) and value.strip() else describe(value))
+
+
 def shown_pointer(pointer: str) -> str:
     """A JSON pointer for a message: each key in it shown as :func:`shown_key` shows keys (a
     hostile file's keys may hold escape sequences or kilobytes)."""

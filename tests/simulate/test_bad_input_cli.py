@@ -92,6 +92,12 @@ CASES = {
         "/events/0/signIn/app",
         "unknown-reference",
     ),
+    "unknown connector": (
+        SIGN
+        + "  - {at: 2026-01-05T10:00:00Z, createConnection: {id: c1, user: alice@contoso.com, connector: teamz}}\n",
+        "/events/1/createConnection/connector",
+        "unknown-reference",
+    ),
     "missing required field": (
         "  - {at: 2026-01-05T09:00:00Z, createConnection: {id: c1, connector: teams}}\n",
         "/events/0/createConnection/user",
@@ -118,6 +124,37 @@ def test_bad_scenario_exit_2_names_file_and_path(tmp_path, case):
     assert f"[{code}]" in message
     assert "Traceback" not in res.output
     assert not out.exists()
+
+
+#: The reference each "unknown ..." case wrote: the message names it (SECURITY.md: names of and
+#: references to the objects the output is about are shown), not "a string of N characters".
+WRITTEN = {
+    "unknown user": "alise@contoso.com",
+    "unknown invoker": "mallory@contoso.com",
+    "unknown connection": "alice-team",
+    "unknown flow": "alice-pots",
+    "unknown policy": "CA999",
+    "unknown agreement": "tou-x",
+    "unknown device": "LAPTOP-ALISE",
+    "unknown app": "Flow Srevice",
+    "unknown connector": "teamz",
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRITTEN))
+def test_unknown_reference_names_the_value_written(tmp_path, case):
+    _, _, res = _invoke(tmp_path, HEAD + CASES[case][0])
+    assert res.exit_code == 2, res.output
+    assert f"got '{WRITTEN[case]}'" in res.stderr, res.stderr
+    assert "a string of" not in res.stderr
+
+
+def test_unknown_connector_names_the_value_and_the_closest_connector(tmp_path):
+    """A user-written scenario naming a connector caflow does not know (review of issue 13)."""
+    _, _, res = _invoke(tmp_path, HEAD + CASES["unknown connector"][0])
+    assert res.exit_code == 2, res.output
+    assert "unknown connector" in res.stderr
+    assert "got 'teamz' (did you mean 'teams'?)" in res.stderr
 
 
 def test_unknown_connection_in_scenario_flow(tmp_path):

@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from caflow.automation.connectors import KNOWN_CONNECTORS, suggest_connector
-from caflow.errors import InputError, SchemaError, UnknownReferenceError, did_you_mean
+from caflow.errors import (
+    InputError,
+    SchemaError,
+    UnknownReferenceError,
+    did_you_mean,
+    shown_name,
+)
 from caflow.io.decode import load_document
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
@@ -91,7 +97,7 @@ def _connector(ar: Reader, value: object) -> str:
             file=ar.file,
             path=(*ar.base, "connector"),
             expected="a connector short name such as sharepointonline, office365, teams, rss",
-            got=value,
+            got=shown_name(value),
             hint=f"did you mean '{hint}'?" if hint else None,
         )
     return name
@@ -201,7 +207,7 @@ def parse_signin(
                 file=r.file,
                 path=(*r.base, *path, "app"),
                 expected="an app id or well-known app name",
-                got=app_ref,
+                got=shown_name(app_ref),
             )
     device = _device(r, tenant, o.get("device"), (*path, "device"))
     mfa = r.boolean(o.get("mfa"), (*path, "mfa"))
@@ -262,7 +268,7 @@ def _unknown(
     """A reference the scenario author wrote that resolves to nothing: bad input (docs/scenario-format.md
     "References inside a scenario ... An unknown reference is a bad input (exit 2)")."""
     return UnknownReferenceError(
-        f"unknown {what}", file=file, path=path, expected=expected, got=got
+        f"unknown {what}", file=file, path=path, expected=expected, got=shown_name(got)
     )
 
 
