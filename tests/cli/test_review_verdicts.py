@@ -420,6 +420,55 @@ def test_check_sarif_notifications_are_valid_sarif(
     assert notes and notes[0]["level"] == "warning"
 
 
+# -- 10. a policy the change leaves alone, undetermined for the owner: the connection is not "ok" --
+def _harmless(tmp_path: Path) -> Path:
+    """A proposal that changes nothing a connection meets: one new, disabled policy."""
+    f = tmp_path / "harmless.json"
+    policy = json.loads(_policy_file(tmp_path, "harmless", "mfa").read_text())
+    f.write_text(json.dumps({**policy, "state": "disabled"}))
+    return f
+
+
+def test_check_unchanged_undetermined_policy_makes_the_connection_undetermined(
+    tmp_path: Path, blocking_unparsable: Path
+) -> None:
+    """CA008 (block, a filter caflow cannot parse) is undetermined for alice in the baseline and
+    the proposal alike; her refresh is fine under the determined policies only."""
+    harmless = _harmless(tmp_path)
+    certain = json.loads(_check(CONTOSO, harmless, "--format", "json").stdout)
+    assert certain["summary"]["undetermined"] == 0  # the proposal itself changes nothing
+    res = _check(blocking_unparsable, harmless, "--format", "json")
+    assert res.exit_code == 0, res.output  # nothing known to break...
+    out = json.loads(res.stdout)
+    doubted = {u["id"]: u["reason"] for u in out["undetermined"] if u["kind"] == "connection"}
+    assert {"alice-outlook", "alice-spo", "judy-onedrive"} <= set(doubted)  # ...but not "ok"
+    assert "CA008" in doubted["alice-outlook"]
+    assert "unknown before and after the change" in doubted["alice-outlook"]
+    assert not {"svc-spo", "svc-outlook"} & set(doubted)  # svc is excluded from CA008
+    assert out["summary"]["undetermined"] == len(out["undetermined"]) >= len(doubted)
+    assert _check(blocking_unparsable, harmless, "--strict").exit_code == 1
+
+
+def test_check_undetermined_policy_that_cannot_change_the_refresh_is_no_doubt(
+    tmp_path: Path,
+) -> None:
+    """The same CA008 requiring only MFA: alice's SharePoint token carries MFA (CA004 requires
+    it), so whether CA008 applies cannot change that refresh; her Teams token has no MFA."""
+    f = _break_ca008(tmp_path, all_platforms=True)
+    policy = json.loads(f.read_text())
+    policy["grantControls"]["builtInControls"] = ["mfa"]
+    f.write_text(json.dumps(policy))
+    out = json.loads(_check(f.parent.parent, _harmless(tmp_path), "--format", "json").stdout)
+    doubted = {u["id"] for u in out["undetermined"] if u["kind"] == "connection"}
+    assert "alice-teams" in doubted
+    assert "alice-spo" not in doubted
+    # simulate gives the same verdicts (tokens.refresh.may_fail_refresh, shared)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO.format(tenant=f.parent.parent))
+    sim = json.loads(_run("simulate", scenario, "--json").stdout)
+    assert {u["id"] for u in sim["undetermined"] if u["kind"] == "connection"} == doubted
+
+
 # -- 9. usersBlocked[] keeps its v1 user x app pairs; blockedUsers[] lists distinct users ---------
 #: The v1 shape of one usersBlocked[] entry (docs/output.md, check table): a contract.
 V1_PAIR_KEYS = {"user", "app", "appName", "errorCode", "policies"}

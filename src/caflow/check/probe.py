@@ -11,19 +11,19 @@ is undetermined for the owner.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from datetime import datetime
 from typing import Any
 
 from caflow.automation.connectors import resource_for
 from caflow.automation.verdicts import ConnectionVerdict, connection_undetermined
-from caflow.engine.evaluate import Evaluation
+from caflow.engine.evaluate import Evaluation, PolicyResult
 from caflow.model import Tenant
 from caflow.model.powerplatform import Connection
 from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
 from caflow.tokens import Failure, issue, refresh
-from caflow.tokens.refresh import RecordingCache
+from caflow.tokens.refresh import RecordingCache, may_fail_refresh
 
 __all__ = ["ProbeCache", "probe_connections"]
 
@@ -97,7 +97,7 @@ def probe_connections(
                     continue  # failing already: not this change's doing
                 # An enforced baseline policy undetermined for the owner may block it already:
                 # that it *newly* breaks is not known (issue 13).
-                base_doubts = _doubts(base_evs, None)
+                base_doubts = _doubts(base_evs)
                 if base_doubts:
                     out.append(
                         ConnectionVerdict(
@@ -111,21 +111,41 @@ def probe_connections(
                     continue
             out.append(ConnectionVerdict(c.name, c.owner_id, "breaks", failure=after))
             continue
-        doubts = _doubts(evs, changed)
+        doubts = _doubts(evs, lambda ev, r: r.policy.id.lower() in changed)
         if doubts:
             out.append(ConnectionVerdict(c.name, c.owner_id, "undetermined", reason=doubts))
+            continue
+        # A policy the change leaves as it is, undetermined for the owner in both tenants: the
+        # refresh is fine under the determined policies only, so "ok" is not known (review of
+        # issue 13) - unless that policy cannot change the outcome (tokens.may_fail_refresh).
+        held = _doubts(
+            evs,
+            lambda ev, r: r.policy.id.lower() not in changed and may_fail_refresh(proposed, ev, r),
+        )
+        if held:
+            out.append(
+                ConnectionVerdict(
+                    c.name,
+                    c.owner_id,
+                    "undetermined",
+                    reason="whether its refresh works is unknown before and after the change "
+                    "(a policy the change does not modify): " + held,
+                )
+            )
         else:
             out.append(ConnectionVerdict(c.name, c.owner_id, "ok"))
     return out
 
 
-def _doubts(evs: list[Evaluation], policies: Set[str] | None) -> str:
-    """The enforced policies undetermined for the owner in ``evs`` (only those of ``policies``,
-    lower-cased ids, unless None), as one reason naming each ('' when none)."""
+def _doubts(
+    evs: list[Evaluation], keep: Callable[[Evaluation, PolicyResult], bool] = lambda ev, r: True
+) -> str:
+    """The enforced policies undetermined for the owner in ``evs`` that ``keep`` selects, as one
+    reason naming each ('' when none)."""
     doubts = [
         f"policy '{r.policy.display_name}' is undetermined for the owner ({r.undetermined_detail})"
         for ev in evs
         for r in ev.undetermined
-        if policies is None or r.policy.id.lower() in policies
+        if keep(ev, r)
     ]
     return "; ".join(dict.fromkeys(doubts))

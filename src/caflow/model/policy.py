@@ -154,6 +154,11 @@ class SessionControls:
     def is_empty(self) -> bool:
         return self == SessionControls()
 
+    @property
+    def strict_location(self) -> bool:
+        """CAE strict location enforcement (``continuousAccessEvaluation.mode: strictLocation``)."""
+        return str(self.continuous_access_evaluation or "").lower() == "strictlocation"
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:

@@ -64,6 +64,7 @@ from caflow.tokens.refresh import (
     RecordingCache,
     egress_address,
     inactivity_window,
+    may_fail_refresh,
     refresh,
 )
 
@@ -393,7 +394,8 @@ class Simulator:
             f"({r.undetermined_detail})"
             for ev in rec.seen
             for r in ev.undetermined
-            if r.policy.id.lower() in unparsed
+            # as check does: only a policy that could fail the refresh if it applied
+            if r.policy.id.lower() in unparsed and may_fail_refresh(self.tenant, ev, r)
         ]
         return "; ".join(dict.fromkeys(doubts))
 

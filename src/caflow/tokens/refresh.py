@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypedDict, Unpack
 
-from caflow.engine.evaluate import Evaluation, evaluate
+from caflow.engine.evaluate import Evaluation, PolicyResult, evaluate
+from caflow.engine.grants import evaluate_grant
 from caflow.engine.session import sif_window
 from caflow.engine.signature import UserSignature
 from caflow.engine.signin import UNREGISTERED, SignIn
@@ -37,6 +38,7 @@ __all__ = [
     "egress_address",
     "inactivity_window",
     "issue",
+    "may_fail_refresh",
     "refresh",
     "refresh_class",
     "use",
@@ -239,6 +241,20 @@ def refresh(
     )
 
 
+def may_fail_refresh(tenant: Tenant, ev: Evaluation, r: PolicyResult) -> bool:
+    """Whether ``r``, a policy undetermined in the refresh evaluation ``ev`` (caflow cannot
+    tell whether it applies), could fail the refresh if it did apply: it blocks, the refresh's
+    claims do not meet its grant (or caflow cannot tell), or it carries a session control the
+    refresh obeys (sign-in frequency, CAE strict location; see :func:`refresh`). A policy whose
+    grant the claims meet and that has no such session control cannot change the outcome,
+    applying or not: that is not a doubt (review of issue 13)."""
+    session = r.policy.session
+    if session is not None and (session.sign_in_frequency or session.strict_location):
+        return True
+    grant = evaluate_grant(r.policy.grant, ev.signin, tenant, ev.now)
+    return grant.result not in ("satisfied", "notApplicable")
+
+
 def use(
     tenant: Tenant, token: RefreshToken, now: datetime, **redeem: Unpack[RedeemArgs]
 ) -> RefreshToken | Failure:
@@ -338,10 +354,7 @@ def _has_strict_location(tenant: Tenant, cache: dict[Any, Any] | None) -> bool:
     if cache is not None and key in cache:
         return bool(cache[key])
     found = any(
-        p.enforced
-        and p.session is not None
-        and str(p.session.continuous_access_evaluation or "").lower() == "strictlocation"
-        for p in tenant.policies
+        p.enforced and p.session is not None and p.session.strict_location for p in tenant.policies
     )
     if cache is not None:
         cache[key] = found
