@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from caflow.advise.context import BACKGROUND, Context, Probe
+from caflow.automation.connectors import resource_for
 from caflow.model import Policy, User
+from caflow.model.powerplatform import Connection
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE, SHAREPOINT, TEAMS
 
-__all__ = ["DEFAULT_APPS", "Reach", "background_reach"]
+__all__ = ["DEFAULT_APPS", "Reach", "background_reach", "probed_apps"]
 
 DEFAULT_APPS = (FLOW_SERVICE, SHAREPOINT, EXCHANGE, TEAMS)
 
@@ -30,6 +32,22 @@ class Reach:
         return bool(self.users)
 
 
+def probed_apps(ctx: Context, user: User) -> tuple[dict[str, list[Connection]], tuple[str, ...]]:
+    """``user``'s connections by resource app, and the resource apps a rule evaluates for them.
+
+    A directory user: the resources of their connections, or, owning none (or without Power
+    Platform inventory), Flow Service and the services the seed names (:data:`DEFAULT_APPS`).
+    A probe user (no directory users, docs/assumptions.md A-CLI-2) stands for a policy's scope
+    and owns nothing known: it is evaluated for the seed's services *and* every resource the
+    inventory's connections use (a policy on Dataverse alone still meets its connections), none
+    of those connections attributed to it."""
+    if ctx.synthetic_users:
+        used = sorted({app for c in ctx.tenant.connections if (app := resource_for(c.connector))})
+        return {}, tuple(dict.fromkeys((*DEFAULT_APPS, *used)))
+    by_app = ctx.connection_resources(user) if ctx.tenant.connections else {}
+    return by_app, (tuple(by_app) if by_app else DEFAULT_APPS)
+
+
 def background_reach(
     ctx: Context, policy: Policy, users: tuple[User, ...] | None = None, probe: Probe = BACKGROUND
 ) -> Reach:
@@ -42,9 +60,8 @@ def background_reach(
     variant = ctx.variants[0]  # report-only policies are evaluated (never enforced) here too
     candidates = users if users is not None else ctx.users
     for user in candidates:
-        by_app = ctx.connection_resources(user) if ctx.tenant.connections else {}
-        apps = (FLOW_SERVICE, *by_app) if by_app else DEFAULT_APPS
-        for app in dict.fromkeys(apps):
+        by_app, apps = probed_apps(ctx, user)
+        for app in dict.fromkeys((FLOW_SERVICE, *apps)):
             ev = ctx.evaluate(variant, user, app, probe)
             r = next((x for x in ev.results if x.policy.id == policy.id), None)
             if r is None:

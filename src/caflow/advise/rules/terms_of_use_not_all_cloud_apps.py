@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from caflow.advise.context import INTERACTIVE, Context, policy_evidence, policy_undetermined
 from caflow.advise.hosts import OFFICE_APP, app_name
 from caflow.advise.model import Finding, Severity
-from caflow.advise.scope import DEFAULT_APPS, Reach
+from caflow.advise.scope import Reach, probed_apps
 from caflow.advise.terms_of_use import terms_finding, terms_policies
 from caflow.model import Policy, Tenant, User
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE, SHAREPOINT, TEAMS
@@ -30,7 +30,12 @@ INTERACTIVE_APPS = (FLOW_SERVICE, EXCHANGE, TEAMS, SHAREPOINT, OFFICE_APP)
 
 
 def flow_users(ctx: Context) -> tuple[User, ...]:
-    """Owners of connections or flows and tagged service accounts; else representative users."""
+    """Owners of connections or flows and tagged service accounts; else representative users.
+    Without directory users the owners are nobody the bundle describes: the probe users stand
+    for every policy's scope (docs/assumptions.md A-CLI-2), never an empty set that would
+    PASS having looked at no one."""
+    if ctx.synthetic_users:
+        return ctx.users
     owners = {(c.owner_id or "").lower() for c in ctx.tenant.connections}
     owners |= {(f.owner_id or "").lower() for f in ctx.tenant.flows}
     users = {u.id.lower(): u for u in ctx.flow_users()}
@@ -46,8 +51,8 @@ def _coverage(ctx: Context, p: Policy, users: tuple[User, ...]) -> tuple[Reach, 
     reach, missing, undetermined = Reach(), set(), ""
     variant = ctx.variants[0]  # report-only policies are evaluated (never enforced) here too
     for user in users:
-        by_app = ctx.connection_resources(user) if ctx.tenant.connections else {}
-        relevant = {FLOW_SERVICE, *(by_app or DEFAULT_APPS)}
+        by_app, apps = probed_apps(ctx, user)
+        relevant = {FLOW_SERVICE, *apps}
         applies: dict[str, bool] = {}
         for app in dict.fromkeys((*INTERACTIVE_APPS, *sorted(relevant))):
             r = next(
