@@ -122,6 +122,8 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     roles = {r.lower() for r in user.role_ids} if u.include_roles or u.exclude_roles else set()
 
     unknown_groups = t.directory.unknown_member_groups
+    # Memberships the export does not record (A-DIR-4) or parents of unlisted groups (A-SIG-6).
+    groups_partial = user.groups_incomplete or user.groups_unknown
 
     def held(
         values: tuple[str, ...],
@@ -146,16 +148,16 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     included = any3(
         (
             any3([item_user(v) for v in u.include_users]),
-            held(u.include_groups, groups, unknown_groups, user.groups_incomplete),
-            held(u.include_roles, roles),
+            held(u.include_groups, groups, unknown_groups, groups_partial),
+            held(u.include_roles, roles, partial=user.roles_unknown),
             *([_guest_match(u.include_guests, s)] if u.include_guests else []),
         )
     )
     excluded = any3(
         (
             any3([item_user(v) for v in u.exclude_users]),
-            held(u.exclude_groups, groups, unknown_groups, user.groups_incomplete),
-            held(u.exclude_roles, roles),
+            held(u.exclude_groups, groups, unknown_groups, groups_partial),
+            held(u.exclude_roles, roles, partial=user.roles_unknown),
             *([_guest_match(u.exclude_guests, s)] if u.exclude_guests else []),
         )
     )
@@ -167,12 +169,24 @@ def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
             for g in (*u.include_groups, *u.exclude_groups)
             if not user.unknown and g.lower() in unknown_groups and g.lower() not in groups
         ]
+        # The groups / roles a policy names that the user is not recorded in: the open ones.
+        open_groups = [g for g in (*u.include_groups, *u.exclude_groups) if g.lower() not in groups]
+        open_roles = [r for r in (*u.include_roles, *u.exclude_roles) if r.lower() not in roles]
         detail = (
-            f"members of group '{_group_label(dynamic[0], t)}' are unknown (dynamic group, "
-            "members not exported)"
+            f"group '{_group_label(dynamic[0], t)}' is dynamic and its membership was not "
+            "exported (Entra computes it from the rule; EntraExporter writes only a dynamic "
+            "group's owners): whether the user is in it is unknown"
             if dynamic
             else "parent groups of a group the bundle does not list are unknown (A-SIG-6)"
             if user.groups_incomplete and not user.unknown
+            else f"the export records none of this user's group memberships (no group member "
+            f"lists or memberOf): membership in group '{_group_label(open_groups[0], t)}' is "
+            "unknown (A-DIR-4)"
+            if user.groups_unknown and open_groups and not user.unknown
+            else "the export records none of this user's directory roles (no role member "
+            "lists, role assignments or memberOf): whether the user holds the role is unknown "
+            "(A-DIR-4)"
+            if user.roles_unknown and open_roles and not user.unknown
             else "group/role membership or guest type of this user is unknown"
         )
     return result, detail

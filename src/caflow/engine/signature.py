@@ -47,6 +47,8 @@ class UserSignature:
             frozenset(g for g in (x.lower() for x in user.group_ids) if g in self.groups),
             frozenset(r for r in (x.lower() for x in user.role_ids) if r in self.roles),
             user.unknown,
+            user.groups_unknown,
+            user.roles_unknown,
             user.user_type,
             user.guest_type,
             user.external_tenant_id,

@@ -928,10 +928,34 @@ def _with_reference_warnings(
                 g = directory.group(v)
                 warn(
                     f"{pointer}/{i}",
-                    f"members of group '{g.display_name if g else v}' are unknown (dynamic "
-                    "group, members not exported): membership in it is undetermined",
+                    f"group '{g.display_name if g else v}' is dynamic and its membership was "
+                    "not exported: membership in it is undetermined",
                     code="members-unknown",
                 )
+    # Users whose memberships the export does not record at all (A-DIR-4): once per list.
+    for pointer, values, count, what in (
+        (
+            "/conditions/users/includeGroups",
+            u.include_groups,
+            directory.groups_unknown_users,
+            "group",
+        ),
+        (
+            "/conditions/users/excludeGroups",
+            u.exclude_groups,
+            directory.groups_unknown_users,
+            "group",
+        ),
+        ("/conditions/users/includeRoles", u.include_roles, directory.roles_unknown_users, "role"),
+        ("/conditions/users/excludeRoles", u.exclude_roles, directory.roles_unknown_users, "role"),
+    ):
+        if values and count:
+            warn(
+                pointer,
+                f"the export records no {what} memberships for {count} user(s): this "
+                f"condition is undetermined for them",
+                code="members-unknown",
+            )
     if policy.grant:
         for i, v in enumerate(policy.grant.terms_of_use):
             if v.lower() not in agreements:

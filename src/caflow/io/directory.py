@@ -110,6 +110,10 @@ class UserEntry(FormatModel):
     roles: TextList = ()
     devices: TextList = ()
     tags: TextList = ()
+    #: The export records none of this user's group (role) memberships: a policy naming a
+    #: group (role) the user is not listed in is undetermined for them (A-DIR-4).
+    groupsUnknown: Flag = False
+    rolesUnknown: Flag = False
 
 
 class GroupEntry(FormatModel):
@@ -406,6 +410,8 @@ def parse_directory(doc: Any, file: str, *, written: bool = True) -> Directory:
                 role_ids=frozenset(roles),
                 device_ids=tuple(dev_ids),
                 tags=frozenset(t.strip() for t in u.tags if t.strip()),
+                groups_unknown=u.groupsUnknown,
+                roles_unknown=u.rolesUnknown,
             )
         )
 

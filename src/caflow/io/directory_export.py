@@ -107,6 +107,10 @@ class DirectoryObjects:
     listed_groups: set[str] = field(default_factory=set)
     #: Users whose group list was read (a ``memberOf`` / ``transitiveMemberOf`` file or inline).
     listed_users: set[str] = field(default_factory=set)
+    #: "groups" / "roles" when the producer read those memberships completely (caflow pull's
+    #: ``--all-users``: every group's and activated role's member list, even for a tenant
+    #: without any), so no user's memberships of that kind are unknown.
+    complete: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return any(self.objects.values())
@@ -228,7 +232,9 @@ class DirectoryObjects:
             dev = devices.get(device) or devices.get(device_by_object.get(device, ""))
             if user in users and dev is not None:
                 user_devices[user].append(str(dev["deviceId"]))
+        groups_known, roles_known = self._membership_sources(groups, roles)
         out_users = []
+        blind: dict[str, list[str]] = {"group": [], "role": []}
         for k, u in users.items():
             item = _pick(u, ("id", "userPrincipalName", "displayName", "userType"))
             if u.get("accountEnabled") is not None:
@@ -236,7 +242,26 @@ class DirectoryObjects:
             _put(item, "memberOf", user_groups[k])
             _put(item, "roles", sorted(user_roles[k]))
             _put(item, "devices", user_devices[k])
+            if k not in self.listed_users:
+                # Nothing in the export says which groups / roles this user is in (A-DIR-4):
+                # "not seen in a group" must not read as "not a member".
+                if not groups_known:
+                    item["groupsUnknown"] = True
+                    blind["group"].append(str(u.get("userPrincipalName")))
+                if not roles_known:
+                    item["rolesUnknown"] = True
+                    blind["role"].append(str(u.get("userPrincipalName")))
             out_users.append(item)
+        for what, upns in blind.items():
+            if upns:
+                self.notes.append(
+                    f"the export records no {what} memberships for {len(upns)} user(s) (e.g. "
+                    f"{upns[0]}): no {what} member lists"
+                    + (" or role assignments" if what == "role" else "")
+                    + " and no memberOf/transitiveMemberOf for them; a policy naming a "
+                    f"{what} is undetermined for them (export with EntraExporter's -All, or "
+                    "use caflow pull)"
+                )
         out_groups = []
         every_user_listed = bool(users) and self.listed_users.issuperset(users)
         for k, g in groups.items():
@@ -252,8 +277,9 @@ class DirectoryObjects:
                 item["membersUnknown"] = True
                 self.notes.append(
                     f"group '{g.get('displayName') or g.get('id')}' is dynamic "
-                    f"(membershipRule: {g.get('membershipRule') or '?'}) and its members were "
-                    "not exported: membership in it is undetermined"
+                    f"(membershipRule: {g.get('membershipRule') or '?'}) and its membership was "
+                    "not exported (EntraExporter writes only a dynamic group's owners): "
+                    "membership in it is undetermined"
                 )
             out_groups.append(item)
         doc: dict[str, Any] = {"users": out_users, "groups": out_groups}
@@ -266,6 +292,22 @@ class DirectoryObjects:
             if s.get("appId")
         ]
         return doc
+
+    def _membership_sources(
+        self, groups: dict[str, dict[str, Any]], roles: dict[str, str]
+    ) -> tuple[bool, bool]:
+        """(group memberships exported, role memberships exported) for the users whose own
+        ``memberOf`` was not read: any group's member list (EntraExporter ``-All`` writes one
+        for every static group with members), any activated role's member list or a role
+        assignment, or the producer's word (:attr:`complete`)."""
+        listed = {k.lower() for k in self.listed_groups}
+        groups_known = "groups" in self.complete or not listed.isdisjoint(groups)
+        roles_known = (
+            "roles" in self.complete
+            or not listed.isdisjoint(roles)
+            or bool(self.objects["roleAssignment"])
+        )
+        return groups_known, roles_known
 
 
 def _key(obj: dict[str, Any], kind: str) -> str:

@@ -55,6 +55,13 @@ class User:
     #: object id without a directory): their parent groups are unknown, so a policy group the
     #: user is not seen in might still hold them (docs/assumptions.md A-SIG-6).
     groups_incomplete: bool = False
+    #: True when the export records none of this user's group memberships (no group member
+    #: lists, no ``memberOf`` of the user: e.g. an EntraExporter run without ``-All``, a
+    #: folder with users but no groups): not being seen in a group proves nothing, so a
+    #: policy naming a group is undetermined for the user (docs/assumptions.md A-DIR-4).
+    groups_unknown: bool = False
+    #: The same for directory roles (no role member lists, role assignments or ``memberOf``).
+    roles_unknown: bool = False
 
     @property
     def is_external(self) -> bool:
@@ -104,6 +111,10 @@ class Directory:
     service_principals: tuple[ServicePrincipal, ...] = ()
     #: Lower-case ids of the groups whose members are unknown (set in ``__post_init__``).
     unknown_member_groups: frozenset[str] = field(init=False, default=frozenset(), compare=False)
+    #: How many users' group / role memberships are unknown (``User.groups_unknown`` /
+    #: ``roles_unknown``), for the warning on every policy naming a group / role.
+    groups_unknown_users: int = field(init=False, default=0, compare=False)
+    roles_unknown_users: int = field(init=False, default=0, compare=False)
 
     def __post_init__(self) -> None:
         by_user: dict[str, User] = {}
@@ -127,6 +138,8 @@ class Directory:
             "unknown_member_groups",
             frozenset(g.id.lower() for g in self.groups if g.members_unknown),
         )
+        object.__setattr__(self, "groups_unknown_users", sum(u.groups_unknown for u in self.users))
+        object.__setattr__(self, "roles_unknown_users", sum(u.roles_unknown for u in self.users))
         object.__setattr__(self, "_devices", MappingProxyType(by_device))
         by_sp: dict[str, ServicePrincipal] = {}
         for sp in self.service_principals:

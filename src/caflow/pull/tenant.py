@@ -545,6 +545,9 @@ class _Puller:
             )
             self.directory.add_document(f"directoryRoles/{r['id']}/members.json", members)
         self.user_ids = [str(u["id"]) for u in users]
+        # Every group's and activated role's member list was read (none, in a tenant without
+        # groups): no user's memberships are unknown (A-DIR-4).
+        self.directory.complete.update({"groups", "roles"})
         return len(users)
 
     def _referenced_directory(self) -> int:
