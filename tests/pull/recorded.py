@@ -57,11 +57,21 @@ class RecordedTenant:
     broken: dict[str, list[Exception]] = field(default_factory=dict)
     sign_ins: list[dict[str, Any]] = field(default_factory=list)
 
-    def mount(self, router: respx.Router) -> None:
-        router.route(host="graph.microsoft.com").mock(side_effect=self._graph)
-        router.route(host="api.bap.microsoft.com").mock(side_effect=self._pp)
-        router.route(host="api.powerapps.com").mock(side_effect=self._pp)
-        router.route(host="api.flow.microsoft.com").mock(side_effect=self._pp)
+    def mount(
+        self,
+        router: respx.Router,
+        graph: str = "graph.microsoft.com",
+        power_platform: tuple[str, str, str] = (
+            "api.bap.microsoft.com",
+            "api.powerapps.com",
+            "api.flow.microsoft.com",
+        ),
+    ) -> None:
+        """Serve the tenant on the global hosts, or a national cloud's (``graph``, and the
+        environments / connections / flows hosts of its Power Platform admin APIs)."""
+        router.route(host=graph).mock(side_effect=self._graph)
+        for host in power_platform:
+            router.route(host=host).mock(side_effect=self._pp)
 
     # -- plumbing ---------------------------------------------------------------------------
     def _fault(self, path: str) -> httpx.Response | None:

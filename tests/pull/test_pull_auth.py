@@ -43,6 +43,9 @@ class FakeConfidential:
 
 
 class FakePublic:
+    #: (method, scopes) of every token request, in order
+    calls: ClassVar[list[tuple[str, list[str]]]] = []
+
     def __init__(self, client_id: str, authority: str, http_client: Any) -> None:
         self.client_id = client_id
         self.accounts: list[dict[str, str]] = []
@@ -53,9 +56,11 @@ class FakePublic:
     def acquire_token_silent(
         self, scopes: list[str], account: Any, force_refresh: bool = False
     ) -> dict[str, Any]:
+        FakePublic.calls.append(("silent", scopes))
         return {"access_token": ("fresh-" if force_refresh else "silent-") + scopes[0]}
 
     def initiate_device_flow(self, scopes: list[str]) -> dict[str, Any]:
+        FakePublic.calls.append(("device", scopes))
         return {
             "user_code": "ABCD",
             "message": "To sign in, use a web browser to open the page "
@@ -72,6 +77,7 @@ def fake_msal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(msal, "ConfidentialClientApplication", FakeConfidential)
     monkeypatch.setattr(msal, "PublicClientApplication", FakePublic)
     FakeConfidential.calls = []
+    FakePublic.calls = []
 
 
 def test_client_secret_asks_msal_per_request() -> None:
@@ -178,3 +184,73 @@ def test_environment_accepts_az_cli_json() -> None:
     )
     with pytest.raises(InputError, match="CAFLOW_ACCESS_TOKEN"):
         token_source(AuthMethod.environment, env={"CAFLOW_ACCESS_TOKEN": '{"x": 1}'})(GRAPH)
+
+
+def test_device_code_asks_for_the_explicit_delegated_scopes_of_the_pull() -> None:
+    """/.default on the Graph Command Line Tools client yields only permissions already
+    consented to it: a first-time admin would get 403s. The device code asks for the scopes of
+    what is pulled (Entra then asks for consent); client credentials keep /.default."""
+    from caflow.pull.tenant import PullOptions, delegated_scopes
+
+    tokens = token_source(
+        AuthMethod.device_code, prompt=lambda m: None, delegated=delegated_scopes(PullOptions())
+    )
+    tokens(GRAPH)
+    tokens(FLOW)
+    (kind, graph), (_, flow) = FakePublic.calls
+    assert kind == "device" and not any(s.endswith("/.default") for s in graph)
+    assert {
+        "https://graph.microsoft.com/Policy.Read.All",
+        "https://graph.microsoft.com/Agreement.Read.All",
+        "https://graph.microsoft.com/User.Read.All",
+        "https://graph.microsoft.com/GroupMember.Read.All",
+        "https://graph.microsoft.com/RoleManagement.Read.Directory",
+    } <= set(graph)
+    assert "https://graph.microsoft.com/AuditLog.Read.All" not in graph  # no --since
+    # The Power Platform admin APIs list no delegated scope: /.default, as their module does.
+    assert flow == ["https://service.flow.microsoft.com/.default"]
+
+
+def test_delegated_scopes_follow_what_is_pulled() -> None:
+    from datetime import UTC, datetime
+
+    from caflow.pull.tenant import PullOptions, delegated_scopes
+
+    full = set(delegated_scopes(PullOptions(since=datetime(2026, 1, 1, tzinfo=UTC)))[GRAPH])
+    assert {"AuditLog.Read.All", "Directory.Read.All"} <= full  # sign-ins need both
+    skipped = set(
+        delegated_scopes(PullOptions(skip=frozenset({"agreements", "agreementAcceptances"})))[GRAPH]
+    )
+    assert "Agreement.Read.All" not in skipped and "Policy.Read.All" in skipped
+    assert not any("/" in s or s.endswith(".default") for s in full)
+
+
+def test_pull_device_code_requests_sign_in_scopes_with_since(tmp_path: Path) -> None:
+    """The CLI builds the scopes from its options: --since adds AuditLog.Read.All."""
+    import dataclasses
+
+    import respx
+    from tests.graph_contoso import contoso_graph
+    from tests.pull.recorded import RecordedTenant
+
+    with respx.mock(assert_all_called=False) as router:
+        RecordedTenant(dataclasses.replace(contoso_graph())).mount(router)
+        res = runner.invoke(
+            app,
+            [
+                "pull",
+                "--out",
+                str(tmp_path / "b"),
+                "--auth",
+                "device-code",
+                "--since",
+                "2026-02-01",
+                "--skip",
+                "powerplatform",
+            ],
+            env={},
+        )
+    assert res.exit_code == 0, res.output
+    kind, scopes = FakePublic.calls[0]
+    assert kind == "device" and "https://graph.microsoft.com/AuditLog.Read.All" in scopes
+    assert "devicelogin" in res.output

@@ -11,7 +11,7 @@ import typer
 from caflow.cli.common import err_console, guard, parse_when
 from caflow.cli.exit import ExitStatus
 from caflow.cli.options import choice_option, format_option, json_alias_option, pick_format
-from caflow.pull.names import AuthMethod, OptionalPart, SignInType
+from caflow.pull.names import AuthMethod, CloudName, OptionalPart, SignInType
 
 
 class PullFormat(StrEnum):
@@ -56,6 +56,14 @@ def register(app: typer.Typer) -> None:
         ),
         tenant: str | None = typer.Option(
             None, "--tenant", help="Tenant id or domain (required for client-secret/certificate)."
+        ),
+        cloud: CloudName = choice_option(
+            CloudName,
+            CloudName.global_,
+            "--cloud",
+            help="The Microsoft cloud the tenant lives in: its sign-in authority, Graph and Power "
+            "Platform endpoints (usgov: GCC; usgovhigh: GCC High; dod; china: 21Vianet). "
+            "Power Platform is not read in dod and china.",
         ),
         client_id: str | None = typer.Option(
             None,
@@ -120,6 +128,7 @@ def register(app: typer.Typer) -> None:
                 out,
                 auth,
                 tenant,
+                cloud,
                 client_id,
                 certificate,
                 all_users,
@@ -135,6 +144,7 @@ def _pull(
     out: Path,
     auth: AuthMethod | None,
     tenant: str | None,
+    cloud_name: CloudName,
     client_id: str | None,
     certificate: Path | None,
     all_users: bool,
@@ -152,8 +162,9 @@ def _pull(
 
     from caflow import __version__
     from caflow.pull.auth import token_source
+    from caflow.pull.clouds import CLOUDS
     from caflow.pull.http import Api
-    from caflow.pull.tenant import PullOptions, pull_tenant
+    from caflow.pull.tenant import PullOptions, delegated_scopes, pull_tenant
     from caflow.pull.write import check_out_dir, manifest, write_bundle
 
     check_out_dir(out, force)
@@ -167,14 +178,23 @@ def _pull(
         )
     )
     since_at = parse_when(since, option="--since") if since else None
+    options = PullOptions(
+        all_users=all_users,
+        since=since_at,
+        skip=frozenset(skip),
+        sign_in_types=sign_in_types,
+    )
+    cloud = CLOUDS[cloud_name]
     tokens = token_source(
         method,
         tenant=tenant,
         client_id=client_id,
         certificate=certificate,
         prompt=lambda message: err_console.print(message, highlight=False, markup=False),
+        cloud=cloud,
+        delegated=delegated_scopes(options),
     )
-    api = Api(tokens)
+    api = Api(tokens, cloud=cloud)
     started = datetime.now(tz=UTC).replace(microsecond=0)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
@@ -186,19 +206,11 @@ def _pull(
             counts[part] = counts.get(part, 0) + advance
             bar.update(task, description=f"reading {part}: {counts[part]}")
 
-        pulled = pull_tenant(
-            api,
-            PullOptions(
-                all_users=all_users,
-                since=since_at,
-                skip=frozenset(skip),
-                sign_in_types=sign_in_types,
-            ),
-            progress,
-        )
+        pulled = pull_tenant(api, options, progress)
     finished = datetime.now(tz=UTC).replace(microsecond=0)
     doc = manifest(
         pulled,
+        cloud,
         caflow=__version__,
         startedAt=started.isoformat().replace("+00:00", "Z"),
         finishedAt=finished.isoformat().replace("+00:00", "Z"),

@@ -3,7 +3,8 @@
 * ``environment``: tokens an admin already has, e.g. from
   ``az account get-access-token --resource https://graph.microsoft.com``, in environment
   variables (:data:`TOKEN_VARIABLES`). Nothing interactive, nothing stored.
-* ``device-code``: an admin signs in interactively (msal device code flow, delegated rights).
+* ``device-code``: an admin signs in interactively (msal device code flow, delegated rights),
+  asking for the explicit delegated Graph scopes of what is being pulled (not ``/.default``).
 * ``client-secret`` / ``certificate``: an app registration (msal client credentials,
   application rights) for automation. The secret is read from ``CAFLOW_CLIENT_SECRET`` only,
   never from the command line (shell history) and never written anywhere.
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from caflow.errors import InputError, Shown
+from caflow.pull.clouds import FLOW, GLOBAL, GRAPH, POWERAPPS, Cloud
 from caflow.pull.errors import PullError, TokenSource
 from caflow.pull.names import AuthMethod
 
@@ -35,9 +37,7 @@ __all__ = [
     "token_source",
 ]
 
-GRAPH = "https://graph.microsoft.com"
-FLOW = "https://service.flow.microsoft.com"  # api.flow.microsoft.com (flows)
-POWERAPPS = "https://service.powerapps.com"  # api.bap.microsoft.com, api.powerapps.com
+# The APIs are named by their global-cloud audiences; Cloud.audience gives another cloud's.
 
 #: audience -> environment variables tried in order (``environment`` method).
 TOKEN_VARIABLES: Mapping[str, tuple[str, ...]] = {
@@ -61,6 +61,9 @@ class _Msal:
     interactive: bool
     prompt: Callable[[str], None]
     authority: str
+    cloud: Cloud = GLOBAL
+    #: API (global audience) -> the delegated scopes a device-code sign-in asks for
+    delegated: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __call__(self, resource: str) -> str:
         return self._acquire(resource, fresh=False)
@@ -86,8 +89,21 @@ class _Msal:
                 code="pull-failed",
             ) from None
 
+    def scopes(self, resource: str) -> list[str]:
+        """What to ask Entra for. An app (client credentials) has application permissions,
+        granted beforehand: ``/.default`` asks for all of them, the only form the grant accepts.
+        A device-code sign-in is delegated: ``/.default`` there yields only the permissions
+        already consented to the public client, so an admin who never used it gets 403s; the
+        explicit scopes of what is being pulled let Entra ask for consent at sign-in
+        (Microsoft identity platform, "scopes and permissions": the /.default scope). APIs with
+        no delegated scope listed (the Power Platform admin APIs, whose module also signs users
+        in with ``/.default``) keep ``/.default``. Scopes name the cloud's audience."""
+        audience = self.cloud.audience(resource)
+        names = self.delegated.get(resource, ()) if self.interactive else ()
+        return [f"{audience}/{n}" for n in names] or [f"{audience}/.default"]
+
     def _token(self, resource: str, *, fresh: bool) -> str:
-        scopes = [resource + "/.default"]
+        scopes = self.scopes(resource)
         if self.interactive:
             result = None
             accounts = self.app.get_accounts()
@@ -145,22 +161,33 @@ def token_source(
     env: Mapping[str, str] | None = None,
     prompt: Callable[[str], None] = print,
     http_client: Any = None,
+    cloud: Cloud = GLOBAL,
+    delegated: Mapping[str, Sequence[str]] | None = None,
 ) -> TokenSource:
-    """Bearer tokens per audience (:data:`GRAPH`, :data:`FLOW`, ...). ``http_client`` is the
+    """Bearer tokens per API, named by its global audience (:data:`GRAPH`, :data:`FLOW`, ...)
+    and issued for ``cloud``'s. ``delegated``: per API the delegated scopes a device-code
+    sign-in asks for (:func:`caflow.pull.tenant.delegated_scopes`). ``http_client`` is the
     requests-like client msal signs in through (an ``httpx.Client`` unless given)."""
     env = os.environ if env is None else env
     if method is AuthMethod.environment:
-        return _EnvironmentTokens(env)
+        return _EnvironmentTokens(env, cloud)
     import httpx
     import msal
 
     http = http_client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
-    authority = f"https://login.microsoftonline.com/{tenant or 'organizations'}"
+    authority = cloud.authority(tenant)
     if method is AuthMethod.device_code:
         app = msal.PublicClientApplication(
             client_id or DEFAULT_PUBLIC_CLIENT, authority=authority, http_client=http
         )
-        return _Msal(app, interactive=True, prompt=prompt, authority=authority)
+        return _Msal(
+            app,
+            interactive=True,
+            prompt=prompt,
+            authority=authority,
+            cloud=cloud,
+            delegated=delegated or {},
+        )
     if not tenant or not client_id:
         raise InputError(
             "missing option",
@@ -181,7 +208,7 @@ def token_source(
     app = msal.ConfidentialClientApplication(
         client_id, client_credential=credential, authority=authority, http_client=http
     )
-    return _Msal(app, interactive=False, prompt=prompt, authority=authority)
+    return _Msal(app, interactive=False, prompt=prompt, authority=authority, cloud=cloud)
 
 
 @dataclass(frozen=True)
@@ -190,6 +217,7 @@ class _EnvironmentTokens:
     cannot renew it; an expired one is a 401 naming the variable to refresh)."""
 
     env: Mapping[str, str]
+    cloud: Cloud = GLOBAL
 
     def __call__(self, resource: str) -> str:
         names = TOKEN_VARIABLES.get(resource, ())
@@ -199,11 +227,12 @@ class _EnvironmentTokens:
                 value = _az_token(value, name)  # the whole `az account get-access-token` output
             if value:
                 return value
+        audience = self.cloud.audience(resource)
         raise PullError(
-            f"no access token for {resource}",
-            endpoint=resource,
+            f"no access token for {audience}",
+            endpoint=audience,
             permission=f"a token in ${names[0] if names else 'CAFLOW_ACCESS_TOKEN'} "
-            f"(az account get-access-token --resource {resource} --query accessToken -o tsv)",
+            f"(az account get-access-token --resource {audience} --query accessToken -o tsv)",
             status=None,
             code="pull-denied",
         )

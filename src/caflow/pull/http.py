@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from caflow.pull.clouds import GLOBAL, Cloud
 from caflow.pull.errors import PullError, TokenSource
 
 __all__ = ["Api", "Endpoint", "PullError"]
@@ -50,6 +51,8 @@ class Endpoint:
 @dataclass
 class Api:
     tokens: TokenSource  # audience -> bearer token, asked for before every request
+    #: The cloud the tenant lives in: every URL (written for the global cloud) is routed there.
+    cloud: Cloud = GLOBAL
     client: httpx.Client = field(
         default_factory=lambda: httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
     )
@@ -74,6 +77,18 @@ class Api:
 
         The token is asked for before each request (msal renews it near expiry); a 401 is
         retried once with a freshly acquired token (a token revoked or expired mid-pull)."""
+
+        url = self.cloud.route(url)  # a next link already names the cloud: unchanged
+        if not self.cloud.reads(url):
+            raise PullError(
+                f"caflow does not read the Power Platform admin API in the {self.cloud.name} "
+                "cloud (its endpoints and token audiences are not documented where caflow "
+                "looked: docs/export.md)",
+                endpoint=_public(url),
+                permission=endpoint.permission,
+                status=None,
+                code="pull-failed",
+            )
 
         def fail(message: str, status: int | None, *, code: str) -> PullError:
             return PullError(

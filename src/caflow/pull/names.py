@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["AuthMethod", "OptionalPart", "SignInType"]
+__all__ = ["AuthMethod", "CloudName", "OptionalPart", "SignInType"]
 
 
 class AuthMethod(StrEnum):
@@ -43,3 +43,15 @@ class SignInType(StrEnum):
     nonInteractiveUser = "nonInteractiveUser"
     servicePrincipal = "servicePrincipal"
     managedIdentity = "managedIdentity"
+
+
+class CloudName(StrEnum):
+    """``--cloud``: the Microsoft cloud instance the tenant lives in (:mod:`caflow.pull.clouds`
+    holds each one's sign-in authority and API roots). The names are those of
+    ``Add-PowerAppsAccount -Endpoint`` (``global`` for its ``prod``)."""
+
+    global_ = "global"
+    usgov = "usgov"  # GCC: the global Entra ID and Graph, US Government Power Platform
+    usgovhigh = "usgovhigh"  # GCC High
+    dod = "dod"  # US Government DoD
+    china = "china"  # operated by 21Vianet

@@ -21,18 +21,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from caflow.io.directory_export import DirectoryObjects
-from caflow.pull.auth import FLOW, GRAPH, POWERAPPS
+from caflow.pull.clouds import BAP_ROOT, FLOW, FLOW_ROOT, GRAPH, POWERAPPS, POWERAPPS_ROOT
 from caflow.pull.errors import PullError
 from caflow.pull.http import Api, Endpoint
 from caflow.pull.names import SignInType
 
-__all__ = ["PARTS", "SIGN_IN_TYPES", "PartRecord", "PullOptions", "Pulled", "pull_tenant"]
+__all__ = [
+    "PARTS",
+    "SIGN_IN_TYPES",
+    "PartRecord",
+    "PullOptions",
+    "Pulled",
+    "delegated_scopes",
+    "pull_tenant",
+]
 
 V1 = f"{GRAPH}/v1.0"
 BETA = f"{GRAPH}/beta"
-BAP = "https://api.bap.microsoft.com/providers/Microsoft.BusinessAppPlatform/scopes/admin"
-POWERAPPS_API = "https://api.powerapps.com/providers/Microsoft.PowerApps/scopes/admin"
-FLOW_API = "https://api.flow.microsoft.com/providers/Microsoft.ProcessSimple/scopes/admin"
+BAP = f"{BAP_ROOT}/providers/Microsoft.BusinessAppPlatform/scopes/admin"
+POWERAPPS_API = f"{POWERAPPS_ROOT}/providers/Microsoft.PowerApps/scopes/admin"
+FLOW_API = f"{FLOW_ROOT}/providers/Microsoft.ProcessSimple/scopes/admin"
 BAP_VERSION = "2020-10-01"
 PP_VERSION = "2016-11-01"
 
@@ -54,6 +62,9 @@ class Part:
     url: str  # shown in pull.json and errors
     api_version: str
     required: bool
+    #: Delegated Graph scopes a device-code sign-in asks for to read this part (the least
+    #: privileged of docs/export.md; none for the Power Platform admin APIs, which have none).
+    delegated: tuple[str, ...] = ()
 
 
 def _graph(permission: str) -> Endpoint:
@@ -64,13 +75,21 @@ def _graph(permission: str) -> Endpoint:
 PARTS: dict[str, Part] = {
     p.name: p
     for p in (
-        Part("organization", _graph("Organization.Read.All"), f"{V1}/organization", "v1.0", False),
+        Part(
+            "organization",
+            _graph("Organization.Read.All"),
+            f"{V1}/organization",
+            "v1.0",
+            False,
+            ("User.Read",),  # delegated: User.Read reads the signed-in tenant
+        ),
         Part(
             "policies",
             _graph("Policy.Read.All"),
             f"{BETA}/identity/conditionalAccess/policies",
             "beta",
             True,
+            ("Policy.Read.All",),
         ),
         Part(
             "namedLocations",
@@ -78,6 +97,7 @@ PARTS: dict[str, Part] = {
             f"{BETA}/identity/conditionalAccess/namedLocations",
             "beta",
             True,
+            ("Policy.Read.All",),
         ),
         Part(
             "authenticationStrengths",
@@ -85,6 +105,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/policies/authenticationStrengthPolicies",
             "v1.0",
             False,
+            ("Policy.Read.AuthenticationMethod",),
         ),
         Part(
             "authenticationContexts",
@@ -92,6 +113,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/identity/conditionalAccess/authenticationContextClassReferences",
             "v1.0",
             False,
+            ("AuthenticationContext.Read.All",),
         ),
         Part(
             "agreements",
@@ -99,6 +121,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/identityGovernance/termsOfUse/agreements",
             "v1.0",
             False,
+            ("Agreement.Read.All",),
         ),
         Part(
             "agreementAcceptances",
@@ -106,6 +129,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/identityGovernance/termsOfUse/agreements/{{id}}/acceptances",
             "v1.0",
             False,
+            ("AgreementAcceptance.Read.All",),
         ),
         Part(
             "crossTenantAccess",
@@ -113,6 +137,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/policies/crossTenantAccessPolicy",
             "v1.0",
             False,
+            ("Policy.Read.All",),
         ),
         Part(
             "directory",
@@ -120,6 +145,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/users, {V1}/groups, {V1}/directoryRoles (and their members)",
             "v1.0",
             True,
+            ("User.Read.All", "GroupMember.Read.All", "RoleManagement.Read.Directory"),
         ),
         Part(
             "devices",
@@ -127,6 +153,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/users/{{id}}/registeredDevices (with --all-users: {V1}/devices)",
             "v1.0",
             False,
+            ("Device.Read.All",),
         ),
         Part(
             "servicePrincipals",
@@ -134,6 +161,7 @@ PARTS: dict[str, Part] = {
             f"{V1}/servicePrincipals",
             "v1.0",
             False,
+            ("Application.Read.All",),
         ),
         Part(
             "powerplatform",
@@ -149,9 +177,23 @@ PARTS: dict[str, Part] = {
             f"{V1}/auditLogs/signIns",
             "v1.0 (interactive); beta (other signInEventTypes)",
             True,
+            ("AuditLog.Read.All", "Directory.Read.All"),
         ),
     )
 }
+
+
+def delegated_scopes(options: PullOptions) -> dict[str, tuple[str, ...]]:
+    """API -> the delegated scopes a device-code sign-in asks for: those of every part this
+    pull reads (not ``--skip``-ped; sign-ins only with ``--since``), so a first-time admin is
+    asked to consent to exactly what the pull needs instead of getting 403s (docs/export.md)."""
+    wanted = [
+        p
+        for p in PARTS.values()
+        if p.name not in options.skip and (p.name != "signIns" or options.since is not None)
+    ]
+    return {GRAPH: tuple(sorted({s for p in wanted for s in p.delegated}))}
+
 
 #: Settings no API exposes: tenant.yaml keeps Microsoft's defaults for them.
 NOT_AVAILABLE = (

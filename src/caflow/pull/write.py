@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from caflow.errors import InputError, Shown
-from caflow.pull.tenant import NOT_AVAILABLE, Pulled
+from caflow.pull.clouds import GLOBAL, Cloud
+from caflow.pull.tenant import NOT_AVAILABLE, PartRecord, Pulled
 
 __all__ = ["check_out_dir", "manifest", "write_bundle"]
 
@@ -94,15 +95,23 @@ def _probe_writable(out: Path) -> None:
                 folder.rmdir()
 
 
-def manifest(pulled: Pulled, **facts: Any) -> dict[str, Any]:
-    """``pull.json``: what was read, when, from which API versions, what was not and why."""
+def manifest(pulled: Pulled, cloud: Cloud = GLOBAL, **facts: Any) -> dict[str, Any]:
+    """``pull.json``: what was read, when, from which API versions, what was not and why;
+    endpoints as the chosen ``cloud`` names them."""
+
+    def part(record: PartRecord) -> dict[str, Any]:
+        doc = record.to_json()
+        doc["endpoint"] = cloud.route(doc["endpoint"])
+        return doc
+
     return {
         "schemaVersion": 1,
         **facts,
+        "cloud": {"name": cloud.name, "authority": cloud.login, "graph": cloud.graph},
         "tenant": {"id": pulled.tenant_id, "displayName": pulled.display_name},
-        "parts": [p.to_json() for p in pulled.parts],
+        "parts": [part(p) for p in pulled.parts],
         "counts": {p.name: p.count for p in pulled.parts if p.status == "read"},
-        "unreadable": [p.to_json() for p in pulled.unreadable],
+        "unreadable": [part(p) for p in pulled.unreadable],
         "notReadable": list(pulled.not_readable),
         "notAvailable": list(NOT_AVAILABLE),
         "notes": list(pulled.notes),
