@@ -3,7 +3,8 @@
 Compared on every JSON Lines fixture, on a file mixing well-formed records with every kind of
 unusual line (so the hand-over to the per-record reader is exercised mid-file and mid-batch),
 and on hypothesis-drawn Graph records: same batches' rows, same counts, skip reasons and
-example locations, same tenants.
+example locations, same tenants; also with ``dictionary=True`` (the replay's reading: text
+columns dictionary-encoded and trimmed once per distinct value).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,18 +31,29 @@ JSONL = [
 ]
 
 
-def _read(path: Path, columnar: bool, batch_rows: int) -> tuple[list[dict[str, Any]], Any]:
+def _read(
+    path: Path, columnar: bool, batch_rows: int, dictionary: bool
+) -> tuple[list[dict[str, Any]], Any]:
     stats = LoadStats()
     saved = reader._graph_shaped
     if not columnar:
         reader._graph_shaped = lambda line: False  # the per-record reader only
     try:
-        batches = list(read_signins([path], stats, batch_rows=batch_rows))
+        batches = list(read_signins([path], stats, batch_rows=batch_rows, dictionary=dictionary))
     finally:
         reader._graph_shaped = saved
     rows = []
     for b in batches:
-        assert b.schema == SCHEMA
+        if dictionary:
+            assert b.schema.names == SCHEMA.names
+            for f in b.schema:
+                if pa.types.is_dictionary(f.type):
+                    assert f.type.value_type == SCHEMA.field(f.name).type == pa.string()
+                    assert f.name != "id"
+                else:
+                    assert f.type == SCHEMA.field(f.name).type
+        else:
+            assert b.schema == SCHEMA
         for r in b.to_pylist():
             text = r["appliedConditionalAccessPolicies"]
             r["appliedConditionalAccessPolicies"] = json.loads(text) if text else text
@@ -48,9 +61,9 @@ def _read(path: Path, columnar: bool, batch_rows: int) -> tuple[list[dict[str, A
     return rows, (stats.to_json(), dict(stats.tenants))
 
 
-def _outcome(path: Path, columnar: bool, batch_rows: int) -> Any:
+def _outcome(path: Path, columnar: bool, batch_rows: int, dictionary: bool = False) -> Any:
     try:
-        return _read(path, columnar, batch_rows)
+        return _read(path, columnar, batch_rows, dictionary)
     except Exception as exc:  # a file the sniffer rejects: the same error both ways
         return (type(exc).__name__, str(exc))
 
@@ -60,6 +73,9 @@ def _same(path: Path, batch_rows: int = 65_536) -> list[dict[str, Any]]:
     slow = _outcome(path, False, batch_rows)
     assert fast[1] == slow[1]
     assert fast[0] == slow[0]
+    encoded = _outcome(path, True, batch_rows, dictionary=True)
+    assert encoded[1] == slow[1]
+    assert encoded[0] == slow[0]
     return fast[0] if isinstance(fast[0], list) else []
 
 

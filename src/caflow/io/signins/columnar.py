@@ -10,7 +10,11 @@ Anything unusual goes back to the per-record reader, from that record on, so eve
 counted per reason with its line exactly as before: a line DuckDB cannot parse or type, a record
 the per-record reader would skip (no createdDateTime - possibly a Log Analytics or Event Hub line
 -, no user, no service principal, no resource), a status.errorCode that is not an integer, a
-createdDateTime Arrow cannot cast. Documented differences (docs/assumptions.md A-REPLAY-7): a
+createdDateTime Arrow cannot cast.
+
+Text fields are trimmed after DuckDB, once per distinct value of an Arrow dictionary
+(``pyarrow.compute.dictionary_encode``) rather than once per row in SQL; with ``dictionary`` the
+columns stay dictionary-encoded for the replay's encoder. Documented differences (docs/assumptions.md A-REPLAY-7): a
 JSON number or boolean where Graph has a string is read as its text, and whitespace beyond U+007F
 (e.g. a no-break space) is not trimmed.
 """
@@ -23,7 +27,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from caflow.io.signins.schema import EVENT_TYPES, FIELDS, SCHEMA
+from caflow.io.signins.schema import EVENT_TYPES, FIELDS
 
 __all__ = ["read_graph_jsonl"]
 
@@ -73,6 +77,27 @@ _COLUMNS = {
     "appliedConditionalAccessPolicies": "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR)[]",
     "appliedConditionalAccessPolicy": "STRUCT(id VARCHAR, displayName VARCHAR, result VARCHAR)[]",
 }
+#: Record fields graph_row reads with graph._text (stripped, empty -> None).
+_TRIMMED = frozenset(
+    {
+        *_PLAIN,
+        "countryOrRegion",
+        "city",
+        "clientAppUsed",
+        "operatingSystem",
+        "browser",
+        "deviceId",
+        "deviceDisplayName",
+        "trustType",
+        "conditionalAccessStatus",
+        "authenticationRequirement",
+        "riskLevelDuringSignIn",
+        "riskLevelAggregated",
+        "authenticationProtocol",
+        "originalTransferMethod",
+        "incomingTokenType",
+    }
+)
 #: What Python's str.strip() removes below U+0080 (graph._text).
 _WS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
@@ -111,34 +136,35 @@ def _query(path: Path, hint: str | None) -> str:
     )"""
     applied = "coalesce(appliedConditionalAccessPolicies, appliedConditionalAccessPolicy)"
     code_type = "json_type(status.errorCode)"
+    # _TRIMMED fields leave DuckDB as they are: _typed trims each distinct value once.
     select = {
         "id": _t("id"),
         "createdDateTime": "createdDateTime",
-        **{n: _t(n) for n in _PLAIN},
-        "countryOrRegion": _t("location.countryOrRegion"),
-        "city": _t("location.city"),
-        "clientAppUsed": _t("clientAppUsed"),
+        **{n: n for n in _PLAIN},
+        "countryOrRegion": "location.countryOrRegion",
+        "city": "location.city",
+        "clientAppUsed": "clientAppUsed",
         "isInteractive": "isInteractive",
         "signInEventType": "event",
-        "operatingSystem": _t("deviceDetail.operatingSystem"),
-        "browser": _t("deviceDetail.browser"),
-        "deviceId": _t("deviceDetail.deviceId"),
-        "deviceDisplayName": _t("deviceDetail.displayName"),
+        "operatingSystem": "deviceDetail.operatingSystem",
+        "browser": "deviceDetail.browser",
+        "deviceId": "deviceDetail.deviceId",
+        "deviceDisplayName": "deviceDetail.displayName",
         "isCompliant": "deviceDetail.isCompliant",
         "isManaged": "deviceDetail.isManaged",
-        "trustType": _t("deviceDetail.trustType"),
+        "trustType": "deviceDetail.trustType",
         "errorCode": "TRY_CAST(status.errorCode AS BIGINT)",
-        "conditionalAccessStatus": _t("conditionalAccessStatus"),
-        "authenticationRequirement": _t("authenticationRequirement"),
+        "conditionalAccessStatus": "conditionalAccessStatus",
+        "authenticationRequirement": "authenticationRequirement",
         # graph_row: succeeded methods (not False), in order, joined by ","; none -> NULL
         "authenticationMethods": "nullif(array_to_string(list_transform(list_filter("
         "authenticationDetails, lambda a: coalesce(a.authenticationMethod, '') <> '' AND "
         "a.succeeded IS DISTINCT FROM false), lambda a: a.authenticationMethod), ','), '')",
-        "riskLevelDuringSignIn": _t("riskLevelDuringSignIn"),
-        "riskLevelAggregated": _t("riskLevelAggregated"),
-        "authenticationProtocol": _t("authenticationProtocol"),
-        "originalTransferMethod": _t("originalTransferMethod"),
-        "incomingTokenType": _t("incomingTokenType"),
+        "riskLevelDuringSignIn": "riskLevelDuringSignIn",
+        "riskLevelAggregated": "riskLevelAggregated",
+        "authenticationProtocol": "authenticationProtocol",
+        "originalTransferMethod": "originalTransferMethod",
+        "incomingTokenType": "incomingTokenType",
         "appliedConditionalAccessPolicies": f"CASE WHEN {applied} IS NOT NULL THEN to_json("
         f"list_transform({applied}, lambda a: {{'id': a.id, 'displayName': a.displayName, "
         "'result': a.result})) END",
@@ -167,12 +193,14 @@ def _query(path: Path, hint: str | None) -> str:
 
 
 def read_graph_jsonl(
-    path: Path, batch_rows: int, hint: str | None, done: list[int]
+    path: Path, batch_rows: int, hint: str | None, done: list[int], *, dictionary: bool = False
 ) -> Iterator[pa.RecordBatch]:
     """Record-schema batches of the file's leading well-formed Graph records.
 
     Stops at the first unusual record or DuckDB error; ``done[0]`` is then the number of
-    (non-empty) lines already returned, for the per-record reader to continue after."""
+    (non-empty) lines already returned, for the per-record reader to continue after.
+    ``dictionary``: text columns (all but ``id``) stay dictionary-encoded, as the replay's
+    encoder wants them."""
     import duckdb
 
     done[0] = 0
@@ -184,7 +212,7 @@ def read_graph_jsonl(
             stop = raw.num_rows
             if pc.any(unusual).as_py():
                 stop = pc.index(unusual, True).as_py()
-            batch = _typed(raw.slice(0, stop))
+            batch = _typed(raw.slice(0, stop), dictionary)
             if batch is None:
                 return
             if batch.num_rows:
@@ -196,7 +224,7 @@ def read_graph_jsonl(
         return
 
 
-def _typed(raw: pa.RecordBatch) -> pa.RecordBatch | None:
+def _typed(raw: pa.RecordBatch, dictionary: bool) -> pa.RecordBatch | None:
     """DuckDB's Arrow columns -> the record schema (None: a time Arrow cannot cast)."""
     arrays = []
     for name, typ in FIELDS:
@@ -207,6 +235,24 @@ def _typed(raw: pa.RecordBatch) -> pa.RecordBatch | None:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return None
             arrays.append(col.cast(typ, safe=False))
+        elif name in _TRIMMED:
+            text = _trimmed(pc.dictionary_encode(col.cast(typ)))
+            arrays.append(text if dictionary else text.cast(typ))
+        elif dictionary and typ == pa.string() and name != "id":
+            arrays.append(pc.dictionary_encode(col.cast(typ)))
         else:
             arrays.append(col.cast(typ))
-    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+    schema = pa.schema([pa.field(n, a.type) for (n, _), a in zip(FIELDS, arrays, strict=True)])
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _trimmed(col: pa.DictionaryArray) -> pa.DictionaryArray:
+    """graph._text on a dictionary-encoded column: each distinct value stripped once (what
+    Python's str.strip() removes below U+0080), empty -> null."""
+    values = col.dictionary
+    trimmed = pc.utf8_trim(values, characters=_WS)
+    empty = pc.equal(trimmed, "")
+    if not (pc.any(pc.not_equal(trimmed, values)).as_py() or pc.any(empty).as_py()):
+        return col
+    normal = pc.dictionary_encode(pc.if_else(empty, pa.scalar(None, pa.string()), trimmed))
+    return pa.DictionaryArray.from_arrays(pc.take(normal.indices, col.indices), normal.dictionary)

@@ -86,7 +86,7 @@ def read_signins(
     dictionary: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """Stream every record of ``paths`` as batches of the record schema (``dictionary``: string
-    columns of Parquet inputs may stay dictionary-encoded)."""
+    columns of Parquet and Graph JSON Lines inputs may stay dictionary-encoded)."""
     for path, in_folder in expand_paths(paths):
         name = str(path)
         suffix = path.suffix.lower()
@@ -100,7 +100,9 @@ def read_signins(
             yield from _batches(_csv_rows(path, stats), stats, name, batch_rows)
             continue
         try:
-            yield from _batches(_json_rows(path, stats, batch_rows), stats, name, batch_rows)
+            yield from _batches(
+                _json_rows(path, stats, batch_rows, dictionary), stats, name, batch_rows
+            )
         except NotASignInLog as exc:
             if not in_folder:
                 raise
@@ -216,7 +218,7 @@ def _open(path: Path) -> Any:
 
 
 def _json_rows(
-    path: Path, stats: LoadStats, batch_rows: int = BATCH_ROWS
+    path: Path, stats: LoadStats, batch_rows: int = BATCH_ROWS, dictionary: bool = False
 ) -> Iterator[tuple[tuple[Any, ...], str] | pa.RecordBatch]:
     name = str(path)
     hint = _event_hint(path)
@@ -241,7 +243,7 @@ def _json_rows(
             done = [0]
             if _graph_shaped(first):
                 # Well-formed Graph records column by column; the rest record by record.
-                yield from read_graph_jsonl(path, batch_rows, hint, done)
+                yield from read_graph_jsonl(path, batch_rows, hint, done, dictionary=dictionary)
             yield from _jsonl_rows(fh, stats, name, hint, skip=done[0])
             return
     yield from _document_rows(path, stats, hint)
