@@ -499,7 +499,7 @@ class Simulator:
                 c.token is not None and c.token.last_used == at and c.token.issued_at < at
                 for c in tokens
             ):  # every token was just refreshed (and succeeded) by this run
-                until = self._refresh_repeats_until(tokens, step, limit)
+                until = self._refresh_repeats_until(tokens, step, limit, at)
                 k = (until - at) // step if until > at else 0
                 if k > 0:
                     at = at + k * step
@@ -551,14 +551,7 @@ class Simulator:
         i = bisect_right(self._action_times, at)
         bound = self._action_times[i] if i < len(self._action_times) else None
         limit = self._stop if bound is None else min(self._stop, bound - _TICK)
-        for c in tokens:  # the owner's valid Terms of Use change only at these moments (A-TOK-8)
-            for a in self._user_state(c.owner_id or "").acceptances:
-                agreement = self.tenant.agreements.get(a.agreement_id.lower())
-                expires = agreement.acceptance_expires(a.accepted_at) if agreement else None
-                for moment in (a.accepted_at, expires):
-                    if moment is not None and moment > at:
-                        limit = min(limit, moment - _TICK)
-        until = self._refresh_repeats_until(tokens, step, limit)
+        until = self._refresh_repeats_until(tokens, step, limit, at)
         k = (until - at) // step if until > at else 0
         if k <= 0:
             return nxt
@@ -631,6 +624,9 @@ class Simulator:
             return False
         if claims.acceptances:
             return False  # ToU acceptances may expire
+        change = self._terms_change([conn], at)
+        if change is not None and change <= self._stop:
+            return False  # the owner's acceptances (read by refresh, A-TOK-8) change
         remembered = s.rememberMfa.enabled and claims.mfa and claims.mfa_time is not None
         if remembered and self._stop - claims.mfa_time > timedelta(days=s.rememberMfa.days):  # type: ignore[operator]
             return False
@@ -644,15 +640,38 @@ class Simulator:
         ):
             return False
         probe = max(tok.access_expires, at)
-        revs = tuple(self._user_state(conn.owner_id or "").revocations)
-        result = refresh(self.tenant, tok, probe, revocations=revs, options=opts, cache=self._cache)
+        us = self._user_state(conn.owner_id or "")
+        result = refresh(
+            self.tenant,
+            tok,
+            probe,
+            revocations=tuple(us.revocations),
+            options=opts,
+            cache=self._cache,
+            acceptances=tuple(us.acceptances),  # what the real refresh reads (A-TOK-8)
+        )
         return isinstance(result, RefreshToken)
 
+    def _terms_change(self, conns: list[ConnectionState], at: datetime) -> datetime | None:
+        """The first moment after ``at`` at which one of the Terms of Use acceptances of the
+        owners of ``conns`` starts or stops counting (acceptance time, re-acceptance
+        frequency, ``termsExpiration``): a background refresh reads the owner's acceptances,
+        not the token's (A-TOK-8), so its answer may change there; None when none does."""
+        first: datetime | None = None
+        for c in conns:
+            for a in self._user_state(c.owner_id or "").acceptances:
+                agreement = self.tenant.agreements.get(a.agreement_id.lower())
+                expires = agreement.acceptance_expires(a.accepted_at) if agreement else None
+                for moment in (a.accepted_at, expires):
+                    if moment is not None and moment > at and (first is None or moment < first):
+                        first = moment
+        return first
+
     def _refresh_repeats_until(
-        self, conns: list[ConnectionState], step: timedelta, limit: datetime
+        self, conns: list[ConnectionState], step: timedelta, limit: datetime, at: datetime
     ) -> datetime:
-        """Latest moment (<= ``limit``) up to which a refresh every ``step`` keeps succeeding
-        like the one just made; ``self.start`` when that cannot be shown."""
+        """Latest moment (<= ``limit``) up to which a refresh every ``step`` after the one at
+        ``at`` keeps succeeding like it; ``self.start`` when that cannot be shown."""
         s = self.tenant.settings
         tokens_opts = self.options.tokens
         if (
@@ -669,7 +688,8 @@ class Simulator:
                 return self.start  # ToU acceptances may expire: refresh for real
             if s.rememberMfa.enabled and claims.mfa and claims.mfa_time is not None:
                 until = min(until, claims.mfa_time + timedelta(days=s.rememberMfa.days))
-        return until
+        change = self._terms_change(conns, at)
+        return until if change is None else min(until, change - _TICK)
 
     def _conn(self, cid: str) -> ConnectionState | None:
         return self.connections.get(cid.lower())
