@@ -146,3 +146,58 @@ def test_every_cloud_routes_graph_and_keeps_other_text() -> None:
         assert url.startswith(cloud.graph + "/v1.0/users"), name
         assert cloud.authority("t") == f"{cloud.login}/t"
     assert httpx.URL(CLOUDS[CloudName.usgov].graph).host == "graph.microsoft.com"  # GCC
+
+
+@pytest.mark.parametrize(
+    ("cloud", "login", "scope"),
+    [
+        (CloudName.usgovhigh, "login.microsoftonline.us", "https://graph.microsoft.us/.default"),
+        (
+            CloudName.china,
+            "login.chinacloudapi.cn",
+            "https://microsoftgraph.chinacloudapi.cn/.default",
+        ),
+    ],
+)
+def test_client_credentials_with_real_msal_sign_in_at_the_clouds_authority(
+    cloud: CloudName, login: str, scope: str
+) -> None:
+    """msal itself (not a stand-in) against the cloud's recorded token endpoint: discovery and
+    the client-credentials grant go to the cloud's authority, for the cloud's Graph audience."""
+    from urllib.parse import parse_qs
+
+    base = f"https://{login}/contoso.example"
+    grants: list[dict[str, list[str]]] = []
+
+    def token(request: httpx.Request) -> httpx.Response:
+        grants.append(parse_qs(request.content.decode()))
+        return httpx.Response(
+            200,
+            json={"token_type": "Bearer", "expires_in": 3599, "access_token": "cloud-token"},
+        )
+
+    with respx.mock(assert_all_called=False) as router:
+        router.get(f"{base}/v2.0/.well-known/openid-configuration").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "token_endpoint": f"{base}/oauth2/v2.0/token",
+                    "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                    "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                    "issuer": f"{base}/v2.0",
+                },
+            )
+        )
+        router.post(f"{base}/oauth2/v2.0/token").mock(side_effect=token)
+        tokens = token_source(
+            AuthMethod.client_secret,
+            tenant="contoso.example",
+            client_id="00000000-0000-0000-0000-0000000000c1",
+            env={"CAFLOW_CLIENT_SECRET": "s3cret"},
+            cloud=CLOUDS[cloud],
+        )
+        assert tokens(GRAPH) == "cloud-token"
+        hosts = {r.request.url.host for r in router.calls}
+    assert hosts == {login}
+    [grant] = grants
+    assert grant["grant_type"] == ["client_credentials"] and grant["scope"] == [scope]
