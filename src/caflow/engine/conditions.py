@@ -96,7 +96,33 @@ def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
     return type_match
 
 
+#: Entries of the users-condition memo before it is emptied (bounds the memory of a server
+#: that evaluates many policies and users over one directory).
+_USERS_MEMO_MAX = 1 << 16
+
+
 def check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
+    """The users condition. It reads the policy, the sign-in's user and the directory only, so
+    its outcome is kept per (policy, user) object in the directory's memo: advise, check and
+    simulate evaluate one user per policy-relevant signature for many apps and contexts
+    (issue 10: 24% of ``check`` went here). Entries keep their policy and user alive, so an
+    id is never reused while its entry stands."""
+    user = s.user
+    if user is None:
+        return _check_users(p, s, t)
+    memo = t.directory.memo
+    key = ("users", id(p), id(user))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is p and hit[1] is user:
+        return hit[2]
+    out = _check_users(p, s, t)
+    if len(memo) >= _USERS_MEMO_MAX:
+        memo.clear()
+    memo[key] = (p, user, out)
+    return out
+
+
+def _check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     u = p.conditions.users
     if s.user is None:
         return (

@@ -115,6 +115,10 @@ class Directory:
     #: ``roles_unknown``), for the warning on every policy naming a group / role.
     groups_unknown_users: int = field(init=False, default=0, compare=False)
     roles_unknown_users: int = field(init=False, default=0, compare=False)
+    #: Derived answers about this directory's users that the engine keeps between evaluations
+    #: (``engine.conditions.check_users``: the users condition per policy and user object);
+    #: a new directory (``replace``) starts empty. Not data: not compared, not shown.
+    memo: dict[Any, Any] = field(init=False, default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         by_user: dict[str, User] = {}
