@@ -165,7 +165,7 @@ def vectorize(
             if c.token is None:
                 continue  # not an Entra connector: CA cannot break it (runner._touch)
             acc = tuple(sim._user_state(c.owner_id or "").acceptances)
-            key = tuple(refresh_class(t, c.token, acc, sim._cache) for t in tenants)
+            key = tuple(refresh_class(t, c.token, acc, sim._cache, opts.tokens) for t in tenants)
             classes.setdefault(key, []).append(len(rows))
             rows.append((fl, c, acc))
     n = len(rows)
@@ -363,12 +363,12 @@ def _commit(sim: Simulator, fl: _Flow, plan: _Plan, moment: Any) -> None:
     ff = plan.first_failure
     st.failed_runs += (last - ff) // p + 1
     st.first_failure_at = st.failing_since = moment(ff)
-    groups: dict[int, list[Event]] = {}
+    groups: dict[int, tuple[datetime, list[Event]]] = {}  # run (us) -> its moment, events
     # connectionBroken: at its break, in the order the run touches the connections.
     for c, (b, failure, _) in zip(fl.conns, plan.conns, strict=True):
         if b is not None and failure is not None:
             message = admin_status(c, failure)["error"]["message"]
-            groups.setdefault(b, []).append(
+            groups.setdefault(b, (moment(b), []))[1].append(
                 sim._event(
                     moment(b),
                     "connectionBroken",
@@ -392,41 +392,25 @@ def _commit(sim: Simulator, fl: _Flow, plan: _Plan, moment: Any) -> None:
         failure = plan.conns[i][1]
         assert failure is not None
         segments.append((s, e, fl.conns[i], failure))
+    period = timedelta(microseconds=p)
     for s, e, c, failure in segments:
         count = (e - s) // p + 1
         listed = min(count, LISTED_FAILURES + 1)
+        first = moment(s)
+        # One event built, the identical runs of the streak are copies at their own moment.
+        run = sim._event(
+            first, "runFailed", failure=failure, connection=c.id, flow=f.name, user=c.owner_id
+        )
         for r in range(listed):
-            at = s + r * p
-            groups.setdefault(at, []).append(
-                sim._event(
-                    moment(at),
-                    "runFailed",
-                    failure=failure,
-                    connection=c.id,
-                    flow=f.name,
-                    user=c.owner_id,
-                )
-            )
+            at = first + r * period
+            groups.setdefault(s + r * p, (at, []))[1].append(run.moved(at))
         if count > listed:
-            at = s + listed * p
-            ev = sim._event(
-                moment(at),
-                "runFailed",
-                failure=failure,
-                connection=c.id,
-                flow=f.name,
-                user=c.owner_id,
-            )
-            groups.setdefault(at, []).append(_counted(ev, count - listed, moment(e)))
+            at = first + listed * period
+            rest = run.moved(at, count=count - listed, last_at=moment(e))
+            groups.setdefault(s + listed * p, (at, []))[1].append(rest)
     if plan.turned_off is not None:
         _, _, c, failure = segments[-1]
         off = plan.turned_off
-        groups.setdefault(off, []).append(sim._turn_off(moment(off), f, c, failure))
-    for at, events in groups.items():
-        sim._push_events(moment(at), fl.key, events)
-
-
-def _counted(ev: Event, count: int, last_at: datetime) -> Event:
-    from dataclasses import replace
-
-    return replace(ev, count=count, last_at=last_at)
+        at = moment(off)
+        groups.setdefault(off, (at, []))[1].append(sim._turn_off(at, f, c, failure))
+    sim._push_events(fl.key, [groups[x] for x in sorted(groups)])

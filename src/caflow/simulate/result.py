@@ -53,6 +53,22 @@ class Event:
             out["lastAt"] = iso(self.last_at)
         return out
 
+    def moved(self, at: datetime, count: int = 1, last_at: datetime | None = None) -> Event:
+        """The same event at ``at`` (another run of a streak; ``count``/``last_at``: see above)."""
+        return Event(
+            at,
+            self.kind,
+            self.connection,
+            self.flow,
+            self.user,
+            self.error_code,
+            self.policies,
+            self.cause,
+            self.message,
+            count,
+            last_at,
+        )
+
     def same_run_failure(self, other: Event) -> bool:
         """Both are the same failed run of one flow (only the time differs)."""
         return (

@@ -250,10 +250,12 @@ class Simulator:
             message if message is not None else (failure.message if failure else ""),
         )
 
-    def _push_events(self, at: datetime, key: str, events: list[Event]) -> None:
-        """Events of flow ``key``'s run at ``at`` worked out ahead (simulate/covered.py): emitted
-        where the loop would have run it (same time, priority and flow order)."""
-        heapq.heappush(self._heap, (at, 1, self._order[key], "emit", events))
+    def _push_events(self, key: str, runs: list[tuple[datetime, list[Event]]]) -> None:
+        """Events of flow ``key``'s runs worked out ahead (simulate/covered.py), in time order:
+        each run's are emitted where the loop would have run it (same time, priority and flow
+        order); one heap entry per flow at a time (the next is pushed when it is emitted)."""
+        if runs:
+            heapq.heappush(self._heap, (runs[0][0], 1, self._order[key], "emit", (key, runs, 0)))
 
     # -- main loop ------------------------------------------------------------------------
     def run(
@@ -293,7 +295,11 @@ class Simulator:
             elif kind == "run":
                 self._scheduled_run(at, payload)
             elif kind == "emit":
-                self.events.extend(payload)
+                key, runs, i = payload
+                self.events.extend(runs[i][1])
+                if i + 1 < len(runs):
+                    entry = (runs[i + 1][0], 1, self._order[key], "emit", (key, runs, i + 1))
+                    heapq.heappush(self._heap, entry)
             if self.progress and at >= report_at:  # at most ~100 updates
                 self.progress((at - self.start).total_seconds() / span)
                 report_at = at + (stop - self.start) / 100

@@ -322,21 +322,25 @@ def refresh_class(
     token: RefreshToken,
     acceptances: tuple[Acceptance, ...],
     cache: dict[Any, Any],
+    options: TokenOptions = TokenOptions(),
 ) -> tuple[object, ...]:
     """All that decides whether :func:`refresh` of ``token`` on ``tenant`` succeeds at a given
     moment and idle time, with no revocation and the user's ``acceptances``: the account state,
-    the lifetime checks' claim times (remember-MFA, legacy MaxAge), and the evaluation's key
-    (app, claims class, accepted terms, IP). Tokens of one class succeed or fail together (the
-    failure's text may still name the resource: ask ``refresh`` for it); the vectorised
-    lifetime path asks ``refresh`` once per class and piece of time (simulate/covered.py).
-    Kept next to :func:`refresh` so the two read the same things."""
+    the claim times the lifetime checks read under these settings (MFA time for remember-MFA,
+    both for legacy MaxAge, the authentication time for a sign-in frequency not deferred), and
+    the evaluation's key (app, claims class, accepted terms, IP). Tokens of one class succeed or
+    fail together (the failure's text may still name the resource: ask ``refresh`` for it);
+    the vectorised lifetime path asks ``refresh`` once per class and piece of time
+    (simulate/covered.py). Kept next to :func:`refresh` so the two read the same things."""
     c = token.claims
+    s = tenant.settings
+    legacy = s.legacyTokenLifetimes
     return (
         token.app_id,
         c.user.account_enabled,
         _claims_class(tenant, c, cache),
-        c.mfa_time,
-        c.auth_time,
+        c.mfa_time if s.rememberMfa.enabled or legacy else None,
+        c.auth_time if legacy or not options.defer_sif_for_confidential_clients else None,
         c.ip,
         tuple((a.agreement_id.lower(), a.accepted_at, a.device_id) for a in acceptances),
     )
