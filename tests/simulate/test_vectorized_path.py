@@ -108,6 +108,8 @@ def test_every_cause_covered_and_identical() -> None:
         "/events/0",
     )
     sim = _all_three(tenant, START + timedelta(days=200), (switch,))
+    once, _ = _run(tenant, START + timedelta(days=200), iter((switch,)), vectorized=True)
+    assert once == _run(tenant, START + timedelta(days=200), (switch,), vectorized=True)[0]
     assert sim.coverage["vectorized"] == 6
     causes = {c.failure.cause for c in sim.connections.values() if c.failure}
     assert {"inactivity", "rememberMfaExpired"} <= causes

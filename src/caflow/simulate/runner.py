@@ -261,6 +261,7 @@ class Simulator:
     def run(
         self, actions: Iterable[Action] = (), until: datetime | None = None
     ) -> SimulationResult:
+        actions = list(actions)  # read twice: queued below, and by the numpy path's planning
         stop = min(self.end, until) if until else self.end
         self._stop = stop
         # (Computed here: callers may add flows after construction.)
@@ -281,7 +282,7 @@ class Simulator:
         if self.vectorized is not False:
             from caflow.simulate.covered import vectorize
 
-            covered, fallback = vectorize(self, list(actions), self.vectorized)
+            covered, fallback = vectorize(self, actions, self.vectorized)
             self.coverage = {"vectorized": len(covered), "fallback": fallback}
         for key, f in self.flow_defs.items():
             if self.flows[key].state == "Started" and key not in covered:
