@@ -186,8 +186,16 @@ class CompiledPolicySet:
         self._phase2_keys = Interner(1 + nclaims)
         self._p2_grant_rows: list[np.ndarray] = []  # evaluation -> (P,) grant ids
         self._p2_matrix = np.zeros((0, P), dtype=np.int32)
-        #: (policy index, claims) -> the applying policy's result (engine.grants)
-        self._grants: dict[tuple[Any, ...], PolicyResult] = {}
+        #: The distinct results of applying policies (policy, grant outcome) ...
+        self.distinct_results: list[PolicyResult] = []
+        self._slots: dict[tuple[int, GrantOutcome], int] = {}
+        #: ... and per grant_results entry, its index there
+        self._result_slots: list[int] = []
+        #: (policy index, claims) -> the applying policy's result (distinct_results index)
+        self._grants: dict[tuple[Any, ...], int] = {}
+        #: (applying results, client app claim) -> engine.evaluate.decide's evaluation
+        self._decided: dict[tuple[Any, ...], Evaluation] = {}
+        self._client_app_claim = self.claim_fields.index("client_app")
         #: (grant controls, the claims they read) -> engine.grants.evaluate_grant's outcome:
         #: policies with equal grant controls share it
         self._grant_outcomes: dict[tuple[Any, ...], GrantOutcome] = {}
@@ -208,11 +216,9 @@ class CompiledPolicySet:
         f = self.fields[name]
         cols = [codes[c] for c in f.columns]
         ids, rows = f.ids.intern(cols, [len(self.columns[c].values) for c in f.columns])
-        for row in rows.tolist():
-            values = tuple(
-                self.columns[c].values[int(col[row])]
-                for c, col in zip(f.columns, cols, strict=True)
-            )
+        known = [self.columns[c].values for c in f.columns]
+        for new in zip(*(col[rows].tolist() for col in cols), strict=True):
+            values = tuple(v[k] for v, k in zip(known, new, strict=True))
             derived = field_value(self.tenant, name, values)
             f.values.append(derived)
             f.notes.append(field_note(name, values, derived))
@@ -444,6 +450,11 @@ class CompiledPolicySet:
         """(signatures, policies): index into :attr:`grant_results`, -1 = not applying."""
         return self._grant_matrix()[self.phase2_of]
 
+    @property
+    def result_slots(self) -> np.ndarray:
+        """Per :attr:`grant_results` entry, its index into :attr:`distinct_results`."""
+        return np.asarray(self._result_slots, dtype=np.int64)
+
     def applying_result(self, sid: int, policy_index: int) -> PolicyResult | None:
         """The result of policy ``policy_index`` for signature ``sid`` when it applies
         (``result(sid).grants.get(policy_index)`` without building the whole result)."""
@@ -452,27 +463,41 @@ class CompiledPolicySet:
 
     def _evaluate_phase2(self, applying: tuple[int, ...], claims: tuple[int, ...], sid: int) -> int:
         """engine.grants.evaluate_grant per applying policy and claims, engine.evaluate.decide."""
-        signin = self.signin(sid)
-        results = []
+        signin: SignIn | None = None  # built when the engine needs it
+        slots = []
         for i in applying:
             gkey = (i, claims)
-            grant = self._grants.get(gkey)
-            if grant is None:
+            slot = self._grants.get(gkey)
+            if slot is None:
                 p = self.policies[i]
                 read = claims if p.grant and p.grant.terms_of_use else claims[:-_TERMS_CLAIMS]
                 okey = (p.grant, read)
                 outcome = self._grant_outcomes.get(okey)
                 if outcome is None:
+                    signin = signin or self.signin(sid)
                     outcome = evaluate_grant(p.grant, signin, self.tenant, self.now)
                     self._grant_outcomes[okey] = outcome
-                grant = self._grants[gkey] = PolicyResult(p, True, "notSet", outcome)
-            results.append(grant)
-        evaluation = decide(signin, self.now, tuple(results), tou_error_code=self.tou_error_code)
+                slot = self._slots.get((i, outcome))
+                if slot is None:
+                    slot = self._slots[(i, outcome)] = len(self.distinct_results)
+                    self.distinct_results.append(PolicyResult(p, True, "notSet", outcome))
+                self._grants[gkey] = slot
+            slots.append(slot)
+        # decide reads of the sign-in only its client app (engine.evaluate._legacy_client):
+        # equal applying results and client app give equal evaluations
+        dkey = (tuple(slots), claims[self._client_app_claim])
+        evaluation = self._decided.get(dkey)
+        if evaluation is None:
+            results = tuple(self.distinct_results[k] for k in slots)
+            evaluation = self._decided[dkey] = decide(
+                signin or self.signin(sid), self.now, results, tou_error_code=self.tou_error_code
+            )
         row = np.full(len(self.policies), -1, dtype=np.int32)
         row[list(applying)] = np.arange(
             len(self.grant_results), len(self.grant_results) + len(applying), dtype=np.int32
         )
         self.grant_results.extend(evaluation.results)
+        self._result_slots.extend(slots)
         self._p2_grant_rows.append(row)
         self.evaluations.append(evaluation)
         return len(self.evaluations) - 1
@@ -480,6 +505,10 @@ class CompiledPolicySet:
     def decisions(self) -> list[str]:
         """Decision per signature."""
         return [self.evaluations[int(p)].decision for p in self.phase2_of]
+
+    def evaluation(self, sid: int) -> Evaluation:
+        """Phase 2 of signature ``sid`` (``result(sid).evaluation`` without the rest)."""
+        return self.evaluations[int(self.phase2_of[sid])]
 
     def result(self, sid: int) -> SignatureResult:
         evaluation = self.evaluations[int(self.phase2_of[sid])]

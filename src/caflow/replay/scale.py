@@ -12,7 +12,7 @@ store gets the summary and the listed changes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from caflow.errors import InputError, ParseError, require_extra
 from caflow.io.signins import LoadStats
-from caflow.io.signins.parquet import dictionary_columns, flat_batch
+from caflow.io.signins.parquet import dictionary_columns, flat_batch, row_group_spans
 from caflow.io.signins.reader import expand_paths
 from caflow.io.signins.schema import FIELDS
 from caflow.model.tenant import Tenant
@@ -51,14 +51,7 @@ def _partitions(paths: Sequence[Path]) -> list[tuple[str, int, int]]:
             meta = pq.ParquetFile(path).metadata
         except (OSError, pa.ArrowException) as exc:
             raise ParseError(f"cannot read Parquet: {exc}", file=str(path)) from None
-        first, rows = 0, 0
-        for g in range(meta.num_row_groups):
-            rows += meta.row_group(g).num_rows
-            if rows >= PARTITION_ROWS:
-                out.append((str(path), first, g + 1 - first))
-                first, rows = g + 1, 0
-        if first < meta.num_row_groups:
-            out.append((str(path), first, meta.num_row_groups - first))
+        out.extend((str(path), s[0], len(s)) for s in row_group_spans(meta, PARTITION_ROWS))
     return out
 
 
@@ -94,15 +87,17 @@ def _partition(
     stats.files[path] = "parquet"
     pf = pq.ParquetFile(path, read_dictionary=dictionary_columns())
     names = [n for n, _ in FIELDS if n in pf.schema_arrow.names]
-    offset = sum(pf.metadata.row_group(i).num_rows for i in range(first))
-    batches = []
-    for b in pf.iter_batches(
-        batch_size=EVAL_BATCH_ROWS, row_groups=range(first, first + groups), columns=names
-    ):
-        batches.append(flat_batch(b, stats, path, offset))
-        offset += b.num_rows
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        offset = sum(pf.metadata.row_group(i).num_rows for i in range(first))
+        for b in pf.iter_batches(
+            batch_size=EVAL_BATCH_ROWS, row_groups=range(first, first + groups), columns=names
+        ):
+            yield flat_batch(b, stats, path, offset)
+            offset += b.num_rows
+
     run = replay_batches(
-        batches,
+        batches(),
         stats,
         baseline,
         now,

@@ -21,7 +21,7 @@ JSON number or boolean where Graph has a string is read as its text, and whitesp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -110,6 +110,15 @@ def _t(expr: str) -> str:
     )
 
 
+def _blank(expr: str) -> str:
+    """``_t(expr) IS NULL``, trimming only values that start with a control or space (CASE:
+    DuckDB evaluates both sides of AND/OR)."""
+    return (
+        f"(CASE WHEN {expr} IS NULL THEN true WHEN ascii({expr}) > 32 THEN false "
+        f"ELSE trim({expr}, '{_WS}') = '' END)"
+    )
+
+
 def _present(expr: str) -> str:
     """Python truthiness of an optional string (``s.userId or ...``)."""
     return f"coalesce({expr}, '') <> ''"
@@ -119,7 +128,7 @@ def _sql_string(v: str) -> str:
     return "'" + v.replace("'", "''") + "'"
 
 
-def _query(path: Path, hint: str | None) -> str:
+def _query(path: Path, hint: str | None, fields: Collection[str] | None = None) -> str:
     cols = ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in _COLUMNS.items())
     events = ", ".join(_sql_string(e) for e in EVENT_TYPES)
     default = _sql_string(hint) if hint else "NULL"
@@ -170,13 +179,15 @@ def _query(path: Path, hint: str | None) -> str:
         "'result': a.result})) END",
     }
     assert list(select) == [n for n, _ in FIELDS]
-    user = f"coalesce({_t('userId')}, {_t('userPrincipalName')})"
+    if fields is not None:  # the rest are not exported (_typed makes them null columns)
+        select = {n: e for n, e in select.items() if n in fields}
+    no_user = f"({_blank('userId')} AND {_blank('userPrincipalName')})"
     # graph_row's skip rules and anything the per-record reader reads differently
     unusual = f"""(
-        {_t("createdDateTime")} IS NULL
-        OR ({user} IS NULL AND event IN ('interactiveUser', 'nonInteractiveUser'))
-        OR ({user} IS NULL AND {_t("servicePrincipalId")} IS NULL AND {_t("appId")} IS NULL)
-        OR ({_t("resourceId")} IS NULL AND {_t("appId")} IS NULL)
+        {_blank("createdDateTime")}
+        OR ({no_user} AND event IN ('interactiveUser', 'nonInteractiveUser'))
+        OR ({no_user} AND {_blank("servicePrincipalId")} AND {_blank("appId")})
+        OR ({_blank("resourceId")} AND {_blank("appId")})
         OR ({code_type} IS NOT NULL AND {code_type} NOT IN ('NULL', 'BIGINT', 'UBIGINT'))
         OR (status.errorCode IS NOT NULL AND {code_type} <> 'NULL'
             AND TRY_CAST(status.errorCode AS BIGINT) IS NULL)
@@ -193,20 +204,26 @@ def _query(path: Path, hint: str | None) -> str:
 
 
 def read_graph_jsonl(
-    path: Path, batch_rows: int, hint: str | None, done: list[int], *, dictionary: bool = False
+    path: Path,
+    batch_rows: int,
+    hint: str | None,
+    done: list[int],
+    *,
+    dictionary: bool = False,
+    fields: Collection[str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Record-schema batches of the file's leading well-formed Graph records.
 
     Stops at the first unusual record or DuckDB error; ``done[0]`` is then the number of
     (non-empty) lines already returned, for the per-record reader to continue after.
     ``dictionary``: text columns (all but ``id``) stay dictionary-encoded, as the replay's
-    encoder wants them."""
+    encoder wants them; ``fields``: the record fields the caller reads (the others are null)."""
     import duckdb
 
     done[0] = 0
     try:
         con = duckdb.connect()
-        reader = con.sql(_query(path, hint)).to_arrow_reader(batch_rows)
+        reader = con.sql(_query(path, hint, fields)).to_arrow_reader(batch_rows)
         for raw in reader:
             unusual = raw.column("_unusual").fill_null(True)
             stop = raw.num_rows
@@ -227,7 +244,11 @@ def read_graph_jsonl(
 def _typed(raw: pa.RecordBatch, dictionary: bool) -> pa.RecordBatch | None:
     """DuckDB's Arrow columns -> the record schema (None: a time Arrow cannot cast)."""
     arrays = []
+    names = set(raw.schema.names)
     for name, typ in FIELDS:
+        if name not in names:
+            arrays.append(pa.nulls(raw.num_rows, typ))
+            continue
         col = raw.column(name)
         if name == "createdDateTime":
             try:

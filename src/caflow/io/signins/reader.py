@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +84,11 @@ def read_signins(
     *,
     batch_rows: int = BATCH_ROWS,
     dictionary: bool = False,
+    fields: Collection[str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Stream every record of ``paths`` as batches of the record schema (``dictionary``: string
-    columns of Parquet and Graph JSON Lines inputs may stay dictionary-encoded)."""
+    columns of Parquet and Graph JSON Lines inputs may stay dictionary-encoded; ``fields``: the
+    record fields the caller reads - columnar readers may leave the others null)."""
     for path, in_folder in expand_paths(paths):
         name = str(path)
         suffix = path.suffix.lower()
@@ -94,14 +96,14 @@ def read_signins(
             from caflow.io.signins.parquet import read_parquet
 
             stats.files[name] = "parquet"
-            yield from read_parquet(path, stats, batch_rows, dictionary=dictionary)
+            yield from read_parquet(path, stats, batch_rows, dictionary=dictionary, fields=fields)
             continue
         if suffix == ".csv":
             yield from _batches(_csv_rows(path, stats), stats, name, batch_rows)
             continue
         try:
             yield from _batches(
-                _json_rows(path, stats, batch_rows, dictionary), stats, name, batch_rows
+                _json_rows(path, stats, batch_rows, dictionary, fields), stats, name, batch_rows
             )
         except NotASignInLog as exc:
             if not in_folder:
@@ -218,7 +220,11 @@ def _open(path: Path) -> Any:
 
 
 def _json_rows(
-    path: Path, stats: LoadStats, batch_rows: int = BATCH_ROWS, dictionary: bool = False
+    path: Path,
+    stats: LoadStats,
+    batch_rows: int = BATCH_ROWS,
+    dictionary: bool = False,
+    fields: Collection[str] | None = None,
 ) -> Iterator[tuple[tuple[Any, ...], str] | pa.RecordBatch]:
     name = str(path)
     hint = _event_hint(path)
@@ -243,7 +249,9 @@ def _json_rows(
             done = [0]
             if _graph_shaped(first):
                 # Well-formed Graph records column by column; the rest record by record.
-                yield from read_graph_jsonl(path, batch_rows, hint, done, dictionary=dictionary)
+                yield from read_graph_jsonl(
+                    path, batch_rows, hint, done, dictionary=dictionary, fields=fields
+                )
             yield from _jsonl_rows(fh, stats, name, hint, skip=done[0])
             return
     yield from _document_rows(path, stats, hint)
