@@ -107,27 +107,13 @@ def open_page(browser: Any, allowed: tuple[str, ...]) -> tuple[Any, Any, Watch]:
     return context, page, watch
 
 
-FLOW_REFRESH = Path(__file__).resolve().parents[1] / "replay" / "flow-service-refresh.jsonl"
-#: A proposal the Flow Service refresh in FLOW_REFRESH fails (tests/replay/test_replay_cli.py).
-MFA_O365 = {
-    "id": "99999999-0000-0000-0000-0000000000a1",
-    "displayName": "Proposed: MFA for Office 365",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["Office365"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
-
-
 def replay_store(tmp: Path) -> Path:
     """A DuckDB store holding one replay run of the example tenant with a proposal that breaks
     svc-outlook's Flow Service refresh (what ``caflow replay --store`` writes)."""
     import json
 
     from tests.examples_paths import CONTOSO
+    from tests.proposals import FLOW_REFRESH, MFA_O365
     from typer.testing import CliRunner
 
     from caflow.cli.main import app

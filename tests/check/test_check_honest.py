@@ -14,23 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from tests.examples_paths import CONTOSO
+from tests.proposals import MFA_FOR_ALL, PolicyFile
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
 runner = CliRunner()
 START = "2026-01-05T09:00:00Z"
-MFA_FOR_ALL: dict[str, Any] = {
-    "id": "99999999-0000-0000-0000-000000000001",
-    "displayName": "MFA for all",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["All"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
 #: Entra-backed connections of the Contoso example (judy-rss is RSS: CA cannot break it).
 ENTRA_CONNECTIONS = {
     "alice-spo",
@@ -72,16 +62,11 @@ def _bundle(tmp: Path, name: str = "b") -> Path:
     return dst
 
 
-def _policy_file(tmp: Path, policy: dict[str, Any]) -> Path:
-    f = tmp / "proposed.json"
-    f.write_text(json.dumps(policy))
-    return f
-
-
-def test_bundle_without_users_is_undetermined_not_safe(tmp_path: Path) -> None:
-    base = _bundle(tmp_path)
-    (base / "directory.yaml").unlink()
-    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+def test_bundle_without_users_is_undetermined_not_safe(
+    policy_file: PolicyFile, bundle_without_users: Path
+) -> None:
+    base = bundle_without_users
+    proposed = policy_file(MFA_FOR_ALL)
     res = _check(base, proposed)
     assert res.exit_code == 0, res.output  # nothing *known* to break ...
     out = json.loads(res.stdout)
@@ -96,8 +81,10 @@ def test_bundle_without_users_is_undetermined_not_safe(tmp_path: Path) -> None:
     assert strict.exit_code == 1, strict.output
 
 
-def test_same_change_with_users_breaks_and_dates_every_connection(tmp_path: Path) -> None:
-    res = _check(CONTOSO, _policy_file(tmp_path, MFA_FOR_ALL))
+def test_same_change_with_users_breaks_and_dates_every_connection(
+    tmp_path: Path, policy_file: PolicyFile
+) -> None:
+    res = _check(CONTOSO, policy_file(MFA_FOR_ALL))
     assert res.exit_code == 1, res.output
     out = json.loads(res.stdout)
     broken = {c["id"]: c for c in out["connectionsBreaking"]}
@@ -163,10 +150,12 @@ def _admin_list_flows(connection_refs: bool) -> dict[str, Any]:
     return {"value": flows}
 
 
-def test_admin_api_list_flows_fail_at_their_next_run(tmp_path: Path) -> None:
+def test_admin_api_list_flows_fail_at_their_next_run(
+    tmp_path: Path, policy_file: PolicyFile
+) -> None:
     base = _bundle(tmp_path)
     (base / "powerplatform" / "flows.json").write_text(json.dumps(_admin_list_flows(True)))
-    res = _check(base, _policy_file(tmp_path, MFA_FOR_ALL))
+    res = _check(base, policy_file(MFA_FOR_ALL))
     assert res.exit_code == 1, res.output
     out = json.loads(res.stdout)
     failing = {f["id"]: f for f in out["flowsFailing"]}
@@ -197,10 +186,12 @@ def test_admin_api_list_flows_fail_at_their_next_run(tmp_path: Path) -> None:
     assert "! flow sync-list fails at its next run (schedule not in the export)" in text.stdout
 
 
-def test_admin_api_list_flows_without_connections_are_undetermined(tmp_path: Path) -> None:
+def test_admin_api_list_flows_without_connections_are_undetermined(
+    tmp_path: Path, policy_file: PolicyFile
+) -> None:
     base = _bundle(tmp_path)
     (base / "powerplatform" / "flows.json").write_text(json.dumps(_admin_list_flows(False)))
-    out = json.loads(_check(base, _policy_file(tmp_path, MFA_FOR_ALL)).stdout)
+    out = json.loads(_check(base, policy_file(MFA_FOR_ALL)).stdout)
     flows = {u["id"]: u["reason"] for u in out["undetermined"] if u["kind"] == "flow"}
     assert set(flows) == {"digest-list", "sync-list"}
     assert all("does not list the flow's connections" in r for r in flows.values())
@@ -224,7 +215,7 @@ def test_policy_undetermined_for_the_owners_makes_their_connections_undetermined
     assert _check(CONTOSO, proposed, "--strict").exit_code == 1
 
 
-def test_unmapped_connector_is_undetermined(tmp_path: Path) -> None:
+def test_unmapped_connector_is_undetermined(tmp_path: Path, policy_file: PolicyFile) -> None:
     base = _bundle(tmp_path)
     conns = json.loads((base / "powerplatform" / "connections.json").read_text())
     custom = json.loads(json.dumps(conns["value"][0]))
@@ -232,16 +223,17 @@ def test_unmapped_connector_is_undetermined(tmp_path: Path) -> None:
     custom["properties"]["apiId"] = "/providers/Microsoft.PowerApps/apis/shared_contoso-5finvoices"
     conns["value"].append(custom)
     (base / "powerplatform" / "connections.json").write_text(json.dumps(conns))
-    out = json.loads(_check(base, _policy_file(tmp_path, MFA_FOR_ALL)).stdout)
+    out = json.loads(_check(base, policy_file(MFA_FOR_ALL)).stdout)
     reasons = {u["id"]: u["reason"] for u in out["undetermined"]}
     assert "not mapped" in reasons["alice-custom"]
     assert "judy-rss" not in reasons  # RSS has no Entra sign-in: CA cannot break it
 
 
-def test_markdown_verdict_is_not_safe_when_undetermined(tmp_path: Path) -> None:
-    base = _bundle(tmp_path)
-    (base / "directory.yaml").unlink()
-    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+def test_markdown_verdict_is_not_safe_when_undetermined(
+    policy_file: PolicyFile, bundle_without_users: Path
+) -> None:
+    base = bundle_without_users
+    proposed = policy_file(MFA_FOR_ALL)
     res = runner.invoke(
         app,
         [
@@ -264,6 +256,7 @@ def test_markdown_verdict_is_not_safe_when_undetermined(tmp_path: Path) -> None:
 
 def test_connection_of_a_manual_and_an_unknown_period_flow_breaks_at_next_use(
     tmp_path: Path,
+    policy_file: PolicyFile,
 ) -> None:
     """A connection also used by a manual flow is next used whenever someone runs it."""
     base = _bundle(tmp_path)
@@ -273,7 +266,7 @@ def test_connection_of_a_manual_and_an_unknown_period_flow_breaks_at_next_use(
     manual["properties"]["definitionSummary"]["triggers"] = [{"type": "Request", "kind": "Button"}]
     flows["value"].append(manual)
     (base / "powerplatform" / "flows.json").write_text(json.dumps(flows))
-    out = json.loads(_check(base, _policy_file(tmp_path, MFA_FOR_ALL)).stdout)
+    out = json.loads(_check(base, policy_file(MFA_FOR_ALL)).stdout)
     broken = {c["id"]: c["when"] for c in out["connectionsBreaking"]}
     assert broken["svc-dataverse"] == "at next use"
     assert broken["svc-spo"] == "next run (schedule not in the export)"
@@ -288,12 +281,13 @@ BLOCK_ALL: dict[str, Any] = {
 }
 
 
-def test_bundle_without_users_never_counts_probe_users(tmp_path: Path) -> None:
+def test_bundle_without_users_never_counts_probe_users(
+    policy_file: PolicyFile, bundle_without_users: Path
+) -> None:
     """Without directory.yaml the users a block would lock out are unknown: undetermined,
     named by the policy's scope, never the internal probe users."""
-    base = _bundle(tmp_path)
-    (base / "directory.yaml").unlink()
-    proposed = _policy_file(tmp_path, BLOCK_ALL)
+    base = bundle_without_users
+    proposed = policy_file(BLOCK_ALL)
     for fmt in ("json", "table", "markdown", "junit", "github", "sarif"):
         res = runner.invoke(
             app,
@@ -327,16 +321,17 @@ def _formatted(base: Path, proposed: Path, fmt: str) -> str:
     return res.stdout
 
 
-def test_every_ci_format_lists_and_counts_the_undetermined(tmp_path: Path) -> None:
+def test_every_ci_format_lists_and_counts_the_undetermined(
+    policy_file: PolicyFile, bundle_without_users: Path
+) -> None:
     """junit, github and sarif name each undetermined connection/flow with its reason, as
     markdown and the table do - a CI page is never green-by-omission."""
     import xml.etree.ElementTree as ET
 
     from tests.report.test_writers import OFFICIAL
 
-    base = _bundle(tmp_path)
-    (base / "directory.yaml").unlink()
-    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+    base = bundle_without_users
+    proposed = policy_file(MFA_FOR_ALL)
     expected = json.loads(_check(base, proposed).stdout)["undetermined"]
     items = {(u["kind"], u["id"]) for u in expected if u["kind"] != "finding"}
     assert ("connection", "alice-spo") in items and ("flow", "dataverse-sync") in items
@@ -368,10 +363,10 @@ def test_every_ci_format_lists_and_counts_the_undetermined(tmp_path: Path) -> No
     assert "### check_undetermined" in output_md
 
 
-def test_ci_formats_date_undated_breaks_in_words(tmp_path: Path) -> None:
+def test_ci_formats_date_undated_breaks_in_words(tmp_path: Path, policy_file: PolicyFile) -> None:
     base = _bundle(tmp_path)
     (base / "powerplatform" / "flows.json").write_text(json.dumps(_admin_list_flows(True)))
-    proposed = _policy_file(tmp_path, MFA_FOR_ALL)
+    proposed = policy_file(MFA_FOR_ALL)
     for fmt in ("junit", "github"):
         res = runner.invoke(
             app,
@@ -384,9 +379,7 @@ def test_ci_formats_date_undated_breaks_in_words(tmp_path: Path) -> None:
         assert "(date unknown)" not in res.stdout, fmt
         assert "at its next run (schedule not in the export)" in res.stdout, fmt
     # A safe, fully determined check has no undetermined entries in any CI format.
-    safe = _formatted(
-        CONTOSO, _policy_file(tmp_path, {**MFA_FOR_ALL, "state": "disabled"}), "sarif"
-    )
+    safe = _formatted(CONTOSO, policy_file({**MFA_FOR_ALL, "state": "disabled"}), "sarif")
     assert not [
         r for r in json.loads(safe)["runs"][0]["results"] if r["ruleId"] == "check_undetermined"
     ]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tests.corpora_paths import POWERPLATFORM_DATA
 from tests.examples_paths import CONTOSO
+from tests.proposals import MFA_FOR_ALL
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -24,28 +24,10 @@ from caflow.cli.main import app
 runner = CliRunner()
 START = "2026-01-05T09:00:00Z"
 FLOW = "Microsoft Flow Service"
-MFA_FOR_ALL: dict[str, Any] = {
-    "id": "99999999-0000-0000-0000-000000000001",
-    "displayName": "MFA for all",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["All"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
 
 
 def _run(*args: object):
     return runner.invoke(app, [str(a) for a in args])
-
-
-def _no_users(tmp: Path) -> Path:
-    b = tmp / "bundle"
-    shutil.copytree(CONTOSO, b)
-    (b / "directory.yaml").unlink()
-    return b
 
 
 def _admin_lists(tmp: Path) -> Path:
@@ -95,9 +77,15 @@ def _check(b: Path, tmp: Path, *extra: object):
     )
 
 
-@pytest.mark.parametrize("make", [_no_users, _admin_lists], ids=["no-users", "admin-lists"])
-def test_partial_bundles_are_honest_in_every_verb(tmp_path: Path, make) -> None:
-    b = make(tmp_path)
+@pytest.mark.parametrize("kind", ["no-users", "admin-lists"])
+def test_partial_bundles_are_honest_in_every_verb(
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    b = (
+        request.getfixturevalue("bundle_without_users")
+        if kind == "no-users"
+        else _admin_lists(tmp_path)
+    )
     # whatif: a user the bundle cannot place is not a certain ALLOW.
     wi = _run("whatif", b, "--user", "admin@contoso.com", "--app", FLOW, "--at", START, "--json")
     assert wi.exit_code == 0, wi.output

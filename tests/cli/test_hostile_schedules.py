@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from tests.examples_paths import CONTOSO
+from tests.proposals import policy_for_all
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -21,17 +22,9 @@ runner = CliRunner()
 FLOW = "daily-sales-digest"  # contoso's Recurrence flow (frequency Day)
 START = "2026-01-05T00:00:00Z"
 #: A proposed policy that changes nothing for the flows' owners (disabled).
-NEUTRAL = {
-    "id": "66666666-0000-0000-0000-0000000000aa",
-    "displayName": "x",
-    "state": "disabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["All"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
+NEUTRAL = policy_for_all(
+    "66666666-0000-0000-0000-0000000000aa", "x", ["All"], ["mfa"], state="disabled"
+)
 
 
 def _flows_with(frequency: Any) -> dict[str, Any]:

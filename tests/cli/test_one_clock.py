@@ -8,22 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.examples_paths import CONTOSO
+from tests.proposals import MFA_FOR_ALL, PolicyFile
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
 runner = CliRunner()
-MFA_FOR_ALL = {
-    "id": "99999999-0000-0000-0000-000000000001",
-    "displayName": "MFA for all",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["All"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
 
 
 def _moment(text: str) -> datetime:
@@ -34,23 +24,13 @@ def _near_now(text: str) -> bool:
     return abs(_moment(text) - datetime.now(tz=UTC)) < timedelta(minutes=5)
 
 
-def test_check_defaults_to_now_and_dates_no_break_in_the_past(tmp_path: Path) -> None:
-    proposed = tmp_path / "mfa.json"
-    proposed.write_text(json.dumps(MFA_FOR_ALL))
-    res = runner.invoke(
-        app,
-        [
-            "check",
-            "--baseline",
-            str(CONTOSO),
-            "--proposed",
-            str(proposed),
-            "--horizon",
-            "P7D",
-            "--format",
-            "json",
-        ],
-    )
+def _check(proposed: Path, *extra: str):
+    args = ["check", "--baseline", str(CONTOSO), "--proposed", str(proposed), "--format", "json"]
+    return runner.invoke(app, [*args, *extra])
+
+
+def test_check_defaults_to_now_and_dates_no_break_in_the_past(policy_file: PolicyFile) -> None:
+    res = _check(policy_file(MFA_FOR_ALL), "--horizon", "P7D")
     assert res.exit_code == 1, res.output
     out = json.loads(res.stdout)
     assert _near_now(out["start"])
@@ -61,25 +41,8 @@ def test_check_defaults_to_now_and_dates_no_break_in_the_past(tmp_path: Path) ->
     assert all(_moment(d) >= start for d in dated)
 
 
-def test_check_start_pins_the_moment(tmp_path: Path) -> None:
-    proposed = tmp_path / "mfa.json"
-    proposed.write_text(json.dumps(MFA_FOR_ALL))
-    res = runner.invoke(
-        app,
-        [
-            "check",
-            "--baseline",
-            str(CONTOSO),
-            "--proposed",
-            str(proposed),
-            "--start",
-            "2030-06-01T08:00:00Z",
-            "--horizon",
-            "P2D",
-            "--format",
-            "json",
-        ],
-    )
+def test_check_start_pins_the_moment(policy_file: PolicyFile) -> None:
+    res = _check(policy_file(MFA_FOR_ALL), "--start", "2030-06-01T08:00:00Z", "--horizon", "P2D")
     assert json.loads(res.stdout)["start"] == "2030-06-01T08:00:00Z"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.examples_paths import CONTOSO
+from tests.proposals import policy_for_all
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -323,21 +324,8 @@ def test_service_principal_without_directory_entries_is_no_warning(nodir: Path) 
 #       every format ------------------------------------------------------------------------
 def _policy_file(tmp_path: Path, name: str, grant: str) -> Path:
     f = tmp_path / f"{name}.json"
-    f.write_text(
-        json.dumps(
-            {
-                "id": f"aaaaaaaa-0000-0000-0000-00000000000{1 if grant == 'mfa' else 2}",
-                "displayName": name,
-                "state": "enabled",
-                "conditions": {
-                    "users": {"includeUsers": ["All"]},
-                    "applications": {"includeApplications": ["All"]},
-                    "clientAppTypes": ["all"],
-                },
-                "grantControls": {"operator": "OR", "builtInControls": [grant]},
-            }
-        )
-    )
+    pid = f"aaaaaaaa-0000-0000-0000-00000000000{1 if grant == 'mfa' else 2}"
+    f.write_text(json.dumps(policy_for_all(pid, name, ["All"], [grant])))
     return f
 
 

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from tests.corpora_paths import SIGNIN_DATA
 from tests.examples_paths import CONTOSO
+from tests.proposals import FLOW_REFRESH, MFA_O365
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -19,18 +20,6 @@ from caflow.cli.main import app
 FIX = Path(__file__).resolve().parents[1] / "io" / "signins" / "fixtures"
 MSTICPY = SIGNIN_DATA / "msticpy-aad-logons"
 runner = CliRunner()
-
-MFA_O365 = {
-    "id": "99999999-0000-0000-0000-0000000000a1",
-    "displayName": "Proposed: MFA for Office 365",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["Office365"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
 
 
 def _replay(tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -71,7 +60,7 @@ def test_proposal_breaks_flow_service_refresh_linked_to_connection(tmp_path: Pat
     code, out = _replay(
         tmp_path,
         "--logs",
-        str(Path(__file__).parent / "flow-service-refresh.jsonl"),
+        str(FLOW_REFRESH),
         "--logs",
         str(FIX / "AADNonInteractiveUserSignInLogs.jsonl"),
         "--proposed",

@@ -10,23 +10,11 @@ from pathlib import Path
 
 import pytest
 from tests.examples_paths import CONTOSO
+from tests.proposals import FLOW_REFRESH, MFA_O365
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
-ROOT = Path(__file__).resolve().parents[2]
-FLOW_REFRESH = ROOT / "tests" / "replay" / "flow-service-refresh.jsonl"
-MFA_O365 = {
-    "id": "99999999-0000-0000-0000-0000000000a1",
-    "displayName": "Proposed: MFA for Office 365",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeUsers": ["All"]},
-        "applications": {"includeApplications": ["Office365"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
 runner = CliRunner()
 
 

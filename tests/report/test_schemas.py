@@ -158,7 +158,8 @@ def test_matrix_output_validates() -> None:
 def test_replay_output_validates(tmp_path: Path) -> None:
     """A proposal that breaks a recorded Flow Service refresh (changes and flowConnections
     rows listed) and rows recording CA results (agreement)."""
-    from tests.replay.test_replay_cli import FIX, MFA_O365
+    from tests.proposals import FLOW_REFRESH, MFA_O365
+    from tests.replay.test_replay_cli import FIX
 
     policy = tmp_path / "mfa-o365.json"
     policy.write_text(json.dumps(MFA_O365))
@@ -177,7 +178,7 @@ def test_replay_output_validates(tmp_path: Path) -> None:
             str(CONTOSO),
             "--no-store",
             "--logs",
-            str(ROOT / "tests" / "replay" / "flow-service-refresh.jsonl"),
+            str(FLOW_REFRESH),
             "--logs",
             str(FIX),
             "--logs",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from tests.examples_paths import CONTOSO
+from tests.proposals import policy_for_all
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -29,19 +30,7 @@ def current(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("current")
     proposed = folder / "all-block.json"
     proposed.write_text(
-        json.dumps(
-            {
-                "id": policy["id"],
-                "displayName": "all-block",
-                "state": "enabled",
-                "conditions": {
-                    "users": {"includeUsers": ["All"]},
-                    "applications": {"includeApplications": ["All"]},
-                    "clientAppTypes": ["all"],
-                },
-                "grantControls": {"operator": "OR", "builtInControls": ["block"]},
-            }
-        ),
+        json.dumps(policy_for_all(policy["id"], "all-block", ["All"], ["block"])),
         encoding="utf-8",
     )
     out = folder / "check.json"
