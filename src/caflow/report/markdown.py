@@ -67,6 +67,11 @@ def _codes(codes: dict[str, int]) -> str:
 
 #: Room kept for a "… N more" note plus the closing lines of a table or code block.
 _NOTE = 120
+#: Room a full page still keeps for closing lines (a table's blank line, the plan's code fence
+#: and ``</details>``): forced notes stop short of it.
+_CLOSERS = 32
+#: Said once instead of further "left out" notes when even those no longer fit.
+_MORE_LEFT_OUT = "_… more sections left out (size limit); see the full JSON._"
 
 
 class _Page:
@@ -76,16 +81,29 @@ class _Page:
     def __init__(self, limit: int, footer: str) -> None:
         self.lines: list[str] = []
         self.size = 0
-        self.limit = limit - len(footer) - 200  # room for the footer and one "left out" line
+        self.limit = limit - len(footer) - 200  # room for the footer and "left out" notes
+        #: What forced notes may fill: the page (lines, footer, final newline) stays within
+        #: ``limit`` with room for the closing lines.
+        self.hard = limit - len(footer) - 1 - _CLOSERS
         self.footer = footer
+        self.cut_noted = False
 
-    def add(self, *lines: str, reserve: int = 0, force: bool = False) -> bool:
+    def add(self, *lines: str, reserve: int = 0, force: bool = False, note: bool = False) -> bool:
         """``reserve``: characters that must stay free after these lines (the note and the
         closing lines that follow them); ``force``: closing lines and notes always go in, paid
-        from the margin kept for the footer, so no code block or ``<details>`` is left open."""
+        from the margin kept for the footer, so no code block or ``<details>`` is left open.
+        ``note`` (with ``force``): a "left out" note; when several no longer fit the margin,
+        one :data:`_MORE_LEFT_OUT` line stands for the rest, so the page never passes its limit
+        however many sections are cut."""
         cost = sum(len(line) + 1 for line in lines)
         if not force and self.size + cost + reserve > self.limit:
             return False
+        if note and (self.cut_noted or self.size + cost + len(_MORE_LEFT_OUT) + 1 > self.hard):
+            # A note is let in only while room for the closing one stays free.
+            if self.cut_noted:
+                return False
+            lines, cost = (_MORE_LEFT_OUT,), len(_MORE_LEFT_OUT) + 1
+            self.cut_noted = True
         self.lines.extend(lines)
         self.size += cost
         return True
@@ -105,7 +123,10 @@ class _Page:
         ]
         if not self.add(*head, reserve=_NOTE):
             self.add(
-                f"_{title}: {total} left out (size limit); see the full JSON._", "", force=True
+                f"_{title}: {total} left out (size limit); see the full JSON._",
+                "",
+                force=True,
+                note=True,
             )
             return
         shown = 0
@@ -266,6 +287,8 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
         page.add("```", "</details>", force=True)
     else:
         page.add(
-            f"_Plan ({len(plan)} lines) left out (size limit); see the full JSON._", force=True
+            f"_Plan ({len(plan)} lines) left out (size limit); see the full JSON._",
+            force=True,
+            note=True,
         )
     return page.text()
