@@ -95,6 +95,20 @@ def _end_to_end(work: Path, log: Path) -> tuple[int, float, int]:
     return run.rows, time.perf_counter() - t, _rss(), time.process_time() - c
 
 
+def _end_to_end_store(work: Path, log: Path) -> tuple[int, float, int, float]:
+    """As ``caflow replay`` runs by default: per-sign-in rows stored in DuckDB."""
+    from caflow.replay.run import replay_logs
+    from caflow.store.replay import open_run
+
+    tenant = _tenant(work)
+    store = Path(tempfile.mkdtemp(prefix="caflow-bench-store-")) / "caflow.duckdb"
+    t, c = time.perf_counter(), time.process_time()
+    with open_run(store) as writer:
+        run = replay_logs([log], tenant, NOW, row_sink=writer.add_signins)
+        writer.finish(run.to_json(), logs=str(log), bundle=str(work / "bundle"), proposed="")
+    return run.rows, time.perf_counter() - t, _rss(), time.process_time() - c
+
+
 def _dask(work: Path, log: Path, workers: int) -> tuple[int, float, int]:
     from dask.distributed import Client, LocalCluster
 
@@ -169,6 +183,12 @@ def main() -> None:
             )
         )
     rows.append(("end to end from Parquet, 1 process", *_isolated(_end_to_end, pq_dir, pq_log)))
+    rows.append(
+        (
+            "end to end from Parquet + DuckDB store (CLI default)",
+            *_isolated(_end_to_end_store, pq_dir, pq_log),
+        )
+    )
     if args.big_rows:
         rows.append(
             (

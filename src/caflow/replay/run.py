@@ -490,8 +490,7 @@ def replay_batches(
         if prop_sids is not None:
             _changes(run, batch, rows, base_sids, prop_sids, proposed)
         if row_sink is not None:
-            kept = batch if rows is None else batch.take(pa.array(rows))
-            row_sink(_row_results(run, kept, base_sids, prop_sids))
+            row_sink(_row_results(run, batch, rows, base_sids, prop_sids))
         if progress is not None:
             progress(n)
     return run
@@ -668,30 +667,41 @@ def _recorded(
 
 
 def _row_results(
-    run: ReplayRun, batch: pa.RecordBatch, base: np.ndarray, prop: np.ndarray | None
+    run: ReplayRun,
+    batch: pa.RecordBatch,
+    rows: np.ndarray | None,
+    base: np.ndarray,
+    prop: np.ndarray | None,
 ) -> pa.RecordBatch:
-    """Per sign-in decisions (the DuckDB ``replay_signins`` rows)."""
+    """Per sign-in decisions (the DuckDB ``replay_signins`` rows) of the evaluated ``rows``
+    (None: all); only the columns shown are gathered."""
     assert run.baseline is not None
+    taken = None if rows is None else pa.array(rows)
+
+    def column(name: str) -> Any:
+        col = batch.column(name)
+        return col if taken is None else col.take(taken)
 
     def text(name: str) -> Any:
-        col = batch.column(name)
+        col = column(name)
         return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
 
     cols: dict[str, Any] = {
         "id": text("id"),
-        "createdDateTime": batch.column("createdDateTime"),
+        "createdDateTime": column("createdDateTime"),
         "userPrincipalName": text("userPrincipalName"),
         "userId": text("userId"),
         "appId": text("appId"),
         "resourceId": text("resourceId"),
         "signInEventType": text("signInEventType"),
-        "logErrorCode": batch.column("errorCode"),
+        "logErrorCode": column("errorCode"),
     }
+    n = len(base)
     for name, side, sids in (("baseline", run.baseline, base), ("proposed", run.proposed, prop)):
         if side is None or sids is None:
-            cols[f"{name}Decision"] = pa.nulls(batch.num_rows, pa.string())
-            cols[f"{name}ErrorCode"] = pa.nulls(batch.num_rows, pa.string())
-            cols[f"{name}Signature"] = pa.nulls(batch.num_rows, pa.int64())
+            cols[f"{name}Decision"] = pa.nulls(n, pa.string())
+            cols[f"{name}ErrorCode"] = pa.nulls(n, pa.string())
+            cols[f"{name}Signature"] = pa.nulls(n, pa.int64())
             continue
         c = side.compiled
         indices = pa.array(c.phase2_of[sids], pa.int32())

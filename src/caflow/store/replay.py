@@ -54,16 +54,21 @@ class RunWriter:
         self._signins = False
 
     def add_signins(self, batch: pa.RecordBatch) -> None:
-        table = pa.Table.from_batches([batch])
-        table = table.append_column("run_id", pa.array([self.run_id] * batch.num_rows))
-        self.con.register("_batch", table)
+        """Append per-sign-in rows. The batch is scanned from this frame's local variable
+        (DuckDB's replacement scan), not ``register``-ed: a registered Arrow table stays alive
+        until the run's transaction commits (measured: ~17 MB of Arrow memory per 262k-row
+        batch, 5.5 GB peak RSS for a 10M-row replay)."""
+        signin_rows = batch  # noqa: F841 - read by name by the SQL below (replacement scan)
         if not self._signins:
             self.con.execute(
-                "CREATE TABLE IF NOT EXISTS replay_signins AS SELECT * FROM _batch LIMIT 0"
+                "CREATE TABLE IF NOT EXISTS replay_signins AS "
+                "SELECT *, ''::VARCHAR AS run_id FROM signin_rows LIMIT 0"
             )
             self._signins = True
-        self.con.execute("INSERT INTO replay_signins BY NAME SELECT * FROM _batch")
-        self.con.unregister("_batch")
+        self.con.execute(
+            "INSERT INTO replay_signins BY NAME SELECT *, ?::VARCHAR AS run_id FROM signin_rows",
+            [self.run_id],
+        )
 
     def finish(self, result: dict[str, Any], *, logs: str, bundle: str, proposed: str) -> None:
         self.con.execute(
