@@ -103,6 +103,62 @@ def test_output_onto_a_hard_link_or_symlink_of_an_input_is_refused(
 # -- symlinks, FIFOs, devices, directories -----------------------------------------------------
 
 
+LOG = ROOT / "tests" / "replay" / "flow-service-refresh.jsonl"
+
+
+def _replay(bundle: Path, logs: Path, fmt: str, output: Path):
+    return run(
+        "replay", "--logs", str(logs), "--bundle", str(bundle), "--no-store",
+        "--format", fmt, "-o", str(output),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json", "csv", "parquet"])
+@pytest.mark.parametrize("where", ["given", "in a folder", "bundle file"])
+def test_replay_output_onto_an_input_is_refused(
+    tmp_path: Path, bundle: Path, fmt: str, where: str
+) -> None:
+    """Review of issue 8: the sign-in logs are read by DuckDB / pyarrow / csv, not through the
+    bundle reader, so ``-o`` onto a log file overwrote it (and ``--format parquet`` renamed its
+    file over any path: an input, a symbolic link, a FIFO)."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    log = folder / "signins.jsonl"
+    shutil.copy(LOG, log)
+    logs = folder if where == "in a folder" else log
+    target = bundle / "tenant.yaml" if where == "bundle file" else log
+    before = target.read_bytes()
+    assert_unsafe_output(_replay(bundle, logs, fmt, target), target, before)
+    assert sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_replay_parquet_output_follows_the_output_rules(tmp_path: Path, bundle: Path) -> None:
+    victim = tmp_path / "victim.parquet"
+    link = tmp_path / "link.parquet"
+    link.symlink_to(victim)
+    assert_unsafe_output(_replay(bundle, LOG, "parquet", link), link, None)
+    assert link.is_symlink() and not victim.exists()
+
+    out = tmp_path / "out.parquet"
+    res = _replay(bundle, LOG, "parquet", out)
+    assert res.exit_code == 0, res.output
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    res = _replay(bundle, LOG, "parquet", fifo)
+    reader.join()
+    assert res.exit_code == 0, res.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and got[0] == out.read_bytes()[: len(got[0])]
+    assert got[0].startswith(b"PAR1") and got[0].endswith(b"PAR1")
+
+
 def test_output_symlink_is_never_replaced_nor_followed(tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")

@@ -1,13 +1,18 @@
 """The permanent hostile-input fuzz suite (issue 8 part 5; SECURITY.md): mutated bundles, What If
-requests, scenarios and proposed policies through the ``caflow`` CLI in-process.
+requests, scenarios (every example scenario as a seed), proposed policies, matrix personas,
+replayed sign-in logs and results given to ``caflow report``, through the ``caflow`` CLI
+in-process.
 
-Budget: 2,000 examples in all (``EXAMPLES``), derandomized under CI (tests/conftest.py profile
+Budget: 2,040 examples in all (``EXAMPLES``), derandomized under CI (tests/conftest.py profile
 "ci") so a run is reproducible; locally every run explores new inputs. Each example must keep
 the invariants of :func:`tests.fuzz.fuzz_support.check_invariants`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import shutil
 import tempfile
@@ -29,12 +34,20 @@ from tests.fuzz.fuzz_support import (
     to_json_bytes,
 )
 
-#: Examples per strategy (2,000 in total; measured ~2 min on the 2-core CI machine).
-#: ``CAFLOW_FUZZ_SCALE=10`` multiplies them to hunt locally (20,000 examples).
+#: Examples per strategy (2,040 in total; measured ~2.5 min on the 2-core CI machine).
+#: ``CAFLOW_FUZZ_SCALE=10`` multiplies them to hunt locally (20,400 examples).
 _SCALE = float(os.environ.get("CAFLOW_FUZZ_SCALE") or 1)
 EXAMPLES = {
     k: max(1, int(v * _SCALE))
-    for k, v in {"bundle": 800, "request": 300, "scenario": 700, "proposed": 200}.items()
+    for k, v in {
+        "bundle": 700,
+        "request": 250,
+        "scenario": 650,
+        "proposed": 200,
+        "personas": 100,
+        "signins": 100,
+        "report": 40,
+    }.items()
 }
 
 KEEP_POLICIES = (
@@ -124,18 +137,22 @@ def test_fuzz_whatif_requests(small_bundle: Path, body: Any, data: st.DataObject
         check_invariants(res, elapsed, [str(req), str(small_bundle), "--"])
 
 
-def _scenario_seed() -> Any:
-    doc = load_any(SCENARIOS / "effect1-future-runs.yaml")
-    doc["tenant"] = str(CONTOSO)
+def _scenario_seed(path: Path) -> Any:
+    doc = load_any(path)
+    if isinstance(doc.get("tenant"), str):  # a bundle path relative to the example: absolute
+        doc["tenant"] = str(CONTOSO)
     return doc
 
 
-SCENARIO_SEED = _scenario_seed()
+#: Every example scenario: every action, inline tenants, ToU, remember-MFA, lifetimes.
+SCENARIO_SEEDS = [_scenario_seed(p) for p in sorted(SCENARIOS.glob("*.yaml"))]
 
 
 @settings(FUZZ, max_examples=EXAMPLES["scenario"])
-@given(doc=mutated(SCENARIO_SEED, max_steps=3), data=st.data())
-def test_fuzz_scenarios(doc: Any, data: st.DataObject) -> None:
+@given(data=st.data())
+def test_fuzz_scenarios(data: st.DataObject) -> None:
+    seed = data.draw(st.sampled_from(SCENARIO_SEEDS))
+    doc = data.draw(mutated(seed, max_steps=3))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
         path.write_bytes(data.draw(serialised(doc, yaml_file=True)))
@@ -165,6 +182,111 @@ def test_fuzz_proposed_policies(small_bundle: Path, doc: Any) -> None:
         ]
         res, elapsed = run_cli(args)
         check_invariants(res, elapsed, [str(path), str(small_bundle), "--"])
+
+
+PERSONAS_SEED = [
+    {
+        "user": "alice@contoso.com",
+        "name": "alice-home",
+        "app": ["Microsoft Flow Service", "sharepoint"],
+        "where": "untrusted",
+        "mfa": False,
+        "managed": False,
+    },
+    {"user": "dave@contoso.com", "name": "dave-office", "where": "trusted", "mfa": True},
+]
+
+
+def _csv_bytes(doc: Any) -> bytes | None:
+    """``doc`` as a personas CSV when it still is a list of objects (else None)."""
+    if not isinstance(doc, list) or not all(isinstance(row, dict) for row in doc):
+        return None
+    columns = list(dict.fromkeys(str(k) for row in doc for k in row))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in doc:
+        cells = {str(k): v for k, v in row.items()}
+        writer.writerow(
+            ";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else str(v))
+            for v in (cells.get(c) for c in columns)
+        )
+    return out.getvalue().encode("utf-8", "surrogatepass")
+
+
+@settings(FUZZ, max_examples=EXAMPLES["personas"])
+@given(doc=mutated(PERSONAS_SEED, max_steps=3), as_csv=st.booleans(), data=st.data())
+def test_fuzz_matrix_personas(
+    small_bundle: Path, doc: Any, as_csv: bool, data: st.DataObject
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        table = _csv_bytes(doc) if as_csv else None
+        path = Path(tmp) / ("personas.csv" if table is not None else "personas.yaml")
+        path.write_bytes(table if table is not None else data.draw(serialised(doc, True)))
+        args = ["matrix", str(small_bundle), "--personas", str(path), "--format", "json"]
+        res, elapsed = run_cli([*args, "--at", "2026-02-01T00:00:00Z"])
+        check_invariants(res, elapsed, [str(path), str(small_bundle), "--"])
+
+
+def _signin_seed() -> list[Any]:
+    """The Flow Service refresh record and an interactive variant of it (Graph signIn shape)."""
+    line = (Path(__file__).parents[1] / "replay" / "flow-service-refresh.jsonl").read_text()
+    record = json.loads(line)
+    interactive = {
+        **record,
+        "id": "interactive-1",
+        "isInteractive": True,
+        "signInEventTypes": ["interactiveUser"],
+        "userPrincipalName": "alice@contoso.com",
+        "userId": "11111111-0000-0000-0000-000000000001",
+        "appliedConditionalAccessPolicies": [
+            {"id": "66666666-0000-0000-0000-000000000004", "result": "success"}
+        ],
+    }
+    return [record, interactive]
+
+
+SIGNIN_SEED = _signin_seed()
+
+
+@settings(FUZZ, max_examples=EXAMPLES["signins"])
+@given(
+    records=mutated(SIGNIN_SEED, max_steps=3),
+    shape=st.sampled_from(["jsonl", "page", "list"]),
+    data=st.data(),
+)
+def test_fuzz_replay_signin_logs(
+    small_bundle: Path, records: Any, shape: str, data: st.DataObject
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("signins.jsonl" if shape == "jsonl" else "signins.json")
+        if shape == "jsonl" and isinstance(records, list):
+            lines = (json.dumps(r, default=str) for r in records)
+            path.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass"))
+        else:
+            doc = {"value": records} if shape == "page" else records
+            path.write_bytes(data.draw(serialised(doc, yaml_file=False)))
+        args = ["replay", "--logs", str(path), "--bundle", str(small_bundle), "--no-store"]
+        res, elapsed = run_cli([*args, "--format", "json"])
+        check_invariants(res, elapsed, [str(path), str(small_bundle), "--"])
+
+
+REPORT_SEEDS = [
+    load_any(Path(__file__).parents[1] / "report" / "golden" / name)
+    for name in ("advise.json", "check.json")
+]
+
+
+@settings(FUZZ, max_examples=EXAMPLES["report"])
+@given(data=st.data())
+def test_fuzz_report_results(data: st.DataObject) -> None:
+    doc = data.draw(mutated(data.draw(st.sampled_from(REPORT_SEEDS)), max_steps=3))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "result.json"
+        path.write_bytes(data.draw(serialised(doc, yaml_file=False)))
+        out = Path(tmp) / "report.html"
+        res, elapsed = run_cli(["report", str(path), "-o", str(out)])
+        check_invariants(res, elapsed, [str(path), str(out), "--"])
 
 
 def test_budget_is_at_least_2000() -> None:

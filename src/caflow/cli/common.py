@@ -26,11 +26,13 @@ __all__ = [
     "out_console",
     "parse_when",
     "print_summary_once",
+    "replace_with",
     "table_width",
     "warn_loaded",
     "write_atomic",
     "write_output",
     "write_stdout",
+    "writes_through",
 ]
 
 
@@ -139,21 +141,27 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     A replaced file keeps its permission bits; a new one gets the usual ``0o666 & ~umask``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.writelines(_pieces(text))
+        replace_with(Path(tmp), path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def replace_with(tmp: Path, path: Path) -> None:
+    """Rename the finished temp file ``tmp`` (``mkstemp``: mode 0600) onto ``path``: a
+    replaced file keeps its permission bits, a new one gets ``0o666 & ~umask``."""
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.writelines(_pieces(text))
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
 
 
 def _refuse(output: Path, why: str) -> UnsafePathError:
@@ -170,6 +178,17 @@ def write_output(output: Path, text: str | Iterable[str]) -> None:
     socket. Written through: a FIFO or character device (``/dev/stdout``, process substitution).
     Otherwise atomically replaced (temp file + rename).
     """
+    if writes_through(output):
+        with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.writelines(_pieces(text))
+        return
+    write_atomic(output, text)
+
+
+def writes_through(output: Path) -> bool:
+    """How ``--output`` may be written (:func:`write_output`'s rules, for every writer of an
+    output file, text or binary): True = write through (a FIFO or character device), False =
+    replace atomically (a regular file, or nothing yet); anything else is refused (exit 2)."""
     from caflow.io.decode import reads_so_far
 
     try:
@@ -186,16 +205,14 @@ def write_output(output: Path, text: str | Iterable[str]) -> None:
         raise _refuse(output, "the output is one of the input files (it would be overwritten)")
     kind = target.st_mode if target is not None else 0
     if target is not None and (stat.S_ISFIFO(kind) or stat.S_ISCHR(kind)):
-        with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.writelines(_pieces(text))
-        return
+        return True
     if link is not None and stat.S_ISLNK(link.st_mode):
         raise _refuse(output, "the output is a symbolic link (never replaced or written through)")
     if target is not None and stat.S_ISDIR(kind):
         raise _refuse(output, "the output is a directory")
     if target is not None and not stat.S_ISREG(kind):
         raise _refuse(output, "the output is a device or socket, not a regular file")
-    write_atomic(output, text)
+    return False
 
 
 def write_stdout(text: str | Iterable[str]) -> None:

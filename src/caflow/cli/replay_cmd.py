@@ -4,6 +4,9 @@ refreshes it breaks, agreement with the results the log recorded; stored in Duck
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 
@@ -69,7 +72,13 @@ def replay(
     """Replay sign-in logs against the bundle's (and a proposal's) Conditional Access policies."""
     import contextlib
 
-    from caflow.cli.common import emit, err_console, guard, load_tenant, parse_when
+    from caflow.cli.common import (
+        err_console,
+        guard,
+        load_tenant,
+        parse_when,
+        writes_through,
+    )
     from caflow.errors import InputError
 
     with guard():
@@ -91,6 +100,8 @@ def replay(
         now = parse_when(at, default=(lambda: end) if end else None, option="--at")
         from caflow.store.replay import DEFAULT_STORE, open_run
 
+        if output is not None:
+            writes_through(output)  # refused before the work, as far as the inputs are known
         sinks = []
         parquet_writer = None
         tmp_parquet = None
@@ -102,7 +113,10 @@ def replay(
             if fmt == ReplayFormat.parquet:
                 import pyarrow.parquet as pq
 
-                tmp_parquet = output.with_name(f".{output.name}.tmp")
+                output.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+                os.close(fd)  # a fresh file of ours: never a planted symbolic link
+                tmp_parquet = Path(name)
 
                 def to_parquet(batch):
                     nonlocal parquet_writer
@@ -126,6 +140,10 @@ def replay(
                     sinks,
                     max_listed,
                 )
+                if output is not None:
+                    # The logs are read now: refuse an output onto one before anything is
+                    # stored or written (the store's transaction rolls back).
+                    writes_through(output)
             except BaseException:
                 if tmp_parquet is not None:
                     if parquet_writer is not None:
@@ -141,29 +159,51 @@ def replay(
                     proposed=";".join(map(str, proposed)),
                 )
         _summary(err_console, result, None if no_store else (store or DEFAULT_STORE))
-        if fmt == ReplayFormat.parquet:
-            assert output is not None and tmp_parquet is not None
-            if parquet_writer is None:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+        _write(fmt, result, output, tmp_parquet, parquet_writer)
 
-                pq.write_table(pa.table({"id": pa.array([], pa.string())}), tmp_parquet)
-            else:
-                parquet_writer.close()
-            tmp_parquet.replace(output)
-            return
-        if fmt == ReplayFormat.json:
-            import json
 
-            emit(json.dumps(result, indent=2, default=str), output)
-        elif fmt == ReplayFormat.csv:
-            from caflow.report.replay import render_csv
+def _write(fmt, result, output, tmp_parquet, parquet_writer) -> None:
+    from caflow.cli.common import emit
 
-            emit(render_csv(result), output)
+    if fmt == ReplayFormat.parquet:
+        assert output is not None and tmp_parquet is not None
+        if parquet_writer is None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({"id": pa.array([], pa.string())}), tmp_parquet)
         else:
-            from caflow.report.replay import render_markdown
+            parquet_writer.close()
+        _publish(tmp_parquet, output)
+        return
+    if fmt == ReplayFormat.json:
+        import json
 
-            emit(render_markdown(result), output)
+        emit(json.dumps(result, indent=2, default=str), output)
+    elif fmt == ReplayFormat.csv:
+        from caflow.report.replay import render_csv
+
+        emit(render_csv(result), output)
+    else:
+        from caflow.report.replay import render_markdown
+
+        emit(render_markdown(result), output)
+
+
+def _publish(tmp: Path, output: Path) -> None:
+    """The Parquet file written to ``tmp`` becomes ``output`` under the rules of every
+    ``--output`` (cli.common.write_output): never an input file (the logs were read by now),
+    a symbolic link, a directory or a device; a FIFO is written through."""
+    from caflow.cli.common import replace_with, writes_through
+
+    try:
+        if writes_through(output):
+            with tmp.open("rb") as src, output.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            return
+        replace_with(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _run(engine, scheduler, logs, base, prop, now, start, end, progress, sinks, max_listed):

@@ -358,9 +358,17 @@ def key_twice_error(file: str, where: Path, first: str, second: str) -> SchemaEr
     )
 
 
-def read_model(model: type[M], data: Any, *, file: str, path: Sequence[str | int] = ()) -> M:
-    """Validate ``data`` with ``model``; bad input becomes a :class:`SchemaError`."""
+def read_model(
+    model: type[M],
+    data: Any,
+    *,
+    file: str,
+    path: Sequence[str | int] = (),
+    strict: bool | None = None,
+) -> M:
+    """Validate ``data`` with ``model``; bad input becomes a :class:`SchemaError`.
+    ``strict``: pydantic strict mode for models not built from the strict types here."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=strict)
     except ValidationError as exc:
         raise schema_error(exc, file=file, path=path) from None

@@ -11,8 +11,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "READABLE",
     "AdviseOutput",
     "CheckOutput",
+    "CheckOutputAnyBuild",
     "MatrixOutput",
     "ReplayOutput",
     "SimulateOutput",
@@ -522,3 +524,36 @@ class ReplayOutput(_Out):
     changes: ReplayChanges | None = None
     flowConnections: ReplayChanges | None = None
     agreement: ReplayAgreement
+
+
+# -- what caflow report reads -------------------------------------------------------------------
+
+
+class CheckSummaryAnyBuild(CheckSummary):
+    """A check summary of any build: the v1 build had no ``userAppsBlocked`` / ``blockedUsers``."""
+
+    userAppsBlocked: int = 0
+    blockedUsers: int = 0
+
+
+class CheckOutputAnyBuild(CheckOutput):
+    """A check result of any build (docs/output.md "Changes to check's JSON"): v1 (pairs in
+    ``usersBlocked[]`` only, no ``warnings[]``), the interim build (distinct users in ``usersBlocked[]``, pairs in
+    ``userAppsBlocked[]``) and the current one - what ``caflow report`` reads."""
+
+    usersBlocked: list[BlockedUserApp | BlockedUser]  # type: ignore[assignment]
+    userAppsBlocked: list[BlockedUserApp] = Field(default_factory=list)
+    blockedUsers: list[BlockedUser] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # not in the v1 build
+    summary: CheckSummaryAnyBuild
+
+
+#: Result kind -> the model a result given to ``caflow report`` / ``caflow serve`` is read
+#: through (file + JSON path on a mismatch, never a half-drawn page or an internal error).
+READABLE: dict[str, type[BaseModel]] = {
+    "advise": AdviseOutput,
+    "check": CheckOutputAnyBuild,
+    "simulate": SimulateOutput,
+    "matrix": MatrixOutput,
+    "replay": ReplayOutput,
+}

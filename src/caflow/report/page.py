@@ -16,7 +16,7 @@ from typing import Any
 from caflow.errors import InputError
 from caflow.report.impact import PolicyNames, policy_names
 
-__all__ = ["Page", "chart_page", "detect_kind", "render_report"]
+__all__ = ["Page", "chart_page", "detect_kind", "readable", "render_report"]
 
 KINDS = ("advise", "check", "simulate", "matrix")
 #: A replay result has no ``tool`` field (its JSON predates it); these keys identify it.
@@ -41,6 +41,19 @@ def detect_kind(data: Any, *, file: str) -> str:
         expected="the --format json output of caflow advise, check, simulate, matrix or replay",
         got=type(data).__name__ if not isinstance(data, dict) else data.get("tool"),
     )
+
+
+def readable(data: Any, *, file: str) -> str:
+    """The kind of result ``data`` is (:func:`detect_kind`), after reading it through that
+    kind's output contract (:data:`caflow.report.contracts.READABLE`, strict types): a result
+    edited by hand, cut short or written by another tool is exit 2 naming ``file`` and the
+    JSON path, never a half-drawn page or an internal error (review of issue 8)."""
+    from caflow.model.strict import read_model
+    from caflow.report.contracts import READABLE
+
+    kind = detect_kind(data, file=file)
+    read_model(READABLE[kind], data, file=file, strict=True)
+    return kind
 
 
 @dataclass
@@ -418,7 +431,7 @@ def chart_page(
     """
     from caflow.report import charts
 
-    page = build_page(data, detect_kind(data, file=file))
+    page = build_page(data, readable(data, file=file))
     page.facts += provenance or []
     if charts.available():
         if page.timeline:

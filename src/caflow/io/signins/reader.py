@@ -11,8 +11,10 @@ record that cannot be mapped is counted in :class:`LoadStats` and skipped.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import os
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import msgspec
 import pyarrow as pa
 
 from caflow.errors import FileTooLargeError, InputError, ParseError
-from caflow.io.decode import MAX_FILE_BYTES, parse_document
+from caflow.io.decode import MAX_FILE_BYTES, note_read, parse_document
 from caflow.io.signins.columnar import read_graph_jsonl
 from caflow.io.signins.graph import (
     GraphSignIn,
@@ -62,6 +64,7 @@ def expand_paths(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
     says the file was found in a folder (a non-log file there is noted, not an error)."""
     out: list[tuple[Path, bool]] = []
     for p in paths:
+        _note_input(p)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
             if not found:
@@ -70,12 +73,22 @@ def expand_paths(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
                     file=str(p),
                     expected="files ending in " + ", ".join(SUFFIXES),
                 )
+            for f in found:
+                _note_input(f)
             out.extend((f, True) for f in found)
         elif p.is_file():
             out.append((p, False))
         else:
             raise ParseError("cannot read file: no such file or folder", file=str(p))
     return out
+
+
+def _note_input(path: Path) -> None:
+    """Record a log file as an input of the command (``note_read``), so ``--output`` can never
+    overwrite it: the log readers (DuckDB, pyarrow, csv) open files themselves."""
+    with contextlib.suppress(OSError):
+        if path.is_file():
+            note_read(os.stat(path))
 
 
 def read_signins(
