@@ -263,6 +263,59 @@ def test_scenario_end_beyond_the_horizon_is_exit_2(tmp_path: Path) -> None:
     assert_exit_2(run("simulate", str(s)), "s.yaml", "/end", "[limit-exceeded]")
 
 
+@pytest.mark.parametrize(
+    ("start", "horizon"),
+    [
+        ("9999-12-31T00:00:00Z", "P90D"),
+        ("9999-12-30", "P1D"),
+        ("9800-01-01T00:00:00Z", "PT1M"),
+        ("9799-06-01T00:00:00Z", "P1Y"),
+    ],
+)
+def test_check_window_near_year_9999_is_exit_2(start: str, horizon: str) -> None:
+    """Review of issue 8: ``check --start 9999-12-31`` was an OverflowError (internal error)
+    - schedules, expiries and lifetimes are worked out past the window's end."""
+    res = run(
+        "check", "--baseline", str(CONTOSO), "--enable",
+        "CA014 - Require MFA for Microsoft Flow Service",
+        "--start", start, "--horizon", horizon,
+    )  # fmt: skip
+    assert_exit_2(res, "--horizon", "year-9800", "[limit-exceeded]")
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("9999-12-20T09:00:00Z", "9999-12-31T23:59:59Z"),
+        ("9799-12-30T09:00:00Z", "9800-01-02T00:00:00Z"),
+    ],
+)
+def test_scenario_near_year_9999_is_exit_2(tmp_path: Path, start: str, end: str) -> None:
+    text = SCENARIO.format(tenant=CONTOSO, schedule="P1D")
+    s = tmp_path / "s.yaml"
+    s.write_text(
+        text.replace("2026-01-05", start[:10])
+        .replace("start: " + start[:10] + "T09:00:00Z", "start: " + start)
+        .replace("2026-03-01T00:00:00Z", end)
+    )
+    assert_exit_2(run("simulate", str(s)), "s.yaml", "/end", "year-9800", "[limit-exceeded]")
+
+
+def test_simulation_just_before_the_limit_runs(tmp_path: Path) -> None:
+    """Control: a window ending before year 9800 runs (schedules, lifetimes past its end)."""
+    text = SCENARIO.format(tenant=CONTOSO, schedule="P1D").replace("2026-", "9799-")
+    s = tmp_path / "s.yaml"
+    s.write_text(text)
+    res = run("simulate", str(s), "--format", "json")
+    assert res.exit_code in (0, 1), res.output
+    res = run(
+        "check", "--baseline", str(CONTOSO), "--enable",
+        "CA014 - Require MFA for Microsoft Flow Service",
+        "--start", "9799-06-01T00:00:00Z", "--horizon", "P90D",
+    )  # fmt: skip
+    assert res.exit_code in (0, 1), res.output
+
+
 # -- review of issue 8: messages for impossible timestamps and huge durations ------------------
 
 

@@ -200,3 +200,41 @@ def test_required_fields_come_from_the_models() -> None:
     assert ACTIONS["createConnection"] == ("id", "user", "connector")
     assert ACTIONS["signIn"] == ("user",)
     assert ACTIONS["idle"] == ()
+
+
+# -- review of issue 8: an id given twice in a scenario is exit 2 naming both places -----------
+
+_DUP_HEAD = """tenant: {bundle}
+start: 2026-01-05T09:00:00Z
+end: 2026-01-20T00:00:00Z
+"""
+_FLOW = "  - {{id: {id}, owner: alice@contoso.com, connections: [alice-teams], trigger: {{schedule: P1D}}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer", "other"),
+    [
+        ("flows:\n" + _FLOW.format(id="daily-sales-digest") + "events: []\n", "/flows/0/id", "a flow of the bundle"),
+        ("flows:\n" + _FLOW.format(id="f1") + _FLOW.format(id="F1") + "events: []\n", "/flows/1/id", "/flows/0/id"),
+        (
+            "events:\n  - at: 2026-01-05T09:00:00Z\n"
+            "    addAgreement: {id: 55555555-0000-0000-0000-000000000001, displayName: d}\n",
+            "/events/0/addAgreement/id",
+            "an agreement of the bundle",
+        ),
+    ],
+)  # fmt: skip
+def test_an_id_given_twice_is_exit_2(tmp_path: Path, body: str, pointer: str, other: str) -> None:
+    """Before, the second flow or agreement silently replaced the first. (A createConnection
+    may repeat an id: re-creating a connection after a failed creation, effect 3.)"""
+    from tests.examples_paths import CONTOSO
+    from typer.testing import CliRunner
+
+    from caflow.cli.main import app
+
+    path = tmp_path / "s.yaml"
+    path.write_text(_DUP_HEAD.format(bundle=CONTOSO) + body, encoding="utf-8")
+    res = CliRunner().invoke(app, ["simulate", str(path)])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith(f"error: {path}: {pointer}: duplicate "), res.stderr
+    assert f"(also {other}" in res.stderr and res.stderr.strip().endswith("[duplicate]")

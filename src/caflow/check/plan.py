@@ -429,12 +429,12 @@ def _add_unsimulated(
 
 def check_window(begin: datetime, horizon: str, *, option: str = "--horizon") -> datetime:
     """The end of the simulated window: ``begin`` + ``horizon`` (an ISO 8601 duration of at
-    least a minute, calendar-aware: P1M is a month); over ten years is a limit error
-    (docs/errors.md limit-exceeded). ``option`` names the field in the error."""
+    least a minute, calendar-aware: P1M is a month); over ten years or ending after year 9800
+    is a limit error (docs/errors.md limit-exceeded). ``option`` names the field in the error."""
     from datetime import timedelta
 
     from caflow.errors import InputError, LimitError
-    from caflow.model.durations import MAX_HORIZON, parse_iso_duration
+    from caflow.model.durations import parse_iso_duration, span_limit
 
     try:
         span = parse_iso_duration(horizon, minimum=timedelta(minutes=1))
@@ -446,8 +446,14 @@ def check_window(begin: datetime, horizon: str, *, option: str = "--horizon") ->
             got=horizon,
         ) from None
     end = span.after(begin)
-    if end - begin > MAX_HORIZON:
-        raise LimitError("horizon longer than the 10-year limit", file=option, got=horizon)
+    problem = span_limit(begin, end)
+    if problem is not None:
+        raise LimitError(
+            f"simulated window {problem}",
+            file=option,
+            got=horizon,
+            hint="the window is the start plus the horizon",
+        )
     return end
 
 

@@ -18,6 +18,7 @@ import isodate
 from dateutil.relativedelta import relativedelta
 
 __all__ = [
+    "LATEST_END",
     "MAX_DURATION_MONTHS",
     "MAX_HORIZON",
     "NEVER",
@@ -26,6 +27,7 @@ __all__ = [
     "parse_iso_duration",
     "parse_moment",
     "parse_timespan",
+    "span_limit",
 ]
 
 _TIMESPAN = re.compile(
@@ -41,6 +43,20 @@ _MEAN_MONTH = timedelta(days=365.2425 / 12)
 MAX_HORIZON = timedelta(days=3653)
 #: The end of representable time: what arithmetic past year 9999 saturates to ("never").
 NEVER = datetime.max.replace(tzinfo=UTC)
+#: Latest end of a simulation: schedules, expiries and lifetimes of up to 100 years are worked
+#: out past the end, and ``datetime`` stops at year 9999 (a ``check --start 9999-12-31`` was
+#: an OverflowError; review of issue 8).
+LATEST_END = datetime(9800, 1, 1, tzinfo=UTC)
+
+
+def span_limit(begin: datetime, end: datetime) -> str | None:
+    """Why a simulation from ``begin`` to ``end`` is refused (docs/assumptions.md A-HOST-1:
+    at most ten years, ending before year 9800), or None."""
+    if end - begin > MAX_HORIZON:
+        return "longer than the 10-year limit"
+    if end > LATEST_END:
+        return "ending after the year-9800 limit"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,14 +36,16 @@ __all__ = [
 
 
 def check_horizon(scenario: Scenario, stop: datetime, *, until_field: str | None) -> None:
-    """A simulation spans at most ten years (docs/errors.md limit-exceeded); the error names
+    """A simulation spans at most ten years and ends before year 9800 (docs/errors.md
+    limit-exceeded); the error names
     ``until_field`` when the user chose the stop, else the scenario's ``/end``."""
     from caflow.errors import LimitError
-    from caflow.model.durations import MAX_HORIZON
+    from caflow.model.durations import span_limit
 
-    if stop - scenario.start > MAX_HORIZON:
+    problem = span_limit(scenario.start, stop)
+    if problem is not None:
         raise LimitError(
-            "simulation longer than the 10-year limit",
+            f"simulation {problem}",
             file=until_field or str(scenario.file),
             path=None if until_field else "/end",
             hint="simulate a shorter span",

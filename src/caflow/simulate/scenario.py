@@ -20,6 +20,7 @@ from caflow.errors import (
     SchemaError,
     UnknownReferenceError,
     did_you_mean,
+    json_pointer,
     shown_name,
 )
 from caflow.io.decode import load_document
@@ -272,6 +273,22 @@ def _unknown(
     )
 
 
+def _duplicate(
+    file: str, path: tuple[str | int, ...], what: str, got: Any, other: str
+) -> SchemaError:
+    """An id the scenario gives a second object (ids match case-insensitively): which object a
+    reference means would be a guess (issue 8 "duplicate ids: exit 2 naming both places")."""
+    return SchemaError(
+        f"duplicate {what} id",
+        file=file,
+        path=path,
+        expected=f"an id no other {what} has",
+        got=got,
+        hint=f"also {other}",
+        code="duplicate",
+    )
+
+
 def _event_time(
     r: Reader, event: Mapping[str, Any], last: datetime, start: datetime, end: datetime
 ) -> datetime:
@@ -396,6 +413,14 @@ def parse_scenario(
             return _user(ar, tenant, body.get(key), (key,))
 
         if kind in _TENANT_ACTIONS:
+            if kind == "addAgreement" and str(body.get("id")).lower() in current.agreements:
+                raise _duplicate(
+                    file,
+                    (*base, "id"),
+                    "agreement",
+                    body["id"],
+                    "an agreement of the bundle or added earlier",
+                )
             current = _tenant_action(ar, kind, body, current, policy_ids, base_dir)
             agreement_ids.update(current.agreements)
             a = {"tenant": current}
@@ -418,7 +443,7 @@ def parse_scenario(
                     expected="a signIn event for this user earlier, or an inline signIn",
                     got=body.get("user"),
                 )
-            created.add(str(body["id"]).lower())
+            created.add(str(body["id"]).lower())  # may re-create one (after a failed creation)
         elif kind == "acceptAgreement":
             a["user"] = user_at("user")
             aid = str(body["agreement"]).lower()
@@ -486,8 +511,12 @@ def _scenario_flows(
         return u.id if u else ref
 
     flows: list[Flow] = []
+    seen = {f.name.lower(): "a flow of the bundle" for f in tenant.flows}
     for i, model in enumerate(head.flows):
         fr = Reader(file, ("flows", i))
+        if model.id.lower() in seen:
+            raise _duplicate(file, ("flows", i, "id"), "flow", model.id, seen[model.id.lower()])
+        seen[model.id.lower()] = json_pointer(("flows", i, "id"))
         fo = model.model_dump(mode="json", exclude_none=True)
         if model.owner is not None:
             _user(fr, tenant, model.owner, ("owner",))

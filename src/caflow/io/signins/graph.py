@@ -97,16 +97,28 @@ _RECORD_DECODER = msgspec.json.Decoder(GraphSignIn)
 _ANY_DECODER = msgspec.json.Decoder()
 
 
+def _decoded(decoder: Any, raw: bytes | str) -> Any:
+    """``decoder.decode(raw)``; nesting deep enough to exhaust the stack (msgspec recurses:
+    ``[`` x 100,000 on one line was a RecursionError, an internal error) is malformed JSON like
+    any other - a line is skipped and counted, a document goes to the bounded parser."""
+    try:
+        return decoder.decode(raw)
+    except RecursionError:
+        raise msgspec.DecodeError("JSON nested too deeply") from None
+
+
 def decode_page(raw: bytes) -> list[GraphSignIn]:
-    return _PAGE_DECODER.decode(raw).value
+    page: Page = _decoded(_PAGE_DECODER, raw)
+    return page.value
 
 
 def decode_record(raw: bytes | str) -> GraphSignIn:
-    return _RECORD_DECODER.decode(raw)
+    record: GraphSignIn = _decoded(_RECORD_DECODER, raw)
+    return record
 
 
 def decode_any(raw: bytes | str) -> Any:
-    return _ANY_DECODER.decode(raw)
+    return _decoded(_ANY_DECODER, raw)
 
 
 def lenient_signin(obj: Any) -> GraphSignIn:
