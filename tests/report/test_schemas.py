@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    """One validator per schema (built once: the scenario schema embeds every bundle file's)."""
+    return jsonschema.Draft202012Validator(schema(name))
+
+
 def _validate(name: str, doc: Any) -> None:
-    jsonschema.validate(_plain(doc), schema(name), cls=jsonschema.Draft202012Validator)
+    _validator(name).validate(_plain(doc))
 
 
 def test_example_bundle_files_validate() -> None:
@@ -85,6 +92,91 @@ def test_bundle_schema_rejects_what_the_loader_rejects() -> None:
 @pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
 def test_example_scenarios_validate(scenario: str) -> None:
     _validate("scenario", load_document(SCENARIOS / scenario))
+
+
+def _pascal(value: Any) -> Any:
+    """Every key PascalCase, at every depth (what PowerShell writes)."""
+    if isinstance(value, dict):
+        return {str(k)[:1].upper() + str(k)[1:]: _pascal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pascal(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_pascal_case_scenarios_validate_and_load_alike(scenario: str, tmp_path: Path) -> None:
+    """docs/scenario-format.md: keys camelCase or PascalCase. The schema accepts what the loader
+    accepts (``Start``/``End``/``Tenant``/``Events``/``At``/``SignIn`` ..., inline tenants), and the
+    loader reads the PascalCase file as the camelCase one (same actions, same time window)."""
+    from caflow.simulate.scenario import load_scenario
+
+    doc = _plain(load_document(SCENARIOS / scenario))
+    pascal = _pascal(doc)
+    assert pascal != doc
+    _validate("scenario", pascal)
+    (tmp_path / "contoso").symlink_to(CONTOSO, target_is_directory=True)  # tenant: ../contoso
+    camel_file, pascal_file = tmp_path / "s" / "camel.json", tmp_path / "s" / "pascal.json"
+    camel_file.parent.mkdir()
+    camel_file.write_text(json.dumps(doc))
+    pascal_file.write_text(json.dumps(pascal))
+    camel, pas = load_scenario(camel_file), load_scenario(pascal_file)
+    assert (pas.start, pas.end) == (camel.start, camel.end)
+    assert [(a.at, a.kind) for a in pas.actions] == [(a.at, a.kind) for a in camel.actions]
+    assert [f.name for f in pas.flows] == [f.name for f in camel.flows]
+    assert len(camel.actions) == len(doc.get("events", ()))
+
+
+def test_scenario_schema_and_loader_refuse_a_key_written_twice(tmp_path: Path) -> None:
+    doc = _plain(load_document(SCENARIOS / "effect1-future-runs.yaml"))
+    twice = {**doc, "Events": doc["events"]}
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("scenario", twice)
+    (tmp_path / "contoso").symlink_to(CONTOSO, target_is_directory=True)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "twice.json").write_text(json.dumps(twice))
+    res = runner.invoke(app, ["simulate", str(tmp_path / "s" / "twice.json")])
+    assert res.exit_code == 2
+    assert "'events' is written twice" in res.stderr and "[duplicate]" in res.stderr
+
+
+def test_scenario_schema_types_the_inline_tenant() -> None:
+    """``tenant:`` inline is checked part by part with the bundle files' schemas."""
+    doc = _plain(load_document(SCENARIOS / "inline-tenant-trusted-egress.yaml"))
+    _validate("scenario", doc)
+    for bad in (
+        {"polices": doc["tenant"]["policies"]},  # an unknown part
+        {"tenant": {"settings": {"rememberMFA": {"enabled": True}}}},  # tenant.yaml's rules
+        {"directory": {"devices": [{"displayName": "x", "isCompliant": "yes"}]}},
+        {"policies": [{"state": "on"}]},  # a policy's closed sets
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            _validate("scenario", {**doc, "tenant": bad})
+
+
+@pytest.mark.parametrize(
+    ("part", "code"), [("polices", "invalid-value"), ("POLICIES", "invalid-value")]
+)
+def test_inline_tenant_part_spelt_otherwise_is_refused_like_the_schema(
+    part: str, code: str, tmp_path: Path
+) -> None:
+    """Only camelCase / PascalCase part names load (docs/scenario-format.md), as the schema says."""
+    doc = _plain(load_document(SCENARIOS / "inline-tenant-trusted-egress.yaml"))
+    tenant = dict(doc["tenant"])
+    tenant[part] = tenant.pop("policies")
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("scenario", {**doc, "tenant": tenant})
+    (tmp_path / "s.json").write_text(json.dumps({**doc, "tenant": tenant}))
+    res = runner.invoke(app, ["simulate", str(tmp_path / "s.json")])
+    assert res.exit_code == 2
+    assert f"/tenant/{part}: unknown part of an inline tenant" in res.stderr
+    assert "did you mean 'policies'?" in res.stderr and f"[{code}]" in res.stderr
+
+
+def test_exported_files_accept_pascal_case_keys() -> None:
+    """PowerShell's ``ConvertTo-Json`` writes PascalCase; the loaders camelCase keys first."""
+    doc = load_document(CONTOSO / "namedLocations.json")
+    items = [_pascal(item) for item, _ in as_list(doc)]
+    _validate("namedLocations", items)
 
 
 def test_list_files_accept_a_graph_page_and_a_bare_list() -> None:

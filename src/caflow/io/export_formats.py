@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from caflow.io.policies import POLICY_VALUES
+from caflow.model.strict import spellings_in_schema
 
 __all__ = [
     "AgreementAcceptanceObject",
@@ -31,7 +32,9 @@ __all__ = [
 
 
 class _Exported(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # The loaders camelCase keys before reading (io/normalize.py): PascalCase keys are the
+    # same field, in the schema too.
+    model_config = ConfigDict(extra="allow", json_schema_extra=spellings_in_schema)
 
 
 def _values(kind: str) -> Any:

@@ -44,11 +44,15 @@ __all__ = [
     "Text",
     "TextList",
     "TwoMeanings",
+    "accept_spellings",
     "choice",
+    "key_spellings",
     "key_twice_error",
     "one_meaning",
     "read_model",
     "schema_error",
+    "spellings_in_schema",
+    "written_key",
 ]
 
 Path = tuple[str | int, ...]
@@ -64,10 +68,64 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def key_spellings(name: str) -> tuple[str, ...]:
+    """The accepted spellings of the key ``name``: itself, then its Graph camelCase and
+    PowerShell PascalCase forms (docs/scenario-format.md, docs/bundle-format.md)."""
+    return tuple(dict.fromkeys((name, _camel(name), _pascal(name))))
+
+
 def _spellings(name: str) -> AliasChoices:
     """Graph camelCase and PowerShell PascalCase spellings of one key (canonical first)."""
-    others = [s for s in (_camel(name), _pascal(name)) if s != name]
-    return AliasChoices(name, *dict.fromkeys(others))
+    return AliasChoices(*key_spellings(name))
+
+
+def written_key(obj: Mapping[str, Any], name: str, *, file: str, path: Path = ()) -> str:
+    """The key under which ``obj`` holds ``name`` (any accepted spelling; ``name`` when none is
+    there), so a reader that looks keys up by hand accepts what the models accept and names the
+    JSON path as written. Copies in two spellings follow :func:`one_meaning` (A-IN-DUP): the
+    non-null one is read; two meanings are exit 2 (:func:`key_twice_error`)."""
+    spellings = key_spellings(name)
+    found = [k for k in obj if isinstance(k, str) and k in spellings]
+    if len(found) > 1:
+        try:
+            one_meaning([obj[k] for k in found])
+        except TwoMeanings:
+            raise key_twice_error(file, path, found[0], found[1]) from None
+    return next((k for k in found if obj[k] is not None), found[0] if found else name)
+
+
+def accept_spellings(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make an object schema accept what :class:`FormatModel` accepts: every property also
+    under its other spelling (camelCase / PascalCase), a required key in either spelling, and
+    never both spellings at once (stricter than the loader, which also reads copies that mean
+    one thing, A-IN-DUP: a file the schema accepts always loads). Changes ``schema`` in place
+    and returns it."""
+    props: dict[str, Any] = schema.get("properties") or {}
+    groups: list[tuple[str, ...]] = []
+    for name in list(props):
+        others = [k for k in key_spellings(name) if k not in props]
+        for other in others:
+            props[other] = props[name]
+        if others:
+            groups.append((name, *others))
+    required = schema.get("required") or []
+    conditions: list[dict[str, Any]] = []
+    for group in groups:
+        if group[0] in required:  # exactly one of its spellings
+            required.remove(group[0])
+            conditions.append({"oneOf": [{"required": [k]} for k in group]})
+        else:  # at most one of its spellings
+            conditions.append({"not": {"required": list(group)}})
+    if "required" in schema and not required:
+        del schema["required"]
+    if conditions:
+        schema["allOf"] = [*schema.get("allOf", ()), *conditions]
+    return schema
+
+
+def spellings_in_schema(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """``json_schema_extra`` hook: the model's JSON Schema accepts both key spellings."""
+    accept_spellings(schema)
 
 
 class TwoMeanings(Exception):
@@ -108,6 +166,7 @@ class FormatModel(BaseModel):
         frozen=True,
         populate_by_name=True,
         alias_generator=AliasGenerator(validation_alias=_spellings),
+        json_schema_extra=spellings_in_schema,
     )
 
     @model_validator(mode="before")
@@ -160,7 +219,7 @@ def _one_spelling(
 @cache
 def _accepted_keys(cls: type[BaseModel]) -> Mapping[str, str]:
     """Every accepted spelling of each field's key -> the field."""
-    return {s: name for name in cls.model_fields for s in (name, _camel(name), _pascal(name))}
+    return {s: name for name in cls.model_fields for s in key_spellings(name)}
 
 
 # -- scalar types ------------------------------------------------------------------------------

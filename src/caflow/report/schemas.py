@@ -114,11 +114,68 @@ def _list_file(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _one(name: str) -> dict[str, Any]:
-    file, is_list, model = _MODELS[name]
+def _body(name: str, *, as_list: bool = False) -> dict[str, Any]:
+    """The schema of ``name`` without its head; ``as_list``: also as a list file."""
+    _, is_list, model = _MODELS[name]
     body = model().model_json_schema()
-    if is_list:
-        body = _list_file(body)
+    return _list_file(body) if is_list or as_list else body
+
+
+def _renamed_refs(node: Any, prefix: str) -> Any:
+    """``node`` with every ``#/$defs/X`` reference turned into ``#/$defs/<prefix>X``."""
+    if isinstance(node, dict):
+        return {
+            k: (
+                "#/$defs/" + prefix + v.removeprefix("#/$defs/")
+                if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/")
+                else _renamed_refs(v, prefix)
+            )
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_renamed_refs(v, prefix) for v in node]
+    return node
+
+
+def _inline_tenant(scenario: dict[str, Any]) -> dict[str, Any]:
+    """The scenario schema with ``tenant:``'s inline mapping typed: each part is the schema of
+    the bundle file it stands for (caflow.simulate.inline_tenant.INLINE_PARTS), its
+    definitions kept under ``inline.<part>.`` so they cannot clash with the scenario's."""
+    from caflow.model.strict import accept_spellings
+    from caflow.simulate.inline_tenant import INLINE_PARTS
+
+    defs: dict[str, Any] = scenario.setdefault("$defs", {})
+    parts: dict[str, Any] = {}
+    for part in INLINE_PARTS:
+        # ``policies`` holds policy objects: a list, a Graph page or one, as a policies/ file.
+        name = "policy" if part == "policies" else part
+        prefix = f"inline.{part}."
+        body = _renamed_refs(_body(name, as_list=part == "policies"), prefix)
+        defs.update({prefix + k: v for k, v in body.pop("$defs", {}).items()})
+        defs[prefix[:-1]] = body
+        parts[part] = {"$ref": f"#/$defs/{prefix[:-1]}"}
+    inline = accept_spellings(
+        {
+            "type": "object",
+            "description": "inline bundle: each part is the bundle file of that name "
+            "(docs/scenario-format.md)",
+            "properties": parts,
+            "additionalProperties": False,
+        }
+    )
+    defs["InlineTenant"] = inline
+    ref = {"$ref": "#/$defs/InlineTenant"}
+    for key, prop in scenario["properties"].items():
+        if key.lower() == "tenant":
+            prop["oneOf"] = [b if b.get("type") != "object" else ref for b in prop["oneOf"]]
+    return scenario
+
+
+def _one(name: str) -> dict[str, Any]:
+    file = _MODELS[name][0]
+    body = _body(name)
+    if name == "scenario":
+        body = _inline_tenant(body)
     head: dict[str, Any] = {"$schema": _DIALECT, "title": f"caflow {name}"}
     if file:
         head["description"] = f"caflow bundle file {file} (docs/bundle-format.md)"

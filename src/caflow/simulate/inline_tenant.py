@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from caflow.errors import InputError, SchemaError, json_pointer
+from caflow.errors import InputError, SchemaError, Shown, did_you_mean, json_pointer, shown_key
+from caflow.model.strict import key_spellings, written_key
 from caflow.model.tenant import Tenant
 
 __all__ = ["INLINE_PARTS", "load_inline_tenant"]
@@ -38,27 +39,33 @@ INLINE_PARTS: Mapping[str, str] = {
 
 
 def _documents(
-    file: str, bundle: Mapping[str, Any], label: str
+    file: str, bundle: Mapping[str, Any], label: str, at: str = "tenant"
 ) -> tuple[list[tuple[str, Callable[[], bytes]]], dict[str, tuple[str, ...]]]:
-    """In-memory documents for the bundle loader, and each document's ``/tenant/<key>`` path."""
-    by_lower = {k.lower(): k for k in INLINE_PARTS}
+    """In-memory documents for the bundle loader, and each document's ``/tenant/<key>`` path
+    (``at``: the ``tenant`` key as written). Parts are spelt camelCase or PascalCase, like every
+    scenario key (docs/scenario-format.md); a part written twice is a duplicate."""
+    spellings = {k: part for part in INLINE_PARTS for k in key_spellings(part)}
     docs: list[tuple[str, Callable[[], bytes]]] = []
     where: dict[str, tuple[str, ...]] = {}
     for key, value in bundle.items():
-        part = by_lower.get(str(key).lower())
+        part = spellings.get(str(key))
         if part is None:
+            suggestion = did_you_mean(str(key), INLINE_PARTS)
             raise SchemaError(
                 "unknown part of an inline tenant",
                 file=file,
-                path=("tenant", str(key)),
+                path=(at, str(key)),
                 expected="one of " + ", ".join(INLINE_PARTS),
-                got=key,
+                got=Shown(shown_key(key)),
+                hint=f"did you mean '{suggestion}'?" if suggestion else None,
                 code="invalid-value",
             )
+        if written_key(bundle, part, file=file, path=(at,)) != key:
+            continue  # the same part under its other spelling, meaning the same (A-IN-DUP)
         rel = INLINE_PARTS[part]
         raw = yaml.safe_dump(value, sort_keys=False, allow_unicode=True).encode("utf-8")
         docs.append((rel, partial(bytes, raw)))
-        where[label + rel] = ("tenant", str(key))
+        where[label + rel] = (at, str(key))
     if "tenant.yaml" not in {rel for rel, _ in docs}:
         # Bundle mode needs a tenant document; an empty one means Microsoft's defaults.
         docs.insert(0, ("tenant.yaml", lambda: b"{}\n"))
@@ -87,13 +94,14 @@ def _readdressed(file: str, where: Mapping[str, tuple[str, ...]]) -> Iterator[No
         ) from None
 
 
-def load_inline_tenant(file: str, bundle: Mapping[str, Any]) -> Tenant:
-    """Load and validate the inline bundle ``bundle`` written in the scenario ``file``."""
+def load_inline_tenant(file: str, bundle: Mapping[str, Any], at: str = "tenant") -> Tenant:
+    """Load and validate the inline bundle ``bundle`` written in the scenario ``file`` under
+    the key ``at`` (``tenant`` or ``Tenant``)."""
     from caflow.engine.evaluate import validate_tenant
     from caflow.io.bundle import load_tenant_from_documents
 
     label = f"{file}#tenant/"
-    docs, where = _documents(file, bundle, label)
+    docs, where = _documents(file, bundle, label, at)
     with _readdressed(file, where):
         tenant = load_tenant_from_documents(
             docs, label=label, source_name=f"{file}#/tenant", written=True

@@ -32,7 +32,7 @@ from caflow.model.directory import User
 from caflow.model.policy import Policy
 from caflow.model.powerplatform import Connection, Flow
 from caflow.model.signals import canonical_signal
-from caflow.model.strict import read_model
+from caflow.model.strict import key_spellings, read_model, written_key
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import FLOW_SERVICE, app_id_for
 from caflow.simulate.scenario_format import ACTION_MODELS, Event, ScenarioFile
@@ -112,38 +112,38 @@ def load_scenario(path: str | Path) -> Scenario:
     r = Reader(str(p))
     root = r.obj(doc, (), optional=False)
     _head(root, r.file)  # keys, types and flows before the tenant is loaded
-    tenant = _scenario_tenant(r, root.get("tenant"), p.parent)
+    key = written_key(root, "tenant", file=r.file)
+    tenant = _scenario_tenant(r, root.get(key), p.parent, key)
     return parse_scenario(root, str(p), tenant, base_dir=p.parent)
 
 
 def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:
     """Everything but the events, read through :class:`ScenarioFile` (events are read one by
     one in timeline order by :func:`parse_scenario`)."""
-    return read_model(ScenarioFile, {k: v for k, v in root.items() if k != "events"}, file=file)
+    events = written_key(root, "events", file=file)
+    return read_model(ScenarioFile, {k: v for k, v in root.items() if k != events}, file=file)
 
 
-def _scenario_tenant(r: Reader, ref: Any, base_dir: Path) -> Tenant:
-    """docs/scenario-format.md: ``tenant:`` is a path relative to the scenario file, or an
-    inline bundle mapping (:mod:`caflow.simulate.inline_tenant`)."""
+def _scenario_tenant(r: Reader, ref: Any, base_dir: Path, key: str = "tenant") -> Tenant:
+    """docs/scenario-format.md: ``tenant:`` (``key`` as written) is a path relative to the
+    scenario file, or an inline bundle mapping (:mod:`caflow.simulate.inline_tenant`)."""
     from caflow.engine.unparsable import quarantine_unparsable
     from caflow.io.bundle import load_bundle
 
     if isinstance(ref, Mapping):
         from caflow.simulate.inline_tenant import load_inline_tenant
 
-        return load_inline_tenant(r.file, ref)
+        return load_inline_tenant(r.file, ref, key)
     if not isinstance(ref, str):
         raise r.error(
-            ("tenant",),
+            (key,),
             "wrong type",
             "a path to a tenant bundle (relative to the scenario) or an inline bundle mapping",
             ref,
         )
     bundle = (base_dir / ref).resolve()
     if not bundle.exists():
-        raise UnknownReferenceError(
-            "tenant bundle not found", file=r.file, path=("tenant",), got=ref
-        )
+        raise UnknownReferenceError("tenant bundle not found", file=r.file, path=(key,), got=ref)
     # An exported bundle: Entra validated its policies, so a filter rule caflow cannot parse
     # makes that policy undetermined with a warning, as for whatif/check/advise (issue 13).
     return quarantine_unparsable(load_bundle(bundle))
@@ -294,35 +294,44 @@ def _event_time(
 ) -> datetime:
     """The event's ``at``: required, not before the previous event, inside [start, end]
     (docs/scenario-format.md; A-SIM-7)."""
-    at = r.moment(event.get("at"), ("at",), optional=False)
+    key = written_key(event, "at", file=r.file, path=r.base)
+    at = r.moment(event.get(key), (key,), optional=False)
     assert at is not None
     if at < last:
         first = last == start
         raise SchemaError(
             "event before the scenario start" if first else "event out of order",
             file=r.file,
-            path=(*r.base, "at"),
+            path=(*r.base, key),
             expected=f"a time at or after {'start ' if first else ''}{last.isoformat()}",
-            got=event.get("at"),
+            got=event.get(key),
             code="event-out-of-order",
         )
     if at > end:
         raise SchemaError(
             "event after the scenario end",
             file=r.file,
-            path=(*r.base, "at"),
+            path=(*r.base, key),
             expected=f"a time at or before end {end.isoformat()}",
-            got=event.get("at"),
+            got=event.get(key),
             code="event-out-of-order",
         )
     return at
 
 
-def _action_key(r: Reader, event: Mapping[str, Any]) -> str:
-    """The event's single action key (docs/scenario-format.md: "each has exactly one action key")."""
-    keys = [k for k in event if k != "at"]
+#: Every accepted spelling of an action key (camelCase or PascalCase) -> the action.
+_ACTION_SPELLINGS = {spelling: action for action in ACTIONS for spelling in key_spellings(action)}
+
+
+def _action_key(r: Reader, event: Mapping[str, Any]) -> tuple[str, str]:
+    """The event's single action, and its key as written (docs/scenario-format.md: "each has
+    exactly one action key"; keys camelCase or PascalCase)."""
+    keys = [k for k in event if k not in key_spellings("at")]
     expected = "exactly one of " + ", ".join(ACTIONS)
-    unknown = next((k for k in keys if k not in ACTIONS), None)
+    unknown = next((k for k in keys if k not in _ACTION_SPELLINGS), None)
+    if unknown is None and len({_ACTION_SPELLINGS[k] for k in keys}) == 1:
+        # One action in two spellings: one meaning (A-IN-DUP) or exit 2.
+        keys = [written_key(event, _ACTION_SPELLINGS[keys[0]], file=r.file, path=r.base)]
     if unknown is not None or not keys:
         suggestion = did_you_mean(str(unknown), ACTIONS) if unknown is not None else None
         raise SchemaError(
@@ -343,7 +352,7 @@ def _action_key(r: Reader, event: Mapping[str, Any]) -> str:
             got=keys,
             code="unknown-action",
         )
-    return keys[0]
+    return _ACTION_SPELLINGS[keys[0]], keys[0]
 
 
 #: Actions that change the tenant (policies, settings, agreements): the runner swaps tenants.
@@ -367,19 +376,23 @@ def parse_scenario(
     head = _head(root, file)
     start, end = head.start, head.end
     if end < start:
-        raise r.error(("end",), "invalid value", "an end at or after start", root.get("end"))
+        end_key = written_key(root, "end", file=file)
+        raise r.error((end_key,), "invalid value", "an end at or after start", root.get(end_key))
     connections = {c.name.lower(): c for c in tenant.connections}
     created: set[str] = set(connections)
     # Connections created by events count for flow references (flows may precede them).
-    events = root.get("events") or []
+    events_key = written_key(root, "events", file=file)
+    events = root.get(events_key) or []
     if not isinstance(events, list):
-        raise r.error(("events",), "wrong type", "a list of events", events)
+        raise r.error((events_key,), "wrong type", "a list of events", events)
     future_ids = {
-        str(e["createConnection"].get("id")).lower()
+        str(ident).lower()
         for e in events
         if isinstance(e, dict)
-        and isinstance(e.get("createConnection"), dict)
-        and e["createConnection"].get("id")
+        for body in _spelt(e, "createConnection")
+        if isinstance(body, dict)
+        for ident in _spelt(body, "id")
+        if ident
     }
     known_flows = {f.name.lower(): f for f in tenant.flows}
     flows = _scenario_flows(head, file, tenant, connections, created | future_ids)
@@ -391,12 +404,12 @@ def parse_scenario(
     last: datetime = start
     current = tenant
     for i, ev in enumerate(events):
-        er = Reader(file, ("events", i))
+        er = Reader(file, (events_key, i))
         eo = er.obj(ev, (), optional=False)
         at = last = _event_time(er, eo, last, start, end)
-        kind = _action_key(er, eo)
-        base = ("events", i, kind)
-        body = _body(file, i, eo, kind)
+        kind, written = _action_key(er, eo)
+        base = (events_key, i, written)
+        body = _body(er, eo, kind, written)
         for req in ACTIONS[kind]:
             if body.get(req) is None:
                 raise SchemaError(
@@ -534,15 +547,22 @@ def _scenario_flows(
     return flows
 
 
-def _body(file: str, index: int, event: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    """The event's action body read through its model (docs/scenario-format.md): unknown keys,
-    wrong types and unknown values are exit 2 naming ``/events/<index>/<action>/...``. An
-    ``addPolicy`` body holding ``conditions`` is itself the policy (checked as a policy)."""
-    raw = event[kind]
-    if kind == "addPolicy" and isinstance(raw, Mapping) and "conditions" in raw:
-        read_model(Event, {**event, kind: {}}, file=file, path=("events", index))
+def _spelt(obj: Mapping[str, Any], name: str) -> list[Any]:
+    """The values ``obj`` holds under any accepted spelling of ``name`` (a lenient look-ahead;
+    the event itself is read strictly later)."""
+    return [obj[k] for k in key_spellings(name) if k in obj]
+
+
+def _body(r: Reader, event: Mapping[str, Any], kind: str, written: str) -> dict[str, Any]:
+    """The event's action body (key ``written``) read through its model
+    (docs/scenario-format.md): unknown keys, wrong types and unknown values are exit 2 naming
+    ``/events/<index>/<action>/...``. An ``addPolicy`` body holding ``conditions`` is itself
+    the policy (checked as a policy)."""
+    raw = event[written]
+    if kind == "addPolicy" and isinstance(raw, Mapping) and _spelt(raw, "conditions"):
+        read_model(Event, {**event, written: {}}, file=r.file, path=r.base)
         return dict(raw)
-    model = read_model(Event, event, file=file, path=("events", index))
+    model = read_model(Event, event, file=r.file, path=r.base)
     body = getattr(model, kind)
     return {} if body is None else body.model_dump(mode="json", exclude_none=True)
 
@@ -578,10 +598,9 @@ def _owner_of(
     if conn is not None and conn.owner_id:
         return tenant.directory.user(conn.owner_id)
     for e in events:
-        if isinstance(e, dict) and isinstance(e.get("createConnection"), dict):
-            c = e["createConnection"]
-            if str(c.get("id")).lower() == cid:
-                return tenant.directory.user(str(c.get("user")))
+        for c in _spelt(e, "createConnection") if isinstance(e, dict) else ():
+            if isinstance(c, dict) and cid in (str(i).lower() for i in _spelt(c, "id")):
+                return next((tenant.directory.user(str(u)) for u in _spelt(c, "user")), None)
     return None
 
 

@@ -12,7 +12,17 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from caflow.model.strict import Flag, FormatModel, Items, Moment, Number, Text, TextList, choice
+from caflow.model.strict import (
+    Flag,
+    FormatModel,
+    Items,
+    Moment,
+    Number,
+    Text,
+    TextList,
+    accept_spellings,
+    choice,
+)
 
 __all__ = [
     "ACTION_MODELS",
@@ -232,15 +242,17 @@ FlowConnectionRef = Annotated[
         {
             "oneOf": [
                 {"type": "string", "description": "connection name"},
-                {
-                    "type": "object",
-                    "properties": {
-                        "connection": {"type": "string"},
-                        "id": {"type": "string"},
-                        "source": {"enum": ["Embedded", "Invoker"]},
-                    },
-                    "additionalProperties": False,
-                },
+                accept_spellings(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "connection": {"type": "string"},
+                            "id": {"type": "string"},
+                            "source": {"enum": ["Embedded", "Invoker"]},
+                        },
+                        "additionalProperties": False,
+                    }
+                ),
             ]
         }
     ),
@@ -259,7 +271,9 @@ class ScenarioFlow(FormatModel):
 
 
 #: ``tenant:`` a bundle path relative to the scenario, or an inline bundle mapping (its parts
-#: are the bundle files: see caflow.simulate.inline_tenant.INLINE_PARTS).
+#: are the bundle files: see caflow.simulate.inline_tenant.INLINE_PARTS). The loader reads the
+#: mapping itself; ``caflow schema scenario`` types it with each part's bundle-file schema
+#: (caflow.report.schemas).
 TenantRef = Annotated[
     Any,
     WithJsonSchema(
