@@ -144,3 +144,90 @@ def test_example_workflow_uses_only_the_actions_inputs_and_outputs() -> None:
     assert referenced and referenced <= set(ACTION["outputs"])
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
+
+
+# -- the comment step, with a stand-in for GitHub's `gh` CLI ----------------------------------
+
+FAKE_GH = """#!{python}
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["GH_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if os.environ.get("GH_FAIL"):
+    sys.stderr.write("HTTP 403: Resource not accessible by integration\\n")
+    sys.exit(1)
+if args[:2] == ["api", "--paginate"]:
+    print(os.environ.get("GH_EXISTING", ""), end="")
+"""
+
+
+def run_comment_step(
+    tmp_path: Path, *, head_repo: str = "contoso/policies", **env_extra: str
+) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """Run the `comment` step with a fake `gh` first on PATH; returns the result and the `gh`
+    calls (argument lists) it made."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    gh = bin_dir / "gh"
+    gh.write_text(FAKE_GH.format(python=sys.executable))
+    gh.chmod(0o755)
+    plan = tmp_path / "plan.md"
+    plan.write_text("## caflow check — ⛔ breaks something\n")
+    (tmp_path / "runner-temp" / "caflow").mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
+    env.update(
+        {
+            "GH_TOKEN": "t",
+            "PR": "7",
+            "PLAN": str(plan),
+            "REPO": "contoso/policies",
+            "HEAD_REPO": head_repo,
+            "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+            "GH_LOG": str(tmp_path / "gh.log"),
+            "PATH": str(bin_dir) + os.pathsep + env.get("PATH", ""),
+            **env_extra,
+        }
+    )
+    res = subprocess.run(
+        ["bash", "-c", _step("comment")["run"]], env=env, capture_output=True, text=True
+    )
+    log = tmp_path / "gh.log"
+    calls = [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
+    return res, calls
+
+
+def test_first_push_posts_one_comment_with_the_marker(tmp_path: Path) -> None:
+    res, calls = run_comment_step(tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert calls[-1][:3] == ["pr", "comment", "7"] and "--body-file" in calls[-1]
+    body = Path(calls[-1][calls[-1].index("--body-file") + 1]).read_text()
+    assert body.startswith("<!-- caflow check -->\n## caflow check")
+    assert "posted the plan comment" in res.stdout
+
+
+def test_later_pushes_edit_caflows_comment_instead_of_adding_one(tmp_path: Path) -> None:
+    res, calls = run_comment_step(tmp_path, GH_EXISTING="111\n222\n")
+    assert res.returncode == 0, res.stderr
+    assert not any(c[:2] == ["pr", "comment"] for c in calls)  # no new comment
+    patch = calls[-1]
+    assert patch[:3] == ["api", "--method", "PATCH"]
+    assert patch[3] == "repos/contoso/policies/issues/comments/222"  # caflow's latest comment
+    assert "updated the plan comment (222)" in res.stdout
+    # Only comments starting with caflow's marker are candidates (never another bot's).
+    listing = calls[0]
+    assert 'startswith("<!-- caflow check -->")' in listing[listing.index("--jq") + 1]
+
+
+def test_fork_pull_request_skips_the_comment_with_a_clear_line(tmp_path: Path) -> None:
+    res, calls = run_comment_step(tmp_path, head_repo="someone/policies")
+    assert res.returncode == 0 and calls == []
+    assert "::notice::caflow: pull request from the fork someone/policies" in res.stdout
+    assert "job summary" in res.stdout
+
+
+def test_a_comment_that_cannot_be_posted_never_fails_the_job(tmp_path: Path) -> None:
+    res, calls = run_comment_step(tmp_path, GH_FAIL="1")
+    assert res.returncode == 0 and calls
+    assert "::warning::caflow: could not post the plan comment" in res.stdout
+    step = _step("comment")
+    assert step["continue-on-error"] is True
