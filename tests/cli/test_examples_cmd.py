@@ -1,31 +1,17 @@
-"""`caflow examples DIR`: the packaged examples copied out, and every `--help` example run on them."""
+"""`caflow examples DIR`: the packaged examples copied out (every `--help` example is run on
+the copies in tests/cli/test_help_examples.py)."""
 
 from __future__ import annotations
 
 import filecmp
-import shlex
 from pathlib import Path
 
-import pytest
-import typer.main
 from tests.examples_paths import EXAMPLES
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
 
 runner = CliRunner()
-
-
-def _help_examples() -> list[tuple[str, list[str]]]:
-    """Each `caflow ...` line of every verb's help epilog that uses the bundled examples."""
-    group = typer.main.get_command(app)
-    found: list[tuple[str, list[str]]] = []
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
-        for line in (command.epilog or "").splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line.startswith("caflow ") and "examples/" in line:
-                found.append((name, shlex.split(line)[1:]))
-    return found
 
 
 def test_copies_every_example_folder(tmp_path: Path) -> None:
@@ -58,29 +44,3 @@ def test_target_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
     target.write_text("x")
     res = runner.invoke(app, ["examples", str(target)])
     assert res.exit_code == 2 and "not a folder" in res.output
-
-
-def test_help_lists_examples_that_use_the_copies() -> None:
-    verbs = {name for name, _ in _help_examples()}
-    assert {"whatif", "simulate", "advise", "check"} <= verbs
-
-
-@pytest.mark.parametrize(
-    "argv", [argv for _, argv in _help_examples()], ids=lambda a: " ".join(a)[:60]
-)
-def test_help_example_runs_on_the_copies(
-    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The `--help` examples are not decoration: after `caflow examples` they run as written
-    (exit 0, or 1 where the example shows a finding; never 2 = bad input)."""
-    monkeypatch.chdir(tmp_path)
-    assert runner.invoke(app, ["examples"]).exit_code == 0
-    served: list[object] = []
-    if argv[0] == "serve":
-        # Up to listening (options, bundle loaded, app built); serving is tests/web's.
-        import uvicorn
-
-        monkeypatch.setattr(uvicorn.Server, "run", lambda self: served.append(self.config.app))
-    res = runner.invoke(app, argv)
-    assert res.exit_code in (0, 1), (argv, res.output)
-    assert len(served) == (argv[0] == "serve"), res.output

@@ -170,6 +170,9 @@ def _choice_params() -> list[tuple[str, str, list[str]]]:
             metavar = p.metavar or ""
             if p.param_type_name == "option" and metavar.startswith("[") and "|" in metavar:
                 out.append((verb, p.opts[0], metavar.strip("[]").split("|")))
+            elif metavar == "<value>" and "One of: " in (p.help or "") and "(case" not in p.help:
+                listed = p.help.split("One of: ")[-1].rstrip(".")  # choice_option, long lists
+                out.append((verb, p.opts[0], [v.strip() for v in listed.split(",")]))
     return out
 
 
@@ -249,3 +252,23 @@ def test_shared_options_have_the_same_short_flags_on_every_verb() -> None:
             for long_flag, letter in short.items():
                 if long_flag in p.opts:
                     assert letter in p.opts, (verb, long_flag)
+
+
+def test_every_report_verb_has_table_and_json() -> None:
+    """docs/output.md "--format of every verb": ``table`` is the human format everywhere and
+    ``json`` the machine one (synth's --format is the format of the log it writes)."""
+    values = {verb: v for verb, flag, v in _choice_params() if flag == "--format"}
+    assert set(values) >= {"whatif", "simulate", "advise", "check", "matrix", "replay", "apps"}
+    for verb, formats in values.items():
+        if verb != "synth":
+            assert {"table", "json"} <= set(formats), verb
+
+
+@pytest.mark.parametrize(
+    "verb", sorted({v for v, flag, _ in _choice_params() if flag == "--format"} - {"synth"})
+)
+def test_a_format_typo_is_exit_2_with_did_you_mean(verb: str) -> None:
+    args = {"whatif": ["x"], "advise": ["x"], "matrix": ["x"], "simulate": ["x"]}.get(verb, [])
+    res = runner.invoke(app, [verb, *args, "--format", "tabel"])
+    assert res.exit_code == 2
+    assert "did you mean 'table'?" in " ".join(res.output.replace("│", " ").split())

@@ -676,3 +676,37 @@ def test_odd_policy_ids_cannot_hide_or_overwrite_files(
     assert len(names) == 4 and not any(n.startswith(".") for n in names)
     assert not (tmp_path / "escape.json").exists()
     assert len(load_bundle(out).policies) == 4
+
+
+def _valid_manifest(doc: object) -> None:
+    """pull.json against its published schema (docs/schema/pull.schema.json)."""
+    import jsonschema
+
+    from caflow.report.schemas import schema
+
+    jsonschema.Draft202012Validator(schema("pull")).validate(doc)
+
+
+def test_pull_json_validates_against_its_schema(tmp_path: Path, recorded: RecordedTenant) -> None:
+    """A complete pull (stdout and file), then a partial one: an optional part denied
+    (``unreadable``) and one flow gone (``notReadable``), with sign-ins asked for."""
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out), "--format", "json"], env=ENV)
+    assert res.exit_code == 0, res.output
+    _valid_manifest(json.loads(res.stdout))
+    recorded.always[r"/termsOfUse/agreements$"] = (
+        403,
+        {},
+        graph_error(403, "Authorization_RequestDenied", "Insufficient privileges."),
+    )
+    gone = next(f["name"] for f in recorded.g.flows if f["properties"].get("state") == "Started")
+    recorded.always[rf"api.flow.microsoft.com.*/flows/{gone}$"] = (
+        404,
+        {},
+        {"error": {"code": "FlowNotFound", "message": "The flow could not be found."}},
+    )
+    res = runner.invoke(app, ["pull", "--out", str(out), "--force", "--all-users"], env=ENV)
+    assert res.exit_code == 1, res.output
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["unreadable"] and doc["notReadable"] and doc["options"]["allUsers"] is True
+    _valid_manifest(doc)

@@ -120,6 +120,28 @@ def test_text_formats(tmp_path: Path, fmt: str) -> None:
     assert not (tmp_path / "r.duckdb").exists()
 
 
+def test_table_format_draws_the_markdown_summary(tmp_path: Path) -> None:
+    """``--format table`` (the human format of every verb; ``text`` is its alias): the Markdown
+    summary's headings and per-policy table drawn for a terminal, no Markdown syntax left."""
+    code, md = _replay(tmp_path, "--logs", str(MSTICPY), "--format", "markdown", "--no-store")
+    assert code == 0, md
+    for fmt in ("table", "text"):
+        code, out = _replay(tmp_path, "--logs", str(MSTICPY), "-f", fmt, "--no-store")
+        assert code == 0, out
+        assert "caflow replay" in out and "# caflow replay" not in out and "|---|" not in out
+        first_policy = md.split("|---|", 1)[1].splitlines()[1].split("|")[1].strip()
+        assert first_policy[:20] in out  # the rows are drawn, not dropped
+        assert "Agreement with the log's recorded Conditional Access results" in out
+
+
+def test_a_format_typo_lists_the_formats_with_a_did_you_mean(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["replay", "--bundle", str(CONTOSO), "--logs", "x", "-f", "tabel"])
+    assert res.exit_code == 2
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "'tabel' is not one of markdown, table, json, csv, parquet" in text
+    assert "did you mean 'table'?" in text
+
+
 def test_parquet_rows_and_window(tmp_path: Path) -> None:
     out_file = tmp_path / "rows.parquet"
     code, out = _replay(

@@ -290,3 +290,35 @@ def test_replay_output_validates(tmp_path: Path) -> None:
     out = json.loads(res.stdout)
     assert out["flowConnections"]["rows"] and out["agreement"]["policyResultsCompared"]
     _validate("replay", out)
+
+
+def test_apps_output_validates() -> None:
+    out = _json(["apps", "--format", "json"])
+    assert len(out["apps"]) > 10
+    _validate("apps", out)
+    _validate("apps", _json(["apps", "sharepoint", "--json"]))
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("apps", {**out, "apps": [{**out["apps"][0], "groups": ["Office 365"]}]})
+
+
+def test_demo_output_validates() -> None:
+    """Each section is also its own verb's contract (the demo's schema reuses theirs)."""
+    out = _json(["demo", "--format", "json"])
+    assert out["whatif"] and out["simulate"]["events"] and out["advise"]["findings"]
+    _validate("demo", out)
+    for section in out["whatif"]:
+        _validate("whatif", section["result"])
+    _validate("simulate", out["simulate"])
+    _validate("advise", out["advise"])
+    with pytest.raises(jsonschema.ValidationError):
+        _validate("demo", {**out, "whatif": [{"title": "x", "note": "y", "result": {}}]})
+
+
+def test_pull_manifest_schema_names_every_auth_method_and_part_status() -> None:
+    """pull.json's closed sets are caflow pull's own (the report layer cannot import pull)."""
+    from caflow.pull.names import AuthMethod, CloudName
+
+    doc = schema("pull")
+    assert set(doc["properties"]["auth"]["enum"]) == {m.value for m in AuthMethod}
+    clouds = doc["$defs"]["PullCloud"]["properties"]["name"]["enum"]
+    assert set(clouds) == {c.value for c in CloudName}

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from caflow.advise.severity import FailOn
-from caflow.cli.exit import EXIT_CODES_HELP, ExitStatus
+from caflow.cli.exit import ExitStatus
 from caflow.cli.options import (
     choice_option,
     format_option,
@@ -23,12 +23,15 @@ EPILOG = (
     "Examples:\n\n"
     "  caflow advise examples/contoso\n\n"
     "  caflow advise examples/contoso --format sarif --output caflow.sarif\n\n"
-    "  caflow advise ./bundle --fail-on high   # exit 1 when a high or critical finding fails\n\n"
-    "  caflow advise ./bundle --suppressions accepted.yaml   # entries: rule, policy?, justification\n\n"
+    "  # exit 1 when a high or critical finding fails:\n"
+    "  caflow advise examples/contoso --fail-on high\n\n"
+    "  # accepted findings (entries: rule, policy?, justification) are SUPPRESSED:\n"
+    "  caflow advise examples/contoso --suppressions examples/ci/accepted.yaml\n\n"
     "Rules are documented in docs/rules.md. SUPPRESSED findings never count for --fail-on. "
     "A rule with nothing to look at (e.g. the tenant.yaml setting it reads is not in the export) "
     "is NOT_EVALUATED with the reason, never PASS. An unknown --select rule id is exit 2. "
-    + EXIT_CODES_HELP
+    "Exit codes: 0 success, 1 a finding at or above --fail-on failed, 2 bad input (the message "
+    "names the file and JSON path)."
 )
 
 

@@ -14,10 +14,14 @@ __all__ = ["register"]
 
 EPILOG = (
     "Examples:\n\n"
-    "  caflow check --baseline examples/contoso --proposed examples/contoso/policies/CA014-Require-MFA-for-Microsoft-Flow-Service.json\n\n"
-    "  caflow check --baseline main-bundle --proposed pr-bundle --format markdown -o comment.md\n\n"
-    "  caflow check --baseline examples/contoso --enable 'CA014 - Require MFA for Microsoft Flow Service'"
-    "   # what breaks if this report-only policy is switched on?\n\n"
+    "  caflow check --baseline examples/contoso \\\n"
+    "      --proposed examples/proposals/CA014-enabled.json\n\n"
+    "  # the Markdown for a pull-request comment (CI: the target branch's bundle):\n"
+    "  caflow check --baseline examples/contoso --proposed examples/proposals \\\n"
+    "      --format markdown -o comment.md\n\n"
+    "  # what breaks if this disabled or report-only policy is switched on?\n"
+    "  caflow check --baseline examples/contoso \\\n"
+    "      --enable 'CA014 - Require MFA for Microsoft Flow Service'\n\n"
     "--proposed is a bundle, or policy files / a folder of them overlaid on the baseline (same id "
     "replaces, new id is added); repeat it to stack changes.\n\n"
     "Every connection whose next token refresh fails under the proposed policies is listed: "

@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
     @app.command(
         epilog=(
             "Examples:\n\n"
-            "  caflow examples                 # ./examples/{contoso,scenarios,requests,ci}\n\n"
+            "  # ./examples/{contoso,scenarios,requests,proposals,signins,ci}:\n"
+            "  caflow examples\n\n"
             "  caflow whatif examples/contoso --help\n\n"
             "  caflow examples my-copy --force\n\n" + EXIT_CODES_HELP
         )
@@ -95,7 +96,8 @@ def register(app: typer.Typer) -> None:
             False, "--force", help="Replace example folders that already exist there."
         ),
     ) -> None:
-        """Copy the example tenant (contoso), scenarios, What If requests and CI workflow out for editing."""
+        """Copy the example tenant (contoso), scenarios, What If requests, proposed changes, a
+        sign-in log and the CI workflow out for editing."""
         with guard():
             copied = copy_examples(directory, force=force)
         for path in copied:

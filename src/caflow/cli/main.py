@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 
 import typer
 
 from caflow import __version__
-from caflow.cli.exit import EXIT_CODES_HELP
+from caflow.cli.exit import EXIT_CODES_ROOT_HELP
 
 app = typer.Typer(
     name="caflow",
@@ -16,7 +17,7 @@ app = typer.Typer(
         "Predict which Power Automate flows and connections a Conditional Access, MFA, "
         "token-lifetime or Terms-of-Use change will break - when, with which AADSTS error, and "
         "what to do instead. Offline, on a copy of the tenant.\n\n"
-        "Start with:  caflow demo\n\n" + EXIT_CODES_HELP
+        "Start with:  caflow demo\n\n" + EXIT_CODES_ROOT_HELP
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -45,6 +46,20 @@ for _name in _VERBS:
     _module = f"caflow.cli.{_name}"
     if importlib.util.find_spec(_module) is not None:
         importlib.import_module(_module).register(app)
+
+
+def unwrapped(text: str) -> str:
+    """``text`` with the line breaks inside each paragraph turned into spaces: typer's rich
+    help keeps a docstring's source line breaks, which then land mid-line at any terminal
+    width (ragged help); rich wraps each paragraph to the terminal instead."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+for _info in app.registered_commands:
+    _doc = _info.help or (inspect.getdoc(_info.callback) if _info.callback else None)
+    if _doc:
+        _info.help = unwrapped(_doc)
 
 
 def _version(value: bool) -> None:

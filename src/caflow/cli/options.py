@@ -34,6 +34,9 @@ FORMAT_ALIASES = {"text": "table"}
 
 F = TypeVar("F", bound=StrEnum)
 
+#: Longest ``[a|b|c]`` metavar shown as is; longer value lists are listed in the help text.
+_METAVAR_WIDTH = 16
+
 
 def _completer(kind: str) -> Callable[[str], list[str]]:
     def complete(incomplete: str) -> list[str]:
@@ -124,6 +127,10 @@ def choice_option(
     completes them (``caflow --install-completion``), a typo is exit 2 with a did-you-mean.
     ``aliases`` are accepted but not listed."""
     values = [c.value for c in choices]
+    listed = "[" + "|".join(values) + "]"
+    # A long list in the narrow metavar column is cut mid-word (``[table|json|markdown|sar``
+    # ``if|...]``): it goes into the help text instead, which wraps between words.
+    short = len(listed) <= _METAVAR_WIDTH
 
     def complete(incomplete: str) -> list[str]:
         return [v for v in values if v.startswith(incomplete.lower())]
@@ -132,8 +139,8 @@ def choice_option(
         default.value if isinstance(default, StrEnum) else default,
         *flags,
         parser=choice_parser(choices, aliases),
-        metavar="[" + "|".join(values) + "]",
-        help=help,
+        metavar=listed if short else "<value>",
+        help=help if short else f"{help} One of: {', '.join(values)}.",
         autocompletion=complete,
         show_default=isinstance(default, StrEnum),
     )

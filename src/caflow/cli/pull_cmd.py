@@ -21,12 +21,17 @@ class PullFormat(StrEnum):
 
 _EPILOG = (
     "Examples:\n\n"
+    "  # an admin signs in with a device code:\n"
     "  caflow pull --out my-tenant\n\n"
-    "  CAFLOW_ACCESS_TOKEN=$(az account get-access-token --resource https://graph.microsoft.com "
-    "--query accessToken -o tsv) caflow pull --out my-tenant --skip powerplatform\n\n"
-    "  caflow pull --out my-tenant --auth client-secret --tenant contoso.onmicrosoft.com "
-    "--client-id APP_ID --all-users --since 2026-01-01 --sign-in-type interactiveUser "
-    "--sign-in-type nonInteractiveUser --format json\n\n"
+    "  # a Graph token from the Azure CLI (Power Platform needs its own tokens):\n"
+    "  CAFLOW_ACCESS_TOKEN=$(az account get-access-token \\\n"
+    "      --resource https://graph.microsoft.com --query accessToken -o tsv) \\\n"
+    "      caflow pull --out my-tenant --skip powerplatform\n\n"
+    "  # automation: app registration, whole directory, sign-ins since January:\n"
+    "  caflow pull --out my-tenant --auth client-secret \\\n"
+    "      --tenant contoso.onmicrosoft.com --client-id APP_ID --all-users \\\n"
+    "      --since 2026-01-01 --sign-in-type interactiveUser \\\n"
+    "      --sign-in-type nonInteractiveUser --format json\n\n"
     "Permissions, auth methods and what pull.json records: docs/export.md. "
     "Exit codes: 0 everything read; 1 bundle written but optional parts or single items (a "
     "flow deleted mid-pull) were unreadable (listed in pull.json and above); 2 a required part (policies, named locations, directory, "
@@ -77,8 +82,10 @@ def register(app: typer.Typer) -> None:
         all_users: bool = typer.Option(
             False,
             "--all-users",
-            help="Read every user (one request per user for memberships), not only those the "
-            "policies and connections reference.",
+            help="Read the whole directory: every user, group (one member list per group and "
+            "per activated role) and device with its owners - not only the users, groups, roles "
+            "and devices the policies and connections reference (their memberships read per "
+            "user with transitiveMemberOf).",
         ),
         since: str | None = typer.Option(
             None,

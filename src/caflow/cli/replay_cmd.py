@@ -19,6 +19,7 @@ __all__ = ["register"]
 
 class ReplayFormat(StrEnum):
     markdown = "markdown"
+    table = "table"
     json = "json"
     csv = "csv"
     parquet = "parquet"
@@ -31,13 +32,17 @@ class Engine(StrEnum):
 
 EPILOG = (
     "Examples:\n\n"
-    "  caflow replay --logs signins/ --bundle contoso\n\n"
-    "  caflow replay --logs signIns.jsonl --bundle contoso --proposed new-policy.json "
-    "--since 2026-01-01 --until 2026-02-01 --format json -o replay.json\n\n"
-    "  caflow replay --logs parquet/ --bundle contoso --engine dask --scheduler tcp://host:8786\n\n"
+    "  caflow replay --logs examples/signins --bundle examples/contoso\n\n"
+    "  caflow replay --logs examples/signins/signIns.jsonl \\\n"
+    "      --bundle examples/contoso \\\n"
+    "      --proposed examples/proposals/CA014-enabled.json \\\n"
+    "      --since 2026-01-01 --until 2026-02-01 --format json -o replay.json\n\n"
+    "  caflow replay --logs examples/signins --bundle examples/contoso -f table\n\n"
     "--logs: Graph sign-in JSON pages or JSON Lines, Log Analytics JSON/JSON Lines/CSV exports, "
     "Event Hub records, the Entra portal CSV download, Parquet (files or folders). "
-    "--format parquet writes one row per sign-in (needs --output). Results are also stored in "
+    "--format parquet writes one row per sign-in (needs --output). --engine dask (with "
+    "--scheduler tcp://HOST:8786, or a local cluster) evaluates Parquet logs on a Dask cluster "
+    "(pip install 'caflow\\[dask]'). Results are also stored in "
     "DuckDB (--store, default .caflow/caflow.duckdb; --no-store to skip).\n\n"
     "Exit codes: 0 done, 2 bad input (unreadable log file, bundle error, bad option)."
 )
@@ -57,7 +62,10 @@ def replay(
         None, "--at", help="Evaluation time (ToU expiry); default --until, else now."
     ),
     fmt: ReplayFormat = format_option(
-        ReplayFormat, ReplayFormat.markdown, help="Output format (parquet needs --output)."
+        ReplayFormat,
+        ReplayFormat.markdown,
+        help="markdown (the summary), table (the same summary drawn for the terminal), json, "
+        "csv (per-policy counters) or parquet (one row per sign-in; needs --output).",
     ),
     as_json: bool = json_alias_option(),
     output: Path = typer.Option(None, "--output", "-o", dir_okay=False, help="Write here."),
@@ -184,6 +192,11 @@ def _write(fmt, result, output, tmp_parquet, parquet_writer) -> None:
         from caflow.report.replay import render_csv
 
         emit(render_csv(result), output)
+    elif fmt == ReplayFormat.table:
+        from caflow.cli.common import table_width
+        from caflow.report.replay import render_table
+
+        emit(render_table(result, table_width(output)), output)
     else:
         from caflow.report.replay import render_markdown
 

@@ -11,11 +11,13 @@ __all__ = ["register"]
 
 EPILOG = (
     "Examples:\n\n"
-    "  caflow check --baseline tenant --proposed pr/tenant --format json -o check.json\n"
+    "  caflow check --baseline examples/contoso \\\n"
+    "      --proposed examples/proposals/CA014-enabled.json -f json -o check.json\n"
     "  caflow report check.json -o check.html\n\n"
     "  caflow advise examples/contoso --json -o advise.json\n"
     "  caflow report advise.json -o advise.html\n\n"
-    "  caflow replay --logs signins/ --bundle contoso --proposed new.json\n"
+    "  caflow replay --logs examples/signins --bundle examples/contoso \\\n"
+    "      --proposed examples/proposals/CA014-enabled.json\n"
     "  caflow report --store .caflow/caflow.duckdb -o replay.html\n\n"
     "RESULT is the --format json output of caflow advise, check, simulate, matrix or replay; "
     "or, instead of RESULT, --store reads a replay run kept in DuckDB (the newest, or --run ID). "
@@ -84,6 +86,13 @@ def report(
             data = load_document(result)
             text, page = render_report(data, file=str(result), interactive=interactive)
         emit(text, output)
+    if output is not None:
+        # The page went to a file: say where, so the command never finishes silently.
+        err_console.print(
+            f"wrote {output} ({len(text.encode('utf-8')) / 1024:,.1f} KB): open it in a browser",
+            highlight=False,
+            markup=False,
+        )
     if page.chart_note:
         err_console.print("note: " + page.chart_note, highlight=False, markup=False)
 

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Print the JSON Schema of a caflow format (generated from caflow's models)."""
-        from caflow.cli.common import emit, guard
+        from caflow.cli.common import emit, err_console, guard
         from caflow.errors import InputError, did_you_mean
         from caflow.report.schemas import render
 
@@ -44,6 +44,12 @@ def register(app: typer.Typer) -> None:
                     raise InputError("give a name or --out, not both", file="--out")
                 for each in NAMES:
                     emit(render(each), out / f"{each}.schema.json")
+                err_console.print(
+                    f"wrote {len(NAMES)} schemas to {out}: <name>.schema.json for "
+                    + ", ".join(NAMES),
+                    highlight=False,
+                    markup=False,
+                )
                 return
             if name is None or name not in NAMES:
                 suggestion = did_you_mean(name or "", NAMES)

@@ -11,11 +11,16 @@ __all__ = ["register"]
 
 EPILOG = (
     "Examples:\n\n"
-    "  caflow serve                              # then open http://127.0.0.1:8765 and pick the example tenant\n\n"
-    "  caflow serve examples/contoso             # open a bundle straight away\n\n"
-    "  caflow serve ./bundle --store .caflow/caflow.duckdb   # also show stored replay results\n\n"
-    "  curl -s -X POST http://127.0.0.1:8765/api/whatif -H 'content-type: application/json' "
-    '-d \'{"user": "alice@contoso.com", "app": "Microsoft Flow Service", "ip": "8.8.8.8"}\'\n\n'
+    "  # then open http://127.0.0.1:8765 and pick the example tenant:\n"
+    "  caflow serve\n\n"
+    "  # open a bundle straight away:\n"
+    "  caflow serve examples/contoso\n\n"
+    "  # also show the stored replay results (caflow replay wrote them there):\n"
+    "  caflow serve examples/contoso --store .caflow/caflow.duckdb\n\n"
+    "  # the JSON API, from another terminal:\n"
+    "  curl -s -X POST http://127.0.0.1:8765/api/whatif \\\n"
+    "      -H 'content-type: application/json' \\\n"
+    '      -d \'{"user": "alice@contoso.com", "app": "Microsoft Flow Service"}\'\n\n'
     "Pages: open or upload a bundle, policies in plain English, the What If form, a scenario's "
     "timeline, checking a change, the user × app matrix, advisor findings, stored replay runs. "
     "The JSON API (POST /api/whatif, /api/simulate, /api/advise, /api/check, /api/matrix) takes "

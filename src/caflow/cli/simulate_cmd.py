@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.common import emit, guard, out_console, parse_when, warn_loaded
+from caflow.cli.common import (
+    emit,
+    guard,
+    out_console,
+    parse_when,
+    print_summary_once,
+    warn_loaded,
+)
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.cli.options import format_option, json_alias_option, pick_format
 
@@ -25,8 +32,10 @@ def register(app: typer.Typer) -> None:
         epilog=(
             "Examples:\n\n"
             "  caflow simulate examples/scenarios/effect1-future-runs.yaml\n\n"
-            "  caflow simulate examples/scenarios/tou-expiry-monthly.yaml --json -o result.json\n\n"
-            "  caflow simulate examples/scenarios/remember-mfa-14-days.yaml --until 2026-02-01\n\n"
+            "  caflow simulate examples/scenarios/tou-expiry-monthly.yaml --json \\\n"
+            "      -o result.json\n\n"
+            "  caflow simulate examples/scenarios/remember-mfa-14-days.yaml \\\n"
+            "      --until 2026-02-01\n\n"
             "Scenario format: docs/scenario-format.md (tenant + timeline of signIn, createConnection, addPolicy, "
             "runFlow, repairConnection ... events). " + EXIT_CODES_HELP
         ),
@@ -74,3 +83,9 @@ def register(app: typer.Typer) -> None:
                 from caflow.simulate.render import render_text
 
                 emit(render_text(result, collapse=not full), output)
+            if fmt is SimulateFormat.json or output is not None:
+                from caflow.simulate.render import summary_line
+
+                # The JSON or the file holds the result: the summary still reaches the user.
+                line = summary_line(result.summary(), len(result.events))
+                print_summary_once(line, on_stdout=False)

@@ -21,11 +21,11 @@ class SynthFormat(StrEnum):
 
 EPILOG = (
     "Examples:\n\n"
-    "  caflow synth --out demo --users 2000 --sign-ins 1000000\n\n"
-    "  caflow replay --logs demo/signins.parquet --bundle demo/bundle\n\n"
+    "  caflow synth --out demo --users 200 --sign-ins 5000\n"
+    "  caflow replay --logs demo/signins.parquet --bundle demo/bundle --no-store\n\n"
     "--format: parquet (flat Graph field names), jsonl (Graph /auditLogs/signIns JSON Lines) or "
     "loganalytics (SigninLogs / AADNonInteractiveUserSignInLogs / ... rows as JSON Lines). The "
-    "same --seed writes the same bytes.\n\n"
+    "same --seed writes the same bytes; --users 2000 --sign-ins 1000000 makes a load test.\n\n"
     "Exit codes: 0 written, 2 bad option or unwritable --out."
 )
 

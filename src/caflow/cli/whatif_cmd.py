@@ -39,10 +39,13 @@ class Explain(StrEnum):
 
 _EPILOG = (
     "Examples:\n\n"
-    "  caflow whatif examples/contoso --user alice@contoso.com --app 'Microsoft Flow Service' --ip 8.8.8.8\n\n"
-    "  caflow whatif examples/contoso --user alice@contoso.com --app 'Office 365 SharePoint Online' "
-    "--ip 8.8.8.8 --platform windows --client-app browser --device LAPTOP-ALICE --mfa --json\n\n"
-    "  caflow whatif examples/contoso --request examples/requests/alice-sharepoint-from-home.json\n\n"
+    "  caflow whatif examples/contoso --user alice@contoso.com \\\n"
+    "      --app 'Microsoft Flow Service' --ip 8.8.8.8\n\n"
+    "  caflow whatif examples/contoso --user alice@contoso.com \\\n"
+    "      --app 'Office 365 SharePoint Online' --ip 8.8.8.8 --platform windows \\\n"
+    "      --client-app browser --device LAPTOP-ALICE --mfa --json\n\n"
+    "  caflow whatif examples/contoso \\\n"
+    "      --request examples/requests/alice-sharepoint-from-home.json\n\n"
     "A signal a policy needs but you did not give (IP, platform, device ...) makes that policy "
     "'notEnoughInformation' - listed as undetermined, never silently ignored: the headline then "
     "says how many enforced policies are undetermined (e.g. 'ALLOW - 3 policies undetermined') "

@@ -1,5 +1,5 @@
 """The ``--json`` output contracts (docs/output.md) as pydantic models: ``caflow schema
-whatif|simulate|advise|check|matrix|replay`` publishes their JSON Schemas (docs/schema/). Outputs may gain
+whatif|simulate|advise|check|matrix|replay|apps|pull|demo`` publishes their JSON Schemas (docs/schema/). Outputs may gain
 fields (additive changes keep ``schemaVersion``), so the models allow extra keys; the tests
 validate what the commands really print against these schemas, so the two cannot drift apart.
 """
@@ -13,9 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "READABLE",
     "AdviseOutput",
+    "AppsOutput",
     "CheckOutput",
     "CheckOutputAnyBuild",
+    "DemoOutput",
     "MatrixOutput",
+    "PullManifest",
     "ReplayOutput",
     "SimulateOutput",
     "WhatIfOutput",
@@ -557,3 +560,116 @@ READABLE: dict[str, type[BaseModel]] = {
     "matrix": MatrixOutput,
     "replay": ReplayOutput,
 }
+
+
+# -- apps ---------------------------------------------------------------------------------------
+
+
+class KnownApp(_Out):
+    displayName: str
+    appId: str
+    aliases: list[str] = Field(description="other names --app and scenarios accept for it")
+    groups: list[Literal["Office365", "MicrosoftAdminPortals"]] = Field(
+        description="the app groups policies may target that contain it"
+    )
+
+
+class AppsOutput(_Out):
+    """``caflow apps --format json``."""
+
+    schemaVersion: Literal[1]
+    apps: list[KnownApp]
+
+
+# -- pull (pull.json) ---------------------------------------------------------------------------
+
+
+class PullPart(_Out):
+    name: str
+    status: Literal["read", "unreadable", "skipped"]
+    required: bool
+    endpoint: str
+    apiVersion: str
+    permission: str = Field(description="the least-privilege permission or role it needs")
+    count: int
+    reason: str | None = None
+    httpStatus: int | None = None
+
+
+class PullItemNotRead(_Out):
+    part: str
+    item: str
+    endpoint: str
+    status: int | None = Field(description="the HTTP status; null when no request was made")
+    why: str
+
+
+class PullNotAvailable(_Out):
+    name: str
+    reason: str
+
+
+class PullRunOptions(_Out):
+    allUsers: bool
+    since: str | None
+    skip: list[str]
+    signInTypes: list[str]
+
+
+class PullTenant(_Out):
+    id: str
+    displayName: str
+
+
+class PullCloud(_Out):
+    name: Literal["global", "usgov", "usgovhigh", "dod", "china"]
+    authority: str = Field(description="the sign-in authority")
+    graph: str = Field(description="the Microsoft Graph root")
+
+
+class PullManifest(_Out):
+    """``pull.json`` in the bundle ``caflow pull`` writes (also on stdout with ``--format json``)."""
+
+    schemaVersion: Literal[1]
+    caflow: str = Field(description="the caflow version that pulled")
+    startedAt: str
+    finishedAt: str
+    auth: Literal["environment", "device-code", "client-secret", "certificate"]
+    options: PullRunOptions
+    requests: int
+    retries: int
+    tenant: PullTenant
+    cloud: PullCloud | None = Field(
+        None, description="the Microsoft cloud pulled from (extension: pull --cloud)"
+    )
+    parts: list[PullPart]
+    counts: dict[str, int] = Field(description="objects read, per part read")
+    unreadable: list[PullPart] = Field(description="optional parts that could not be read")
+    notReadable: list[PullItemNotRead] = Field(
+        description="single items that could not be read (a flow deleted mid-pull)"
+    )
+    notAvailable: list[PullNotAvailable] = Field(
+        description="settings no API exposes: tenant.yaml keeps defaults"
+    )
+    notes: list[str]
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+class DemoWhatIf(_Out):
+    title: str
+    note: str
+    result: WhatIfOutput
+
+
+class DemoOutput(_Out):
+    """``caflow demo --format json``: each section is its verb's own JSON contract."""
+
+    schemaVersion: Literal[1]
+    tool: Literal["caflow demo"]
+    tenant: TenantRef
+    now: str
+    whatif: list[DemoWhatIf]
+    simulate: SimulateOutput | None = None
+    advise: AdviseOutput | None = None

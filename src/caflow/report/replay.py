@@ -1,5 +1,6 @@
-"""Renderers of a replay result (the JSON of ``ReplayRun.to_json``): Markdown summary and a CSV
-of per-policy counters. Text is rendered from the JSON, so the two cannot disagree."""
+"""Renderers of a replay result (the JSON of ``ReplayRun.to_json``): Markdown summary, the same
+summary drawn for a terminal (``--format table``) and a CSV of per-policy counters. Text is
+rendered from the JSON, so they cannot disagree."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from caflow.replay.outcome import COUNTERS
 
-__all__ = ["render_csv", "render_markdown"]
+__all__ = ["render_csv", "render_markdown", "render_table"]
 
 
 def render_csv(result: dict[str, Any]) -> str:
@@ -128,3 +129,22 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"{ag['notInBundle']:,} are for policies the bundle lacks)."
         )
     return "\n".join(lines) + "\n"
+
+
+def render_table(result: dict[str, Any], width: int | None = None) -> str:
+    """``--format table``, the human format every verb has: the Markdown summary drawn as rich
+    tables and headings (one text, so the two formats cannot say different things); ``width``
+    is the terminal's, else a fixed 160 columns so files and pipes are reproducible."""
+    from rich.markdown import Markdown
+
+    from caflow.report.terminal import SafeConsole
+
+    console = SafeConsole(
+        file=io.StringIO(),
+        record=True,
+        width=width or 160,
+        force_terminal=False,
+        color_system=None,
+    )
+    console.print(Markdown(render_markdown(result)))
+    return console.export_text()

@@ -86,6 +86,9 @@ _MODELS: dict[str, tuple[str, bool, Callable[[], type[BaseModel]]]] = {
     "check": ("", False, _output("CheckOutput")),
     "matrix": ("", False, _output("MatrixOutput")),
     "replay": ("", False, _output("ReplayOutput")),
+    "apps": ("", False, _output("AppsOutput")),
+    "pull": ("", False, _output("PullManifest")),
+    "demo": ("", False, _output("DemoOutput")),
 }
 
 #: Bundle file -> schema name.

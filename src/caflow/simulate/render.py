@@ -18,7 +18,7 @@ from caflow.automation.verdicts import when_phrase
 from caflow.simulate.fixes import FIXES
 from caflow.simulate.result import SimulationResult
 
-__all__ = ["render_text", "render_timeline"]
+__all__ = ["render_text", "render_timeline", "summary_line"]
 
 _QUIET = {"connectionRepaired"}
 
@@ -101,15 +101,7 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
     failing = [f for f in data["flows"] if f["failedRuns"]]
     n = data["summary"]
     lines.append(Text(""))
-    lines.append(
-        Text(
-            f"Summary: {n['connectionsBroken']} connection(s) broken, "
-            f"{n['flowsWithFailedRuns']} flow(s) with failed runs, {n['flowsTurnedOff']} "
-            f"flow(s) turned off, {_undated(n)}{n['undetermined']} undetermined, "
-            f"{len(data['events'])} event(s).",
-            style="bold",
-        )
-    )
+    lines.append(Text(summary_line(n, len(data["events"])), style="bold"))
     for c in broken:
         lines.append(
             Text(
@@ -156,6 +148,17 @@ def render_timeline(result: SimulationResult, *, collapse: bool = True) -> Text:
             fix.append(FIXES.get(cause, "see docs/assumptions.md"), style="cyan")
             lines.append(fix)
     return Text("\n").join(lines)
+
+
+def summary_line(n: Mapping[str, int], events: int) -> str:
+    """The one-line summary (``SimulationResult.summary()`` counts, ``events`` listed): last
+    line of the timeline, and on stderr when the result goes to JSON or ``--output``."""
+    return (
+        f"Summary: {n['connectionsBroken']} connection(s) broken, "
+        f"{n['flowsWithFailedRuns']} flow(s) with failed runs, {n['flowsTurnedOff']} "
+        f"flow(s) turned off, {_undated(n)}{n['undetermined']} undetermined, "
+        f"{events} event(s)."
+    )
 
 
 def _undated(n: Mapping[str, int]) -> str:
