@@ -355,7 +355,7 @@ def test_every_ci_format_lists_and_counts_the_undetermined(
     OFFICIAL.validate(sarif)
     run = sarif["runs"][0]
     rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "check_undetermined")
-    assert rule["helpUri"].endswith("docs/output.md#check_undetermined")
+    assert rule["help"]["text"].endswith("docs/output.md#check_undetermined")
     results = [r for r in run["results"] if r["ruleId"] == "check_undetermined"]
     assert {(r["properties"]["kind"], r["properties"]["id"]) for r in results} == items
     assert {r["level"] for r in results} == {"warning"}

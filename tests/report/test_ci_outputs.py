@@ -19,7 +19,7 @@ from tests.corpora_paths import DATA
 from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
-from caflow.advise import run_advise
+from caflow.advise import load_rules, run_advise
 from caflow.check import CheckResult
 from caflow.check.policydiff import FieldChange, PolicyChange
 from caflow.cli.main import app
@@ -27,7 +27,7 @@ from caflow.io.bundle import load_bundle
 from caflow.report import render
 from caflow.report.github import MAX_ITEMS
 from caflow.report.markdown import LIMIT, _render_check
-from caflow.report.rulelinks import RULES_DOC
+from caflow.report.rulelinks import CHECK_UNDETERMINED, DocLinks
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = jsonschema.Draft4Validator(
@@ -286,14 +286,81 @@ def test_sarif_root_not_containing_the_bundle_is_bad_input(tmp_path: Path) -> No
     assert "--sarif-root" in res.stderr and "Traceback" not in res.output
 
 
-def test_rule_help_links_resolve_to_docs_headings() -> None:
-    """Every rule's help link is ``<repo>/blob/main/docs/rules.md#<id>``, and docs/rules.md
-    has that heading (GitHub's anchor of ``## id`` is the id: lowercase, ``_`` kept)."""
+def _anchors(doc: str) -> set[str]:
+    """The GitHub anchors of a Markdown file's headings whose text is one snake_case id."""
+    return set(re.findall(r"^#{2,3} ([a-z0-9_]+)$", (ROOT / doc).read_text(), re.M))
+
+
+def test_every_rule_id_has_an_anchor_in_the_repository_docs() -> None:
+    """Review of issue 12: help links pointed to an unconfirmed github.com/caflow/caflow. They
+    are repository-relative now, so the files and anchors they name must exist here."""
+    rules = {r.id for r in load_rules()}
+    assert rules and all(re.fullmatch(r"[a-z0-9_]+", i) for i in rules)
+    links = DocLinks()
+    for rule_id in [*rules, CHECK_UNDETERMINED]:
+        path, anchor = links.rule(rule_id).split("#")
+        assert (ROOT / path).is_file(), path
+        assert anchor in _anchors(path), f"{path} has no heading for {anchor}"
+
+
+def test_rule_help_links_are_relative_by_default_and_absolute_under_a_base() -> None:
     result = run_advise(load_bundle(CONTOSO))
-    assert RULES_DOC.endswith("/blob/main/docs/rules.md")
-    headings = set(re.findall(r"^## (\S+)$", (ROOT / "docs/rules.md").read_text(), re.M))
     ids = {m.id for m in result.rules}
-    assert ids <= headings and all(re.fullmatch(r"[a-z0-9_]+", i) for i in ids)
     doc = json.loads(render(result, "sarif"))
-    uris = {r["helpUri"] for r in doc["runs"][0]["tool"]["driver"]["rules"]}
-    assert uris == {f"{RULES_DOC}#{i}" for i in ids}
+    driver = doc["runs"][0]["tool"]["driver"]
+    # SARIF 2.1.0 §3.49.12: helpUri is an absolute URI - left out rather than invented.
+    assert "informationUri" not in driver
+    assert all("helpUri" not in r for r in driver["rules"])
+    assert all(f"docs/rules.md#{r['id']}" in r["help"]["text"] for r in driver["rules"])
+    md = render(result, "markdown")
+    assert "github.com" not in md and f"](docs/rules.md#{sorted(ids)[0]})" in md
+    base = "https://git.example.org/acme/caflow/blob/v0.1.0/"
+    doc = json.loads(render(result, "sarif", links=DocLinks(base)))
+    driver = doc["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == base
+    assert {r["helpUri"] for r in driver["rules"]} == {f"{base}docs/rules.md#{i}" for i in ids}
+    OFFICIAL.validate(doc)
+    for fmt in ("markdown", "github", "junit"):
+        assert f"{base}docs/rules.md#" in render(result, fmt, links=DocLinks(base)), fmt
+
+
+def test_docs_base_url_option_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = "https://git.example.org/acme/caflow/blob/main"  # a missing "/" is added
+    res = CliRunner().invoke(
+        app, ["advise", str(CONTOSO), "--format", "sarif", "--docs-base-url", base]
+    )
+    assert res.exit_code in (0, 1), res.output
+    rules = json.loads(res.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[0]["helpUri"] == f"{base}/docs/rules.md#{rules[0]['id']}"
+    monkeypatch.setenv("CAFLOW_DOCS_BASE_URL", base + "/")
+    res = CliRunner().invoke(app, ["advise", str(CONTOSO), "--format", "markdown"])
+    assert f"({base}/docs/rules.md#" in res.stdout
+    out = tmp_path / "advise.json"
+    CliRunner().invoke(app, ["advise", str(CONTOSO), "--json", "-o", str(out)])
+    res = CliRunner().invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    assert f'href="{base}/docs/rules.md#' in (tmp_path / "r.html").read_text()
+    monkeypatch.setenv("CAFLOW_DOCS_BASE_URL", "docs.example.org/caflow")
+    res = CliRunner().invoke(
+        app, ["check", "--baseline", str(CONTOSO), "--enable", "CA001", "--json"]
+    )
+    assert res.exit_code == 2
+    assert "$CAFLOW_DOCS_BASE_URL" in res.stderr and "absolute http(s) URL" in res.stderr
+    assert "Traceback" not in res.output
+    res = CliRunner().invoke(
+        app, ["advise", str(CONTOSO), "--docs-base-url", "ftp://example.org/caflow/"]
+    )
+    assert res.exit_code == 2 and "--docs-base-url" in res.stderr
+
+
+def test_html_report_links_rule_ids_relative_to_the_repository(tmp_path: Path) -> None:
+    out = tmp_path / "advise.json"
+    CliRunner().invoke(app, ["advise", str(CONTOSO), "--json", "-o", str(out)])
+    res = CliRunner().invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    hrefs = re.findall(r'href="([^"]*rules\.md[^"]*)"', (tmp_path / "r.html").read_text())
+    assert hrefs and all(h.startswith("docs/rules.md#") for h in hrefs)
+    anchors = _anchors("docs/rules.md")
+    assert {h.split("#")[1] for h in hrefs} <= anchors

@@ -69,7 +69,11 @@ def test_report_is_self_contained(tmp_path: Path, kind: str) -> None:
     assert all(a.get("scope") in ("col", "row") for t, a in p.tags if t == "th")
     # nothing to fetch: no script, stylesheet link, image, iframe; no src/href to anywhere
     assert not {"script", "link", "img", "iframe", "object"} & set(tags)
-    assert not any(a.get("src") or a.get("href") for _, a in p.tags)
+    assert not any(a.get("src") for _, a in p.tags)
+    # the only links are navigation (never fetched): rule ids to their documentation
+    hrefs = [a.get("href") for t, a in p.tags if a.get("href")]
+    assert all(t == "a" for t, a in p.tags if a.get("href"))
+    assert all(h and h.startswith("docs/rules.md#") for h in hrefs), hrefs
     assert "Executive summary" in html
     if charts.available() and kind in ("check", "simulate"):
         assert tags.count("svg") >= 2  # timeline + per-policy bars

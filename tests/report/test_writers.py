@@ -46,7 +46,8 @@ def test_sarif_valid_and_rules(result):
     rules = doc["runs"][0]["tool"]["driver"]["rules"]
     assert {r["id"] for r in rules} == {m.id for m in result.rules}
     assert all(
-        r["helpUri"].endswith("rules.md#" + r["id"]) and "security-severity" in r["properties"]
+        r["help"]["text"].endswith("docs/rules.md#" + r["id"])
+        and "security-severity" in r["properties"]
         for r in rules
     )
 

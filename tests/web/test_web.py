@@ -90,6 +90,22 @@ def test_policies_page_explains_each_policy_in_plain_english(client: TestClient)
     assert "Off: never evaluated." in html
 
 
+def test_rule_links_on_result_pages_resolve_to_the_served_rules_page(client: TestClient) -> None:
+    """Review of issue 12: rule help links went to an unconfirmed URL. In the UI they go to
+    /docs/rules.md, served from the installed rules' metadata, each rule id its anchor."""
+    from caflow.advise import load_rules
+
+    page = client.post("/advise", data={"at": AT}).text
+    hrefs = set(re.findall(r'href="(/docs/rules\.md#[a-z0-9_]+)"', page))
+    assert hrefs and 'href="/docs/rules.md"' in client.get("/advise").text
+    doc = client.get("/docs/rules.md")
+    assert doc.status_code == 200 and doc.text.startswith("<!DOCTYPE html>")
+    ids = set(re.findall(r'<h2 id="([a-z0-9_]+)">', doc.text))
+    assert {h.split("#")[1] for h in hrefs} <= ids
+    assert {r.id for r in load_rules()} <= ids
+    assert "&lt;!--" not in doc.text and "<table>" in doc.text
+
+
 def test_whatif_form_shows_verdict_and_per_policy_reasons(client: TestClient) -> None:
     form = {"user": "alice@contoso.com", "app": FLOW, "ip": "8.8.8.8", "at": AT}
     r = client.post("/whatif", data=form)

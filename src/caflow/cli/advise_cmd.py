@@ -10,6 +10,7 @@ from caflow.advise.severity import FailOn
 from caflow.cli.exit import ExitStatus
 from caflow.cli.options import (
     choice_option,
+    docs_base_url_option,
     format_option,
     json_alias_option,
     pick_format,
@@ -69,6 +70,7 @@ def advise(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
     sarif_root: Path = sarif_root_option(),
+    docs_base_url: str = docs_base_url_option(),
 ) -> None:
     """Find what in a tenant's configuration will hurt Power Automate, with evidence and remedy."""
     from caflow.advise import load_rules, load_suppressions, run_advise
@@ -76,6 +78,7 @@ def advise(
     from caflow.advise.severity import threshold
     from caflow.advise.suppressions import Suppression
     from caflow.cli.common import (
+        doc_links,
         emit,
         err_console,
         guard,
@@ -97,13 +100,16 @@ def advise(
             accepted = load_suppressions(suppressions, names)
         check_select(select or ())
         anchor = source_anchor(bundle, sarif_root)
+        links = doc_links(docs_base_url)
         tenant = load_tenant(bundle)
         now = parse_when(at)  # one clock: now unless pinned
         with progress_bar("advising") as progress:
             result = run_advise(
                 tenant, now=now, select=select or None, suppressions=accepted, progress=progress
             )
-        text = render_chunks(result, fmt.value, width=table_width(output), anchor=anchor)
+        text = render_chunks(
+            result, fmt.value, width=table_width(output), anchor=anchor, links=links
+        )
         emit(text, output)
     for warning in result.warnings:
         if warning.endswith("[unused-suppression]"):

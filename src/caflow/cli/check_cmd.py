@@ -7,7 +7,13 @@ from pathlib import Path
 import typer
 
 from caflow.cli.exit import ExitStatus
-from caflow.cli.options import format_option, json_alias_option, pick_format, sarif_root_option
+from caflow.cli.options import (
+    docs_base_url_option,
+    format_option,
+    json_alias_option,
+    pick_format,
+    sarif_root_option,
+)
 from caflow.report import OutputFormat
 
 __all__ = ["register"]
@@ -61,6 +67,7 @@ def check(
         None, "--output", "-o", dir_okay=False, help="Write here (atomically) instead of stdout."
     ),
     sarif_root: Path = sarif_root_option(),
+    docs_base_url: str = docs_base_url_option(),
     strict: bool = typer.Option(
         False,
         "--strict",
@@ -71,6 +78,7 @@ def check(
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""
     from caflow.check import build_proposed, check_window, enable_policies, run_check
     from caflow.cli.common import (
+        doc_links,
         emit,
         guard,
         load_tenant,
@@ -92,6 +100,7 @@ def check(
                 expected="--proposed PATH (repeatable) and/or --enable POLICY",
             )
         anchor = source_anchor(baseline, sarif_root)
+        links = doc_links(docs_base_url)
         base = load_tenant(baseline)
         prop = enable_policies(build_proposed(base, proposed), enable)
         warn_loaded(prop, already=base.warnings)
@@ -99,7 +108,7 @@ def check(
         end = check_window(begin, horizon)
         with progress_bar("checking") as progress:
             result = run_check(base, prop, begin, end, progress=progress)
-        text = render_chunks(result, fmt.value, anchor=anchor)
+        text = render_chunks(result, fmt.value, anchor=anchor, links=links)
         emit(text, output)  # temp file + rename: a failed write leaves no partial file
     print_summary_once(result.impact_line(), output is None and fmt.shows_summary)
     if result.breaks or (strict and result.undetermined):

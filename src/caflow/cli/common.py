@@ -17,6 +17,7 @@ import typer
 from caflow.cli.exit import ExitStatus
 from caflow.errors import CaflowError, InputError, Shown, UnsafePathError
 from caflow.report.anchor import SourceAnchor
+from caflow.report.rulelinks import DocLinks, docs_links
 from caflow.report.terminal import BrokenOutputError, SafeConsole, displayable, encodable
 
 __all__ = [
@@ -266,6 +267,11 @@ def table_width(output: Path | None) -> int | None:
     """The terminal's width for a table printed on it; None (the writer's fixed default, so
     files and pipes are reproducible) when writing to ``--output`` or a pipe."""
     return out_console.width if output is None and out_console.is_terminal else None
+
+
+def doc_links(option: str | None) -> DocLinks:
+    """Rule help links: ``--docs-base-url``, else ``$CAFLOW_DOCS_BASE_URL``, else relative."""
+    return docs_links(option, os.environ)
 
 
 def source_anchor(bundle: Path, root: Path | None) -> SourceAnchor:

@@ -21,6 +21,7 @@ from caflow.model.signals import signal_choices
 __all__ = [
     "choice_option",
     "choice_parser",
+    "docs_base_url_option",
     "format_option",
     "json_alias_option",
     "pick_format",
@@ -89,6 +90,17 @@ def sarif_root_option() -> Any:
         file_okay=False,
         help="Repository root containing the bundle folder: --format sarif/github name "
         "evidence files relative to it (for GitHub code scanning); default: bundle-relative.",
+    )
+
+
+def docs_base_url_option() -> Any:
+    """``--docs-base-url``: make rule help links absolute (docs/output.md "Rule help links")."""
+    return typer.Option(
+        None,
+        "--docs-base-url",
+        help="Absolute URL of caflow's repository root (e.g. https://github.com/OWNER/caflow/"
+        "blob/v0.1.0/): rule help links become URL + docs/rules.md#RULE (and SARIF gets "
+        "helpUri). Default: $CAFLOW_DOCS_BASE_URL, else repository-relative links.",
     )
 
 

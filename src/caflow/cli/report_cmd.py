@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from caflow.cli.options import docs_base_url_option
+
 __all__ = ["register"]
 
 EPILOG = (
@@ -48,14 +50,16 @@ def report(
         help="Draw the charts in the browser with tooltips (inlines the Vega runtime, "
         "~830 KB; the static SVG stays as the no-JavaScript fallback).",
     ),
+    docs_base_url: str = docs_base_url_option(),
 ) -> None:
     """Write one self-contained HTML report for an advise, check, simulate, matrix or replay
     result."""
-    from caflow.cli.common import emit, err_console, guard
+    from caflow.cli.common import doc_links, emit, err_console, guard
     from caflow.errors import InputError, Shown
     from caflow.report.page import render_report
 
     with guard():
+        links = doc_links(docs_base_url)
         if run is not None and store is None:
             raise InputError("option needs --store", file="--run", got=run)
         if (result is None) == (store is None):
@@ -73,6 +77,7 @@ def report(
                 stored.result,
                 file=str(store),
                 interactive=interactive,
+                links=links,
                 provenance=[
                     ("stored run", f"{stored.run_id} ({stored.created})"),
                     ("logs", stored.logs),
@@ -84,7 +89,7 @@ def report(
             from caflow.io.decode import load_document
 
             data = load_document(result)
-            text, page = render_report(data, file=str(result), interactive=interactive)
+            text, page = render_report(data, file=str(result), interactive=interactive, links=links)
         emit(text, output)
     if output is not None:
         # The page went to a file: say where, so the command never finishes silently.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from caflow.report.anchor import SourceAnchor
+    from caflow.report.rulelinks import DocLinks
 
 __all__ = ["FORMATS", "OutputFormat", "Renderer", "render", "render_chunks"]
 
@@ -42,17 +43,30 @@ FORMATS: tuple[str, ...] = tuple(f.value for f in OutputFormat)
 
 #: Writers that locate evidence files for a code host (``anchor``: ``--sarif-root``).
 ANCHORED = (OutputFormat.sarif, OutputFormat.github)
+#: Writers that link rule ids to their documentation (``links``: ``--docs-base-url``).
+LINKED = (OutputFormat.sarif, OutputFormat.github, OutputFormat.markdown, OutputFormat.junit)
 
 
 def render(
-    result: Any, fmt: str, *, width: int | None = None, anchor: SourceAnchor | None = None
+    result: Any,
+    fmt: str,
+    *,
+    width: int | None = None,
+    anchor: SourceAnchor | None = None,
+    links: DocLinks | None = None,
 ) -> str:
     """Render ``result`` in ``fmt`` (one of ``FORMATS``); ``width`` sizes the table (the
     terminal's, when printing to one); ``anchor`` places evidence files for the ``ANCHORED``
-    formats; other formats have neither."""
+    formats and ``links`` rule documentation for the ``LINKED`` ones; other formats ignore
+    them."""
     module = OutputFormat(fmt).value
+    extra: dict[str, Any] = {}
     if anchor is not None and fmt in ANCHORED:
-        return importlib.import_module(f"caflow.report.{module}").render(result, anchor=anchor)
+        extra["anchor"] = anchor
+    if links is not None and fmt in LINKED:
+        extra["links"] = links
+    if extra:
+        return importlib.import_module(f"caflow.report.{module}").render(result, **extra)
     renderer: Renderer = importlib.import_module(f"caflow.report.{module}").render
     if width is not None and fmt == OutputFormat.table:
         from caflow.report.table import render as render_table
@@ -62,7 +76,12 @@ def render(
 
 
 def render_chunks(
-    result: Any, fmt: str, *, width: int | None = None, anchor: SourceAnchor | None = None
+    result: Any,
+    fmt: str,
+    *,
+    width: int | None = None,
+    anchor: SourceAnchor | None = None,
+    links: DocLinks | None = None,
 ) -> Iterable[str]:
     """:func:`render` in pieces to write one after another: JSON streams the result's lists
     item by item (``to_json(lazy=True)``); other formats are one piece."""
@@ -70,4 +89,4 @@ def render_chunks(
         from caflow.report.json import chunks
 
         return chunks(result.to_json(lazy=True))
-    return (render(result, fmt, width=width, anchor=anchor),)
+    return (render(result, fmt, width=width, anchor=anchor, links=links),)

@@ -16,7 +16,7 @@ from typing import Any
 from caflow.automation.verdicts import when_phrase
 from caflow.report.anchor import SourceAnchor
 from caflow.report.impact import by_policy
-from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
+from caflow.report.rulelinks import CHECK_UNDETERMINED, DocLinks
 
 __all__ = ["MAX_ITEMS", "render"]
 
@@ -37,7 +37,9 @@ def _line(level: str, message: str, *, title: str, file: str | None = None) -> s
     return f"::{level} {','.join(props)}::{_data(message)}"
 
 
-def _finding_lines(findings: list[dict[str, Any]], anchor: SourceAnchor) -> list[str]:
+def _finding_lines(
+    findings: list[dict[str, Any]], anchor: SourceAnchor, links: DocLinks
+) -> list[str]:
     out = []
     for f in findings:
         status = f["status"]
@@ -52,7 +54,7 @@ def _finding_lines(findings: list[dict[str, Any]], anchor: SourceAnchor) -> list
             message += f" (not evaluated: {f.get('reason') or 'nothing to look at'})"
         else:
             level = _LEVEL.get(f["severity"], "notice")
-        message += f" Help: {rule_help_uri(f['ruleId'])}"
+        message += f" Help: {links.rule(f['ruleId'])}"
         files = [e["file"] for e in f["evidence"]]
         title = f"caflow {f['ruleId']} [{status} {f['severity']}]"
         out.append(
@@ -75,7 +77,7 @@ def _capped(lines: list[str], kind: str) -> list[str]:
     ]
 
 
-def _check_lines(result: Any, anchor: SourceAnchor) -> list[str]:
+def _check_lines(result: Any, anchor: SourceAnchor, links: DocLinks) -> list[str]:
     data = result.to_json()
     # Load warnings (issue 13): what loading made undetermined, annotated like the rest.
     out = _capped(
@@ -119,14 +121,14 @@ def _check_lines(result: Any, anchor: SourceAnchor) -> list[str]:
         _line(
             "warning",
             f"{u['kind']} {u['id']} undetermined: {u['reason']} "
-            f"Help: {rule_help_uri(CHECK_UNDETERMINED)}",
+            f"Help: {links.rule(CHECK_UNDETERMINED)}",
             title=f"caflow check: {u['kind']} {u['id']} undetermined",
         )
         for u in data["undetermined"]
         if u["kind"] != "finding"  # new UNDETERMINED findings are annotated below
     ]
     out += _capped(doubtful, "undetermined items")
-    out += _capped(_finding_lines(data["newFindings"], anchor), "new findings")
+    out += _capped(_finding_lines(data["newFindings"], anchor, links), "new findings")
     level = (
         "error" if data["breaks"] else "warning" if data["summary"]["undetermined"] else "notice"
     )
@@ -134,12 +136,15 @@ def _check_lines(result: Any, anchor: SourceAnchor) -> list[str]:
     return out
 
 
-def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
+def render(
+    result: Any, *, anchor: SourceAnchor | None = None, links: DocLinks | None = None
+) -> str:
     anchor = anchor or SourceAnchor()
+    links = links or DocLinks()
     if hasattr(result, "plan_text"):
-        lines = _check_lines(result, anchor)
+        lines = _check_lines(result, anchor, links)
     else:
         data = result.to_json()
-        lines = _finding_lines(data["findings"], anchor)
+        lines = _finding_lines(data["findings"], anchor, links)
         lines.append(_line("notice", data["summaryLine"], title="caflow advise"))
     return "\n".join(lines) + "\n"

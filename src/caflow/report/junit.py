@@ -15,7 +15,7 @@ from typing import Any
 
 from caflow.automation.verdicts import when_phrase
 from caflow.report.impact import blocked_pairs
-from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
+from caflow.report.rulelinks import CHECK_UNDETERMINED, DocLinks
 
 __all__ = ["render"]
 
@@ -34,12 +34,12 @@ def _outcome(case: ET.Element, tag: str, message: str, kind: str, text: str = ""
         el.text = text
 
 
-def _findings(suite: ET.Element, findings: list[dict[str, Any]]) -> None:
+def _findings(suite: ET.Element, findings: list[dict[str, Any]], links: DocLinks) -> None:
     for f in findings:
         case = _case(suite, f"caflow.{f['ruleId']}", f["message"])
         status = f["status"]
         detail = "\n".join(
-            [*(f"{e['file']}#{e['pointer']}" for e in f["evidence"]), rule_help_uri(f["ruleId"])]
+            [*(f"{e['file']}#{e['pointer']}" for e in f["evidence"]), links.rule(f["ruleId"])]
         )
         if status == "FAIL":
             _outcome(case, "failure", f["message"], f["severity"], detail)
@@ -52,7 +52,7 @@ def _findings(suite: ET.Element, findings: list[dict[str, Any]]) -> None:
             ET.SubElement(case, "skipped", message=f"suppressed: {f.get('justification') or ''}")
 
 
-def _check(root: ET.Element, data: dict[str, Any]) -> None:
+def _check(root: ET.Element, data: dict[str, Any], links: DocLinks) -> None:
     impact = _suite(root, "caflow check: impact")
     if data.get("warnings"):
         # Load warnings (issue 13): one property each (JUnit properties precede the cases) and
@@ -91,7 +91,7 @@ def _check(root: ET.Element, data: dict[str, Any]) -> None:
             "error",
             f"undetermined: {u['reason']}",
             "undetermined",
-            rule_help_uri(CHECK_UNDETERMINED),
+            links.rule(CHECK_UNDETERMINED),
         )
     if not data["breaks"]:
         _case(impact, "caflow.check", data["impactLine"])
@@ -99,7 +99,7 @@ def _check(root: ET.Element, data: dict[str, Any]) -> None:
         ET.SubElement(impact, "system-err").text = "\n".join(
             "warning: " + w for w in data["warnings"]
         )
-    _findings(_suite(root, "caflow check: new findings"), data["newFindings"])
+    _findings(_suite(root, "caflow check: new findings"), data["newFindings"], links)
 
 
 def _count(root: ET.Element) -> None:
@@ -119,15 +119,16 @@ def _count(root: ET.Element) -> None:
         root.set(key, str(totals[key]))
 
 
-def render(result: Any) -> str:
+def render(result: Any, *, links: DocLinks | None = None) -> str:
+    links = links or DocLinks()
     data = result.to_json()
     if hasattr(result, "plan_text"):
         root = ET.Element("testsuites", name="caflow check")
-        _check(root, data)
+        _check(root, data, links)
     else:
         root = ET.Element("testsuites", name="caflow advise")
         tenant = data["tenant"]["displayName"] or data["tenant"]["id"] or "tenant"
-        _findings(_suite(root, f"caflow advise: {tenant}"), data["findings"])
+        _findings(_suite(root, f"caflow advise: {tenant}"), data["findings"], links)
     _count(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

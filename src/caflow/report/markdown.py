@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from caflow.report.rulelinks import rule_help_uri
+from caflow.report.rulelinks import DocLinks
 
 __all__ = ["LIMIT", "render"]
 
@@ -21,9 +21,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(result: Any) -> str:
+def render(result: Any, *, links: DocLinks | None = None) -> str:
+    """``links``: where rule ids link (repository-relative by default, rulelinks)."""
+    links = links or DocLinks()
     if hasattr(result, "plan_text"):
-        return _render_check(result)
+        return _render_check(result, links=links)
     data = result.to_json()
     lines = [
         f"## caflow advise — {data['tenant']['displayName'] or data['tenant']['id'] or 'tenant'}",
@@ -41,7 +43,7 @@ def render(result: Any) -> str:
             msg += f" _(suppressed: {f['justification']})_"
         lines.append(
             f"| {_ICON[f['status']]} {f['status']} | {f['severity']} | "
-            f"[`{f['ruleId']}`]({rule_help_uri(f['ruleId'])}) | {_cell(msg)} | {_cell(affected)} |"
+            f"[`{f['ruleId']}`]({links.rule(f['ruleId'])}) | {_cell(msg)} | {_cell(affected)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -142,7 +144,8 @@ class _Page:
         return "\n".join([*self.lines, self.footer]) + "\n"
 
 
-def _render_check(result: Any, limit: int = LIMIT) -> str:
+def _render_check(result: Any, limit: int = LIMIT, *, links: DocLinks | None = None) -> str:
+    links = links or DocLinks()
     """The check as a PR comment: counts, impact grouped by policy and by owner with the first
     items of each, then the plan, everything cut to fit ``limit`` characters; the full lists
     are in ``--format json`` (keep it as a build artifact)."""
@@ -258,7 +261,7 @@ def _render_check(result: Any, limit: int = LIMIT) -> str:
             [
                 f"{_ICON[f['status']]} {f['status']}",
                 f["severity"],
-                f"[`{f['ruleId']}`]({rule_help_uri(f['ruleId'])})",
+                f"[`{f['ruleId']}`]({links.rule(f['ruleId'])})",
                 _short(
                     f["message"] + (f" (reason: {f['reason']})" if f.get("reason") else ""), 400
                 ),

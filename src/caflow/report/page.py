@@ -15,6 +15,7 @@ from typing import Any
 
 from caflow.errors import InputError
 from caflow.report.impact import PolicyNames, policy_names
+from caflow.report.rulelinks import DocLinks
 
 __all__ = ["Page", "chart_page", "detect_kind", "readable", "render_report"]
 
@@ -74,6 +75,8 @@ class Page:
     #: name -> the Vega-Lite spec the SVG was drawn from (``caflow report --interactive``).
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     chart_note: str = ""
+    #: Where rule ids in the findings table link (rulelinks: repository-relative by default).
+    links: DocLinks = field(default_factory=DocLinks)
 
 
 def _day(at: str | None) -> str | None:
@@ -422,6 +425,7 @@ def chart_page(
     *,
     file: str = "result",
     provenance: list[tuple[str, str]] | None = None,
+    links: DocLinks | None = None,
 ) -> Page:
     """The page model of a result with its charts drawn (or the note saying why not): what
     ``caflow report`` writes and what ``caflow serve`` shows.
@@ -433,6 +437,7 @@ def chart_page(
 
     page = build_page(data, readable(data, file=file))
     page.facts += provenance or []
+    page.links = links or DocLinks()
     if charts.available():
         if page.timeline:
             title = "Breakages and failures per day"
@@ -457,6 +462,7 @@ def render_report(
     file: str = "result",
     provenance: list[tuple[str, str]] | None = None,
     interactive: bool = False,
+    links: DocLinks | None = None,
 ) -> tuple[str, Page]:
     """The HTML page and its model (the model says whether charts were drawn).
 
@@ -466,6 +472,6 @@ def render_report(
     from caflow.report.templating import render_template
     from caflow.report.vendor import vega_scripts
 
-    page = chart_page(data, file=file, provenance=provenance)
+    page = chart_page(data, file=file, provenance=provenance, links=links)
     scripts = vega_scripts() if interactive and page.specs else []
     return render_template("report.html.j2", page=page, scripts=scripts), page

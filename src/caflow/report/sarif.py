@@ -4,7 +4,9 @@
 user scope it could not evaluate, with the reason (a clean code-scanning page would otherwise
 read as "safe" for a bundle caflow could not judge).
 
-``helpUri`` points at ``docs/rules.md#<id>``; ``properties.security-severity`` follows the
+Each rule's ``help`` names its documentation, ``docs/rules.md#<id>``; ``helpUri`` (and the
+driver's ``informationUri``) only when ``--docs-base-url`` makes it absolute (SARIF 2.1.0
+§3.49.12: helpUri is an absolute URI; caflow does not invent one, rulelinks); ``properties.security-severity`` follows the
 GitHub code-scanning convention (critical 9.5, high 8.0, medium 5.5, low 3.0).
 """
 
@@ -15,7 +17,7 @@ from typing import Any
 
 from caflow import __version__
 from caflow.report.anchor import SourceAnchor
-from caflow.report.rulelinks import CHECK_UNDETERMINED, rule_help_uri
+from caflow.report.rulelinks import CHECK_UNDETERMINED, DocLinks
 
 __all__ = ["SECURITY_SEVERITY", "render"]
 
@@ -50,9 +52,21 @@ def _base_ids(anchor: SourceAnchor) -> dict[str, Any]:
     return {anchor.base_id: entry}
 
 
-def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
-    """``anchor`` re-expresses evidence paths for a code host (``--sarif-root``)."""
+def _help(rule_id: str, text: str, links: DocLinks) -> dict[str, Any]:
+    """``help`` naming the rule's documentation, plus ``helpUri`` when it is absolute."""
+    out: dict[str, Any] = {"help": {"text": f"{text} Documentation: {links.rule(rule_id)}"}}
+    if links.absolute:
+        out["helpUri"] = links.rule(rule_id)
+    return out
+
+
+def render(
+    result: Any, *, anchor: SourceAnchor | None = None, links: DocLinks | None = None
+) -> str:
+    """``anchor`` re-expresses evidence paths for a code host (``--sarif-root``); ``links``
+    places the rule documentation (``--docs-base-url``)."""
     anchor = anchor or SourceAnchor()
+    links = links or DocLinks()
     advise = result.advise_result() if hasattr(result, "advise_result") else result
     data = advise.to_json()
     metas = {m.id: m for m in advise.rules}
@@ -66,8 +80,7 @@ def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
                 "name": "".join(w.capitalize() for w in m.id.split("_")),
                 "shortDescription": {"text": m.title},
                 "fullDescription": {"text": m.risk},
-                "help": {"text": m.remedy.text},
-                "helpUri": rule_help_uri(m.id),
+                **_help(m.id, m.remedy.text, links),
                 "defaultConfiguration": {"level": _LEVEL[m.severity.value]},
                 "properties": {
                     "security-severity": SECURITY_SEVERITY[m.severity.value],
@@ -130,11 +143,12 @@ def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
                     "schedule not in the export, a policy undetermined for the owner): it may "
                     "break, so it is never counted as safe."
                 },
-                "help": {
-                    "text": "Export what is missing (directory.yaml, the flows' "
-                    "definitions) or review the item by hand."
-                },
-                "helpUri": rule_help_uri(CHECK_UNDETERMINED),
+                **_help(
+                    CHECK_UNDETERMINED,
+                    "Export what is missing (directory.yaml, the flows' "
+                    "definitions) or review the item by hand.",
+                    links,
+                ),
                 "defaultConfiguration": {"level": "warning"},
                 "properties": {"tags": ["power-automate", "undetermined"]},
             }
@@ -165,7 +179,7 @@ def render(result: Any, *, anchor: SourceAnchor | None = None) -> str:
                     "driver": {
                         "name": "caflow",
                         "version": __version__,
-                        "informationUri": "https://github.com/caflow/caflow",
+                        **({"informationUri": links.base} if links.base else {}),
                         "rules": rules,
                     }
                 },

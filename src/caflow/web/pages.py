@@ -272,12 +272,42 @@ async def whatif_run(request: Request) -> Response:
 # -- scenario, check, matrix, advise: one report page each ------------------------------------
 
 
+#: Rule ids on result pages link to the rules page this server serves (``/docs/rules.md``).
+SERVED_DOCS = "/"
+
+
 def _report_page(
     data: dict[str, Any], file: str, provenance: list[tuple[str, str]] | None = None
 ) -> Any:
     from caflow.report.page import chart_page
+    from caflow.report.rulelinks import DocLinks
 
-    return chart_page(data, file=file, provenance=provenance)
+    return chart_page(data, file=file, provenance=provenance, links=DocLinks(SERVED_DOCS))
+
+
+@cache
+def _rules_html() -> str:
+    """docs/rules.md as HTML, generated from the rule metadata the advisor runs (so the page
+    cannot disagree with the installed rules); each ``## <rule id>`` heading carries the id
+    as its anchor, as GitHub's rendering of the file does."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from caflow.advise.docs import generate_rules_md
+
+    text = "\n".join(
+        line
+        for line in generate_rules_md().splitlines()
+        if not line.startswith(("<!--", "# "))  # the comment; the title is the page's h1
+    )
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return re.sub(r"<h2>([a-z0-9_]+)</h2>", r'<h2 id="\1">\1</h2>', html)
+
+
+@router.get("/docs/rules.md", response_class=HTMLResponse)
+def rules_doc(request: Request) -> Response:
+    return _page(request, "rules.html.j2", rules_html=_rules_html())
 
 
 def _simulate_context(request: Request) -> dict[str, Any]:
