@@ -73,9 +73,15 @@ def _run(line: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, Path | N
     assert args[0] == "caflow", line
     if args[1] == "serve":
         # Up to listening (options, bundle loaded, app built); serving is tests/web's.
+        import socket
+
         import uvicorn
 
-        monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
+        import caflow.cli.serve_cmd as serve_cmd
+
+        monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)
+        # no port bound by a unit test (the port-in-use path is tests/web/test_web_messages.py)
+        monkeypatch.setattr(serve_cmd, "_bind", lambda host, port: socket.socket())
     res = runner.invoke(app, args[1:])
     if redirect is not None:
         redirect.write_text(res.stdout)

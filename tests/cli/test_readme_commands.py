@@ -58,7 +58,15 @@ def test_readme_command_runs(
         import uvicorn
 
         served: list[object] = []
-        monkeypatch.setattr(uvicorn.Server, "run", lambda self: served.append(self.config.app))
+        import socket
+
+        import caflow.cli.serve_cmd as serve_cmd
+
+        monkeypatch.setattr(
+            uvicorn.Server, "run", lambda self, sockets=None: served.append(self.config.app)
+        )
+        # no port bound by a unit test (the port-in-use path is tests/web/test_web_messages.py)
+        monkeypatch.setattr(serve_cmd, "_bind", lambda host, port: socket.socket())
     res = CliRunner().invoke(app, argv)
     if argv[0] == "serve":
         assert len(served) == 1, res.output

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 from pathlib import Path
 
 import typer
@@ -45,6 +47,44 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    """The server's socket, bound here so that a port in use or a foreign address is one
+    exit-2 line naming the option (uvicorn binding it logs its own error line first)."""
+    from caflow.errors import InputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise InputError(
+            f"cannot resolve the address ({exc.strerror})",
+            file="--host",
+            expected="an IP address or a name of this machine, e.g. 127.0.0.1",
+            got=host,
+        ) from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"port {port} is in use on {host}",
+                file="--port",
+                expected="a free port (another program, or another caflow serve, listens "
+                "on this one)",
+                got=port,
+            ) from None
+        raise InputError(
+            f"cannot listen on {host}:{port} ({exc.strerror})",
+            file="--host",
+            expected="an address of this machine (default 127.0.0.1)",
+            got=host,
+        ) from None
+    return sock
+
+
 #: The modules of the ``web`` extra (pyproject.toml), by import name.
 WEB_MODULES = ("fastapi", "uvicorn", "multipart")
 
@@ -72,6 +112,14 @@ def serve(
     max_upload_mb: int = typer.Option(
         64, "--max-upload-mb", min=1, max=1024, help="Largest upload accepted (MB)."
     ),
+    max_body_kb: int = typer.Option(
+        1024,
+        "--max-body-kb",
+        min=1,
+        max=1024 * 1024,
+        help="Largest API or form request body accepted (KB); larger is HTTP 413. Uploads "
+        "have --max-upload-mb.",
+    ),
 ) -> None:
     """Open the local web UI: what-if form, policies, scenarios, checks, matrix, findings."""
     from caflow.cli.common import err_console, guard
@@ -96,7 +144,9 @@ def serve(
             store=store,
             max_upload=max_upload_mb * 1024 * 1024,
             host=host,
+            max_body=max_body_kb * 1024,
         )
+        sock = _bind(host, port)
     if not _is_loopback(host):
         err_console.print(
             f"warning: binding {host}: other machines can reach this server and it has no login; "
@@ -115,18 +165,8 @@ def serve(
     import uvicorn
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    try:
-        server.run()
-    except (OSError, SystemExit):
-        # uvicorn has said why on the line above (it exits when it cannot bind).
-        err_console.print(
-            f"error: cannot serve on {shown}:{port}: the port is in use or the address is not "
-            "this machine's (choose another --port / --host)",
-            highlight=False,
-            markup=False,
-        )
-        raise typer.Exit(code=2) from None
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ import yaml
 
 from caflow.errors import (
     FileTooLargeError,
+    InputError,
     LimitError,
     ParseError,
     SchemaError,
@@ -544,6 +545,13 @@ def read_regular_file(
         raise ParseError(f"cannot read file: {exc.strerror}", file=label) from None
     try:
         st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            # A folder named where a file is expected is the user's mix-up, not a hazard.
+            raise InputError(
+                "a folder, not a file",
+                file=label,
+                expected="a file (this command reads one document here)",
+            )
         if not stat.S_ISREG(st.st_mode):
             raise UnsafePathError(
                 "not a regular file (a FIFO, device or socket is never read)", file=label

@@ -31,7 +31,13 @@ from caflow.errors import (
 )
 from caflow.web.workspace import MAX_UPLOAD_BYTES, Workspace
 
-__all__ = ["create_app", "error_body", "status_for"]
+__all__ = ["MAX_BODY_BYTES", "create_app", "error_body", "status_for"]
+
+#: Largest request body outside ``/upload`` (which has ``--max-upload-mb``): API and form
+#: bodies are options, a few KB (``caflow serve --max-body-kb``).
+MAX_BODY_BYTES = 1024 * 1024
+#: The bundle upload checks its own, larger limit (before reading, then while reading).
+_UPLOAD_PATH = "/upload"
 
 _STATIC = Path(__file__).parent / "static"
 
@@ -92,15 +98,17 @@ def create_app(
     store: Path | None = None,
     max_upload: int = MAX_UPLOAD_BYTES,
     host: str | None = None,
+    max_body: int = MAX_BODY_BYTES,
 ) -> FastAPI:
     """The app for one local session: ``bundle`` (if given) is opened first; paths typed into
     pages or API bodies are confined to ``root`` (default the working directory) and the
-    packaged ``examples``."""
+    packaged ``examples``; a request body over ``max_body`` bytes is refused (413) before
+    anything reads it."""
     ws = Workspace(root or Path.cwd(), examples=examples, store=store, max_upload=max_upload)
     if bundle is not None:
         # Named on the command line by the user: opened wherever it is (the confinement is
         # for paths typed into the page or an API body).
-        ws.add(bundle.resolve(), str(bundle))
+        ws.add(bundle.resolve(), ws.display(bundle.resolve()))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -167,6 +175,8 @@ def create_app(
         )
         return _error_response(request, err, 500)
 
+    app.add_middleware(_BodyLimit, limit=max_body)
+
     from caflow.web.api import router as api_router
     from caflow.web.pages import router as page_router
 
@@ -176,7 +186,57 @@ def create_app(
     return app
 
 
+class _BodyLimit:
+    """Refuses a request body over ``limit`` bytes with 413 and the CLI-style error body:
+    by its declared Content-Length before reading, and a chunked body while reading it
+    (buffered up to the limit, then handed on). ``/upload`` checks its own limit."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] == _UPLOAD_PATH:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send, f"{int(declared):,} bytes, ")
+            return
+        if declared.isdigit() or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)  # the server stops at Content-Length
+            return
+        body, messages = 0, []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += len(message.get("body", b""))
+            if body > self.limit:
+                await self._refuse(scope, receive, send, "")
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Any:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Any, receive: Any, send: Any, size: str) -> None:
+        err = FileTooLargeError(
+            f"{size}more than the {self.limit:,}-byte limit",
+            file="request body",
+            expected=f"at most {self.limit:,} bytes (caflow serve --max-body-kb)",
+        )
+        response = _error_response(Request(scope, receive), err, 413)
+        await response(scope, receive, send)
+
+
 def _error_response(request: Request, exc: CaflowError, status: int) -> Response:
+    ws: Workspace = request.app.state.workspace
+    exc = ws.relative_error(exc)  # paths as the page shows them, never the server's folders
     if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
         return JSONResponse(error_body(exc), status_code=status)
     from caflow.web.pages import render_error

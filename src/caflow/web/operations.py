@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from caflow.errors import InputError
+from caflow.errors import InputError, Shown
 from caflow.io.fields import parse_when
 from caflow.web.models import (
     AdviseRequest,
@@ -20,7 +20,7 @@ from caflow.web.models import (
     SimulateRequest,
     WhatIfRequest,
 )
-from caflow.web.workspace import Workspace
+from caflow.web.workspace import EXAMPLES_PREFIX, Workspace
 
 __all__ = ["run_advise", "run_check", "run_matrix", "run_simulate", "run_whatif"]
 
@@ -88,6 +88,14 @@ def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
     from caflow.simulate import check_horizon, load_scenario, run_scenario
 
     path = ws.resolve(req.scenario, field="scenario")
+    if path.is_dir():
+        raise InputError(
+            "a folder, not a scenario file",
+            file="scenario",
+            expected="a scenario file (.yaml or .json, docs/scenario-format.md) such as "
+            f"{EXAMPLES_PREFIX}/scenarios/effect1-future-runs.yaml",
+            got=Shown(ws.display(path)),
+        )
     doc = load_document(path)
     if isinstance(doc, dict) and isinstance(doc.get("tenant"), str):
         # docs/scenario-format.md: tenant is relative to the scenario file.

@@ -11,6 +11,8 @@ message in the result region and a 4xx status.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -19,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
-from caflow.errors import CaflowError, FileTooLargeError, InputError, json_pointer
+from caflow.errors import CaflowError, FileTooLargeError, InputError, Shown, json_pointer
 from caflow.web.models import (
     AdviseRequest,
     CheckRequest,
@@ -93,8 +95,10 @@ def render_error(request: Request, exc: CaflowError, status: int) -> Response:
     """The page the request was for, with the CLI's message in its result region (a form
     POST), or the error page (anything else)."""
     page = _FORM_PAGES.get(request.url.path)
-    error = {"text": str(exc), "status": status}
+    error: dict[str, Any] = {"text": str(exc), "status": status}
     if page is not None and request.method == "POST":
+        # The form's own field names, not the CLI's options (review of issue 12).
+        error["text"] = _field_names(error["text"], _FORM_FIELDS.get(request.url.path, ()))
         template, extra = page
         form = getattr(request.state, "form", {})
         return _page(request, template, status, error=error, form=form, **extra(request))
@@ -117,11 +121,43 @@ def _model(cls: type[M], data: dict[str, Any]) -> M:
         ) from None
 
 
+def _field_names(text: str, fields: Iterable[str]) -> str:
+    """A CLI message as a form reads it: ``--client-app`` is the field ``client_app`` when the
+    form has that field (other options, e.g. of ``caflow serve``, stay as they are)."""
+    names = set(fields)
+
+    def field(m: re.Match[str]) -> str:
+        name = m.group(1).replace("-", "_")
+        return f"'{name}'" if name in names else m.group(0)
+
+    return re.sub(r"(?<![\w-])--([a-z][a-z0-9-]*)", field, text)
+
+
+#: What a page's form is sent as (a browser sends one of these; JSON goes to /api/...).
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+#: Form pages with a JSON API twin.
+_API_TWINS = ("/whatif", "/simulate", "/check", "/matrix", "/advise")
+
+
 async def _form(
     request: Request, lists: tuple[str, ...] = (), flags: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """Form fields: empty ones left out (= not given), ``lists`` as lists (repeated fields or
-    one per line), ``flags`` as booleans (a checkbox is present or absent)."""
+    one per line), ``flags`` as booleans (a checkbox is present or absent). A body that is
+    not a form (JSON sent to a page) is refused saying so - read as an empty form it would
+    blame a missing field."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    empty = request.headers.get("content-length", "0") == "0" and not kind  # an empty form
+    if kind not in _FORM_TYPES and not empty:
+        path = request.url.path
+        raise InputError(
+            "this page reads HTML form fields",
+            file="request body",
+            expected="application/x-www-form-urlencoded or multipart/form-data"
+            + (f" (JSON goes to /api{path})" if path in _API_TWINS else ""),
+            got=Shown(kind or "no content type"),
+            code="invalid-request",
+        )
     form = await request.form(max_files=0, max_fields=500)
     out: dict[str, Any] = {}
     request.state.form = out  # an error re-renders the page with what the user typed
@@ -290,7 +326,6 @@ def _rules_html() -> str:
     """docs/rules.md as HTML, generated from the rule metadata the advisor runs (so the page
     cannot disagree with the installed rules); each ``## <rule id>`` heading carries the id
     as its anchor, as GitHub's rendering of the file does."""
-    import re
 
     from markdown_it import MarkdownIt
 
@@ -431,6 +466,14 @@ def replay_run(request: Request, run_id: str) -> Response:
 
 
 #: Form pages: (template, context) to re-render with an error in the result region.
+#: The fields each form page sends (the API request model it is read by).
+_FORM_FIELDS: dict[str, Iterable[str]] = {
+    "/whatif": WhatIfRequest.model_fields,
+    "/simulate": SimulateRequest.model_fields,
+    "/check": CheckRequest.model_fields,
+    "/matrix": MatrixRequest.model_fields,
+    "/advise": AdviseRequest.model_fields,
+}
 _FORM_PAGES = {
     "/whatif": ("whatif.html.j2", _whatif_context),
     "/simulate": ("simulate.html.j2", _simulate_context),

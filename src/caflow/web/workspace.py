@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from caflow.errors import FileTooLargeError, InputError, SchemaError, Shown, UnsafePathError
+from caflow.errors import (
+    CaflowError,
+    FileTooLargeError,
+    InputError,
+    SchemaError,
+    Shown,
+    UnsafePathError,
+)
 from caflow.model.tenant import Tenant
 
 __all__ = ["EXAMPLES_PREFIX", "MAX_UPLOAD_BYTES", "Bundle", "Workspace"]
@@ -143,7 +151,7 @@ class Workspace:
             raise UnsafePathError(
                 "path outside the served folder",
                 file=field,
-                expected=f"a path inside {root} (or {EXAMPLES_PREFIX}/...)",
+                expected=f"a path inside the served folder (or {EXAMPLES_PREFIX}/...)",
                 got=shown,
             )
         try:
@@ -154,7 +162,11 @@ class Workspace:
             ) from None
         if not found:
             raise InputError(
-                "no such file or folder", file=field, expected=f"a path inside {root}", got=shown
+                "no such file or folder",
+                file=field,
+                expected="a path relative to the served folder"
+                + (f" (or {EXAMPLES_PREFIX}/...)" if self.examples is not None else ""),
+                got=shown,
             )
         return real
 
@@ -171,7 +183,7 @@ class Workspace:
                 "path outside the served folder",
                 file=field,
                 path=json_path,
-                expected=f"a path inside {self.root} (or {EXAMPLES_PREFIX}/...)",
+                expected=f"a path inside the served folder (or {EXAMPLES_PREFIX}/...)",
             )
 
     def display(self, path: Path) -> str:
@@ -182,6 +194,51 @@ class Workspace:
         if _inside(path, self.root):
             return path.relative_to(self.root).as_posix() or "."
         return path.name  # an upload: its own name only
+
+    def relative_text(self, text: str) -> str:
+        """``text`` with the server's absolute folders replaced by what the page shows: the
+        served folder's files relative to it, ``@examples/...``, an opened bundle by its label,
+        an upload by its own names (review of issue 12: a message must not show where the
+        server keeps files)."""
+        for prefix, shown in self._prefixes():
+
+            def swap(m: re.Match[str], shown: str = shown) -> str:
+                if shown:
+                    return shown + m.group(1)
+                return "" if m.group(1) else "."
+
+            text = re.sub(re.escape(prefix) + r"(/|(?![\w.-]))", swap, text)
+        return text
+
+    def _prefixes(self) -> list[tuple[str, str]]:
+        """(absolute folder, what replaces it), the longest first so a bundle inside the
+        served folder is shown relative to the folder, not by its label."""
+        pairs: list[tuple[str, str]] = []
+        for b in self.bundles.values():
+            if not any(_inside(b.path, r) for r in (self.root, self.examples) if r is not None):
+                pairs.append((str(b.path), b.label))
+        if self.examples is not None:
+            pairs.append((str(self.examples), EXAMPLES_PREFIX))
+        if self._upload_root is not None:
+            pairs.append((str(self._upload_root), ""))
+        if self.root != Path(self.root.anchor):
+            pairs.append((str(self.root), ""))
+        return sorted(pairs, key=lambda p: -len(p[0]))
+
+    def relative_error(self, exc: CaflowError) -> CaflowError:
+        """``exc`` with :meth:`relative_text` applied to every part of its message."""
+        if isinstance(exc, InputError):
+            for name in ("message", "file", "expected", "hint"):
+                value = getattr(exc, name)
+                if isinstance(value, str):
+                    setattr(exc, name, self.relative_text(value))
+            if isinstance(exc.got, str):
+                got = self.relative_text(exc.got)
+                exc.got = Shown(got) if isinstance(exc.got, Shown) else got
+            exc.args = (str(exc),)
+        else:
+            exc.args = tuple(self.relative_text(a) if isinstance(a, str) else a for a in exc.args)
+        return exc
 
     def find(self, pattern: str, limit: int = 200, depth: int = 3) -> list[str]:
         """Paths matching ``pattern`` at most ``depth`` folders down the roots (e.g. scenario
@@ -214,6 +271,7 @@ class Workspace:
             if bundle is None:
                 tenant, notes = load(path, label)
                 bundle = self.bundles[key] = Bundle(key, label, path, tenant, notes)
+                bundle.notes = [self.relative_text(n) for n in notes]
             if select:
                 self.current = key
             return bundle
