@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from caflow.advise.context import Context
     from caflow.model import Tenant
 
-__all__ = ["Rule", "RuleLoadError", "check_select", "load_rules"]
+__all__ = ["Rule", "RuleLoadError", "check_select", "load_rules", "rule_names"]
 
 CheckFn = Callable[["Tenant", "Context"], Iterable[Finding]]
 
@@ -73,6 +73,15 @@ def load_rules(package: str = "caflow.advise.rules") -> tuple[Rule, ...]:
             raise RuleLoadError(f"rule {info.name}: no check(tenant, ctx) function")
         rules.append(Rule(load_meta(meta_path), check))
     return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def rule_names() -> dict[str, str]:
+    """Every name a rule answers to (its id and its aliases) -> its id: what a suppressions
+    file may name (``--suppressions``, the API's ``suppressions``)."""
+    rules = load_rules()
+    names = {r.id: r.id for r in rules}
+    names.update({a: r.id for r in rules for a in r.meta.aliases})
+    return names
 
 
 def check_select(select: list[str] | tuple[str, ...]) -> None:

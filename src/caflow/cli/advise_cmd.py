@@ -73,8 +73,8 @@ def advise(
     docs_base_url: str = docs_base_url_option(),
 ) -> None:
     """Find what in a tenant's configuration will hurt Power Automate, with evidence and remedy."""
-    from caflow.advise import load_rules, load_suppressions, run_advise
-    from caflow.advise.registry import check_select
+    from caflow.advise import load_suppressions, run_advise
+    from caflow.advise.registry import check_select, rule_names
     from caflow.advise.severity import threshold
     from caflow.advise.suppressions import Suppression
     from caflow.cli.common import (
@@ -95,9 +95,7 @@ def advise(
         fmt = pick_format(fmt, as_json, OutputFormat.table)
         accepted: tuple[Suppression, ...] = ()
         if suppressions is not None:
-            names = {r.id: r.id for r in load_rules()}
-            names.update({a: r.id for r in load_rules() for a in r.meta.aliases})
-            accepted = load_suppressions(suppressions, names)
+            accepted = load_suppressions(suppressions, rule_names())
         check_select(select or ())
         anchor = source_anchor(bundle, sarif_root)
         links = doc_links(docs_base_url)

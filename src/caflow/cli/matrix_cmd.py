@@ -51,20 +51,14 @@ def matrix(
 ) -> None:
     """Decision and requirements for every user × app × sign-in context, mismatches marked."""
     from caflow.cli.common import emit, guard, load_tenant, parse_when, print_summary_once
-    from caflow.errors import InputError
     from caflow.io.whatif import resolve_app
     from caflow.matrix import DEFAULT_APPS, run_matrix
-    from caflow.matrix.personas import load_personas, resolve_user
+    from caflow.matrix.personas import check_one_source, load_personas, resolve_user
     from caflow.report.matrix import render_matrix
 
     with guard():
         fmt = pick_format(fmt, as_json, MatrixFormat.table)
-        if personas is not None and users:
-            raise InputError(
-                "conflicting options",
-                file="--personas/--user",
-                expected="--personas FILE or --user, not both",
-            )
+        check_one_source(personas, users or ())
         tenant = load_tenant(bundle)
         now = parse_when(at)  # one clock: now unless pinned (issue 13)
         app_ids = tuple(resolve_app(tenant, a, file="--app") for a in apps or ()) or DEFAULT_APPS

@@ -10,7 +10,7 @@ unknown column or value is bad input (exit 2) naming the file, the row and a did
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,20 @@ from caflow.io.whatif import resolve_app
 from caflow.matrix.build import Persona, SignInContext
 from caflow.model import Tenant, User
 
-__all__ = ["load_personas", "resolve_user"]
+__all__ = ["check_one_source", "load_personas", "resolve_user"]
 
 COLUMNS = ("user", "name", "app", "where", "mfa", "managed")
 WHERE = ("trusted", "untrusted", "abroad")
+
+
+def check_one_source(personas: object | None, users: Sequence[str]) -> None:
+    """``--personas`` names users itself: with ``--user`` too, which wins would be a guess."""
+    if personas is not None and users:
+        raise InputError(
+            "conflicting options",
+            file="--personas/--user",
+            expected="--personas FILE or --user, not both",
+        )
 
 
 def resolve_user(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> User:

@@ -71,8 +71,12 @@ def whatif(body: WhatIfRequest, request: Request) -> JSONResponse:
     response_class=JSONResponse,
 )
 def advise(body: AdviseRequest, request: Request) -> JSONResponse:
-    """Find what in the tenant's configuration will hurt Power Automate (``caflow advise``)."""
-    return JSONResponse(run_advise(_ws(request), body))
+    """Find what in the tenant's configuration will hurt Power Automate (``caflow advise``).
+    Suppressions that matched no finding (the CLI's stderr warning) are in the
+    ``Caflow-Warning`` header."""
+    data, warnings = run_advise(_ws(request), body)
+    headers = {"Caflow-Warning": " | ".join(warnings)} if warnings else None
+    return JSONResponse(data, headers=_ascii(headers))
 
 
 @router.post(

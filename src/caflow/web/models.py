@@ -88,6 +88,12 @@ class AdviseRequest(_Request):
     bundle: str | None = _BUNDLE
     at: str | None = _AT
     select: list[str] = Field(default_factory=list, max_length=100, description="Rule ids.")
+    suppressions: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="Suppressions file (YAML list of {rule, policy?, justification}) inside "
+        "the served folder, as caflow advise --suppressions.",
+    )
 
 
 class CheckRequest(_Request):
@@ -123,6 +129,13 @@ class MatrixRequest(_Request):
     bundle: str | None = _BUNDLE
     user: list[str] = Field(default_factory=list, max_length=500)
     app: list[str] = Field(default_factory=list, max_length=50)
+    personas: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="Personas file (CSV with a header, or YAML/JSON list of user, name, app, "
+        "where, mfa, managed) inside the served folder, as caflow matrix --personas; not "
+        "with user.",
+    )
     at: str | None = _AT
 
 

@@ -54,15 +54,23 @@ def run_whatif(ws: Workspace, req: WhatIfRequest) -> tuple[dict[str, Any], list[
     return data, warnings
 
 
-def run_advise(ws: Workspace, req: AdviseRequest) -> dict[str, Any]:
-    from caflow.advise import run_advise
-    from caflow.advise.registry import check_select
+def run_advise(ws: Workspace, req: AdviseRequest) -> tuple[dict[str, Any], list[str]]:
+    """The advise JSON and the warnings the CLI prints on stderr (unused suppressions)."""
+    from caflow.advise import load_suppressions, run_advise
+    from caflow.advise.registry import check_select, rule_names
+    from caflow.advise.suppressions import Suppression
 
+    accepted: tuple[Suppression, ...] = ()
+    if req.suppressions:
+        path = ws.resolve(req.suppressions, field="--suppressions")
+        accepted = load_suppressions(path, rule_names())
     check_select(req.select)
     tenant = ws.bundle(req.bundle).tenant
-    result = run_advise(tenant, now=parse_when(req.at), select=req.select or None)
+    result = run_advise(
+        tenant, now=parse_when(req.at), select=req.select or None, suppressions=accepted
+    )
     out: dict[str, Any] = result.to_json()
-    return out
+    return out, [w for w in result.warnings if w.endswith("[unused-suppression]")]
 
 
 def run_check(ws: Workspace, req: CheckRequest) -> dict[str, Any]:
@@ -113,13 +121,18 @@ def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
 def run_matrix(ws: Workspace, req: MatrixRequest) -> dict[str, Any]:
     from caflow.io.whatif import resolve_app
     from caflow.matrix import DEFAULT_APPS, run_matrix
-    from caflow.matrix.personas import resolve_user
+    from caflow.matrix.personas import check_one_source, load_personas, resolve_user
 
+    check_one_source(req.personas, req.user)
     tenant = ws.bundle(req.bundle).tenant
     now = parse_when(req.at)  # one clock: now unless pinned, as the CLI (issue 13)
     apps = tuple(resolve_app(tenant, a, file="--app") for a in req.app) or DEFAULT_APPS
     users = tuple(resolve_user(tenant, u, file="--user") for u in req.user) or None
-    out: dict[str, Any] = run_matrix(tenant, now, users=users, apps=apps).to_json()
+    rows = (
+        load_personas(ws.resolve(req.personas, field="--personas"), tenant) if req.personas else ()
+    )
+    result = run_matrix(tenant, now, users=users, apps=apps, personas=rows)
+    out: dict[str, Any] = result.to_json()
     return out
 
 

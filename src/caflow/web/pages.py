@@ -426,7 +426,7 @@ async def advise_run(request: Request) -> Response:
 
     form = await _form(request, lists=("select",))
     req = _model(AdviseRequest, form)
-    data = run_advise(_ws(request), req)
+    data, _ = run_advise(_ws(request), req)
     return _page(request, "advise.html.j2", result=_report_page(data, "advise"), form=form)
 
 
