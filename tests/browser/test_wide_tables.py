@@ -50,3 +50,32 @@ def test_matrix_html_format_scrolls_its_wide_table(browser: Any, tmp_path: Path)
     finally:
         context.close()
     assert not watch.problems(), watch.problems()
+
+
+def test_findings_evidence_column_stays_narrow_and_opens_in_full(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Review of issue 12: long file#pointer evidence widened the findings table. The column
+    is at most 18rem wide (long paths wrap) and its details element shows the full list."""
+    source, out = tmp_path / "advise.json", tmp_path / "advise.html"
+    res = CliRunner().invoke(app, ["advise", str(CONTOSO), "--json", "-o", str(source)])
+    assert res.exit_code in (0, 1), res.output
+    assert CliRunner().invoke(app, ["report", str(source), "-o", str(out)]).exit_code == 0
+    context, page, watch = open_page(browser, allowed=("file:",))
+    try:
+        page.goto(out.as_uri())
+        cells = page.locator("td.evidence")
+        assert cells.count() > 0
+        widths = [cells.nth(i).bounding_box()["width"] for i in range(cells.count())]
+        rem = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert max(widths) <= 18 * rem + 1, (widths, rem)
+        first = cells.locator("details").first
+        full = first.locator(":scope > code").first
+        assert not full.is_visible()
+        first.locator("summary").click()
+        assert full.is_visible() and "#/" in full.inner_text()
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 1280, page_width  # the page itself never scrolls sideways
+    finally:
+        context.close()
+    assert not watch.problems(), watch.problems()

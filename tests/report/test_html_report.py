@@ -99,3 +99,34 @@ def test_not_a_caflow_result_is_bad_input(tmp_path: Path) -> None:
     f.write_text(json.dumps({"hello": 1}))
     res = CliRunner().invoke(app, ["report", str(f)])
     assert res.exit_code == 2 and str(f) in res.stderr and "Traceback" not in res.output
+
+
+def test_evidence_column_shows_a_short_first_item_and_the_full_list_in_details(
+    tmp_path: Path,
+) -> None:
+    """Review of issue 12: the evidence column (file#pointer lists) made the findings table
+    too wide. A cell shows the first item cut to 40 characters and how many more; the full
+    list is in its details element."""
+    import re
+
+    source = _json(tmp_path, "advise", RUNS["advise"])
+    out = tmp_path / "advise.html"
+    assert CliRunner().invoke(app, ["report", str(source), "-o", str(out)]).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    data = json.loads(source.read_text())
+    cells = re.findall(r'<td class="evidence">(.*?)</td>', html)
+    with_evidence = [f for f in data["findings"] if f["evidence"]]
+    assert with_evidence and len(cells) == len(data["findings"])
+    for cell in cells:
+        if cell == "—":
+            continue
+        summary = re.search(r"<summary><code>(.*?)</code>(.*?)</summary>", cell)
+        assert summary is not None, cell
+        assert len(summary.group(1).replace("&#39;", "'")) <= 40
+        full = re.findall(r"</summary>(.*)</details>", cell)[0]
+        items = re.findall(r"<code>(.*?)</code>", full)
+        assert summary.group(2) == (f" and {len(items) - 1} more" if len(items) > 1 else "")
+    listed = {i for cell in cells for i in re.findall(r"</summary>.*", cell)}
+    for f in with_evidence:  # every evidence item is there in full
+        for e in f["evidence"]:
+            assert any(f"<code>{e['file']}#{e['pointer']}</code>" in x for x in listed)
