@@ -109,6 +109,31 @@ def test_whatif_form_gives_the_cli_verdict_and_reasons(served: Any) -> None:
     assert_tables_have_headers(page.locator("#result"))
 
 
+def test_whatif_form_named_location_and_service_principal_risk(served: Any) -> None:
+    """Review of issue 12: a named location picked from the bundle's list (instead of typing
+    an IP) gives the CLI's verdict for the address the page says it used; the service
+    principal risk field is there under More."""
+    page, _, url = served
+    page.goto(url + "/whatif")
+    page.get_by_label("User", exact=True).fill(WHATIF["user"])
+    page.get_by_label("Cloud app").fill(WHATIF["app"])
+    page.get_by_label("Or from a named location").select_option("Contoso HQ")
+    page.get_by_label("Time").fill(AT)
+    page.get_by_role("button", name="What if").click()
+    verdict = page.locator("#result .verdict")
+    verdict.wait_for()
+    origin = page.locator("#origin").inner_text()
+    assert origin.startswith("Signing in from 203.0.113.1")
+    cli = _cli_json(
+        "whatif", str(CONTOSO), "--user", WHATIF["user"], "--app", WHATIF["app"],
+        "--ip", "203.0.113.1", "--at", AT,
+    )  # fmt: skip
+    assert verdict.get_attribute("data-decision") == cli["decision"]
+    page.locator("summary", has_text="More").click()
+    risk = page.get_by_label("Service principal risk")
+    assert risk.is_visible() and "high" in risk.locator("option").all_inner_texts()
+
+
 def test_scenario_run_draws_the_timeline(served: Any) -> None:
     page, _, url = served
     page.goto(url + "/simulate")

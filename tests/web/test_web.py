@@ -131,6 +131,48 @@ def test_whatif_form_shows_verdict_and_per_policy_reasons(client: TestClient) ->
     assert 'value="alice@contoso.com"' in r.text  # the form keeps what was typed
 
 
+def test_whatif_form_named_location_picker_signs_in_from_inside_it(client: TestClient) -> None:
+    """Review of issue 12: the form picks a named location of the bundle besides IP/country;
+    the page says which address or country stands for it, and the verdict is the CLI's for
+    that address."""
+    page = client.get("/whatif").text
+    for name in ("Contoso HQ", "Branch Office Paris", "Allowed countries"):
+        assert f'<option value="{name}">' in page
+    form = {"user": "alice@contoso.com", "app": FLOW, "location": "Contoso HQ", "at": AT}
+    r = client.post("/whatif", data=form)
+    assert r.status_code == 200
+    assert (
+        "Signing in from 203.0.113.1, the first address of 203.0.113.0/24 in Contoso HQ." in r.text
+    )
+    cli = _cli_json(
+        "whatif", str(CONTOSO), "--user", "alice@contoso.com", "--app", FLOW,
+        "--ip", "203.0.113.1", "--at", AT, "--json",
+    )  # fmt: skip
+    assert f'data-decision="{cli["decision"]}"' in r.text
+    assert '<option value="Contoso HQ" selected>' in r.text  # the pick is kept
+    country = client.post("/whatif", data={**form, "location": "Allowed countries"})
+    assert "Signing in from country " in country.text and " of Allowed countries." in country.text
+    both = client.post("/whatif", data={**form, "ip": "8.8.8.8"})
+    assert both.status_code == 400 and "not both" in both.text
+    typo = client.post("/whatif", data={**form, "location": "Contoso H"})
+    assert typo.status_code == 400 and "did you mean &#39;Contoso HQ&#39;?" in typo.text
+
+
+def test_whatif_form_has_service_principal_risk(client: TestClient) -> None:
+    assert '<select id="f-sp_risk" name="sp_risk"' in client.get("/whatif").text
+    form = {"service_principal": "Contoso Sync", "app": FLOW, "sp_risk": "high", "at": AT}
+    r = client.post("/whatif", data=form)
+    assert r.status_code == 200, r.text
+    cli = _cli_json(
+        "whatif", str(CONTOSO), "--service-principal", "Contoso Sync", "--app", FLOW,
+        "--sp-risk", "high", "--at", AT, "--json",
+    )  # fmt: skip
+    assert f'data-decision="{cli["decision"]}"' in r.text
+    assert '<option value="high" selected>' in r.text.split('id="f-sp_risk"', 1)[1]
+    bad = client.post("/whatif", data={**form, "sp_risk": "extreme"})
+    assert bad.status_code == 400 and "&#39;sp_risk&#39;" in bad.text
+
+
 def test_whatif_form_bad_value_is_400_with_the_cli_message_and_no_traceback(
     client: TestClient,
 ) -> None:

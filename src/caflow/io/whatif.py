@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from caflow.errors import InputError, UnknownReferenceError, did_you_mean
+from caflow.errors import InputError, Shown, UnknownReferenceError, did_you_mean
 from caflow.io.directory import device_from_graph
 from caflow.io.request import user_for, with_external_identity
 from caflow.model.directory import UNREGISTERED, ServicePrincipal, User
@@ -27,11 +27,65 @@ from caflow.model.signals import canonical_signal
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APP_ALIASES, APPS, app_id_for, role_id_for
 
-__all__ = ["cli_flag", "resolve_app", "signin_kwargs", "unresolved_references"]
+__all__ = [
+    "Origin",
+    "cli_flag",
+    "origin_in_location",
+    "resolve_app",
+    "signin_kwargs",
+    "unresolved_references",
+]
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F-]{36}")
 
 Field = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a sign-in picked by named location comes from, and how it was chosen (shown to
+    the user: the engine still decides every location from this IP or country)."""
+
+    ip: str | None
+    country: str | None
+    how: str
+
+
+def origin_in_location(tenant: Tenant, ref: str, *, file: str) -> Origin:
+    """A sign-in origin inside the named location ``ref`` (id or display name): the first
+    usable address of its first IP range, or its first country (alphabetically) as an
+    explicit What If country (docs/assumptions.md A-LOC-2). A location that cannot give one
+    (no range, no country, another location type) is bad input naming it."""
+    import ipaddress
+
+    from caflow.model.locations import CountryNamedLocation, IpNamedLocation
+
+    loc = tenant.named_locations.get(ref) or next(
+        (x for x in tenant.named_locations.values() if x.display_name == ref), None
+    )
+    if loc is None:
+        names = [x.display_name for x in tenant.named_locations.values()]
+        close = did_you_mean(ref, names)
+        raise UnknownReferenceError(
+            "named location is not in the bundle",
+            file=file,
+            expected="a named location id or display name of namedLocations.json",
+            got=Shown(repr(ref)),
+            hint=f"did you mean '{close}'?" if close else None,
+        )
+    if isinstance(loc, IpNamedLocation) and loc.ranges:
+        net = ipaddress.ip_network(loc.ranges[0], strict=False)
+        addr = next(iter(net.hosts()), net.network_address)
+        return Origin(str(addr), None, f"{addr}, the first address of {net} in {loc.display_name}")
+    if isinstance(loc, CountryNamedLocation) and loc.countries:
+        code = sorted(loc.countries)[0]
+        return Origin(None, code, f"country {code} of {loc.display_name}")
+    raise InputError(
+        "named location without an IP range or country to sign in from",
+        file=file,
+        expected="an IP or country named location (or give ip / country yourself)",
+        got=Shown(loc.display_name),
+    )
 
 
 def cli_flag(name: str) -> str:

@@ -279,6 +279,9 @@ def _whatif_context(request: Request) -> dict[str, Any]:
         "apps": sorted(APPS.values()),
         "users": users,
         "devices": devices,
+        "locations": sorted(loc.display_name for loc in current.tenant.named_locations.values())
+        if current
+        else [],
     }
 
 
@@ -293,16 +296,39 @@ async def whatif_run(request: Request) -> Response:
 
     form = await _form(request, _WHATIF_LISTS, _WHATIF_FLAGS)
     form.setdefault("explain", "fails")
-    req = _model(WhatIfRequest, form)
+    fields, origin = _origin(request, form)
+    req = _model(WhatIfRequest, fields)
     data, warnings = run_whatif(_ws(request), req)
     return _page(
         request,
         "whatif.html.j2",
         result=data,
         warnings=warnings,
+        origin=origin,
         form=form,
         **_whatif_context(request),
     )
+
+
+def _origin(request: Request, form: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The form's named-location pick (a page convenience, not a ``caflow whatif`` option) as
+    the IP or country it stands for, said on the page; with ``ip`` or ``country`` too, which
+    one counts would be a guess (400)."""
+    from caflow.io.whatif import origin_in_location
+
+    fields = {k: v for k, v in form.items() if k != "location"}
+    if not form.get("location"):
+        return fields, None
+    if form.get("ip") or form.get("country"):
+        raise InputError(
+            "conflicting fields",
+            file="location",
+            expected="a named location, or an IP address / country - not both",
+        )
+    tenant = _ws(request).bundle(form.get("bundle")).tenant
+    origin = origin_in_location(tenant, form["location"], file="location")
+    fields.update({k: v for k, v in (("ip", origin.ip), ("country", origin.country)) if v})
+    return fields, f"Signing in from {origin.how}."
 
 
 # -- scenario, check, matrix, advise: one report page each ------------------------------------
