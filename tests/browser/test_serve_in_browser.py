@@ -151,6 +151,22 @@ def test_scenario_run_draws_the_timeline(served: Any) -> None:
     assert assert_tables_have_headers(result) > 0
 
 
+def test_scenario_upload_runs_and_draws_the_timeline(served: Any) -> None:
+    """Review of issue 12: a scenario file uploaded from the page (an inline tenant, so it
+    needs nothing else) runs as the CLI runs it."""
+    page, _, url = served
+    page.goto(url + "/simulate")
+    scenario = SCENARIOS / "inline-tenant-trusted-egress.yaml"
+    page.get_by_label("Or upload a scenario").set_input_files(str(scenario))
+    page.get_by_role("button", name="Upload and simulate").click()
+    result = _result(page)
+    result.locator(".report").wait_for()
+    cli = _cli_json("simulate", str(scenario))
+    body = result.inner_text()
+    assert cli["connections"] and all(c["id"] in body for c in cli["connections"])
+    assert assert_tables_have_headers(result) > 0
+
+
 def test_matrix_page_highlights_the_embedded_mismatch(served: Any) -> None:
     page, _, url = served
     page.goto(url + "/matrix")

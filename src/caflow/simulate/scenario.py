@@ -104,17 +104,20 @@ def _connector(ar: Reader, value: object) -> str:
     return name
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, base_dir: Path | None = None) -> Scenario:
     """Load ``path`` (JSON/YAML) and its tenant (a bundle path relative to the scenario, or an
-    inline bundle mapping); raises caflow.errors on bad input."""
+    inline bundle mapping); raises caflow.errors on bad input. ``base_dir``: what relative
+    paths are relative to when the file has no folder of its own (a scenario uploaded to
+    ``caflow serve``: its served folder); default the scenario's folder."""
     p = Path(path)
+    base = base_dir if base_dir is not None else p.parent
     doc = load_document(p)
     r = Reader(str(p))
     root = r.obj(doc, (), optional=False)
     _head(root, r.file)  # keys, types and flows before the tenant is loaded
     key = written_key(root, "tenant", file=r.file)
-    tenant = _scenario_tenant(r, root.get(key), p.parent, key)
-    return parse_scenario(root, str(p), tenant, base_dir=p.parent)
+    tenant = _scenario_tenant(r, root.get(key), base, key)
+    return parse_scenario(root, str(p), tenant, base_dir=base)
 
 
 def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:

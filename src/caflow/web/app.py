@@ -36,8 +36,8 @@ __all__ = ["MAX_BODY_BYTES", "create_app", "error_body", "status_for"]
 #: Largest request body outside ``/upload`` (which has ``--max-upload-mb``): API and form
 #: bodies are options, a few KB (``caflow serve --max-body-kb``).
 MAX_BODY_BYTES = 1024 * 1024
-#: The bundle upload checks its own, larger limit (before reading, then while reading).
-_UPLOAD_PATH = "/upload"
+#: Uploads check their own, larger limit (before reading, then while reading).
+_UPLOAD_PATHS = ("/upload", "/simulate/upload")
 
 _STATIC = Path(__file__).parent / "static"
 
@@ -189,14 +189,14 @@ def create_app(
 class _BodyLimit:
     """Refuses a request body over ``limit`` bytes with 413 and the CLI-style error body:
     by its declared Content-Length before reading, and a chunked body while reading it
-    (buffered up to the limit, then handed on). ``/upload`` checks its own limit."""
+    (buffered up to the limit, then handed on). Uploads check their own limit."""
 
     def __init__(self, app: Any, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] == _UPLOAD_PATH:
+        if scope["type"] != "http" or scope["path"] in _UPLOAD_PATHS:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")

@@ -9,6 +9,7 @@ API answer and ``caflow <command> --json`` cannot disagree. Pages render from th
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from caflow.errors import InputError, Shown
@@ -91,11 +92,16 @@ def run_check(ws: Workspace, req: CheckRequest) -> dict[str, Any]:
     return out
 
 
-def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
+def run_simulate(
+    ws: Workspace, req: SimulateRequest, *, uploaded: Path | None = None
+) -> dict[str, Any]:
+    """``uploaded``: a scenario file sent from the page (saved by the workspace), whose
+    relative paths are relative to the served folder (an upload has no folder of its own)."""
     from caflow.io.decode import load_document
     from caflow.simulate import check_horizon, load_scenario, run_scenario
 
-    path = ws.resolve(req.scenario, field="scenario")
+    path = uploaded or ws.resolve(req.scenario, field="scenario")
+    base = ws.root if uploaded is not None else path.parent
     if path.is_dir():
         raise InputError(
             "a folder, not a scenario file",
@@ -107,11 +113,11 @@ def run_simulate(ws: Workspace, req: SimulateRequest) -> dict[str, Any]:
     doc = load_document(path)
     if isinstance(doc, dict) and isinstance(doc.get("tenant"), str):
         # docs/scenario-format.md: tenant is relative to the scenario file.
-        ws.confine(path.parent / doc["tenant"], field=str(ws.display(path)), json_path="/tenant")
+        ws.confine(base / doc["tenant"], field=str(ws.display(path)), json_path="/tenant")
     for pointer, named in _named_files(doc):
         # addPolicy/updatePolicy {file: ...}: as tenant:, inside the served folder only.
-        ws.confine(path.parent / named, field=str(ws.display(path)), json_path=pointer)
-    scenario = load_scenario(path)
+        ws.confine(base / named, field=str(ws.display(path)), json_path=pointer)
+    scenario = load_scenario(path, base_dir=base)
     stop = parse_when(req.until, lambda: scenario.end, option="--until")
     check_horizon(scenario, stop, until_field="--until" if req.until else None)
     out: dict[str, Any] = run_scenario(scenario, stop).to_json()

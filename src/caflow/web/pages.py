@@ -214,32 +214,42 @@ async def upload(request: Request) -> Response:
     """A .zip or a bundle's files. The declared length is checked before anything is read
     (413 over the limit); the files are then checked again as they are read."""
     ws = _ws(request)
+    files, _ = await _uploaded(request, "files", limit=ws.max_upload, max_files=10_000)
+    ws.open_upload(files)
+    return RedirectResponse("/policies", status_code=303)
+
+
+async def _uploaded(
+    request: Request, field: str, *, limit: int, max_files: int
+) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
+    """The files sent in ``field`` of a multipart upload (name, bytes) and its text fields.
+    The declared length is checked before anything is read (413 over ``limit``); the files
+    are then checked again as they are read."""
     declared = request.headers.get("content-length")
     if declared is None or not declared.isdigit():
         raise InputError(
             "upload without a length", file="upload", expected="a Content-Length header"
         )
-    if int(declared) > ws.max_upload + 64 * 1024:  # multipart framing
+    if int(declared) > limit + 64 * 1024:  # multipart framing
         raise FileTooLargeError(
-            f"upload of {int(declared):,} bytes is larger than the {ws.max_upload:,}-byte limit",
+            f"upload of {int(declared):,} bytes is larger than the {limit:,}-byte limit",
             file="upload",
         )
-    form = await request.form(max_files=10_000, max_fields=10)
+    form = await request.form(max_files=max_files, max_fields=10)
     files: list[tuple[str, bytes]] = []
     total = 0
-    for item in form.getlist("files"):
+    for item in form.getlist(field):
         if isinstance(item, str):
             continue
-        data = await item.read(ws.max_upload + 1 - total)
+        data = await item.read(limit + 1 - total)
         total += len(data)
-        if total > ws.max_upload:
-            raise FileTooLargeError(
-                f"upload larger than the {ws.max_upload:,}-byte limit", file="upload"
-            )
+        if total > limit:
+            raise FileTooLargeError(f"upload larger than the {limit:,}-byte limit", file="upload")
         if item.filename:
             files.append((item.filename, data))
-    ws.open_upload(files)
-    return RedirectResponse("/policies", status_code=303)
+    fields = {k: v.strip() for k, v in form.items() if isinstance(v, str) and v.strip()}
+    request.state.form = fields  # an error re-renders the page with what was typed
+    return files, fields
 
 
 # -- policies -----------------------------------------------------------------------------------
@@ -374,7 +384,43 @@ def rules_doc(request: Request) -> Response:
 def _simulate_context(request: Request) -> dict[str, Any]:
     ws = _ws(request)
     found = ws.find("scenarios/*.yaml") + ws.find("scenarios/*.yml")
-    return {"scenarios": found}
+    return {"scenarios": found, "scenario_limit": _scenario_limit(ws)}
+
+
+def _scenario_limit(ws: Workspace) -> int:
+    """An uploaded scenario is one document: the upload limit, at most the CLI's file limit."""
+    from caflow.io.decode import MAX_FILE_BYTES
+
+    return min(ws.max_upload, MAX_FILE_BYTES)
+
+
+@router.post("/simulate/upload", response_class=HTMLResponse)
+async def simulate_upload(request: Request) -> Response:
+    """A scenario file sent from the page, run like one typed as a path (the CLI's loader);
+    its relative paths (``tenant:``, ``file:``) are relative to the served folder."""
+    from caflow.web.operations import run_simulate
+
+    ws = _ws(request)
+    files, fields = await _uploaded(
+        request, "scenario_file", limit=_scenario_limit(ws), max_files=1
+    )
+    if len(files) != 1:
+        raise InputError(
+            "no scenario file uploaded",
+            file="scenario_file",
+            expected="one scenario file (.yaml, .yml or .json)",
+        )
+    name, data = files[0]
+    saved = ws.save_upload(name, data)
+    req = _model(SimulateRequest, {"scenario": saved.name, **fields})
+    result = run_simulate(ws, req, uploaded=saved)
+    return _page(
+        request,
+        "simulate.html.j2",
+        result=_report_page(result, saved.name),
+        form=fields,
+        **_simulate_context(request),
+    )
 
 
 @router.get("/simulate", response_class=HTMLResponse)
@@ -496,6 +542,7 @@ def replay_run(request: Request, run_id: str) -> Response:
 _FORM_FIELDS: dict[str, Iterable[str]] = {
     "/whatif": WhatIfRequest.model_fields,
     "/simulate": SimulateRequest.model_fields,
+    "/simulate/upload": SimulateRequest.model_fields,
     "/check": CheckRequest.model_fields,
     "/matrix": MatrixRequest.model_fields,
     "/advise": AdviseRequest.model_fields,
@@ -503,6 +550,7 @@ _FORM_FIELDS: dict[str, Iterable[str]] = {
 _FORM_PAGES = {
     "/whatif": ("whatif.html.j2", _whatif_context),
     "/simulate": ("simulate.html.j2", _simulate_context),
+    "/simulate/upload": ("simulate.html.j2", _simulate_context),
     "/check": ("check.html.j2", _check_context),
     "/matrix": ("matrix.html.j2", lambda r: {}),
     "/advise": ("advise.html.j2", lambda r: {}),

@@ -112,6 +112,8 @@ class Workspace:
         #: Requests run in a thread pool: opening bundles is serialised (loaded once each).
         self._lock = threading.Lock()
         self._upload_root: Path | None = None
+        #: Folders of single uploaded files: shown as nothing, so a file reads as its name.
+        self._upload_folders: list[Path] = []
 
     @property
     def _uploads(self) -> Path:
@@ -219,6 +221,7 @@ class Workspace:
                 pairs.append((str(b.path), b.label))
         if self.examples is not None:
             pairs.append((str(self.examples), EXAMPLES_PREFIX))
+        pairs += [(str(f), "") for f in self._upload_folders]
         if self._upload_root is not None:
             pairs.append((str(self._upload_root), ""))
         if self.root != Path(self.root.anchor):
@@ -279,6 +282,18 @@ class Workspace:
     def open_path(self, ref: str, *, field: str = "path", select: bool = True) -> Bundle:
         path = self.resolve(ref, field=field)
         return self.add(path, self.display(path), select=select)
+
+    def save_upload(self, name: str, data: bytes) -> Path:
+        """One uploaded file (a scenario) in a private folder of its own, under its own name
+        (messages then name it as it was sent)."""
+        posix = _upload_name(name)
+        folder = Path(tempfile.mkdtemp(dir=self._uploads))
+        self._upload_folders.append(folder)
+        target = folder / posix.name
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return target
 
     def open_upload(self, files: list[tuple[str, bytes]]) -> Bundle:
         """A ``.zip`` of a bundle, or the files of one (names relative to the bundle folder,
