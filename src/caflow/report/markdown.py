@@ -145,10 +145,10 @@ class _Page:
 
 
 def _render_check(result: Any, limit: int = LIMIT, *, links: DocLinks | None = None) -> str:
-    links = links or DocLinks()
     """The check as a PR comment: counts, impact grouped by policy and by owner with the first
     items of each, then the plan, everything cut to fit ``limit`` characters; the full lists
     are in ``--format json`` (keep it as a build artifact)."""
+    links = links or DocLinks()
     from caflow.report.impact import blocked_pairs, blocked_users, by_owner, by_policy
 
     data = result.to_json()
