@@ -48,10 +48,17 @@ def _commit(repo: Path) -> None:
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "change")
 
 
-def run_check_step(repo: Path, tmp_path: Path, **inputs: str) -> tuple[dict[str, str], str]:
+def run_check_step(
+    repo: Path, tmp_path: Path, extra_env: dict[str, str] | None = None, **inputs: str
+) -> tuple[dict[str, str], str]:
     """Run the action's `check` step as the runner would; returns (outputs, job summary)."""
     step = _step("check")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GITHUB_") and k != "CAFLOW_DOCS_BASE_URL"
+    }
+    env.update(extra_env or {})
     env.update(
         {
             "BUNDLE": inputs.get("bundle", "tenant"),
@@ -91,6 +98,30 @@ def test_breaking_policy_change_is_exit_1_with_the_plan_posted(repo: Path, tmp_p
     sarif = json.loads(Path(outputs["sarif-file"]).read_text())
     assert sarif["version"] == "2.1.0"
     assert not (tmp_path / "runner-temp" / "caflow" / "baseline").exists()  # worktree removed
+    # without the action's repository and ref, rule links stay repository-relative
+    assert all("helpUri" not in r for r in sarif["runs"][0]["tool"]["driver"]["rules"])
+
+
+def test_rule_links_point_to_the_actions_own_repository(repo: Path, tmp_path: Path) -> None:
+    """Review of issue 12: where the runner names the action's repository and ref, the rule
+    links of the plan and SARIF are absolute URLs into that repository's docs."""
+    policy = json.loads((repo / CA014).read_text())
+    policy["state"] = "enabled"
+    (repo / CA014).write_text(json.dumps(policy, indent=2))
+    _commit(repo)
+    env = {
+        "ACTION_REPOSITORY": "acme/caflow",
+        "ACTION_REF": "v1.2.0",
+        "SERVER_URL": "https://github.example.com",
+    }
+    outputs, _ = run_check_step(repo, tmp_path, extra_env=env, sarif="true")
+    sarif = json.loads(Path(outputs["sarif-file"]).read_text())
+    base = "https://github.example.com/acme/caflow/blob/v1.2.0/"
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert rules and all(
+        r["helpUri"].startswith(f"{base}docs/") and r["helpUri"].endswith("#" + r["id"])
+        for r in rules
+    )
 
 
 def test_change_outside_the_bundle_checks_nothing(repo: Path, tmp_path: Path) -> None:
