@@ -140,9 +140,8 @@ def test_long_horizon_is_bounded_and_identical(tmp_path, every, end, breaks) -> 
     """The contoso bundle's own SharePoint polls and a minute schedule over ten years: counted
     by arithmetic (the plain loop steps ~10^5 refreshes per flow), identical JSON, and a
     failing flow's identical runs past the first 100 shown as one counted event."""
-    import time
-
     from tests.examples_paths import CONTOSO
+    from tests.hang_guard import hang_guard
 
     path = tmp_path / "long.yaml"
     path.write_text(
@@ -150,9 +149,8 @@ def test_long_horizon_is_bounded_and_identical(tmp_path, every, end, breaks) -> 
         encoding="utf-8",
     )
     scenario = load_scenario(path)
-    started = time.process_time()
-    fast = run_scenario(scenario)
-    assert time.process_time() - started < 1.0  # CPU seconds, shared CI machines
+    with hang_guard():  # stepping ~10^5 refreshes per flow per year would trip it
+        fast = run_scenario(scenario)
     assert _dump(fast) == _dump(run_scenario(scenario, reference=True))
     out = fast.to_json()
     assert len(out["events"]) < 200
