@@ -144,9 +144,9 @@ def test_output_that_is_a_directory_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.parametrize("state", ["enabledd", "on", "reportOnly", "ENABLED-ish"])
-def test_unknown_state_is_undetermined_not_report_only(tmp_path, state) -> None:
-    """Review of issue 8: a proposed state outside Graph's three is no "report-only" guess; the
-    change is labelled undetermined, counted, and --strict fails."""
+def test_unknown_state_in_a_proposed_file_is_exit_2(tmp_path, state) -> None:
+    """Issue 13: a policy file the user wrote for ``--proposed`` is read strictly - a state
+    outside Graph's three is exit 2 naming the file and /state, never a guess."""
     import json as _json
 
     from tests.examples_paths import CONTOSO as _CONTOSO
@@ -157,6 +157,29 @@ def test_unknown_state_is_undetermined_not_report_only(tmp_path, state) -> None:
     src["state"] = state
     proposed = tmp_path / "ca004.json"
     proposed.write_text(_json.dumps(src))
+    args = ["check", "--baseline", str(_CONTOSO), "--proposed", str(proposed)]
+    res = CliRunner().invoke(app, [*args, "--start", "2026-01-05T00:00:00Z"])
+    assert res.exit_code == 2, res.output
+    assert f"{proposed}: /state: unknown value" in res.output and "[invalid-value]" in res.output
+
+
+@pytest.mark.parametrize("state", ["enabledd", "on", "reportOnly", "ENABLED-ish"])
+def test_unknown_state_in_a_proposed_bundle_is_undetermined(tmp_path, state) -> None:
+    """Review of issue 8: in a proposed *bundle* (an export Entra wrote) a state outside Graph's
+    three is no "report-only" guess; the change is labelled undetermined, counted, and --strict
+    fails (docs/errors.md "Written or exported")."""
+    import json as _json
+    import shutil
+
+    from tests.examples_paths import CONTOSO as _CONTOSO
+
+    bundle = tmp_path / "proposed"
+    shutil.copytree(_CONTOSO, bundle)
+    proposed = bundle / "policies" / "CA004-Require-MFA-for-SharePoint-Online.json"
+    src = _json.loads(proposed.read_text())
+    src["state"] = state
+    proposed.write_text(_json.dumps(src))
+    proposed = bundle
     args = ["check", "--baseline", str(_CONTOSO), "--proposed", str(proposed)]
     args += ["--start", "2026-01-05T00:00:00Z"]
     res = CliRunner().invoke(app, [*args, "--json"])

@@ -47,7 +47,13 @@ from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
 from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, camel_key, normalize_keys
-from caflow.io.policies import is_policy_like, parse_policy, parse_strength, unread_fields
+from caflow.io.policies import (
+    check_written_policy,
+    is_policy_like,
+    parse_policy,
+    parse_strength,
+    unread_fields,
+)
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.io.truncation import check_not_truncated
 from caflow.model.agreements import Agreement, AgreementAcceptance
@@ -993,13 +999,19 @@ def resolve_references(policy: Policy, tenant: Tenant) -> Policy:
     )
 
 
-def bind_written_policy(policy: Policy, tenant: Tenant) -> Policy:
-    """A policy the user wrote (a ``check --proposed`` file, a scenario's inline policy or
-    policy file), bound to the tenant it is added to: names resolve to ids like a bundle's own
+def bind_written_policy(
+    policy: Policy, tenant: Tenant, written: dict[str, Any] | None = None
+) -> Policy:
+    """A policy the user wrote (a ``check``/``replay --proposed`` file, a scenario's inline
+    policy or policy file), read strictly and bound to the tenant it is added to. Strict first
+    (:func:`caflow.io.policies.check_written_policy`, the one check for every user-written
+    policy): an unknown key or value is exit 2 with a did-you-mean; ``written`` as there.
+    Then names resolve to ids like a bundle's own
     policies (docs/bundle-format.md), and a reference the tenant does not define is the user's
     typo, exit 2 with a did-you-mean naming the closest object. Loaded alone, the file had no
     directory, so its references could not be resolved then (a group named by display name was
     silently 'not a member': review of issue 13)."""
+    check_written_policy(policy, written)
     # Dangling-reference warnings from loading the file alone are recomputed against the
     # tenant; others (a quarantined filter rule) are kept.
     kept = tuple(w for w in policy.warnings if w.code != "dangling-reference")

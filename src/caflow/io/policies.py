@@ -193,6 +193,50 @@ _GRAPH_CONDITION_KEYS = frozenset(
 )
 
 
+#: Keys of the condition objects (Graph conditionalAccessConditionSet, v1.0/beta): a policy the
+#: user wrote is checked against them, so ``includeUser`` is a typo, not an ignored field.
+_CONDITION_SECTION_KEYS: dict[str, frozenset[str]] = {
+    "users": frozenset(
+        {
+            "includeUsers",
+            "excludeUsers",
+            "includeGroups",
+            "excludeGroups",
+            "includeRoles",
+            "excludeRoles",
+            "includeGuestsOrExternalUsers",
+            "excludeGuestsOrExternalUsers",
+        }
+    ),
+    "applications": frozenset(
+        {
+            "includeApplications",
+            "excludeApplications",
+            "includeUserActions",
+            "includeAuthenticationContextClassReferences",
+            "applicationFilter",
+            "globalSecureAccess",
+            "networkAccess",
+        }
+    ),
+    "clientApplications": frozenset(
+        {"includeServicePrincipals", "excludeServicePrincipals", "servicePrincipalFilter"}
+    ),
+    "platforms": frozenset({"includePlatforms", "excludePlatforms"}),
+    "locations": frozenset({"includeLocations", "excludeLocations"}),
+    "devices": frozenset(
+        {
+            "deviceFilter",
+            "includeDevices",
+            "excludeDevices",
+            "includeDeviceStates",
+            "excludeDeviceStates",
+        }
+    ),
+    "authenticationFlows": frozenset({"transferMethods"}),
+}
+
+
 def _pointers(obj: Any, prefix: str = "") -> set[str]:
     """JSON pointers of every value inside ``obj``."""
     out = {prefix} if prefix else set()
@@ -211,19 +255,26 @@ def _annotation(key: str) -> bool:
 
 
 def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) -> None:
-    """A policy the user wrote (inline in a scenario) is read strictly: an unknown key or an
+    """A policy the user wrote (a scenario's inline policy or policy file, a ``check`` /
+    ``replay --proposed`` file; called by :func:`caflow.io.bundle.bind_written_policy`) is read strictly: an unknown key or an
     unknown value is exit 2 with a did-you-mean, not a note or an undetermined policy.
     ``written``: only these (normalised) fields were written by the user (``updatePolicy``'s
     ``set`` merged into an exported policy); the rest keeps the exported-file treatment."""
     raw = policy.raw if written is None else written
     base = policy.source_path.rstrip("/")
     mine = {base + pointer for pointer in _pointers(raw)}
+    conditions = raw.get("conditions")
     sections: list[tuple[str, Any, frozenset[str] | set[str]]] = [
         ("", raw, _POLICY_FIELDS),
-        ("/conditions", raw.get("conditions"), _KNOWN_CONDITION_KEYS | _GRAPH_CONDITION_KEYS),
+        ("/conditions", conditions, _KNOWN_CONDITION_KEYS | _GRAPH_CONDITION_KEYS),
         ("/grantControls", raw.get("grantControls"), _GRANT_FIELDS),
         ("/sessionControls", raw.get("sessionControls"), _SESSION_FIELDS),
     ]
+    if isinstance(conditions, dict):
+        sections += [
+            (f"/conditions/{name}", conditions.get(name), known)
+            for name, known in _CONDITION_SECTION_KEYS.items()
+        ]
     for where, section, known in sections:
         if not isinstance(section, dict):
             continue

@@ -26,7 +26,7 @@ from caflow.errors import (
 from caflow.io.decode import load_document
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
-from caflow.io.policies import check_written_policy, parse_policy
+from caflow.io.policies import parse_policy
 from caflow.io.powerplatform import parse_flow
 from caflow.model.directory import User
 from caflow.model.policy import Policy
@@ -624,13 +624,12 @@ def _checked(
     from caflow.engine.unparsable import quarantine_policy, strict_error
     from caflow.io.bundle import bind_written_policy
 
-    check_written_policy(policy, written)
     error = strict_error(policy)
     if error is not None:
         if written is None or _writes_filter(written):
             raise error
         policy = quarantine_policy(policy)  # the exported policy's own rule: undetermined
-    return bind_written_policy(policy, tenant)
+    return bind_written_policy(policy, tenant, written)  # unknown keys/values: exit 2 there
 
 
 def _writes_filter(written: Mapping[str, Any]) -> bool:
