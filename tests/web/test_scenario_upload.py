@@ -18,6 +18,7 @@ from caflow.cli.main import app as cli
 from caflow.web.app import create_app
 
 SCENARIO = (SCENARIOS / "effect1-future-runs.yaml").read_text()
+HEAD = b"start: 2026-03-01T00:00:00Z\nend: 2026-03-02T00:00:00Z\n"
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_uploaded_scenario_errors_name_the_file_as_sent(
     assert _alert(bad.text).startswith("mine.yaml: /bogus: unknown key")
     assert "caflow-serve-" not in bad.text and str(root) not in _alert(bad.text)
     outside = client.post(
-        "/simulate/upload", files={"scenario_file": ("x.yaml", b"tenant: ../../etc\n")}
+        "/simulate/upload", files={"scenario_file": ("x.yaml", HEAD + b"tenant: ../../etc\n")}
     )
     assert outside.status_code == 403 and "/tenant: path outside the served folder" in outside.text
     none = client.post("/simulate/upload", data={"until": "2026-03-01T00:00:00Z"})

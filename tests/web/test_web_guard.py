@@ -4,6 +4,7 @@ the server, and a scenario cannot make it read a policy file outside the served 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -66,13 +67,13 @@ def test_scenario_naming_a_policy_file_outside_the_root_is_403(
     client: TestClient, tmp_path: Path, where: str
 ) -> None:
     served = tmp_path / "served"
-    served.mkdir()
+    shutil.copytree(CONTOSO, served / "contoso")
     outside = tmp_path / "secret-policy.json"
     outside.write_text((CONTOSO / "policies").glob("*.json").__next__().read_text())
     named = str(outside) if where == "absolute" else "../secret-policy.json"
     c = TestClient(create_app(CONTOSO, root=served, examples=EXAMPLES))
     (served / "s.yaml").write_text(
-        f"tenant: '@examples/contoso'\nstart: 2026-03-01T00:00:00Z\nend: 2026-03-02T00:00:00Z\n"
+        f"tenant: contoso\nstart: 2026-03-01T00:00:00Z\nend: 2026-03-02T00:00:00Z\n"
         f"events:\n  - at: 2026-03-01T01:00:00Z\n    addPolicy:\n      file: {named}\n"
     )
     r = c.post("/api/simulate", json={"scenario": "s.yaml"})

@@ -17,12 +17,19 @@ from caflow.model.tenant import Tenant
 from caflow.simulate.fixes import FIXES
 from caflow.simulate.result import SCHEMA_VERSION, Event, SimulationResult
 from caflow.simulate.runner import SimOptions, Simulator
-from caflow.simulate.scenario import Action, Scenario, load_scenario, parse_scenario
+from caflow.simulate.scenario import (
+    Action,
+    Confinement,
+    Scenario,
+    load_scenario,
+    parse_scenario,
+)
 
 __all__ = [
     "FIXES",
     "SCHEMA_VERSION",
     "Action",
+    "Confinement",
     "Event",
     "Scenario",
     "SimOptions",

@@ -19,6 +19,7 @@ from caflow.errors import (
     InputError,
     SchemaError,
     UnknownReferenceError,
+    UnsafePathError,
     did_you_mean,
     json_pointer,
     shown_name,
@@ -104,11 +105,45 @@ def _connector(ar: Reader, value: object) -> str:
     return name
 
 
-def load_scenario(path: str | Path, *, base_dir: Path | None = None) -> Scenario:
+@dataclass(frozen=True)
+class Confinement:
+    """Folders every path a scenario names must resolve into (``caflow serve``: the served
+    folder and the packaged examples), checked where the loader opens it, whatever the key's
+    spelling (``tenant``/``Tenant``, ``file``/``File``), after ``..`` and symlinks are resolved
+    (a scenario must not read a file the page itself may not; issue 12)."""
+
+    roots: tuple[Path, ...]
+    #: What an allowed path is, for the message (e.g. "a path inside the served folder").
+    expected: str
+
+    def check(self, r: Reader, candidate: Path, path: tuple[str | int, ...], ref: str) -> Path:
+        """``candidate`` as its real path when inside a root; outside is UnsafePathError naming
+        the file, the key path and the path as written (never the roots themselves)."""
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):
+            raise UnknownReferenceError(
+                "cannot resolve the path", file=r.file, path=path, got=ref
+            ) from None
+        if not any(real.is_relative_to(root) for root in self.roots):
+            raise UnsafePathError(
+                "path outside the served folder",
+                file=r.file,
+                path=path,
+                expected=self.expected,
+                got=ref,
+            )
+        return real
+
+
+def load_scenario(
+    path: str | Path, *, base_dir: Path | None = None, confine_to: Confinement | None = None
+) -> Scenario:
     """Load ``path`` (JSON/YAML) and its tenant (a bundle path relative to the scenario, or an
     inline bundle mapping); raises caflow.errors on bad input. ``base_dir``: what relative
     paths are relative to when the file has no folder of its own (a scenario uploaded to
-    ``caflow serve``: its served folder); default the scenario's folder."""
+    ``caflow serve``: its served folder); default the scenario's folder. ``confine_to``: every
+    path the scenario names (tenant, addPolicy files) must lie inside it."""
     p = Path(path)
     base = base_dir if base_dir is not None else p.parent
     doc = load_document(p)
@@ -116,8 +151,8 @@ def load_scenario(path: str | Path, *, base_dir: Path | None = None) -> Scenario
     root = r.obj(doc, (), optional=False)
     _head(root, r.file)  # keys, types and flows before the tenant is loaded
     key = written_key(root, "tenant", file=r.file)
-    tenant = _scenario_tenant(r, root.get(key), base, key)
-    return parse_scenario(root, str(p), tenant, base_dir=base)
+    tenant = _scenario_tenant(r, root.get(key), base, key, confine_to)
+    return parse_scenario(root, str(p), tenant, base_dir=base, confine_to=confine_to)
 
 
 def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:
@@ -127,7 +162,13 @@ def _head(root: Mapping[str, Any], file: str) -> ScenarioFile:
     return read_model(ScenarioFile, {k: v for k, v in root.items() if k != events}, file=file)
 
 
-def _scenario_tenant(r: Reader, ref: Any, base_dir: Path, key: str = "tenant") -> Tenant:
+def _scenario_tenant(
+    r: Reader,
+    ref: Any,
+    base_dir: Path,
+    key: str = "tenant",
+    confine_to: Confinement | None = None,
+) -> Tenant:
     """docs/scenario-format.md: ``tenant:`` (``key`` as written) is a path relative to the
     scenario file, or an inline bundle mapping (:mod:`caflow.simulate.inline_tenant`)."""
     from caflow.engine.unparsable import quarantine_unparsable
@@ -145,6 +186,8 @@ def _scenario_tenant(r: Reader, ref: Any, base_dir: Path, key: str = "tenant") -
             ref,
         )
     bundle = (base_dir / ref).resolve()
+    if confine_to is not None:
+        bundle = confine_to.check(r, base_dir / ref, (key,), ref)
     if not bundle.exists():
         raise UnknownReferenceError("tenant bundle not found", file=r.file, path=(key,), got=ref)
     # An exported bundle: Entra validated its policies, so a filter rule caflow cannot parse
@@ -372,7 +415,12 @@ _TENANT_ACTIONS = frozenset(
 
 
 def parse_scenario(
-    root: Mapping[str, Any], file: str, tenant: Tenant, *, base_dir: Path | None = None
+    root: Mapping[str, Any],
+    file: str,
+    tenant: Tenant,
+    *,
+    base_dir: Path | None = None,
+    confine_to: Confinement | None = None,
 ) -> Scenario:
     """Validate a scenario document against ``tenant``; nothing is simulated here."""
     r = Reader(file)
@@ -437,7 +485,8 @@ def parse_scenario(
                     body["id"],
                     "an agreement of the bundle or added earlier",
                 )
-            current = _tenant_action(ar, kind, body, current, policy_ids, base_dir)
+            lookup = _Where(base_dir, confine_to, _spellings_in(eo[written], "file"))
+            current = _tenant_action(ar, kind, body, current, policy_ids, lookup)
             agreement_ids.update(current.agreements)
             a = {"tenant": current}
         elif kind == "signIn":
@@ -661,7 +710,7 @@ def _tenant_action(
     body: Mapping[str, Any],
     current: Tenant,
     policy_ids: set[str],
-    base_dir: Path | None,
+    where: _Where,
 ) -> Tenant:
     """The tenant after a policy, settings or agreement action (validated now, applied by the
     runner at the event's time). ``policy_ids`` tracks the ids as the timeline changes them."""
@@ -681,7 +730,7 @@ def _tenant_action(
         )
     if kind == "addPolicy":
         return current.with_policies(
-            (*current.policies, _checked(r, _new_policy(r, body, policy_ids, base_dir), current))
+            (*current.policies, _checked(r, _new_policy(r, body, policy_ids, where), current))
         )
     s = current.settings
     if kind == "setRememberMfa":
@@ -719,15 +768,36 @@ def _existing_policy(r: Reader, body: Mapping[str, Any], ids: set[str]) -> str:
     return pid
 
 
-def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], base_dir: Path | None) -> Policy:
+@dataclass(frozen=True)
+class _Where:
+    """Where an addPolicy ``file:`` is looked up: relative to ``base_dir``, inside
+    ``confine_to`` when set; ``key`` is the key as written (``file``/``File``) for messages."""
+
+    base_dir: Path | None
+    confine_to: Confinement | None
+    key: str
+
+
+def _spellings_in(raw: Any, name: str) -> str:
+    """The spelling of ``name`` the body was written with (``name`` if none)."""
+    if isinstance(raw, Mapping):
+        return next((k for k in key_spellings(name) if k in raw), name)
+    return name
+
+
+def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], where_: _Where) -> Policy:
     """addPolicy: ``{file: ...}`` (relative to the scenario) or an inline policy (under
     ``policy`` or the body itself); its id must be new."""
     if body.get("file") is not None:
-        ref = Path(str(body["file"]))
+        written, key_path = str(body["file"]), (*r.base, where_.key)
+        ref = Path(written)
+        base_dir = where_.base_dir
         path = (base_dir / ref) if base_dir is not None and not ref.is_absolute() else ref
+        if where_.confine_to is not None:
+            path = where_.confine_to.check(r, path, key_path, written)
         if not path.exists():
             raise UnknownReferenceError(
-                "policy file not found", file=r.file, path=(*r.base, "file"), got=str(body["file"])
+                "policy file not found", file=r.file, path=key_path, got=written
             )
         where: tuple[str | int, ...] = ()
         obj, file = load_document(path), str(path)
@@ -744,7 +814,7 @@ def _new_policy(r: Reader, body: Mapping[str, Any], ids: set[str], base_dir: Pat
         file, where = r.file, (*r.base, "policy") if "policy" in body else r.base
     pol = parse_policy(normalize_keys(obj, file=file, path=where), file, where)
     if pol.id.lower() in ids:
-        at = where if file == r.file else (*r.base, "file")
+        at = where if file == r.file else (*r.base, where_.key)
         raise SchemaError(
             "duplicate policy id", file=r.file, path=at, expected="a new policy id", got=pol.id
         )

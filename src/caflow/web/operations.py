@@ -97,7 +97,6 @@ def run_simulate(
 ) -> dict[str, Any]:
     """``uploaded``: a scenario file sent from the page (saved by the workspace), whose
     relative paths are relative to the served folder (an upload has no folder of its own)."""
-    from caflow.io.decode import load_document
     from caflow.simulate import check_horizon, load_scenario, run_scenario
 
     path = uploaded or ws.resolve(req.scenario, field="scenario")
@@ -110,14 +109,9 @@ def run_simulate(
             f"{EXAMPLES_PREFIX}/scenarios/effect1-future-runs.yaml",
             got=Shown(ws.display(path)),
         )
-    doc = load_document(path)
-    if isinstance(doc, dict) and isinstance(doc.get("tenant"), str):
-        # docs/scenario-format.md: tenant is relative to the scenario file.
-        ws.confine(base / doc["tenant"], field=str(ws.display(path)), json_path="/tenant")
-    for pointer, named in _named_files(doc):
-        # addPolicy/updatePolicy {file: ...}: as tenant:, inside the served folder only.
-        ws.confine(base / named, field=str(ws.display(path)), json_path=pointer)
-    scenario = load_scenario(path, base_dir=base)
+    # Every path the scenario names (tenant, addPolicy files, any key spelling) is confined
+    # by the loader where it opens it (issue 12: one code path, symlinks resolved).
+    scenario = load_scenario(path, base_dir=base, confine_to=ws.confinement)
     stop = parse_when(req.until, lambda: scenario.end, option="--until")
     check_horizon(scenario, stop, until_field="--until" if req.until else None)
     out: dict[str, Any] = run_scenario(scenario, stop).to_json()
@@ -140,19 +134,3 @@ def run_matrix(ws: Workspace, req: MatrixRequest) -> dict[str, Any]:
     result = run_matrix(tenant, now, users=users, apps=apps, personas=rows)
     out: dict[str, Any] = result.to_json()
     return out
-
-
-def _named_files(doc: Any, pointer: str = "") -> list[tuple[str, str]]:
-    """Every ``file:`` a scenario names (JSON pointer, path), wherever it sits."""
-    found: list[tuple[str, str]] = []
-    if isinstance(doc, dict):
-        for key, value in doc.items():
-            here = f"{pointer}/{key}"
-            if key == "file" and isinstance(value, str):
-                found.append((here, value))
-            else:
-                found.extend(_named_files(value, here))
-    elif isinstance(doc, list):
-        for i, value in enumerate(doc):
-            found.extend(_named_files(value, f"{pointer}/{i}"))
-    return found

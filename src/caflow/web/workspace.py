@@ -29,6 +29,7 @@ from caflow.errors import (
     UnsafePathError,
 )
 from caflow.model.tenant import Tenant
+from caflow.simulate.scenario import Confinement
 
 __all__ = ["EXAMPLES_PREFIX", "MAX_UPLOAD_BYTES", "Bundle", "Workspace"]
 
@@ -172,21 +173,13 @@ class Workspace:
             )
         return real
 
-    def confine(self, path: Path, *, field: str, json_path: str | None = None) -> None:
-        """A path a file names (a scenario's ``tenant:``) must lie inside the served folder or
-        the packaged examples too: a scenario must not read a bundle the page may not."""
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            return  # the loader reports it (not found / unreadable) with file and path
-        roots = [r for r in (self.root, self.examples) if r is not None]
-        if not any(_inside(real, r) for r in roots):
-            raise UnsafePathError(
-                "path outside the served folder",
-                file=field,
-                path=json_path,
-                expected=f"a path inside the served folder (or {EXAMPLES_PREFIX}/...)",
-            )
+    @property
+    def confinement(self) -> Confinement:
+        """The folders a file's named paths (a scenario's ``tenant:``, addPolicy ``file:``)
+        may lie in: the served folder and the packaged examples, as for paths typed into the
+        page; the scenario loader checks every one where it opens it (issue 12)."""
+        roots = tuple(r for r in (self.root, self.examples) if r is not None)
+        return Confinement(roots, f"a path inside the served folder (or {EXAMPLES_PREFIX}/...)")
 
     def display(self, path: Path) -> str:
         """How a path is shown and typed back: relative to its root."""
