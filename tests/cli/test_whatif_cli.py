@@ -456,3 +456,66 @@ def test_undecidable_report_only_and_agent_policies_are_undetermined() -> None:
     assert agent and all(v["analysisReasons"] == "notEnoughInformation" for v in agent)
     report_only = {r["displayName"][:5]: r for r in out["reportOnly"]}
     assert report_only["CA502"]["result"] == "undetermined" and report_only["CA502"]["reason"]
+
+
+def test_determined_block_stays_certain_with_undetermined_policies(tmp_path: Path) -> None:
+    """Issue 13 review (D3): block wins over any grant (reference conditional-access "block
+    wins"), so an undetermined policy cannot lift a determined block: ``certain`` stays true
+    and the headline does not say the decision could change."""
+    b = _copy_bundle(tmp_path)
+    unparsed = {
+        "id": "f",
+        "displayName": "f",
+        "state": "enabled",
+        "conditions": {
+            "users": {"includeUsers": ["All"]},
+            "applications": {"includeApplications": ["All"]},
+            "devices": {"deviceFilter": {"mode": "include", "rule": 'device.colour -eq "red"'}},
+        },
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
+    }
+    (b / "policies" / "filter.json").write_text(json.dumps(unparsed))
+    blocked = {**unparsed, "id": "blk", "displayName": "block all"}
+    blocked["conditions"] = {
+        "users": {"includeUsers": ["All"]},
+        "applications": {"includeApplications": ["All"]},
+    }
+    blocked["grantControls"] = {"operator": "OR", "builtInControls": ["block"]}
+    args = ("--user", "alice@contoso.com", "--app", SPO)
+    (b / "policies" / "block.json").write_text(json.dumps(blocked))
+    out = json.loads(whatif(*args, "--json", bundle=b).stdout)
+    assert out["decision"] == "block" and out["certain"] is True
+    assert "f" in [u["id"] for u in out["undetermined"]]
+    text = whatif(*args, bundle=b).stdout
+    assert "(they cannot lift the block)" in text and "could change" not in text
+    # without the block policy the same undetermined policy leaves the decision open
+    (b / "policies" / "block.json").unlink()
+    out = json.loads(whatif(*args, "--json", bundle=b).stdout)
+    assert out["decision"] != "block" and out["certain"] is False
+    assert "(the decision could change)" in whatif(*args, bundle=b).stdout
+
+
+def test_request_user_not_in_directory_warns_like_user_flag(tmp_path: Path) -> None:
+    """Issue 13 review (D2): a --request userId the directory does not hold is the same warning
+    as --user (did-you-mean, file + JSON path) and exit 2 under --strict."""
+    request = tmp_path / "req.json"
+    request.write_text(
+        json.dumps(
+            {
+                "signInIdentity": {"userId": "alice@contoso.co"},
+                "signInContext": {"includeApplications": ["00000003-0000-0ff1-ce00-000000000000"]},
+            }
+        )
+    )
+    res = whatif("--request", str(request))
+    assert res.exit_code == 0, res.output
+    warning = f"warning: {request}: /signInIdentity/userId: user is not in the bundle's directory"
+    assert warning in res.stderr and "did you mean 'alice@contoso.com'?" in res.stderr
+    flag = whatif("--user", "alice@contoso.co", "--app", SPO)
+    assert "did you mean 'alice@contoso.com'?" in flag.stderr
+    strict = whatif("--request", str(request), "--strict")
+    assert strict.exit_code == 2 and "/signInIdentity/userId" in strict.output
+    known = tmp_path / "known.json"
+    known.write_text(request.read_text().replace("contoso.co", "contoso.com"))
+    res = whatif("--request", str(known), "--strict")
+    assert res.exit_code == 0 and "warning" not in res.stderr, res.output

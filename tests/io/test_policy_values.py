@@ -230,7 +230,9 @@ def test_unknown_value_makes_the_policy_undetermined(tmp_path: Path, case: str) 
     )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["certain"] is False
+    # CA010 blocks the high sign-in risk for sure: block wins, so the undetermined CA001
+    # cannot lift it and the decision is certain (docs/output.md `certain`)
+    assert out["decision"] == "block" and out["certain"] is True
     assert CA001_ID not in out["policies"]  # neither applied ...
     undetermined = {u["id"]: u["reason"] for u in out["undetermined"]}
     assert CA001_ID in undetermined  # ... nor silently dropped

@@ -21,6 +21,7 @@ from caflow.cli.options import (
 
 if TYPE_CHECKING:
     from caflow.engine.signin import SignIn
+    from caflow.errors import InputError
     from caflow.model.tenant import Tenant
 
 __all__ = ["build_signin", "register"]
@@ -49,8 +50,9 @@ _EPILOG = (
     "A signal a policy needs but you did not give (IP, platform, device ...) makes that policy "
     "'notEnoughInformation' - listed as undetermined, never silently ignored: the headline then "
     "says how many enforced policies are undetermined (e.g. 'ALLOW - 3 policies undetermined') "
-    "and the JSON adds certain: false.\n\n"
-    "A --user or --member-of group name that the bundle's directory does not hold is a warning "
+    "and the JSON adds certain: false (a determined BLOCK stays certain: block wins).\n\n"
+    "A --user or --member-of group name (or a --request userId) that the bundle's directory "
+    "does not hold is a warning "
     "with a did-you-mean (exit 2 with --strict).\n\n" + EXIT_CODES_HELP
 )
 
@@ -189,33 +191,54 @@ def register(app: typer.Typer) -> None:
         with guard():
             tenant = load_tenant(bundle)
             now = parse_when(at)
+            from caflow.io.whatif import REQUEST_PATHS, unresolved_references
+
+            def warn(problems: list[InputError]) -> None:
+                """A name that resolves to nothing: a warning, exit 2 under --strict."""
+                for problem in problems:
+                    if strict:
+                        raise problem
+                    err_console.print(
+                        "warning: " + str(problem), highlight=False, markup=False, style="yellow"
+                    )
+
             if request is not None:
                 from caflow.engine.signin import SignIn
                 from caflow.io.decode import load_document
                 from caflow.io.request import parse_evaluate_request
 
                 body = load_document(request)
-                signin = SignIn(**parse_evaluate_request(body, tenant, str(request)))
+                parsed = parse_evaluate_request(body, tenant, str(request))
+                # The request's userId / servicePrincipalId are checked like --user /
+                # --service-principal (one check, naming the file and JSON path).
+                subject = parsed.get("user")
+                warn(
+                    unresolved_references(
+                        tenant,
+                        field=lambda _name: str(request),
+                        paths=REQUEST_PATHS,
+                        user=subject.id if subject is not None else None,
+                        # an external identity the request describes is deliberate, as --guest-type
+                        guest_type=subject.guest_type if subject is not None else None,
+                        service_principal=parsed.get("service_principal_id"),
+                    )
+                )
+                signin = SignIn(**parsed)
                 # The request's appliedPoliciesOnly means what --only-applied means (§4.2).
                 only_applied = only_applied or (
                     isinstance(body, dict) and body.get("appliedPoliciesOnly") is True
                 )
             else:
-                from caflow.io.whatif import unresolved_references
-
-                for problem in unresolved_references(
-                    tenant,
-                    user=user,
-                    member_of=member_of,
-                    role=role,
-                    guest_type=guest_type,
-                    service_principal=service_principal,
-                ):
-                    if strict:
-                        raise problem
-                    err_console.print(
-                        "warning: " + str(problem), highlight=False, markup=False, style="yellow"
+                warn(
+                    unresolved_references(
+                        tenant,
+                        user=user,
+                        member_of=member_of,
+                        role=role,
+                        guest_type=guest_type,
+                        service_principal=service_principal,
                     )
+                )
                 signin = build_signin(
                     tenant,
                     user=user,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +28,7 @@ from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APP_ALIASES, APPS, app_id_for, role_id_for
 
 __all__ = [
+    "REQUEST_PATHS",
     "Origin",
     "cli_flag",
     "origin_in_location",
@@ -170,10 +171,26 @@ def _with_memberships(tenant: Tenant, user: User, o: dict[str, Any], field: Fiel
     )
 
 
-def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> list[InputError]:
+#: Where a Graph evaluate request (``whatif --request``) names what the flags name.
+REQUEST_PATHS: dict[str, tuple[str, ...]] = {
+    "user": ("signInIdentity", "userId"),
+    "service_principal": ("signInIdentity", "servicePrincipalId"),
+}
+
+
+def unresolved_references(
+    tenant: Tenant,
+    *,
+    field: Field = cli_flag,
+    paths: Mapping[str, tuple[str, ...]] | None = None,
+    **o: Any,
+) -> list[InputError]:
     """``user`` / ``member_of`` / ``service_principal`` values that resolve to nothing in a
-    bundle that has a directory (users, groups, service principals): likely typos. Warnings by default, bad input under ``--strict``; without a
-    directory nothing can be checked (a corpus of policy exports)."""
+    bundle that has a directory (users, groups, service principals): likely typos. Warnings by
+    default, bad input under ``--strict``; without a directory nothing can be checked (a corpus
+    of policy exports). The flags and a ``--request`` file share this check (``field`` names
+    the file, ``paths`` the JSON path of each value in it, :data:`REQUEST_PATHS`)."""
+    at = paths or {}
     d = tenant.directory
     out: list[InputError] = []
     ref = o.get("user")
@@ -186,6 +203,7 @@ def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) 
                 "user is not in the bundle's directory; evaluated as a user whose group and "
                 "role memberships are unknown",
                 file=field("user"),
+                path=at.get("user"),
                 expected="a user of directory.yaml",
                 got=ref,
                 hint=f"did you mean '{close}'?" if close else None,
@@ -200,6 +218,7 @@ def unresolved_references(tenant: Tenant, *, field: Field = cli_flag, **o: Any) 
                 "service principal is not in the bundle's directory; evaluated as a workload "
                 "identity no policy lists by name",
                 file=field("service_principal"),
+                path=at.get("service_principal"),
                 expected="an appId, object id or display name of directory.yaml servicePrincipals",
                 got=sp_ref,
                 hint=f"did you mean '{close}'?" if close else None,

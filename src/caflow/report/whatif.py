@@ -17,7 +17,7 @@ from caflow.model.wellknown import APPS
 from caflow.tokens.failure import Failure
 from caflow.tokens.refresh import user_disabled
 
-__all__ = ["account_failure", "render_json", "render_rich", "uncertainty"]
+__all__ = ["account_failure", "decision_certain", "render_json", "render_rich", "uncertainty"]
 
 _DECISION_STYLE = {"allow": "bold green", "block": "bold red", "requires": "bold yellow"}
 
@@ -31,7 +31,11 @@ def account_failure(ev: Evaluation) -> Failure | None:
 
 def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False) -> str:
     """The whatif JSON contract plus ``certain`` (right after ``decision``): false when an
-    enforced policy is undetermined, so ``decision`` (from the determined policies) could change.
+    enforced policy is undetermined, so ``decision`` (from the determined policies) could change
+    - unless the determined policies already block: "If any applicable enabled policy has the
+    ``block`` control, enforcement stops and the user is blocked ("block wins")"
+    (reference/conditional-access.md §policy combination), so no undetermined policy can lift
+    it (:func:`decision_certain`).
 
     A disabled account fails before Conditional Access counts (A-TOK-11): ``decision`` is
     ``block`` for sure with AADSTS50057, and ``caDecision`` keeps what the policies alone decide
@@ -41,7 +45,7 @@ def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False
     for key, value in ev.to_json(explain, applied_only).items():
         data[key] = value
         if key == "decision":
-            data["certain"] = failed is not None or not ev.undetermined
+            data["certain"] = failed is not None or decision_certain(ev)
             if failed is not None:
                 data["decision"] = "block"
                 data["accountDisabled"] = True
@@ -49,6 +53,12 @@ def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False
     if failed is not None:
         data["errorCode"], data["cause"] = failed.code, failed.cause
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def decision_certain(ev: Evaluation) -> bool:
+    """No undetermined enforced policy, or a determined block (block wins over any grant, so an
+    undetermined policy can add requirements or blocks but never lift a block)."""
+    return not ev.undetermined or ev.decision == "block"
 
 
 def uncertainty(ev: Evaluation) -> str:
@@ -129,7 +139,8 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
         dec.append(" — the user account is disabled; Conditional Access alone: ")
     dec.append(ev.decision.upper(), style=_DECISION_STYLE.get(ev.decision, "bold"))
     if ev.undetermined:
-        dec.append(uncertainty(ev) + " (the decision could change)", style="magenta")
+        why = "they cannot lift the block" if decision_certain(ev) else "the decision could change"
+        dec.append(f"{uncertainty(ev)} ({why})", style="magenta")
     if ev.requirements and ev.decision != "block":
         dec.append("  requires: " + ", ".join(ev.requirements))
     lines.append(dec)
