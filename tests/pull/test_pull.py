@@ -435,6 +435,21 @@ def test_missing_flow_token_keeps_environments_and_connections(
     pulled = load_bundle(out)
     assert {c.name for c in pulled.connections} == {c["name"] for c in recorded.g.connections}
     assert pulled.connections and pulled.flows == ()
+    # The bundle itself says what pull could not read: every verb's warnings name it, so a
+    # later check never reads "no flows.json" as "no flows" (never guess silently).
+    [gap] = [w for w in pulled.warnings if w.code == "not-pulled"]
+    assert gap.json_path == "/notReadable/0" and gap.file.endswith("pull.json")
+    assert "flows of every environment (1)" in gap.message
+    assert "missing from this bundle, not empty" in gap.message
+    checked = runner.invoke(app, ["advise", str(out), "--format", "json"])
+    assert "[not-pulled]" in checked.stderr
+    assert any("flows of every environment" in w for w in json.loads(checked.stdout)["warnings"])
+
+
+def test_a_complete_pull_carries_no_gap_warning(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = tmp_path / "bundle"
+    assert runner.invoke(app, ["pull", "--out", str(out)], env=ENV).exit_code == 0
+    assert not [w for w in load_bundle(out).warnings if w.code == "not-pulled"]
 
 
 def test_secrets_are_never_written(tmp_path: Path, recorded: RecordedTenant) -> None:

@@ -135,14 +135,15 @@ class LoadReport:
 
 def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[str]:
     """What loading made undetermined, one sentence each, for every front end: one per policy
-    whose filter rule caflow cannot parse; unmapped connectors once, each named with its number
+    whose filter rule caflow cannot parse; one per part or item ``caflow pull`` could not read
+    (pull.json); unmapped connectors once, each named with its number
     of connections (A-AUTO-6); connection owners missing from directory.yaml once, counted.
     Warnings in ``already`` (e.g. the baseline's, said before) are left out."""
     from caflow.model.connectors import unmapped_connectors
 
     seen = list(already)
     new = [w for w in tenant.warnings if w not in seen]
-    out = [str(w) for w in new if w.code == "unparsable-rule"]
+    out = [str(w) for w in new if w.code in ("unparsable-rule", "not-pulled")]
     if any(w.code == "unmapped-connector" for w in new):
         unmapped = unmapped_connectors((c.name, c.connector) for c in tenant.connections)
         n = sum(len(v) for v in unmapped.values())
@@ -451,6 +452,7 @@ def _load_documents(
     names = [n for n, _ in source]
     bundle_mode = _is_bundle(names)
     b = _Builder(label, strict=bundle_mode, written=written)
+    pull_gaps: list[LoadWarning] = []
     for rel, read in source:
         report.files += 1
         file = label + rel
@@ -471,6 +473,7 @@ def _load_documents(
         role = _role(rel) if bundle_mode else None
         if bundle_mode and rel == "pull.json":
             report.kinds["pullManifest"] += 1  # caflow pull's record of the read (docs/export.md)
+            pull_gaps.extend(_pull_gaps(doc, file))
             continue
         if bundle_mode and role is None:
             report.skipped.append(f"{file}: not a bundle file")
@@ -487,12 +490,45 @@ def _load_documents(
             continue  # users, groups, roles, devices, memberships of an export folder
         b.add(file, doc, role, report)
     tenant = b.build(source_name or label)
+    if pull_gaps:
+        tenant = replace(tenant, warnings=tenant.warnings + tuple(pull_gaps))
     for kind, objects in b.directory_objects.objects.items():
         if objects:
             report.kinds[kind] += len(objects)
     report.skipped.extend(b.directory_objects.skipped)
     report.caveats.extend(b.directory_objects.notes)
     return tenant
+
+
+def _pull_gaps(doc: object, file: str) -> list[LoadWarning]:
+    """What ``caflow pull`` could not read, carried from its manifest into every verb's warnings:
+    a bundle without the flows pull could not list must not read as a tenant with no flows
+    (never guess silently; pull.json ``unreadable`` parts and ``notReadable`` items)."""
+    if not isinstance(doc, dict):
+        return []
+    out: list[LoadWarning] = []
+    for key in ("unreadable", "notReadable"):
+        items = doc.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            what = " ".join(
+                str(item[k]) for k in ("part", "name", "item") if isinstance(item.get(k), str)
+            )
+            why = item.get("why") or item.get("reason")
+            out.append(
+                LoadWarning(
+                    file,
+                    f"/{key}/{i}",
+                    f"caflow pull could not read {what or 'a part'}"
+                    + (f" ({why})" if isinstance(why, str) else "")
+                    + ": what depends on it is missing from this bundle, not empty",
+                    code="not-pulled",
+                )
+            )
+    return out
 
 
 def _is_empty_policy_list(doc: object) -> bool:
