@@ -56,20 +56,24 @@ DIMENSIONS = {
 #: Record fields a replay reads: the signals (signals.FIELD_COLUMNS), the breakdowns, what the
 #: listed rows, the agreement check and the stored per-sign-in rows show. Columnar readers skip
 #: the others (Parquet columns not read, JSON fields not exported).
+#: The fields of a listed (changed) sign-in row.
+_LISTED_FIELDS = (
+    "id",
+    "createdDateTime",
+    "userId",
+    "userPrincipalName",
+    "appId",
+    "appDisplayName",
+    "resourceId",
+    "resourceDisplayName",
+    "signInEventType",
+)
 REPLAY_FIELDS = frozenset(
     {
         *(c for cols in FIELD_COLUMNS.values() for c in cols),
         *DIMENSIONS.values(),
-        "id",
-        "createdDateTime",
-        "userId",
-        "userPrincipalName",
-        "appId",
-        "appDisplayName",
-        "resourceId",
-        "resourceDisplayName",
+        *_LISTED_FIELDS,
         "resourceTenantId",
-        "signInEventType",
         "errorCode",
         "appliedConditionalAccessPolicies",
     }
@@ -595,20 +599,7 @@ def _changes(
         return
     # Python values of the changed rows only
     taken = pa.array(changed if rows is None else rows[changed])
-    cols = {
-        c: batch.column(c).take(taken).to_pylist()
-        for c in (
-            "id",
-            "createdDateTime",
-            "userId",
-            "userPrincipalName",
-            "appId",
-            "appDisplayName",
-            "resourceId",
-            "resourceDisplayName",
-            "signInEventType",
-        )
-    }
+    cols = {c: batch.column(c).take(taken).to_pylist() for c in _LISTED_FIELDS}
     for i, sid in enumerate(prop[changed].tolist()):
         ev = prop_c.evaluation(sid)
         row = {

@@ -204,28 +204,9 @@ class Simulator:
         u = self.tenant.directory.user(uid)
         return u.user_principal_name if u else uid
 
-    def _emit(
-        self,
-        at: datetime,
-        kind: str,
-        *,
-        failure: Failure | None = None,
-        connection: str | None = None,
-        flow: str | None = None,
-        user: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        self.events.append(
-            self._event(
-                at,
-                kind,
-                failure=failure,
-                connection=connection,
-                flow=flow,
-                user=user,
-                message=message,
-            )
-        )
+    def _emit(self, at: datetime, kind: str, **fields: Any) -> None:
+        """Record an event now; ``fields`` are :meth:`_event`'s keyword arguments."""
+        self.events.append(self._event(at, kind, **fields))
 
     def _event(
         self,

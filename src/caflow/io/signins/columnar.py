@@ -49,6 +49,17 @@ _PLAIN = (
     "servicePrincipalName",
     "ipAddress",
 )
+#: Top-level text fields with a closed set of values (client app, CA status, risk, protocol).
+_CLASSIFIERS = (
+    "clientAppUsed",
+    "conditionalAccessStatus",
+    "authenticationRequirement",
+    "riskLevelDuringSignIn",
+    "riskLevelAggregated",
+    "authenticationProtocol",
+    "originalTransferMethod",
+    "incomingTokenType",
+)
 #: read_json column types: the GraphSignIn fields (graph.py), nested ones as structs.
 _COLUMNS = {
     **{
@@ -57,14 +68,7 @@ _COLUMNS = {
             "id",
             "createdDateTime",
             *_PLAIN,
-            "clientAppUsed",
-            "conditionalAccessStatus",
-            "authenticationRequirement",
-            "riskLevelDuringSignIn",
-            "riskLevelAggregated",
-            "authenticationProtocol",
-            "originalTransferMethod",
-            "incomingTokenType",
+            *_CLASSIFIERS,
         )
     },
     "isInteractive": "BOOLEAN",
@@ -89,13 +93,7 @@ _TRIMMED = frozenset(
         "deviceId",
         "deviceDisplayName",
         "trustType",
-        "conditionalAccessStatus",
-        "authenticationRequirement",
-        "riskLevelDuringSignIn",
-        "riskLevelAggregated",
-        "authenticationProtocol",
-        "originalTransferMethod",
-        "incomingTokenType",
+        *_CLASSIFIERS,
     }
 )
 #: What Python's str.strip() removes below U+0080 (graph._text).
