@@ -353,6 +353,10 @@ def test_docs_base_url_option_and_environment(
         app, ["advise", str(CONTOSO), "--docs-base-url", "ftp://example.org/caflow/"]
     )
     assert res.exit_code == 2 and "--docs-base-url" in res.stderr
+    # whitespace that urlsplit would drop or keep (a multi-line GitHub Action input) is no URL
+    for raw in ("https://a.example/x\nb/", "https://a.example/x b/", "https://a.example/\tx/"):
+        res = CliRunner().invoke(app, ["advise", str(CONTOSO), "--docs-base-url", raw])
+        assert res.exit_code == 2 and "absolute http(s) URL" in res.stderr, raw
 
 
 def test_html_report_links_rule_ids_relative_to_the_repository(tmp_path: Path) -> None:

@@ -67,7 +67,18 @@ def docs_links(option: str | None, env: Mapping[str, str]) -> DocLinks:
         return DocLinks()
     source = source or f"${DOCS_BASE_ENV}"
     parts = urlsplit(raw.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    # urlsplit silently drops tabs and newlines (WHATWG URL parsing, bpo-43882) and keeps
+    # spaces, so "https://a/\nb" would pass and the link text would carry the newline: a
+    # URL has no whitespace or control character (RFC 3986 section 2), so such a value is
+    # rejected, not repaired.
+    unsafe = any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in raw.strip())
+    if (
+        unsafe
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
         raise InputError(
             "not an absolute http(s) URL",
             file=source,
