@@ -4,7 +4,6 @@ trip recorded tenant -> pull -> bundle -> load -> what-if == the hand-written bu
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from datetime import UTC, datetime
@@ -13,8 +12,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-import respx
-from tests.graph_contoso import CONTOSO, GraphTenant, answers, contoso_graph, memberships
+from tests.graph_contoso import CONTOSO, answers, memberships
 from tests.pull.recorded import ENV as PP_ENV
 from tests.pull.recorded import RecordedTenant, graph_error
 from typer.testing import CliRunner
@@ -35,19 +33,6 @@ ENV = {
     "CAFLOW_FLOW_TOKEN": SECRET + "-flow",
 }
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def graph() -> GraphTenant:
-    return contoso_graph()
-
-
-@pytest.fixture
-def recorded(graph: GraphTenant):
-    rec = RecordedTenant(dataclasses.replace(graph))  # tests may swap lists, never edit them
-    with respx.mock(assert_all_called=False) as router:
-        rec.mount(router)
-        yield rec
 
 
 @pytest.fixture(scope="module")

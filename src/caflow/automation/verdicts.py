@@ -12,6 +12,9 @@ schedule or poll whose period the export does not carry (admin API list shape, `
 without frequency) fails at its "next run (schedule not in the export)", never "never"; a
 manual flow at its next manual run. A flow that uses an undetermined connection, a connection
 the export does not contain, or whose connections the export does not list is undetermined.
+What ``caflow pull`` could not read in the Power Platform (the bundle's pull.json) is missing,
+not empty: flows or connections of an environment not pulled are undetermined, counted
+(:func:`unpulled_impact`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from caflow.model.connectors import ConnectorKind, connector_kind, unmapped_reason
-from caflow.model.powerplatform import Flow
+from caflow.model.powerplatform import Connection, Flow
+from caflow.model.pulled import EVERY_ENVIRONMENT, Gap, NotPulled
 from caflow.model.tenant import Tenant
 from caflow.tokens import Failure
 
@@ -36,6 +40,7 @@ __all__ = [
     "flow_impact",
     "flow_when",
     "started_flows_by_connection",
+    "unpulled_impact",
     "when_phrase",
 ]
 
@@ -182,3 +187,57 @@ def flow_impact(
         if reasons:
             undetermined.append({"kind": "flow", "id": f.name, "reason": "; ".join(reasons)})
     return failing, undetermined
+
+
+def unpulled_impact(
+    gaps: Iterable[NotPulled], connections: Iterable[Connection], breaking: Set[str]
+) -> list[dict[str, Any]]:
+    """The undetermined items (``{kind, id, reason}``) of what ``caflow pull`` could not read in
+    the Power Platform, one per environment and kind, for ``check`` and ``simulate`` alike:
+
+    * ``flows`` of an environment (or of every one) not pulled: which flows run and which
+      connections they use is unknown, so "no flow fails" is not known; the connections of
+      that environment in ``breaking`` (lower-cased names) are named, their flows fail at
+      their next run. The connections' own verdicts stand: a refresh does not depend on the
+      flows (a determined break stays a break).
+    * ``connections`` of an environment, or the whole Power Platform part, not pulled (or
+      ``--skip``-ped): which connections exist, and so whether any breaks, is unknown.
+
+    A single flow whose definition was not read is :func:`flow_impact`'s (its connections are
+    unknown); gaps outside the Power Platform are not about connections or flows."""
+    items = sorted(
+        (g for g in dict.fromkeys(gaps) if g.environment is not None),
+        # the whole part first, then every environment before one: the broader covers
+        key=lambda g: (g.gap is not Gap.PART, g.environment != EVERY_ENVIRONMENT),
+    )
+    conns = list(connections)
+    done: set[tuple[Gap, str]] = set()
+    out: list[dict[str, Any]] = []
+    for g in items:
+        env = g.environment or EVERY_ENVIRONMENT
+        kind = Gap.FLOWS if g.gap is Gap.FLOWS else Gap.CONNECTIONS
+        if (Gap.PART, EVERY_ENVIRONMENT) in done or {
+            (kind, EVERY_ENVIRONMENT),
+            (kind, env.lower()),
+        } & done:
+            continue  # said by a broader gap already
+        done.add((g.gap if g.gap is Gap.PART else kind, env.lower()))
+        where = f"{g.where}: {g.reason}"
+        if kind is Gap.FLOWS:
+            broken = sorted(
+                c.name for c in conns if g.covers(c.environment) and c.name.lower() in breaking
+            )
+            reason = f"flows not pulled ({where}); " + (
+                f"connection(s) {', '.join(broken)} break: the flows using them fail at their "
+                "next run, which flows those are is not in the bundle"
+                if broken
+                else "which flows run and which connections they use is not in the bundle"
+            )
+        else:
+            what = "connections" if g.gap is Gap.CONNECTIONS else f"{g.part} (connections, flows)"
+            reason = (
+                f"{what} not pulled ({where}); which connections exist, and whether any "
+                "breaks, is not in the bundle"
+            )
+        out.append({"kind": kind.value, "id": env, "reason": reason})
+    return out

@@ -20,6 +20,7 @@ from caflow.automation.verdicts import (
     connection_when,
     flow_impact,
     started_flows_by_connection,
+    unpulled_impact,
     when_phrase,
 )
 from caflow.check.policydiff import PolicyChange, diff_policies
@@ -425,6 +426,11 @@ def _add_unsimulated(
     failing, undetermined = flow_impact(proposed.flows, verdicts, dated_flows, known)
     result.failing_flows.extend(failing)
     result.undetermined_items.extend(undetermined)
+    # What caflow pull could not read in either bundle: missing, not "no flows" (pull.json).
+    breaking = {c["id"].lower() for c in result.broken_connections}
+    result.undetermined_items.extend(
+        unpulled_impact(baseline.not_pulled + proposed.not_pulled, proposed.connections, breaking)
+    )
 
 
 def check_window(begin: datetime, horizon: str, *, option: str = "--horizon") -> datetime:

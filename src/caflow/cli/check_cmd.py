@@ -72,7 +72,8 @@ def check(
         False,
         "--strict",
         help="Exit 1 also when something is undetermined (a connection whose owner is not in "
-        "the bundle, an unmapped connector, a policy undetermined for the owner ...).",
+        "the bundle, an unmapped connector, a policy undetermined for the owner, flows caflow "
+        "pull could not read ...).",
     ),
 ) -> None:
     """Simulate baseline and proposed over a horizon and show what newly breaks, like a plan."""

@@ -55,6 +55,7 @@ from caflow.io.policies import (
     unread_fields,
 )
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
+from caflow.io.pullmanifest import read_pull_manifest
 from caflow.io.truncation import check_not_truncated
 from caflow.model.agreements import Agreement, AgreementAcceptance
 from caflow.model.connectors import unmapped_connectors, unmapped_reason
@@ -70,6 +71,7 @@ from caflow.model.locations import (
 )
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
+from caflow.model.pulled import NotPulled
 from caflow.model.strict import read_model
 from caflow.model.tenant import Settings, Tenant, TenantFile
 from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
@@ -452,7 +454,8 @@ def _load_documents(
     names = [n for n, _ in source]
     bundle_mode = _is_bundle(names)
     b = _Builder(label, strict=bundle_mode, written=written)
-    pull_gaps: list[LoadWarning] = []
+    pull_gaps: tuple[NotPulled, ...] = ()
+    pull_warnings: list[LoadWarning] = []
     for rel, read in source:
         report.files += 1
         file = label + rel
@@ -473,7 +476,7 @@ def _load_documents(
         role = _role(rel) if bundle_mode else None
         if bundle_mode and rel == "pull.json":
             report.kinds["pullManifest"] += 1  # caflow pull's record of the read (docs/export.md)
-            pull_gaps.extend(_pull_gaps(doc, file))
+            pull_gaps, pull_warnings = read_pull_manifest(doc, file)
             continue
         if bundle_mode and role is None:
             report.skipped.append(f"{file}: not a bundle file")
@@ -491,44 +494,17 @@ def _load_documents(
         b.add(file, doc, role, report)
     tenant = b.build(source_name or label)
     if pull_gaps:
-        tenant = replace(tenant, warnings=tenant.warnings + tuple(pull_gaps))
+        # What pull could not read is missing, never empty: named on every verb (warnings)
+        # and counted by the verdicts that depend on it (model.pulled).
+        tenant = replace(
+            tenant, warnings=tenant.warnings + tuple(pull_warnings), not_pulled=pull_gaps
+        )
     for kind, objects in b.directory_objects.objects.items():
         if objects:
             report.kinds[kind] += len(objects)
     report.skipped.extend(b.directory_objects.skipped)
     report.caveats.extend(b.directory_objects.notes)
     return tenant
-
-
-def _pull_gaps(doc: object, file: str) -> list[LoadWarning]:
-    """What ``caflow pull`` could not read, carried from its manifest into every verb's warnings:
-    a bundle without the flows pull could not list must not read as a tenant with no flows
-    (never guess silently; pull.json ``unreadable`` parts and ``notReadable`` items)."""
-    if not isinstance(doc, dict):
-        return []
-    out: list[LoadWarning] = []
-    for key in ("unreadable", "notReadable"):
-        items = doc.get(key)
-        if not isinstance(items, list):
-            continue
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            what = " ".join(
-                str(item[k]) for k in ("part", "name", "item") if isinstance(item.get(k), str)
-            )
-            why = item.get("why") or item.get("reason")
-            out.append(
-                LoadWarning(
-                    file,
-                    f"/{key}/{i}",
-                    f"caflow pull could not read {what or 'a part'}"
-                    + (f" ({why})" if isinstance(why, str) else "")
-                    + ": what depends on it is missing from this bundle, not empty",
-                    code="not-pulled",
-                )
-            )
-    return out
 
 
 def _is_empty_policy_list(doc: object) -> bool:

@@ -100,6 +100,9 @@ def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: A
                 err = _dict(st.get("error"))
                 message = err.get("message")
         created = r.moment(props.get("createdTime"), ("properties", "createdTime"))
+        # Which environment (model.pulled: what pull could not read there); an export without
+        # it leaves the connection in any environment, never guessed out of one.
+        env_name = _dict(props.get("environment")).get("name")
         return Connection(
             name=name,
             connector=connector_name(api),
@@ -108,6 +111,7 @@ def parse_connection(obj: dict[str, Any], file: str, path: Path, resolve_user: A
             created=created,
             error_message=message,
             raw=obj,
+            environment=env_name if isinstance(env_name, str) and env_name else None,
         )
     # PowerShell flattened or short form
     name = (

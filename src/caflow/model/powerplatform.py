@@ -20,6 +20,10 @@ class Connection:
     created: datetime | None = None
     error_message: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: The Power Platform environment (admin API ``properties.environment.name``); None when
+    #: the export does not say. Ties the connection to what ``caflow pull`` could not read
+    #: in that environment (model.pulled).
+    environment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

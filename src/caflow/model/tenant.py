@@ -27,6 +27,7 @@ from caflow.model.durations import parse_iso_duration, parse_timespan
 from caflow.model.locations import NamedLocation
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
+from caflow.model.pulled import NotPulled
 from caflow.model.strict import Flag, FormatModel, Number, Text, TextList
 
 __all__ = [
@@ -161,6 +162,8 @@ class Tenant:
     flows: tuple[Flow, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     source: str = ""
+    #: What ``caflow pull`` could not read (pull.json): missing, not empty (model.pulled).
+    not_pulled: tuple[NotPulled, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("named_locations", "strengths", "agreements"):

@@ -21,6 +21,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from caflow.io.directory_export import DirectoryObjects
+from caflow.model.pulled import (
+    Gap,
+    connections_item,
+    every_environment_flows_item,
+    flow_item,
+    flows_item,
+    gap_of,
+)
 from caflow.pull.clouds import BAP_ROOT, FLOW, FLOW_ROOT, GRAPH, POWERAPPS, POWERAPPS_ROOT
 from caflow.pull.errors import PullError
 from caflow.pull.http import Api, Endpoint
@@ -354,7 +362,7 @@ class _Puller:
         if self.options.since is not None:
             self.part("signIns", self._sign_ins)
         if self.out.not_readable:
-            flows = sum(x["item"].startswith("flow ") for x in self.out.not_readable)
+            flows = sum(gap_of(x["part"], x["item"])[0] is Gap.FLOW for x in self.out.not_readable)
             self.out.notes.append(
                 f"{len(self.out.not_readable)} item(s) not readable (pull.json notReadable)"
                 + (
@@ -464,7 +472,7 @@ class _Puller:
                 )
                 read_any = True
             except PullError as exc:
-                self._item_unreadable("powerplatform", f"connections of environment {name}", exc)
+                self._item_unreadable("powerplatform", connections_item(name), exc)
                 failures.append(exc)
             listed: list[dict[str, Any]] = []
             if no_flow_token is None:
@@ -480,7 +488,7 @@ class _Puller:
                     if _credentials(exc):
                         no_flow_token = exc  # the same for every environment: asked once
                     else:
-                        self._item_unreadable("powerplatform", f"flows of environment {name}", exc)
+                        self._item_unreadable("powerplatform", flows_item(name), exc)
                     failures.append(exc)
             if not read_any:
                 continue
@@ -493,13 +501,13 @@ class _Puller:
                 except PullError as exc:
                     # Deleted since the list (404) or not shared with this admin (403): the
                     # list item is kept, without connections, so check counts it undetermined.
-                    self._item_unreadable("powerplatform", f"flow {f['name']}", exc)
+                    self._item_unreadable("powerplatform", flow_item(f["name"]), exc)
                     full = None
                 self.progress("powerplatform", 1)
                 flows.append(full or f)
         if no_flow_token is not None:
             self._item_unreadable(
-                "powerplatform", f"flows of every environment ({len(envs)})", no_flow_token
+                "powerplatform", every_environment_flows_item(len(envs)), no_flow_token
             )
         if envs and not connections and not flows_read and failures:
             raise failures[0]  # nothing readable in any environment: the part is unreadable

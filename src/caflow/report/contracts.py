@@ -173,7 +173,12 @@ class FlowOutcome(_Out):
 
 
 class UndeterminedItem(_Out):
-    kind: Literal["connection", "flow", "users", "finding"]
+    kind: Literal[
+        "connection", "flow", "user", "users", "policy", "finding", "flows", "connections"
+    ] = Field(
+        description="flows / connections: those of a Power Platform environment (id; "
+        "'every environment') that caflow pull could not read (pull.json)"
+    )
     id: str
     reason: str
 

@@ -34,6 +34,7 @@ from caflow.automation.verdicts import (
     connection_when,
     flow_impact,
     started_flows_by_connection,
+    unpulled_impact,
 )
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
@@ -357,7 +358,9 @@ class Simulator:
                 "connection": item["connection"],
                 "errorCode": item["errorCode"],
             }
-        return undetermined + doubtful
+        breaking = {k for k, v in verdicts.items() if v.status == "breaks"}
+        unpulled = unpulled_impact(self.tenant.not_pulled, self.tenant.connections, breaking)
+        return undetermined + doubtful + unpulled
 
     def _unparsed_doubt(self, conn: ConnectionState, at: datetime, unparsed: set[str]) -> str:
         """Why ``conn`` is undetermined when an exported policy whose filter rule caflow cannot

@@ -1,0 +1,123 @@
+"""What ``caflow pull`` could not read, as the bundle's ``pull.json`` records it (docs/export.md).
+
+A part or item the pull could not read is *missing* from the bundle, never empty: a bundle
+without ``powerplatform/flows.json`` because the Flow API refused the pull has flows nobody
+knows, not zero flows. The loader turns each ``pull.json`` entry into one :class:`NotPulled`;
+``check`` and ``simulate`` count the Power Platform ones as undetermined
+(automation.verdicts.unpulled_impact) and ``advise`` / ``whatif`` name what their answer
+depends on (docs/output.md).
+
+The item texts are the ones ``caflow pull`` writes (built here, so writer and reader share one
+spelling): ``flows of environment ENV``, ``flows of every environment (N)``, ``connections of
+environment ENV``, ``flow NAME``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "EVERY_ENVIRONMENT",
+    "Gap",
+    "NotPulled",
+    "connections_item",
+    "every_environment_flows_item",
+    "flow_item",
+    "flows_item",
+    "gap_of",
+]
+
+#: The ``environment`` of a gap that concerns every environment of the tenant.
+EVERY_ENVIRONMENT = "every environment"
+
+
+class Gap(StrEnum):
+    """What a ``pull.json`` entry leaves unknown."""
+
+    FLOWS = "flows"  # the flows of an environment (or of every one): which exist, what they use
+    CONNECTIONS = "connections"  # the connections of an environment (and so their flows' fate)
+    FLOW = "flow"  # one flow's definition (kept from the list, connections unknown)
+    PART = "part"  # a whole optional part (agreements, devices, powerplatform, ...)
+
+
+def flows_item(environment: str) -> str:
+    return f"flows of environment {environment}"
+
+
+def every_environment_flows_item(count: int) -> str:
+    return f"flows of every environment ({count})"
+
+
+def connections_item(environment: str) -> str:
+    return f"connections of environment {environment}"
+
+
+def flow_item(name: str) -> str:
+    return f"flow {name}"
+
+
+_ITEMS: tuple[tuple[re.Pattern[str], Gap], ...] = (
+    (re.compile(r"^flows of every environment \(\d+\)$"), Gap.FLOWS),
+    (re.compile(r"^flows of environment (?P<env>\S.*)$"), Gap.FLOWS),
+    (re.compile(r"^connections of environment (?P<env>\S.*)$"), Gap.CONNECTIONS),
+    (re.compile(r"^flow (?P<flow>\S.*)$"), Gap.FLOW),
+)
+
+
+def gap_of(part: str, item: str | None) -> tuple[Gap, str | None]:
+    """(what is unknown, the environment it concerns: ``EVERY_ENVIRONMENT`` for all of them,
+    None when it is no environment's) of a ``pull.json`` entry; an item text this version does
+    not know is a gap of its whole part (never dropped)."""
+    if item is None:
+        return Gap.PART, EVERY_ENVIRONMENT if part == "powerplatform" else None
+    for pattern, gap in _ITEMS:
+        m = pattern.match(item)
+        if m is None:
+            continue
+        if gap is Gap.FLOW:
+            return gap, None
+        return gap, m.groupdict().get("env") or EVERY_ENVIRONMENT
+    return Gap.PART, EVERY_ENVIRONMENT if part == "powerplatform" else None
+
+
+@dataclass(frozen=True, slots=True)
+class NotPulled:
+    """One ``pull.json`` ``unreadable[]`` part, ``notReadable[]`` item or ``skipped`` part:
+    where it is written (``file``, ``json_path``), what (``part``, ``item``), why (``reason``)."""
+
+    file: str
+    json_path: str
+    part: str
+    item: str | None
+    reason: str
+    #: ``unreadable`` (the API refused), ``skipped`` (``--skip``, or a part depending on one
+    #: that was not read)
+    status: str = "unreadable"
+
+    @property
+    def gap(self) -> Gap:
+        return gap_of(self.part, self.item)[0]
+
+    @property
+    def environment(self) -> str | None:
+        """The Power Platform environment it concerns (:data:`EVERY_ENVIRONMENT` for all)."""
+        return gap_of(self.part, self.item)[1]
+
+    @property
+    def what(self) -> str:
+        """``flows of environment X`` / the part's name, as pull.json names it."""
+        return self.item or self.part
+
+    @property
+    def where(self) -> str:
+        return f"pull.json {self.json_path}"
+
+    def covers(self, environment: str | None) -> bool:
+        """Whether a connection or flow of ``environment`` falls under it; one whose
+        environment the export does not name may be in any (never guessed out)."""
+        env = self.environment
+        if env is None:
+            return False
+        return env == EVERY_ENVIRONMENT or environment is None or environment.lower() == env.lower()

@@ -1,0 +1,238 @@
+"""What ``caflow pull`` could not read changes the verdicts of the bundle it wrote (issue 9,
+"never guess silently"): flows or connections of an environment that pull.json lists as not
+read are named and counted undetermined by ``check`` and ``simulate``, in every format, and
+``check --strict`` exits 1 on them; a complete pull of the same recorded tenant changes
+nothing. A hand-edited pull.json is read as strictly as every bundle file (exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.examples_paths import EXAMPLES
+from tests.pull.recorded import ENV as PP_ENV
+from tests.pull.recorded import RecordedTenant
+from tests.pull.test_pull import ENV, _pull, runner
+
+from caflow.cli.main import app
+from caflow.io.bundle import load_bundle
+from caflow.io.pullmanifest import MANIFEST_KEYS
+from caflow.pull.tenant import PullOptions
+from caflow.report.contracts import PullManifest
+
+START = "2026-02-02T09:00:00Z"
+#: Enables CA014 (MFA for Microsoft Flow Service): grace's approvals connection breaks.
+CA014 = EXAMPLES / "proposals" / "CA014-enabled.json"
+NO_FLOW_TOKEN = {k: v for k, v in ENV.items() if k != "CAFLOW_FLOW_TOKEN"}
+FORBIDDEN = (403, {}, {"error": {"code": "Forbidden", "message": "no access"}})
+
+
+def _cli_pull(tmp_path: Path, env: dict[str, str], *extra: str) -> Path:
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out), "--all-users", *extra], env=env)
+    assert res.exit_code in (0, 1), res.output
+    return out
+
+
+def _check(bundle: Path, *extra: str, proposed: Path | None = None) -> tuple[int, str]:
+    res = runner.invoke(
+        app,
+        [
+            "check",
+            "--baseline",
+            str(bundle),
+            "--proposed",
+            str(proposed or bundle),
+            "--start",
+            START,
+            *extra,
+        ],
+    )
+    assert res.exit_code in (0, 1), res.output
+    return res.exit_code, res.stdout
+
+
+def _items(out: str, kind: str) -> dict[str, str]:
+    return {u["id"]: u["reason"] for u in json.loads(out)["undetermined"] if u["kind"] == kind}
+
+
+def test_flows_not_pulled_are_undetermined_and_fail_strict(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """No $CAFLOW_FLOW_TOKEN: the flows of every environment are unknown. An unchanged tenant
+    is no longer "safe" under --strict (1 undetermined, exit 1); a change that breaks a
+    connection names it as one whose flows fail at their next run (which, not known)."""
+    out = _cli_pull(tmp_path, NO_FLOW_TOKEN)
+    code, text = _check(out, "--format", "json")
+    assert code == 0  # undetermined is exit 0 without --strict (docs/output.md)
+    doc = json.loads(text)
+    [reason] = _items(text, "flows").values()
+    assert _items(text, "flows") == {"every environment": reason}
+    assert reason.startswith("flows not pulled (pull.json /notReadable/0: no token for this API")
+    assert "CAFLOW_FLOW_TOKEN" in reason
+    assert "which flows run and which connections they use is not in the bundle" in reason
+    assert doc["summary"]["undetermined"] == len(doc["undetermined"]) >= 1
+    assert "undetermined." in doc["impactLine"] and " 0 undetermined" not in doc["impactLine"]
+    assert _check(out, "--strict")[0] == 1
+
+    code, text = _check(out, "--format", "json", proposed=CA014)
+    assert code == 1
+    reason = _items(text, "flows")["every environment"]
+    assert "connection(s) grace-approvals break: the flows using them fail at their next run" in (
+        reason
+    )
+    assert [c["id"] for c in json.loads(text)["connectionsBreaking"]] == ["grace-approvals"]
+
+
+def test_a_complete_pull_is_judged_as_before(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = _cli_pull(tmp_path, ENV)
+    code, text = _check(out, "--format", "json", "--strict")
+    assert code == 0 and json.loads(text)["undetermined"] == []
+    code, text = _check(out, "--format", "json", proposed=CA014)
+    doc = json.loads(text)
+    assert not _items(text, "flows") and not _items(text, "connections")
+    assert [f["id"] for f in doc["flowsFailing"]] == ["contract-signoff"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "shown"),
+    [
+        ("table", "? flows every environment undetermined: flows not pulled"),
+        ("markdown", "flows not pulled"),
+        ("junit", 'type="undetermined"'),
+        ("sarif", '"ruleId": "check_undetermined"'),
+        ("github", "::warning title=caflow check%3A flows every environment undetermined::"),
+    ],
+)
+def test_flows_not_pulled_in_every_format(
+    tmp_path: Path, recorded: RecordedTenant, fmt: str, shown: str
+) -> None:
+    out = _cli_pull(tmp_path, NO_FLOW_TOKEN)
+    _, text = _check(out, "--format", fmt)
+    assert shown in text and "flows not pulled" in text
+
+
+def test_connections_not_pulled_name_their_environment(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """The environment refused its connections: which exist is unknown (counted, named by
+    environment), and the flows read there use connections the bundle does not hold."""
+    recorded.always[r"api.powerapps.com.*/connections$"] = FORBIDDEN
+    out = _pull(tmp_path)
+    _, text = _check(out, "--format", "json")
+    reason = _items(text, "connections")[PP_ENV]
+    assert reason.startswith("connections not pulled (pull.json /notReadable/0: access denied")
+    assert "whether any breaks, is not in the bundle" in reason
+    assert any("not in the export" in r for r in _items(text, "flow").values())
+    assert _check(out, "--strict")[0] == 1
+
+
+def test_power_platform_not_pulled_is_one_undetermined_item(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Neither connections nor flows of any environment: the whole part, said once (not also
+    once per environment item of pull.json)."""
+    for pattern in (r"api.powerapps.com.*/connections$", r"api.flow.microsoft.com.*/v2/flows$"):
+        recorded.always[pattern] = FORBIDDEN
+    out = _pull(tmp_path)
+    _, text = _check(out, "--format", "json")
+    assert not _items(text, "flows")
+    [(where, reason)] = _items(text, "connections").items()
+    assert where == "every environment"
+    assert reason.startswith(
+        "powerplatform (connections, flows) not pulled (pull.json /unreadable/0"
+    )
+
+
+def test_skipped_power_platform_is_not_read_as_no_connections(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    out = _pull(tmp_path, PullOptions(skip=frozenset({"powerplatform"})))
+    tenant = load_bundle(out)
+    [gap] = [g for g in tenant.not_pulled if g.part == "powerplatform"]
+    assert gap.status == "skipped" and gap.json_path.startswith("/parts/")
+    [warning] = [w for w in tenant.warnings if w.json_path == gap.json_path]
+    assert "caflow pull did not read powerplatform (--skip)" in warning.message
+    _, text = _check(out, "--format", "json")
+    assert "not pulled (pull.json /parts/" in _items(text, "connections")["every environment"]
+    assert _check(out, "--strict")[0] == 1
+
+
+def _scenario(tmp_path: Path, bundle: Path) -> Path:
+    f = tmp_path / "scenario.yaml"
+    f.write_text(
+        f"tenant: {json.dumps(str(bundle))}\nstart: {START}\nend: 2026-02-09T09:00:00Z\n",
+        encoding="utf-8",
+    )
+    return f
+
+
+def _simulate(scenario: Path) -> dict[str, Any]:
+    res = runner.invoke(app, ["simulate", str(scenario), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    return dict(json.loads(res.stdout))
+
+
+def test_simulate_counts_flows_not_pulled(tmp_path: Path, recorded: RecordedTenant) -> None:
+    """simulate never exits 1 (docs/output.md): the gap is in undetermined[], the summary and
+    the text summary line."""
+    out = _cli_pull(tmp_path, NO_FLOW_TOKEN)
+    doc = _simulate(_scenario(tmp_path, out))
+    flows = [u for u in doc["undetermined"] if u["kind"] == "flows"]
+    assert [u["id"] for u in flows] == ["every environment"]
+    assert flows[0]["reason"].startswith("flows not pulled (pull.json /notReadable/0")
+    assert doc["summary"]["undetermined"] == len(doc["undetermined"])
+    text = runner.invoke(app, ["simulate", str(_scenario(tmp_path, out))]).stdout
+    assert "? flows every environment undetermined: flows not pulled" in text
+
+
+def test_simulate_of_a_complete_pull_has_no_gap(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = _cli_pull(tmp_path, ENV)
+    doc = _simulate(_scenario(tmp_path, out))
+    assert not [u for u in doc["undetermined"] if u["kind"] in ("flows", "connections")]
+
+
+# -- a hand-edited pull.json -------------------------------------------------------------------
+
+
+def test_manifest_keys_are_the_contract() -> None:
+    assert set(MANIFEST_KEYS) == set(PullManifest.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "said"),
+    [
+        (lambda d: d.update(notreadable=d.pop("notReadable")), "/notreadable", "notReadable"),
+        (lambda d: d.update(notReadable={"item": "x"}), "/notReadable", "a list of objects"),
+        (lambda d: d["notReadable"].append("flows"), "/notReadable/1", "an object"),
+        (lambda d: d["notReadable"][0].update(item=7), "/notReadable/0/item", "a non-empty"),
+        (lambda d: d["notReadable"][0].pop("why"), "/notReadable/0/why", "a non-empty"),
+        (lambda d: d["parts"][0].update(status="red"), "/parts/0/status", "read"),
+        (lambda d: d.update(schemaVersion=2), "/schemaVersion", "1 (the pull.json"),
+        (lambda d: d.clear() or d.update(x=1), "/x", "unknown key"),
+    ],
+)
+def test_a_hand_edited_manifest_is_exit_2_with_file_and_path(
+    tmp_path: Path, recorded: RecordedTenant, edit: Any, path: str, said: str
+) -> None:
+    """pull.json decides verdicts: a typo that hid every gap would guess silently, so it is
+    read like every bundle file - exit 2 naming pull.json, the JSON path, a did-you-mean."""
+    out = _cli_pull(tmp_path, NO_FLOW_TOKEN)
+    manifest = out / "pull.json"
+    doc = json.loads(manifest.read_text())
+    edit(doc)
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    res = runner.invoke(app, ["check", "--baseline", str(out), "--proposed", str(out)])
+    assert res.exit_code == 2, res.output
+    err = " ".join(res.stderr.split())
+    assert f"pull.json: {path}" in err or f"pull.json: {path.lstrip('/')}" in err, err
+    assert said in err
+
+
+def test_a_manifest_that_is_not_json_is_exit_2(tmp_path: Path, recorded: RecordedTenant) -> None:
+    out = _cli_pull(tmp_path, ENV)
+    (out / "pull.json").write_text('{"parts": [', encoding="utf-8")
+    res = runner.invoke(app, ["check", "--baseline", str(out), "--proposed", str(out)])
+    assert res.exit_code == 2 and "pull.json" in res.stderr and "[parse-error]" in res.stderr
