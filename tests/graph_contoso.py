@@ -188,13 +188,20 @@ def write_json(path: Path, doc: Any, encoding: str = "utf-8") -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def write_entraexporter_object(
+    root: Path, folder: str, obj: dict[str, Any], encoding: str = "utf-8"
+) -> None:
+    """One object as EntraExporter writes it: ``<root>/<folder>/<id>/<id>.json``."""
+    write_json(root / folder / obj["id"] / f"{obj['id']}.json", obj, encoding)
+
+
 def write_entraexporter(g: GraphTenant, root: Path) -> None:
     """The folder ``Export-Entra -Path root -All`` writes (EntraExporter v2/v3:
     ``<Path>/<id>/<id>.json`` per object, children below the parent's folder; group and role
     members selected as ``id, userPrincipalName, displayName``)."""
 
     def one(folder: str, obj: dict[str, Any], encoding: str = "utf-8") -> None:
-        write_json(root / folder / obj["id"] / f"{obj['id']}.json", obj, encoding)
+        write_entraexporter_object(root, folder, obj, encoding)
 
     for u in g.users:
         one("Users", u, "utf-16")

@@ -9,66 +9,42 @@ undetermined for that user (counted, with a note and a warning), never "not a me
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
-from tests.graph_contoso import write_json
-from typer.testing import CliRunner
+from tests.graph_contoso import write_entraexporter_object, write_json
+from tests.unexported_members import (
+    ALICE,
+    BOB,
+    DYNAMIC,
+    USER_TYPE,
+    mfa_policy,
+    policy_results,
+    whatif_json,
+)
 
-from caflow.cli.main import app
-from caflow.cli.whatif_cmd import build_signin
-from caflow.engine.evaluate import evaluate
 from caflow.io.bundle import LoadReport, load_bundle, load_tenant_from_documents
 from caflow.model.tenant import Tenant
 
-NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
-ALICE = {
-    "id": "11111111-0000-0000-0000-00000000000a",
-    "userPrincipalName": "alice@contoso.com",
-    "displayName": "Alice",
-    "userType": "Member",
-    "accountEnabled": True,
-}
-BOB = {
-    **ALICE,
-    "id": "11111111-0000-0000-0000-00000000000b",
-    "userPrincipalName": "bob@contoso.com",
-}
-DYNAMIC = {
-    "id": "22222222-0000-0000-0000-0000000000d1",
-    "displayName": "Sales (dynamic)",
-    "securityEnabled": True,
-    "groupTypes": ["DynamicMembership"],
-    "membershipRule": 'user.department -eq "Sales"',
-    "membershipRuleProcessingState": "On",
-}
 STATIC = {**DYNAMIC, "id": "22222222-0000-0000-0000-0000000000e1", "displayName": "Finance"}
 STATIC.pop("membershipRule")
 STATIC["groupTypes"] = []
-POLICY = {
-    "id": "33333333-0000-0000-0000-000000000001",
-    "displayName": "MFA for dynamic sales",
-    "state": "enabled",
-    "conditions": {
-        "users": {"includeGroups": [DYNAMIC["id"]]},
-        "applications": {"includeApplications": ["All"]},
-        "clientAppTypes": ["all"],
-    },
-    "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-}
+POLICY = mfa_policy(
+    "33333333-0000-0000-0000-000000000001",
+    {"includeGroups": [DYNAMIC["id"]]},
+    "MFA for dynamic sales",
+)
 
 
 def _entraexporter(root: Path, *, dynamic_members: list[dict[str, Any]] | None = None) -> Path:
-    def one(folder: str, obj: dict[str, Any]) -> None:
-        write_json(root / folder / obj["id"] / f"{obj['id']}.json", obj)
-
+    one = partial(write_entraexporter_object, root)
     for u in (ALICE, BOB):
         one("Users", u)
     one("Groups", DYNAMIC)
     one("Groups", STATIC)
-    one(f"Groups/{STATIC['id']}/Members", {"@odata.type": "#microsoft.graph.user", "id": BOB["id"]})
+    one(f"Groups/{STATIC['id']}/Members", {"@odata.type": USER_TYPE, "id": BOB["id"]})
     for m in dynamic_members or []:  # EntraExporter writes no Members folder when there are none
         one(f"Groups/{DYNAMIC['id']}/Members", m)
     one("Identity/Conditional/AccessPolicies", POLICY)
@@ -76,11 +52,7 @@ def _entraexporter(root: Path, *, dynamic_members: list[dict[str, Any]] | None =
 
 
 def _verdict(tenant: Tenant, upn: str) -> str:
-    signin = build_signin(
-        tenant, user=upn, app="Office 365 SharePoint Online", ip="203.0.113.10", platform="windows"
-    )
-    ev = evaluate(tenant, signin, NOW)
-    (result,) = [r for r in ev.results if r.policy.id == POLICY["id"]]
+    (result,) = [r for r in policy_results(tenant, upn) if r.policy.id == POLICY["id"]]
     if result.undetermined:
         return "undetermined"
     return "applies" if result.applies else "does not apply"
@@ -101,7 +73,7 @@ def test_entraexporter_dynamic_group_without_members_is_undetermined(tmp_path: P
 
 
 def test_recorded_members_of_a_dynamic_group_are_known(tmp_path: Path) -> None:
-    member = {"@odata.type": "#microsoft.graph.user", "id": ALICE["id"]}
+    member = {"@odata.type": USER_TYPE, "id": ALICE["id"]}
     tenant = load_bundle(_entraexporter(tmp_path / "export", dynamic_members=[member]))
     group = tenant.directory.group(DYNAMIC["id"])
     assert group is not None and not group.members_unknown
@@ -172,23 +144,7 @@ def test_directory_yaml_members_unknown_reaches_containing_groups() -> None:
 
 def test_whatif_counts_and_notes_the_dynamic_group(tmp_path: Path) -> None:
     root = _entraexporter(tmp_path / "export")
-    res = CliRunner().invoke(
-        app,
-        [
-            "whatif",
-            str(root),
-            "--user",
-            "alice@contoso.com",
-            "--app",
-            "Office 365 SharePoint Online",
-            "--ip",
-            "203.0.113.10",
-            "--platform",
-            "windows",
-            "--format",
-            "json",
-        ],
-    )
+    res = whatif_json(root)
     assert res.exit_code in (0, 1), res.output
     assert "Sales (dynamic)" in res.stderr and "undetermined" in res.stderr
     doc = json.loads(res.stdout)

@@ -11,35 +11,25 @@ member lists, keeps certain answers.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pytest
-from tests.graph_contoso import write_json
-from typer.testing import CliRunner
+from tests.graph_contoso import write_entraexporter_object, write_json
+from tests.unexported_members import (
+    ALICE,
+    BOB,
+    DYNAMIC,
+    USER_TYPE,
+    mfa_policy,
+    policy_results,
+    whatif_json,
+)
 
-from caflow.cli.main import app
-from caflow.cli.whatif_cmd import build_signin
-from caflow.engine.evaluate import evaluate
 from caflow.io.bundle import LoadReport, load_bundle
 from caflow.model.tenant import Tenant
 
-NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
-ALICE = {
-    "@odata.type": "#microsoft.graph.user",
-    "id": "11111111-0000-0000-0000-00000000000a",
-    "userPrincipalName": "alice@contoso.com",
-    "displayName": "Alice",
-    "userType": "Member",
-    "accountEnabled": True,
-}
-BOB = {
-    **ALICE,
-    "id": "11111111-0000-0000-0000-00000000000b",
-    "userPrincipalName": "bob@contoso.com",
-}
 FINANCE = "22222222-0000-0000-0000-0000000000f1"
 ROLE = {
     "@odata.type": "#microsoft.graph.directoryRole",
@@ -47,43 +37,16 @@ ROLE = {
     "displayName": "Global Administrator",
     "roleTemplateId": GLOBAL_ADMIN,
 }
-DYNAMIC = {
-    "@odata.type": "#microsoft.graph.group",
-    "id": "22222222-0000-0000-0000-0000000000d1",
-    "displayName": "Sales (dynamic)",
-    "securityEnabled": True,
-    "groupTypes": ["DynamicMembership"],
-    "membershipRule": 'user.department -eq "Sales"',
-}
-
-
-def _policy(pid: str, users: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": pid,
-        "displayName": pid,
-        "state": "enabled",
-        "conditions": {
-            "users": users,
-            "applications": {"includeApplications": ["All"]},
-            "clientAppTypes": ["all"],
-        },
-        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
-    }
-
-
-GROUP_IN = _policy("group-in", {"includeGroups": [FINANCE]})
-GROUP_OUT = _policy("group-out", {"includeUsers": ["All"], "excludeGroups": [FINANCE]})
-ROLE_IN = _policy("role-in", {"includeRoles": [GLOBAL_ADMIN]})
-USERS_ONLY = _policy("all-users", {"includeUsers": ["All"]})
+GROUP_IN = mfa_policy("group-in", {"includeGroups": [FINANCE]})
+GROUP_OUT = mfa_policy("group-out", {"includeUsers": ["All"], "excludeGroups": [FINANCE]})
+ROLE_IN = mfa_policy("role-in", {"includeRoles": [GLOBAL_ADMIN]})
+USERS_ONLY = mfa_policy("all-users", {"includeUsers": ["All"]})
 POLICIES = [GROUP_IN, GROUP_OUT, ROLE_IN, USERS_ONLY]
 
 
 def _verdicts(tenant: Tenant, upn: str) -> dict[str, tuple[str, str]]:
-    signin = build_signin(
-        tenant, user=upn, app="Office 365 SharePoint Online", ip="203.0.113.10", platform="windows"
-    )
     out = {}
-    for r in evaluate(tenant, signin, NOW).results:
+    for r in policy_results(tenant, upn):
         verdict = "undetermined" if r.undetermined else "applies" if r.applies else "no"
         out[r.policy.id] = (verdict, r.undetermined_detail)
     return out
@@ -141,10 +104,9 @@ def _entraexporter_config(root: Path, *, with_groups: bool = False) -> Path:
     their members, dynamic groups with only their Owners, policies; no users, no static groups,
     no group memberships (EntraExporter README; Get-EEDefaultSchema tags)."""
 
-    def one(folder: str, obj: dict[str, Any]) -> None:
-        write_json(root / folder / obj["id"] / f"{obj['id']}.json", obj)
-
-    stub = {k: ALICE[k] for k in ("@odata.type", "id", "userPrincipalName", "displayName")}
+    one = partial(write_entraexporter_object, root)
+    stub = {k: ALICE[k] for k in ("id", "userPrincipalName", "displayName")}
+    stub["@odata.type"] = USER_TYPE  # a members collection types each directoryObject
     one("DirectoryRoles", ROLE)
     one(f"DirectoryRoles/{ROLE['id']}/Members", stub)
     one("Groups", DYNAMIC)
@@ -191,7 +153,7 @@ def test_entraexporter_dynamic_group_with_only_owners_is_undetermined_per_user(
     only for ``not(groupTypes/any(c:c eq 'DynamicMembership'))``): undetermined for every user,
     its owner included, and the reason says the dynamic membership was not exported."""
     root = _entraexporter_config(tmp_path / "export", with_groups=True)
-    policy = _policy("dynamic-in", {"includeGroups": [DYNAMIC["id"]]})
+    policy = mfa_policy("dynamic-in", {"includeGroups": [DYNAMIC["id"]]})
     write_json(root / "Identity/Conditional/AccessPolicies/dyn/dyn.json", policy)
     tenant = load_bundle(root)
     group = tenant.directory.group(DYNAMIC["id"])
@@ -204,23 +166,7 @@ def test_entraexporter_dynamic_group_with_only_owners_is_undetermined_per_user(
 
 def test_whatif_counts_the_undetermined_policies(tmp_path: Path) -> None:
     root = _users_only(tmp_path / "export")
-    res = CliRunner().invoke(
-        app,
-        [
-            "whatif",
-            str(root),
-            "--user",
-            "alice@contoso.com",
-            "--app",
-            "Office 365 SharePoint Online",
-            "--ip",
-            "203.0.113.10",
-            "--platform",
-            "windows",
-            "--format",
-            "json",
-        ],
-    )
+    res = whatif_json(root)
     assert res.exit_code in (0, 1), res.output
     doc = json.loads(res.stdout)
     assert doc["certain"] is False
