@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -193,48 +193,50 @@ def unresolved_references(
     at = paths or {}
     d = tenant.directory
     out: list[InputError] = []
+
+    def unknown(key: str, got: str, message: str, expected: str, names: Iterable[str]) -> None:
+        """One reference ``got`` (given as ``key``) that names nothing among ``names``."""
+        close = did_you_mean(got, names)
+        out.append(
+            UnknownReferenceError(
+                message,
+                file=field(key),
+                path=at.get(key),
+                expected=expected,
+                got=got,
+                hint=f"did you mean '{close}'?" if close else None,
+            )
+        )
+
     ref = o.get("user")
     described = o.get("member_of") or o.get("role") or o.get("guest_type")
     if ref and d.users and d.user(ref) is None and not described:  # described: deliberate
-        names = [n for u in d.users for n in (u.user_principal_name, u.display_name) if n]
-        close = did_you_mean(ref, names)
-        out.append(
-            UnknownReferenceError(
-                "user is not in the bundle's directory; evaluated as a user whose group and "
-                "role memberships are unknown",
-                file=field("user"),
-                path=at.get("user"),
-                expected="a user of directory.yaml",
-                got=ref,
-                hint=f"did you mean '{close}'?" if close else None,
-            )
+        unknown(
+            "user",
+            ref,
+            "user is not in the bundle's directory; evaluated as a user whose group and "
+            "role memberships are unknown",
+            "a user of directory.yaml",
+            (n for u in d.users for n in (u.user_principal_name, u.display_name) if n),
         )
     sp_ref = o.get("service_principal")
     if sp_ref and d.service_principals and _service_principal(tenant, sp_ref) is None:
-        names = [n for sp in d.service_principals for n in (sp.display_name, sp.app_id) if n]
-        close = did_you_mean(sp_ref, names)
-        out.append(
-            UnknownReferenceError(
-                "service principal is not in the bundle's directory; evaluated as a workload "
-                "identity no policy lists by name",
-                file=field("service_principal"),
-                path=at.get("service_principal"),
-                expected="an appId, object id or display name of directory.yaml servicePrincipals",
-                got=sp_ref,
-                hint=f"did you mean '{close}'?" if close else None,
-            )
+        unknown(
+            "service_principal",
+            sp_ref,
+            "service principal is not in the bundle's directory; evaluated as a workload "
+            "identity no policy lists by name",
+            "an appId, object id or display name of directory.yaml servicePrincipals",
+            (n for sp in d.service_principals for n in (sp.display_name, sp.app_id) if n),
         )
     for g in o.get("member_of") or ():
         if d.group(g) is None and not _OBJECT_ID.fullmatch(g):
-            close = did_you_mean(g, [x.display_name for x in d.groups])
-            out.append(
-                UnknownReferenceError(
-                    "group name resolves to no group of the bundle; it matches no policy",
-                    file=field("member_of"),
-                    expected="a group display name of directory.yaml or a group object id",
-                    got=g,
-                    hint=f"did you mean '{close}'?" if close else None,
-                )
+            unknown(
+                "member_of",
+                g,
+                "group name resolves to no group of the bundle; it matches no policy",
+                "a group display name of directory.yaml or a group object id",
+                (x.display_name for x in d.groups),
             )
     return out
 
