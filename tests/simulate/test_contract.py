@@ -5,38 +5,19 @@ event kinds and cause names only, the documented fields, and an AADSTS code on e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from tests.examples_paths import SCENARIOS
 
 from caflow.engine.errorcodes import CAUSES
+from caflow.report.contracts import EventKind, TimelineEvent
 from caflow.simulate import load_scenario, run_scenario
 
 SCENARIOS = sorted((SCENARIOS).glob("*.yaml"))
-EVENT_KINDS = {
-    "connectionBroken",
-    "connectionRepaired",
-    "connectionCreateFailed",
-    "runFailed",
-    "flowTurnedOff",
-    "embeddedFailed",
-    "pickerDegraded",
-    "listShownAsId",
-    "flowNotDiscoverable",
-    "sharePointFlowBlocked",
-    "signInFailed",
-}
-EVENT_FIELDS = {
-    "at",
-    "kind",
-    "connection",
-    "flow",
-    "user",
-    "errorCode",
-    "policies",
-    "cause",
-    "message",
-}
+# The contract's own lists (docs/schema/simulate.schema.json is generated from them).
+EVENT_KINDS = set(get_args(EventKind))
+EVENT_FIELDS = {name for name, f in TimelineEvent.model_fields.items() if f.is_required()}
 NO_CODE = {"connectionRepaired", "flowTurnedOff", "listShownAsId", "flowNotDiscoverable"}
 
 
