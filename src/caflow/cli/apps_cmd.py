@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.cli.options import format_option, json_alias_option, pick_format
+from caflow.cli.options import TableOrJson, format_option, json_alias_option, pick_format
 
 __all__ = ["register"]
-
-
-class AppsFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +26,7 @@ def register(app: typer.Typer) -> None:
         match: str | None = typer.Argument(
             None, help="Show only apps whose name, alias or id contains this (case-insensitive)."
         ),
-        fmt: AppsFormat = format_option(AppsFormat, AppsFormat.table),
+        fmt: TableOrJson = format_option(TableOrJson, TableOrJson.table),
         as_json: bool = json_alias_option(),
     ) -> None:
         """List the well-known Microsoft application names and ids --app accepts."""
@@ -41,9 +34,9 @@ def register(app: typer.Typer) -> None:
         from caflow.report.apps import app_rows, render_json, render_table
 
         with guard():
-            fmt = pick_format(fmt, as_json, AppsFormat.table)
+            fmt = pick_format(fmt, as_json, TableOrJson.table)
             rows = app_rows(match)
-            if fmt is AppsFormat.json:
+            if fmt is TableOrJson.json:
                 emit(render_json(rows), None)
             else:
                 out_console.print(render_table(rows))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,17 +13,12 @@ import typer
 from caflow.cli.common import guard, load_tenant, out_console
 from caflow.cli.examples_cmd import example_path
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.cli.options import format_option, json_alias_option, pick_format
+from caflow.cli.options import TableOrJson, format_option, json_alias_option, pick_format
 
 if TYPE_CHECKING:
     from caflow.model.tenant import Tenant
 
 __all__ = ["register"]
-
-
-class DemoFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 # (title, sign-in options, what the seed says)
@@ -103,9 +97,9 @@ def register(app: typer.Typer) -> None:
             "--at",
             help="Evaluation time (fixed so the demo is reproducible).",
         ),
-        fmt: DemoFormat = format_option(
-            DemoFormat,
-            DemoFormat.table,
+        fmt: TableOrJson = format_option(
+            TableOrJson,
+            TableOrJson.table,
             help="table (the walk-through), or json: each section's own JSON contract "
             "(whatif, simulate, advise) in one document.",
         ),
@@ -121,7 +115,7 @@ def register(app: typer.Typer) -> None:
             bundle = example_path("contoso")
             tenant = load_tenant(bundle)
             now = parse_when(at)
-            if pick_format(fmt, as_json, DemoFormat.table) is DemoFormat.json:
+            if pick_format(fmt, as_json, TableOrJson.table) is TableOrJson.json:
                 _demo_json(tenant, bundle, now)
                 return
             out_console.rule(

@@ -19,6 +19,7 @@ from caflow.errors import InputError
 from caflow.model.signals import signal_choices
 
 __all__ = [
+    "TableOrJson",
     "choice_option",
     "choice_parser",
     "docs_base_url_option",
@@ -34,6 +35,14 @@ __all__ = [
 FORMAT_ALIASES = {"text": "table"}
 
 F = TypeVar("F", bound=StrEnum)
+
+
+class TableOrJson(StrEnum):
+    """``--format`` of the verbs that print a table for people or JSON for programs."""
+
+    table = "table"
+    json = "json"
+
 
 #: Longest ``[a|b|c]`` metavar shown as is; longer value lists are listed in the help text.
 _METAVAR_WIDTH = 16

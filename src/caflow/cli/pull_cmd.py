@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from caflow.cli.common import err_console, guard, parse_when
 from caflow.cli.exit import ExitStatus
-from caflow.cli.options import choice_option, format_option, json_alias_option, pick_format
+from caflow.cli.options import (
+    TableOrJson,
+    choice_option,
+    format_option,
+    json_alias_option,
+    pick_format,
+)
 from caflow.pull.names import AuthMethod, CloudName, OptionalPart, SignInType
-
-
-class PullFormat(StrEnum):
-    table = "table"
-    json = "json"
-
 
 _EPILOG = (
     "Examples:\n\n"
@@ -105,9 +104,9 @@ def register(app: typer.Typer) -> None:
             OptionalPart, [], "--skip", help="Do not read this optional part (repeatable)."
         ),
         force: bool = typer.Option(False, "--force", help="Replace an existing --out folder."),
-        fmt: PullFormat = format_option(
-            PullFormat,
-            PullFormat.table,
+        fmt: TableOrJson = format_option(
+            TableOrJson,
+            TableOrJson.table,
             help="table: a summary on stderr; json: also pull.json (the manifest) on stdout.",
         ),
         as_json: bool = json_alias_option(),
@@ -122,7 +121,7 @@ def register(app: typer.Typer) -> None:
         versions, counts, what could not be read and why).
         """
         with guard():
-            as_manifest = pick_format(fmt, as_json, PullFormat.table) is PullFormat.json
+            as_manifest = pick_format(fmt, as_json, TableOrJson.table) is TableOrJson.json
             if sign_in_types and not since:
                 from caflow.errors import InputError
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -16,14 +15,9 @@ from caflow.cli.common import (
     warn_loaded,
 )
 from caflow.cli.exit import EXIT_CODES_HELP
-from caflow.cli.options import format_option, json_alias_option, pick_format
+from caflow.cli.options import TableOrJson, format_option, json_alias_option, pick_format
 
 __all__ = ["register"]
-
-
-class SimulateFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -44,9 +38,9 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(
             ..., help="Scenario file (YAML/JSON, docs/scenario-format.md)."
         ),
-        fmt: SimulateFormat = format_option(
-            SimulateFormat,
-            SimulateFormat.table,
+        fmt: TableOrJson = format_option(
+            TableOrJson,
+            TableOrJson.table,
             help="table (the timeline), or json: the simulate JSON contract.",
         ),
         as_json: bool = json_alias_option(),
@@ -61,14 +55,14 @@ def register(app: typer.Typer) -> None:
         from caflow.simulate import check_horizon, load_scenario, run_scenario
 
         with guard():
-            fmt = pick_format(fmt, as_json, SimulateFormat.table)
+            fmt = pick_format(fmt, as_json, TableOrJson.table)
             scenario = load_scenario(file)
             warn_loaded(scenario.tenant)
             stop = parse_when(until, lambda: scenario.end, option="--until")
             check_horizon(scenario, stop, until_field="--until" if until else None)
             with progress_bar("simulating") as progress:
                 result = run_scenario(scenario, stop, progress=progress)
-            if fmt is SimulateFormat.json:
+            if fmt is TableOrJson.json:
                 from caflow.report.json import chunks
 
                 emit(chunks(result.to_json(lazy=True), ensure_ascii=True), output)
@@ -83,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 from caflow.simulate.render import render_text
 
                 emit(render_text(result, collapse=not full), output)
-            if fmt is SimulateFormat.json or output is not None:
+            if fmt is TableOrJson.json or output is not None:
                 from caflow.simulate.render import summary_line
 
                 # The JSON or the file holds the result: the summary still reaches the user.

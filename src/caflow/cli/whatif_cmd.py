@@ -12,6 +12,7 @@ import typer
 from caflow.cli.common import emit, err_console, guard, load_tenant, out_console, parse_when
 from caflow.cli.exit import EXIT_CODES_HELP
 from caflow.cli.options import (
+    TableOrJson,
     choice_option,
     format_option,
     json_alias_option,
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
     from caflow.model.tenant import Tenant
 
 __all__ = ["build_signin", "register"]
-
-
-class WhatifFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class Explain(StrEnum):
@@ -161,9 +157,9 @@ def register(app: typer.Typer) -> None:
         request: Path | None = typer.Option(
             None, "--request", help="Graph evaluate request body (JSON) instead of the flags."
         ),
-        fmt: WhatifFormat = format_option(
-            WhatifFormat,
-            WhatifFormat.table,
+        fmt: TableOrJson = format_option(
+            TableOrJson,
+            TableOrJson.table,
             help="table, or json: the JSON contract (schemaVersion 1).",
         ),
         as_json: bool = json_alias_option(),
@@ -268,10 +264,8 @@ def register(app: typer.Typer) -> None:
                     app_protection=app_protection,
                 )
             ev = evaluate(tenant, signin, now, explain=explain.value != "off")
-            fmt = pick_format(fmt, as_json, WhatifFormat.table)
-            if fmt is WhatifFormat.json or (
-                output is not None and output.suffix.lower() == ".json"
-            ):
+            fmt = pick_format(fmt, as_json, TableOrJson.table)
+            if fmt is TableOrJson.json or (output is not None and output.suffix.lower() == ".json"):
                 from caflow.report.whatif import render_json
 
                 emit(render_json(ev, explain.value, only_applied), output)
