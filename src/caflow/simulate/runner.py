@@ -393,17 +393,23 @@ class Simulator:
     def _next_use(self, conn: ConnectionState, at: datetime) -> Failure | None:
         """What the next use of ``conn`` at ``at`` would meet, without using it."""
         assert conn.token is not None
-        us = self._user_state(conn.owner_id or "")
-        result = use(
+        result = self._use(conn.token, conn.owner_id, at)
+        return result if isinstance(result, Failure) else None
+
+    def _use(
+        self, token: RefreshToken, owner_id: str | None, at: datetime
+    ) -> RefreshToken | Failure:
+        """``token`` used at ``at`` with its owner's revocations and ToU state (A-TOK-8)."""
+        us = self._user_state(owner_id or "")
+        return use(
             self.tenant,
-            conn.token,
+            token,
             at,
             revocations=tuple(us.revocations),
             options=self.options.tokens,
             cache=self._cache,
             acceptances=tuple(us.acceptances),
         )
-        return result if isinstance(result, Failure) else None
 
     # -- flows ----------------------------------------------------------------------------
     def _schedule_first(self, f: Flow) -> None:
@@ -802,16 +808,7 @@ class Simulator:
             return self._run_sees(at, conn, conn.failure)
         if conn.token is None:
             return None  # non-Entra connector: CA cannot break it (power-automate §1.4)
-        us = self._user_state(conn.owner_id or "")
-        result = use(
-            self.tenant,
-            conn.token,
-            at,
-            revocations=tuple(us.revocations),
-            options=self.options.tokens,
-            cache=self._cache,
-            acceptances=tuple(us.acceptances),  # the user's ToU state (A-TOK-8)
-        )
+        result = self._use(conn.token, conn.owner_id, at)
         if isinstance(result, RefreshToken):
             conn.token = result
             return None
