@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.context import Context, policy_finding
+from caflow.advise.context import Context, policy_evidence, policy_finding, policy_undetermined
 from caflow.advise.model import Evidence, Finding
 from caflow.advise.scope import Reach
 from caflow.advise.severity import Severity
@@ -19,7 +19,13 @@ from caflow.model import Policy
 from caflow.model.agreements import Agreement
 from caflow.model.policy import PolicyState
 
-__all__ = ["TOU_ERROR", "required_agreements", "terms_finding", "terms_policies"]
+__all__ = [
+    "TOU_ERROR",
+    "required_agreements",
+    "terms_finding",
+    "terms_policies",
+    "undefined_agreement",
+]
 
 #: External security challenge not satisfied: the refresh would need an interactive acceptance.
 TOU_ERROR = "AADSTS50158"
@@ -62,4 +68,20 @@ def terms_finding(
         users=ctx.user_labels(reach.users),
         apps=sorted(reach.apps),
         error_code=TOU_ERROR,
+    )
+
+
+def undefined_agreement(
+    rule_id: str, p: Policy, agreement_id: str, severity: Severity, unknown: str = ""
+) -> Finding:
+    """UNDETERMINED: ``p`` requires an agreement the bundle does not define, so what the rule
+    asks of it (``unknown``, e.g. ": whether it is per-device is unknown") cannot be told."""
+    return policy_undetermined(
+        rule_id,
+        p,
+        severity,
+        f"policy {p.label} requires agreement {agreement_id}, which the bundle does not "
+        f"define{unknown}.",
+        f"agreement '{agreement_id}' not in agreements.json",
+        (policy_evidence(p, "grantControls", "termsOfUse"),),
     )

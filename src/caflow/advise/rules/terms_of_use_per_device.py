@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from caflow.advise.context import Context, policy_evidence, policy_undetermined
+from caflow.advise.context import Context, policy_evidence
 from caflow.advise.model import Evidence, Finding, Severity
 from caflow.advise.scope import background_reach
-from caflow.advise.terms_of_use import required_agreements, terms_finding
+from caflow.advise.terms_of_use import required_agreements, terms_finding, undefined_agreement
 from caflow.model import Tenant
 
 RULE_ID = "terms_of_use_per_device"
@@ -20,14 +20,8 @@ RULE_ID = "terms_of_use_per_device"
 def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
     for p, agreement_id, agreement in required_agreements(ctx):
         if agreement is None:
-            yield policy_undetermined(
-                RULE_ID,
-                p,
-                Severity.CRITICAL,
-                f"policy {p.label} requires agreement {agreement_id}, which the bundle does not "
-                "define: whether it is per-device is unknown.",
-                f"agreement '{agreement_id}' not in agreements.json",
-                (policy_evidence(p, "grantControls", "termsOfUse"),),
+            yield undefined_agreement(
+                RULE_ID, p, agreement_id, Severity.CRITICAL, ": whether it is per-device is unknown"
             )
             continue
         if not agreement.per_device:

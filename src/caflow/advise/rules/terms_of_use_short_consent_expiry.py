@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from caflow.advise.context import Context, policy_evidence, policy_undetermined
+from caflow.advise.context import Context, policy_evidence
 from caflow.advise.model import Evidence, Finding, Severity
 from caflow.advise.scope import background_reach
-from caflow.advise.terms_of_use import required_agreements, terms_finding
+from caflow.advise.terms_of_use import required_agreements, terms_finding, undefined_agreement
 from caflow.model import Tenant
 from caflow.model.agreements import Agreement
 from caflow.model.durations import Duration
@@ -46,14 +46,7 @@ def _period(agreement: Agreement) -> tuple[timedelta, str] | None:
 def check(tenant: Tenant, ctx: Context) -> Iterator[Finding]:
     for p, agreement_id, agreement in required_agreements(ctx):
         if agreement is None:
-            yield policy_undetermined(
-                RULE_ID,
-                p,
-                Severity.MEDIUM,
-                f"policy {p.label} requires agreement {agreement_id}, which the bundle does not define.",
-                f"agreement '{agreement_id}' not in agreements.json",
-                (policy_evidence(p, "grantControls", "termsOfUse"),),
-            )
+            yield undefined_agreement(RULE_ID, p, agreement_id, Severity.MEDIUM)
             continue
         period = _period(agreement)
         if period is None or period[0] > SHORT:
