@@ -57,7 +57,13 @@ def in_location(loc: NamedLocation, ip: str | None, country: str | None) -> Tri:
             return None
         return loc.contains(parse_ip(ip))
     if isinstance(loc, CountryNamedLocation):
-        if loc.lookup_method.lower() == "authenticatorappgps":
+        method = loc.lookup_method.lower()
+        if method not in ("clientipaddress", "authenticatorappgps"):
+            # Graph's countryLookupMethodType is clientIpAddress, authenticatorAppGps and the
+            # evolvable-enum sentinel unknownFutureValue: a method caflow does not know is
+            # never read as the IP lookup (io/policies.py POLICY_VALUES countryLookupMethod).
+            return None
+        if method == "authenticatorappgps":
             # GPS from the Authenticator app: only an explicit country can answer (§2.6).
             if country is None:
                 return None

@@ -20,11 +20,18 @@ from caflow.io.fields import Path, Reader
 from caflow.io.normalize import as_list, normalize_keys
 from caflow.model.crosstenant import CrossTenantAccess, InboundTrust, PartnerConfig
 
-__all__ = ["parse_cross_tenant_access", "unknown_cross_tenant_keys"]
+__all__ = [
+    "CONFIG_FIELDS",
+    "POLICY_FIELDS",
+    "TRUST_FIELDS",
+    "parse_cross_tenant_access",
+    "unknown_cross_tenant_keys",
+]
 
-#: Graph v1.0/beta properties of crossTenantAccessPolicyConfigurationDefault / ...Partner
-#: (caflow reads only inboundTrust, tenantId, isServiceProvider; the rest is kept as written).
-_CONFIG_FIELDS = frozenset(
+#: Graph v1.0/beta properties of crossTenantAccessPolicyConfigurationDefault / ...Partner, from
+#: Graph's published metadata (scripts/graph_keys.py; tests/io/test_graph_keys.py compares).
+#: caflow reads only inboundTrust, tenantId, isServiceProvider; the rest is kept as written.
+CONFIG_FIELDS = frozenset(
     {
         "id",
         "tenantId",
@@ -40,17 +47,23 @@ _CONFIG_FIELDS = frozenset(
         "tenantRestrictions",
         "invitationRedemptionIdentityProviderConfiguration",
         "identitySynchronization",
-        "templateApplicationLevel",
+        "appServiceConnectInbound",
+        "blockServiceProviderOutboundAccess",
+        "m365Capabilities",
+        "m365CollaborationInbound",
+        "m365CollaborationOutbound",
+        "serviceProviderConstraints",
     }
 )
 #: crossTenantAccessPolicyInboundTrust.
-_TRUST_FIELDS = frozenset(
+TRUST_FIELDS = frozenset(
     {"isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"}
 )
-#: The policy object with its navigation properties expanded.
-_POLICY_FIELDS = frozenset(
-    {"id", "displayName", "definition", "isOrganizationDefault", "allowedCloudEndpoints"}
-    | {"default", "partners", "templates"}
+#: crossTenantAccessPolicy (beta derives it from tenantRelationshipAccessPolicyBase, hence
+#: ``definition``) with its navigation properties expanded.
+POLICY_FIELDS = frozenset(
+    {"id", "displayName", "description", "deletedDateTime", "definition"}
+    | {"allowedCloudEndpoints", "default", "partners", "templates"}
 )
 
 
@@ -77,18 +90,18 @@ def unknown_cross_tenant_keys(doc: Any, file: str) -> list[str]:
                 json_pointer((*path, key)) + (f" (did you mean '{close}'?)" if close else "")
             )
         trust = obj.get("inboundTrust")
-        if known is _CONFIG_FIELDS and isinstance(trust, dict):
-            check(trust, (*path, "inboundTrust"), _TRUST_FIELDS)
+        if known is CONFIG_FIELDS and isinstance(trust, dict):
+            check(trust, (*path, "inboundTrust"), TRUST_FIELDS)
 
     if isinstance(doc, dict) and ("default" in doc or "partners" in doc):
-        check(doc, (), _POLICY_FIELDS)
-        check(doc.get("default"), ("default",), _CONFIG_FIELDS)
+        check(doc, (), POLICY_FIELDS)
+        check(doc.get("default"), ("default",), CONFIG_FIELDS)
         partners = doc.get("partners")
         prefix: Path = ("partners",)
     else:
         partners, prefix = doc, ()
     for item, path in as_list(partners, file=file, at=prefix):
-        check(item, (*prefix, *path), _CONFIG_FIELDS)
+        check(item, (*prefix, *path), CONFIG_FIELDS)
     return out
 
 

@@ -204,7 +204,7 @@ class NamedLocationObject(_Exported):
     ipRanges: list[IpRange | str] | None = None
     countriesAndRegions: Strings = None
     includeUnknownCountriesAndRegions: bool | None = None
-    countryLookupMethod: str | None = None
+    countryLookupMethod: _values("countryLookupMethod") = None  # type: ignore[valid-type]
 
 
 class AuthenticationStrengthObject(_Exported):

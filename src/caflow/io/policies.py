@@ -28,7 +28,10 @@ from caflow.model.policy import (
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
 __all__ = [
+    "POLICY_KEYS",
     "POLICY_VALUES",
+    "UNDECLARED_KEYS",
+    "UNDECLARED_VALUES",
     "check_written_policy",
     "is_policy_like",
     "parse_policy",
@@ -40,24 +43,24 @@ Path = tuple[str | int, ...]
 
 _MAX_SIF = 1_000_000  # hours or days; far beyond any portal setting, well inside timedelta
 
-# Condition keys caflow evaluates, or that are "not configured" when empty.
-_KNOWN_CONDITION_KEYS = {
-    "users",
-    "applications",
-    "clientApplications",
-    "clientAppTypes",
-    "platforms",
-    "locations",
-    "devices",
-    "signInRiskLevels",
-    "userRiskLevels",
-    "servicePrincipalRiskLevels",
-    "insiderRiskLevels",
-    "authenticationFlows",
-    "additionalProperties",
-    "clients",
-}
-
+#: Condition keys caflow evaluates; any other configured condition makes the policy
+#: undetermined (``Conditions.unsupported``).
+_KNOWN_CONDITION_KEYS = frozenset(
+    {
+        "users",
+        "applications",
+        "clientApplications",
+        "clientAppTypes",
+        "platforms",
+        "locations",
+        "devices",
+        "signInRiskLevels",
+        "userRiskLevels",
+        "servicePrincipalRiskLevels",
+        "insiderRiskLevels",
+        "authenticationFlows",
+    }
+)
 
 #: Closed value sets of policy fields (reference/conditional-access.md §1.3-§1.9; matched
 #: case-insensitively).
@@ -101,7 +104,8 @@ POLICY_VALUES: dict[str, tuple[str, ...]] = {
     ),
     "platform": ("android", "iOS", "windows", "windowsPhone", "macOS", "linux", "all"),
     "riskLevel": ("low", "medium", "high", "hidden", "none"),
-    "insiderRiskLevel": ("minor", "moderate", "elevated", "none"),
+    # conditionalAccessInsiderRiskLevels: no "none" (that is the sign-in's insiderRiskLevel)
+    "insiderRiskLevel": ("minor", "moderate", "elevated"),
     "filterMode": ("include", "exclude"),
     "membershipKind": ("all", "enumerated"),
     "operator": ("AND", "OR"),
@@ -111,7 +115,11 @@ POLICY_VALUES: dict[str, tuple[str, ...]] = {
     "persistentBrowserMode": ("always", "never"),
     "cloudAppSecurityType": ("mcasConfigured", "monitorOnly", "blockDownloads"),
     "caeMode": ("strictEnforcement", "disabled", "strictLocation"),
+    "countryLookupMethod": ("clientIpAddress", "authenticatorAppGps"),
 }
+#: Values caflow accepts that Graph's published enums no longer list: deprecated spellings the
+#: conditionalAccessConditionSet reference still names and older exports carry (§1.2).
+UNDECLARED_VALUES: dict[str, tuple[str, ...]] = {"clientAppType": ("easUnsupported", "modern")}
 _ENUMS: dict[str, frozenset[str]] = {
     name: frozenset(v.lower() for v in values) | {"unknownfuturevalue"}
     for name, values in POLICY_VALUES.items()
@@ -143,60 +151,42 @@ class _Unknown(list[tuple[str, str]]):
                 self.add(kind, value, path if isinstance(values, str) or flags else (*path, i))
 
 
-#: Policy fields caflow reads or knows to be descriptive (Graph v1.0/beta, What If results).
-_POLICY_FIELDS = frozenset(
-    {
-        "id",
-        "displayName",
-        "state",
-        "conditions",
-        "grantControls",
-        "sessionControls",
-        "description",
-        "createdDateTime",
-        "modifiedDateTime",
-        "deletedDateTime",
-        "templateId",
-        "partialEnablementStrategy",
-        # What If results (conditionalAccessPolicy + whatIfAnalysisResult)
-        "policyApplies",
-        "analysisReasons",
-    }
-)
-_GRANT_FIELDS = frozenset(
-    {
-        "operator",
-        "builtInControls",
-        "customAuthenticationFactors",
-        "termsOfUse",
-        "authenticationStrength",
-    }
-)
-_SESSION_FIELDS = frozenset(
-    {
-        "applicationEnforcedRestrictions",
-        "cloudAppSecurity",
-        "signInFrequency",
-        "persistentBrowser",
-        "continuousAccessEvaluation",
-        "disableResilienceDefaults",
-        "secureSignInSession",
-        "networkAccessSecurity",
-        "globalSecureAccessFilteringProfile",
-    }
-)
-
-
-#: Graph condition fields caflow knows but does not evaluate (they make a policy undetermined).
-_GRAPH_CONDITION_KEYS = frozenset(
-    {"times", "deviceStates", "agents", "agentContext", "agentIdRiskLevels"}
-)
-
-
-#: Keys of the condition objects (Graph conditionalAccessConditionSet, v1.0/beta): a policy the
-#: user wrote is checked against them, so ``includeUser`` is a typo, not an ignored field.
-_CONDITION_SECTION_KEYS: dict[str, frozenset[str]] = {
-    "users": frozenset(
+#: Keys of every object in a policy file, by JSON path from the policy object. They are Graph's
+#: published metadata for the object's type, v1.0 and beta together (microsoftgraph/
+#: msgraph-metadata: conditionalAccessPolicy, conditionalAccessConditionSet, ...; extracted by
+#: scripts/graph_keys.py, compared by tests/io/test_graph_keys.py), plus the
+#: :data:`UNDECLARED_KEYS` Graph returns without declaring them. A policy the user wrote is
+#: checked against them (``includeUser`` is a typo, exit 2); a key Graph really returns never
+#: is. Objects caflow does not read into (``applications.globalSecureAccess``, ``agents``, ...)
+#: are not checked inside: configured, they make the policy undetermined.
+POLICY_KEYS: dict[Path, frozenset[str]] = {
+    # conditionalAccessPolicy, and whatIfAnalysisResult (What If results: the policy + these)
+    (): frozenset(
+        {
+            "id",
+            "displayName",
+            "state",
+            "conditions",
+            "grantControls",
+            "sessionControls",
+            "description",
+            "createdDateTime",
+            "modifiedDateTime",
+            "deletedDateTime",
+            "templateId",
+            "policyApplies",
+            "analysisReasons",
+        }
+    ),
+    ("conditions",): frozenset(
+        {
+            *_KNOWN_CONDITION_KEYS,
+            # Graph beta conditions caflow does not evaluate (undetermined when configured)
+            "deviceStates",
+            "agentIdRiskLevels",
+        }
+    ),
+    ("conditions", "users"): frozenset(
         {
             "includeUsers",
             "excludeUsers",
@@ -208,7 +198,7 @@ _CONDITION_SECTION_KEYS: dict[str, frozenset[str]] = {
             "excludeGuestsOrExternalUsers",
         }
     ),
-    "applications": frozenset(
+    ("conditions", "applications"): frozenset(
         {
             "includeApplications",
             "excludeApplications",
@@ -219,12 +209,21 @@ _CONDITION_SECTION_KEYS: dict[str, frozenset[str]] = {
             "networkAccess",
         }
     ),
-    "clientApplications": frozenset(
-        {"includeServicePrincipals", "excludeServicePrincipals", "servicePrincipalFilter"}
+    ("conditions", "applications", "applicationFilter"): frozenset({"mode", "rule"}),
+    ("conditions", "clientApplications"): frozenset(
+        {
+            "includeServicePrincipals",
+            "excludeServicePrincipals",
+            "servicePrincipalFilter",
+            "includeAgentIdServicePrincipals",
+            "excludeAgentIdServicePrincipals",
+            "agentIdServicePrincipalFilter",
+        }
     ),
-    "platforms": frozenset({"includePlatforms", "excludePlatforms"}),
-    "locations": frozenset({"includeLocations", "excludeLocations"}),
-    "devices": frozenset(
+    ("conditions", "clientApplications", "servicePrincipalFilter"): frozenset({"mode", "rule"}),
+    ("conditions", "platforms"): frozenset({"includePlatforms", "excludePlatforms"}),
+    ("conditions", "locations"): frozenset({"includeLocations", "excludeLocations"}),
+    ("conditions", "devices"): frozenset(
         {
             "deviceFilter",
             "includeDevices",
@@ -233,8 +232,132 @@ _CONDITION_SECTION_KEYS: dict[str, frozenset[str]] = {
             "excludeDeviceStates",
         }
     ),
-    "authenticationFlows": frozenset({"transferMethods"}),
+    ("conditions", "devices", "deviceFilter"): frozenset({"mode", "rule"}),
+    ("conditions", "deviceStates"): frozenset({"includeStates", "excludeStates"}),
+    ("conditions", "authenticationFlows"): frozenset({"transferMethods"}),
+    ("grantControls",): frozenset(
+        {
+            "operator",
+            "builtInControls",
+            "customAuthenticationFactors",
+            "termsOfUse",
+            "authenticationStrength",
+        }
+    ),
+    # authenticationStrengthPolicy (navigation property; exports carry it expanded)
+    ("grantControls", "authenticationStrength"): frozenset(
+        {
+            "id",
+            "displayName",
+            "description",
+            "allowedCombinations",
+            "combinationConfigurations",
+            "createdDateTime",
+            "modifiedDateTime",
+            "policyType",
+            "requirementsSatisfied",
+        }
+    ),
+    ("sessionControls",): frozenset(
+        {
+            "applicationEnforcedRestrictions",
+            "cloudAppSecurity",
+            "signInFrequency",
+            "persistentBrowser",
+            "continuousAccessEvaluation",
+            "disableResilienceDefaults",
+            "secureSignInSession",
+            "globalSecureAccessFilteringProfile",
+        }
+    ),
+    ("sessionControls", "applicationEnforcedRestrictions"): frozenset({"isEnabled"}),
+    ("sessionControls", "cloudAppSecurity"): frozenset({"isEnabled", "cloudAppSecurityType"}),
+    ("sessionControls", "signInFrequency"): frozenset(
+        {"isEnabled", "value", "type", "frequencyInterval", "authenticationType"}
+    ),
+    ("sessionControls", "persistentBrowser"): frozenset({"isEnabled", "mode"}),
+    ("sessionControls", "continuousAccessEvaluation"): frozenset({"mode"}),
+    ("sessionControls", "secureSignInSession"): frozenset({"isEnabled"}),
+    ("sessionControls", "globalSecureAccessFilteringProfile"): frozenset(
+        {"isEnabled", "profileId"}
+    ),
 }
+_GUESTS = ("includeGuestsOrExternalUsers", "excludeGuestsOrExternalUsers")
+POLICY_KEYS.update(
+    {
+        ("conditions", "users", g): frozenset({"guestOrExternalUserTypes", "externalTenants"})
+        for g in _GUESTS
+    }
+)
+# conditionalAccessExternalTenants and its two derived types (all / enumerated)
+POLICY_KEYS.update(
+    {
+        ("conditions", "users", g, "externalTenants"): frozenset({"membershipKind", "members"})
+        for g in _GUESTS
+    }
+)
+
+#: Keys Graph returns in policy objects although its published metadata does not declare them
+#: (older or newer beta properties), each seen in a real export or a documented Graph response:
+#: accepted like declared keys, so a policy copied from such an export loads. Conditions among
+#: them are not evaluated (undetermined when configured); session controls are listed in a note.
+UNDECLARED_KEYS: dict[Path, frozenset[str]] = {
+    # beta exports (IntuneManagement, 2026) and What If (evaluate) responses
+    (): frozenset({"partialEnablementStrategy"}),
+    # agents/agentContext: beta exports (2026); times/clients: beta What If responses;
+    # signInRiskDetections: v1.0 conditionalAccessTemplate list response
+    ("conditions",): frozenset(
+        {"agents", "agentContext", "times", "clients", "signInRiskDetections"}
+    ),
+    # beta create-policy response (Graph docs, 2021)
+    ("conditions", "applications"): frozenset({"includeProtectionLevels"}),
+    # blockSensitiveActions: beta export (2026); networkAccessSecurity: beta exports and What If
+    # responses (Global Secure Access, before globalSecureAccessFilteringProfile)
+    ("sessionControls",): frozenset({"blockSensitiveActions", "networkAccessSecurity"}),
+}
+POLICY_KEYS.update({at: POLICY_KEYS[at] | keys for at, keys in UNDECLARED_KEYS.items()})
+
+#: Graph PowerShell SDK objects (``Get-MgIdentityConditionalAccessPolicy | ConvertTo-Json``)
+#: carry ``AdditionalProperties`` on every object; a non-empty one is lifted into its object
+#: (io/normalize.py), an empty one is nothing.
+_SDK_BAG = "additionalProperties"
+
+#: Keys of the objects above that caflow reads; every other configured key of a condition
+#: section makes the policy undetermined (it may narrow or widen who the policy covers).
+_READ_KEYS: dict[str, frozenset[str]] = {
+    "users": POLICY_KEYS[("conditions", "users")],
+    "applications": frozenset(
+        {
+            "includeApplications",
+            "excludeApplications",
+            "includeUserActions",
+            "includeAuthenticationContextClassReferences",
+            "applicationFilter",
+        }
+    ),
+    "clientApplications": frozenset(
+        {"includeServicePrincipals", "excludeServicePrincipals", "servicePrincipalFilter"}
+    ),
+    "platforms": POLICY_KEYS[("conditions", "platforms")],
+    "locations": POLICY_KEYS[("conditions", "locations")],
+    "devices": frozenset({"deviceFilter"}),
+    "authenticationFlows": POLICY_KEYS[("conditions", "authenticationFlows")],
+}
+_POLICY_FIELDS = POLICY_KEYS[()]
+_GRANT_FIELDS = POLICY_KEYS[("grantControls",)]
+#: Session controls caflow reads (:func:`_session`); the others, Graph's included
+#: (``globalSecureAccessFilteringProfile``), are listed once in a load note when configured.
+_READ_SESSION_FIELDS = frozenset(
+    {
+        "applicationEnforcedRestrictions",
+        "cloudAppSecurity",
+        "signInFrequency",
+        "persistentBrowser",
+        "continuousAccessEvaluation",
+        "disableResilienceDefaults",
+        "secureSignInSession",
+    }
+)
 
 
 def _pointers(obj: Any, prefix: str = "") -> set[str]:
@@ -263,23 +386,15 @@ def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) 
     raw = policy.raw if written is None else written
     base = policy.source_path.rstrip("/")
     mine = {base + pointer for pointer in _pointers(raw)}
-    conditions = raw.get("conditions")
-    sections: list[tuple[str, Any, frozenset[str] | set[str]]] = [
-        ("", raw, _POLICY_FIELDS),
-        ("/conditions", conditions, _KNOWN_CONDITION_KEYS | _GRAPH_CONDITION_KEYS),
-        ("/grantControls", raw.get("grantControls"), _GRANT_FIELDS),
-        ("/sessionControls", raw.get("sessionControls"), _SESSION_FIELDS),
-    ]
-    if isinstance(conditions, dict):
-        sections += [
-            (f"/conditions/{name}", conditions.get(name), known)
-            for name, known in _CONDITION_SECTION_KEYS.items()
-        ]
-    for where, section, known in sections:
+    for at, known in POLICY_KEYS.items():
+        section: Any = raw
+        for key in at:
+            section = section.get(key) if isinstance(section, dict) else None
         if not isinstance(section, dict):
             continue
+        where = "".join(f"/{k}" for k in at)
         for key in section:
-            if key in known or _annotation(str(key)):
+            if key in known or key == _SDK_BAG or _annotation(str(key)):
                 continue
             suggestion = did_you_mean(str(key), sorted(known))
             raise SchemaError(
@@ -321,7 +436,7 @@ def unread_fields(obj: dict[str, Any]) -> list[str]:
         out += [
             f"sessionControls.{k}"
             for k, v in session.items()
-            if k not in _SESSION_FIELDS and not _annotation(k) and not _is_empty(v)
+            if k not in _READ_SESSION_FIELDS and not _annotation(k) and not _is_empty(v)
         ]
     return out
 
@@ -428,11 +543,6 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path, unknown: _Unknown) 
             r, apps.get("applicationFilter"), (*ap, "applicationFilter"), unknown
         ),
     )
-    unsupported: list[tuple[str, str]] = []
-    for key in ("networkAccess", "globalSecureAccess"):
-        if not _is_empty(apps.get(key)):
-            unsupported.append((f"applications.{key}", json_pointer((*ap, key))))
-
     clients = r.obj(cond.get("clientApplications"), (*path, "clientApplications"))
     cp = (*path, "clientApplications")
     c = ClientApplicationsCondition(
@@ -444,26 +554,34 @@ def _conditions(r: Reader, cond: dict[str, Any], path: Path, unknown: _Unknown) 
         ),
         has_filter=not _is_empty(clients.get("servicePrincipalFilter")),
     )
-    for key, value in clients.items():
-        if "@" in key:
-            continue  # OData annotations such as includeAgentIdServicePrincipals@odata.type
-        if key.startswith(("includeAgent", "excludeAgent", "agent")) and not _is_empty(value):
-            unsupported.append((f"clientApplications.{key}", json_pointer((*cp, key))))
-
     platforms = r.obj(cond.get("platforms"), (*path, "platforms"))
     locations = r.obj(cond.get("locations"), (*path, "locations"))
     devices = r.obj(cond.get("devices"), (*path, "devices"))
     flows = r.obj(cond.get("authenticationFlows"), (*path, "authenticationFlows"))
 
+    unsupported: list[tuple[str, str]] = []
     for key, value in cond.items():
         if _annotation(key) or key in _KNOWN_CONDITION_KEYS:
             continue
         if not _is_empty(value):
             # e.g. agents, agentContext, agentIdRiskLevels, times, deviceStates (legacy)
             unsupported.append((key, json_pointer((*path, key))))
-    for key, value in devices.items():
-        if key != "deviceFilter" and "@" not in key and not _is_empty(value):
-            unsupported.append((f"devices.{key}", json_pointer((*path, "devices", key))))
+    sections = {
+        "applications": apps,
+        "clientApplications": clients,
+        "devices": devices,
+        "users": users,
+        "platforms": platforms,
+        "locations": locations,
+        "authenticationFlows": flows,
+    }
+    for name, section in sections.items():
+        for key, value in section.items():
+            # A configured key caflow does not read (Global Secure Access traffic profiles,
+            # agent identities, device states, a key Graph adds later) may narrow or widen
+            # what the policy covers: the policy is undetermined, never read without it.
+            if key not in _READ_KEYS[name] and not _annotation(key) and not _is_empty(value):
+                unsupported.append((f"{name}.{key}", json_pointer((*path, name, key))))
 
     conditions = Conditions(
         users=u,
