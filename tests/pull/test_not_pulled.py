@@ -194,6 +194,51 @@ def test_simulate_of_a_complete_pull_has_no_gap(tmp_path: Path, recorded: Record
     assert not [u for u in doc["undetermined"] if u["kind"] in ("flows", "connections")]
 
 
+# -- advise -------------------------------------------------------------------------------------
+
+
+def _advise(bundle: Path, *extra: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    res = runner.invoke(app, ["advise", str(bundle), "--format", "json", *extra])
+    assert res.exit_code in (0, 1), res.output
+    return res.exit_code, {f["ruleId"]: f for f in json.loads(res.stdout)["findings"]}
+
+
+def test_advise_does_not_pass_a_rule_on_flows_not_pulled(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """terms_of_use_not_all_cloud_apps looks at the owners of connections and flows: with the
+    flows not pulled its PASS would claim flows nobody read, so it is NOT_EVALUATED naming
+    pull.json (and counts under --strict); a rule that FAILs on what was read still FAILs."""
+    rule = "terms_of_use_not_all_cloud_apps"
+    strict = ("--select", rule, "--strict", "--fail-on", "medium")
+    full = _cli_pull(tmp_path / "full", ENV)
+    code, findings = _advise(full, *strict)
+    assert code == 0 and findings[rule]["status"] == "PASS"
+    _, before = _advise(full)
+    out = _cli_pull(tmp_path / "noflow", NO_FLOW_TOKEN)
+    code, findings = _advise(out, *strict)
+    assert code == 1 and findings[rule]["status"] == "NOT_EVALUATED"
+    reason = findings[rule]["reason"]
+    assert reason.startswith("caflow pull could not read flows of every environment (1)")
+    assert "pull.json /notReadable/0" in reason and "no issue in what the bundle holds" in reason
+    _, after = _advise(out)
+    assert {r for r, f in after.items() if f["status"] == "FAIL"} == {
+        r for r, f in before.items() if f["status"] == "FAIL"
+    }
+
+
+def test_advise_names_connections_not_pulled_as_the_missing_need(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    recorded.always[r"api.powerapps.com.*/connections$"] = FORBIDDEN
+    out = _pull(tmp_path)
+    _, findings = _advise(out)
+    f = findings["connection_requirements_mismatch"]
+    assert f["status"] == "NOT_EVALUATED"
+    assert "holds no Power Platform connection" in f["reason"]
+    assert f"caflow pull could not read connections of environment {PP_ENV}" in f["reason"]
+
+
 # -- a hand-edited pull.json -------------------------------------------------------------------
 
 

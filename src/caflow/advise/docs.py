@@ -23,7 +23,9 @@ def generate_rules_md() -> str:
         "versions). Findings are derived by evaluating the Conditional Access engine on probe",
         'sign-ins, never by matching policy JSON. Report-only policies give "would break when',
         'enabled" findings one severity lower. A rule whose inputs ("Needs") are absent from the',
-        "bundle reports NOT_EVALUATED with the reason, never PASS.",
+        "bundle reports NOT_EVALUATED with the reason, never PASS; so does a rule that finds no",
+        "issue when `caflow pull` could not read part of the connections or flows it looks at",
+        '("Needs" or "Also reads"; the bundle\'s `pull.json`): its reason names what was not read.',
         "",
         "| id | severity | title |",
         "|---|---|---|",
@@ -37,6 +39,8 @@ def generate_rules_md() -> str:
         out += ["### Why flows break", "", m.risk, ""]
         if m.needs:
             out += ["Needs: " + ", ".join(f"`{n}`" for n in m.needs), ""]
+        if m.reads:
+            out += ["Also reads: " + ", ".join(f"`{n}`" for n in m.reads), ""]
         if m.example:
             out += ["### Example", "", m.example, ""]
         out += ["### Remedy", "", m.remedy.text, ""]

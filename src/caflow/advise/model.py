@@ -75,6 +75,10 @@ class RuleMeta(_Frozen):
     #: What the rule looks at (advise/needs.py vocabulary); when the bundle holds none of it the
     #: rule reports NOT_EVALUATED instead of PASS.
     needs: tuple[str, ...] = ()
+    #: What the rule also looks at when the bundle holds it (connections, flows: e.g. their
+    #: owners) without needing it: a PASS is NOT_EVALUATED when caflow pull could not read
+    #: part of it (advise/needs.py).
+    reads: tuple[str, ...] = ()
     example: str | None = None
 
     @field_validator("id")

@@ -14,13 +14,19 @@ without Power Platform inventory). Vocabulary:
 * ``settings.<name>`` - that key written in ``tenant.yaml`` ``settings`` (the defaults are
   Microsoft's defaults, but an export that does not carry the setting does not say the tenant
   kept them).
+
+What ``caflow pull`` could not read (the bundle's pull.json, model.pulled) is named with the
+need it leaves missing; and a rule that looks at connections or flows (``needs`` or ``reads``)
+whose Power Platform inventory pull could not read in full reports NOT_EVALUATED instead of a
+PASS (its FAIL findings stand: what was read is right).
 """
 
 from __future__ import annotations
 
 from caflow.model import Tenant
+from caflow.model.pulled import Gap, NotPulled
 
-__all__ = ["VOCABULARY", "is_known", "missing"]
+__all__ = ["VOCABULARY", "is_known", "missing", "not_pulled"]
 
 VOCABULARY = frozenset({"policies", "connections", "flows", "users", "agreements"})
 
@@ -62,7 +68,8 @@ _WHY = {
 
 
 def missing(tenant: Tenant, needs: tuple[str, ...]) -> str:
-    """Why the rule cannot be evaluated on ``tenant`` ('' when everything it needs is there)."""
+    """Why the rule cannot be evaluated on ``tenant`` ('' when everything it needs is there),
+    with what ``caflow pull`` could not read of it."""
     reasons = []
     for need in needs:
         if not _has(tenant, need):
@@ -71,4 +78,33 @@ def missing(tenant: Tenant, needs: tuple[str, ...]) -> str:
                 or f"tenant.yaml does not set {need} (not in the export; caflow will not assume "
                 "the default)"
             )
-    return "; ".join(reasons)
+            reasons.extend(_said(g) for g in tenant.not_pulled if _concerns(g, need))
+    return "; ".join(dict.fromkeys(reasons))
+
+
+def not_pulled(tenant: Tenant, looks_at: tuple[str, ...]) -> str:
+    """What ``caflow pull`` could not read of the connections and flows a rule looks at ('' when
+    nothing): a PASS would claim connections or flows the bundle does not hold."""
+    return "; ".join(
+        dict.fromkeys(
+            _said(g)
+            for g in tenant.not_pulled
+            for need in ("connections", "flows")
+            if need in looks_at and _concerns(g, need)
+        )
+    )
+
+
+def _concerns(g: NotPulled, need: str) -> bool:
+    """Whether the pull.json gap ``g`` leaves (part of) ``need`` unknown."""
+    if need == "agreements":
+        return g.part == "agreements"
+    if need == "connections":
+        return g.environment is not None and g.gap is not Gap.FLOWS
+    if need == "flows":
+        return g.gap in (Gap.FLOWS, Gap.FLOW) or (g.gap is Gap.PART and g.environment is not None)
+    return False
+
+
+def _said(g: NotPulled) -> str:
+    return f"caflow pull could not read {g.what} ({g.where}: {g.reason})"

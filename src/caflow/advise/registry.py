@@ -49,7 +49,7 @@ def load_meta(path: Path) -> RuleMeta:
         raise RuleLoadError(f"{path}: id {meta.id!r} does not match the file name {stem!r}")
     from caflow.advise.needs import is_known
 
-    unknown = [n for n in meta.needs if not is_known(n)]
+    unknown = [n for n in (*meta.needs, *meta.reads) if not is_known(n)]
     if unknown:
         raise RuleLoadError(f"{path}: unknown needs {unknown} (see caflow/advise/needs.py)")
     return meta

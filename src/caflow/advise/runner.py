@@ -9,7 +9,7 @@ from pathlib import PurePath
 
 from caflow.advise.context import DEFAULT_NOW, Context
 from caflow.advise.model import AdviseResult, Evidence, Finding, Status
-from caflow.advise.needs import missing
+from caflow.advise.needs import missing, not_pulled
 from caflow.advise.registry import Rule, load_rules
 from caflow.advise.suppressions import Suppression, apply_suppressions
 from caflow.model import Tenant
@@ -71,7 +71,20 @@ def run_advise(
             )
             continue
         produced = list(rule.check(tenant, ctx))
-        if not produced:
+        gap = not_pulled(tenant, (*rule.meta.needs, *rule.meta.reads)) if not produced else ""
+        if gap:
+            # No issue in what was read, but caflow pull could not read all of what the rule
+            # looks at (pull.json): a PASS would claim what the bundle does not hold.
+            produced.append(
+                Finding(
+                    rule.id,
+                    Status.NOT_EVALUATED,
+                    rule.meta.severity,
+                    f"{rule.meta.title}: not evaluated.",
+                    reason=f"{gap}: no issue in what the bundle holds",
+                )
+            )
+        elif not produced:
             produced.append(
                 Finding(
                     rule.id, Status.PASS, rule.meta.severity, f"{rule.meta.title}: no issue found."
