@@ -59,26 +59,66 @@ def test_gcc_high_reads_its_own_hosts(tmp_path: Path) -> None:
     assert len(tenant.policies) == 14 and tenant.flows and tenant.connections
 
 
-def test_dod_reads_graph_and_says_power_platform_is_not_read(tmp_path: Path) -> None:
+DOD_PP = ("api.bap.appsplatform.us", "api.apps.appsplatform.us", "api.flow.appsplatform.us")
+
+
+def test_dod_reads_its_own_hosts(tmp_path: Path) -> None:
+    """DoD (review of issue 9): Learn names its Flow audience (service.flow.appsplatform.us)
+    and its BAP host, the same evidence as GCC High, so its Power Platform is read too."""
     with respx.mock(assert_all_called=False) as router:
-        rec = _serve(router, "dod-graph.microsoft.us", HIGH_PP)
+        rec = _serve(router, "dod-graph.microsoft.us", DOD_PP)
         out = tmp_path / "bundle"
         res = runner.invoke(app, ["pull", "--out", str(out), "--cloud", "dod"], env=ENV)
-    assert res.exit_code == 1, res.output  # an optional part unreadable
-    assert {r.url.host for r in rec.seen} == {"dod-graph.microsoft.us"}
+    assert res.exit_code == 0, res.output
+    assert {r.url.host for r in rec.seen} == {"dod-graph.microsoft.us", *DOD_PP}
     doc = json.loads((out / "pull.json").read_text())
+    assert doc["cloud"]["authority"] == "https://login.microsoftonline.us"
+    assert "api.flow.appsplatform.us" in " ".join(p["endpoint"] for p in doc["parts"])
+    tenant = load_bundle(out)
+    assert tenant.flows and tenant.connections
+
+
+def test_china_reads_graph_and_says_power_platform_is_not_read(tmp_path: Path) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        rec = _serve(router, "microsoftgraph.chinacloudapi.cn", HIGH_PP)
+        out = tmp_path / "bundle"
+        res = runner.invoke(app, ["pull", "--out", str(out), "--cloud", "china"], env=ENV)
+    assert res.exit_code == 1, res.output  # an optional part unreadable
+    assert {r.url.host for r in rec.seen} == {"microsoftgraph.chinacloudapi.cn"}
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["cloud"]["authority"] == "https://login.partner.microsoftonline.cn"
     [bad] = doc["unreadable"]
-    assert bad["name"] == "powerplatform" and "dod cloud" in bad["reason"]
+    assert bad["name"] == "powerplatform" and "china cloud" in bad["reason"]
+    assert "Learn gives none of its admin API hosts" in bad["reason"]
     assert "powerplatform not read" in " ".join(res.output.split())
     # --skip powerplatform: a complete pull of what caflow reads there.
     with respx.mock(assert_all_called=False) as router:
-        _serve(router, "dod-graph.microsoft.us", HIGH_PP)
+        _serve(router, "microsoftgraph.chinacloudapi.cn", HIGH_PP)
         res = runner.invoke(
             app,
-            ["pull", "--out", str(tmp_path / "b2"), "--cloud", "dod", "--skip", "powerplatform"],
+            ["pull", "--out", str(tmp_path / "b2"), "--cloud", "china", "--skip", "powerplatform"],
             env=ENV,
         )
     assert res.exit_code == 0, res.output
+
+
+def test_each_hosts_audience_is_the_one_learn_documents() -> None:
+    """The Flow service audience per cloud, as Power Automate's "Audience values" table lists
+    it (trailing "/" aside), and Power Platform read exactly where caflow knows the hosts."""
+    from caflow.pull.clouds import FLOW
+
+    learn = {
+        CloudName.global_: "https://service.flow.microsoft.com",
+        CloudName.usgov: "https://gov.service.flow.microsoft.us",
+        CloudName.usgovhigh: "https://high.service.flow.microsoft.us",
+        CloudName.dod: "https://service.flow.appsplatform.us",
+    }
+    for name, audience in learn.items():
+        assert CLOUDS[name].audience(FLOW) == audience, name
+    assert not CLOUDS[CloudName.china].reads("https://api.flow.microsoft.com/providers/x")
+    # Entra authentication endpoints (Microsoft Entra "National clouds")
+    assert CLOUDS[CloudName.china].login == "https://login.partner.microsoftonline.cn"
+    assert CLOUDS[CloudName.usgov].login == "https://login.microsoftonline.com"  # GCC
 
 
 def test_cloud_typo_is_exit_2_with_did_you_mean(tmp_path: Path) -> None:
@@ -154,7 +194,7 @@ def test_every_cloud_routes_graph_and_keeps_other_text() -> None:
         (CloudName.usgovhigh, "login.microsoftonline.us", "https://graph.microsoft.us/.default"),
         (
             CloudName.china,
-            "login.chinacloudapi.cn",
+            "login.partner.microsoftonline.cn",
             "https://microsoftgraph.chinacloudapi.cn/.default",
         ),
     ],

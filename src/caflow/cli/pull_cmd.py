@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
             "--cloud",
             help="The Microsoft cloud the tenant lives in: its sign-in authority, Graph and Power "
             "Platform endpoints (usgov: GCC; usgovhigh: GCC High; dod; china: 21Vianet). "
-            "Power Platform is not read in dod and china.",
+            "Power Platform is not read in china.",
         ),
         client_id: str | None = typer.Option(
             None,

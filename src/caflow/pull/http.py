@@ -82,8 +82,8 @@ class Api:
         if not self.cloud.reads(url):
             raise PullError(
                 f"caflow does not read the Power Platform admin API in the {self.cloud.name} "
-                "cloud (its endpoints and token audiences are not documented where caflow "
-                "looked: docs/export.md)",
+                "cloud (Microsoft Learn gives none of its admin API hosts: docs/export.md "
+                '"National clouds")',
                 endpoint=_public(url),
                 permission=endpoint.permission,
                 status=None,
