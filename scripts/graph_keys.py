@@ -22,7 +22,8 @@ Source: https://github.com/microsoftgraph/msgraph-metadata (MIT licence: tests/d
 The output keeps only the types listed in :data:`TYPES` / :data:`ENUMS` (the ones a policy,
 named-location, authentication-strength, agreement or cross-tenant-access export carries), so
 the test data stays small; ``tests/io/test_graph_keys.py`` compares caflow's key lists and
-closed value sets with it.
+closed value sets with it. The What If ``evaluate`` action's own parameters (``signInIdentity``,
+``signInContext``, ``signInConditions``, ``appliedPoliciesOnly``) are kept as well.
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ TYPES = (
     "crossTenantAccessPolicyConfigurationDefault",
     "crossTenantAccessPolicyConfigurationPartner",
     "crossTenantAccessPolicyInboundTrust",
+    # What If (evaluate) request bodies: whatif --request
+    "signInConditions",
+    "userSignIn",
+    "servicePrincipalSignIn",
+    "applicationContext",
+    "userActionContext",
+    "authContext",
+    "authenticationFlow",
+    "deviceInfo",
 )
 
 #: Enum types of the fields above whose values caflow checks against a closed set.
@@ -119,6 +129,9 @@ ENUMS = (
     "countryLookupMethodType",
     "authenticationMethodModes",
     "agreementAcceptanceState",
+    # What If request values
+    "userAction",
+    "insiderRiskLevel",
 )
 
 #: Base types of beta-only types no CSDL here declares, as their Graph beta reference pages
@@ -247,6 +260,17 @@ def extract(source: _Source) -> dict[str, Any]:
         if v1_props is None and beta_props is None:
             raise SystemExit(f"type {name} is in neither v1.0 nor beta")
         types[name] = {"v1.0": v1_props, "beta": beta_props}
+    v1_root = ET.fromstring(source.text("schemas/v1.0-Prod.csdl"))
+    evaluate = [
+        str(p.get("Name"))
+        for action in v1_root.iter(f"{EDM}Action")
+        if action.get("Name") == "evaluate"
+        and any("conditionalAccessRoot" in str(p.get("Type")) for p in action)
+        for p in action.findall(f"{EDM}Parameter")
+        if p.get("Name") != "bindingParameter"
+    ]
+    if not evaluate:
+        raise SystemExit("no conditionalAccessRoot evaluate action in the v1.0 CSDL")
     enums: dict[str, Any] = {}
     for name in ENUMS:
         v1_members = v1.enums.get(name)
@@ -271,6 +295,7 @@ def extract(source: _Source) -> dict[str, Any]:
         },
         "types": types,
         "enums": enums,
+        "actions": {"conditionalAccessRoot.evaluate": {"v1.0": sorted(evaluate)}},
     }
 
 

@@ -26,6 +26,7 @@ from tests.corpora_paths import DATA
 from caflow.errors import SchemaError
 from caflow.io.crosstenant import CONFIG_FIELDS, POLICY_FIELDS, TRUST_FIELDS
 from caflow.io.decode import decode_text
+from caflow.io.directory import device_from_graph
 from caflow.io.normalize import normalize_keys
 from caflow.io.policies import (
     POLICY_KEYS,
@@ -36,6 +37,8 @@ from caflow.io.policies import (
     is_policy_like,
     parse_policy,
 )
+from caflow.io.request import REQUEST_KEYS
+from caflow.model.signals import SIGNALS
 
 GRAPH = json.loads((DATA / "graph" / "graph_keys.json").read_text(encoding="utf-8"))
 Path_ = tuple[str, ...]
@@ -343,3 +346,64 @@ def test_an_exported_key_caflow_does_not_read_makes_the_policy_undetermined(
     # empty (not configured) it changes nothing
     obj["conditions"][section][key] = [] if isinstance(value, list) else {}
     assert parse_policy(obj, "policies/p.json").conditions.unsupported == ()
+
+
+#: What If request objects (whatif --request) and the Graph types each may be.
+REQUEST_TYPES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("signInIdentity",): ("userSignIn", "servicePrincipalSignIn"),
+    ("signInContext",): ("applicationContext", "userActionContext", "authContext"),
+    ("signInConditions",): ("signInConditions",),
+    ("signInConditions", "authenticationFlow"): ("authenticationFlow",),
+    ("signInConditions", "deviceInfo"): ("deviceInfo",),
+}
+
+
+def test_request_keys_are_graphs() -> None:
+    assert set(REQUEST_KEYS) == {(), *REQUEST_TYPES}
+    assert REQUEST_KEYS[()] == set(GRAPH["actions"]["conditionalAccessRoot.evaluate"]["v1.0"])
+    for at, types in REQUEST_TYPES.items():
+        assert REQUEST_KEYS[at] == set().union(*(_graph_keys(t) for t in types)), at
+
+
+def test_every_device_info_key_is_read() -> None:
+    """deviceInfo in a request: every Graph property reaches the device filter (none dropped)."""
+    info = {key: "x" for key in _graph_keys("deviceInfo")}
+    assert len(device_from_graph(info)) == len(info)
+
+
+#: The What If request value sets (model/signals.py) and their Graph enums; ``all`` is the
+#: request's default for platform and client app (no concrete signal, read before the set).
+SIGNAL_ENUMS = {
+    "devicePlatform": ("conditionalAccessDevicePlatform", {"all"}),
+    "clientAppType": ("conditionalAccessClientApp", {"all"}),
+    "transferMethod": ("conditionalAccessTransferMethods", set()),
+    "userAction": ("userAction", set()),
+    "guestOrExternalUserType": ("conditionalAccessGuestOrExternalUserTypes", {"none"}),
+    "riskLevel": ("riskLevel", set()),
+    "insiderRiskLevel": ("insiderRiskLevel", set()),
+}
+#: Spellings the request accepts beyond Graph's members: ``unknown`` platform (§2.5, caflow's
+#: own signal), the deprecated client app types (§1.2) and the policy's user-action spellings.
+SIGNAL_EXTRAS = {
+    "devicePlatform": {"unknown"},
+    "clientAppType": {"easunsupported", "modern"},
+    "userAction": {
+        "urn:user:registersecurityinfo",
+        "urn:user:registerdevice",
+        "registersecurityinfo",
+        "registerdevice",
+    },
+}
+
+
+def test_every_request_value_set_has_its_graph_enum() -> None:
+    assert set(SIGNALS) - {"authenticationContext"} == set(SIGNAL_ENUMS)
+
+
+@pytest.mark.parametrize("kind", sorted(SIGNAL_ENUMS))
+def test_request_values_are_graphs(kind: str) -> None:
+    enum, read_before = SIGNAL_ENUMS[kind]
+    members = {m.lower() for m in _graph_members(enum)} - {"unknownfuturevalue"} - read_before
+    accepted = set(SIGNALS[kind])
+    assert members <= accepted, sorted(members - accepted)
+    assert accepted - members == SIGNAL_EXTRAS.get(kind, set())

@@ -134,3 +134,50 @@ def test_invalid_ip_address_is_bad_input(ip: str) -> None:
         assert "/signInConditions/ipAddress" in str(exc)
         return
     evaluate(TENANT, SignIn(**kw), NOW)  # must not raise a non-caflow error
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "hint"),
+    [
+        (
+            lambda b: b["signInConditions"].update(devicePlatfrom="iOS"),
+            "/signInConditions/devicePlatfrom",
+            "devicePlatform",
+        ),
+        (lambda b: b.update(signInCondition={}), "/signInCondition", "signInConditions"),
+        (lambda b: b["signInIdentity"].update(userID2="x"), "/signInIdentity/userID2", "userId"),
+        (
+            lambda b: b["signInConditions"].update(deviceInfo={"isCompliantt": True}),
+            "/signInConditions/deviceInfo/isCompliantt",
+            "isCompliant",
+        ),
+    ],
+)
+def test_an_unknown_request_key_is_exit_2(change: Any, pointer: str, hint: str) -> None:
+    """The request is written by the user: a key Graph's evaluate body does not have is a typo
+    (exit 2 naming it), never silently ignored (a misspelt platform would be no platform)."""
+    body = _body()
+    change(body)
+    with pytest.raises(SchemaError) as exc:
+        parse_evaluate_request(body, TENANT, "req.json")
+    assert exc.value.code == "unknown-key"
+    assert pointer in str(exc.value) and f"did you mean '{hint}'?" in str(exc.value)
+
+
+def test_every_graph_request_key_is_accepted() -> None:
+    body = _body(
+        agentIdRiskLevel="high",
+        authenticationFlow={"transferMethod": "none"},
+        deviceInfo={"ownership": "Company", "extensionAttribute15": "x", "mdmAppId": "y"},
+        servicePrincipalRiskLevel="none",
+    )
+    body["signInIdentity"]["externalTenantId"] = "f0f0f0f0-0000-0000-0000-000000000001"
+    kw = parse_evaluate_request(body, TENANT, "req.json")
+    assert kw["device"]["deviceOwnership"] == "Company"
+    old = {
+        "conditionalAccessWhatIfSubject": {"userId": "alice@contoso.com"},
+        "conditionalAccessContext": {"includeApplications": [SPO]},
+        "conditionalAccessWhatIfConditions": {"countr": "FR"},
+    }
+    with pytest.raises(SchemaError, match="did you mean 'country'"):
+        parse_evaluate_request(old, TENANT, "old.json")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from caflow.errors import InputError, SchemaError
+from caflow.errors import InputError, SchemaError, did_you_mean, shown_key
 from caflow.io.directory import device_from_graph
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
@@ -17,7 +17,69 @@ from caflow.model.directory import User
 from caflow.model.signals import canonical_signal
 from caflow.model.tenant import Tenant
 
-__all__ = ["parse_evaluate_request", "user_for", "with_external_identity"]
+__all__ = ["REQUEST_KEYS", "parse_evaluate_request", "user_for", "with_external_identity"]
+
+_DEVICE_INFO = frozenset(
+    {
+        "deviceId",
+        "displayName",
+        "enrollmentProfileName",
+        "isCompliant",
+        "manufacturer",
+        "mdmAppId",
+        "model",
+        "operatingSystem",
+        "operatingSystemVersion",
+        "ownership",
+        "physicalIds",
+        "profileType",
+        "systemLabels",
+        "trustType",
+        *(f"extensionAttribute{i}" for i in range(1, 16)),
+    }
+)
+
+#: Keys of a What If ``evaluate`` request body by JSON path: Graph's metadata, v1.0 and beta
+#: (the action's parameters; ``signInIdentity`` = userSignIn | servicePrincipalSignIn,
+#: ``signInContext`` = applicationContext | userActionContext | authContext, signInConditions,
+#: authenticationFlow, deviceInfo; tests/io/test_graph_keys.py compares). The request is written
+#: by the user, so any other key is a typo: exit 2 with a did-you-mean, never ignored.
+#: ``signInConditions.agentIdRiskLevel`` (beta) is accepted and not read: only policies with
+#: ``agentIdRiskLevels`` use it, and caflow leaves those undetermined.
+REQUEST_KEYS: dict[tuple[str, ...], frozenset[str]] = {
+    (): frozenset({"signInIdentity", "signInContext", "signInConditions", "appliedPoliciesOnly"}),
+    ("signInIdentity",): frozenset(
+        {"userId", "externalTenantId", "externalUserType", "servicePrincipalId"}
+    ),
+    ("signInContext",): frozenset(
+        {"includeApplications", "userAction", "authenticationContextValue"}
+    ),
+    ("signInConditions",): frozenset(
+        {
+            "authenticationFlow",
+            "clientAppType",
+            "country",
+            "deviceInfo",
+            "devicePlatform",
+            "insiderRiskLevel",
+            "ipAddress",
+            "servicePrincipalRiskLevel",
+            "signInRiskLevel",
+            "userRiskLevel",
+            "agentIdRiskLevel",
+        }
+    ),
+    ("signInConditions", "authenticationFlow"): frozenset({"transferMethod"}),
+    ("signInConditions", "deviceInfo"): _DEVICE_INFO,
+}
+
+#: The older beta shape (§4.1; Maester, CIPP, the beta SDKs' ConditionalAccessWhatIf* models)
+#: names the three objects differently and holds the same keys.
+_OLD_NAMES = {
+    "signInIdentity": "conditionalAccessWhatIfSubject",
+    "signInContext": "conditionalAccessContext",
+    "signInConditions": "conditionalAccessWhatIfConditions",
+}
 
 # The engine layer owns SignIn; io builds only its keyword arguments to keep imports downward.
 
@@ -86,10 +148,38 @@ def _signal(r: Reader, kind: str, value: Any, path: tuple[str, ...]) -> str:
         ) from None
 
 
+def _check_keys(body: dict[str, Any], file: str) -> None:
+    """An unknown key anywhere in the request is the user's typo (exit 2, did-you-mean)."""
+    for at, known in REQUEST_KEYS.items():
+        section: Any = body
+        path: list[str] = []
+        for key in at:
+            if not isinstance(section, dict):
+                break
+            name = key if key in section or key not in _OLD_NAMES else _OLD_NAMES[key]
+            section = section.get(name)
+            path.append(name)
+        allowed = known | ({*_OLD_NAMES.values()} if not at else frozenset())
+        if not isinstance(section, dict):
+            continue
+        for key in section:
+            if key in allowed or str(key).startswith("@") or "@odata" in str(key):
+                continue
+            close = did_you_mean(str(key), sorted(known))
+            raise SchemaError(
+                f"unknown key {shown_key(str(key))}",
+                file=file,
+                path="".join(f"/{k}" for k in (*path, key)),
+                hint=f"did you mean '{close}'?" if close else None,
+                code="unknown-key",
+            )
+
+
 def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any]:
     """Return ``SignIn`` keyword arguments for the request in ``doc``."""
     r = Reader(file)
     body = normalize_keys(r.obj(doc, (), optional=False), file=file)
+    _check_keys(body, file)
     identity = r.obj(
         body.get("signInIdentity") or body.get("conditionalAccessWhatIfSubject"),
         ("signInIdentity",),
