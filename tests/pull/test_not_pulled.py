@@ -194,6 +194,110 @@ def test_simulate_of_a_complete_pull_has_no_gap(tmp_path: Path, recorded: Record
     assert not [u for u in doc["undetermined"] if u["kind"] in ("flows", "connections")]
 
 
+# -- Terms of Use acceptances ----------------------------------------------------------------
+
+MALLORY = "mallory_fabrikam.com#EXT#@contoso.onmicrosoft.com"  # accepted CA006's agreement
+CA006 = "66666666-0000-0000-0000-000000000006"
+AGREEMENT = "55555555-0000-0000-0000-000000000001"  # CA006's
+
+
+def _no_acceptances(tmp_path: Path, recorded: RecordedTenant) -> Path:
+    recorded.always[r"/termsOfUse/agreements/[^/]+/acceptances$"] = FORBIDDEN
+    return _cli_pull(tmp_path / "noacc", ENV)
+
+
+def _tou_on_flow(tmp_path: Path) -> Path:
+    """CA014 requiring CA006's agreement instead of MFA: grace (no acceptance) is in scope."""
+    doc = json.loads(CA014.read_text())
+    doc["displayName"] = "CA014 - Require Terms of Use for Microsoft Flow Service"
+    doc["grantControls"].update(builtInControls=[], termsOfUse=[AGREEMENT])
+    f = tmp_path / "tou.json"
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    return f
+
+
+def _whatif(bundle: Path) -> dict[str, Any]:
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            str(bundle),
+            "--user",
+            MALLORY,
+            "--app",
+            "Office 365 Exchange Online",
+            "--mfa",
+            "--client-app",
+            "browser",
+            "--country",
+            "US",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    return dict(json.loads(res.stdout))
+
+
+def test_whatif_is_not_certain_when_acceptances_were_not_pulled(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Mallory accepted CA006's Terms of Use: allowed, certain, on a complete pull. Without the
+    acceptances ("unknown", not "not accepted") CA006 is undetermined for her and the decision
+    from the other policies is not certain."""
+    full = _whatif(_cli_pull(tmp_path / "full", ENV))
+    assert (full["decision"], full["certain"], full["undetermined"]) == ("allow", True, [])
+    gap = _whatif(_no_acceptances(tmp_path, recorded))
+    assert gap["decision"] == "allow" and gap["certain"] is False
+    [u] = gap["undetermined"]
+    assert u["id"] == CA006
+    assert u["reason"].startswith("Terms of Use acceptances not pulled (pull.json /unreadable/0")
+    assert "whether the user accepted is unknown" in u["reason"]
+
+
+def test_check_does_not_guess_a_terms_of_use_break_without_acceptances(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """A new policy requiring Terms of Use on Flow Service breaks grace's connection when the
+    pull read that she never accepted; without the acceptances it is undetermined (with its
+    flow), exit 0, and 1 under --strict."""
+    proposed = _tou_on_flow(tmp_path)
+    code, text = _check(_cli_pull(tmp_path / "full", ENV), "--format", "json", proposed=proposed)
+    assert code == 1
+    assert [c["id"] for c in json.loads(text)["connectionsBreaking"]] == ["grace-approvals"]
+    out = _no_acceptances(tmp_path, recorded)
+    code, text = _check(out, "--format", "json", proposed=proposed)
+    doc = json.loads(text)
+    assert code == 0 and doc["connectionsBreaking"] == [] and doc["flowsFailing"] == []
+    reason = _items(text, "connection")["grace-approvals"]
+    assert "Terms of Use acceptances not pulled (pull.json /unreadable/0" in reason
+    assert _items(text, "flow") == {
+        "contract-signoff": "uses undetermined connection(s) grace-approvals"
+    }
+    assert _check(out, "--strict", proposed=proposed)[0] == 1
+
+
+def test_simulate_does_not_guess_a_terms_of_use_break_without_acceptances(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    policy = json.loads(_tou_on_flow(tmp_path).read_text())
+    policy.pop("@odata.context")
+    policy["id"] = "66666666-0000-0000-0000-000000000114"
+
+    def run(bundle: Path) -> dict[str, Any]:
+        f = _scenario(tmp_path, bundle)
+        event = {"at": "2026-02-02T10:00:00Z", "addPolicy": {"policy": policy}}
+        f.write_text(f.read_text() + "events: " + json.dumps([event]) + "\n", encoding="utf-8")
+        return _simulate(f)
+
+    full = run(_cli_pull(tmp_path / "full", ENV))
+    assert full["summary"]["connectionsBroken"] == 1 and full["summary"]["undetermined"] == 0
+    gap = run(_no_acceptances(tmp_path, recorded))
+    assert gap["summary"]["connectionsBroken"] == 0 and gap["summary"]["undetermined"] == 2
+    [grace] = [c for c in gap["connections"] if c["id"] == "grace-approvals"]
+    assert "Terms of Use acceptances not pulled" in grace["undetermined"]
+
+
 # -- advise -------------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "ConditionResult",
     "Evaluation",
     "PolicyResult",
+    "applying_result",
     "decide",
     "evaluate",
     "policy_precheck",
@@ -303,8 +304,21 @@ def _evaluate_policy(
         return PolicyResult(
             p, False, "notEnoughInformation", _NOT_APPLICABLE, tuple(results), "; ".join(unknown)
         )
-    grant = evaluate_grant(p.grant, s, t, now)
-    return PolicyResult(p, True, "notSet", grant, tuple(results))
+    return applying_result(p, evaluate_grant(p.grant, s, t, now), tuple(results))
+
+
+def applying_result(
+    p: Policy, grant: GrantOutcome, conditions: tuple[ConditionResult, ...] = ()
+) -> PolicyResult:
+    """The result of a policy whose conditions match: it applies with ``grant``, unless the
+    grant hangs on what the bundle does not hold (``GrantOutcome.missing``: Terms of Use
+    acceptances caflow pull could not read). That policy is ``notEnoughInformation`` - counted
+    under ``undetermined`` and left out of the decision, which is then not certain - never a
+    guessed "must accept" (docs/assumptions.md A-PULL-7). Shared by the compiled replay
+    evaluator (caflow.replay)."""
+    if grant.result == "undetermined" and grant.missing:
+        return PolicyResult(p, False, "notEnoughInformation", grant, conditions, grant.missing)
+    return PolicyResult(p, True, "notSet", grant, conditions)
 
 
 def _unknown_under(p: Policy, pointer: str) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from typing import Any
 from caflow.engine.external import external_limits
 from caflow.engine.signin import SignIn
 from caflow.model.policy import GrantControls, StrengthRef
+from caflow.model.pulled import acceptances_not_pulled
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
@@ -45,8 +46,13 @@ class GrantOutcome:
     result: str  # satisfied | notSatisfied | blocked | undetermined | notApplicable
     unmet: tuple[str, ...] = ()  # for AND: every unmet control; for OR: the alternatives
     operator: str = "AND"
-    terms_detail: tuple[tuple[str, str], ...] = ()  # (agreement id, notAccepted|expired|perDevice)
+    terms_detail: tuple[
+        tuple[str, str], ...
+    ] = ()  # (agreement id, notAccepted|expired|perDevice|unknown)
     reason: str = ""
+    #: Why the grant hangs on what the bundle does not hold (Terms of Use acceptances caflow
+    #: pull could not read): the policy is then ``notEnoughInformation`` (engine.evaluate).
+    missing: str = ""
 
     @property
     def requirement(self) -> tuple[str, ...]:
@@ -85,11 +91,21 @@ def _strength_ok(strength: StrengthRef, s: SignIn, t: Tenant) -> bool | None:
 
 
 def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
-    """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (tokens-and-signins.md §5.3-5.4)."""
+    """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (tokens-and-signins.md
+    §5.3-5.4), or ``unknown``: nothing recorded says the user accepted, but the bundle's
+    acceptances are what caflow pull could not read (pull.json; docs/assumptions.md A-PULL-7)."""
     if agreement_id in s.accepted_terms or agreement_id.lower() in {
         a.lower() for a in s.accepted_terms
     }:
         return "accepted"
+    status = _recorded_terms_status(agreement_id, s, t, now)
+    from_bundle = s.terms_from_bundle or (s.use_recorded_acceptances and s.user is not None)
+    if status != "perDevice" and from_bundle and acceptances_not_pulled(t.not_pulled):
+        return "unknown"  # a per-device consent stays impossible without a registered device
+    return status
+
+
+def _recorded_terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
     agreement = t.agreements.get(agreement_id.lower())
     if not s.use_recorded_acceptances or s.user is None:
         return "notAccepted"
@@ -179,11 +195,14 @@ def evaluate_grant(
                 _strength_ok(grant.authentication_strength, s, t),
             )
         )
+    missing = ""
     for tou in grant.terms_of_use:
         status = terms_status(tou, s, t, now)
         if status != "accepted":
             terms_detail.append((tou, status))
-        checks.append((f"termsOfUse:{tou}", status == "accepted"))
+        if status == "unknown":
+            missing = acceptances_not_pulled(t.not_pulled)
+        checks.append((f"termsOfUse:{tou}", None if status == "unknown" else status == "accepted"))
     for custom in grant.custom_factors:
         checks.append((f"customControl:{custom}", None))
 
@@ -210,7 +229,8 @@ def evaluate_grant(
                 unmet,
                 operator,
                 tuple(terms_detail),
-                "a control could not be evaluated",
+                missing or "a control could not be evaluated",
+                missing,
             )
         return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
     if any(v is False for v in values):
@@ -219,6 +239,11 @@ def evaluate_grant(
         if all(n.startswith("customControl") for n in unmet):
             return GrantOutcome("notSatisfied", unmet, operator, tuple(terms_detail))
         return GrantOutcome(
-            "undetermined", unmet, operator, tuple(terms_detail), "a control could not be evaluated"
+            "undetermined",
+            unmet,
+            operator,
+            tuple(terms_detail),
+            missing or "a control could not be evaluated",
+            missing,
         )
     return GrantOutcome("satisfied", (), operator)

@@ -49,6 +49,10 @@ class SignIn:
     password_changed: bool = False
     #: Count the tenant's recorded agreement acceptances (agreementAcceptances.json).
     use_recorded_acceptances: bool = True
+    #: ``accepted_terms`` are the user's acceptances as the bundle records them (a background
+    #: refresh reads the owner's acceptances, A-TOK-8), not a what-if assumption: when caflow
+    #: pull could not read them, a Terms of Use not among them is unknown, not "not accepted".
+    terms_from_bundle: bool = False
     #: False for a background refresh by a confidential client: nothing can be prompted.
     interactive: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "ACCEPTANCES",
     "EVERY_ENVIRONMENT",
     "Gap",
     "NotPulled",
+    "acceptances_not_pulled",
     "connections_item",
     "every_environment_flows_item",
     "flow_item",
@@ -31,6 +33,8 @@ __all__ = [
 
 #: The ``environment`` of a gap that concerns every environment of the tenant.
 EVERY_ENVIRONMENT = "every environment"
+#: The pull part of the Terms of Use acceptances (skipped when the agreements were not read).
+ACCEPTANCES = "agreementAcceptances"
 
 
 class Gap(StrEnum):
@@ -121,3 +125,15 @@ class NotPulled:
         if env is None:
             return False
         return env == EVERY_ENVIRONMENT or environment is None or environment.lower() == env.lower()
+
+
+def acceptances_not_pulled(gaps: tuple[NotPulled, ...]) -> str:
+    """Why the bundle's Terms of Use acceptances are unknown ('' when pull read them, or the
+    bundle has no pull.json): a user without a recorded acceptance may have accepted."""
+    for g in gaps:
+        if g.part == ACCEPTANCES and g.item is None:
+            return (
+                f"Terms of Use acceptances not pulled ({g.where}: {g.reason}): whether the user "
+                "accepted is unknown"
+            )
+    return ""

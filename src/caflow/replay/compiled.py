@@ -29,7 +29,14 @@ import numpy as np
 import pyarrow as pa
 
 from caflow.engine.conditions import CONDITIONS
-from caflow.engine.evaluate import Evaluation, PolicyResult, decide, evaluate, policy_precheck
+from caflow.engine.evaluate import (
+    Evaluation,
+    PolicyResult,
+    applying_result,
+    decide,
+    evaluate,
+    policy_precheck,
+)
 from caflow.engine.grants import GrantOutcome, evaluate_grant
 from caflow.engine.signature import UserSignature
 from caflow.engine.signin import SignIn
@@ -480,7 +487,7 @@ class CompiledPolicySet:
                 slot = self._slots.get((i, outcome))
                 if slot is None:
                     slot = self._slots[(i, outcome)] = len(self.distinct_results)
-                    self.distinct_results.append(PolicyResult(p, True, "notSet", outcome))
+                    self.distinct_results.append(applying_result(p, outcome))
                 self._grants[gkey] = slot
             slots.append(slot)
         # decide reads of the sign-in only its client app (engine.evaluate._legacy_client):

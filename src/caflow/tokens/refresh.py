@@ -189,6 +189,7 @@ def refresh(
             auth_methods=c.auth_methods,
             accepted_terms=terms,
             use_recorded_acceptances=False,
+            terms_from_bundle=True,  # the owner's acceptances as of now (A-TOK-8)
             interactive=False,
         )
 
