@@ -272,3 +272,47 @@ def test_a_format_typo_is_exit_2_with_did_you_mean(verb: str) -> None:
     res = runner.invoke(app, [verb, *args, "--format", "tabel"])
     assert res.exit_code == 2
     assert "did you mean 'table'?" in " ".join(res.output.replace("│", " ").split())
+
+
+TABLE_VERBS = {
+    "matrix": ["matrix", str(CONTOSO), *AT],
+    "advise": ["advise", str(CONTOSO), *AT],
+}
+
+
+@pytest.mark.parametrize("verb", sorted(TABLE_VERBS))
+@pytest.mark.parametrize("width", [60, 200])
+def test_table_follows_the_terminal_width(
+    verb: str, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """M5 (review of issue 9): matrix drew 200 columns whatever the terminal; every verb's
+    table asks ``cli.common.table_width``."""
+    import caflow.cli.common as common
+
+    monkeypatch.setattr(common, "out_console", Console(force_terminal=True, width=width))
+    res = runner.invoke(app, TABLE_VERBS[verb])
+    assert res.exit_code in (0, 1), res.output
+    frame = [ln for ln in res.stdout.splitlines() if ln.startswith(("┏", "┃", "│", "└"))]
+    assert frame and {len(ln) for ln in frame} == {width}
+
+
+@pytest.mark.parametrize("verb", sorted(TABLE_VERBS))
+@pytest.mark.parametrize("width", [60, 200])
+def test_piped_table_honours_columns(verb: str, width: int, tmp_path: Path) -> None:
+    """Piped (not a terminal), ``$COLUMNS`` sizes the table (``COLUMNS=60 caflow ... | cat``
+    was 160 wide); unset, the fixed default; an ``--output`` file is the fixed default either
+    way, so files are reproducible."""
+    from caflow.report.terminal import DEFAULT_WIDTH
+
+    def frame(text: str) -> set[int]:
+        lines = [ln for ln in text.splitlines() if ln.startswith(("┏", "┃", "│", "└"))]
+        assert lines
+        return {len(ln) for ln in lines}
+
+    res = runner.invoke(app, TABLE_VERBS[verb], env={"COLUMNS": str(width)})
+    assert frame(res.stdout) == {width}
+    res = runner.invoke(app, TABLE_VERBS[verb], env={"COLUMNS": None})
+    assert frame(res.stdout) == {DEFAULT_WIDTH}
+    out = tmp_path / "t.txt"
+    runner.invoke(app, [*TABLE_VERBS[verb], "-o", str(out)], env={"COLUMNS": str(width)})
+    assert frame(out.read_text(encoding="utf-8")) == {DEFAULT_WIDTH}

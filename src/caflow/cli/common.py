@@ -264,9 +264,17 @@ def print_summary_once(line: str, on_stdout: bool) -> None:
 
 
 def table_width(output: Path | None) -> int | None:
-    """The terminal's width for a table printed on it; None (the writer's fixed default, so
-    files and pipes are reproducible) when writing to ``--output`` or a pipe."""
-    return out_console.width if output is None and out_console.is_terminal else None
+    """The width of a table printed on standard output: the terminal's on a terminal, else
+    ``$COLUMNS`` when set (``COLUMNS=100 caflow matrix ... | less``), else None: the writer's
+    fixed default (``report.terminal.DEFAULT_WIDTH``), which ``--output`` files always get so
+    they are reproducible whatever the terminal. Every verb's table asks here (issue 9: "tables
+    use the terminal width")."""
+    if output is not None:
+        return None
+    if out_console.is_terminal:
+        return out_console.width
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
 def doc_links(option: str | None) -> DocLinks:

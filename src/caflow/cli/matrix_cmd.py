@@ -50,7 +50,14 @@ def matrix(
     ),
 ) -> None:
     """Decision and requirements for every user × app × sign-in context, mismatches marked."""
-    from caflow.cli.common import emit, guard, load_tenant, parse_when, print_summary_once
+    from caflow.cli.common import (
+        emit,
+        guard,
+        load_tenant,
+        parse_when,
+        print_summary_once,
+        table_width,
+    )
     from caflow.io.whatif import resolve_app
     from caflow.matrix import DEFAULT_APPS, run_matrix
     from caflow.matrix.personas import check_one_source, load_personas, resolve_user
@@ -65,7 +72,7 @@ def matrix(
         chosen = tuple(resolve_user(tenant, u, file="--user") for u in users or ()) or None
         rows = load_personas(personas, tenant) if personas is not None else ()
         result = run_matrix(tenant, now, users=chosen, apps=app_ids, personas=rows)
-        text = render_matrix(result, fmt.value)
+        text = render_matrix(result, fmt.value, table_width(output))
         emit(text, output)
     print_summary_once(
         result.summary_line(), output is None and fmt in (MatrixFormat.table, MatrixFormat.markdown)

@@ -132,14 +132,18 @@ def _markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _table(data: dict[str, Any]) -> str:
+def _table(data: dict[str, Any], width: int | None = None) -> str:
     from rich.table import Table
 
-    from caflow.report.terminal import SafeConsole
+    from caflow.report.terminal import DEFAULT_WIDTH, SafeConsole
 
     header, body = _grid(data)
     console = SafeConsole(
-        file=io.StringIO(), record=True, width=200, force_terminal=False, color_system=None
+        file=io.StringIO(),
+        record=True,
+        width=width or DEFAULT_WIDTH,
+        force_terminal=False,
+        color_system=None,
     )
     table = Table(title=f"caflow matrix: {data['tenant']['displayName'] or data['tenant']['id']}")
     for col in header:
@@ -185,14 +189,17 @@ def _html(data: dict[str, Any]) -> str:
     return render_template("matrix.html.j2", data=data, header=header, rows=rows, icon=_ICON)
 
 
-def render_matrix(result: Any, fmt: str) -> str:
+def render_matrix(result: Any, fmt: str, width: int | None = None) -> str:
+    """``result`` in ``fmt``; ``width`` sizes the table (``cli.common.table_width``: the
+    terminal's, else ``DEFAULT_WIDTH``); other formats have no width."""
     data = result.to_json()
     kind = MatrixFormat(fmt)
     if kind is MatrixFormat.json:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if kind is MatrixFormat.table:
+        return _table(data, width)
     return {
         MatrixFormat.csv: _csv,
         MatrixFormat.markdown: _markdown,
-        MatrixFormat.table: _table,
         MatrixFormat.html: _html,
     }[kind](data)

@@ -134,15 +134,15 @@ def render_markdown(result: dict[str, Any]) -> str:
 def render_table(result: dict[str, Any], width: int | None = None) -> str:
     """``--format table``, the human format every verb has: the Markdown summary drawn as rich
     tables and headings (one text, so the two formats cannot say different things); ``width``
-    is the terminal's, else a fixed 160 columns so files and pipes are reproducible."""
+    is the terminal's, else ``DEFAULT_WIDTH`` so files are reproducible."""
     from rich.markdown import Markdown
 
-    from caflow.report.terminal import SafeConsole
+    from caflow.report.terminal import DEFAULT_WIDTH, SafeConsole
 
     console = SafeConsole(
         file=io.StringIO(),
         record=True,
-        width=width or 160,
+        width=width or DEFAULT_WIDTH,
         force_terminal=False,
         color_system=None,
     )

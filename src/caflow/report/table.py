@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from caflow.report.terminal import SafeConsole
+from caflow.report.terminal import DEFAULT_WIDTH, SafeConsole
 
 __all__ = ["render"]
 
@@ -20,12 +20,16 @@ _STYLE = {
 }
 
 
-def render(result: Any, width: int = 160) -> str:
+def render(result: Any, width: int | None = None) -> str:
     if hasattr(result, "plan_text"):
         return result.plan_text() + "\n"
     data = result.to_json()
     console = SafeConsole(
-        file=io.StringIO(), record=True, width=width, force_terminal=False, color_system=None
+        file=io.StringIO(),
+        record=True,
+        width=width or DEFAULT_WIDTH,
+        force_terminal=False,
+        color_system=None,
     )
     table = Table(title=f"caflow advise: {data['tenant']['displayName'] or data['tenant']['id']}")
     for col in ("status", "severity", "rule", "finding", "affected"):

@@ -17,7 +17,11 @@ from rich.segment import Segment
 
 from caflow.errors import CaflowError
 
-__all__ = ["BrokenOutputError", "SafeConsole", "displayable", "encodable"]
+__all__ = ["DEFAULT_WIDTH", "BrokenOutputError", "SafeConsole", "displayable", "encodable"]
+
+#: The width of a table written to a file, or piped with no ``$COLUMNS``: fixed, so the same
+#: input renders the same text (``cli.common.table_width`` picks the terminal's otherwise).
+DEFAULT_WIDTH = 160
 
 # C0 controls but tab and newline, DEL, C1 controls, bidirectional overrides/isolates
 # ("trojan source") and lone surrogates (unencodable, crash a UTF-8 writer).
