@@ -44,6 +44,7 @@ __all__ = [
     "UnsafePathError",
     "describe",
     "did_you_mean",
+    "did_you_mean_hint",
     "enum_token",
     "json_pointer",
     "require_extra",
@@ -64,6 +65,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
         return lowered[key]
     close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
     return lowered[close[0]] if close else None
+
+
+def did_you_mean_hint(word: str, candidates: Iterable[str]) -> str | None:
+    """The hint of an error whose ``word`` names none of ``candidates``: ``did you mean 'x'?``
+    with the closest one (:func:`did_you_mean`), or None when none is close."""
+    close = did_you_mean(word, candidates)
+    return f"did you mean '{close}'?" if close else None
 
 
 class Shown(str):

@@ -87,17 +87,16 @@ def rule_names() -> dict[str, str]:
 def check_select(select: list[str] | tuple[str, ...]) -> None:
     """Rule ids to run (``--select``, the API's ``select``): an unknown id is bad input (exit
     2): running no rule would print a clean report for checks that never ran."""
-    from caflow.errors import UnknownReferenceError, did_you_mean
+    from caflow.errors import UnknownReferenceError, did_you_mean_hint
 
     ids = [r.id for r in load_rules()]
     aliases = {a for r in load_rules() for a in r.meta.aliases}
     for wanted in select:
         if wanted not in ids and wanted not in aliases:
-            close = did_you_mean(wanted, ids)
             raise UnknownReferenceError(
                 "unknown rule id",
                 file="--select",
                 expected="one of " + ", ".join(ids),
                 got=wanted,
-                hint=f"did you mean '{close}'?" if close else None,
+                hint=did_you_mean_hint(wanted, ids),
             )

@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the JSON Schema of a caflow format (generated from caflow's models)."""
         from caflow.cli.common import emit, err_console, guard
-        from caflow.errors import InputError, did_you_mean
+        from caflow.errors import InputError, did_you_mean_hint
         from caflow.report.schemas import render
 
         with guard():
@@ -52,11 +52,10 @@ def register(app: typer.Typer) -> None:
                 )
                 return
             if name is None or name not in NAMES:
-                suggestion = did_you_mean(name or "", NAMES)
                 raise InputError(
                     f"unknown schema '{name or ''}'",
                     file="caflow schema",
                     expected="one of " + ", ".join(NAMES),
-                    hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                    hint=did_you_mean_hint(name or "", NAMES),
                 )
             emit(render(name), None)

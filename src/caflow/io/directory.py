@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from caflow.errors import SchemaError, UnknownReferenceError, did_you_mean, json_pointer
+from caflow.errors import SchemaError, UnknownReferenceError, did_you_mean_hint, json_pointer
 from caflow.model.directory import (
     Device,
     Directory,
@@ -82,14 +82,13 @@ def _unknown(
     file: str, path: tuple[str | int, ...], expected: str, got: str, candidates: list[str]
 ) -> UnknownReferenceError:
     """A reference inside directory.yaml that resolves to nothing: the user's typo (exit 2)."""
-    hint = did_you_mean(got, candidates)
     return UnknownReferenceError(
         "unknown reference",
         file=file,
         path=path,
         expected=expected,
         got=got,
-        hint=f"did you mean '{hint}'?" if hint else None,
+        hint=did_you_mean_hint(got, candidates),
     )
 
 

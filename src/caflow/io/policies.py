@@ -11,7 +11,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from caflow.errors import SchemaError, did_you_mean, enum_token, json_pointer, shown_key
+from caflow.errors import (
+    SchemaError,
+    did_you_mean,
+    did_you_mean_hint,
+    enum_token,
+    json_pointer,
+    shown_key,
+)
 from caflow.io.fields import Reader
 from caflow.model.policy import (
     ApplicationsCondition,
@@ -396,12 +403,11 @@ def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) 
         for key in section:
             if key in known or key == _SDK_BAG or _annotation(str(key)):
                 continue
-            suggestion = did_you_mean(str(key), sorted(known))
             raise SchemaError(
                 f"unknown key {shown_key(str(key))}",
                 file=policy.source,
                 path=f"{base}{where}/{key}",
-                hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                hint=did_you_mean_hint(str(key), sorted(known)),
                 code="unknown-key",
             )
     kinds = policy.unknown_kinds or ("",) * len(policy.unknown_values)

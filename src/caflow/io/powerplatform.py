@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from caflow.errors import SchemaError, Shown, did_you_mean, enum_token, json_pointer
+from caflow.errors import SchemaError, Shown, did_you_mean_hint, enum_token, json_pointer
 from caflow.io.fields import Reader
 from caflow.model.durations import Duration, parse_iso_duration
 from caflow.model.powerplatform import Connection, ConnectionRef, Flow, Trigger
@@ -152,14 +152,13 @@ def _frequency(
     if unit is not None:
         return unit, None
     if written:
-        suggestion = did_you_mean(text.strip(), FREQUENCIES)
         raise SchemaError(
             "invalid value",
             file=r.file,
             path=r.base + path,
             expected="one of " + ", ".join(FREQUENCIES),
             got=Shown(enum_token(text)),
-            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+            hint=did_you_mean_hint(text.strip(), FREQUENCIES),
             code="invalid-value",
         )
     return None, (

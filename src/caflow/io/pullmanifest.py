@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from caflow.errors import LoadWarning, SchemaError, did_you_mean, shown_key
+from caflow.errors import LoadWarning, SchemaError, did_you_mean_hint, shown_key
 from caflow.model.pulled import NotPulled
 
 __all__ = ["MANIFEST_KEYS", "read_pull_manifest"]
@@ -48,12 +48,11 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         raise _wrong(file, "", "an object (caflow pull's manifest)", doc)
     for key in doc:
         if key not in MANIFEST_KEYS:
-            suggestion = did_you_mean(str(key), MANIFEST_KEYS)
             raise SchemaError(
                 f"unknown key {shown_key(str(key))}",
                 file=file,
                 path=f"/{key}",
-                hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                hint=did_you_mean_hint(str(key), MANIFEST_KEYS),
                 code="unknown-key",
             )
     version = doc.get("schemaVersion", 1)
@@ -91,14 +90,13 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         name = _text(entry, "name", file, where)
         status = _text(entry, "status", file, where)
         if status not in _STATUSES:
-            suggestion = did_you_mean(status, _STATUSES)
             raise SchemaError(
                 "invalid value",
                 file=file,
                 path=f"{where}/status",
                 expected=" | ".join(_STATUSES),
                 got=status,
-                hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                hint=did_you_mean_hint(status, _STATUSES),
                 code="invalid-value",
             )
         if status == "read" or (status == "unreadable" and name in listed):

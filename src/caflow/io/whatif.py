@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from caflow.errors import InputError, Shown, UnknownReferenceError, did_you_mean
+from caflow.errors import InputError, Shown, UnknownReferenceError, did_you_mean, did_you_mean_hint
 from caflow.io.directory import device_from_graph
 from caflow.io.request import user_for, with_external_identity
 from caflow.model.directory import UNREGISTERED, ServicePrincipal, User
@@ -66,13 +66,12 @@ def origin_in_location(tenant: Tenant, ref: str, *, file: str) -> Origin:
     )
     if loc is None:
         names = [x.display_name for x in tenant.named_locations.values()]
-        close = did_you_mean(ref, names)
         raise UnknownReferenceError(
             "named location is not in the bundle",
             file=file,
             expected="a named location id or display name of namedLocations.json",
             got=Shown(repr(ref)),
-            hint=f"did you mean '{close}'?" if close else None,
+            hint=did_you_mean_hint(ref, names),
         )
     if isinstance(loc, IpNamedLocation) and loc.ranges:
         net = ipaddress.ip_network(loc.ranges[0], strict=False)
@@ -196,7 +195,6 @@ def unresolved_references(
 
     def unknown(key: str, got: str, message: str, expected: str, names: Iterable[str]) -> None:
         """One reference ``got`` (given as ``key``) that names nothing among ``names``."""
-        close = did_you_mean(got, names)
         out.append(
             UnknownReferenceError(
                 message,
@@ -204,7 +202,7 @@ def unresolved_references(
                 path=at.get(key),
                 expected=expected,
                 got=got,
-                hint=f"did you mean '{close}'?" if close else None,
+                hint=did_you_mean_hint(got, names),
             )
         )
 
@@ -299,13 +297,12 @@ def _device(tenant: Tenant, device: str, field: Field) -> Any:
         return device_from_graph(obj)
     d = tenant.directory.device(device)
     if d is None:
-        close = did_you_mean(device, [x.display_name for x in tenant.directory.devices])
         raise UnknownReferenceError(
             "unknown device",
             file=field("device"),
             expected="a device in directory.yaml, inline JSON or 'unregistered'",
             got=device,
-            hint=f"did you mean '{close}'?" if close else None,
+            hint=did_you_mean_hint(device, [x.display_name for x in tenant.directory.devices]),
         )
     return dict(d.properties)
 

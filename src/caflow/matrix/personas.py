@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from caflow.advise.context import Probe
-from caflow.errors import InputError, UnknownReferenceError, did_you_mean
+from caflow.errors import InputError, UnknownReferenceError, did_you_mean_hint
 from caflow.io.whatif import resolve_app
 from caflow.matrix.build import Persona, SignInContext
 from caflow.model import Tenant, User
@@ -41,14 +41,13 @@ def resolve_user(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> Us
     if user is not None:
         return user
     names = [n for u in tenant.directory.users for n in (u.user_principal_name, u.id) if n]
-    close = did_you_mean(ref, names)
     raise UnknownReferenceError(
         "user is not in the bundle's directory",
         file=file,
         path=path,
         expected="a user id or userPrincipalName of directory.yaml",
         got=ref,
-        hint=f"did you mean '{close}'?" if close else None,
+        hint=did_you_mean_hint(ref, names),
     )
 
 
@@ -92,14 +91,13 @@ def load_personas(path: Path, tenant: Tenant) -> tuple[Persona, ...]:
             raise InputError("not a mapping", file=file, path=(i,), expected="a mapping", got=row)
         for key in row:
             if key not in COLUMNS:
-                close = did_you_mean(str(key), COLUMNS)
                 raise InputError(
                     "unknown column",
                     file=file,
                     path=(i, str(key)),
                     expected="one of " + ", ".join(COLUMNS),
                     got=key,
-                    hint=f"did you mean '{close}'?" if close else None,
+                    hint=did_you_mean_hint(str(key), COLUMNS),
                 )
         if not row.get("user"):
             raise InputError("missing user", file=file, path=(i, "user"), expected="a user")

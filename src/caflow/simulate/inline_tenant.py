@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from caflow.errors import InputError, SchemaError, Shown, did_you_mean, json_pointer, shown_key
+from caflow.errors import InputError, SchemaError, Shown, did_you_mean_hint, json_pointer, shown_key
 from caflow.model.strict import key_spellings, written_key
 from caflow.model.tenant import Tenant
 
@@ -50,14 +50,13 @@ def _documents(
     for key, value in bundle.items():
         part = spellings.get(str(key))
         if part is None:
-            suggestion = did_you_mean(str(key), INLINE_PARTS)
             raise SchemaError(
                 "unknown part of an inline tenant",
                 file=file,
                 path=(at, str(key)),
                 expected="one of " + ", ".join(INLINE_PARTS),
                 got=Shown(shown_key(key)),
-                hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                hint=did_you_mean_hint(str(key), INLINE_PARTS),
                 code="invalid-value",
             )
         if written_key(bundle, part, file=file, path=(at,)) != key:

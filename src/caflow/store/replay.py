@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow as pa
 
 from caflow import __version__
-from caflow.errors import InputError, Shown, did_you_mean
+from caflow.errors import InputError, Shown, did_you_mean_hint
 from caflow.replay.outcome import COUNTERS
 
 __all__ = ["DEFAULT_STORE", "StoredRun", "list_runs", "load_run", "open_run", "read_run"]
@@ -203,13 +203,12 @@ def load_run(path: Path, run_id: str) -> dict[str, Any]:
         con.close()
     if row is None:
         ids = [r["runId"] for r in list_runs(path)]
-        close = did_you_mean(run_id, ids)
         raise InputError(
             "no such replay run",
             file="--run",
             expected=f"a run id stored in {path}: " + (", ".join(ids[:10]) or "(none)"),
             got=run_id,
-            hint=f"did you mean '{close}'?" if close else None,
+            hint=did_you_mean_hint(run_id, ids),
         )
     result: dict[str, Any] = json.loads(row[0])
     return result
