@@ -437,6 +437,22 @@ def test_method_password_alone_is_not_mfa() -> None:
     assert ok["decision"] == "allow"
 
 
+def test_unknown_method_is_exit_2_with_a_did_you_mean() -> None:
+    """--method takes Graph's authenticationMethodModes: ``fido`` is a typo, never a method that
+    silently satisfies no strength (any case of a real name is accepted)."""
+    _assert_bad(
+        whatif("--user", "alice@contoso.com", "--app", SPO, *HOME, "--method", "fido"),
+        "--method",
+        "did you mean 'fido2'?",
+    )
+    ok = json.loads(
+        whatif(
+            "--user", "alice@contoso.com", "--app", SPO, *HOME, "--method", "FIDO2", "--json"
+        ).stdout
+    )
+    assert ok["decision"] == "allow"
+
+
 def test_undecidable_report_only_and_agent_policies_are_undetermined() -> None:
     """Report-only results must not claim 'not applied' when a signal is missing (§2.10), and
     agent-identity policies are unknown for a workload identity caflow cannot classify (§1.5)."""

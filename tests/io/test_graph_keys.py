@@ -39,6 +39,7 @@ from caflow.io.policies import (
 )
 from caflow.io.request import REQUEST_KEYS
 from caflow.model.signals import SIGNALS
+from caflow.model.wellknown import BUILTIN_STRENGTHS
 
 GRAPH = json.loads((DATA / "graph" / "graph_keys.json").read_text(encoding="utf-8"))
 Path_ = tuple[str, ...]
@@ -381,6 +382,7 @@ SIGNAL_ENUMS = {
     "guestOrExternalUserType": ("conditionalAccessGuestOrExternalUserTypes", {"none"}),
     "riskLevel": ("riskLevel", set()),
     "insiderRiskLevel": ("insiderRiskLevel", set()),
+    "authenticationMethod": ("authenticationMethodModes", set()),
 }
 #: Spellings the request accepts beyond Graph's members: ``unknown`` platform (§2.5, caflow's
 #: own signal), the deprecated client app types (§1.2) and the policy's user-action spellings.
@@ -407,3 +409,11 @@ def test_request_values_are_graphs(kind: str) -> None:
     accepted = set(SIGNALS[kind])
     assert members <= accepted, sorted(members - accepted)
     assert accepted - members == SIGNAL_EXTRAS.get(kind, set())
+
+
+def test_built_in_strength_combinations_use_graph_methods() -> None:
+    """The built-in strengths' combinations (model/wellknown.py) name Graph methods only, so a
+    sign-in's methods (a closed set now) can satisfy each of them."""
+    modes = _graph_members("authenticationMethodModes")
+    used = {m for _, combos in BUILTIN_STRENGTHS.values() for combo in combos for m in combo}
+    assert used and used <= modes, sorted(used - modes)

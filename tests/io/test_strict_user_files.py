@@ -139,6 +139,13 @@ TENANT_CASES = {
         "unknown-key",
         ["did you mean 'days'?"],
     ),
+    # Graph authenticationMethodModes: a misspelt method would fail every strength naming it
+    "unknown default MFA method": (
+        "settings:\n  defaultMfaMethods: [password, fido]\n",
+        "/settings/defaultMfaMethods/1",
+        "invalid-value",
+        ["did you mean 'fido2'?"],
+    ),
     "token lifetime key misspelled": (
         "settings:\n  tokenLifetimePolicy: {MaxInactivetime: 10.00:00:00}\n",
         "/settings/tokenLifetimePolicy/MaxInactivetime",

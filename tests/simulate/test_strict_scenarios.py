@@ -38,6 +38,14 @@ CASES: dict[str, tuple[str, str, str, list[str]]] = {
         "unknown-key",
         ["did you mean 'device'?"],
     ),
+    "unknown authentication method": (
+        HEAD
+        + AT
+        + "signIn: {user: alice@contoso.com, mfa: true, authMethods: [password, sms, fido]}}\n",
+        "/events/1/signIn/authMethods/2",
+        "invalid-value",
+        ["did you mean 'fido2'?"],
+    ),
     "misspelled action": (
         HEAD + AT + "signin: {user: alice@contoso.com}}\n",
         "/events/1/signin",

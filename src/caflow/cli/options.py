@@ -27,6 +27,7 @@ __all__ = [
     "json_alias_option",
     "pick_format",
     "sarif_root_option",
+    "signal_list_option",
     "signal_option",
 ]
 
@@ -60,6 +61,17 @@ def signal_option(kind: str, flag: str, help: str) -> Any:
     """A ``typer.Option`` (default None) for a value of the ``kind`` signal set."""
     return typer.Option(
         None,
+        flag,
+        metavar="<value>",
+        help=f"{help} One of: {', '.join(signal_choices(kind))} (case-insensitive).",
+        autocompletion=_completer(kind),
+    )
+
+
+def signal_list_option(kind: str, flag: str, help: str) -> Any:
+    """A repeatable ``typer.Option`` (default empty) for values of the ``kind`` signal set."""
+    return typer.Option(
+        [],
         flag,
         metavar="<value>",
         help=f"{help} One of: {', '.join(signal_choices(kind))} (case-insensitive).",

@@ -17,6 +17,7 @@ from caflow.cli.options import (
     format_option,
     json_alias_option,
     pick_format,
+    signal_list_option,
     signal_option,
 )
 
@@ -135,10 +136,10 @@ def register(app: typer.Typer) -> None:
             "transferMethod", "--auth-flow", "Authentication flow."
         ),
         mfa: bool = typer.Option(False, "--mfa/--no-mfa", help="The sign-in has completed MFA."),
-        method: list[str] = typer.Option(
-            [],
+        method: list[str] = signal_list_option(
+            "authenticationMethod",
             "--method",
-            help="Authentication method used (repeatable), e.g. fido2, password, microsoftAuthenticatorPush.",
+            "Authentication method used (repeatable; Graph authenticationMethodModes).",
         ),
         accepted_terms: list[str] = typer.Option(
             [], "--accepted-terms", help="Agreement id the user has accepted (repeatable)."

@@ -381,7 +381,10 @@ def signin_kwargs(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> dict[
     # method lists what was used; whether that is MFA is the engine's call (§2.9, §5.3):
     # password alone is single-factor.
     kwargs["mfa"] = bool(o.get("mfa"))
-    kwargs["auth_methods"] = frozenset(o.get("method") or ())
+    kwargs["auth_methods"] = frozenset(
+        canonical_signal("authenticationMethod", str(m), source=field("method"))
+        for m in o.get("method") or ()
+    )
     kwargs["accepted_terms"] = frozenset(o.get("accepted_terms") or ())
     kwargs["approved_app"] = bool(o.get("approved_app"))
     kwargs["app_protection"] = bool(o.get("app_protection"))

@@ -73,6 +73,34 @@ SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
         "insiderRiskLevel": MappingProxyType(
             {v: v for v in ("minor", "moderate", "elevated", "none")}
         ),
+        # Graph authenticationMethodModes (the methods of an authentication strength's
+        # allowedCombinations, §5.3): a sign-in's methods (whatif --method, a scenario's
+        # authMethods, tenant.yaml defaultMfaMethods). A misspelt method would silently fail
+        # every strength that lists it.
+        "authenticationMethod": MappingProxyType(
+            {
+                v.lower(): v
+                for v in (
+                    "password",
+                    "voice",
+                    "hardwareOath",
+                    "softwareOath",
+                    "sms",
+                    "fido2",
+                    "windowsHelloForBusiness",
+                    "microsoftAuthenticatorPush",
+                    "deviceBasedPush",
+                    "temporaryAccessPassOneTime",
+                    "temporaryAccessPassMultiUse",
+                    "email",
+                    "x509CertificateSingleFactor",
+                    "x509CertificateMultiFactor",
+                    "federatedSingleFactor",
+                    "federatedMultiFactor",
+                    "qrCodePin",
+                )
+            }
+        ),
     }
 )
 

@@ -46,6 +46,7 @@ __all__ = [
     "TwoMeanings",
     "accept_spellings",
     "choice",
+    "choice_list",
     "key_spellings",
     "key_twice_error",
     "one_meaning",
@@ -285,6 +286,12 @@ def choice(*values: str) -> Any:
     return Annotated[
         str, BeforeValidator(pick), WithJsonSchema({"type": "string", "enum": list(values)})
     ]
+
+
+def choice_list(*values: str) -> Any:
+    """A list of strings from a closed set (:func:`choice`); a lone string is one item."""
+    item = choice(*values)
+    return Annotated[tuple[item, ...], BeforeValidator(_lone_item)]  # type: ignore[valid-type]
 
 
 def _none_is_empty(value: Any) -> Any:

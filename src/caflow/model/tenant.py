@@ -28,7 +28,8 @@ from caflow.model.locations import NamedLocation
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
 from caflow.model.pulled import NotPulled
-from caflow.model.strict import Flag, FormatModel, Number, Text, TextList
+from caflow.model.signals import signal_choices
+from caflow.model.strict import Flag, FormatModel, Number, Text, TextList, choice_list
 
 __all__ = [
     "ConnectorEgress",
@@ -135,7 +136,10 @@ class Settings(FormatModel):
         WithJsonSchema({"type": "string", "format": "duration", "examples": ["PT75M"]}),
     ] = timedelta(minutes=75)
     #: Methods assumed when a sign-in says only "mfa: true" (docs/assumptions.md A-GRANT-2).
-    defaultMfaMethods: TextList = ("password", "microsoftAuthenticatorPush")
+    defaultMfaMethods: choice_list(*signal_choices("authenticationMethod")) = (  # type: ignore[valid-type]
+        "password",
+        "microsoftAuthenticatorPush",
+    )
 
 
 class TenantFile(FormatModel):

@@ -271,7 +271,10 @@ def parse_signin(
         or "windows",
         client_app=_signal(r, "clientAppType", o.get("clientApp"), (*path, "clientApp"))
         or "browser",
-        auth_methods=frozenset(r.strings(o.get("authMethods"), (*path, "authMethods")))
+        auth_methods=frozenset(
+            _signal(r, "authenticationMethod", m, (*path, "authMethods", i)) or m
+            for i, m in enumerate(r.strings(o.get("authMethods"), (*path, "authMethods")))
+        )
         or (frozenset(tenant.settings.defaultMfaMethods) if mfa else frozenset({"password"})),
         accept_terms=r.boolean(o.get("acceptTerms"), (*path, "acceptTerms"), default=True),
     )
@@ -289,14 +292,17 @@ def _ip(r: Reader, value: Any, path: tuple[str | int, ...]) -> str | None:
 
 
 def _signal(r: Reader, kind: str, value: Any, path: tuple[str | int, ...]) -> str | None:
-    """Platform / client app type from the closed What If value sets (§4.2), else exit 2."""
+    """A sign-in value from its closed set (platform, client app type: What If §4.2;
+    authentication method: Graph authenticationMethodModes), else exit 2."""
     text = r.string(value, path)
     if text is None:
         return None
     try:
         return canonical_signal(kind, text, source=r.file)
     except InputError as exc:
-        raise r.error(path, "invalid value", exc.expected or "a known value", text) from None
+        error = r.error(path, "invalid value", exc.expected or "a known value", text)
+        error.hint = exc.hint  # the did-you-mean
+        raise error from None
 
 
 def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

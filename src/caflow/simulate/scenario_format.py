@@ -53,7 +53,9 @@ class SignInBody(FormatModel):
     device: Text | None = Field(None, description="device id or name; 'unregistered' for none")
     platform: Text | None = Field(None, description="android, iOS, windows, macOS, linux ...")
     clientApp: Text | None = Field(None, description="browser, mobileAppsAndDesktopClients ...")
-    authMethods: TextList | None = None
+    authMethods: TextList | None = Field(
+        None, description="Graph authenticationMethodModes: password, fido2, sms, ..."
+    )
     acceptTerms: Flag | None = None
 
 
