@@ -216,7 +216,7 @@ def _tou_on_flow(tmp_path: Path) -> Path:
     return f
 
 
-def _whatif(bundle: Path) -> dict[str, Any]:
+def _whatif(bundle: Path, *extra: str) -> dict[str, Any]:
     res = runner.invoke(
         app,
         [
@@ -233,6 +233,7 @@ def _whatif(bundle: Path) -> dict[str, Any]:
             "US",
             "--format",
             "json",
+            *extra,
         ],
     )
     assert res.exit_code == 0, res.output
@@ -296,6 +297,38 @@ def test_simulate_does_not_guess_a_terms_of_use_break_without_acceptances(
     assert gap["summary"]["connectionsBroken"] == 0 and gap["summary"]["undetermined"] == 2
     [grace] = [c for c in gap["connections"] if c["id"] == "grace-approvals"]
     assert "Terms of Use acceptances not pulled" in grace["undetermined"]
+
+
+def test_whatif_does_not_guess_cross_tenant_trust_it_could_not_pull(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """A policy requiring a compliant device of guests blocks Mallory (a B2B guest) when the
+    pulled cross-tenant settings trust no home-tenant device claim (A-EXT-2); when pull could
+    not read those settings, met-or-impossible is unknown: undetermined, certain false."""
+    guests = json.loads(CA014.read_text())
+    guests.pop("@odata.context")
+    guests.update(id="66666666-0000-0000-0000-000000000115", displayName="CA015 - guests")
+    guests["conditions"]["users"].update(
+        includeGroups=[], excludeGroups=[], includeUsers=["GuestsOrExternalUsers"]
+    )
+    guests["conditions"]["applications"]["includeApplications"] = ["All"]
+    guests["grantControls"].update(builtInControls=["compliantDevice"])
+    extra = ("--platform", "windows", "--accepted-terms", AGREEMENT)
+
+    def whatif(bundle: Path) -> dict[str, Any]:
+        (bundle / "policies" / "ca015.json").write_text(json.dumps(guests), encoding="utf-8")
+        return _whatif(bundle, *extra)
+
+    full = whatif(_cli_pull(tmp_path / "full", ENV))
+    assert (full["decision"], full["certain"], full["undetermined"]) == ("block", True, [])
+    recorded.always[r"/policies/crossTenantAccessPolicy/"] = FORBIDDEN
+    gap = whatif(_cli_pull(tmp_path / "gap", ENV))
+    assert gap["certain"] is False and gap["decision"] != "block"
+    [u] = gap["undetermined"]
+    assert u["id"] == guests["id"]
+    assert u["reason"].startswith(
+        "cross-tenant access settings not pulled (pull.json /unreadable/0"
+    )
 
 
 # -- advise -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from caflow.engine.external import external_limits
 from caflow.engine.signin import SignIn
 from caflow.model.policy import GrantControls, StrengthRef
-from caflow.model.pulled import acceptances_not_pulled
+from caflow.model.pulled import acceptances_not_pulled, cross_tenant_access_not_pulled
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
@@ -208,7 +208,14 @@ def evaluate_grant(
 
     operator = grant.operator if grant.operator in ("AND", "OR") else "AND"
     impossible = _untrusted(checks, s, t)
-    if impossible:
+    trust_unknown = cross_tenant_access_not_pulled(t.not_pulled) if impossible else ""
+    if trust_unknown:
+        # The trust that would make these controls impossible is what caflow pull could not
+        # read: met or impossible is unknown, never Microsoft's default guessed (A-PULL-7).
+        checks = [(n, None if n in impossible else v) for n, v in checks]
+        impossible = {}
+        missing = missing or trust_unknown
+    elif impossible:
         checks = [(n, False if n in impossible else v) for n, v in checks]
     values = [v for _, v in checks]
     unmet = tuple(sorted((n for n, v in checks if v is not True), key=requirement_rank))

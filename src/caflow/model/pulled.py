@@ -20,11 +20,13 @@ from enum import StrEnum
 
 __all__ = [
     "ACCEPTANCES",
+    "CROSS_TENANT_ACCESS",
     "EVERY_ENVIRONMENT",
     "Gap",
     "NotPulled",
     "acceptances_not_pulled",
     "connections_item",
+    "cross_tenant_access_not_pulled",
     "every_environment_flows_item",
     "flow_item",
     "flows_item",
@@ -35,6 +37,8 @@ __all__ = [
 EVERY_ENVIRONMENT = "every environment"
 #: The pull part of the Terms of Use acceptances (skipped when the agreements were not read).
 ACCEPTANCES = "agreementAcceptances"
+#: The pull part of the cross-tenant access settings (crossTenantAccess.json).
+CROSS_TENANT_ACCESS = "crossTenantAccess"
 
 
 class Gap(StrEnum):
@@ -130,10 +134,26 @@ class NotPulled:
 def acceptances_not_pulled(gaps: tuple[NotPulled, ...]) -> str:
     """Why the bundle's Terms of Use acceptances are unknown ('' when pull read them, or the
     bundle has no pull.json): a user without a recorded acceptance may have accepted."""
-    for g in gaps:
-        if g.part == ACCEPTANCES and g.item is None:
-            return (
-                f"Terms of Use acceptances not pulled ({g.where}: {g.reason}): whether the user "
-                "accepted is unknown"
-            )
-    return ""
+    g = _part_gap(gaps, ACCEPTANCES)
+    if g is None:
+        return ""
+    return (
+        f"Terms of Use acceptances not pulled ({g.where}: {g.reason}): whether the user "
+        "accepted is unknown"
+    )
+
+
+def cross_tenant_access_not_pulled(gaps: tuple[NotPulled, ...]) -> str:
+    """Why the cross-tenant inbound trust is unknown ('' when pull read it, or the bundle has no
+    pull.json): without it, Microsoft's defaults (no trust) would be a guess."""
+    g = _part_gap(gaps, CROSS_TENANT_ACCESS)
+    if g is None:
+        return ""
+    return (
+        f"cross-tenant access settings not pulled ({g.where}: {g.reason}): whether this tenant "
+        "trusts the home tenant's MFA and device claims is unknown"
+    )
+
+
+def _part_gap(gaps: tuple[NotPulled, ...], part: str) -> NotPulled | None:
+    return next((g for g in gaps if g.part == part and g.item is None), None)
