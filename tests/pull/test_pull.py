@@ -267,7 +267,7 @@ def test_expired_token_is_a_clear_error(tmp_path: Path, recorded: RecordedTenant
     out = tmp_path / "bundle"
     res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
     assert res.exit_code == 2
-    assert "credentials were rejected" in res.output and "token is expired" in res.output
+    assert "access token was rejected" in res.output and "token is expired" in res.output
     assert SECRET not in res.output and not out.exists()
 
 

@@ -81,13 +81,13 @@ class _Msal:
                 raise
             # msal talks to the login endpoint itself: a network failure there is the
             # network's, named with the endpoint, never an internal error (review of issue 9).
-            raise PullError(
-                f"network error while signing in: {type(exc).__name__}",
-                endpoint=self.authority,
-                permission=f"a token for {resource}",
-                status=None,
-                code="pull-failed",
-            ) from None
+            raise _unreachable(exc, self.authority) from None
+
+    def rejected(self, resource: str) -> str:
+        return (
+            f"a token msal had just renewed from {self.authority} was refused: check that "
+            "--tenant and --cloud name the tenant you mean to read"
+        )
 
     def scopes(self, resource: str) -> list[str]:
         """What to ask Entra for. An app (client credentials) has application permissions,
@@ -139,6 +139,97 @@ def _network_error(exc: BaseException) -> bool:
     return isinstance(exc, requests.RequestException)
 
 
+def _unreachable(exc: BaseException, authority: str) -> PullError:
+    """The sign-in endpoint could not be reached: the network's failure, not the user's input
+    nor caflow's."""
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return PullError(
+        f"network error while signing in: {type(exc).__name__}" + (f": {detail}" if detail else ""),
+        endpoint=authority,
+        permission="",
+        status=None,
+        code="pull-failed",
+        hint=f"check the network: DNS, a proxy (HTTPS_PROXY) or a firewall must let this "
+        f"machine reach {_host(authority)}",
+    )
+
+
+def _host(url: str) -> str:
+    """``login.microsoftonline.com`` of an authority URL."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or url
+
+
+#: msal's own message texts for a tenant discovery that failed (msal/authority.py: a 4xx - Entra
+#: answers an unknown tenant with HTTP 400, ``invalid_tenant``/``AADSTS90002`` "Tenant ... not
+#: found", per "Microsoft Entra authentication and authorization error codes",
+#: https://learn.microsoft.com/entra/identity-platform/reference-error-codes - or an answer that
+#: is not the OpenID configuration); every one names the authority.
+_DISCOVERY_WORDS = ("authority", "oidc discovery")
+
+
+def _sign_in_app(build: Callable[[], Any], authority: str, tenant: str | None) -> Any:
+    """An msal application, built by ``build``. msal's constructors already talk to Entra: they
+    fetch the tenant's OpenID configuration (``{authority}/v2.0/.well-known/openid-configuration``,
+    msal "tenant discovery"), so a mistyped ``--tenant``, a tenant of another cloud, an
+    unreachable or failing login endpoint all surface here - each a PullError naming the
+    authority and what to check (review of issue 9), never an internal error."""
+    import re
+
+    from msal.exceptions import MsalServiceError
+
+    try:
+        return build()
+    except MsalServiceError as exc:  # msal's raise_for_status(): "HTTP Error: 503" on a 5xx
+        found = re.search(r"\b[1-5]\d\d\b", str(exc))
+        status = int(found[0]) if found else None
+        raise PullError(
+            "the sign-in endpoint failed on tenant discovery"
+            + (f": HTTP {status}" if status else f": {exc}"),
+            endpoint=authority,
+            permission="",
+            status=status,
+            code="pull-failed",
+            hint="Entra's login endpoint is failing or a proxy answers for it: try again "
+            "later; check the proxy (HTTPS_PROXY)",
+        ) from None
+    except ValueError as exc:
+        text = f"{exc} {exc.__context__ or ''}"
+        if not any(word in text.lower() for word in _DISCOVERY_WORDS):
+            raise
+        raise _unknown_tenant(text, authority, tenant) from None
+    except Exception as exc:
+        if not _network_error(exc):
+            raise
+        raise _unreachable(exc, authority) from None
+
+
+def _unknown_tenant(text: str, authority: str, tenant: str | None) -> PullError:
+    """Entra refused the tenant: its status and AADSTS code (msal keeps them in the message of
+    the error it re-raised), and what to check."""
+    import re
+
+    status = re.search(r"HTTP status: (\d{3})", text)
+    aadsts = re.search(r"AADSTS\d+", text)
+    found = ", ".join(
+        x for x in (f"HTTP {status[1]}" if status else "", aadsts[0] if aadsts else "") if x
+    )
+    named = f"tenant '{tenant}'" if tenant else "the tenant"
+    return PullError(
+        f"sign-in failed: Entra does not know {named} (tenant discovery"
+        + (f": {found})" if found else ")"),
+        endpoint=authority,
+        permission="",
+        status=int(status[1]) if status else None,
+        code="pull-denied",
+        hint="check --tenant: the tenant id GUID or one of its domains such as "
+        "contoso.onmicrosoft.com, spelled as the Entra admin center shows it; and --cloud: US "
+        "Government and China tenants sign in at their own login endpoint; a proxy answering "
+        "for the login endpoint also causes this",
+    )
+
+
 def _sign_in_error(result: Mapping[str, Any], authority: str, resource: str) -> PullError:
     desc = str(result.get("error_description") or "").splitlines()
     return PullError(
@@ -177,8 +268,12 @@ def token_source(
     http = http_client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
     authority = cloud.authority(tenant)
     if method is AuthMethod.device_code:
-        app = msal.PublicClientApplication(
-            client_id or DEFAULT_PUBLIC_CLIENT, authority=authority, http_client=http
+        app = _sign_in_app(
+            lambda: msal.PublicClientApplication(
+                client_id or DEFAULT_PUBLIC_CLIENT, authority=authority, http_client=http
+            ),
+            authority,
+            tenant,
         )
         return _Msal(
             app,
@@ -205,8 +300,12 @@ def token_source(
             )
     else:
         credential = _certificate_credential(certificate)
-    app = msal.ConfidentialClientApplication(
-        client_id, client_credential=credential, authority=authority, http_client=http
+    app = _sign_in_app(
+        lambda: msal.ConfidentialClientApplication(
+            client_id, client_credential=credential, authority=authority, http_client=http
+        ),
+        authority,
+        tenant,
     )
     return _Msal(app, interactive=False, prompt=prompt, authority=authority, cloud=cloud)
 
@@ -239,6 +338,15 @@ class _EnvironmentTokens:
 
     def renew(self, resource: str) -> str | None:
         return None
+
+    def rejected(self, resource: str) -> str:
+        names = TOKEN_VARIABLES.get(resource, ("CAFLOW_ACCESS_TOKEN",))
+        audience = self.cloud.audience(resource)
+        return (
+            f"the token in ${names[0]} is expired, malformed or not issued for {audience} in "
+            f"this tenant: get a new one (az account get-access-token --resource {audience} "
+            "--query accessToken -o tsv); tokens last about an hour"
+        )
 
 
 def _az_token(text: str, variable: str) -> str:

@@ -22,6 +22,11 @@ class TokenSource(Protocol):
         cannot get another (a token handed over in the environment)."""
         ...
 
+    def rejected(self, resource: str) -> str:
+        """What to do when the API answered 401 even to a fresh token: the token is expired,
+        malformed or issued for another tenant or audience - not a missing permission (403)."""
+        ...
+
 
 class PullError(InputError):
     """A read the pull could not make: names the endpoint, the HTTP status and the permission.
@@ -32,12 +37,21 @@ class PullError(InputError):
     code = "pull-failed"
 
     def __init__(
-        self, message: str, *, endpoint: str, permission: str, status: int | None, code: str
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        permission: str,
+        status: int | None,
+        code: str,
+        hint: str | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.permission = permission
         self.status = status
-        # The permission is the likely cause only of a refusal (401/403); after throttling, a
-        # network error or a 404 it is named without blaming it.
-        hint = f"needs {permission}" if code == "pull-denied" else f"read with {permission}"
+        # The permission is the likely cause only of a refusal (403); after throttling, a
+        # network error or a 404 it is named without blaming it. ``hint`` replaces it when the
+        # cause is elsewhere: a rejected token (401), a tenant or network at sign-in.
+        if hint is None:
+            hint = f"needs {permission}" if code == "pull-denied" else f"read with {permission}"
         super().__init__(message, file=endpoint, hint=hint, code=code)

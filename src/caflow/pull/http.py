@@ -148,13 +148,23 @@ class Api:
         status = resp.status_code
         if status == 404 and missing_ok:
             return None
-        if status in (401, 403):
-            what = (
-                "the credentials were rejected (expired token, wrong tenant or audience)"
-                if status == 401
-                else "access denied"
+        if status == 401:
+            # 401: the token itself was refused (expired, malformed, another tenant or
+            # audience), even after a renewal - a missing permission is a 403 (Microsoft Graph
+            # "error responses"), so the permission is not blamed here.
+            raise PullError(
+                "HTTP 401: the access token was rejected (expired or invalid): "
+                + _graph_message(resp),
+                endpoint=_public(url),
+                permission=endpoint.permission,
+                status=status,
+                code="pull-denied",
+                hint=self.tokens.rejected(endpoint.resource),
             )
-            raise fail(f"HTTP {status}: {what}: {_graph_message(resp)}", status, code="pull-denied")
+        if status == 403:
+            raise fail(
+                f"HTTP {status}: access denied: {_graph_message(resp)}", status, code="pull-denied"
+            )
         if status >= 400:
             raise fail(f"HTTP {status}: {_graph_message(resp)}", status, code="pull-failed")
         try:
