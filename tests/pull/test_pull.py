@@ -297,6 +297,39 @@ def test_optional_part_unreadable_is_listed_and_exit_1(
     assert any("terms of use agreement" in str(w) for w in tenant.warnings)
 
 
+@pytest.mark.parametrize(
+    ("status", "headers", "said"),
+    [
+        (500, {}, "HTTP 500: the service failed: InternalServerError: boom"),
+        (
+            503,
+            {"Retry-After": "0"},
+            "gave up after 6 retries (HTTP 503: the service is unavailable)",
+        ),
+    ],
+)
+def test_a_server_failure_on_an_optional_part_blames_the_service_not_a_permission(
+    tmp_path: Path, recorded: RecordedTenant, status: int, headers: dict[str, str], said: str
+) -> None:
+    """Only a 401/403 names a permission (review of issue 9, L4): a 5xx - at once, or still
+    after every retry - says the service failed, with the status."""
+    recorded.always[r"/organization$"] = (
+        status,
+        headers,
+        graph_error(status, "InternalServerError", "boom"),
+    )
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
+    assert res.exit_code == 1, res.output
+    assert f"organization not read: https://graph.microsoft.com/v1.0/organization: {said}" in (
+        res.output
+    )
+    assert "(the service failed, not a permission: try again later)" in res.output
+    assert "Organization.Read.All" not in res.output
+    [bad] = json.loads((out / "pull.json").read_text())["unreadable"]
+    assert bad["httpStatus"] == status and bad["permission"].startswith("Organization.Read.All")
+
+
 def test_missing_power_platform_token_is_an_unreadable_part(
     tmp_path: Path, recorded: RecordedTenant
 ) -> None:

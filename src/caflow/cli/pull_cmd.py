@@ -249,7 +249,8 @@ def _pull(
         for p in pulled.unreadable:
             j = p.to_json()
             err_console.print(
-                f"warning: {p.name} not read: {j['endpoint']}: {p.reason} (needs {j['permission']})",
+                f"warning: {p.name} not read: {j['endpoint']}: {p.reason}"
+                + (f" ({p.hint})" if p.hint else ""),
                 highlight=False,
                 markup=False,
                 style="yellow",

@@ -139,7 +139,8 @@ class Api:
                     )
                 raise fail(
                     f"gave up after {self.max_retries} retries "
-                    f"(HTTP {resp.status_code}; throttled or unavailable)",
+                    f"(HTTP {resp.status_code}: "
+                    + ("throttled)" if resp.status_code == 429 else "the service is unavailable)"),
                     resp.status_code,
                     code="pull-throttled",
                 )
@@ -164,6 +165,12 @@ class Api:
         if status == 403:
             raise fail(
                 f"HTTP {status}: access denied: {_graph_message(resp)}", status, code="pull-denied"
+            )
+        if status >= 500:
+            raise fail(
+                f"HTTP {status}: the service failed: {_graph_message(resp)}",
+                status,
+                code="pull-failed",
             )
         if status >= 400:
             raise fail(f"HTTP {status}: {_graph_message(resp)}", status, code="pull-failed")

@@ -231,6 +231,9 @@ class PartRecord:
     reason: str | None = None
     http_status: int | None = None
     endpoint: str | None = None
+    #: what to do about it, for the terminal (the PullError's hint): a permission only after
+    #: a 401/403, the service after a 5xx; not part of pull.json (``permission`` is there)
+    hint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         p = PARTS[self.name]
@@ -322,6 +325,7 @@ class _Puller:
                     reason=exc.message,
                     http_status=exc.status,
                     endpoint=exc.endpoint,
+                    hint=exc.hint,
                 )
             )
             return
