@@ -486,6 +486,29 @@ def test_secrets_are_never_written(tmp_path: Path, recorded: RecordedTenant) -> 
 # -- usage -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_the_bundle_has_the_users_umask_not_0700(
+    tmp_path: Path, recorded: RecordedTenant, umask: int
+) -> None:
+    """The atomic rename moves the temporary folder into place: it must have been created
+    like any folder of the user's (review of issue 9, L5), not 0700 as mkdtemp makes it."""
+    import os
+    import stat
+
+    out = tmp_path / "bundle"
+    old = os.umask(umask)
+    try:
+        res = runner.invoke(app, ["pull", "--out", str(out), "--since", "2026-01-01"], env=ENV)
+    finally:
+        os.umask(old)
+    assert res.exit_code == 0, res.output
+    folders = [out, *(p for p in out.rglob("*") if p.is_dir())]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(folders) >= 3 and len(files) >= 10
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o777 & ~umask}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~umask}
+
+
 def test_existing_out_folder_needs_force(tmp_path: Path, recorded: RecordedTenant) -> None:
     out = tmp_path / "bundle"
     out.mkdir()
@@ -526,10 +549,10 @@ def test_unwritable_out_parent_is_refused_before_any_request(
 ) -> None:
     """A read-only folder (simulated: the tests may run as root, who may write anywhere)."""
 
-    def refuse(dir: str, prefix: str) -> str:
-        raise PermissionError(13, "Permission denied", dir)
+    def refuse(out: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(out.parent))
 
-    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    monkeypatch.setattr("caflow.pull.write._make_tmp", refuse)
     out = tmp_path / "ro" / "bundle"
     res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
     assert res.exit_code == 2, res.output

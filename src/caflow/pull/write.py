@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,23 @@ def _tmp_prefix(out: Path) -> str:
     return f".{out.name}.pull-"
 
 
+def _make_tmp(out: Path) -> Path:
+    """The temporary sibling folder, created with the user's umask like every folder below it
+    (``tempfile.mkdtemp`` would make it 0700, and the rename would carry that onto the
+    bundle): the bundle holds no secret, and who may read the tenant data it does hold (sign-in
+    logs are personal data) is the umask's and the folder's choice (docs/export.md)."""
+    import secrets
+
+    for _ in range(100):
+        tmp = out.parent / f"{_tmp_prefix(out)}{secrets.token_hex(4)}"
+        try:
+            tmp.mkdir()  # mode 0o777 & ~umask
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(str(out.parent / _tmp_prefix(out)))  # pragma: no cover
+
+
 def _probed(exc: OSError, out: Path) -> str:
     """The path the OS refused, with the temporary folder's random suffix left out."""
     name = str(exc.filename or out.parent)
@@ -81,7 +97,7 @@ def _probe_writable(out: Path) -> None:
         for folder in reversed(missing):
             folder.mkdir()
             created.append(folder)
-        os.rmdir(tempfile.mkdtemp(dir=out.parent, prefix=_tmp_prefix(out)))
+        _make_tmp(out).rmdir()
     except OSError as exc:
         raise InputError(
             "cannot write the output folder",
@@ -121,7 +137,7 @@ def manifest(pulled: Pulled, cloud: Cloud = GLOBAL, **facts: Any) -> dict[str, A
 def write_bundle(pulled: Pulled, out: Path, manifest_doc: dict[str, Any], force: bool) -> None:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=_tmp_prefix(out)))
+    tmp = _make_tmp(out)
     try:
         for rel, doc in sorted(pulled.documents.items()):
             path = tmp / rel
