@@ -616,6 +616,47 @@ def test_sign_ins_since_are_written_as_json_lines(tmp_path: Path, recorded: Reco
     assert rows == 7
 
 
+def test_no_sign_ins_since_writes_an_empty_log_that_replays_as_zero(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """--since with no sign-in in the window (review of issue 9, L3): signIns.jsonl is written
+    empty and counted 0 in pull.json, and ``caflow replay --logs`` on it says 0 sign-ins."""
+    out = tmp_path / "bundle"
+    res = runner.invoke(app, ["pull", "--out", str(out), "--since", "2026-11-01"], env=ENV)
+    assert res.exit_code == 0, res.output
+    assert (out / "signIns.jsonl").read_bytes() == b""
+    doc = json.loads((out / "pull.json").read_text())
+    assert doc["counts"]["signIns"] == 0
+    assert {"name": "signIns", "status": "read", "count": 0}.items() <= next(
+        p for p in doc["parts"] if p["name"] == "signIns"
+    ).items()
+    args = ["replay", "--bundle", str(out), "--logs", str(out / "signIns.jsonl"), "--no-store"]
+    replay = runner.invoke(app, args)
+    assert replay.exit_code == 0, replay.output
+    assert "0 sign-ins evaluated" in replay.output and "(0 records read, 0 not usable)" in (
+        replay.output
+    )
+    as_json = runner.invoke(app, [*args, "--json"])
+    summary = json.loads(as_json.stdout)
+    assert summary["evaluated"] == 0 and summary["input"]["files"] == {
+        str(out / "signIns.jsonl"): "jsonl"
+    }
+
+
+def test_an_empty_file_is_an_empty_log_only_when_it_is_json_lines(tmp_path: Path) -> None:
+    from caflow.errors import ParseError
+    from caflow.io.signins import LoadStats, read_signins
+
+    for name in ("a.jsonl", "b.ndjson"):
+        (tmp_path / name).write_text("\n\n")
+        stats = LoadStats()
+        assert sum(b.num_rows for b in read_signins([tmp_path / name], stats)) == 0
+        assert stats.files == {str(tmp_path / name): "jsonl"}
+    (tmp_path / "c.json").write_text("")
+    with pytest.raises(ParseError, match="file is empty"):
+        list(read_signins([tmp_path / "c.json"], LoadStats()))
+
+
 def test_non_interactive_and_service_principal_sign_ins_from_beta(
     tmp_path: Path, recorded: RecordedTenant
 ) -> None:

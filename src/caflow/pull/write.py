@@ -147,7 +147,9 @@ def write_bundle(pulled: Pulled, out: Path, manifest_doc: dict[str, Any], force:
             else:
                 text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
             path.write_text(text, encoding="utf-8")
-        if pulled.sign_ins:
+        if pulled.sign_ins or any(p.name == "signIns" and p.status == "read" for p in pulled.parts):
+            # Sign-ins asked for and read: the file is written even with none in the window
+            # (an empty log, which replay reads as 0 sign-ins), so its absence never means 0.
             with (tmp / "signIns.jsonl").open("w", encoding="utf-8") as fh:
                 for row in pulled.sign_ins:
                     fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -209,7 +209,7 @@ def test_batches_are_bounded() -> None:
         ("other.csv", b"a,b,c\n1,2,3\n", InputError, "unrecognised CSV header"),
         ("wide.json", "[1]".encode("utf-16"), ParseError, "UTF-16"),
         ("policy.json", b'{"displayName": "x", "conditions": {}}', InputError, "not a sign-in"),
-        ("empty.jsonl", b"\n\n", ParseError, "empty"),
+        ("empty.json", b"\n\n", ParseError, "empty"),  # .jsonl: a log of none (test_pull)
     ],
 )
 def test_unreadable_file_names_it(

@@ -254,6 +254,12 @@ def _json_rows(
             second = fh.readline()
         fh.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)
         if not first.strip():
+            if path.suffix.lower() in (".jsonl", ".ndjson"):
+                # JSON Lines holding no line is a log of no sign-ins (jsonlines.org: one value
+                # per line) - what `caflow pull --since` writes when none happened; counted as
+                # a file read, its 0 sign-ins are in every summary.
+                stats.files[name] = "jsonl"
+                return
             raise ParseError("file is empty", file=name, expected="a sign-in log")
         if _is_json_lines(first, second):
             if not _looks_like_signin(decode_any(first.strip())):
