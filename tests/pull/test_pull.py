@@ -509,6 +509,47 @@ def test_the_bundle_has_the_users_umask_not_0700(
     assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~umask}
 
 
+def test_progress_is_a_bar_over_the_parts_read_with_item_counts(
+    tmp_path: Path, recorded: RecordedTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One step per part to read (review of issue 9, L9: a bar, not a spinner), labelled with
+    the part and its items read so far; the shared bar of caflow.cli.progress."""
+    import contextlib
+    from collections.abc import Iterator
+
+    from caflow.cli import progress
+    from caflow.pull.tenant import wanted_parts
+
+    made: list[tuple[str, int | None]] = []
+    fed: list[tuple[float, str | None]] = []
+
+    @contextlib.contextmanager
+    def recorder(label: str, steps: int | None = None) -> Iterator[object]:
+        made.append((label, steps))
+        yield lambda done, label=None: fed.append((done, label))
+
+    monkeypatch.setattr(progress, "progress_bar", recorder)
+    out = tmp_path / "bundle"
+    res = runner.invoke(
+        app, ["pull", "--out", str(out), "--since", "2026-01-01", "--skip", "devices"], env=ENV
+    )
+    assert res.exit_code == 0, res.output
+    steps = len(
+        wanted_parts(
+            PullOptions(since=datetime(2026, 1, 1, tzinfo=UTC), skip=frozenset({"devices"}))
+        )
+    )
+    assert made == [("reading the tenant", steps)] and steps == 12
+    done = [d for d, _ in fed]
+    assert done == sorted(done) and done[0] == 0 and fed[-1] == (steps, "read")
+    labels = {label for _, label in fed}
+    assert "reading policies: 14 items" in labels and "reading namedLocations: 4 items" in labels
+    assert "reading signIns: 0 items" in labels  # a step even when it finds nothing
+    assert not any("devices" in str(label) for label in labels)
+    started = {str(label).split(":")[0].removeprefix("reading ") for label in labels} - {"read"}
+    assert len(started) == steps
+
+
 def test_existing_out_folder_needs_force(tmp_path: Path, recorded: RecordedTenant) -> None:
     out = tmp_path / "bundle"
     out.mkdir()

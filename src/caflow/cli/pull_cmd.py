@@ -164,13 +164,12 @@ def _pull(
     import os
     import sys
 
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
     from caflow import __version__
+    from caflow.cli.progress import progress_bar
     from caflow.pull.auth import token_source
     from caflow.pull.clouds import CLOUDS
     from caflow.pull.http import Api
-    from caflow.pull.tenant import PullOptions, delegated_scopes, pull_tenant
+    from caflow.pull.tenant import PullOptions, delegated_scopes, pull_tenant, wanted_parts
     from caflow.pull.write import check_out_dir, manifest, write_bundle
 
     check_out_dir(out, force)
@@ -202,17 +201,20 @@ def _pull(
     )
     api = Api(tokens, cloud=cloud)
     started = datetime.now(tz=UTC).replace(microsecond=0)
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
-    ) as bar:
-        task = bar.add_task("reading the tenant", total=None)
-        counts: dict[str, int] = {}
+    steps = len(wanted_parts(options))
+    with progress_bar("reading the tenant", steps=steps) as advance:
+        if advance is None:  # not a terminal (a pipe, CI): no bar
+            pulled = pull_tenant(api, options)
+        else:
+            bar = advance
+            counts: dict[str, int] = {}  # part -> items read, in the order the parts start
 
-        def progress(part: str, advance: int) -> None:
-            counts[part] = counts.get(part, 0) + advance
-            bar.update(task, description=f"reading {part}: {counts[part]}")
+            def progress(part: str, items: int) -> None:
+                counts[part] = counts.get(part, 0) + items
+                bar(len(counts) - 1, f"reading {part}: {counts[part]} items")
 
-        pulled = pull_tenant(api, options, progress)
+            pulled = pull_tenant(api, options, progress)
+            bar(steps, "read")
     finished = datetime.now(tz=UTC).replace(microsecond=0)
     doc = manifest(
         pulled,

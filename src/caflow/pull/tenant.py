@@ -42,6 +42,7 @@ __all__ = [
     "Pulled",
     "delegated_scopes",
     "pull_tenant",
+    "wanted_parts",
 ]
 
 V1 = f"{GRAPH}/v1.0"
@@ -195,12 +196,17 @@ def delegated_scopes(options: PullOptions) -> dict[str, tuple[str, ...]]:
     """API -> the delegated scopes a device-code sign-in asks for: those of every part this
     pull reads (not ``--skip``-ped; sign-ins only with ``--since``), so a first-time admin is
     asked to consent to exactly what the pull needs instead of getting 403s (docs/export.md)."""
-    wanted = [
+    return {GRAPH: tuple(sorted({s for p in wanted_parts(options) for s in p.delegated}))}
+
+
+def wanted_parts(options: PullOptions) -> list[Part]:
+    """The parts this pull reads: not ``--skip``-ped; sign-ins only with ``--since`` (also the
+    steps of the progress bar)."""
+    return [
         p
         for p in PARTS.values()
         if p.name not in options.skip and (p.name != "signIns" or options.since is not None)
     ]
-    return {GRAPH: tuple(sorted({s for p in wanted for s in p.delegated}))}
 
 
 #: Settings no API exposes: tenant.yaml keeps Microsoft's defaults for them.
@@ -285,6 +291,7 @@ class Pulled:
         return [p for p in self.parts if p.status == "unreadable"]
 
 
+#: ``(part, items)``: a part starts (``items`` 0), then each item read of it (``items`` 1).
 Progress = Callable[[str, int], None]
 
 
@@ -313,6 +320,7 @@ class _Puller:
         if name in self.options.skip:
             self.out.parts.append(PartRecord(name, "skipped", reason="--skip"))
             return
+        self.progress(name, 0)  # a part starts: one step of the progress bar
         try:
             count = read()
         except PullError as exc:
