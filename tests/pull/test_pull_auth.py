@@ -166,6 +166,24 @@ def test_certificate_needs_key_and_certificate(tmp_path: Path) -> None:
     garbage.write_text("not a certificate")
     with pytest.raises(InputError, match="no certificate"):
         token_source(AuthMethod.certificate, tenant="t", client_id="app", certificate=garbage)
+    # A key msal could not sign with was an internal error at the first token request
+    # (review of issue 9): it is bad input, named, before any request.
+    encrypted = tmp_path / "encrypted.pem"
+    encrypted.write_text(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        ).decode()
+        + cert_pem
+    )
+    with pytest.raises(InputError, match="the private key is encrypted") as info:
+        token_source(AuthMethod.certificate, tenant="t", client_id="app", certificate=encrypted)
+    assert "openssl pkey" in str(info.value) and str(encrypted) in str(info.value)
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" + cert_pem)
+    with pytest.raises(InputError, match="cannot read the private key"):
+        token_source(AuthMethod.certificate, tenant="t", client_id="app", certificate=broken)
 
 
 def test_environment_token_missing_names_the_variable() -> None:

@@ -398,6 +398,26 @@ def _certificate_credential(path: Path | None) -> dict[str, str]:
         raise InputError(
             "no private key in the file", file=str(path), expected="a PEM PRIVATE KEY block"
         )
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        # msal signs its client assertion with this key only at the first token request, where
+        # an unreadable key would be an internal error: read it now (review of issue 9).
+        load_pem_private_key(pem.encode("ascii"), password=None)
+    except TypeError:  # cryptography: "Password was not given but private key is encrypted"
+        raise InputError(
+            "the private key is encrypted",
+            file=str(path),
+            expected="an unencrypted PEM private key (caflow asks for no passphrase: "
+            "`openssl pkey -in app.pem` prints it decrypted; keep the certificate in the file)",
+        ) from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InputError(
+            "cannot read the private key",
+            file=str(path),
+            expected="a PEM PRIVATE KEY block (RSA or EC)",
+        ) from None
     der = cert.public_bytes(Encoding.DER)
     return {
         "private_key": pem,
