@@ -184,7 +184,8 @@ def test_throttling_beyond_the_budget_fails_and_writes_nothing(
     res = runner.invoke(app, ["pull", "--out", str(out)], env=ENV)
     assert res.exit_code == 2
     assert "conditionalAccess/policies" in res.output and "pull-throttled" in res.output
-    assert "Policy.Read.All" in res.output
+    # Throttling is not a permission problem: only a 401/403 names one (review of issue 9).
+    assert "(HTTP 429: throttled)" in res.output and "Policy.Read.All" not in res.output
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
@@ -306,13 +307,14 @@ def test_optional_part_unreadable_is_listed_and_exit_1(
             {"Retry-After": "0"},
             "gave up after 6 retries (HTTP 503: the service is unavailable)",
         ),
+        (429, {"Retry-After": "0"}, "gave up after 6 retries (HTTP 429: throttled)"),
     ],
 )
 def test_a_server_failure_on_an_optional_part_blames_the_service_not_a_permission(
     tmp_path: Path, recorded: RecordedTenant, status: int, headers: dict[str, str], said: str
 ) -> None:
     """Only a 401/403 names a permission (review of issue 9, L4): a 5xx - at once, or still
-    after every retry - says the service failed, with the status."""
+    after every retry - says the service failed, with the status; throttling says so."""
     recorded.always[r"/organization$"] = (
         status,
         headers,
@@ -324,7 +326,7 @@ def test_a_server_failure_on_an_optional_part_blames_the_service_not_a_permissio
     assert f"organization not read: https://graph.microsoft.com/v1.0/organization: {said}" in (
         res.output
     )
-    assert "(the service failed, not a permission: try again later)" in res.output
+    assert "(not a permission problem: try again later)" in res.output
     assert "Organization.Read.All" not in res.output
     [bad] = json.loads((out / "pull.json").read_text())["unreadable"]
     assert bad["httpStatus"] == status and bad["permission"].startswith("Organization.Read.All")

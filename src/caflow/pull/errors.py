@@ -50,14 +50,15 @@ class PullError(InputError):
         self.permission = permission
         self.status = status
         # The permission is the likely cause only of a refusal (403); after throttling, a
-        # network error or a 404 it is named without blaming it; after a 5xx not at all. ``hint`` replaces it when the
+        # network error or a 404 it is named without blaming it; after a 5xx or throttling not
+        # at all. ``hint`` replaces it when the
         # cause is elsewhere: a rejected token (401), a tenant or network at sign-in.
         if hint is None:
             hint = (
                 f"needs {permission}"
                 if code == "pull-denied"
-                else "the service failed, not a permission: try again later"
-                if status is not None and status >= 500
+                else "not a permission problem: try again later"
+                if code == "pull-throttled" or (status is not None and status >= 500)
                 else f"read with {permission}"
             )
         super().__init__(message, file=endpoint, hint=hint, code=code)
