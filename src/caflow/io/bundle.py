@@ -644,8 +644,18 @@ class _Builder:
                 self.locations[loc.id.lower()] = loc
             elif kind == "strength":
                 s = parse_strength(Reader(file, path), obj, ())
-                if s is not None:
-                    self.strengths[s.id.lower()] = s
+                if s is None:
+                    # Never dropped silently: a strength no policy can name (the schema
+                    # requires the id too, docs/schema/authenticationStrengths.schema.json).
+                    raise SchemaError(
+                        "missing field",
+                        file=file,
+                        path=(*path, "id"),
+                        expected="the authentication strength's id",
+                        got=None,
+                        code="missing-field",
+                    )
+                self.strengths[s.id.lower()] = s
             elif kind == "agreement":
                 a = parse_agreement(Reader(file, path), obj)
                 self.agreements[a.id.lower()] = a

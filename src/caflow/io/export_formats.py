@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from caflow.io.policies import POLICY_VALUES
-from caflow.model.strict import spellings_in_schema
+from caflow.model.strict import key_spellings, spellings_in_schema
 
 __all__ = [
     "AgreementAcceptanceObject",
@@ -61,6 +61,14 @@ Strings = Annotated[
 ]
 
 
+#: ``[]`` or ``""`` where an object is expected: how exports write an object that is not
+#: configured (``"locations": []`` in AlexFilipin's templates, PowerShell's empty collections).
+#: The loaders read it as no object (``io.fields.Reader.obj``), so the schema accepts it too.
+Unconfigured = Annotated[
+    Any, WithJsonSchema({"oneOf": [{"type": "array", "maxItems": 0}, {"const": ""}]})
+]
+
+
 class Filter(_Exported):
     mode: _values("filterMode") = None  # type: ignore[valid-type]
     rule: str | None = None
@@ -73,7 +81,7 @@ class ExternalTenants(_Exported):
 
 class GuestsOrExternalUsers(_Exported):
     guestOrExternalUserTypes: Strings = None
-    externalTenants: ExternalTenants | None = None
+    externalTenants: ExternalTenants | Unconfigured | None = None
 
 
 class Users(_Exported):
@@ -83,8 +91,8 @@ class Users(_Exported):
     excludeGroups: Strings = None
     includeRoles: Strings = None
     excludeRoles: Strings = None
-    includeGuestsOrExternalUsers: GuestsOrExternalUsers | None = None
-    excludeGuestsOrExternalUsers: GuestsOrExternalUsers | None = None
+    includeGuestsOrExternalUsers: GuestsOrExternalUsers | Unconfigured | None = None
+    excludeGuestsOrExternalUsers: GuestsOrExternalUsers | Unconfigured | None = None
 
 
 class Applications(_Exported):
@@ -92,13 +100,13 @@ class Applications(_Exported):
     excludeApplications: Strings = None
     includeUserActions: Strings = None
     includeAuthenticationContextClassReferences: Strings = None
-    applicationFilter: Filter | None = None
+    applicationFilter: Filter | Unconfigured | None = None
 
 
 class ClientApplications(_Exported):
     includeServicePrincipals: Strings = None
     excludeServicePrincipals: Strings = None
-    servicePrincipalFilter: Filter | None = None
+    servicePrincipalFilter: Filter | Unconfigured | None = None
 
 
 class Platforms(_Exported):
@@ -112,26 +120,44 @@ class Locations(_Exported):
 
 
 class Devices(_Exported):
-    deviceFilter: Filter | None = None
+    deviceFilter: Filter | Unconfigured | None = None
 
 
 class AuthenticationFlows(_Exported):
     transferMethods: Strings = None
 
 
+def _users_or_applications(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """A policy's conditions name ``users`` or ``applications`` (in either spelling): what the
+    loader takes for a policy (``io.policies.is_policy_like``); other objects in policies/ are
+    refused as a missing field."""
+    spellings_in_schema(schema, cls)
+    schema.setdefault("allOf", []).append(
+        {
+            "anyOf": [
+                {"required": [key]}
+                for name in ("users", "applications")
+                for key in key_spellings(name)
+            ]
+        }
+    )
+
+
 class Conditions(_Exported):
-    users: Users | None = None
-    applications: Applications | None = None
-    clientApplications: ClientApplications | None = None
+    model_config = ConfigDict(extra="allow", json_schema_extra=_users_or_applications)
+
+    users: Users | Unconfigured | None = None
+    applications: Applications | Unconfigured | None = None
+    clientApplications: ClientApplications | Unconfigured | None = None
     clientAppTypes: Strings = None
-    platforms: Platforms | None = None
-    locations: Locations | None = None
-    devices: Devices | None = None
+    platforms: Platforms | Unconfigured | None = None
+    locations: Locations | Unconfigured | None = None
+    devices: Devices | Unconfigured | None = None
     signInRiskLevels: _values("riskLevel") = None  # type: ignore[valid-type]
     userRiskLevels: _values("riskLevel") = None  # type: ignore[valid-type]
     servicePrincipalRiskLevels: _values("riskLevel") = None  # type: ignore[valid-type]
     insiderRiskLevels: _values("insiderRiskLevel") = None  # type: ignore[valid-type]
-    authenticationFlows: AuthenticationFlows | None = None
+    authenticationFlows: AuthenticationFlows | Unconfigured | None = None
 
 
 class StrengthRef(_Exported):
@@ -145,7 +171,7 @@ class GrantControls(_Exported):
     builtInControls: Strings = None
     customAuthenticationFactors: Strings = None
     termsOfUse: Strings = None
-    authenticationStrength: StrengthRef | None = None
+    authenticationStrength: StrengthRef | Unconfigured | None = None
 
 
 class SignInFrequency(_Exported):
@@ -171,13 +197,13 @@ class ContinuousAccessEvaluation(_Exported):
 
 
 class SessionControls(_Exported):
-    applicationEnforcedRestrictions: dict[str, Any] | None = None
-    cloudAppSecurity: CloudAppSecurity | None = None
-    signInFrequency: SignInFrequency | None = None
-    persistentBrowser: PersistentBrowser | None = None
-    continuousAccessEvaluation: ContinuousAccessEvaluation | None = None
+    applicationEnforcedRestrictions: dict[str, Any] | Unconfigured | None = None
+    cloudAppSecurity: CloudAppSecurity | Unconfigured | None = None
+    signInFrequency: SignInFrequency | Unconfigured | None = None
+    persistentBrowser: PersistentBrowser | Unconfigured | None = None
+    continuousAccessEvaluation: ContinuousAccessEvaluation | Unconfigured | None = None
     disableResilienceDefaults: bool | None = None
-    secureSignInSession: dict[str, Any] | None = None
+    secureSignInSession: dict[str, Any] | Unconfigured | None = None
 
 
 class PolicyObject(_Exported):
@@ -187,8 +213,8 @@ class PolicyObject(_Exported):
     displayName: str | None = None
     state: Literal["enabled", "disabled", "enabledForReportingButNotEnforced"] | None = None
     conditions: Conditions
-    grantControls: GrantControls | None = None
-    sessionControls: SessionControls | None = None
+    grantControls: GrantControls | Unconfigured | None = None
+    sessionControls: SessionControls | Unconfigured | None = None
 
 
 class IpRange(_Exported):
@@ -198,7 +224,11 @@ class IpRange(_Exported):
 class NamedLocationObject(_Exported):
     """``ipNamedLocation`` or ``countryNamedLocation`` in ``namedLocations.json``."""
 
-    id: str
+    id: str | None = Field(
+        None,
+        description="Graph's id; without one (a Graph create request body), caflow derives a "
+        "stable id from displayName",
+    )
     displayName: str | None = None
     isTrusted: bool | None = None
     ipRanges: list[IpRange | str] | None = None
@@ -227,7 +257,7 @@ class AgreementObject(_Exported):
     displayName: str | None = None
     isPerDeviceAcceptanceRequired: bool | None = None
     userReacceptRequiredFrequency: str | None = Field(None, description="ISO 8601 duration")
-    termsExpiration: TermsExpiration | None = None
+    termsExpiration: TermsExpiration | Unconfigured | None = None
 
 
 class AgreementAcceptanceObject(_Exported):
@@ -250,25 +280,25 @@ class InboundTrust(_Exported):
 
 class CrossTenantPartner(_Exported):
     tenantId: str
-    inboundTrust: InboundTrust | None = None
+    inboundTrust: InboundTrust | Unconfigured | None = None
     isServiceProvider: bool | None = None
 
 
 class CrossTenantDefault(_Exported):
-    inboundTrust: InboundTrust | None = None
+    inboundTrust: InboundTrust | Unconfigured | None = None
 
 
 class CrossTenantAccessObject(_Exported):
     """``crossTenantAccess.json``: Graph ``crossTenantAccessPolicy`` default + partners."""
 
-    default: CrossTenantDefault | None = None
+    default: CrossTenantDefault | Unconfigured | None = None
     partners: list[CrossTenantPartner] | None = None
 
 
 class ConnectionProperties(_Exported):
     apiId: str
     statuses: list[dict[str, Any]] | None = None
-    createdBy: dict[str, Any] | None = None
+    createdBy: dict[str, Any] | Unconfigured | None = None
     createdTime: str | None = None
 
 
@@ -278,7 +308,7 @@ class ConnectionObject(_Exported):
     ``{id, connector, owner}`` load too."""
 
     name: str | None = None
-    properties: ConnectionProperties | None = None
+    properties: ConnectionProperties | Unconfigured | None = None
     id: str | None = None
     connector: str | None = None
     owner: str | None = None
@@ -287,8 +317,8 @@ class ConnectionObject(_Exported):
 class FlowProperties(_Exported):
     displayName: str | None = None
     state: str | None = None
-    creator: dict[str, Any] | None = None
-    connectionReferences: dict[str, Any] | None = None
+    creator: dict[str, Any] | Unconfigured | None = None
+    connectionReferences: dict[str, Any] | Unconfigured | None = None
     definition: dict[str, Any] | None = Field(
         None, description="Logic Apps definition: triggers (Recurrence frequency/interval) ..."
     )
@@ -299,7 +329,7 @@ class FlowObject(_Exported):
     form ``{id, owner, connections, trigger}``."""
 
     name: str | None = None
-    properties: FlowProperties | None = None
+    properties: FlowProperties | Unconfigured | None = None
     id: str | None = None
     owner: str | None = None
     connections: list[Any] | None = None

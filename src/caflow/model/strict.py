@@ -14,6 +14,7 @@ What a user wrote wrongly never passes silently ("never guess silently"):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
@@ -236,6 +237,20 @@ def _text(value: Any) -> Any:
     raise PydanticCustomError("string_type", "Input should be a valid string")
 
 
+#: The date-times a format file may write, as text: ISO 8601 extended form with at least hours
+#: and minutes (``T`` or a space), optional seconds and fraction (.NET writes 7 digits), ``Z`` or
+#: an offset (none: UTC). Published as the schema's ``pattern`` and checked by the loader, so
+#: the two agree: a bare date is refused whether YAML reads it as a date or as a quoted string,
+#: and so are the other forms Python's ``fromisoformat`` would take (``20260105T0800``,
+#: ``2026-W02-1T08:00``).
+MOMENT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+)
+_MOMENT_TEXT = re.compile(MOMENT_PATTERN)
+_BARE_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
 def _moment(value: Any) -> Any:
     """An ISO 8601 date-time (``Z`` or offset; naive = UTC; .NET's 7 fraction digits)."""
     if isinstance(value, datetime):
@@ -243,7 +258,13 @@ def _moment(value: Any) -> Any:
     if isinstance(value, str):
         from caflow.model.durations import parse_moment
 
+        if _BARE_DATE.match(value):
+            raise PydanticCustomError(
+                "datetime_type", "a date without a time: write {value}T00:00:00Z", {"value": value}
+            )
         try:
+            if not _MOMENT_TEXT.match(value):
+                raise ValueError(value)
             return parse_moment(value)
         except ValueError:
             raise PydanticCustomError(
@@ -305,7 +326,11 @@ Text = Annotated[str, BeforeValidator(_text)]
 Items = Annotated[tuple[T, ...], BeforeValidator(_none_is_empty)]
 Flag = StrictBool
 Number = StrictInt
-Moment = Annotated[datetime, BeforeValidator(_moment)]
+Moment = Annotated[
+    datetime,
+    BeforeValidator(_moment),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
+]
 TextList = Annotated[tuple[Text, ...], BeforeValidator(_lone_item)]
 
 

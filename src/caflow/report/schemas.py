@@ -63,7 +63,7 @@ def _output(name: str) -> Callable[[], type[BaseModel]]:
 _MODELS: dict[str, tuple[str, bool, Callable[[], type[BaseModel]]]] = {
     "tenant": ("tenant.yaml", False, _tenant),
     "directory": ("directory.yaml", False, _directory),
-    "policy": ("policies/*.json", False, _exported("PolicyObject")),
+    "policy": ("policies/*.json", True, _exported("PolicyObject")),
     "namedLocations": ("namedLocations.json", True, _exported("NamedLocationObject")),
     "authenticationStrengths": (
         "authenticationStrengths.json",
