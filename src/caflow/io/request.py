@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from caflow.errors import InputError, SchemaError, did_you_mean, shown_key
+from caflow.errors import InputError, SchemaError, did_you_mean_hint, shown_key
 from caflow.io.directory import device_from_graph
 from caflow.io.fields import Reader
 from caflow.io.normalize import normalize_keys
@@ -165,12 +165,11 @@ def _check_keys(body: dict[str, Any], file: str) -> None:
         for key in section:
             if key in allowed or str(key).startswith("@") or "@odata" in str(key):
                 continue
-            close = did_you_mean(str(key), sorted(known))
             raise SchemaError(
                 f"unknown key {shown_key(str(key))}",
                 file=file,
                 path="".join(f"/{k}" for k in (*path, key)),
-                hint=f"did you mean '{close}'?" if close else None,
+                hint=did_you_mean_hint(str(key), sorted(known)),
                 code="unknown-key",
             )
 

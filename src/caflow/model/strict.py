@@ -34,7 +34,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from caflow.errors import SchemaError, did_you_mean, json_pointer, shown_key, shown_pointer
+from caflow.errors import (
+    SchemaError,
+    did_you_mean,
+    did_you_mean_hint,
+    json_pointer,
+    shown_key,
+    shown_pointer,
+)
 
 __all__ = [
     "Flag",
@@ -410,14 +417,13 @@ def schema_error(exc: ValidationError, *, file: str, path: Sequence[str | int] =
     if kind in ("literal_error", "enum"):
         choices = str(ctx.get("expected", ""))
         names = [c.strip().strip("'") for c in choices.replace(" or ", ", ").split(",")]
-        suggestion = did_you_mean(str(got), names) if isinstance(got, str) else None
         return SchemaError(
             "invalid value",
             file=file,
             path=loc,
             expected=f"one of {', '.join(n for n in names if n)}",
             got=got,
-            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+            hint=did_you_mean_hint(got, names) if isinstance(got, str) else None,
             code="invalid-value",
         )
     if kind in _BOUNDS:

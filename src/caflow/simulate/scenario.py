@@ -20,7 +20,7 @@ from caflow.errors import (
     SchemaError,
     UnknownReferenceError,
     UnsafePathError,
-    did_you_mean,
+    did_you_mean_hint,
     json_pointer,
     shown_name,
 )
@@ -385,14 +385,13 @@ def _action_key(r: Reader, event: Mapping[str, Any]) -> tuple[str, str]:
         # One action in two spellings: one meaning (A-IN-DUP) or exit 2.
         keys = [written_key(event, _ACTION_SPELLINGS[keys[0]], file=r.file, path=r.base)]
     if unknown is not None or not keys:
-        suggestion = did_you_mean(str(unknown), ACTIONS) if unknown is not None else None
         raise SchemaError(
             "unknown action" if keys else "event without an action",
             file=r.file,
             path=(*r.base, unknown) if unknown is not None else r.base,
             expected=expected,
             got=unknown,
-            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+            hint=did_you_mean_hint(str(unknown), ACTIONS) if unknown is not None else None,
             code="unknown-action",
         )
     if len(keys) > 1:
