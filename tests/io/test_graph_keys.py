@@ -24,7 +24,12 @@ import pytest
 from tests.corpora_paths import DATA
 
 from caflow.errors import SchemaError
-from caflow.io.crosstenant import CONFIG_FIELDS, POLICY_FIELDS, TRUST_FIELDS
+from caflow.io.crosstenant import (
+    CONFIG_FIELDS,
+    POLICY_FIELDS,
+    TRUST_FIELDS,
+    unknown_cross_tenant_keys,
+)
 from caflow.io.decode import decode_text
 from caflow.io.directory import device_from_graph
 from caflow.io.normalize import normalize_keys
@@ -417,3 +422,19 @@ def test_built_in_strength_combinations_use_graph_methods() -> None:
     modes = _graph_members("authenticationMethodModes")
     used = {m for _, combos in BUILTIN_STRENGTHS.values() for combo in combos for m in combo}
     assert used and used <= modes, sorted(used - modes)
+
+
+def test_a_powershell_cross_tenant_export_with_every_graph_key_is_no_note() -> None:
+    """Every Graph key, PascalCase and with the SDK's empty AdditionalProperties bags, is known:
+    only typos are listed (the did-you-mean note)."""
+    config = {key: None for key in CONFIG_FIELDS}
+    config["inboundTrust"] = {key: True for key in TRUST_FIELDS}
+    doc = {key: None for key in POLICY_FIELDS} | {
+        "default": dict(config),
+        "partners": [config | {"tenantId": "f0f0f0f0-0000-0000-0000-000000000002"}],
+    }
+    assert unknown_cross_tenant_keys(_powershell(doc), "crossTenantAccess.json") == []
+    doc["default"]["inboundTrus"] = {}
+    assert unknown_cross_tenant_keys(doc, "crossTenantAccess.json") == [
+        "/default/inboundTrus (did you mean 'inboundTrust'?)"
+    ]
