@@ -1,5 +1,5 @@
-"""Where the test corpora live: ``tests/data/``, a byte-identical copy of the openly licensed
-files of ``shared/data/`` (see ``tests/data/SOURCES.md`` and each folder's LICENSE), so a
+"""Where the test corpora live: ``tests/data/``, openly licensed files with their sources and
+licence texts beside them (``tests/data/SOURCES.md``, each folder's SOURCES.md/LICENSE), so a
 fresh clone needs no sibling folder."""
 
 from __future__ import annotations
