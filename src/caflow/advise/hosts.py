@@ -2,7 +2,7 @@
 
 Seed 000 "Using Power Automate features embedded in other Microsoft services": Power Automate is
 embedded in "SharePoint, Power Apps, Excel, and Teams", which exchange their token for a Flow
-Service token (power-automate.md §4.4). Which resource a *connector* calls is not decided here:
+Service token (docs/sources.md PA-4.4). Which resource a *connector* calls is not decided here:
 advise uses the automation layer's one mapping (``caflow.automation.connectors``; assumption
 A-AUTO-1), the same the simulator uses.
 """

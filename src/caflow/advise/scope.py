@@ -1,7 +1,7 @@
 """Who a policy reaches when Power Automate refreshes tokens in the background.
 
 Power Automate "connections refresh tokens silently in the background" from Microsoft cloud
-infrastructure (seed 000; power-automate.md §4.1): the probe is a non-interactive sign-in from
+infrastructure (seed 000; docs/sources.md PA-4.1): the probe is a non-interactive sign-in from
 the connector egress address, with MFA claims, no registered device and no ToU acceptance.
 """
 

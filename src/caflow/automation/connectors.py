@@ -1,4 +1,4 @@
-"""Connector -> Entra resource app (reference power-automate §1.4; docs/assumptions.md
+"""Connector -> Entra resource app (docs/sources.md PA-1.4; docs/assumptions.md
 A-AUTO-1 for the mappings the sources do not state).
 
 Three kinds of connector: *Entra* ones (mapped to the resource app whose token the connection

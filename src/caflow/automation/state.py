@@ -55,7 +55,7 @@ class ConnectionState:
 
 
 def admin_status(conn: ConnectionState, f: Failure) -> dict[str, Any]:
-    """The admin API ``statuses`` entry of a broken OAuth connection (power-automate §1.3)."""
+    """The admin API ``statuses`` entry of a broken OAuth connection (docs/sources.md PA-1.3)."""
     from caflow.automation.connectors import service_name
 
     when = iso(conn.broken_at)

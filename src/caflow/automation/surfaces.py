@@ -1,5 +1,5 @@
 """Portal and embedded surfaces that depend on the user's interactive sign-in (seed effects
-4-7; power-automate §4.4, §8.7). Each returns a Failure or None; the simulator emits events."""
+4-7; docs/sources.md PA-4.4, PA-8.7). Each returns a Failure or None; the simulator emits events."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 A connection cannot be evaluated when its owner is not in the bundle (a bundle without
 ``directory.yaml``, an owner the directory does not list) or when its connector is not mapped
 to an Entra resource app (docs/assumptions.md A-AUTO-6); a known non-Entra connector never
-breaks (power-automate §1.4).
+breaks (docs/sources.md PA-1.4).
 
 A flow fails at its next run when a connection it uses (``Embedded``) breaks. A simulation
 dates that for flows with a known schedule; the others are named with *when* in words: a
@@ -71,7 +71,7 @@ def connection_undetermined(connector: str, owner_id: str | None, tenant: Tenant
     ``tenant`` ('' when it can, or when CA cannot break it at all)."""
     kind = connector_kind(connector)
     if kind is ConnectorKind.NON_ENTRA:
-        return ""  # no Entra user token: CA cannot break it (power-automate §1.4)
+        return ""  # no Entra user token: CA cannot break it (docs/sources.md PA-1.4)
     if kind is ConnectorKind.UNMAPPED:
         return unmapped_reason(connector)  # A-AUTO-6: not "never breaks"
     if not owner_id:

@@ -2,7 +2,7 @@
 
 The simulation only touches connections that a scheduled flow uses; a connection used by a
 manual flow, by a flow whose schedule the export does not carry, or by no flow at all breaks
-just the same at its next refresh (power-automate §8.1: health changes only when a token is
+just the same at its next refresh (docs/sources.md PA-8.1: health changes only when a token is
 issued). Each connection is therefore also redeemed once, at the change, with the claims that
 satisfied the baseline (as ``simulate_tenant(claims_tenant=baseline)`` does), and what cannot
 be evaluated is named: no owner in the bundle, a connector caflow does not map, a policy that

@@ -221,7 +221,7 @@ def register(app: typer.Typer) -> None:
                     )
                 )
                 signin = SignIn(**parsed)
-                # The request's appliedPoliciesOnly means what --only-applied means (§4.2).
+                # The request's appliedPoliciesOnly means what --only-applied means (docs/sources.md CA-4.2).
                 only_applied = only_applied or (
                     isinstance(body, dict) and body.get("appliedPoliciesOnly") is True
                 )

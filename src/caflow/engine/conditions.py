@@ -1,7 +1,7 @@
 """One function per policy condition: does the sign-in fall inside it?
 
 Each returns ``(Tri, detail)``: True = inside, False = outside, None = not enough information.
-The order of ``CONDITIONS`` is the order of the What If ``analysisReasons`` enum (reference §4.4);
+The order of ``CONDITIONS`` is the order of the What If ``analysisReasons`` enum (docs/sources.md CA-4.4);
 the first condition that is False names the reason a policy does not apply.
 """
 
@@ -27,7 +27,7 @@ __all__ = ["CONDITIONS", "KNOWN_GUEST_TYPES", "ConditionCheck"]
 Outcome = tuple[Tri, str]
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-# Value sets come from one vocabulary (model/signals.py, What If §4.2); compared lower-case.
+# Value sets come from one vocabulary (model/signals.py, What If CA-4.2); compared lower-case.
 KNOWN_GUEST_TYPES = frozenset(SIGNALS["guestOrExternalUserType"])
 _PLATFORMS = frozenset(v.lower() for v in SIGNALS["devicePlatform"].values()) - {"unknown"}
 _CLIENT_APPS = frozenset(v.lower() for v in SIGNALS["clientAppType"].values())
@@ -48,7 +48,7 @@ def user_action_key(value: str) -> str:
 
 
 def _client_app_key(value: str) -> str:
-    """Deprecated client app names map to their replacements (§1.2)."""
+    """Deprecated client app names map to their replacements (CA-1.2)."""
     key = value.strip().lower()
     return SIGNALS["clientAppType"].get(key, key).lower()
 
@@ -61,7 +61,7 @@ def _external(user: User) -> Tri:
     or home tenant (What If ``externalUserType`` / ``externalTenantId``) or an ``#EXT#`` UPN
     says so (docs/assumptions.md A-SIG-3)."""
     if user.external_tenant_id:
-        return True  # homed in another tenant (What If userSignIn.externalTenantId, §4.2)
+        return True  # homed in another tenant (What If userSignIn.externalTenantId, CA-4.2)
     if user.unknown and user.user_type == "Unknown":
         return None
     return user.is_external
@@ -72,7 +72,7 @@ def _spec_tenants(spec: GuestsSpec) -> frozenset[str]:
 
 
 def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
-    """``include/excludeGuestsOrExternalUsers`` (§1.3, §2.2)."""
+    """``include/excludeGuestsOrExternalUsers`` (CA-1.3, CA-2.2)."""
     user = s.user
     assert user is not None
     external = _external(user)
@@ -83,7 +83,7 @@ def _guest_match(spec: GuestsSpec, s: SignIn) -> Tri:
     enumerated = spec.tenants_kind.lower() == "enumerated"
     home = (user.external_tenant_id or "").lower()
     if enumerated and home and gtype != "internalguest" and home not in _spec_tenants(spec):
-        return False  # externalTenants lists home tenant ids (§1.3): another tenant is out
+        return False  # externalTenants lists home tenant ids (CA-1.3): another tenant is out
     if not gtype:
         return None
     type_match: Tri = gtype in types
@@ -136,7 +136,7 @@ def _check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     def item_user(v: str) -> Tri:
         key = v.lower()
         if key == "all":
-            return True  # All users includes B2B guests (§2.2)
+            return True  # All users includes B2B guests (CA-2.2)
         if key == "none":
             return False
         if key == "guestsorexternalusers":
@@ -226,7 +226,7 @@ def _group_label(gid: str, t: Tenant) -> str:
 def _sp_item(signing_in: str, t: Tenant) -> Callable[[str], Tri]:
     """Does a policy's service principal entry name the signing-in one?
 
-    Policies list object ids (§1.5); a sign-in names the appId (What If
+    Policies list object ids (CA-1.5); a sign-in names the appId (What If
     ``servicePrincipalSignIn.servicePrincipalId``). ``servicePrincipals`` in directory.yaml relate
     the two (docs/assumptions.md A-DIR-2). An entry that neither equals the sign-in's id nor
     belongs to a known service principal might be this one's other id: unknown.
@@ -367,7 +367,7 @@ def check_platform(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     c = p.conditions
     include = {v.lower() for v in c.include_platforms}
     if not include:
-        return True, ""  # not configured: all platforms (§2.1)
+        return True, ""  # not configured: all platforms (CA-2.1)
     exclude = {v.lower() for v in c.exclude_platforms}
     if s.platform is None:
         if "all" in include and not exclude:
@@ -376,7 +376,7 @@ def check_platform(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     plat = s.platform.lower()
     if plat not in _PLATFORMS and plat != "unknown":
         return None, f"sign-in platform {enum_token(s.platform)} is not a known value"
-    # An unknown/unsupported platform is matched only by "all" (§2.5).
+    # An unknown/unsupported platform is matched only by "all" (CA-2.5).
     inc: Tri = "all" in include or plat in include
     if not inc and (include - _PLATFORMS - {"all"}) and plat not in _PLATFORMS:
         inc = None
@@ -409,7 +409,7 @@ def check_devices(p: Policy, s: SignIn, t: Tenant) -> Outcome:
 def check_client_apps(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     types = {_client_app_key(v) for v in p.conditions.client_app_types}
     if not types or "all" in types:
-        return True, ""  # not configured applies to all client app types (§2.1)
+        return True, ""  # not configured applies to all client app types (CA-2.1)
     if s.client_app is None or s.client_app.lower() == "all":
         return None, "client app type not provided"
     app = _client_app_key(s.client_app)
@@ -428,7 +428,7 @@ def check_client_apps(p: Policy, s: SignIn, t: Tenant) -> Outcome:
 def _location_item(v: str, s: SignIn, t: Tenant) -> Tri:
     key = v.strip().lower()
     if key == "all":
-        return True  # any IP address on the internet (§2.6)
+        return True  # any IP address on the internet (CA-2.6)
     if key == "alltrusted":
         return in_trusted(t.named_locations, t.settings.mfaTrustedIps, s.ip)
     loc = t.named_locations.get(key)
@@ -442,7 +442,7 @@ def _location_item(v: str, s: SignIn, t: Tenant) -> Tri:
 def check_location(p: Policy, s: SignIn, t: Tenant) -> Outcome:
     c = p.conditions
     if not c.include_locations:
-        return True, ""  # policies apply to all locations by default (§2.1)
+        return True, ""  # policies apply to all locations by default (CA-2.1)
     inc = any3(_location_item(v, s, t) for v in c.include_locations)
     exc = any3(_location_item(v, s, t) for v in c.exclude_locations)
     result = scope3(inc, exc)
@@ -497,7 +497,7 @@ def check_auth_flow(p: Policy, s: SignIn, t: Tenant) -> Outcome:
             f"sign-in authentication flow {enum_token(s.transfer_method)} is not a known value",
         )
     if m in methods:
-        return True, ""  # protocol tracking: a tracked session keeps matching (§2.8)
+        return True, ""  # protocol tracking: a tracked session keeps matching (CA-2.8)
     if methods - {"devicecodeflow", "authenticationtransfer", "unknownfuturevalue"}:
         return None, "unknown authentication flow value"
     return False, "authentication flow not included"

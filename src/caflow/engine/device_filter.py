@@ -1,8 +1,8 @@
 """Conditional Access device filter (and application filter) rules: parse once, evaluate fast.
 
 A rule such as ``device.trustType -eq "AzureAD" -and device.isCompliant -eq True`` is parsed by a
-lark LALR grammar built once at import time, validated against the property/operator table of the
-reference (``conditional-access.md`` §3, from Microsoft's "filter for devices" page), and compiled
+lark LALR grammar built once at import time, validated against the property/operator table
+(docs/sources.md CA-3, from Microsoft's "filter for devices" page), and compiled
 into a tree of small closures. ``compile_device_filter`` caches the result per rule text, so a
 policy set re-evaluated for thousands of simulated sign-ins parses each rule exactly once.
 
@@ -36,7 +36,7 @@ __all__ = [
     "compile_device_filter",
 ]
 
-#: §3: "Max rule length **3072** characters."
+#: CA-3: "Max rule length **3072** characters."
 MAX_RULE_LENGTH: Final = 3072
 
 
@@ -61,7 +61,7 @@ class DeviceFilterError(SchemaError):
 
 
 # --------------------------------------------------------------------------------------------
-# Property / operator table (reference §3 "Properties and operators allowed in CA device filters")
+# Property / operator table (docs/sources.md CA-3 "Properties and operators allowed in CA device filters")
 # --------------------------------------------------------------------------------------------
 
 _STRING = "string"  # scalar string: -contains is a substring test
@@ -88,7 +88,7 @@ _EQ_NE: Final = frozenset({"eq", "ne"})
 _EQ_NE_IN: Final = frozenset({"eq", "ne", "in", "notin"})
 _CONTAINS: Final = frozenset({"contains", "notcontains"})
 
-# lowercase operator -> (positive base operator, negated?).  §3: negative operators are the
+# lowercase operator -> (positive base operator, negated?).  CA-3: negative operators are the
 # complement of positive ones except on null, where both sides are decided by the null rule.
 _OPERATORS: Final[dict[str, tuple[str, bool]]] = {
     "eq": ("eq", False),
@@ -140,7 +140,7 @@ def _device_properties() -> dict[str, _PropertySpec]:
         _PropertySpec("operatingSystemVersion", _STRING, _ALL_OPS),
         _PropertySpec("physicalIds", _COLLECTION, _CONTAINS),
         _PropertySpec("profileType", _STRING, _EQ_NE),
-        # §3 footnote: the token protection page writes `systemLabels -eq "CloudPC"`, so -eq/-ne
+        # CA-3 footnote: the token protection page writes `systemLabels -eq "CloudPC"`, so -eq/-ne
         # are tolerated and mean contains/notContains on this collection.
         _PropertySpec("systemLabels", _COLLECTION, _CONTAINS, tolerated=_EQ_NE),
         _PropertySpec("trustType", _STRING, _EQ_NE),
@@ -154,7 +154,7 @@ _EXTENSION_PREFIX: Final = "extensionattribute"
 _CSA_PREFIX: Final = "customsecurityattribute"
 
 # --------------------------------------------------------------------------------------------
-# Grammar (reference §3 "Grammar (dynamic membership rules)")
+# Grammar (docs/sources.md CA-3 "Grammar (dynamic membership rules)")
 # --------------------------------------------------------------------------------------------
 
 
@@ -242,7 +242,7 @@ class FilterRule:
 
     def matches(self, device: Mapping[str, object] | None) -> bool:
         """True when the rule holds for ``device``; ``None`` = device not registered in Entra ID
-        (§3: every property is null). Keys are canonical property names, matched
+        (CA-3: every property is null). Keys are canonical property names, matched
         case-insensitively; a missing key or ``None`` value is null."""
         return self._evaluate(device)
 
@@ -384,7 +384,7 @@ class _Compiler:
                 "application filters use CustomSecurityAttribute.<AttributeSet>_<Attribute>",
             )
         # `device.` prefix is case-insensitive; the bare form (token protection examples) is
-        # tolerated.  Property names are case-insensitive (§3, Inference).
+        # tolerated.  Property names are case-insensitive (CA-3, Inference).
         if len(parts) == 2 and parts[0].lower() == "device":
             name = parts[1]
         elif len(parts) == 1:
@@ -563,10 +563,10 @@ def _scalar_test(base: str, operand: str | frozenset[str]) -> Callable[[str], bo
 def _comparison(
     key: str, base: str, negated: bool, operand: str | frozenset[str], kind: str
 ) -> _Node:
-    """One comparison with the §3 null rule: on a null value positive operators are false and
+    """One comparison with the CA-3 null rule: on a null value positive operators are false and
     negative operators true; otherwise a negative operator is the complement of its positive."""
     scalar = _scalar_test(base, operand)
-    # collections: -contains (and tolerated -eq) is a whole-element match (§3)
+    # collections: -contains (and tolerated -eq) is a whole-element match (CA-3)
     element = (lambda s: s == operand) if base in ("eq", "contains") else scalar
 
     if kind == _COLLECTION:
@@ -629,7 +629,7 @@ def _lower_keys(device: Mapping[str, object]) -> dict[str, object]:
 def _extension_attributes_available(
     device: Mapping[str, object], lowered: dict[str, object]
 ) -> bool:
-    """§3 table: extensionAttribute1-15 values are only available at evaluation if the device is
+    """CA-3 table: extensionAttribute1-15 values are only available at evaluation if the device is
     Intune managed (mdmAppId set), compliant (isCompliant true) or hybrid joined (ServerAD)."""
 
     def get(canonical: str) -> object:

@@ -1,5 +1,5 @@
-"""AADSTS codes a sign-in gets for each unmet control (reference/tokens-and-signins.md §1.6,
-power-automate.md §5, the seed KB 4467879)."""
+"""AADSTS codes a sign-in gets for each unmet control (docs/sources.md TS-1.6,
+docs/sources.md PA-5, the seed KB 4467879)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ _BY_REQUIREMENT = {
     "authenticationStrength": ("AADSTS50076", "mfaRequired"),
     "compliantDevice": ("AADSTS53000", "deviceNotCompliant"),
     "domainJoinedDevice": ("AADSTS53001", "deviceNotCompliant"),
-    # App-based controls: grouped with the device-state failures in power-automate.md §5.
+    # App-based controls: grouped with the device-state failures in docs/sources.md PA-5.
     "approvedApplication": ("AADSTS53000", "deviceNotCompliant"),
     "compliantApplication": ("AADSTS53000", "deviceNotCompliant"),
     "passwordChange": ("AADSTS53003", "blocked"),

@@ -4,8 +4,8 @@ Phase 1 decides, per policy, whether it applies (every configured condition ANDe
 overriding inclusions, missing signals -> ``notEnoughInformation``); phase 2 combines the grant
 controls of the *enabled* applying policies (block wins; every applicable grant must be
 satisfied) and their session controls (most restrictive). Report-only policies are evaluated
-and reported separately and never enforced; disabled policies are skipped (reference §2.1,
-§2.9, §2.10, §4.4-§4.5).
+and reported separately and never enforced; disabled policies are skipped (docs/sources.md CA-2.1,
+CA-2.9, CA-2.10, CA-4.4 to CA-4.5).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class PolicyResult:
 
     @property
     def report_only_result(self) -> str:
-        """Sign-in log result for a report-only policy (§2.10); ``undetermined`` (caflow's own
+        """Sign-in log result for a report-only policy (CA-2.10); ``undetermined`` (caflow's own
         value) when a needed signal is missing - "not applied" would claim a condition failed."""
         if self.undetermined:
             return "undetermined"
@@ -230,7 +230,7 @@ def policy_precheck(p: Policy, s: SignIn) -> PolicyResult | None:
         return PolicyResult(p, False, "emptyPolicy", _NOT_APPLICABLE)
     agent_subjects = [n for n, _ in c.unsupported if n in _AGENT_SUBJECTS or "Agent" in n]
     if agent_subjects and (s.service_principal_id or (s.user is not None and s.user.unknown)):
-        # The policy (also) targets agent identities (§1.5), which caflow cannot tell apart from
+        # The policy (also) targets agent identities (CA-1.5), which caflow cannot tell apart from
         # this workload identity / unknown user: unknown, not "users" (docs/bundle-format.md).
         return PolicyResult(
             p,
@@ -426,7 +426,7 @@ def decide(
         r.split(" or ")[0].split(":", 1)[0] in _LEGACY_CANNOT for r in requirements
     ):
         # Legacy clients cannot do MFA or pass device state, so a policy requiring them blocks
-        # them; with EAS, ToU and custom controls block too (§2.7).
+        # them; with EAS, ToU and custom controls block too (CA-2.7).
         decision = "block"
     if cause == "termsOfUseRequired" and terms:
         status = terms[0][1]

@@ -2,7 +2,7 @@
 
 "Authentication and Conditional Access for External ID", authentication flow steps 3-6
 (https://learn.microsoft.com/entra/external-id/authentication-conditional-access; reference
-conditional-access.md §2.2 "Home-tenant MFA/device claims count only with inbound cross-tenant
+docs/sources.md CA-2.2 "Home-tenant MFA/device claims count only with inbound cross-tenant
 trust"):
 
 * step 6: "When no trust settings are configured and MFA is required, B2B collaboration users
@@ -25,7 +25,7 @@ from caflow.model.tenant import Tenant
 
 __all__ = ["ExternalLimits", "external_limits"]
 
-#: Guest types whose credentials (and devices) live in another tenant (§2.2 table).
+#: Guest types whose credentials (and devices) live in another tenant (CA-2.2 table).
 _HOME_ELSEWHERE = frozenset(
     {"b2bcollaborationguest", "b2bcollaborationmember", "b2bdirectconnectuser", "serviceprovider"}
 )

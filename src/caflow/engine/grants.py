@@ -1,8 +1,8 @@
-"""Grant controls of one applying policy against the claims of a sign-in (reference §1.8, §2.9).
+"""Grant controls of one applying policy against the claims of a sign-in (docs/sources.md CA-1.8, CA-2.9).
 
 ``AND`` needs every control, ``OR`` any one. Unmet controls are reported as *requirements* in
 the documented prompt order: MFA -> compliant device -> hybrid joined device -> approved client
-app -> app protection policy -> password change -> terms of use -> custom controls (§2.9).
+app -> app protection policy -> password change -> terms of use -> custom controls (CA-2.9).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ REQUIREMENT_ORDER = (
 
 
 def requirement_rank(req: str) -> int:
-    """Position of a requirement in the documented prompt order (§2.9)."""
+    """Position of a requirement in the documented prompt order (CA-2.9)."""
     head = req.split(":", 1)[0]
     return REQUIREMENT_ORDER.index(head) if head in REQUIREMENT_ORDER else len(REQUIREMENT_ORDER)
 
@@ -65,8 +65,8 @@ class GrantOutcome:
 
 
 def _methods_are_mfa(methods: frozenset[str]) -> bool:
-    """Windows Hello for Business, FIDO2, TAP ... satisfy "Require MFA" (§2.9): any combination
-    of the built-in Multifactor authentication strength counts (§5.3)."""
+    """Windows Hello for Business, FIDO2, TAP ... satisfy "Require MFA" (CA-2.9): any combination
+    of the built-in Multifactor authentication strength counts (CA-5.3)."""
     if not methods:
         return False
     combos = BUILTIN_STRENGTHS["00000000-0000-0000-0000-000000000002"][1]
@@ -91,8 +91,8 @@ def _strength_ok(strength: StrengthRef, s: SignIn, t: Tenant) -> bool | None:
 
 
 def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
-    """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (tokens-and-signins.md
-    §5.3-5.4), or ``unknown``: nothing recorded says the user accepted, but the bundle's
+    """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (docs/sources.md
+    TS-5.3 to TS-5.4), or ``unknown``: nothing recorded says the user accepted, but the bundle's
     acceptances are what caflow pull could not read (pull.json; docs/assumptions.md A-PULL-7)."""
     if agreement_id in s.accepted_terms or agreement_id.lower() in {
         a.lower() for a in s.accepted_terms
@@ -166,7 +166,7 @@ def evaluate_grant(
     device: Mapping[str, Any] = s.device if s.device is not None and s.device_registered else {}
     if (s.transfer_method or "").lower() == "devicecodeflow":
         # Device-code sign-ins do not pass device state, so they cannot satisfy "require
-        # compliant / hybrid joined device" (§2.8, §2.12).
+        # compliant / hybrid joined device" (CA-2.8, CA-2.12).
         device = {}
     for control in builtins:
         key = control.lower()

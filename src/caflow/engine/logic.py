@@ -1,7 +1,7 @@
 """Three-valued (Kleene) logic: True, False, or None = "not enough information".
 
-A condition with a missing signal is unknown, not false (reference §4.5). An exclusion that
-matches overrides an inclusion (§2.1), and a definite non-match of any condition settles that
+A condition with a missing signal is unknown, not false (docs/sources.md CA-4.5). An exclusion that
+matches overrides an inclusion (CA-2.1), and a definite non-match of any condition settles that
 the policy does not apply, whatever else is unknown.
 """
 
@@ -39,5 +39,5 @@ def not3(value: Tri) -> Tri:
 
 
 def scope3(included: Tri, excluded: Tri) -> Tri:
-    """In scope = included AND NOT excluded; exclusion overrides inclusion (§2.1)."""
+    """In scope = included AND NOT excluded; exclusion overrides inclusion (CA-2.1)."""
     return all3((included, not3(excluded)))

@@ -1,4 +1,4 @@
-"""Where a sign-in comes from: named-location membership (reference/conditional-access.md §2.6).
+"""Where a sign-in comes from: named-location membership (docs/sources.md CA-2.6).
 
 IP named locations compare within the address family; ``AllTrusted`` = trusted named locations
 plus the legacy MFA trusted IPs (IPv4 only); country locations map the client IP to a country
@@ -64,7 +64,7 @@ def in_location(loc: NamedLocation, ip: str | None, country: str | None) -> Tri:
             # never read as the IP lookup (io/policies.py POLICY_VALUES countryLookupMethod).
             return None
         if method == "authenticatorappgps":
-            # GPS from the Authenticator app: only an explicit country can answer (§2.6).
+            # GPS from the Authenticator app: only an explicit country can answer (CA-2.6).
             if country is None:
                 return None
             code: str | None = country.upper()
@@ -83,7 +83,7 @@ def in_location(loc: NamedLocation, ip: str | None, country: str | None) -> Tri:
 def in_trusted(
     locations: Mapping[str, NamedLocation], mfa_trusted_ips: tuple[str, ...], ip: str | None
 ) -> Tri:
-    """``AllTrusted``: trusted named locations + MFA trusted IPs (IPv4) (§2.6)."""
+    """``AllTrusted``: trusted named locations + MFA trusted IPs (IPv4) (CA-2.6)."""
     if ip is None:
         return None
     addr = parse_ip(ip)

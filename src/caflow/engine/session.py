@@ -1,4 +1,4 @@
-"""Combine session controls of all applying policies: the most restrictive wins (§2.11).
+"""Combine session controls of all applying policies: the most restrictive wins (docs/sources.md CA-2.11).
 
 Only the general rule is documented; per-control choices are docs/assumptions.md A-SESSION-1..3.
 """

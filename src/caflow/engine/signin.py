@@ -1,8 +1,8 @@
 """The input of one evaluation: who signs in to what, from where, with which claims.
 
-Mirrors the Graph What If ``evaluate`` request (reference/conditional-access.md §4.2) plus the
+Mirrors the Graph What If ``evaluate`` request (docs/sources.md CA-4.2) plus the
 claims a token carries (MFA, methods, device, accepted agreements). ``None`` means "not
-provided": a policy whose condition needs that signal is ``notEnoughInformation`` (§4.5),
+provided": a policy whose condition needs that signal is ``notEnoughInformation`` (CA-4.5),
 never silently matched or unmatched.
 """
 
@@ -34,7 +34,7 @@ class SignIn:
     client_app: str | None = None  # browser|mobileAppsAndDesktopClients|exchangeActiveSync|other
     #: Device properties (device-filter names), UNREGISTERED, or None = not provided.
     device: Mapping[str, Any] | None = None
-    # risk (What If defaults: none, §4.2)
+    # risk (What If defaults: none, CA-4.2)
     sign_in_risk: str = "none"
     user_risk: str = "none"
     service_principal_risk: str = "none"

@@ -811,7 +811,7 @@ def _named_location(r: Reader, obj: dict[str, Any]) -> NamedLocation:
         for i, rng in enumerate(items):
             cidr = rng.get("cidrAddress") if isinstance(rng, dict) else rng
             try:
-                # The docs' own example has host bits set (12.34.221.11/22): parse non-strict (§5.1).
+                # The docs' own example has host bits set (12.34.221.11/22): parse non-strict (CA-5.1).
                 ranges.append(ipaddress.ip_network(str(cidr).strip(), strict=False))
             except ValueError:
                 raise r.error(
@@ -845,7 +845,7 @@ MIN_TERMS_PERIOD = timedelta(days=1)
 
 
 def parse_agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
-    """A Graph ``agreement`` object (tokens-and-signins.md §5.1)."""
+    """A Graph ``agreement`` object (docs/sources.md TS-5.1)."""
     aid = r.string(obj.get("id"), ("id",), optional=False) or ""
     exp = r.obj(obj.get("termsExpiration"), ("termsExpiration",))
 
@@ -854,7 +854,7 @@ def parse_agreement(r: Reader, obj: dict[str, Any]) -> Agreement:
         if not text:
             return None
         try:
-            # The portal sets both in days or months (§5.3): a day is the shortest (A-HOST-1).
+            # The portal sets both in days or months (TS-5.3): a day is the shortest (A-HOST-1).
             return parse_iso_duration(text, minimum=MIN_TERMS_PERIOD)
         except ValueError as exc:
             raise r.error(
@@ -926,7 +926,7 @@ def _with_reference_warnings(
         ("/conditions/users/excludeUsers", u.exclude_users, user_known, "user"),
         ("/conditions/users/includeGroups", u.include_groups, directory.group, "group"),
         ("/conditions/users/excludeGroups", u.exclude_groups, directory.group, "group"),
-        # Roles match by built-in role template id (§2.2); caflow names only some roles and any
+        # Roles match by built-in role template id (CA-2.2); caflow names only some roles and any
         # GUID may be a built-in template, so only a non-GUID value is suspicious.
         ("/conditions/users/includeRoles", u.include_roles, _is_guid, "role template"),
         ("/conditions/users/excludeRoles", u.exclude_roles, _is_guid, "role template"),

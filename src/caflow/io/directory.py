@@ -62,7 +62,7 @@ def stable_id(kind: str, key: str) -> str:
 
 
 def device_from_graph(obj: dict[str, Any]) -> dict[str, Any]:
-    """Graph/``deviceInfo``/directory.yaml device -> device-filter property names (§3, §4.2)."""
+    """Graph/``deviceInfo``/directory.yaml device -> device-filter property names (CA-3, CA-4.2)."""
     props: dict[str, Any] = {}
     ext = obj.get("extensionAttributes")
     merged = dict(obj)
@@ -131,7 +131,7 @@ class GroupEntry(FormatModel):
 
 
 class DeviceEntry(FormatModel):
-    """A device of ``directory.yaml``: the device-filter properties (reference §3)."""
+    """A device of ``directory.yaml``: the device-filter properties (docs/sources.md CA-3)."""
 
     deviceId: Text | None = None
     id: Text | None = None
@@ -218,7 +218,7 @@ def _role_id(file: str, role: str, path: tuple[str | int, ...]) -> str:
         err = _unknown(
             file, path, "a built-in directory role name or role template id", role, list(ROLES)
         )
-        # caflow names the common admin roles (reference §6.1); any other built-in role is
+        # caflow names the common admin roles (docs/sources.md CA-6.1); any other built-in role is
         # accepted by its role template id.
         err.hint = err.hint or "give other built-in roles by their role template id"
         raise err from None

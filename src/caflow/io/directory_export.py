@@ -324,7 +324,7 @@ def _is_dynamic(group: dict[str, Any]) -> bool:
 
 
 def _role_template(role: dict[str, Any]) -> str:
-    """A directoryRole object's template id: what policies' includeRoles list (§2.2)."""
+    """A directoryRole object's template id: what policies' includeRoles list (docs/sources.md CA-2.2)."""
     return str(role.get("roleTemplateId") or role.get("id"))
 
 

@@ -69,14 +69,14 @@ _KNOWN_CONDITION_KEYS = frozenset(
     }
 )
 
-#: Closed value sets of policy fields (reference/conditional-access.md §1.3-§1.9; matched
+#: Closed value sets of policy fields (docs/sources.md CA-1.3 to CA-1.9; matched
 #: case-insensitively).
 #: A value outside its set makes the policy undetermined, naming the value: it is never read
 #: as another value (a misspelt platform must not make a block policy skip the sign-in).
 #: ``unknownFutureValue`` is Graph's own sentinel and stays accepted.
 POLICY_VALUES: dict[str, tuple[str, ...]] = {
     "state": ("enabled", "disabled", "enabledForReportingButNotEnforced"),
-    # easUnsupported / modern: deprecated spellings Graph still returns (§1.2).
+    # easUnsupported / modern: deprecated spellings Graph still returns (CA-1.2).
     "clientAppType": (
         "all",
         "browser",
@@ -98,7 +98,7 @@ POLICY_VALUES: dict[str, tuple[str, ...]] = {
     ),
     "transferMethod": ("none", "deviceCodeFlow", "authenticationTransfer"),
     "userAction": ("urn:user:registersecurityinfo", "urn:user:registerdevice"),
-    # riskRemediation: beta (§1.8).
+    # riskRemediation: beta (CA-1.8).
     "builtInControl": (
         "block",
         "mfa",
@@ -125,7 +125,7 @@ POLICY_VALUES: dict[str, tuple[str, ...]] = {
     "countryLookupMethod": ("clientIpAddress", "authenticatorAppGps"),
 }
 #: Values caflow accepts that Graph's published enums no longer list: deprecated spellings the
-#: conditionalAccessConditionSet reference still names and older exports carry (§1.2).
+#: conditionalAccessConditionSet reference still names and older exports carry (CA-1.2).
 UNDECLARED_VALUES: dict[str, tuple[str, ...]] = {"clientAppType": ("easUnsupported", "modern")}
 _ENUMS: dict[str, frozenset[str]] = {
     name: frozenset(v.lower() for v in values) | {"unknownfuturevalue"}
@@ -678,7 +678,7 @@ def _grant(r: Reader, value: Any, path: Path, unknown: _Unknown) -> GrantControl
             # A grant control caflow does not know may require anything: undetermined.
             unknown.add("", key, (*path, key))
     return GrantControls(
-        # Missing operator: the portal default for several controls is "require all" (§2.9).
+        # Missing operator: the portal default for several controls is "require all" (CA-2.9).
         operator=(r.string(g.get("operator"), (*path, "operator")) or "AND").upper(),
         built_in=built_in,
         custom_factors=r.strings(
@@ -727,7 +727,7 @@ def _session(r: Reader, value: Any, path: Path, unknown: _Unknown) -> SessionCon
             or "timeBased"
         )
         value = r.integer(sif.get("value"), (*path, "signInFrequency", "value"))
-        # Graph only says Int32 (tokens §2.1); reject what no timedelta can hold.
+        # Graph only says Int32 (docs/sources.md TS-2.1); reject what no timedelta can hold.
         if value is not None and not 0 <= value <= _MAX_SIF:
             raise r.error(
                 (*path, "signInFrequency", "value"),

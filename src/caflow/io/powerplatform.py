@@ -1,4 +1,4 @@
-"""Power Platform admin API JSON -> connections and flows (reference/power-automate.md §1-§2).
+"""Power Platform admin API JSON -> connections and flows (docs/sources.md PA-1 to PA-2).
 
 Accepts the admin/maker API shape (``properties.apiId``, ``properties.statuses``,
 ``properties.connectionReferences``, ``properties.definition.triggers``), the PowerShell
@@ -31,7 +31,7 @@ _FREQ = {
 }
 #: Logic Apps Recurrence ``frequency`` members as the designer writes them.
 FREQUENCIES = ("Second", "Minute", "Hour", "Day", "Week", "Month")
-#: Power Automate's minimum recurrence (power-automate.md §2.5 "minimum recurrence 60 s").
+#: Power Automate's minimum recurrence (docs/sources.md PA-2.5 "minimum recurrence 60 s").
 MIN_RECURRENCE = timedelta(seconds=60)
 #: Longest recurrence interval read (Logic Apps allows at most 16 months, 500 days ...).
 MAX_INTERVAL = 100_000
@@ -212,7 +212,7 @@ def _trigger_from_definition(
             if conn == "sharepointonline":
                 return Trigger(
                     "sharePoint",
-                    # No recurrence: SharePoint's default poll (power-automate.md §2.5).
+                    # No recurrence: SharePoint's default poll (docs/sources.md PA-2.5).
                     period=period or (None if why else timedelta(minutes=5)),
                     start=start,
                     every=every,
@@ -229,7 +229,7 @@ def _trigger_from_definition(
 
 def _trigger_from_summary(r: Reader, value: Any) -> Trigger:
     """``properties.definitionSummary.triggers[]`` of the admin API list shape
-    (power-automate.md §2.2): ``{type, swaggerOperationId, metadata, api?}``, no recurrence.
+    (docs/sources.md PA-2.2): ``{type, swaggerOperationId, metadata, api?}``, no recurrence.
 
     ``Recurrence`` is a scheduled flow whose period is not in the export (it still runs: its
     next run is "at the next run", never "never"); a connector trigger polls or listens on

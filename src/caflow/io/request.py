@@ -1,7 +1,7 @@
-"""Graph What If ``evaluate`` request body -> :class:`SignIn` (reference §4.2).
+"""Graph What If ``evaluate`` request body -> :class:`SignIn` (docs/sources.md CA-4.2).
 
 Also accepts the older beta shape (``conditionalAccessWhatIfSubject`` / ``conditionalAccessContext``
-/ ``conditionalAccessWhatIfConditions``) used by Maester and the beta SDKs (§4.1).
+/ ``conditionalAccessWhatIfConditions``) used by Maester and the beta SDKs (CA-4.1).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ REQUEST_KEYS: dict[tuple[str, ...], frozenset[str]] = {
     ("signInConditions", "deviceInfo"): _DEVICE_INFO,
 }
 
-#: The older beta shape (§4.1; Maester, CIPP, the beta SDKs' ConditionalAccessWhatIf* models)
+#: The older beta shape (CA-4.1; Maester, CIPP, the beta SDKs' ConditionalAccessWhatIf* models)
 #: names the three objects differently and holds the same keys.
 _OLD_NAMES = {
     "signInIdentity": "conditionalAccessWhatIfSubject",
@@ -104,7 +104,7 @@ def user_for(
 
 def with_external_identity(user: User, *, guest_type: str | None, tenant_id: str | None) -> User:
     """The What If ``userSignIn.externalUserType`` / ``externalTenantId`` (Graph ``userSignIn``,
-    reference §4.2) decide the guest conditions: they override what directory.yaml says of the
+    docs/sources.md CA-4.2) decide the guest conditions: they override what directory.yaml says of the
     user (the request describes *this* sign-in). ``none`` = not an external user."""
     from dataclasses import replace
 
@@ -122,7 +122,7 @@ def with_external_identity(user: User, *, guest_type: str | None, tenant_id: str
 
 
 def _guest_type(r: Reader, value: Any) -> str | None:
-    """``externalUserType``: a guest flag of §1.3 or ``none``; anything else is bad input."""
+    """``externalUserType``: a guest flag of CA-1.3 or ``none``; anything else is bad input."""
     path = ("signInIdentity", "externalUserType")
     text = r.string(value, path)
     if text is None or not text.strip():
@@ -133,7 +133,7 @@ def _guest_type(r: Reader, value: Any) -> str | None:
 
 
 def _signal(r: Reader, kind: str, value: Any, path: tuple[str, ...]) -> str:
-    """A sign-in value from the closed sets of §4.2; anything else is bad input (exit 2)."""
+    """A sign-in value from the closed sets of CA-4.2; anything else is bad input (exit 2)."""
     text = r.string(value, path) or ""
     try:
         return canonical_signal(kind, text, source=r.file, path=path)
@@ -247,7 +247,7 @@ def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any
         kwargs["ip"] = ip.strip()
     if cond.get("country"):
         kwargs["country"] = r.string(cond["country"], ("signInConditions", "country"))
-    # "all" is the API's default for platform and client app type: not a concrete signal (§4.2).
+    # "all" is the API's default for platform and client app type: not a concrete signal (CA-4.2).
     plat = r.string(cond.get("devicePlatform"), ("signInConditions", "devicePlatform"))
     if plat and plat.lower() != "all":
         kwargs["platform"] = _signal(
@@ -273,7 +273,7 @@ def parse_evaluate_request(doc: Any, tenant: Tenant, file: str) -> dict[str, Any
     info = cond.get("deviceInfo")
     if isinstance(info, dict) and info:
         props = device_from_graph(info)
-        props.setdefault("isCompliant", False)  # deviceInfo.isCompliant defaults to false (§4.2)
+        props.setdefault("isCompliant", False)  # deviceInfo.isCompliant defaults to false (CA-4.2)
         kwargs["device"] = props
     elif info is not None and not isinstance(info, dict):
         raise r.error(("signInConditions", "deviceInfo"), "wrong type", "an object", info)

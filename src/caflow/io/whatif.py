@@ -2,7 +2,7 @@
 
 ``caflow whatif`` flags, the ``caflow serve`` what-if form and ``/api/whatif`` all name a
 sign-in the same way (user, app, IP, platform ... as the portal's What If does, reference
-§4.2); this module is the one place those names are resolved against a bundle (users, apps,
+docs/sources.md CA-4.2); this module is the one place those names are resolved against a bundle (users, apps,
 devices, groups, roles) and validated, so the CLI and the web give the same answer and the same
 error for the same input. Like :func:`caflow.io.request.parse_evaluate_request` it returns the
 keyword arguments only: the engine layer owns ``SignIn`` and io must not import it.
@@ -250,7 +250,7 @@ def _service_principal(tenant: Tenant, ref: str) -> ServicePrincipal | None:
 
 
 def _target(tenant: Tenant, o: dict[str, Any], field: Field) -> dict[str, Any]:
-    """signInContext is exactly one of application, user action, auth context (§4.2)."""
+    """signInContext is exactly one of application, user action, auth context (CA-4.2)."""
     targets = [k for k in ("app", "user_action", "auth_context") if o.get(k)]
     if len(targets) > 1:
         raise InputError(
@@ -315,14 +315,14 @@ def signin_kwargs(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> dict[
     if o.get("user"):
         kwargs["user"] = _with_memberships(tenant, user_for(tenant, o["user"]), o, field)
         if o.get("external_tenant"):
-            # What If userSignIn.externalTenantId (§4.2): the user's home tenant for this
+            # What If userSignIn.externalTenantId (CA-4.2): the user's home tenant for this
             # sign-in, for a directory user too (docs/assumptions.md A-SIG-5).
             kwargs["user"] = with_external_identity(
                 kwargs["user"], guest_type=None, tenant_id=o["external_tenant"].strip()
             )
     elif o.get("service_principal"):
         # A directory service principal named by display name or object id signs in by its
-        # appId (What If servicePrincipalSignIn, §4.2); anything else is taken as an appId.
+        # appId (What If servicePrincipalSignIn, CA-4.2); anything else is taken as an appId.
         sp = _service_principal(tenant, o["service_principal"])
         kwargs["service_principal_id"] = sp.app_id if sp else o["service_principal"]
     else:
@@ -378,7 +378,7 @@ def signin_kwargs(tenant: Tenant, *, field: Field = cli_flag, **o: Any) -> dict[
     ):
         if o.get(key):
             kwargs[arg] = canonical_signal(kind, o[key], source=field(key))
-    # method lists what was used; whether that is MFA is the engine's call (§2.9, §5.3):
+    # method lists what was used; whether that is MFA is the engine's call (CA-2.9, CA-5.3):
     # password alone is single-factor.
     kwargs["mfa"] = bool(o.get("mfa"))
     kwargs["auth_methods"] = frozenset(

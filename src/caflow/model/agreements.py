@@ -1,4 +1,4 @@
-"""Terms of Use agreements and acceptances (reference/tokens-and-signins.md §5)."""
+"""Terms of Use agreements and acceptances (docs/sources.md TS-5)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Agreement:
     expiration_frequency: Duration | None = None  # termsExpiration.frequency
 
     def last_scheduled_expiry(self, now: datetime) -> datetime | None:
-        """Most recent tenant-wide expiry at or before ``now`` (§5.3 "Expire consents")."""
+        """Most recent tenant-wide expiry at or before ``now`` (TS-5.3 "Expire consents")."""
         start = self.expiration_start
         if start is None or now < start:
             return None

@@ -1,5 +1,5 @@
 """The connector catalogue: which Entra resource app each connector's token is for, and which
-connectors use no Entra user token at all (reference power-automate.md §1.4; docs/assumptions.md
+connectors use no Entra user token at all (docs/sources.md PA-1.4; docs/assumptions.md
 A-AUTO-1, A-AUTO-6). Lives in the model so loaders can name unmapped connectors;
 ``caflow.automation.connectors`` is the API the layers above use.
 """
@@ -42,7 +42,7 @@ CONNECTOR_RESOURCE: MappingProxyType[str, str] = MappingProxyType(
         "teams": TEAMS,
         "commondataservice": DATAVERSE,
         "commondataserviceforapps": DATAVERSE,
-        # A-AUTO-1 (unverified, power-automate §9): Approvals is a Power Automate service and
+        # A-AUTO-1 (unverified, docs/sources.md PA-9): Approvals is a Power Automate service and
         # Flow Management calls the Flow API -> Microsoft Flow Service; the Power Apps / Power
         # Platform admin connectors call the PowerApps Service.
         "approvals": FLOW_SERVICE,
@@ -52,7 +52,7 @@ CONNECTOR_RESOURCE: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
-#: Dataverse connectors: the current-environment exception (power-automate §1.5).
+#: Dataverse connectors: the current-environment exception (docs/sources.md PA-1.5).
 DATAVERSE_CONNECTORS = frozenset({"commondataservice", "commondataserviceforapps"})
 
 

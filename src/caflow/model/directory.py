@@ -1,6 +1,6 @@
 """Directory objects: users, groups (nested), role assignments, devices, service principals.
 
-CA applies to nested group members (reference §2.2), so membership is resolved transitively
+CA applies to nested group members (docs/sources.md CA-2.2), so membership is resolved transitively
 once at load time; lookups are by id, UPN or display name.
 """
 
@@ -24,7 +24,7 @@ __all__ = [
 
 
 class _Unregistered:
-    """Sentinel: the device is not registered in Entra ID (every property null, §3). Lives with
+    """Sentinel: the device is not registered in Entra ID (every property null, CA-3). Lives with
     the directory's devices so that io (request parsing) and engine (evaluation) share it."""
 
     def __repr__(self) -> str:
@@ -45,7 +45,7 @@ class User:
     account_enabled: bool = True
     group_ids: frozenset[str] = frozenset()  # transitive
     #: Active role template ids, including those held through role-assignable groups
-    #: (reference conditional-access.md §2.2: roles count through group assignment).
+    #: (docs/sources.md CA-2.2: roles count through group assignment).
     role_ids: frozenset[str] = frozenset()
     device_ids: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
@@ -88,7 +88,7 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Device:
-    """A directory device; ``properties`` uses the device-filter property names (§3)."""
+    """A directory device; ``properties`` uses the device-filter property names (CA-3)."""
 
     id: str  # deviceId
     display_name: str
@@ -148,9 +148,9 @@ class Directory:
         by_sp: dict[str, ServicePrincipal] = {}
         for sp in self.service_principals:
             if sp.id:
-                by_sp[sp.id.lower()] = sp  # object id: what policies list (§1.5)
+                by_sp[sp.id.lower()] = sp  # object id: what policies list (CA-1.5)
         for sp in self.service_principals:
-            by_sp[sp.app_id.lower()] = sp  # appId: what sign-ins name (What If §4.2)
+            by_sp[sp.app_id.lower()] = sp  # appId: what sign-ins name (What If CA-4.2)
         object.__setattr__(self, "_sps", MappingProxyType(by_sp))
         parents: dict[str, set[str]] = {}
         for g in self.groups:
@@ -189,7 +189,7 @@ def memberships(
     """(transitive group ids, role template ids held through them) of a member of ``direct``.
 
     The one resolver for directory users and ``whatif --member-of`` alike: CA applies to nested
-    group members (reference §2.2) and roles count through role-assignable groups (§2.2; such a
+    group members (docs/sources.md CA-2.2) and roles count through role-assignable groups (CA-2.2; such a
     group has no group members, so its roles reach only its direct members, who are in the
     transitive set too)."""
     groups = transitive_groups(parents, direct)

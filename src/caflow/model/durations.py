@@ -1,8 +1,8 @@
 """Durations as Microsoft writes them: ISO 8601 (Graph) and .NET TimeSpan (token lifetime policy).
 
 Graph ``Duration`` properties (``P30D``, ``P1M``, ``PT75M``) need calendar months: a ToU
-``termsExpiration`` of ``P1M`` starting Jan 1 expires on Feb 1, Mar 1 ... (tokens-and-signins.md
-§5.3). Legacy ``TokenLifetimePolicy`` values are TimeSpans (``90.00:00:00``) or ``until-revoked``.
+``termsExpiration`` of ``P1M`` starting Jan 1 expires on Feb 1, Mar 1 ... (docs/sources.md
+TS-5.3). Legacy ``TokenLifetimePolicy`` values are TimeSpans (``90.00:00:00``) or ``until-revoked``.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def span_limit(begin: datetime, end: datetime) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Duration:
     """A calendar-aware duration: whole months plus a fixed part (ISO 8601 ``P1M`` is a calendar
-    month - Jan 31 + P1M = Feb 28 - not 30 days; tokens-and-signins.md §5.3)."""
+    month - Jan 31 + P1M = Feb 28 - not 30 days; docs/sources.md TS-5.3)."""
 
     months: int = 0
     fixed: timedelta = timedelta(0)

@@ -1,4 +1,4 @@
-"""Named locations (reference/conditional-access.md §2.6, §5.1, §5.2)."""
+"""Named locations (docs/sources.md CA-2.6, CA-5.1, CA-5.2)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = [
     "OtherNamedLocation",
 ]
 
-#: Global Secure Access "All Compliant Network locations" (§1.7).
+#: Global Secure Access "All Compliant Network locations" (CA-1.7).
 COMPLIANT_NETWORK_ID = "3d46dbda-8382-466a-856d-eb00cbc6b910"
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -27,7 +27,7 @@ class IpNamedLocation:
     ranges: tuple[IpNetwork, ...]
 
     def contains(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        # Compare within the same address family (§2.6 inference).
+        # Compare within the same address family (CA-2.6 inference).
         return any(ip.version == net.version and ip in net for net in self.ranges)
 
 

@@ -1,4 +1,4 @@
-"""Typed, immutable Conditional Access policy (reference/conditional-access.md §1).
+"""Typed, immutable Conditional Access policy (docs/sources.md CA-1).
 
 Values are kept as Microsoft writes them (enum strings are *not* dropped when unknown); the
 engine decides what it can evaluate. ``raw`` keeps the normalised source object so unknown
@@ -36,7 +36,7 @@ class PolicyState:
 
 @dataclass(frozen=True, slots=True)
 class GuestsSpec:
-    """``conditionalAccessGuestsOrExternalUsers`` (§1.3)."""
+    """``conditionalAccessGuestsOrExternalUsers`` (CA-1.3)."""
 
     types: tuple[str, ...]
     tenants_kind: str = "all"  # all | enumerated

@@ -1,4 +1,4 @@
-"""Power Platform objects: connections and flows (reference/power-automate.md §1-§2)."""
+"""Power Platform objects: connections and flows (docs/sources.md PA-1 to PA-2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Closed value sets of sign-in signals (What If ``signInConditions``, reference §4.2).
+"""Closed value sets of sign-in signals (What If ``signInConditions``, docs/sources.md CA-4.2).
 
 A sign-in value outside these sets is a typo in the user's input (exit 2), never a silent
 "not included": ``--platform Windows10`` must not make a Windows-only block policy skip.
@@ -23,7 +23,7 @@ SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
                 "windowsphone": "windowsPhone",
                 "macos": "macOS",
                 "linux": "linux",
-                "unknown": "unknown",  # unknown/unsupported platform: only "all" matches (§2.5)
+                "unknown": "unknown",  # unknown/unsupported platform: only "all" matches (CA-2.5)
             }
         ),
         "clientAppType": MappingProxyType(
@@ -32,7 +32,7 @@ SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
                 "mobileappsanddesktopclients": "mobileAppsAndDesktopClients",
                 "exchangeactivesync": "exchangeActiveSync",
                 "other": "other",
-                # deprecated names (§1.2)
+                # deprecated names (CA-1.2)
                 "eassupported": "exchangeActiveSync",
                 "easunsupported": "exchangeActiveSync",
                 "modern": "mobileAppsAndDesktopClients",
@@ -49,7 +49,7 @@ SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
             {
                 "registersecurityinformation": "registerSecurityInformation",
                 "registerorjoindevices": "registerOrJoinDevices",
-                # policy spellings (includeUserActions, §1.4)
+                # policy spellings (includeUserActions, CA-1.4)
                 "urn:user:registersecurityinfo": "registerSecurityInformation",
                 "urn:user:registerdevice": "registerOrJoinDevices",
                 "registersecurityinfo": "registerSecurityInformation",
@@ -74,7 +74,7 @@ SIGNALS: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
             {v: v for v in ("minor", "moderate", "elevated", "none")}
         ),
         # Graph authenticationMethodModes (the methods of an authentication strength's
-        # allowedCombinations, §5.3): a sign-in's methods (whatif --method, a scenario's
+        # allowedCombinations, CA-5.3): a sign-in's methods (whatif --method, a scenario's
         # authMethods, tenant.yaml defaultMfaMethods). A misspelt method would silently fail
         # every strength that lists it.
         "authenticationMethod": MappingProxyType(
@@ -110,7 +110,7 @@ def canonical_signal(kind: str, value: str, *, source: str, path: tuple[str, ...
     if kind == "authenticationContext":
         v = value.strip().lower()
         if v.startswith("c") and v[1:].isdigit() and 1 <= int(v[1:]) <= 99:
-            return v  # c1 .. c99 (§1.4)
+            return v  # c1 .. c99 (CA-1.4)
         raise InputError(
             "invalid value", file=source, path=path or None, expected="c1 .. c99", got=value
         )

@@ -55,14 +55,14 @@ def _access_token_lifetime(value: object) -> timedelta:
         ) from None
     if duration.months:
         raise ValueError("give the duration in days, hours or minutes, not months")
-    # tokens-and-signins.md §1.4: AccessTokenLifetime 10 minutes .. 1 day.
+    # docs/sources.md TS-1.4: AccessTokenLifetime 10 minutes .. 1 day.
     if not timedelta(minutes=10) <= duration.fixed <= timedelta(days=1):
         raise ValueError("the duration is outside PT10M .. P1D (the access token lifetime range)")
     return duration.fixed
 
 
 def _ip_ranges(values: tuple[str, ...]) -> tuple[str, ...]:
-    """CIDR ranges (or single addresses); host bits may be set, as in the portal (§5.1)."""
+    """CIDR ranges (or single addresses); host bits may be set, as in the portal (CA-5.1)."""
     for i, value in enumerate(values):
         try:
             ipaddress.ip_network(value.strip(), strict=False)
@@ -77,14 +77,14 @@ IpRanges = Annotated[TextList, AfterValidator(_ip_ranges)]
 
 
 class RememberMfa(FormatModel):
-    """Legacy per-user MFA "remember multifactor authentication on trusted devices" (§2.3)."""
+    """Legacy per-user MFA "remember multifactor authentication on trusted devices" (TS-2.3)."""
 
     enabled: Flag = False
     days: Number = Field(14, ge=1, le=365)
 
 
 class TokenLifetimePolicy(FormatModel):
-    """Org-default legacy ``TokenLifetimePolicy`` definition (TimeSpan strings, §1.4)."""
+    """Org-default legacy ``TokenLifetimePolicy`` definition (TimeSpan strings, TS-1.4)."""
 
     MaxInactiveTime: Text = "90.00:00:00"
     MaxAgeSingleFactor: Text = "until-revoked"
@@ -95,7 +95,7 @@ class TokenLifetimePolicy(FormatModel):
     @field_validator("*", mode="after")
     @classmethod
     def _timespan_in_range(cls, value: str, info: ValidationInfo) -> str:
-        """Ranges of tokens §1.4: MaxInactiveTime 10 min .. 90 days; MaxAge* 10 min .. 365 days
+        """Ranges of docs/sources.md TS-1.4: MaxInactiveTime 10 min .. 90 days; MaxAge* 10 min .. 365 days
         (365 days is the largest explicit value) or ``until-revoked``."""
         text = value.strip()
         try:
@@ -115,7 +115,7 @@ class TokenLifetimePolicy(FormatModel):
 
 
 class ConnectorEgress(FormatModel):
-    """Outbound IPs of Power Platform connectors (power-automate.md §4.3)."""
+    """Outbound IPs of Power Platform connectors (docs/sources.md PA-4.3)."""
 
     ipRanges: IpRanges = ("20.190.128.0/18",)
     country: Text | None = "US"
@@ -129,7 +129,7 @@ class Settings(FormatModel):
     tokenLifetimePolicy: TokenLifetimePolicy = TokenLifetimePolicy()
     mfaTrustedIps: IpRanges = ()
     connectorEgress: ConnectorEgress = ConnectorEgress()
-    #: Access token lifetime (tokens §1.1, §1.4 range: 10 minutes .. 1 day).
+    #: Access token lifetime (docs/sources.md TS-1.1, TS-1.4 range: 10 minutes .. 1 day).
     accessTokenLifetime: Annotated[
         timedelta,
         BeforeValidator(_access_token_lifetime),

@@ -1,7 +1,7 @@
 """Well-known Microsoft ids: first-party apps, app groups, directory role templates, strengths.
 
-Source: reference/conditional-access.md §5.3 (built-in authentication strengths), §6.1 (role
-template ids), §6.2 (application ids), §6.3 (Office365 bundle membership, names only).
+Source: docs/sources.md CA-5.3 (built-in authentication strengths), CA-6.1 (role
+template ids), CA-6.2 (application ids), CA-6.3 (Office365 bundle membership, names only).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ POWERAPPS = "475226c6-020e-4fb2-8a90-7a972cbfc1d4"
 TEAMS = "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe"
 DATAVERSE = "00000007-0000-0000-c000-000000000000"
 
-#: appId -> display name (§6.2).
+#: appId -> display name (CA-6.2).
 APPS: MappingProxyType[str, str] = MappingProxyType(
     {
         EXCHANGE: "Office 365 Exchange Online",
@@ -62,7 +62,7 @@ APPS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
-#: Apps of the ``Office365`` group (§6.2 "in Office365 bundle? yes"). Microsoft Flow Service is
+#: Apps of the ``Office365`` group (CA-6.2 "in Office365 bundle? yes"). Microsoft Flow Service is
 #: added by assumption (docs/assumptions.md A-APP-1): the group lists "Microsoft Flow
 #: Portal" and "PowerApps Service" by name and the seed recommends targeting Office 365 precisely
 #: so that Power Automate and its hosts get the same requirements.
@@ -87,12 +87,12 @@ OFFICE365_APP_IDS: frozenset[str] = frozenset(
     }
 )
 
-#: ``MicrosoftAdminPortals`` members whose ids are documented (§2.4, §6.2).
+#: ``MicrosoftAdminPortals`` members whose ids are documented (CA-2.4, CA-6.2).
 ADMIN_PORTAL_APP_IDS: frozenset[str] = frozenset(
     {"c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "497effe9-df71-4043-a8bb-14cf78c4b63b"}
 )
 
-#: Directory role display name -> role template id (§6.1).
+#: Directory role display name -> role template id (CA-6.1).
 ROLES: MappingProxyType[str, str] = MappingProxyType(
     {
         "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
@@ -133,7 +133,7 @@ _APP_ALIASES = {
 #: Short names ``--app`` also accepts (lower-case alias -> appId).
 APP_ALIASES: MappingProxyType[str, str] = MappingProxyType(_APP_ALIASES)
 
-#: Built-in authentication strengths (§5.3): id -> (display name, allowed combinations).
+#: Built-in authentication strengths (CA-5.3): id -> (display name, allowed combinations).
 BUILTIN_STRENGTHS: MappingProxyType[str, tuple[str, tuple[frozenset[str], ...]]] = MappingProxyType(
     {
         "00000000-0000-0000-0000-000000000002": (

@@ -2,7 +2,7 @@
 
 One signature result (compiled.SignatureResult) -> per policy a *category* (the counters of the
 report) and the result a sign-in log would record (``appliedConditionalAccessPolicies[].result``,
-reference/tokens-and-signins.md §6), used by the agreement check.
+docs/sources.md TS-6), used by the agreement check.
 """
 
 from __future__ import annotations

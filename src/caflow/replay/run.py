@@ -79,7 +79,7 @@ REPLAY_FIELDS = frozenset(
     }
 )
 #: Non-interactive sign-ins of Power Automate's first-party app and its connectors (API Hub
-#: refreshes): the connections a change breaks (reference/tokens-and-signins.md §7).
+#: refreshes): the connections a change breaks (docs/sources.md TS-7).
 _FLOW_APP_IDS = frozenset({FLOW_SERVICE})
 _FLOW_APP_NAMES = ("microsoft flow", "power automate", "azure api hub", "logic apps", "apihub")
 _DECISIONS = ("allow", "block", "requires")

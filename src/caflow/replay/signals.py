@@ -81,7 +81,7 @@ _PLATFORMS = (
     ("chromeos", "unknown"),
     ("chrome os", "unknown"),
 )
-#: ``clientAppUsed`` (reference/tokens-and-signins.md §6.5) -> What If client app type.
+#: ``clientAppUsed`` (docs/sources.md TS-6.5) -> What If client app type.
 _CLIENT_APPS = {
     "browser": "browser",
     "mobile apps and desktop clients": "mobileAppsAndDesktopClients",
@@ -119,7 +119,7 @@ _TRUST = {
     "microsoft entra registered": "Workplace",
 }
 _RISK = frozenset({"none", "low", "medium", "high"})
-#: authenticationDetails method names -> authentication strength method ids (§5.3).
+#: authenticationDetails method names -> authentication strength method ids (CA-5.3).
 _METHODS = {
     "password": "password",
     "mobile app notification": "microsoftAuthenticatorPush",
@@ -148,7 +148,7 @@ def _low(v: Any) -> str:
 
 
 def is_managed_identity(event: Any) -> bool:
-    """Conditional Access does not cover managed identities (conditional-access.md §2.3):
+    """Conditional Access does not cover managed identities (docs/sources.md CA-2.3):
     their sign-ins are listed but not evaluated."""
     return event == "managedIdentity"
 

@@ -6,7 +6,7 @@ model the engine evaluates, so the words describe what caflow evaluates), with d
 location, agreement and authentication strength ids replaced by their names where the bundle
 has them (an id the bundle does not name is shown as the id, never dropped).
 
-Reading order follows the evaluation (reference conditional-access.md §2: assignments, then
+Reading order follows the evaluation (docs/sources.md CA-2: assignments, then
 conditions, then grant and session controls; every configured condition must match). The
 one-line ``headline`` names every assignment and condition that narrows the policy - a policy
 that blocks only legacy-authentication clients must not read as "block all" - with long lists
@@ -47,7 +47,7 @@ _CLIENT_APPS = {
     "other": "other (legacy authentication) clients",
     "all": "any client app",
 }
-#: Platform tokens (reference §1.5 devicePlatform) in the portal's words.
+#: Platform tokens (docs/sources.md CA-1.5 devicePlatform) in the portal's words.
 _PLATFORMS = {
     "android": "Android",
     "ios": "iOS",
@@ -147,7 +147,7 @@ def _guests(spec: GuestsSpec | None) -> list[str]:
 _Groups = list[tuple[str, list[str]]]
 
 
-#: Ids that name a set rather than one object (reference §1.3, §1.6): named, never counted.
+#: Ids that name a set rather than one object (docs/sources.md CA-1.3, CA-1.6): named, never counted.
 _SPECIAL_IDS = {
     "user": tuple(_SPECIAL),
     "group": tuple(_SPECIAL),
@@ -256,7 +256,7 @@ def _platforms(tokens: tuple[str, ...]) -> list[str]:
 
 
 def _conditions(p: Policy, t: Tenant) -> list[_Part]:
-    """Every configured condition (all must match, reference §2), as sentence and phrase."""
+    """Every configured condition (all must match, docs/sources.md CA-2), as sentence and phrase."""
     c = p.conditions
     out: list[_Part] = []
     if c.include_platforms or c.exclude_platforms:
@@ -353,7 +353,7 @@ def _session(p: Policy) -> str | None:
 
 def explain_policy(policy: Policy, tenant: Tenant) -> PolicyText:
     """The policy in sentences, in evaluation order, and a one-line headline naming every
-    assignment and condition that narrows it (reference §2: all configured conditions must
+    assignment and condition that narrows it (docs/sources.md CA-2: all configured conditions must
     match, so leaving one out would overstate the policy's reach)."""
     who, who_not = _who(policy, tenant)
     what, what_not = _what(policy, tenant)

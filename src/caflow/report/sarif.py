@@ -5,8 +5,8 @@ user scope it could not evaluate, with the reason (a clean code-scanning page wo
 read as "safe" for a bundle caflow could not judge).
 
 Each rule's ``help`` names its documentation, ``docs/rules.md#<id>``; ``helpUri`` (and the
-driver's ``informationUri``) only when ``--docs-base-url`` makes it absolute (SARIF 2.1.0
-§3.49.12: helpUri is an absolute URI; caflow does not invent one, rulelinks); ``properties.security-severity`` follows the
+driver's ``informationUri``) only when ``--docs-base-url`` makes it absolute
+(SARIF 2.1.0 §3.49.12: helpUri is an absolute URI; caflow does not invent one, rulelinks); ``properties.security-severity`` follows the
 GitHub code-scanning convention (critical 9.5, high 8.0, medium 5.5, low 3.0).
 """
 

@@ -34,7 +34,7 @@ def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False
     enforced policy is undetermined, so ``decision`` (from the determined policies) could change
     - unless the determined policies already block: "If any applicable enabled policy has the
     ``block`` control, enforcement stops and the user is blocked ("block wins")"
-    (reference/conditional-access.md §policy combination), so no undetermined policy can lift
+    (docs/sources.md CA-2.9), so no undetermined policy can lift
     it (:func:`decision_certain`).
 
     A disabled account fails before Conditional Access counts (A-TOK-11): ``decision`` is

@@ -103,7 +103,7 @@ def _candidates(sim: Simulator, actions: Sequence[Action]) -> list[_Flow]:
                 or cid in named
                 or (c.owner_id or "").lower() in users
                 # A disabled account fails every refresh before the lifetime checks (tokens
-                # §3.2): the windows below rank after inactivity, so the loop dates it.
+                # docs/sources.md TS-3.2): the windows below rank after inactivity, so the loop dates it.
                 or (c.token is not None and not c.token.claims.user.account_enabled)
             ):
                 break

@@ -1,5 +1,5 @@
 """The fix the seeds recommend, per cause (KB 4467879 "To resolve this issue", "Solution",
-"Prevention"; reference power-automate §5)."""
+"Prevention"; docs/sources.md PA-5)."""
 
 from __future__ import annotations
 

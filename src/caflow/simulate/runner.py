@@ -2,7 +2,7 @@
 (actions before runs at the same instant). Deterministic: ``now`` is always the event time.
 
 Connection health changes only when a token is issued: interactive creation/repair, or a
-background refresh when a run needs a new access token (power-automate §8.1).
+background refresh when a run needs a new access token (docs/sources.md PA-8.1).
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ from caflow.tokens.refresh import (
 __all__ = ["SimOptions", "Simulator"]
 
 _TICK = timedelta(microseconds=1)  # a run at an action's instant comes after it: not skippable
-TURN_OFF_AFTER = timedelta(days=14)  # power-automate §2.5: AlwaysFailingDetected
+TURN_OFF_AFTER = timedelta(days=14)  # docs/sources.md PA-2.5: AlwaysFailingDetected
 _TURN_OFF_REASON = "AlwaysFailingDetected"
-#: A disabled account cannot get tokens (tokens §3.2 "User disabled - new token requests fail").
+#: A disabled account cannot get tokens (docs/sources.md TS-3.2 "User disabled - new token requests fail").
 _USER_DISABLED = Failure("AADSTS50057", "userDisabled", (), aadsts_message("AADSTS50057"))
 #: Message templates of the surface events (seed effects 4, 6, 7); ``{reason}`` = AADSTS text.
 _SURFACE_MESSAGES = {
@@ -90,7 +90,7 @@ _TURN_OFF_MSG = "Flow turned off after 14 days of continuous failures (AlwaysFai
 @dataclass(frozen=True, slots=True)
 class SimOptions:
     tokens: TokenOptions = TokenOptions()  # noqa: RUF009 - frozen, immutable default
-    #: A-SIM-1: Dataverse current-environment exception (power-automate §1.5): runs keep
+    #: A-SIM-1: Dataverse current-environment exception (docs/sources.md PA-1.5): runs keep
     #: working on an expired connection while the user stays enabled; the status still shows Error.
     dataverse_current_environment: bool = True
     #: A-SIM-2: a failing polling trigger is retried (and reported) at this interval.
@@ -302,7 +302,7 @@ class Simulator:
         """Mark the breaks the timeline cannot date and return what cannot be evaluated.
 
         A connection no scheduled flow of known period uses is never touched by the timeline,
-        yet it breaks just the same at its next use (power-automate §8.1): its next use after
+        yet it breaks just the same at its next use (docs/sources.md PA-8.1): its next use after
         ``stop`` is tried (without changing it). Flows whose runs the timeline cannot date
         (manual, admin-API list shape without frequency) fail at their next run when a
         connection they use breaks - the same verdicts ``check`` reports
@@ -705,7 +705,7 @@ class Simulator:
         """The connections one run of ``f`` uses; None while one is not created yet.
 
         Embedded references always use the named (owner's) connection. An Invoker reference
-        ("Provided by run-only user") acts as the runner (power-automate §2.4, §7, §8.4;
+        ("Provided by run-only user") acts as the runner (docs/sources.md PA-2.4, PA-7, PA-8.4;
         A-SIM-6): the named connection if the runner owns it, else the runner's most recently
         created connection for that connector, else the named one."""
         conns: list[ConnectionState] = []
@@ -756,7 +756,7 @@ class Simulator:
         return False
 
     def _turn_off(self, at: datetime, f: Flow, conn: ConnectionState, fail: Failure) -> Event:
-        """power-automate §2.5: failing continuously for 14 days -> turned off (A-SIM-5); the
+        """docs/sources.md PA-2.5: failing continuously for 14 days -> turned off (A-SIM-5); the
         flowTurnedOff event (about the run's failure)."""
         st = self.flows[f.name.lower()]
         st.state, st.suspension_reason, st.turned_off_at = "Stopped", _TURN_OFF_REASON, at
@@ -792,7 +792,7 @@ class Simulator:
     def _run_sees(
         self, at: datetime, conn: ConnectionState, fail: Failure | None
     ) -> Failure | None:
-        """What a run sees of a connection failure. A-SIM-1 (power-automate §1.5): Dataverse
+        """What a run sees of a connection failure. A-SIM-1 (docs/sources.md PA-1.5): Dataverse
         actions in the current environment "keep running even if the connection expires, as
         long as the user is still enabled" - so a disabled owner fails them (AADSTS50057)."""
         if (
@@ -817,7 +817,7 @@ class Simulator:
         if conn.status == "Error" and self.options.sticky_errors:
             return self._run_sees(at, conn, conn.failure)
         if conn.token is None:
-            return None  # non-Entra connector: CA cannot break it (power-automate §1.4)
+            return None  # non-Entra connector: CA cannot break it (docs/sources.md PA-1.4)
         result = self._use(conn.token, conn.owner_id, at)
         if isinstance(result, RefreshToken):
             conn.token = result
@@ -860,7 +860,7 @@ class Simulator:
         """An interactive token request of ``user`` for ``app`` at ``at`` (creation, repair):
         the event's inline sign-in, else the user's current portal session, else a bare
         single-factor sign-in. The user's recorded ToU acceptances always count: they are
-        directory facts, not session state (tokens §5.2)."""
+        directory facts, not session state (docs/sources.md TS-5.2)."""
         failed_portal: Failure | None = None
         if spec is not None:
             claims = self._claims(spec, at)
@@ -955,7 +955,7 @@ class Simulator:
             self._run(at, f, args.get("invoker"))
 
     def _on_revocation(self, at: datetime, args: Mapping[str, Any], cause: str) -> None:
-        """Password reset / disable / revoke sessions (tokens §3.1-§3.2): the user's portal
+        """Password reset / disable / revoke sessions (docs/sources.md TS-3.1 to TS-3.2): the user's portal
         session ends; connections fail at their next refresh (50173 / 50057)."""
         us = self._user_state(args["user"].id)
         us.revocations.append(Revocation(at, cause))
@@ -1066,7 +1066,7 @@ class Simulator:
         "repairConnection": _on_repair_connection,
         "acceptAgreement": _on_accept_agreement,
         "runFlow": _on_run_flow,
-        # Revocation causes (tokens §3.1, cause names of docs/output.md).
+        # Revocation causes (docs/sources.md TS-3.1, cause names of docs/output.md).
         "resetPassword": partial(_on_revocation, cause="passwordChanged"),
         "disableUser": partial(_on_revocation, cause="userDisabled"),
         "revokeSessions": partial(_on_revocation, cause="sessionsRevoked"),

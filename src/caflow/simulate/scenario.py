@@ -292,7 +292,7 @@ def _ip(r: Reader, value: Any, path: tuple[str | int, ...]) -> str | None:
 
 
 def _signal(r: Reader, kind: str, value: Any, path: tuple[str | int, ...]) -> str | None:
-    """A sign-in value from its closed set (platform, client app type: What If §4.2;
+    """A sign-in value from its closed set (platform, client app type: What If CA-4.2;
     authentication method: Graph authenticationMethodModes), else exit 2."""
     text = r.string(value, path)
     if text is None:
@@ -699,7 +699,7 @@ def _writes_filter(written: Mapping[str, Any]) -> bool:
 
 def _validated(r: Reader, model: type[_M], data: dict[str, Any]) -> _M:
     """Validate a settings change with the same pydantic model as tenant.yaml (ranges of
-    tokens §1.4 and §2.3); an invalid value is bad input naming the event's JSON path."""
+    docs/sources.md TS-1.4 and TS-2.3); an invalid value is bad input naming the event's JSON path."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -108,7 +108,7 @@ class TermsExpiration(FormatModel):
 
 
 class AddAgreement(FormatModel):
-    """A Graph ``agreement`` (tokens-and-signins.md §5.1): the fields caflow evaluates."""
+    """A Graph ``agreement`` (docs/sources.md TS-5.1): the fields caflow evaluates."""
 
     id: Text
     displayName: Text | None = None

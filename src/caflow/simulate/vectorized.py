@@ -3,7 +3,7 @@ background refresh, for many connections at once (issue 10 item 2).
 
 A connection used by one scheduled flow refreshes at a fixed cadence: the first run at or
 after its access token expires (``r0``), then every ``step`` = the smallest multiple of the
-flow's period that covers the access-token lifetime (power-automate §8.1; the same arithmetic
+flow's period that covers the access-token lifetime (docs/sources.md PA-8.1; the same arithmetic
 as :meth:`caflow.simulate.runner.Simulator._skip_ahead`). Same rules and order as
 :func:`caflow.tokens.refresh.refresh`: inactivity first (an idle gap longer than the window),
 then whatever else makes a refresh fail, given here as *failing windows*: closed intervals of

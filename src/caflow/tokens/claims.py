@@ -2,7 +2,7 @@
 
 A refresh token keeps the claims of the interactive issuance (MFA, methods, device, IP and
 country, accepted agreements, auth time); background refreshes are evaluated with them
-(reference tokens §1.2, §7.1-§7.2).
+(reference docs/sources.md TS-1.2, TS-7.1 to TS-7.2).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["Acceptance", "Claims", "valid_terms"]
 
 @dataclass(frozen=True, slots=True)
 class Acceptance:
-    """One ToU acceptance: when, and on which device (per-device agreements, tokens §5.4)."""
+    """One ToU acceptance: when, and on which device (per-device agreements, docs/sources.md TS-5.4)."""
 
     agreement_id: str
     accepted_at: datetime
@@ -32,8 +32,8 @@ def valid_terms(
     acceptances: tuple[Acceptance, ...], tenant: Tenant, now: datetime, device_id: str | None
 ) -> frozenset[str]:
     """Agreement ids whose acceptance in ``acceptances`` still counts at ``now`` for
-    ``device_id``. Expiry: schedule (``termsExpiration``) and rolling re-accept (tokens §5.3);
-    per-device agreements need an acceptance keyed by the presenting device (§5.4)."""
+    ``device_id``. Expiry: schedule (``termsExpiration``) and rolling re-accept (docs/sources.md TS-5.3);
+    per-device agreements need an acceptance keyed by the presenting device (TS-5.4)."""
     out: set[str] = set()
     for a in acceptances:
         if a.accepted_at > now:

@@ -49,7 +49,7 @@ def failure_from_evaluation(
             r.split(":", 1)[1].lower() for r in ev.requirements if r.startswith("termsOfUse:")
         }
         if wanted & per_device_terms:
-            # A background refresh presents no registered device (tokens §5.4, seed "Per-device").
+            # A background refresh presents no registered device (docs/sources.md TS-5.4, seed "Per-device").
             cause = "termsOfUsePerDevice"
         elif wanted & expired_terms:
             cause = "termsOfUseExpired"

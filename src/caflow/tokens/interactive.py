@@ -1,5 +1,5 @@
 """Interactive sign-ins: the user is present, so MFA already done and ToU acceptance are
-possible; device and network are whatever the user signs in from (tokens §5.5)."""
+possible; device and network are whatever the user signs in from (docs/sources.md TS-5.5)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def sign_in(
     the sign-in's ``mfa`` flag states whether the user performed it.
 
     A disabled account gets no token at all, interactive or not: AADSTS50057 before any
-    Conditional Access evaluation (tokens §3.2 "User disabled - new token requests fail";
+    Conditional Access evaluation (docs/sources.md TS-3.2 "User disabled - new token requests fail";
     AADSTS50057 "The user account is disabled")."""
     ev = evaluate(tenant, claims.signin(tenant, app_id, now), now)
     disabled = user_disabled(claims.user, revocations, now)

@@ -1,11 +1,11 @@
 """Background refresh of a connection's refresh token: a non-interactive sign-in by a
-confidential client (API Hub) that cannot prompt (reference tokens §7.1, power-automate §4.1).
+confidential client (API Hub) that cannot prompt (reference docs/sources.md TS-7.1, docs/sources.md PA-4.1).
 
 Checks in order, first failure wins: account disabled (50057), revocation (50173),
 inactivity (90 days fixed; MaxInactiveTime when legacy lifetimes are honoured), remember-MFA
 age (50076), legacy MaxAge* (50076), Conditional Access evaluated with the token's own claims
-and the IP of the original issuance (§7.2), sign-in frequency (deferred, §2.1), CAE strict
-location against the connector egress IP (§4.2, §7.4).
+and the IP of the original issuance (TS-7.2), sign-in frequency (deferred, TS-2.1), CAE strict
+location against the connector egress IP (TS-4.2, TS-7.4).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class RedeemArgs(TypedDict, total=False):
 
 def user_disabled(user: User, revocations: tuple[Revocation, ...], now: datetime) -> Failure | None:
     """AADSTS50057 when the account is disabled at ``now`` (directory ``accountEnabled: false``
-    or a ``disableUser`` before ``now``): every token request fails (tokens §3.2)."""
+    or a ``disableUser`` before ``now``): every token request fails (docs/sources.md TS-3.2)."""
     if not user.account_enabled or any(
         r.cause == "userDisabled" and r.at <= now for r in revocations
     ):
@@ -87,14 +87,14 @@ def user_disabled(user: User, revocations: tuple[Revocation, ...], now: datetime
 def issue(
     app_id: str, resource: str, claims: Claims, now: datetime, tenant: Tenant
 ) -> RefreshToken:
-    """Interactive issuance: a fresh refresh token plus an access token (default 75 min, §1.1)."""
+    """Interactive issuance: a fresh refresh token plus an access token (default 75 min, TS-1.1)."""
     return RefreshToken(
         app_id, resource, claims, now, now, now + tenant.settings.accessTokenLifetime
     )
 
 
 def inactivity_window(tenant: Tenant, options: TokenOptions) -> timedelta:
-    """90 days always; a custom MaxInactiveTime only when legacy lifetimes are honoured (§1.4)."""
+    """90 days always; a custom MaxInactiveTime only when legacy lifetimes are honoured (TS-1.4)."""
     if tenant.settings.legacyTokenLifetimes:
         custom = parse_timespan(tenant.settings.tokenLifetimePolicy.MaxInactiveTime)
         if custom is not None:
@@ -121,14 +121,14 @@ def _lifetime_failure(
         return Failure(code, "inactivity", (), msg)
     c = token.claims
     # Seed: remember-MFA "changes the token policy settings that make the connections expire
-    # every 14 days"; Entra checks the last MFA age at each refresh-token validation (§2.3).
+    # every 14 days"; Entra checks the last MFA age at each refresh-token validation (TS-2.3).
     remembered = s.rememberMfa.enabled and c.mfa and c.mfa_time is not None
     if remembered and now - c.mfa_time > timedelta(days=s.rememberMfa.days):  # type: ignore[operator]
         msg = aadsts_message("AADSTS50076", resource=token.resource)
         return Failure("AADSTS50076", "rememberMfaExpired", (), msg)
     # Seed table: MaxAgeMultiFactor / MaxAgeSingleFactor -> AADSTS50076 after the fixed age,
     # regardless of use; MaxAgeSession* have no effect on connections. Honoured only with
-    # legacyTokenLifetimes (retired 2021-01-30, tokens §1.4).
+    # legacyTokenLifetimes (retired 2021-01-30, docs/sources.md TS-1.4).
     if s.legacyTokenLifetimes:
         field = "MaxAgeMultiFactor" if c.mfa else "MaxAgeSingleFactor"
         max_age = parse_timespan(getattr(s.tokenLifetimePolicy, field))
@@ -170,7 +170,7 @@ def refresh(
         return lifetime
     c = token.claims
     accepted = c.acceptances if acceptances is None else acceptances
-    # No registered device at refresh: per-device acceptances never count (tokens §5.4).
+    # No registered device at refresh: per-device acceptances never count (docs/sources.md TS-5.4).
     terms = valid_terms(accepted, tenant, now, None)
     egress = egress_address(tenant)
     ip, country = egress if options.refresh_ip == "egress" and egress[0] else (c.ip, c.country)
@@ -213,8 +213,8 @@ def refresh(
                 "AADSTS70043", "signInFrequency", _sif_policies(ev), aadsts_message("AADSTS70043")
             )
     if egress[0] and _has_strict_location(tenant, cache):
-        # Strict location (tokens §4.2 "access is blocked whenever the IP seen by the resource is
-        # not allowed"; §7.4 the resource sees the connector egress IP): evaluate what the
+        # Strict location (docs/sources.md TS-4.2 "access is blocked whenever the IP seen by the resource is
+        # not allowed"; TS-7.4 the resource sees the connector egress IP): evaluate what the
         # resource sees. The strict policy usually does not even apply from the original
         # (trusted) IP, so its session control is looked for in this second evaluation.
         seen = _evaluate_cached(
@@ -260,7 +260,7 @@ def use(
     tenant: Tenant, token: RefreshToken, now: datetime, **redeem: Unpack[RedeemArgs]
 ) -> RefreshToken | Failure:
     """Get an access token at ``now``: the cached one while valid (no CA evaluation), else
-    :func:`refresh` with the same keyword arguments (reference tokens §1.1: the access token
+    :func:`refresh` with the same keyword arguments (reference docs/sources.md TS-1.1: the access token
     lives ``accessTokenLifetime``; CA is evaluated only when the refresh token is redeemed)."""
     if now < token.access_expires:
         return token
@@ -269,7 +269,7 @@ def use(
 
 def egress_address(tenant: Tenant) -> tuple[str | None, str | None]:
     """(IP, country) of connector traffic: the first address of the first configured egress
-    range (tenant ``connectorEgress``; power-automate §4.3, tokens §7.4), or (None, None)."""
+    range (tenant ``connectorEgress``; docs/sources.md PA-4.3, docs/sources.md TS-7.4), or (None, None)."""
     egress = tenant.settings.connectorEgress
     if not egress.ipRanges:
         return None, None

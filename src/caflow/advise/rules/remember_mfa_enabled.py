@@ -1,7 +1,7 @@
 """ "Remember multifactor authentication on trusted devices" is on.
 
 Seed 000: "this setting changes the token policy settings that make the connections expire
-every 14 days" (the configured number of days; tokens-and-signins.md §2.3-§2.4).
+every 14 days" (the configured number of days; docs/sources.md TS-2.3 to TS-2.4).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Seed: users "can access some or all cloud services from only their corporate network"; with CAE
 strict location enforcement "access is blocked whenever the IP seen by the resource is not
-allowed" (tokens-and-signins.md §4.2), and connector calls come from Power Platform egress IPs
-(power-automate.md §4.3). The engine compares a background refresh from the connector egress
+allowed" (docs/sources.md TS-4.2), and connector calls come from Power Platform egress IPs
+(docs/sources.md PA-4.3). The engine compares a background refresh from the connector egress
 address with the owner's own sign-in from a trusted network. Without directory users the probe
 users stand for each policy's scope: a block whose probe no strict-location policy reaches is
 UNDETERMINED (whether real users are in both scopes is not in the bundle, docs/assumptions.md

@@ -2,7 +2,7 @@
 
 Seed 002 table: MaxInactiveTime 90 days, MaxAgeMultiFactor / MaxAgeSingleFactor until-revoked:
 "We recommend that you don't change these values." Entra stopped honouring these refresh
-properties on 2021-01-30 (tokens-and-signins.md §1.4): without ``legacyTokenLifetimes`` the
+properties on 2021-01-30 (docs/sources.md TS-1.4): without ``legacyTokenLifetimes`` the
 finding is informational.
 """
 

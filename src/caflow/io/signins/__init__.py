@@ -1,6 +1,6 @@
 """Sign-in log loaders: every export shape Microsoft writes -> one columnar record schema.
 
-Sources (reference/tokens-and-signins.md §6): Graph ``/auditLogs/signIns`` (v1.0 and beta,
+Sources (docs/sources.md TS-6): Graph ``/auditLogs/signIns`` (v1.0 and beta,
 ``{"value": [...]}`` pages, JSON arrays, JSON Lines), Log Analytics tables (``SigninLogs``,
 ``AADNonInteractiveUserSignInLogs``, ``AADServicePrincipalSignInLogs``,
 ``AADManagedIdentitySignInLogs``) as JSON/JSON Lines or CSV, diagnostic-settings / Event Hub

@@ -82,7 +82,7 @@ class GraphSignIn(msgspec.Struct):
     originalTransferMethod: str | None = None
     incomingTokenType: str | None = None
     appliedConditionalAccessPolicies: list[_Applied] | None = None
-    #: Older beta name of the same list (reference/tokens-and-signins.md §6).
+    #: Older beta name of the same list (docs/sources.md TS-6).
     appliedConditionalAccessPolicy: list[_Applied] | None = None
 
 

@@ -48,7 +48,7 @@ from caflow.io.signins.stats import LoadStats
 __all__ = ["SUFFIXES", "expand_paths", "read_signins"]
 
 SUFFIXES = (".json", ".json5", ".jsonl", ".ndjson", ".csv", ".parquet")
-# Portal download file names tell the sign-in type (reference/tokens-and-signins.md §6.8).
+# Portal download file names tell the sign-in type (docs/sources.md TS-6.8).
 _NAME_EVENT = (
     ("noninteractive", "nonInteractiveUser"),
     ("interactive", "interactiveUser"),

@@ -1,12 +1,12 @@
 """Non-Graph record shapes -> Graph ``signIn`` dicts (then one mapping, graph.py).
 
-- Log Analytics tables (reference/tokens-and-signins.md §6.7): PascalCase columns; in
+- Log Analytics tables (docs/sources.md TS-6.7): PascalCase columns; in
   ``AADNonInteractiveUserSignInLogs`` the ``ConditionalAccessPolicies``, ``DeviceDetail``,
   ``LocationDetails``, ``Status`` and ``MfaDetail`` columns are JSON *strings*; CSV exports of a
   union carry ``<Col>_dynamic`` / ``<Col>_string`` pairs and ``<Col> [UTC]`` headers with
   ``4/28/2021, 2:08:45.221 PM`` timestamps.
 - Diagnostic-settings / Event Hub records: ``{time, category, properties{...}}`` envelope whose
-  ``properties`` is the Graph object (§6.7).
+  ``properties`` is the Graph object (TS-6.7).
 - The Entra portal CSV download (header in tests/data/signins/fixtures/README.md).
 """
 

@@ -2,7 +2,7 @@
 
 Flat Arrow columns keep the evaluator columnar (dictionary encoding, Parquet, DuckDB) and cost
 nothing to carry through batches; nested Graph objects are flattened to the fields a Conditional
-Access replay and its report need (reference/tokens-and-signins.md §6).
+Access replay and its report need (docs/sources.md TS-6).
 ``appliedConditionalAccessPolicies`` stays JSON text (``[{"id", "displayName", "result"}]``):
 only the agreement report parses it.
 """
