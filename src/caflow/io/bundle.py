@@ -41,7 +41,13 @@ from caflow.errors import (
     did_you_mean,
     json_pointer,
 )
-from caflow.io.crosstenant import parse_cross_tenant_access, unknown_cross_tenant_keys
+from caflow.io.crosstenant import (
+    is_cross_tenant_default,
+    is_cross_tenant_partner,
+    merge_cross_tenant_access,
+    parse_cross_tenant_access,
+    unknown_cross_tenant_keys,
+)
 from caflow.io.decode import MAX_FILE_BYTES, is_empty_output, parse_document, read_regular_file
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import DirectoryObjects
@@ -56,6 +62,7 @@ from caflow.io.policies import (
 )
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.io.pullmanifest import read_pull_manifest
+from caflow.io.tokenlifetime import is_token_lifetime_policy, read_org_default
 from caflow.io.truncation import check_not_truncated
 from caflow.model.agreements import Agreement, AgreementAcceptance
 from caflow.model.connectors import unmapped_connectors, unmapped_reason
@@ -504,6 +511,7 @@ def _load_documents(
             report.kinds[kind] += len(objects)
     report.skipped.extend(b.directory_objects.skipped)
     report.caveats.extend(b.directory_objects.notes)
+    report.caveats.extend(b.notes)
     return tenant
 
 
@@ -554,6 +562,13 @@ class _Builder:
         self.tenant_doc: tuple[str, Any] | None = None
         self.directory_doc: tuple[str, Any] | None = None
         self.cross_tenant_doc: tuple[str, Any] | None = None
+        # An export folder's cross-tenant objects one by one (EntraExporter's
+        # Policies/CrossTenantAccessPolicy/Default and .../Partners): (file, path, parsed).
+        self.cross_tenant_default: tuple[str, str, CrossTenantAccess] | None = None
+        self.cross_tenant_partners: list[CrossTenantAccess] = []
+        self.token_lifetime: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
+        #: Said on stderr after the build (LoadReport.caveats).
+        self.notes: list[str] = []
         self.policies: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         self.locations: dict[str, NamedLocation] = {}
         self.location_at: dict[str, tuple[str, str]] = {}  # id -> (file, JSON pointer)
@@ -666,10 +681,53 @@ class _Builder:
                 self.groups[gid.lower()] = Group(
                     id=gid, display_name=str(obj.get("displayName") or gid)
                 )
+            elif kind in ("crossTenantDefault", "crossTenantPartner"):
+                self._cross_tenant_object(file, path, obj, kind, report)
+            elif kind == "tokenLifetimePolicy":
+                self.token_lifetime.append((file, path, obj))
             elif kind == "connection":
                 self.connections.append((file, path, obj))
             elif kind == "flow":
                 self.flows.append((file, path, obj))
+
+    def _cross_tenant_object(
+        self,
+        file: str,
+        path: tuple[str | int, ...],
+        obj: dict[str, Any],
+        kind: str,
+        report: LoadReport,
+    ) -> None:
+        """A cross-tenant default or partner object of an export folder, read by the parser
+        of ``crossTenantAccess.json`` (the same model, the same checks)."""
+        unknown = unknown_cross_tenant_keys(obj, file)
+        if unknown:
+            report.caveats.append(
+                f"{file}: keys that are no cross-tenant access property (kept as written, not "
+                "read; an inboundTrust caflow cannot read counts as no trust): "
+                + ", ".join(unknown[:5])
+            )
+        parsed = parse_cross_tenant_access(obj, file, path)
+        if kind == "crossTenantDefault":
+            where = (file, json_pointer(path))
+            if self.cross_tenant_default is not None:
+                first = self.cross_tenant_default[:2]
+                raise _duplicate("cross-tenant default configuration", "default", first, file, path)
+            self.cross_tenant_default = (*where, parsed)
+            return
+        self.cross_tenant_partners.append(parsed)
+        parts = [p.lower() for p in PurePosixPath(file).parts[-3:]]
+        if parts == ["partners", "partners", "partners.json"]:
+            # EntraExporter names a file by the object's id; a partner has none, so every
+            # partner of the tenant is written to this one file and only the last is left
+            # (Export-Entra.ps1, "Result without 'id' property"). Say so: other partners'
+            # trust is not in the export and caflow applies the default to them.
+            report.caveats.append(
+                f"{file}: EntraExporter writes every cross-tenant partner to this one file "
+                "(partners have no id), so only the last partner is in the export; users of "
+                "other partner tenants are evaluated with the default inbound trust "
+                "(docs/export.md)"
+            )
 
     def _migration_table(self, file: str, doc: dict[str, Any], report: LoadReport) -> None:
         for o in doc["Objects"]:
@@ -679,6 +737,35 @@ class _Builder:
                     gid.lower(), Group(id=gid, display_name=str(o.get("DisplayName") or gid))
                 )
                 report.kinds["group"] += 1
+
+    def _token_lifetime_settings(self, settings: Settings) -> Settings:
+        """An export's tokenLifetimePolicy objects: the organization default's values become
+        ``settings.tokenLifetimePolicy`` (and ``accessTokenLifetime``) as if tenant.yaml set
+        them; with none marked default, Microsoft's defaults apply - and the export says so,
+        so the settings count as known (advise's ``needs``). Policies assigned to single
+        applications are not modelled: named on stderr (self.notes)."""
+        if not self.token_lifetime:
+            return settings
+        defaults = [(f, p, o) for f, p, o in self.token_lifetime if o.get("isOrganizationDefault")]
+        if len(defaults) > 1:
+            first = (defaults[0][0], json_pointer(defaults[0][1]))
+            file, path, _ = defaults[1]
+            raise _duplicate("organization-default token lifetime policy", "", first, file, path)
+        update: dict[str, Any] = {"tokenLifetimePolicy": type(settings.tokenLifetimePolicy)()}
+        if defaults:
+            org = read_org_default(defaults[0][2], defaults[0][0], defaults[0][1])
+            update["tokenLifetimePolicy"] = org.token_lifetime_policy
+            if org.access_token_lifetime is not None:
+                update["accessTokenLifetime"] = org.access_token_lifetime
+        for file, path, obj in self.token_lifetime:
+            if not obj.get("isOrganizationDefault"):
+                name = obj.get("displayName") or obj.get("id") or "?"
+                self.notes.append(
+                    f"{file}{json_pointer(path) if path else ''}: token lifetime policy "
+                    f"'{name}' is not the organization default (it applies only to the "
+                    "applications it is assigned to, which caflow does not model): not applied"
+                )
+        return settings.model_copy(update=update)
 
     # -- assembly --------------------------------------------------------------------------
     def build(self, source: str) -> Tenant:
@@ -713,6 +800,10 @@ class _Builder:
             if self.cross_tenant_doc
             else CrossTenantAccess()
         )
+        if self.cross_tenant_default is not None or self.cross_tenant_partners:
+            default = self.cross_tenant_default[2] if self.cross_tenant_default else None
+            cross_tenant = merge_cross_tenant_access(default, self.cross_tenant_partners)
+        settings = self._token_lifetime_settings(settings)
 
         def resolve_user(ref: str) -> str:
             u = directory.user(ref)
@@ -789,6 +880,16 @@ def _classify(obj: Any) -> str | None:
         return "acceptance"
     if t.endswith(".group") or ("securityEnabled" in obj and "displayName" in obj and "id" in obj):
         return "group"
+    if is_cross_tenant_partner(obj):
+        return "crossTenantPartner"
+    if is_cross_tenant_default(obj):
+        return "crossTenantDefault"
+    if t.endswith(".crosstenantaccesspolicy") or "allowedCloudEndpoints" in obj:
+        # The policy object itself (EntraExporter's Policies/CrossTenantAccessPolicy/<id>):
+        # its default and partners are separate objects; it holds nothing CA evaluates.
+        return "crossTenantAccessPolicy"
+    if is_token_lifetime_policy(obj):
+        return "tokenLifetimePolicy"
     if is_connection_like(obj):
         return "connection"
     if is_flow_like(obj):

@@ -8,6 +8,10 @@ Graph shapes accepted (camelCase or PowerShell PascalCase):
 * a bare ``crossTenantAccessPolicyConfigurationDefault`` (``GET .../crossTenantAccessPolicy/default``);
 * a bare partner list (``GET .../crossTenantAccessPolicy/partners``): default = no trust.
 
+An export folder may hold the default and each partner as separate objects (EntraExporter's
+``Policies/CrossTenantAccessPolicy/Default`` and ``.../Partners``); io.bundle merges them with
+:func:`merge_cross_tenant_access`.
+
 Only ``inboundTrust`` (and ``isServiceProvider``) are read; everything else is kept in the file.
 """
 
@@ -24,6 +28,9 @@ __all__ = [
     "CONFIG_FIELDS",
     "POLICY_FIELDS",
     "TRUST_FIELDS",
+    "is_cross_tenant_default",
+    "is_cross_tenant_partner",
+    "merge_cross_tenant_access",
     "parse_cross_tenant_access",
     "unknown_cross_tenant_keys",
 ]
@@ -136,8 +143,9 @@ def _partner(r: Reader, value: Any, path: Path) -> PartnerConfig:
     )
 
 
-def parse_cross_tenant_access(doc: Any, file: str) -> CrossTenantAccess:
-    r = Reader(file)
+def parse_cross_tenant_access(doc: Any, file: str, at: Path = ()) -> CrossTenantAccess:
+    """``at``: where ``doc`` sits in ``file`` (one object of a list file), for error paths."""
+    r = Reader(file, at)
     doc = normalize_keys(doc, file=file)
     partners_doc: Any = None
     default_doc: Any = None
@@ -163,3 +171,32 @@ def parse_cross_tenant_access(doc: Any, file: str) -> CrossTenantAccess:
         partners=partners,
         present=True,
     )
+
+
+def is_cross_tenant_default(obj: dict[str, Any]) -> bool:
+    """A crossTenantAccessPolicyConfigurationDefault (camelCase keys): ``inboundTrust`` and
+    ``isServiceDefault`` or its ``@odata.type``, no ``tenantId``."""
+    t = str(obj.get("@odata.type", "")).lower()
+    if t.endswith(".crosstenantaccesspolicyconfigurationdefault"):
+        return True
+    return "tenantId" not in obj and "inboundTrust" in obj and "isServiceDefault" in obj
+
+
+def is_cross_tenant_partner(obj: dict[str, Any]) -> bool:
+    """A crossTenantAccessPolicyConfigurationPartner: a ``tenantId`` with ``inboundTrust``."""
+    t = str(obj.get("@odata.type", "")).lower()
+    if t.endswith(".crosstenantaccesspolicyconfigurationpartner"):
+        return True
+    return "tenantId" in obj and "inboundTrust" in obj
+
+
+def merge_cross_tenant_access(
+    default: CrossTenantAccess | None, partners: list[CrossTenantAccess]
+) -> CrossTenantAccess:
+    """One setting from a default object and partner objects read one by one (a later partner
+    with the same tenant id replaces an earlier one, as a later write would)."""
+    merged: dict[str, PartnerConfig] = {}
+    for p in partners:
+        merged.update(p.partners)
+    base = default.default if default is not None else InboundTrust(False, False, False)
+    return CrossTenantAccess(default=base, partners=merged, present=True)
