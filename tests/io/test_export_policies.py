@@ -12,6 +12,7 @@ object in ``<Path>/<id>/<id>.json``, and an object without ``id`` under the last
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,8 +30,11 @@ from caflow.advise.context import Context
 from caflow.advise.rules import token_lifetime_policy_not_default as rule
 from caflow.cli.whatif_cmd import build_signin
 from caflow.engine.external import ExternalLimits, external_limits
+from caflow.engine.grants import evaluate_grant
 from caflow.errors import InputError
 from caflow.io.bundle import LoadReport, load_bundle
+from caflow.model.crosstenant import InboundTrust
+from caflow.model.policy import GrantControls
 from caflow.model.tenant import Tenant
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,7 +84,8 @@ def test_cross_tenant_access_is_the_hand_written_one(
     tenant, report = exported
     cta = tenant.cross_tenant_access
     assert cta.present
-    assert cta == hand.cross_tenant_access
+    # the same settings; the export also says its partner list may be incomplete (below)
+    assert replace(cta, partners_incomplete="") == hand.cross_tenant_access
     assert cta.default.mfa is True and cta.default.compliant_device is True
     fabrikam = cta.partners["3d0f5dec-5d3d-455c-8016-e2af1ae4d31a"]
     assert fabrikam.is_service_provider
@@ -97,6 +102,11 @@ def test_the_partner_file_entraexporter_overwrites_is_named(
     _, report = exported
     said = [c for c in report.caveats if "Partners.json" in c]
     assert len(said) == 1 and "only the last partner" in said[0]
+    cta = exported[0].cross_tenant_access
+    # the listed partner's trust is known; any other home tenant's is not
+    assert cta.trust_unknown("3d0f5dec-5d3d-455c-8016-e2af1ae4d31a") == ""
+    assert "Partners.json" in cta.trust_unknown("00000000-0000-0000-0000-00000000beef")
+    assert "Partners.json" in cta.trust_unknown(None)
 
 
 def test_token_lifetime_settings_are_the_hand_written_ones(
@@ -170,3 +180,26 @@ def test_a_bad_lifetime_in_the_definition_names_the_file(
         load_bundle(root)
     assert f.name in str(exc.value.file)
     assert exc.value.json_path.startswith("/definition/0/TokenLifetimePolicy")
+
+
+def test_a_lost_partner_makes_untrusted_controls_undetermined(
+    exported: tuple[Tenant, LoadReport],
+) -> None:
+    """A guest whose home tenant may be one of the partners EntraExporter lost: a compliant
+    device, impossible under the default (no device trust), is undetermined, not blocked; with
+    a complete partner list the same sign-in is blocked (A-EXT-1, A-EXT-2)."""
+    tenant, _ = exported
+    no_trust = replace(tenant.cross_tenant_access, default=InboundTrust(False, False, False))
+    lost = tenant.evolve(cross_tenant_access=no_trust)
+    complete = tenant.evolve(cross_tenant_access=replace(no_trust, partners_incomplete=""))
+    grant = GrantControls(operator="AND", built_in=("compliantDevice",))
+    guest = "mallory_fabrikam.com#EXT#@contoso.onmicrosoft.com"
+
+    def outcome(t: Tenant) -> tuple[str, str]:
+        s = build_signin(t, user=guest, app="Microsoft Flow Service", ip="8.8.8.8")
+        got = evaluate_grant(grant, s, t, NOW)
+        return got.result, got.missing
+
+    result, missing = outcome(lost)
+    assert result == "undetermined" and "Partners.json" in missing
+    assert outcome(complete) == ("blocked", "")

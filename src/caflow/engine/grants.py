@@ -208,10 +208,16 @@ def evaluate_grant(
 
     operator = grant.operator if grant.operator in ("AND", "OR") else "AND"
     impossible = _untrusted(checks, s, t)
-    trust_unknown = cross_tenant_access_not_pulled(t.not_pulled) if impossible else ""
+    trust_unknown = ""
+    if impossible:
+        home = s.user.external_tenant_id if s.user is not None else None
+        trust_unknown = cross_tenant_access_not_pulled(
+            t.not_pulled
+        ) or t.cross_tenant_access.trust_unknown(home)
     if trust_unknown:
         # The trust that would make these controls impossible is what caflow pull could not
-        # read: met or impossible is unknown, never Microsoft's default guessed (A-PULL-7).
+        # read (A-PULL-7), or a partner setting the export lost (A-EXT-1): met or impossible is
+        # unknown, never Microsoft's default guessed.
         checks = [(n, None if n in impossible else v) for n, v in checks]
         impossible = {}
         missing = missing or trust_unknown

@@ -566,6 +566,7 @@ class _Builder:
         # Policies/CrossTenantAccessPolicy/Default and .../Partners): (file, path, parsed).
         self.cross_tenant_default: tuple[str, str, CrossTenantAccess] | None = None
         self.cross_tenant_partners: list[CrossTenantAccess] = []
+        self.cross_tenant_incomplete = ""
         self.token_lifetime: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         #: Said on stderr after the build (LoadReport.caveats).
         self.notes: list[str] = []
@@ -720,13 +721,17 @@ class _Builder:
         if parts == ["partners", "partners", "partners.json"]:
             # EntraExporter names a file by the object's id; a partner has none, so every
             # partner of the tenant is written to this one file and only the last is left
-            # (Export-Entra.ps1, "Result without 'id' property"). Say so: other partners'
-            # trust is not in the export and caflow applies the default to them.
+            # (Export-Entra.ps1, "Result without 'id' property"). Other partners' trust is not
+            # in the export: unknown for users of any other tenant (A-EXT-1), and said here.
+            self.cross_tenant_incomplete = (
+                f"{file}: EntraExporter keeps only the last cross-tenant partner (it writes "
+                "every partner to this one file), so the home tenant's trust is unknown"
+            )
             report.caveats.append(
                 f"{file}: EntraExporter writes every cross-tenant partner to this one file "
-                "(partners have no id), so only the last partner is in the export; users of "
-                "other partner tenants are evaluated with the default inbound trust "
-                "(docs/export.md)"
+                "(partners have no id), so only the last partner is in the export; for users "
+                "of other tenants, a control only cross-tenant trust could make impossible is "
+                "undetermined (docs/export.md)"
             )
 
     def _migration_table(self, file: str, doc: dict[str, Any], report: LoadReport) -> None:
@@ -802,7 +807,9 @@ class _Builder:
         )
         if self.cross_tenant_default is not None or self.cross_tenant_partners:
             default = self.cross_tenant_default[2] if self.cross_tenant_default else None
-            cross_tenant = merge_cross_tenant_access(default, self.cross_tenant_partners)
+            cross_tenant = merge_cross_tenant_access(
+                default, self.cross_tenant_partners, self.cross_tenant_incomplete
+            )
         settings = self._token_lifetime_settings(settings)
 
         def resolve_user(ref: str) -> str:

@@ -191,12 +191,15 @@ def is_cross_tenant_partner(obj: dict[str, Any]) -> bool:
 
 
 def merge_cross_tenant_access(
-    default: CrossTenantAccess | None, partners: list[CrossTenantAccess]
+    default: CrossTenantAccess | None, partners: list[CrossTenantAccess], incomplete: str = ""
 ) -> CrossTenantAccess:
     """One setting from a default object and partner objects read one by one (a later partner
-    with the same tenant id replaces an earlier one, as a later write would)."""
+    with the same tenant id replaces an earlier one, as a later write would); ``incomplete``:
+    why other partners may have been lost (CrossTenantAccess.partners_incomplete)."""
     merged: dict[str, PartnerConfig] = {}
     for p in partners:
         merged.update(p.partners)
     base = default.default if default is not None else InboundTrust(False, False, False)
-    return CrossTenantAccess(default=base, partners=merged, present=True)
+    return CrossTenantAccess(
+        default=base, partners=merged, present=True, partners_incomplete=incomplete
+    )

@@ -49,11 +49,21 @@ class CrossTenantAccess:
     partners: Mapping[str, PartnerConfig] = field(default_factory=dict)
     #: False when the bundle has no crossTenantAccess.json (defaults: no trust).
     present: bool = False
+    #: Why partners beyond those listed may exist unread ('' = the list is complete): an
+    #: EntraExporter folder keeps one partner of many (docs/export.md).
+    partners_incomplete: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.partners, MappingProxyType):
             lowered = {k.lower(): v for k, v in self.partners.items()}
             object.__setattr__(self, "partners", MappingProxyType(lowered))
+
+    def trust_unknown(self, tenant_id: str | None) -> str:
+        """Why the trust of users homed in ``tenant_id`` is unknown ('' when it is known): a
+        tenant not listed among incomplete partners may be one of the partners lost."""
+        if self.partners_incomplete and (tenant_id or "").lower() not in self.partners:
+            return self.partners_incomplete
+        return ""
 
     def trust_for(self, tenant_id: str | None) -> InboundTrust:
         """Effective inbound trust for users homed in ``tenant_id`` (default when unlisted)."""
