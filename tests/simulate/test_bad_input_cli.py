@@ -182,3 +182,29 @@ def test_failed_run_leaves_an_existing_output_untouched(tmp_path):
     assert res.exit_code == 2
     assert out.read_text() == "previous"
     assert {p.name for p in tmp_path.iterdir()} == {"out.json", "scenario.yaml"}  # no temp file
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "suggested"),
+    [
+        (HEAD + CASES["unknown user"][0], "/events/0/signIn/user", "alice@contoso.com"),
+        (
+            HEAD.replace("owner: alice@", "owner: alcie@") + SIGN,
+            "/flows/0/owner",
+            "alice@contoso.com",
+        ),
+        (HEAD + CASES["unknown device"][0], "/events/0/signIn/device", "LAPTOP-ALICE"),
+    ],
+)
+def test_unknown_user_or_device_suggests_the_closest(tmp_path, text, path, suggested):
+    """Review of issue 9 (L1): ``whatif --user alcie@...`` suggested alice; a scenario did not."""
+    scenario, _, res = _invoke(tmp_path, text)
+    assert res.exit_code == 2, res.output
+    assert f"{scenario}: {path}: unknown " in res.stderr
+    assert f"(did you mean '{suggested}'?)" in res.stderr, res.stderr
+
+
+def test_unknown_user_far_from_every_name_gets_no_suggestion(tmp_path):
+    _, _, res = _invoke(tmp_path, HEAD + SIGN.replace("alice@contoso.com", "zz@example.org"))
+    assert res.exit_code == 2 and "unknown user" in res.stderr
+    assert "did you mean" not in res.stderr

@@ -215,7 +215,7 @@ def unresolved_references(
             "user is not in the bundle's directory; evaluated as a user whose group and "
             "role memberships are unknown",
             "a user of directory.yaml",
-            (n for u in d.users for n in (u.user_principal_name, u.display_name) if n),
+            d.user_names(),
         )
     sp_ref = o.get("service_principal")
     if sp_ref and d.service_principals and _service_principal(tenant, sp_ref) is None:
@@ -302,7 +302,7 @@ def _device(tenant: Tenant, device: str, field: Field) -> Any:
             file=field("device"),
             expected="a device in directory.yaml, inline JSON or 'unregistered'",
             got=device,
-            hint=did_you_mean_hint(device, [x.display_name for x in tenant.directory.devices]),
+            hint=did_you_mean_hint(device, tenant.directory.device_names()),
         )
     return dict(d.properties)
 

@@ -40,14 +40,13 @@ def resolve_user(tenant: Tenant, ref: str, *, file: str, path: Any = None) -> Us
     user = tenant.directory.user(ref)
     if user is not None:
         return user
-    names = [n for u in tenant.directory.users for n in (u.user_principal_name, u.id) if n]
     raise UnknownReferenceError(
         "user is not in the bundle's directory",
         file=file,
         path=path,
         expected="a user id or userPrincipalName of directory.yaml",
         got=ref,
-        hint=did_you_mean_hint(ref, names),
+        hint=did_you_mean_hint(ref, tenant.directory.user_names()),
     )
 
 

@@ -6,7 +6,7 @@ once at load time; lookups are by id, UPN or display name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -163,6 +163,21 @@ class Directory:
 
     def user(self, ref: str) -> User | None:
         return self._users.get(ref.strip().lower())  # type: ignore[attr-defined]
+
+    def user_names(self) -> Iterator[str]:
+        """What a user reference may be, as written (userPrincipalName, display name, id): the
+        candidates of a did-you-mean for a reference :meth:`user` does not find."""
+        for u in self.users:
+            yield u.user_principal_name
+            if u.display_name:
+                yield u.display_name
+            yield u.id
+
+    def device_names(self) -> Iterator[str]:
+        """What a device reference may be (display name, deviceId), as :meth:`user_names`."""
+        for d in self.devices:
+            yield d.display_name
+            yield d.id
 
     def group(self, ref: str) -> Group | None:
         return self._groups.get(ref.strip().lower())  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -200,7 +200,12 @@ def _user(r: Reader, tenant: Tenant, value: Any, path: tuple[str | int, ...]) ->
     user = tenant.directory.user(ref)
     if user is None:
         raise _unknown(
-            r.file, (*r.base, *path), "user", "a user of directory.yaml (id or UPN)", ref
+            r.file,
+            (*r.base, *path),
+            "user",
+            "a user of directory.yaml (id or UPN)",
+            ref,
+            tenant.directory.user_names(),
         )
     return user
 
@@ -216,7 +221,14 @@ def _device(
     device = tenant.directory.device(ref)
     if device is None:
         where = (*r.base, *path)
-        raise _unknown(r.file, where, "device", "a device of directory.yaml (id or name)", ref)
+        raise _unknown(
+            r.file,
+            where,
+            "device",
+            "a device of directory.yaml (id or name)",
+            ref,
+            tenant.directory.device_names(),
+        )
     return dict(device.properties)
 
 
@@ -316,12 +328,23 @@ def deep_merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, An
 
 
 def _unknown(
-    file: str, path: tuple[str | int, ...], what: str, expected: str, got: Any
+    file: str,
+    path: tuple[str | int, ...],
+    what: str,
+    expected: str,
+    got: Any,
+    names: Iterable[str] = (),
 ) -> UnknownReferenceError:
     """A reference the scenario author wrote that resolves to nothing: bad input (docs/scenario-format.md
-    "References inside a scenario ... An unknown reference is a bad input (exit 2)")."""
+    "References inside a scenario ... An unknown reference is a bad input (exit 2)"), with the
+    closest of ``names`` (what the reference could have been) as a did-you-mean."""
     return UnknownReferenceError(
-        f"unknown {what}", file=file, path=path, expected=expected, got=shown_name(got)
+        f"unknown {what}",
+        file=file,
+        path=path,
+        expected=expected,
+        got=shown_name(got),
+        hint=did_you_mean_hint(got, names) if isinstance(got, str) else None,
     )
 
 
