@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from tests.examples_paths import CONTOSO
 from typer.testing import CliRunner
 
@@ -34,7 +35,6 @@ def test_every_listed_name_and_alias_is_accepted_by_app_resolution() -> None:
 def test_filter_and_groups() -> None:
     (flow,) = listed("flow service")
     assert flow["appId"] == FLOW_SERVICE and "Office365" in flow["groups"]
-    assert listed("no-such-app") == []
 
 
 def test_table_names_and_ids() -> None:
@@ -50,3 +50,18 @@ def test_unknown_app_suggests_the_closest_name_and_points_to_apps() -> None:
     assert res.exit_code == 2
     assert "did you mean 'sharepoint online'?" in res.output
     assert "caflow apps" in res.output
+
+
+@pytest.mark.parametrize("fmt", [[], ["--format", "json"]])
+def test_a_filter_matching_nothing_is_bad_input_with_a_did_you_mean(fmt: list[str]) -> None:
+    """Review of issue 9 (L6): ``caflow apps nosuchapp`` printed an empty table, exit 0. A
+    filter naming nothing is exit 2 on every verb (advise --select, matrix --user, schema
+    NAME), so here too, with the closest name or alias."""
+    res = runner.invoke(app, ["apps", "sharepont", *fmt])
+    assert res.exit_code == 2, res.output
+    assert res.stdout == ""
+    assert "no application matches 'sharepont'" in res.stderr
+    assert "did you mean 'sharepoint'?" in res.stderr
+    res = runner.invoke(app, ["apps", "nosuchapp", *fmt])
+    assert res.exit_code == 2 and "no application matches 'nosuchapp'" in res.stderr
+    assert "caflow apps" in res.stderr  # where to look: the list without a filter

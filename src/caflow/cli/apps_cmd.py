@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
             "  caflow apps sharepoint\n\n"
             "  caflow apps --format json\n\n"
             "An app not listed here is given by its appId, or by the display name of a service "
-            "principal in the bundle's directory.yaml. " + EXIT_CODES_HELP
+            "principal in the bundle's directory.yaml. TEXT that matches no app is exit 2 with "
+            "the closest name. " + EXIT_CODES_HELP
         ),
     )
     def apps(
@@ -36,6 +37,19 @@ def register(app: typer.Typer) -> None:
         with guard():
             fmt = pick_format(fmt, as_json, TableOrJson.table)
             rows = app_rows(match)
+            if match and not rows:
+                # A filter naming nothing is bad input, as advise --select, matrix --user and
+                # schema NAME: an empty table would read as "caflow knows no such app" and
+                # hide the typo.
+                from caflow.errors import InputError, did_you_mean_hint
+
+                known = [n for r in app_rows() for n in (r["displayName"], *r["aliases"])]
+                raise InputError(
+                    f"no application matches '{match}'",
+                    file="caflow apps",
+                    expected="part of a name, alias or appId that `caflow apps` lists",
+                    hint=did_you_mean_hint(match, known),
+                )
             if fmt is TableOrJson.json:
                 emit(render_json(rows), None)
             else:
