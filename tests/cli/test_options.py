@@ -183,9 +183,10 @@ def test_every_verb_with_output_has_format_and_the_json_alias() -> None:
         flags = {o for p in cmd.params for o in p.opts}  # type: ignore[attr-defined]
         if verb in no_output:
             continue
-        assert "--format" in flags and "-f" in flags, verb
-        if verb != "synth":  # synth writes log files: parquet | jsonl | loganalytics
-            assert "--json" in flags, verb
+        if verb == "synth":  # writes a log file, in --log-format (--format: deprecated alias)
+            assert "--log-format" in flags, verb
+            continue
+        assert "--format" in flags and "-f" in flags and "--json" in flags, verb
 
 
 def test_human_readable_output_is_spelled_table_everywhere() -> None:
@@ -214,10 +215,14 @@ def test_text_is_a_hidden_alias_of_table(argv: list[str]) -> None:
 
 
 def test_a_format_typo_is_exit_2_with_did_you_mean_on_every_verb() -> None:
-    verbs = [(verb, values) for verb, flag, values in _choice_params() if flag == "--format"]
+    verbs = [
+        (verb, flag, values)
+        for verb, flag, values in _choice_params()
+        if flag in ("--format", "--log-format")
+    ]
     assert len(verbs) >= 10
-    for verb, values in verbs:
-        res = runner.invoke(app, [verb, "--format", "jsn"])
+    for verb, flag, values in verbs:
+        res = runner.invoke(app, [verb, flag, "jsn"])
         assert res.exit_code == 2, (verb, res.output)
         expected = "jsonl" if "json" not in values else "json"
         assert f"did you mean '{expected}'" in _flat(res.output), (verb, res.output)
@@ -256,16 +261,16 @@ def test_shared_options_have_the_same_short_flags_on_every_verb() -> None:
 
 def test_every_report_verb_has_table_and_json() -> None:
     """docs/output.md "--format of every verb": ``table`` is the human format everywhere and
-    ``json`` the machine one (synth's --format is the format of the log it writes)."""
+    ``json`` the machine one (synth's log file format is --log-format)."""
     values = {verb: v for verb, flag, v in _choice_params() if flag == "--format"}
     assert set(values) >= {"whatif", "simulate", "advise", "check", "matrix", "replay", "apps"}
+    assert "synth" not in values
     for verb, formats in values.items():
-        if verb != "synth":
-            assert {"table", "json"} <= set(formats), verb
+        assert {"table", "json"} <= set(formats), verb
 
 
 @pytest.mark.parametrize(
-    "verb", sorted({v for v, flag, _ in _choice_params() if flag == "--format"} - {"synth"})
+    "verb", sorted({v for v, flag, _ in _choice_params() if flag == "--format"})
 )
 def test_a_format_typo_is_exit_2_with_did_you_mean(verb: str) -> None:
     args = {"whatif": ["x"], "advise": ["x"], "matrix": ["x"], "simulate": ["x"]}.get(verb, [])

@@ -41,7 +41,7 @@ def _synth(out: Path, fmt: str) -> tuple[Path, Tenant]:
         app,
         [
             *("synth", "--out", str(out), "--users", "150", "--sign-ins", "3000"),
-            *("--format", fmt, "--seed", "5", "--policies", "60"),
+            *("--log-format", fmt, "--seed", "5", "--policies", "60"),
         ],
     )
     assert result.exit_code == 0, result.output

@@ -24,7 +24,7 @@ def _synth(out: Path, fmt: str, seed: int = 3) -> None:
             "120",
             "--sign-ins",
             "1500",
-            "--format",
+            "--log-format",
             fmt,
             "--seed",
             str(seed),
@@ -115,3 +115,43 @@ def test_power_platform_at_scale_is_seeded_and_loads(tmp_path: Path) -> None:
     assert len(tenant.connections) == 150 and len(tenant.flows) == 70
     scheduled = [f for f in tenant.flows if f.trigger.kind == "schedule"]
     assert scheduled and all(c.owner_id for c in tenant.connections)
+
+
+SMALL = ["--users", "20", "--sign-ins", "50", "--policies", "5", "--seed", "2"]
+
+
+def test_log_format_option_and_the_deprecated_format_alias(tmp_path: Path) -> None:
+    """Review of issue 9 (L10): ``--format`` means the report format on every other verb; synth's
+    is the format of the log it writes, so it is ``--log-format``. ``--format``/``-f`` still
+    work, hidden, with a deprecation note on stderr, and write the same bytes."""
+    new = runner.invoke(
+        app, ["synth", "--out", str(tmp_path / "a"), "--log-format", "jsonl", *SMALL]
+    )
+    assert new.exit_code == 0, new.output
+    assert "deprecated" not in new.stderr
+    for flag, folder in (("--format", "b"), ("-f", "c")):
+        old = runner.invoke(app, ["synth", "--out", str(tmp_path / folder), flag, "jsonl", *SMALL])
+        assert old.exit_code == 0, old.output
+        assert "note: synth --format (-f) is deprecated: use --log-format jsonl" in old.stderr
+        (a,) = [p for p in (tmp_path / "a").iterdir() if p.is_file()]
+        (b,) = [p for p in (tmp_path / folder).iterdir() if p.is_file()]
+        assert (a.name, a.read_bytes()) == (b.name, b.read_bytes())
+        assert a.suffix == ".jsonl"
+
+
+def test_help_shows_log_format_only(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["synth", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(res.output.replace("│", " ").split())
+    assert "--log-format" in text and "One of: parquet, jsonl, loganalytics" in text
+    assert "--format" not in text.replace("--log-format", "")
+
+
+def test_log_format_and_format_together_are_exit_2(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app,
+        ["synth", "--out", str(tmp_path / "x"), "--log-format", "jsonl", "--format", "parquet"],
+    )
+    assert res.exit_code == 2
+    assert "--log-format" in res.stderr and not (tmp_path / "x").exists()
+    res = runner.invoke(app, ["synth", "--out", str(tmp_path / "y"), "--log-format", "jsnl"])
+    assert res.exit_code == 2 and "did you mean 'jsonl'" in res.output

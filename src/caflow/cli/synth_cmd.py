@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from caflow.cli.options import format_option
+from caflow.cli.options import choice_option, choice_parser
 
 __all__ = ["register"]
 
@@ -23,7 +23,7 @@ EPILOG = (
     "Examples:\n\n"
     "  caflow synth --out demo --users 200 --sign-ins 5000\n"
     "  caflow replay --logs demo/signins.parquet --bundle demo/bundle --no-store\n\n"
-    "--format: parquet (flat Graph field names), jsonl (Graph /auditLogs/signIns JSON Lines) or "
+    "--log-format: parquet (flat Graph field names), jsonl (Graph /auditLogs/signIns JSON Lines) or "
     "loganalytics (SigninLogs / AADNonInteractiveUserSignInLogs / ... rows as JSON Lines). The "
     "same --seed writes the same bytes; --users 2000 --sign-ins 1000000 makes a load test.\n\n"
     "Exit codes: 0 written, 2 bad option or unwritable --out."
@@ -31,11 +31,19 @@ EPILOG = (
 
 
 def synth(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write bundle/ and the log into."),
     users: int = typer.Option(500, "--users", min=10, help="Users (5% guests)."),
     sign_ins: int = typer.Option(10_000, "--sign-ins", min=0, help="Sign-in records."),
     policies: int = typer.Option(60, "--policies", min=1, max=150, help="Policies (1-150)."),
-    fmt: SynthFormat = format_option(SynthFormat, SynthFormat.parquet, help="Log format."),
+    log_format: SynthFormat = choice_option(
+        SynthFormat, SynthFormat.parquet, "--log-format", help="Format of the sign-in log file."
+    ),
+    # ``--format`` is the report format on every other verb (docs/output.md): synth's was the
+    # log's, so it became --log-format; the old spelling still works, hidden and deprecated.
+    old_format: SynthFormat | None = typer.Option(
+        None, "--format", "-f", hidden=True, parser=choice_parser(SynthFormat)
+    ),
     seed: int = typer.Option(1, "--seed", help="Random seed."),
     connections: int | None = typer.Option(
         None,
@@ -52,6 +60,10 @@ def synth(
     from caflow.errors import InputError
 
     with guard():
+        # By name: typer may bring its own copy of click's ParameterSource enum.
+        source = ctx.get_parameter_source("log_format")
+        given = source is not None and source.name != "DEFAULT"
+        fmt = _log_format(log_format, old_format, given=given)
         if out.exists() and any(out.iterdir()):
             raise InputError(
                 "folder is not empty", file=str(out), expected="a new or empty --out folder"
@@ -81,6 +93,29 @@ def synth(
             highlight=False,
             markup=False,
         )
+
+
+def _log_format(log_format: SynthFormat, old: SynthFormat | None, *, given: bool) -> SynthFormat:
+    """``--log-format``, or the deprecated ``--format``/``-f`` with a note; both (``given``:
+    --log-format was on the command line) is exit 2."""
+    from caflow.cli.common import err_console
+    from caflow.errors import InputError
+
+    if old is None:
+        return log_format
+    if given:
+        raise InputError(
+            "give --log-format only",
+            file="--format",
+            expected="--log-format (synth's --format is its deprecated spelling)",
+        )
+    err_console.print(
+        f"note: synth --format (-f) is deprecated: use --log-format {old.value} (--format is "
+        "the report format on every other verb)",
+        highlight=False,
+        markup=False,
+    )
+    return old
 
 
 def register(app: typer.Typer) -> None:
