@@ -413,6 +413,28 @@ def test_a_hand_edited_manifest_is_exit_2_with_file_and_path(
     assert said in err
 
 
+def test_many_flows_not_read_are_one_counted_warning(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Thousands of flows not shared with the admin: every one is a gap (each flow stays
+    undetermined), said on every verb in one counted line, not thousands."""
+    out = _cli_pull(tmp_path, ENV)
+    manifest = out / "pull.json"
+    doc = json.loads(manifest.read_text())
+    doc["notReadable"] = [
+        {"part": "powerplatform", "item": f"flow f{i}", "endpoint": "x", "status": 403, "why": "no"}
+        for i in range(5000)
+    ]
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    tenant = load_bundle(out)
+    assert len(tenant.not_pulled) == 5000
+    [said] = [w for w in tenant.warnings if w.code == "not-pulled"]
+    assert said.json_path == "/notReadable/0"
+    assert "could not read 5000 flow(s) (notReadable, e.g. f0, f1, f2; first: no)" in said.message
+    res = runner.invoke(app, ["advise", str(out), "--select", "remember_mfa_enabled"])
+    assert res.stderr.count("[not-pulled]") == 1
+
+
 def test_a_manifest_that_is_not_json_is_exit_2(tmp_path: Path, recorded: RecordedTenant) -> None:
     out = _cli_pull(tmp_path, ENV)
     (out / "pull.json").write_text('{"parts": [', encoding="utf-8")

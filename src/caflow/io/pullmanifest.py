@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from caflow.errors import LoadWarning, SchemaError, did_you_mean_hint, shown_key
-from caflow.model.pulled import NotPulled
+from caflow.model.pulled import Gap, NotPulled
 
 __all__ = ["MANIFEST_KEYS", "read_pull_manifest"]
 
@@ -105,7 +105,33 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         # one the API refused; one marked unreadable only here is still unreadable.
         reason = _text(entry, "reason", file, where, status)
         gaps.append(NotPulled(file, where, name, None, reason, status))
-    return tuple(gaps), [_warning(g) for g in gaps]
+    return tuple(gaps), _warnings(gaps)
+
+
+#: Single flows not read are said in one warning past this many (a tenant where the admin
+#: was not shared thousands of flows must not print thousands of lines on every verb).
+_FLOWS_SAID_ONE_BY_ONE = 3
+
+
+def _warnings(gaps: list[NotPulled]) -> list[LoadWarning]:
+    """One warning per gap; single flows (``flow NAME``) once, counted, past a few."""
+    flows = [g for g in gaps if g.gap is Gap.FLOW]
+    if len(flows) <= _FLOWS_SAID_ONE_BY_ONE:
+        return [_warning(g) for g in gaps]
+    out = [_warning(g) for g in gaps if g.gap is not Gap.FLOW]
+    first = flows[0]
+    names = ", ".join(g.what.removeprefix("flow ") for g in flows[:_FLOWS_SAID_ONE_BY_ONE])
+    out.append(
+        LoadWarning(
+            first.file,
+            first.json_path,
+            f"caflow pull could not read {len(flows)} flow(s) (notReadable, e.g. {names}; "
+            f"first: {first.reason}): kept from the list without their connections, "
+            "check and simulate count each started one undetermined",
+            code="not-pulled",
+        )
+    )
+    return out
 
 
 def _warning(g: NotPulled) -> LoadWarning:

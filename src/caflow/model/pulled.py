@@ -15,7 +15,7 @@ environment ENV``, ``flow NAME``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
@@ -103,15 +103,15 @@ class NotPulled:
     #: ``unreadable`` (the API refused), ``skipped`` (``--skip``, or a part depending on one
     #: that was not read)
     status: str = "unreadable"
+    #: What it leaves unknown, and the Power Platform environment it concerns
+    #: (:data:`EVERY_ENVIRONMENT` for all; None: no environment's): worked out once.
+    gap: Gap = field(init=False, compare=False)
+    environment: str | None = field(init=False, compare=False)
 
-    @property
-    def gap(self) -> Gap:
-        return gap_of(self.part, self.item)[0]
-
-    @property
-    def environment(self) -> str | None:
-        """The Power Platform environment it concerns (:data:`EVERY_ENVIRONMENT` for all)."""
-        return gap_of(self.part, self.item)[1]
+    def __post_init__(self) -> None:
+        gap, environment = gap_of(self.part, self.item)
+        object.__setattr__(self, "gap", gap)
+        object.__setattr__(self, "environment", environment)
 
     @property
     def what(self) -> str:
