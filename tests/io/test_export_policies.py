@@ -156,6 +156,17 @@ def test_advise_reads_the_exported_token_lifetime_policy(
     got = findings(exported[0])
     assert got == findings(hand)
     assert any("MaxInactiveTime = 30.00:00:00" in m for _, m in got)
+    # the evidence is the export's policy file, not a tenant.yaml the export does not have
+    ctx = Context(tenant=exported[0], now=NOW)
+    evidence = [e for f in rule.check(exported[0], ctx) for e in f.evidence]
+    policy_file = [
+        e for e in evidence if e.file.endswith("4f5b1a2e-6c1d-4d8b-9a51-2b8f6f0c7d10.json")
+    ]
+    assert policy_file and all(e.pointer == "/definition/0" for e in policy_file)
+    assert any(e.note.startswith("MaxInactiveTime") for e in policy_file)
+    assert not [
+        e for e in evidence if e.file.endswith("tenant.yaml") and "tokenLifetime" in e.pointer
+    ]
 
 
 def test_two_organization_defaults_are_exit_2(tmp_path: Path, graph: GraphTenant) -> None:

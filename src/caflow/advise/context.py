@@ -355,6 +355,14 @@ def policy_undetermined(
 
 
 def setting_evidence(tenant: Tenant, *path: str | int, note: str = "") -> Evidence:
+    """tenant.yaml's ``settings`` at ``path``, or the export object the setting was read from
+    (a token lifetime policy's definition string: the key inside it goes into the note)."""
+    origin = tenant.setting_sources.get(str(path[0])) if path else None
+    if origin is not None:
+        inner = "/".join(str(p) for p in path[1:])
+        return Evidence(
+            origin[0], origin[1], f"{inner}: {note}" if inner and note else inner or note
+        )
     src = tenant.source or "."
     return Evidence(f"{src.rstrip('/')}/tenant.yaml", json_pointer(("settings", *path)), note)
 

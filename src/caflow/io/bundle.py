@@ -567,6 +567,7 @@ class _Builder:
         self.cross_tenant_default: tuple[str, str, CrossTenantAccess] | None = None
         self.cross_tenant_partners: list[CrossTenantAccess] = []
         self.cross_tenant_incomplete = ""
+        self.setting_sources: dict[str, tuple[str, str]] = {}
         self.token_lifetime: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
         #: Said on stderr after the build (LoadReport.caveats).
         self.notes: list[str] = []
@@ -758,10 +759,13 @@ class _Builder:
             raise _duplicate("organization-default token lifetime policy", "", first, file, path)
         update: dict[str, Any] = {"tokenLifetimePolicy": type(settings.tokenLifetimePolicy)()}
         if defaults:
-            org = read_org_default(defaults[0][2], defaults[0][0], defaults[0][1])
+            file, path, obj = defaults[0]
+            org = read_org_default(obj, file, path)
             update["tokenLifetimePolicy"] = org.token_lifetime_policy
             if org.access_token_lifetime is not None:
                 update["accessTokenLifetime"] = org.access_token_lifetime
+            at = json_pointer((*path, "definition", 0))
+            self.setting_sources.update(dict.fromkeys(update, (file, at)))
         for file, path, obj in self.token_lifetime:
             if not obj.get("isOrganizationDefault"):
                 name = obj.get("displayName") or obj.get("id") or "?"
@@ -858,6 +862,7 @@ class _Builder:
             flows=flows,
             warnings=tuple(warnings),
             source=source,
+            setting_sources=self.setting_sources,
         )
 
 

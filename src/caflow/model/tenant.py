@@ -168,9 +168,12 @@ class Tenant:
     source: str = ""
     #: What ``caflow pull`` could not read (pull.json): missing, not empty (model.pulled).
     not_pulled: tuple[NotPulled, ...] = ()
+    #: ``settings`` keys read from an export object instead of tenant.yaml -> (file, JSON
+    #: pointer): an EntraExporter token lifetime policy (io.tokenlifetime), for evidence.
+    setting_sources: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("named_locations", "strengths", "agreements"):
+        for name in ("named_locations", "strengths", "agreements", "setting_sources"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
