@@ -354,6 +354,22 @@ def test_json5_trailing_commas_and_comments() -> None:
         assert p.conditions == _load({"policies/p.json": POLICY}).policies[0].conditions
 
 
+def test_json5_read_as_json_never_as_yaml() -> None:
+    """Review of issue 9 (L2): a .json5 file opening with a // comment loaded as YAML and failed
+    with "malformed YAML"; JSON5 is not supported, so it is read as JSON and JSON5-only syntax
+    is exit 2 saying so."""
+    text = "// exported by hand\n" + json.dumps(POLICY, indent=2)
+    for name in ("policies/p.json5", "policies/p.json"):
+        assert _load({name: text}).policies[0].conditions == (
+            _load({"policies/p.json": POLICY}).policies[0].conditions
+        )
+    with pytest.raises(ParseError) as exc:
+        _load({"policies/p.json5": "// a comment\n{id: 'pol-1', state: 'enabled'}"})
+    message = str(exc.value)
+    assert message.startswith("t/policies/p.json5: malformed JSON at line 2"), message
+    assert "JSON5 is not supported" in message and "YAML" not in message
+
+
 def test_zip_equals_folder(tmp_path: Path) -> None:
     folder = load_bundle(CONTOSO)
     flat = tmp_path / "flat.zip"

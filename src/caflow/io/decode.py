@@ -65,6 +65,10 @@ _YAML_SUFFIXES = {".yaml", ".yml"}
 # Trailing commas before a closing bracket, outside strings (Graph docs samples, .json5).
 _TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[\]}])', re.DOTALL)
 _LINE_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*', re.DOTALL)
+_JSON5_HINT = (
+    "JSON5 is not supported: caflow reads a .json5 file as JSON, allowing only trailing commas "
+    "and // comments (no unquoted keys, single quotes or /* */ comments)"
+)
 # Quoted fragments in YAML problem texts (tags, alias names): never echoed, except the short
 # grammar tokens libyaml names ("did not find expected ',' or ']'").
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -241,9 +245,12 @@ def _parse_json(text: str, name: str) -> Any:
                 return json.loads(_relaxed_json(text), object_pairs_hook=_unique_keys)
             except _DuplicateKey:
                 raise _json_duplicate(_relaxed_json(text), name) from None
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as second:
+            # A leading // comment fails the strict parse at line 1: the tolerant parse's error
+            # (comments and trailing commas removed, lines kept) is where the file goes wrong.
+            at = second if second.lineno > first.lineno else first
             raise ParseError(
-                f"malformed JSON at line {first.lineno}, column {first.colno}: {first.msg}",
+                f"malformed JSON at line {at.lineno}, column {at.colno}: {at.msg}",
                 file=name,
             ) from None
     except RecursionError:
@@ -485,12 +492,22 @@ def parse_document(raw: bytes, name: str) -> Any:
     text = decode_text(raw, name)
     if text.startswith("\ufeff"):
         text = text[1:]
-    if Path(name).suffix.lower() in _YAML_SUFFIXES:
+    suffix = Path(name).suffix.lower()
+    if suffix in _YAML_SUFFIXES:
         return _parse_yaml(text, name)
     stripped = text.lstrip()
     if not stripped:
         raise ParseError("file is empty", file=name, expected="a JSON or YAML document")
-    if stripped[0] in "[{":
+    if suffix == ".json5":
+        # JSON5 is not supported: a .json5 file is read as JSON (never as YAML, whose errors
+        # would puzzle), with the tolerance every JSON file gets (review of issue 9, L2).
+        try:
+            return _parse_json(text, name)
+        except ParseError as exc:
+            exc.hint = _JSON5_HINT
+            exc.args = (str(exc),)
+            raise
+    if stripped[0] in "[{" or stripped.startswith("//"):
         return _parse_json(text, name)
     # Not JSON-looking: accept YAML (a superset of JSON) for hand-written files.
     return _parse_yaml(text, name)
