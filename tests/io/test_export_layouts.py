@@ -192,12 +192,21 @@ def test_role_held_through_a_role_assignable_group(tmp_path: Path, graph: GraphT
     assert loaded is not None and helpdesk in loaded.role_ids
 
 
+@pytest.mark.parametrize(
+    "no_groups",
+    [b"", b"\xff\xfe", b"\xef\xbb\xbf\r\n", b"  \n"],
+    ids=["0-bytes", "utf16-bom", "utf8-bom-crlf", "blank"],
+)
 def test_graph_powershell_per_user_membership_files(
-    tmp_path: Path, graph: GraphTenant, hand_written: Tenant
+    tmp_path: Path, graph: GraphTenant, hand_written: Tenant, no_groups: bytes
 ) -> None:
     """The docs/export.md script: ``Get-MgUserTransitiveMemberOf -UserId $id -All`` saved as
     ``users/<id>/transitiveMemberOf.json``. The SDK writes directoryObjects as ``Id``,
-    ``DeletedDateTime`` and ``AdditionalProperties`` (which holds ``@odata.type``)."""
+    ``DeletedDateTime`` and ``AdditionalProperties`` (which holds ``@odata.type``). For a user
+    in no group (the guests here) the pipeline is empty: ``ConvertTo-Json`` prints nothing and
+    ``Out-File`` leaves 0 bytes (PowerShell 7) or a byte order mark (5.1), which docs/export.md
+    says is read as an empty list - no memberships, not memberships unknown (review of issue 9,
+    M2: the guests' group- and role-scoped policies were undetermined)."""
 
     def sdk_object(obj: dict[str, Any]) -> dict[str, Any]:
         extra = {k: v for k, v in obj.items() if k != "id"}
@@ -208,17 +217,27 @@ def test_graph_powershell_per_user_membership_files(
         return {**out, "AdditionalProperties": {}}
 
     write_json(tmp_path / "users.json", [sdk_entity(u) for u in graph.users], "utf-16")
+    empty = []
     for u in graph.users:
         member_of = [sdk_object(m) for m in graph.transitive_member_of[u["id"]]]
-        write_json(tmp_path / "users" / u["id"] / "transitiveMemberOf.json", member_of)
+        file = tmp_path / "users" / u["id"] / "transitiveMemberOf.json"
+        write_json(file, member_of)
+        if not member_of:
+            file.write_bytes(no_groups)
+            empty.append(u["userPrincipalName"])
+    assert len(empty) == 2  # mallory and oscar, the two guests
     write_json(tmp_path / "groups.json", [sdk_entity(g) for g in graph.groups])
     write_json(tmp_path / "directoryRoles.json", [sdk_entity(r) for r in graph.roles])
     write_json(tmp_path / "policies.json", graph.policies)
     write_json(tmp_path / "namedLocations.json", graph.named_locations)
     write_json(tmp_path / "agreements.json", graph.agreements)
-    exported = load_bundle(tmp_path)
+    report = LoadReport()
+    exported = load_bundle(tmp_path, report)
+    assert exported.directory.groups_unknown_users == 0
+    assert exported.directory.roles_unknown_users == 0
     assert memberships(exported) == memberships(hand_written)
     assert answers(exported) == answers(hand_written)
+    assert len(report.empty) == 2  # still named in the note
 
 
 def test_tenant_wide_role_assignments_count(tmp_path: Path, graph: GraphTenant) -> None:

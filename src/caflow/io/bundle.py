@@ -50,7 +50,7 @@ from caflow.io.crosstenant import (
 )
 from caflow.io.decode import MAX_FILE_BYTES, is_empty_output, parse_document, read_regular_file
 from caflow.io.directory import parse_directory, stable_id
-from caflow.io.directory_export import DirectoryObjects
+from caflow.io.directory_export import MEMBERSHIP_FOLDERS, DirectoryObjects
 from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, camel_key, normalize_keys
 from caflow.io.policies import (
@@ -476,6 +476,11 @@ def _load_documents(
             # (review of issue 9); a folder where nothing else loads is still "no tenant data"
             # (exit 2). A bundle's own files are written by caflow or by hand: empty is an error.
             report.empty.append(file)
+            if PurePosixPath(rel).stem.lower() in MEMBERSHIP_FOLDERS:
+                # users/<id>/transitiveMemberOf.json: docs/export.md's own script leaves it empty
+                # for a user in no group, and says so: no memberships, not memberships unknown
+                # (review of issue 9, M2). A member's own file (Members/<m>/<m>.json) is not one.
+                b.directory_objects.add_document(rel, [], file=file)
             continue
         doc = parse_document(raw, file)
         check_not_truncated(doc, file, raw)
