@@ -136,6 +136,64 @@ def test_truncated_powershell_export_names_file_path_and_fix(
     _bad(_run("advise", export), "-Depth 10")
 
 
+def _joined_enum_policy(client_app_types: str, platforms: str) -> list[dict[str, object]]:
+    """``Get-MgBetaIdentityConditionalAccessPolicy | ConvertTo-Json`` (default -Depth 2): the
+    lists three levels down are written as their values joined by spaces."""
+    return [
+        {
+            "Id": "aaaaaaaa-0000-0000-0000-000000000001",
+            "DisplayName": "Block legacy auth on mobile",
+            "State": "enabled",
+            "Conditions": {
+                "ClientAppTypes": client_app_types,
+                "Applications": {"IncludeApplications": "All", "ExcludeApplications": ""},
+                "Users": {"IncludeUsers": "All", "ExcludeUsers": ""},
+                "Platforms": {"IncludePlatforms": platforms, "ExcludePlatforms": ""},
+            },
+            "GrantControls": {"BuiltInControls": "block", "Operator": "OR"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("client_app_types", "platforms", "pointer", "got"),
+    [
+        (
+            "exchangeActiveSync other",
+            "android",
+            "/0/Conditions/ClientAppTypes",
+            "'exchangeActiveSync other'",
+        ),
+        ("other", "android iOS", "/0/Conditions/Platforms/IncludePlatforms", "'android iOS'"),
+    ],
+)
+def test_enum_list_joined_by_convertto_json_is_a_truncated_export(
+    tmp_path: Path, client_app_types: str, platforms: str, pointer: str, got: str
+) -> None:
+    """Review of issue 9 (L7): a joined list of enum values was read as one unknown value
+    (undetermined, "a string of 11 characters") without the -Depth 10 fix id lists get."""
+    export = tmp_path / "export"
+    export.mkdir()
+    doc = _joined_enum_policy(client_app_types, platforms)
+    (export / "policies.json").write_bytes(json.dumps(doc).encode("utf-16"))
+    res = _run("whatif", export, "--user", "a@b.c", "--app", FLOW)
+    _bad(res, f"policies.json: {pointer}: PowerShell export truncated", f"got {got}")
+    _bad(res, "-Depth 10", "[truncated-export]")
+
+
+def test_one_unknown_enum_value_stays_undetermined(tmp_path: Path) -> None:
+    """A value outside the closed set with a word that is no member either is a value Graph
+    may add later: undetermined (never guessed), not a truncated export."""
+    export = tmp_path / "export"
+    export.mkdir()
+    doc = _joined_enum_policy("other", "android quantumOS")
+    (export / "policies.json").write_text(json.dumps(doc))
+    res = _run("whatif", export, "--user", "a@b.c", "--app", FLOW, "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["certain"] is False and out["undetermined"][0]["id"] == doc[0]["Id"]
+
+
 # -- advise: a typo'd rule id, rules with nothing to look at ------------------------------------
 def test_unknown_select_rule_id_is_exit_2_listing_the_ids() -> None:
     res = _run("advise", CONTOSO, "--select", "remember_mfa_enabld")

@@ -20,6 +20,7 @@ from caflow.errors import (
     shown_key,
 )
 from caflow.io.fields import Reader
+from caflow.io.truncation import is_joined_enum, truncated_error
 from caflow.model.policy import (
     ApplicationsCondition,
     ClientApplicationsCondition,
@@ -137,9 +138,10 @@ class _Unknown(list[tuple[str, str]]):
     """(value, JSON pointer) of every policy value outside its closed set; ``kinds`` holds
     the name of each one's set."""
 
-    def __init__(self) -> None:
+    def __init__(self, reader: Reader) -> None:
         super().__init__()
         self.kinds: list[str] = []
+        self.reader = reader
 
     def add(self, kind: str, value: str, where: Path) -> None:
         self.append((value, json_pointer(where)))
@@ -155,6 +157,13 @@ class _Unknown(list[tuple[str, str]]):
         items = (values,) if isinstance(values, str) else values
         for i, value in enumerate(items):
             if value.strip().lower() not in _ENUMS[kind]:
+                if is_joined_enum(value, _ENUMS[kind]):
+                    # "android iOS": ConvertTo-Json past -Depth joined a list of values with
+                    # spaces (like id lists, caflow.io.truncation): the fix, not "unknown value".
+                    # The file holds one string there, so the pointer names the field.
+                    raise truncated_error(
+                        self.reader.file, self.reader.base + path, value, words=True
+                    )
                 self.add(kind, value, path if isinstance(values, str) or flags else (*path, i))
 
 
@@ -801,7 +810,7 @@ def parse_policy(obj: dict[str, Any], file: str, path: Path = ()) -> Policy:
     name = r.string(obj.get("displayName"), ("displayName",)) or pid
     state = r.string(obj.get("state"), ("state",)) or "enabled"
     cond = r.obj(obj.get("conditions"), ("conditions",), optional=False)
-    unknown = _Unknown()
+    unknown = _Unknown(r)
     unknown.check("state", state, ("state",))
     # Graph's spelling whatever the case the file used (PolicyState compares exactly).
     state = {v.lower(): v for v in POLICY_VALUES["state"]}.get(state.strip().lower(), state)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from caflow.errors import SchemaError
+from caflow.errors import SchemaError, Shown
 
 __all__ = [
     "check_not_truncated",
     "find_truncated",
     "is_joined_array",
+    "is_joined_enum",
     "truncated_error",
 ]
 
@@ -47,6 +48,14 @@ def is_joined_array(value: str) -> bool:
     Checked where the readers expect a list of ids (:meth:`caflow.io.fields.Reader.strings`),
     which costs nothing on files without it, unlike a search through every export's bytes."""
     return " " in value and _JOINED.fullmatch(value.strip()) is not None
+
+
+def is_joined_enum(value: str, allowed: frozenset[str]) -> bool:
+    """Is ``value`` a list of enum values PowerShell joined into one string at the depth limit
+    (``"ClientAppTypes": "exchangeActiveSync other"``)? ``allowed``: the lower-cased closed set
+    of the field; checked where a value is outside it, so it costs nothing on sound files."""
+    words = value.split()
+    return len(words) > 1 and all(w.lower() in allowed for w in words)
 
 
 def find_truncated(doc: Any, path: Path = ()) -> tuple[Path, str] | None:
@@ -90,9 +99,11 @@ def check_not_truncated(doc: Any, file: str, raw: bytes | None = None) -> None:
     raise truncated_error(file, *found)
 
 
-def truncated_error(file: str, where: Path, value: str) -> SchemaError:
-    """The bad-input error for a truncated value at ``where`` in ``file``, with the fix."""
-    joined = is_joined_array(value)
+def truncated_error(file: str, where: Path, value: str, *, words: bool = False) -> SchemaError:
+    """The bad-input error for a truncated value at ``where`` in ``file``, with the fix.
+    ``words``: every word of ``value`` is a member of the field's closed set (an enum list), so
+    it is quoted; anything else is described, never echoed (SECURITY.md)."""
+    joined = _TRUNCATED.match(value) is None  # else a list of ids or of enum values
     return SchemaError(
         "PowerShell export truncated by ConvertTo-Json: "
         + (
@@ -103,7 +114,7 @@ def truncated_error(file: str, where: Path, value: str) -> SchemaError:
         file=file,
         path=where,
         expected="the array itself" if joined else "the object itself",
-        got=value,
+        got=Shown(f"'{' '.join(value.split())}'") if words else value,
         hint="re-export with ConvertTo-Json -Depth 10",
         code="truncated-export",
     )
