@@ -370,6 +370,43 @@ def test_json5_read_as_json_never_as_yaml() -> None:
     assert "JSON5 is not supported" in message and "YAML" not in message
 
 
+@pytest.mark.parametrize(
+    ("name", "pascal", "typo", "pointer", "meant"),
+    [
+        ("policies/p.json", False, ("conditions", "conditons"), "/conditons", "conditions"),
+        ("export.json", True, ("Conditions", "Conditons"), "/0/Conditons", "conditions"),
+        ("policies/p.json", False, ("users", "usres"), "/conditions/usres", "users"),
+        ("export.json", True, ("Users", "Usres"), "/0/Conditions/Usres", "users"),
+    ],
+)
+def test_misspelt_policy_key_is_named_as_written_with_did_you_mean(
+    name: str, pascal: bool, typo: tuple[str, str], pointer: str, meant: str
+) -> None:
+    """Review of issue 9 (L12): ``"conditons"`` gave ``/conditions: missing field`` (a key the
+    user did not write, no did-you-mean); in an export folder the policy was skipped as "not a
+    tenant object"."""
+
+    def pascal_case(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k[0].upper() + k[1:]: pascal_case(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [pascal_case(v) for v in value]
+        return value
+
+    right, wrong = typo
+    policy = copy.deepcopy(POLICY)
+    if meant == "users":  # users misspelt and no applications: not a policy as written
+        del policy["conditions"]["applications"]
+    text = json.dumps([pascal_case(policy)] if pascal else policy)
+    assert text.count(f'"{right}"') == 1
+    with pytest.raises(SchemaError) as exc:
+        _load({name: text.replace(f'"{right}"', f'"{wrong}"')})
+    assert str(exc.value) == (
+        f"t/{name}: {pointer}: unknown key '{wrong}': expected a conditionalAccessPolicy key "
+        f"(did you mean '{meant}'?) [unknown-key]"
+    )
+
+
 def test_zip_equals_folder(tmp_path: Path) -> None:
     folder = load_bundle(CONTOSO)
     flat = tmp_path / "flat.zip"

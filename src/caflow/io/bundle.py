@@ -40,6 +40,7 @@ from caflow.errors import (
     UnsafePathError,
     did_you_mean,
     json_pointer,
+    shown_key,
 )
 from caflow.io.crosstenant import (
     is_cross_tenant_default,
@@ -56,8 +57,10 @@ from caflow.io.normalize import as_list, camel_key, normalize_keys
 from caflow.io.policies import (
     check_written_policy,
     is_policy_like,
+    not_a_policy_error,
     parse_policy,
     parse_strength,
+    shape_typo,
     unread_fields,
 )
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
@@ -450,6 +453,9 @@ def _point_as_written(exc: InputError, source: Source, label: str) -> None:
         else:
             written.extend(tokens[i:])
             break
+    if exc.code == "unknown-key" and written and tokens and written[-1] != tokens[-1]:
+        # The key as the file writes it (``Usres``), not as caflow normalised it (``usres``).
+        exc.message = exc.message.replace(shown_key(tokens[-1]), shown_key(written[-1]))
     exc.json_path = json_pointer(written)
     exc.args = (str(exc),)
 
@@ -641,14 +647,7 @@ class _Builder:
                             "displayName": obj.get("name"),
                         }
                     else:
-                        raise SchemaError(
-                            "missing field",
-                            file=file,
-                            path=(*path, "conditions"),
-                            expected="a conditionalAccessPolicy with conditions.users or conditions.applications",
-                            got=obj,
-                            code="missing-field",
-                        )
+                        raise not_a_policy_error(obj, file, path)
                 self.policies.append((file, path, obj))
                 report.unread.update(unread_fields(obj))
             elif kind == "template":
@@ -883,8 +882,8 @@ def _classify(obj: Any) -> str | None:
     if not isinstance(obj, dict) or _is_schema_skeleton(obj):
         return None
     t = str(obj.get("@odata.type", "")).lower()
-    if is_policy_like(obj):
-        return "policy"
+    if is_policy_like(obj) or shape_typo(obj) is not None:
+        return "policy"  # a misspelt conditions key: exit 2 with a did-you-mean, not skipped
     if isinstance(obj.get("details"), dict) and is_policy_like(obj["details"]):
         return "template"
     if "namedlocation" in t or "ipRanges" in obj or "countriesAndRegions" in obj:

@@ -42,8 +42,10 @@ __all__ = [
     "UNDECLARED_VALUES",
     "check_written_policy",
     "is_policy_like",
+    "not_a_policy_error",
     "parse_policy",
     "parse_strength",
+    "shape_typo",
     "unread_fields",
 ]
 
@@ -471,6 +473,59 @@ def is_policy_like(obj: Any) -> bool:
         return False
     cond = obj.get("conditions")
     return isinstance(cond, dict) and ("users" in cond or "applications" in cond)
+
+
+def shape_typo(obj: Any) -> tuple[Path, str, str] | None:
+    """(JSON path of the key as written, the key, the key meant) when a misspelt key is why
+    ``obj`` is not :func:`is_policy_like`: ``conditons`` holding ``users``, or ``usres`` inside
+    ``conditions`` (review of issue 9, L12: the error named ``/conditions``, a key the user did
+    not write, without a did-you-mean). Only a key holding an object counts."""
+    if not isinstance(obj, dict) or is_policy_like(obj):
+        return None
+    cond = obj.get("conditions")
+    if cond is None:
+        for key, value in obj.items():
+            if (
+                isinstance(key, str)
+                and key not in POLICY_KEYS[()]
+                and isinstance(value, dict)
+                and ("users" in value or "applications" in value)
+                and did_you_mean(key, ("conditions",))
+            ):
+                return (key,), key, "conditions"
+    elif isinstance(cond, dict):
+        known = POLICY_KEYS[("conditions",)]
+        for key, value in cond.items():
+            if key in known:
+                continue  # "locations" is no misspelt "applications"
+            meant = did_you_mean(str(key), ("users", "applications"))
+            if meant and isinstance(value, dict):
+                return ("conditions", str(key)), str(key), meant
+    return None
+
+
+def not_a_policy_error(obj: dict[str, Any], file: str, path: Path) -> SchemaError:
+    """The bad-input error for an object read as a policy that has no ``conditions.users`` /
+    ``applications``: the misspelt key the file writes, with a did-you-mean, when there is one."""
+    typo = shape_typo(obj)
+    if typo is not None:
+        where, key, meant = typo
+        return SchemaError(
+            f"unknown key {shown_key(key)}",
+            file=file,
+            path=(*path, *where),
+            expected="a conditionalAccessPolicy key",
+            hint=f"did you mean '{meant}'?",
+            code="unknown-key",
+        )
+    return SchemaError(
+        "missing field",
+        file=file,
+        path=(*path, "conditions"),
+        expected="a conditionalAccessPolicy with conditions.users or conditions.applications",
+        got=obj,
+        code="missing-field",
+    )
 
 
 def _guests(r: Reader, value: Any, path: Path, unknown: _Unknown) -> GuestsSpec | None:
