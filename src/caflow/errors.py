@@ -286,4 +286,6 @@ class LoadWarning:
     code: str = "dangling-reference"
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.json_path}: {self.message} [{self.code}]"
+        # A whole file ("/"): no pointer to show.
+        where = f"{self.json_path}: " if self.json_path not in ("", "/") else ""
+        return f"{self.file}: {where}{self.message} [{self.code}]"

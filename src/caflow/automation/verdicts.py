@@ -41,6 +41,7 @@ __all__ = [
     "flow_when",
     "started_flows_by_connection",
     "unpulled_impact",
+    "unread_impact",
     "when_phrase",
 ]
 
@@ -241,3 +242,15 @@ def unpulled_impact(
             )
         out.append({"kind": kind.value, "id": env, "reason": reason})
     return out
+
+
+def unread_impact(*tenants: Tenant) -> list[dict[str, Any]]:
+    """The undetermined items (``{kind: "file", id, reason}``) of the files in a policies folder
+    of ``tenants`` that caflow did not read but that may hold policies (a policy saved as
+    ``CA015.jsn``, ``Tenant.unread_policies``): for ``check`` and ``simulate`` alike, so "nothing
+    breaks" is never said over a policy nobody evaluated (``--strict`` exits 1). One per file."""
+    seen: dict[str, dict[str, Any]] = {}
+    for tenant in tenants:
+        for w in tenant.unread_policies:
+            seen.setdefault(w.file, {"kind": "file", "id": w.file, "reason": w.message})
+    return list(seen.values())

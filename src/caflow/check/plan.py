@@ -21,6 +21,7 @@ from caflow.automation.verdicts import (
     flow_impact,
     started_flows_by_connection,
     unpulled_impact,
+    unread_impact,
     when_phrase,
 )
 from caflow.check.policydiff import PolicyChange, diff_policies
@@ -431,6 +432,9 @@ def _add_unsimulated(
     result.undetermined_items.extend(
         unpulled_impact(baseline.not_pulled + proposed.not_pulled, proposed.connections, breaking)
     )
+    # A file of a policies folder caflow did not read may hold a policy that breaks (or
+    # already breaks) anything: counted, never "safe" over it (docs/bundle-format.md).
+    result.undetermined_items.extend(unread_impact(baseline, proposed))
 
 
 def check_window(begin: datetime, horizon: str, *, option: str = "--horizon") -> datetime:

@@ -11,7 +11,7 @@ CA-2.9, CA-2.10, CA-4.4 to CA-4.5).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -21,7 +21,7 @@ from caflow.engine.errorcodes import code_for_requirement
 from caflow.engine.grants import GrantOutcome, evaluate_grant, requirement_rank
 from caflow.engine.session import combine_session
 from caflow.engine.signin import SignIn
-from caflow.errors import enum_token
+from caflow.errors import LoadWarning, enum_token
 from caflow.model.policy import Policy, PolicyState
 from caflow.model.signals import SIGNALS
 from caflow.model.tenant import Tenant
@@ -137,6 +137,10 @@ class Evaluation:
     requiring_policies: tuple[str, ...] = ()
     session_controls: dict[str, object] = field(default_factory=dict)
     terms_detail: tuple[tuple[str, str], ...] = ()
+    #: Files of the bundle's policies folder caflow does not read that may hold policies
+    #: (``Tenant.unread_policies``): listed with the undetermined policies, so ``certain`` is
+    #: false unless the determined policies block (an unknown policy cannot lift a block).
+    unread_policies: tuple[LoadWarning, ...] = ()
 
     @cached_property  # read per user by advise on evaluations shared across users
     def undetermined(self) -> tuple[PolicyResult, ...]:
@@ -172,6 +176,10 @@ class Evaluation:
                     "reason": r.undetermined_detail,
                 }
                 for r in self.undetermined
+            ]
+            + [
+                {"id": w.file, "displayName": w.file.rsplit("/", 1)[-1], "reason": w.message}
+                for w in self.unread_policies
             ],
             "reportOnly": [
                 {
@@ -375,7 +383,8 @@ def evaluate(
             _evaluate_policy(p, signin, tenant, now) if r is None else r
             for p, r in zip(tenant.policies, known, strict=True)
         )
-    return decide(signin, now, results, tou_error_code=tou_error_code)
+    ev = decide(signin, now, results, tou_error_code=tou_error_code)
+    return replace(ev, unread_policies=tenant.unread_policies) if tenant.unread_policies else ev
 
 
 def decide(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import uuid
 import zipfile
@@ -49,7 +50,13 @@ from caflow.io.crosstenant import (
     parse_cross_tenant_access,
     unknown_cross_tenant_keys,
 )
-from caflow.io.decode import MAX_FILE_BYTES, is_empty_output, parse_document, read_regular_file
+from caflow.io.decode import (
+    MAX_FILE_BYTES,
+    is_empty_output,
+    is_json_document,
+    parse_document,
+    read_regular_file,
+)
 from caflow.io.directory import parse_directory, stable_id
 from caflow.io.directory_export import MEMBERSHIP_FOLDERS, DirectoryObjects
 from caflow.io.fields import Reader
@@ -114,6 +121,9 @@ class LoadReport:
     empty: list[str] = field(default_factory=list)
     #: Configured policy fields caflow does not read (kept in ``raw``): field -> policies.
     unread: Counter[str] = field(default_factory=Counter)
+    #: Files of the folder or archive caflow does not read (not JSON/YAML), each named in a
+    #: ``not-read`` warning; the well-known harmless ones (README, LICENSE ...) are not here.
+    not_read: list[str] = field(default_factory=list)
 
     def notes(self, path: object, tenant: Tenant) -> list[str]:
         """What the user should know about this load, one sentence each (the CLI prints them
@@ -148,14 +158,15 @@ class LoadReport:
 def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[str]:
     """What loading made undetermined, one sentence each, for every front end: one per policy
     whose filter rule caflow cannot parse; one per part or item ``caflow pull`` could not read
-    (pull.json); unmapped connectors once, each named with its number
+    (pull.json); one per file of the bundle caflow does not read (``not-read``); unmapped
+    connectors once, each named with its number
     of connections (A-AUTO-6); connection owners missing from directory.yaml once, counted.
     Warnings in ``already`` (e.g. the baseline's, said before) are left out."""
     from caflow.model.connectors import unmapped_connectors
 
     seen = list(already)
     new = [w for w in tenant.warnings if w not in seen]
-    out = [str(w) for w in new if w.code in ("unparsable-rule", "not-pulled")]
+    out = [str(w) for w in new if w.code in ("unparsable-rule", "not-pulled", "not-read")]
     if any(w.code == "unmapped-connector" for w in new):
         unmapped = unmapped_connectors((c.name, c.connector) for c in tenant.connections)
         n = sum(len(v) for v in unmapped.values())
@@ -179,11 +190,14 @@ def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[s
 Source = list[tuple[str, Callable[[], bytes]]]
 
 
-def _folder_source(root: Path) -> Source:
-    """The data files of a folder, confined to it (SECURITY.md): a symbolic link whose real
-    path lies outside the folder is refused, never followed; special files are refused."""
+def _folder_source(root: Path) -> tuple[Source, Source]:
+    """(the data files, the other files) of a folder, confined to it (SECURITY.md): a symbolic
+    link whose real path lies outside the folder is refused, never followed; special files are
+    refused. The other files are only named (:func:`_with_not_read`), read only to tell whether
+    one in a policies folder holds JSON; hidden files are neither."""
     real_root = root.resolve()
     out: Source = []
+    other: Source = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -195,12 +209,15 @@ def _folder_source(root: Path) -> Source:
         for name in sorted(filenames):
             p = here / name
             rel = p.relative_to(root).as_posix()
-            if name.startswith(".") or p.suffix.lower() not in _DATA_SUFFIXES:
+            if name.startswith("."):
                 continue
             label = f"{root}/{rel}"
+            if p.suffix.lower() not in _DATA_SUFFIXES:
+                other.append((rel, partial(_read, p, real_root, label)))
+                continue
             _confined(p, real_root, label)
             out.append((rel, partial(_read, p, real_root, label)))
-    return sorted(out, key=lambda item: item[0])
+    return sorted(out, key=lambda item: item[0]), sorted(other, key=lambda item: item[0])
 
 
 def _confined(p: Path, real_root: Path, label: str) -> Path:
@@ -237,9 +254,10 @@ MAX_ARCHIVE_FILE_BYTES = 64 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 100_000
 
 
-def _zip_source(path: Path) -> Source:
-    """Members of a bundle archive, every limit checked from the central directory *before*
-    anything is decompressed (a 10 MB archive declaring GiBs is refused at once)."""
+def _zip_source(path: Path) -> tuple[Source, Source]:
+    """(data members, other members) of a bundle archive, every limit of a data member checked
+    from the central directory *before* anything is decompressed (a 10 MB archive declaring GiBs
+    is refused at once); another member is checked only if it is read (:func:`_with_not_read`)."""
     try:
         raw = read_regular_file(path, str(path), limit=MAX_ARCHIVE_FILE_BYTES)
         zf = zipfile.ZipFile(io.BytesIO(raw))
@@ -271,11 +289,13 @@ def _zip_source(path: Path) -> Source:
         if top.lower() not in ("policies", "powerplatform"):
             prefix = top + "/"
     out: Source = []
+    other: Source = []
     total = 0
     for info, name in sorted(infos, key=lambda item: item[1]):
         rel = name[len(prefix) :]
         member = f"{path}!{name}"
         if PurePosixPath(rel).suffix.lower() not in _DATA_SUFFIXES:
+            other.append((rel, partial(_read_checked_member, zf, info, name, member)))
             continue
         _check_member(info, name, member)
         total += info.file_size
@@ -286,7 +306,14 @@ def _zip_source(path: Path) -> Source:
                 hint="a decompression bomb, or not a tenant bundle",
             )
         out.append((rel, partial(_read_member, zf, info, member)))
-    return out
+    return out, other
+
+
+def _read_checked_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, member: str
+) -> bytes:
+    _check_member(info, name, member)
+    return _read_member(zf, info, member)
 
 
 def _check_member(info: zipfile.ZipInfo, name: str, member: str) -> None:
@@ -361,20 +388,83 @@ def load_bundle(
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or folder", file=str(p), code="parse-error")
+    other: Source = []  # files of a folder or archive caflow does not read: named, never dropped
     if p.is_dir():
-        source = _folder_source(p)
+        source, other = _folder_source(p)
         label = str(p) + "/"
     elif p.suffix.lower() == ".zip":
-        source = _zip_source(p)
+        source, other = _zip_source(p)
         label = f"{p}!"
     else:
         source = [(p.name, partial(read_regular_file, p, str(p)))]
         label = str(p.parent) + "/"
     report = report if report is not None else LoadReport()
     tenant = load_tenant_from_documents(source, label=label, report=report, source_name=str(p))
+    tenant = _with_not_read(tenant, other, label, report)
     if require_data:
         _require_tenant_data(p, report)
     return tenant
+
+
+#: Files caflow does not read and does not name either (docs/bundle-format.md): a folder's
+#: documentation and licence, the files Windows and macOS leave behind, and the sign-in log
+#: ``caflow pull --since`` writes into a bundle (``caflow replay --logs`` reads it). Hidden
+#: files (``.gitkeep``, ``.DS_Store``) are never listed at all.
+_HARMLESS = re.compile(
+    r"(?:readme|license|licence|copying|notice|thirdpartynotices)(?:[.\-_].*)?"
+    r"|thumbs\.db|desktop\.ini|signins\.jsonl",
+    re.IGNORECASE,
+)
+#: Folders whose files are Conditional Access policies: a bundle's ``policies/``,
+#: EntraExporter's ``Identity/Conditional/AccessPolicies/``.
+_POLICY_FOLDERS = {"policies", "accesspolicies"}
+#: A name that says JSON or YAML somewhere (``CA001.json.bak``, ``CA015.jsn``, ``p.jsonc``).
+_DATA_NAME = re.compile(r"\.(?:json|jsn|yaml|yml)", re.IGNORECASE)
+
+
+def _with_not_read(tenant: Tenant, other: Source, label: str, report: LoadReport) -> Tenant:
+    """``tenant`` with a ``not-read`` warning naming each file of ``other`` caflow does not read
+    (review of issue 9, M1: a policy saved as ``CA015.jsn`` was dropped without a word and the
+    what-if said "allow"); one that may hold policies also makes the results uncertain
+    (``Tenant.unread_policies``: whatif ``certain: false``, check/simulate undetermined)."""
+    warnings: list[LoadWarning] = []
+    policies: list[LoadWarning] = []
+    for rel, read in other:
+        if _HARMLESS.fullmatch(PurePosixPath(rel).name):
+            continue
+        file = label + rel
+        report.not_read.append(file)
+        may_hold = _may_hold_policies(rel, read, file)
+        message = "not read: caflow reads .json, .json5, .yaml and .yml files only" + (
+            ", and this file in a policies folder may hold policies, so every result is "
+            "uncertain (rename it to .json, or move it out of the folder)"
+            if may_hold
+            else ""
+        )
+        warnings.append(LoadWarning(file, "/", message, code="not-read"))
+        if may_hold:
+            policies.append(warnings[-1])
+    if not warnings:
+        return tenant
+    return replace(
+        tenant, warnings=tenant.warnings + tuple(warnings), unread_policies=tuple(policies)
+    )
+
+
+def _may_hold_policies(rel: str, read: Callable[[], bytes], file: str) -> bool:
+    """A file in a policies folder whose name says JSON/YAML or whose content is JSON - or that
+    cannot be read to tell (never guessed "not a policy")."""
+    parts = PurePosixPath(rel).parts
+    if not any(p.lower() in _POLICY_FOLDERS for p in parts[:-1]):
+        return False
+    if _DATA_NAME.search(parts[-1]):
+        return True
+    try:
+        return is_json_document(read(), file)
+    except UnsafePathError:
+        raise  # a link out of the bundle is refused wherever it is (SECURITY.md)
+    except InputError:
+        return True
 
 
 def _require_tenant_data(path: Path, report: LoadReport) -> None:
@@ -383,7 +473,9 @@ def _require_tenant_data(path: Path, report: LoadReport) -> None:
     if report.kinds.total():
         return
     if not report.files:
-        got = "an empty folder" if path.is_dir() else "no JSON or YAML file"
+        got = "an empty folder" if path.is_dir() and not report.not_read else "no JSON or YAML file"
+        if report.not_read:
+            got += f" ({len(report.not_read)} other file(s): {report.not_read[0]})"
     else:
         got = f"{report.files} file(s), none of them tenant data"
         if report.empty:

@@ -44,6 +44,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "decode_text",
     "is_empty_output",
+    "is_json_document",
     "load_document",
     "note_read",
     "parse_document",
@@ -457,6 +458,23 @@ def is_empty_output(raw: bytes, name: str) -> bool:
         return False  # a blank file is short; never decode a real document twice
     text = decode_text(raw, name).lstrip("\ufeff").strip()
     return text in ("", "null")
+
+
+def is_json_document(raw: bytes, name: str) -> bool:
+    """Does ``raw`` parse as JSON (with the tolerance every JSON file gets)? For a file whose
+    name does not say JSON, e.g. a policy saved as ``CA015.txt``: the bundle loader does not
+    read it, but says that it may hold policies (docs/bundle-format.md)."""
+    if len(raw) > MAX_FILE_BYTES:
+        return False
+    try:
+        text = decode_text(raw, name).lstrip("\ufeff")
+        stripped = text.lstrip()
+        if not stripped or stripped[0] not in "[{":
+            return False
+        _parse_json(text, name)
+    except InputError:
+        return False
+    return True
 
 
 def _yaml_path(root: yaml.Node, key: object, line: int | None) -> tuple[str | int, ...]:

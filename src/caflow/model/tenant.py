@@ -161,6 +161,9 @@ class Tenant:
     agreements: Mapping[str, Agreement] = field(default_factory=dict)
     acceptances: tuple[AgreementAcceptance, ...] = ()
     directory: Directory = field(default_factory=Directory)
+    #: Files of a policies folder caflow does not read that may hold policies (a policy saved
+    #: as ``CA015.jsn``): every verdict is uncertain, naming them (``not-read`` warnings).
+    unread_policies: tuple[LoadWarning, ...] = ()
     cross_tenant_access: CrossTenantAccess = field(default_factory=CrossTenantAccess)
     connections: tuple[Connection, ...] = ()
     flows: tuple[Flow, ...] = ()

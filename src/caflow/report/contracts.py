@@ -174,10 +174,11 @@ class FlowOutcome(_Out):
 
 class UndeterminedItem(_Out):
     kind: Literal[
-        "connection", "flow", "user", "users", "policy", "finding", "flows", "connections"
+        "connection", "flow", "user", "users", "policy", "finding", "flows", "connections", "file"
     ] = Field(
         description="flows / connections: those of a Power Platform environment (id; "
-        "'every environment') that caflow pull could not read (pull.json)"
+        "'every environment') that caflow pull could not read (pull.json); file: a file of a "
+        "policies folder caflow does not read that may hold policies (id: the file)"
     )
     id: str
     reason: str

@@ -58,16 +58,18 @@ def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False
 def decision_certain(ev: Evaluation) -> bool:
     """No undetermined enforced policy, or a determined block (block wins over any grant, so an
     undetermined policy can add requirements or blocks but never lift a block)."""
-    return not ev.undetermined or ev.decision == "block"
+    return not (ev.undetermined or ev.unread_policies) or ev.decision == "block"
 
 
 def uncertainty(ev: Evaluation) -> str:
-    """`` — 17 policies undetermined`` when enforced undetermined policies could change the
-    decision, else empty (the headline must not read as a plain ALLOW)."""
-    n = len(ev.undetermined)
-    if not n:
-        return ""
-    return f" — {n} {'policy' if n == 1 else 'policies'} undetermined"
+    """`` — 17 policies undetermined`` when enforced undetermined policies (or policy files
+    caflow did not read) could change the decision, else empty (the headline must not read as
+    a plain ALLOW)."""
+    n, files = len(ev.undetermined), len(ev.unread_policies)
+    parts = [f"{n} {'policy' if n == 1 else 'policies'} undetermined"] if n else []
+    if files:
+        parts.append(f"{files} policy file(s) not read")
+    return f" — {', '.join(parts)}" if parts else ""
 
 
 def _subject(ev: Evaluation) -> str:
@@ -138,7 +140,7 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
         dec.append("BLOCK", style=_DECISION_STYLE["block"])
         dec.append(" — the user account is disabled; Conditional Access alone: ")
     dec.append(ev.decision.upper(), style=_DECISION_STYLE.get(ev.decision, "bold"))
-    if ev.undetermined:
+    if ev.undetermined or ev.unread_policies:
         why = "they cannot lift the block" if decision_certain(ev) else "the decision could change"
         dec.append(f"{uncertainty(ev)} ({why})", style="magenta")
     if ev.requirements and ev.decision != "block":
@@ -168,6 +170,8 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
         lines.append(
             Text(f"Undetermined: {r.policy.display_name}: {r.undetermined_detail}", style="magenta")
         )
+    for w in ev.unread_policies:
+        lines.append(Text(f"Undetermined: {w.file}: {w.message}", style="magenta"))
     warnings = [w for r in ev.results if r.applies or r.undetermined for w in r.policy.warnings]
     for w in warnings[:10]:
         lines.append(Text(f"warning: {w}", style="yellow"))

@@ -35,6 +35,7 @@ from caflow.automation.verdicts import (
     flow_impact,
     started_flows_by_connection,
     unpulled_impact,
+    unread_impact,
 )
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
@@ -369,7 +370,7 @@ class Simulator:
             }
         breaking = {k for k, v in verdicts.items() if v.status == "breaks"}
         unpulled = unpulled_impact(self.tenant.not_pulled, self.tenant.connections, breaking)
-        return undetermined + doubtful + unpulled
+        return undetermined + doubtful + unpulled + unread_impact(self.tenant)
 
     def _unparsed_doubt(self, conn: ConnectionState, at: datetime, unparsed: set[str]) -> str:
         """Why ``conn`` is undetermined when an exported policy whose filter rule caflow cannot
