@@ -319,3 +319,28 @@ def test_a_folder_of_only_empty_files_is_exit_2(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["advise", str(tmp_path), "--format", "json"])
     assert res.exit_code == 2, res.output
     assert "no tenant data found" in res.stderr and "2 empty" in res.stderr
+
+
+def test_other_empty_files_keep_their_documented_outcome(
+    tmp_path: Path, graph: GraphTenant
+) -> None:
+    """Review of issue 9 (M2): only the membership files changed. An empty file of a bundle
+    (which caflow writes, or the user by hand) is still parse-error, exit 2 (docs/errors.md);
+    an export folder of nothing but empty files, membership files included, is still
+    no-tenant-data."""
+    from caflow.errors import InputError, ParseError
+
+    bundle = tmp_path / "bundle"
+    (bundle / "policies").mkdir(parents=True)
+    (bundle / "tenant.yaml").write_text("displayName: Contoso\n")
+    (bundle / "policies" / "p.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(ParseError, match="file is empty"):
+        load_bundle(bundle)
+    export = tmp_path / "export"
+    user = graph.users[0]["id"]
+    (export / "users" / user).mkdir(parents=True)
+    (export / "users" / user / "transitiveMemberOf.json").write_bytes(b"")
+    (export / "policies.json").write_bytes(b"null")
+    with pytest.raises(InputError, match="no tenant data found") as exc:
+        load_bundle(export)
+    assert exc.value.code == "no-tenant-data"
