@@ -515,7 +515,7 @@ def not_a_policy_error(obj: dict[str, Any], file: str, path: Path) -> SchemaErro
             file=file,
             path=(*path, *where),
             expected="a conditionalAccessPolicy key",
-            hint=f"did you mean '{meant}'?",
+            hint=did_you_mean_hint(key, (meant,)),
             code="unknown-key",
         )
     return SchemaError(
