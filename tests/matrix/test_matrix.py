@@ -212,3 +212,21 @@ def test_personas_bad_input(tmp_path: Path, content: str, needle: str) -> None:
     res = _run(str(CONTOSO), "--personas", str(f))
     assert res.exit_code == 2, res.output
     assert needle in res.stderr and str(f) in res.stderr and "Traceback" not in res.output
+
+
+def test_personas_csv_that_is_not_utf8_is_exit_2_and_utf16_reads(tmp_path: Path) -> None:
+    """A CSV with bytes that are no UTF-8 was an internal error (UnicodeDecodeError, found by
+    tests/fuzz/test_fuzz_cli.py): it is parse-error naming the file, decoded like every other
+    input (UTF-8 or UTF-16, with or without a BOM: Excel saves "Unicode text" as UTF-16)."""
+    text = "user,name,where\nalice@contoso.com,alice-home,untrusted\n"
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(text.replace("alice-home", "alice-h\u00f6me").encode("latin-1"))
+    res = _run(str(CONTOSO), "--personas", str(bad))
+    assert res.exit_code == 2, res.output
+    assert str(bad) in res.stderr and "[parse-error]" in res.stderr
+    assert "internal error" not in res.stderr
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(text.encode("utf-16"))
+    res = _run(str(CONTOSO), "--personas", str(utf16), "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert {c["context"] for c in json.loads(res.stdout)["cells"]} == {"alice-home"}

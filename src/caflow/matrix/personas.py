@@ -63,9 +63,10 @@ def _flag(value: Any, *, file: str, path: tuple[str | int, ...]) -> bool:
 
 def _rows(path: Path) -> list[Any]:
     if path.suffix.lower() == ".csv":
-        from caflow.io.decode import read_regular_file
+        from caflow.io.decode import decode_text, read_regular_file
 
-        text = read_regular_file(path, str(path)).decode("utf-8-sig")
+        # Decoded like every input (UTF-8/UTF-16, BOM sniffed; other bytes are parse-error).
+        text = decode_text(read_regular_file(path, str(path)), str(path)).lstrip("\ufeff")
         return list(csv.DictReader(text.splitlines()))
     from caflow.io.decode import load_document
 
