@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,12 +41,19 @@ INVALID_TENANT = {
 @pytest.fixture(scope="module")
 def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A PEM file with a private key and its self-signed certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _pem_file(tmp_path_factory.mktemp("cert") / "app.pem", key)
+
+
+def _pem_file(path: Path, key: Any) -> Path:
+    """``path`` holding ``key`` (PKCS#8, unencrypted) and a self-signed certificate for it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import NameOID
+
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "caflow-test")])
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     cert = (
@@ -56,9 +64,8 @@ def pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
         .serial_number(1)
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
+        .sign(key, None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256())
     )
-    path = tmp_path_factory.mktemp("cert") / "app.pem"
     path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM,
@@ -187,3 +194,188 @@ def test_a_rejected_environment_token_says_expired_or_invalid(
     assert message in res.output and "$CAFLOW_ACCESS_TOKEN" in res.output
     assert "az account get-access-token --resource https://graph.microsoft.com" in res.output
     assert "needs Policy.Read.All" not in res.output and token not in res.output
+
+
+#: Entra's answer while its token service is failing: AADSTS90033 "A transient error has
+#: occurred" ("Microsoft Entra authentication and authorization error codes").
+TRANSIENT = {
+    "error": "temporarily_unavailable",
+    "error_description": "AADSTS90033: A transient error has occurred. Try again.\r\nTrace ID: "
+    "0f6b0e3a-0000-0000-0000-000000000000\r\nCorrelation ID: c\r\nTimestamp: 2026-02-02 09:00:00Z",
+    "error_codes": [90033],
+}
+
+
+def _login(
+    token: httpx.Response | None = None, device: httpx.Response | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    """The login endpoint: its OpenID configuration for any tenant, then ``token`` on the token
+    endpoint and ``device`` on the device authorization endpoint (a device code, by default)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        base = f"https://{request.url.host}/{request.url.path.split('/')[1]}"
+        if request.url.path.endswith("/openid-configuration"):
+            return httpx.Response(
+                200,
+                json={
+                    "token_endpoint": f"{base}/oauth2/v2.0/token",
+                    "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                    "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                    "issuer": f"{base}/v2.0",
+                },
+            )
+        if request.url.path.endswith("/devicecode"):
+            return device or httpx.Response(
+                200,
+                json={
+                    "user_code": "ABCD-EFGH",
+                    "device_code": "dc",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 900,
+                    "interval": 5,
+                    "message": "To sign in, enter ABCD-EFGH",
+                },
+            )
+        if request.url.path.endswith("/token") and token is not None:
+            return token
+        return httpx.Response(200, json={"tenant_discovery_endpoint": "", "metadata": []})
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("method", "step"),
+    [
+        ("client-secret", "token"),
+        ("certificate", "token"),
+        ("device-code", "devicecode"),  # asking for a device code
+        ("device-code", "token"),  # polling for the token after the code was shown
+    ],
+)
+@pytest.mark.parametrize(
+    "failed",
+    [
+        httpx.Response(503, json=TRANSIENT, headers={"Retry-After": "5"}),
+        httpx.Response(500, text="<html>Internal Server Error</html>"),
+    ],
+    ids=["503-aadsts90033", "500-html"],
+)
+def test_a_failing_token_endpoint_is_the_service_not_caflow(
+    tmp_path: Path, pem: Path, method: str, step: str, failed: httpx.Response
+) -> None:
+    """Review of issue 9, N1: msal raises MsalServiceError on a 5xx of the token endpoint (and
+    a ValueError on a body that is not JSON); each is exit 2 naming the endpoint URL and the
+    status, never an internal error and never a permission."""
+    tenant = None if method == "device-code" else "contoso.onmicrosoft.com"
+    answer = _login(token=failed) if step == "token" else _login(device=failed)
+    code, output, seen = _pull(tmp_path, answer, _args(method, pem, tenant), CloudName.global_)
+    url = f"https://login.microsoftonline.com/{tenant or 'organizations'}/oauth2/v2.0/{step}"
+    assert seen[-1] == url
+    status = failed.status_code
+    assert code == 2, output
+    # the last line: a device code already shown comes first
+    last = output.splitlines()[-1]
+    assert last.startswith(f"error: {url}: sign-in failed: HTTP {status}: the service failed")
+    assert "not a permission problem: try again later" in output and "[pull-failed]" in output
+    assert ("AADSTS90033: A transient error has occurred" in output) == (status == 503)
+    assert "needs" not in output and "pull-denied" not in output
+
+
+@pytest.mark.parametrize(
+    ("method", "step"), [("client-secret", "token"), ("device-code", "devicecode")]
+)
+def test_a_throttling_token_endpoint_is_throttling_not_a_refusal(
+    tmp_path: Path, pem: Path, method: str, step: str
+) -> None:
+    """Review of issue 9, N7: msal hands a 429 back as an error answer like a refusal; it is
+    throttling, with the endpoint and the Retry-After it asked for."""
+    throttled = httpx.Response(429, json=TRANSIENT, headers={"Retry-After": "5"})
+    tenant = None if method == "device-code" else "contoso.onmicrosoft.com"
+    answer = _login(token=throttled) if step == "token" else _login(device=throttled)
+    code, output, _ = _pull(tmp_path, answer, _args(method, pem, tenant), CloudName.global_)
+    url = f"https://login.microsoftonline.com/{tenant or 'organizations'}/oauth2/v2.0/{step}"
+    assert code == 2 and output.startswith(f"error: {url}: sign-in throttled: HTTP 429"), output
+    assert "try again in 5 s or later (Retry-After)" in output and "[pull-throttled]" in output
+    assert "needs" not in output and "pull-denied" not in output
+
+
+def test_a_token_answer_that_is_not_json_names_the_endpoint(tmp_path: Path, pem: Path) -> None:
+    """A proxy answering the token request with a page of its own (HTTP 200, HTML)."""
+    page = httpx.Response(200, text="<html>sign in to the proxy</html>")
+    code, output, _ = _pull(
+        tmp_path,
+        _login(token=page),
+        _args("client-secret", pem, "contoso.onmicrosoft.com"),
+        CloudName.global_,
+    )
+    url = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    assert code == 2 and output.startswith(f"error: {url}: sign-in failed: HTTP 200"), output
+    assert "not a token response" in output and "HTTPS_PROXY" in output
+
+
+def test_a_refused_secret_stays_a_refusal(tmp_path: Path, pem: Path) -> None:
+    """A 401 of the token endpoint is Entra refusing the credentials (pull-denied), unchanged."""
+    refused = httpx.Response(
+        401,
+        json={
+            "error": "invalid_client",
+            "error_description": "AADSTS7000215: Invalid client secret provided.",
+        },
+    )
+    code, output, _ = _pull(
+        tmp_path,
+        _login(token=refused),
+        _args("client-secret", pem, "contoso.onmicrosoft.com"),
+        CloudName.global_,
+    )
+    assert code == 2 and "AADSTS7000215" in output and "[pull-denied]" in output
+
+
+def _ec() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _ed25519() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+@pytest.mark.parametrize(("make", "kind"), [(_ec, "EC"), (_ed25519, "Ed25519")])
+def test_a_key_that_is_not_rsa_is_refused_before_any_request(
+    tmp_path: Path, make: Callable[[], Any], kind: str
+) -> None:
+    """Review of issue 9, N2: Entra's client assertion is signed RS256/PS256 ("certificate
+    credentials"), so msal (PyJWT) failed on an EC key at the first token request with an
+    internal InvalidKeyError. Now exit 2 naming the file, before the login endpoint is asked."""
+    keys = tmp_path.parent / f"{tmp_path.name}-keys"
+    keys.mkdir()
+    path = _pem_file(keys / "app.pem", make())
+    code, output, seen = _pull(
+        tmp_path, _login(), _args("certificate", path, "contoso.onmicrosoft.com"), CloudName.global_
+    )
+    assert seen == [] and code == 2, output
+    assert output.startswith(f"error: {path}: the private key is {kind}")
+    assert "RS256 or PS256" in output and "RSA" in output and "[invalid-input]" in output
+
+
+def test_an_unreadable_key_block_names_the_file(tmp_path: Path, pem: Path) -> None:
+    """A PRIVATE KEY block whose content is not a key: exit 2 naming the file."""
+    keys = tmp_path.parent / f"{tmp_path.name}-keys"
+    keys.mkdir()
+    text = pem.read_text()
+    start = text.index("-----BEGIN PRIVATE KEY-----\n") + len("-----BEGIN PRIVATE KEY-----\n")
+    broken = keys / "broken.pem"
+    broken.write_text(
+        text[:start] + "QUJD" * 16 + "\n" + text[text.index("-----END PRIVATE KEY") :]
+    )
+    code, output, seen = _pull(
+        tmp_path,
+        _login(),
+        _args("certificate", broken, "contoso.onmicrosoft.com"),
+        CloudName.global_,
+    )
+    assert seen == [] and code == 2, output
+    assert output.startswith(f"error: {broken}: cannot read the private key")

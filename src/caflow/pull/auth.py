@@ -64,6 +64,8 @@ class _Msal:
     cloud: Cloud = GLOBAL
     #: API (global audience) -> the delegated scopes a device-code sign-in asks for
     delegated: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: the client msal signs in through, with the last answer of the login endpoint
+    seen: _Seen = field(default_factory=lambda: _Seen(None))
 
     def __call__(self, resource: str) -> str:
         return self._acquire(resource, fresh=False)
@@ -72,15 +74,21 @@ class _Msal:
         return self._acquire(resource, fresh=True)
 
     def _acquire(self, resource: str, *, fresh: bool) -> str:
+        self.seen.last = None  # an answer from msal's cache is no answer heard now
         try:
             return self._token(resource, fresh=fresh)
         except PullError:
             raise
         except Exception as exc:
+            # msal talks to the token endpoint itself: a failing or throttling endpoint (msal
+            # raises MsalServiceError "HTTP Error: 503" on a 5xx; a body that is not JSON is a
+            # ValueError) is the service's, a network failure the network's - each named with
+            # the endpoint, never an internal error (review of issue 9, N1).
+            answer = self.seen.last
+            if answer is not None and (answer.status_code >= 400 or not _json(answer)):
+                raise _endpoint_error(answer, self.seen.url, {}, resource) from None
             if not _network_error(exc):
                 raise
-            # msal talks to the login endpoint itself: a network failure there is the
-            # network's, named with the endpoint, never an internal error (review of issue 9).
             raise _unreachable(exc, self.authority) from None
 
     def rejected(self, resource: str) -> str:
@@ -114,7 +122,7 @@ class _Msal:
             if not result:
                 flow = self.app.initiate_device_flow(scopes=scopes)
                 if "user_code" not in flow:
-                    raise _sign_in_error(flow, self.authority, resource)
+                    raise self._refused(flow, resource)
                 self.prompt(str(flow["message"]))
                 result = self.app.acquire_token_by_device_flow(flow)
         else:
@@ -122,8 +130,104 @@ class _Msal:
                 self.app.remove_tokens_for_client()
             result = self.app.acquire_token_for_client(scopes=scopes)
         if not result or "access_token" not in result:
-            raise _sign_in_error(result or {}, self.authority, resource)
+            raise self._refused(result or {}, resource)
         return str(result["access_token"])
+
+    def _refused(self, result: Mapping[str, Any], resource: str) -> PullError:
+        """msal's error answer: Entra refused the sign-in (4xx, ``pull-denied``) - unless the
+        endpoint was throttling (429) or failing (5xx), which msal hands back the same way."""
+        answer = self.seen.last
+        if answer is not None and (answer.status_code == 429 or answer.status_code >= 500):
+            return _endpoint_error(answer, self.seen.url, result, resource)
+        return _sign_in_error(result, self.authority, resource)
+
+
+class _Seen:
+    """The HTTP client msal signs in through, remembering the answer to the last POST (the
+    token and device-code endpoints): msal hands a throttled (429) or failed (5xx) token request
+    back without its status or URL - an error dict like a refusal's, or
+    ``MsalServiceError("HTTP Error: 503")`` - and the message must name both."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.last: Any = None  # the last response; its URL in ``url``
+        self.url = ""
+
+    def post(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        self.last, self.url = None, url.split("?")[0]
+        self.last = self.client.post(url, *args, **kwargs)
+        return self.last
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        # discovery only (tenant discovery fails in _sign_in_app); msal may fetch instance
+        # metadata after a token request failed, which must not hide that answer
+        return self.client.get(*args, **kwargs)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _json(answer: Any) -> Any:
+    """The JSON body of an answer, or None."""
+    try:
+        return answer.json()
+    except ValueError:
+        return None
+
+
+def _endpoint_error(answer: Any, url: str, result: Mapping[str, Any], resource: str) -> PullError:
+    """The login endpoint answered ``answer`` (an HTTP error) to a token request: throttling
+    (429: ``pull-throttled``, with its Retry-After), the service failing (5xx: ``pull-failed``,
+    e.g. AADSTS90033 "a transient error has occurred"; "Microsoft Entra authentication and
+    authorization error codes", https://learn.microsoft.com/entra/identity-platform/reference-error-codes)
+    or another refusal (``pull-denied``); the message names the endpoint URL and the status."""
+    status = int(answer.status_code)
+    doc = _json(answer)
+    if status < 400:  # msal could not read a successful answer
+        return PullError(
+            f"sign-in failed: HTTP {status}: the answer is not a token response (not JSON)",
+            endpoint=url,
+            permission="",
+            status=status,
+            code="pull-failed",
+            hint="a proxy answering for the login endpoint causes this: check the proxy "
+            "(HTTPS_PROXY)",
+        )
+    result = result or (doc if isinstance(doc, dict) else {})
+    desc = str(result.get("error_description") or "").splitlines()
+    said = ": ".join(x for x in (str(result.get("error") or ""), desc[0] if desc else "") if x)
+    if status == 429:
+        wait = str(answer.headers.get("Retry-After") or "").strip()
+        return PullError(
+            "sign-in throttled: HTTP 429: throttled" + (f": {said}" if said else ""),
+            endpoint=url,
+            permission="",
+            status=status,
+            code="pull-throttled",
+            hint="not a permission problem: try again "
+            + (
+                f"in {wait} s or later (Retry-After)"
+                if wait.isdigit()
+                else f"after {wait} (Retry-After)"
+                if wait
+                else "later"
+            ),
+        )
+    if status >= 500:
+        return PullError(
+            f"sign-in failed: HTTP {status}: the service failed" + (f": {said}" if said else ""),
+            endpoint=url,
+            permission="",
+            status=status,
+            code="pull-failed",
+        )
+    return PullError(
+        f"sign-in failed: HTTP {status}" + (f": {said}" if said else ""),
+        endpoint=url,
+        permission=f"a token for {resource}",
+        status=status,
+        code="pull-denied" if status in (400, 401, 403) else "pull-failed",
+    )
 
 
 def _network_error(exc: BaseException) -> bool:
@@ -265,7 +369,7 @@ def token_source(
     import httpx
     import msal
 
-    http = http_client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
+    http = seen = _Seen(http_client or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0)))
     authority = cloud.authority(tenant)
     if method is AuthMethod.device_code:
         app = _sign_in_app(
@@ -282,6 +386,7 @@ def token_source(
             authority=authority,
             cloud=cloud,
             delegated=delegated or {},
+            seen=seen,
         )
     if not tenant or not client_id:
         raise InputError(
@@ -307,7 +412,7 @@ def token_source(
         authority,
         tenant,
     )
-    return _Msal(app, interactive=False, prompt=prompt, authority=authority, cloud=cloud)
+    return _Msal(app, interactive=False, prompt=prompt, authority=authority, cloud=cloud, seen=seen)
 
 
 @dataclass(frozen=True)
@@ -398,13 +503,12 @@ def _certificate_credential(path: Path | None) -> dict[str, str]:
         raise InputError(
             "no private key in the file", file=str(path), expected="a PEM PRIVATE KEY block"
         )
-    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
         # msal signs its client assertion with this key only at the first token request, where
         # an unreadable key would be an internal error: read it now (review of issue 9).
-        load_pem_private_key(pem.encode("ascii"), password=None)
+        key = load_pem_private_key(pem.encode("ascii"), password=None)
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
         raise InputError(
             "the private key is encrypted",
@@ -412,11 +516,33 @@ def _certificate_credential(path: Path | None) -> dict[str, str]:
             expected="an unencrypted PEM private key (caflow asks for no passphrase: "
             "`openssl pkey -in app.pem` prints it decrypted; keep the certificate in the file)",
         ) from None
-    except (ValueError, UnsupportedAlgorithm):
+    except Exception as exc:  # ValueError, UnsupportedAlgorithm, ...: the file's, not caflow's
         raise InputError(
             "cannot read the private key",
             file=str(path),
-            expected="a PEM PRIVATE KEY block (RSA or EC)",
+            expected="a PEM PRIVATE KEY block of an RSA key",
+            got=Shown(type(exc).__name__),
+        ) from None
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    if not isinstance(key, rsa.RSAPrivateKey):
+        # Entra's client assertion is signed RS256 or PS256 - both RSA ("Microsoft identity
+        # platform certificate credentials", Assertion format, header "alg",
+        # https://learn.microsoft.com/entra/identity-platform/certificate-credentials), and msal
+        # signs it RS256/PS256 only: an EC (or other) key would fail at the first token request
+        # (review of issue 9, N2).
+        kinds = {
+            "EC": ec.EllipticCurvePrivateKey,
+            "DSA": dsa.DSAPrivateKey,
+            "Ed25519": ed25519.Ed25519PrivateKey,
+            "Ed448": ed448.Ed448PrivateKey,
+        }
+        kind = next((name for name, cls in kinds.items() if isinstance(key, cls)), "")
+        raise InputError(
+            f"the private key is {kind or 'not RSA'}",
+            file=str(path),
+            expected="an RSA private key: Entra client certificates sign with RS256 or PS256, "
+            "which need RSA (e.g. `openssl req -x509 -newkey rsa:2048 -nodes ...`)",
         ) from None
     der = cert.public_bytes(Encoding.DER)
     return {
