@@ -64,7 +64,12 @@ def build_proposed(baseline: Tenant, paths: Iterable[Path]) -> Tenant:
         by_id = {p.id.lower(): p for p in current.policies}
         for p in loaded.policies:
             by_id[p.id.lower()] = bind_written_policy(p, current)
-        current = current.evolve(policies=tuple(by_id.values()))
+        # What loading the files found (fields caflow does not evaluate) goes with them, to
+        # check's warnings[] like an exported bundle's (caflow.io.bundle.load_warnings).
+        unread = [w for w in loaded.warnings if w.code == "unread-field"]
+        current = current.evolve(
+            policies=tuple(by_id.values()), warnings=(*current.warnings, *unread)
+        )
     return current
 
 

@@ -308,6 +308,12 @@ def _evaluate_policy(
                 )
             )
         unknown.append(f"unknown value {enum_token(bad)} at {path}")
+    for path in p.missing:
+        if explain:
+            results.append(
+                ConditionResult("notEnoughInformation", path, "undetermined", "missing field")
+            )
+        unknown.append(f"missing field at {path}")
     if unknown:
         return PolicyResult(
             p, False, "notEnoughInformation", _NOT_APPLICABLE, tuple(results), "; ".join(unknown)

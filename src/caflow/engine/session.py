@@ -24,7 +24,10 @@ def sif_window(sif: tuple[str, int | None, str | None] | None) -> timedelta | No
         return timedelta(0)
     if value is None:
         return None
-    return timedelta(days=value) if (unit or "").lower() == "days" else timedelta(hours=value)
+    # Graph's signinFrequencyType is days | hours; no unit (or another word) is no window,
+    # never hours by default (the policy is undetermined: io/policies.py).
+    per = {"days": timedelta(days=1), "hours": timedelta(hours=1)}.get((unit or "").lower())
+    return None if per is None else per * value
 
 
 def combine_session(controls: Iterable[SessionControls]) -> dict[str, object]:

@@ -68,7 +68,6 @@ from caflow.io.policies import (
     parse_policy,
     parse_strength,
     shape_typo,
-    unread_fields,
 )
 from caflow.io.powerplatform import is_connection_like, is_flow_like, parse_connection, parse_flow
 from caflow.io.pullmanifest import read_pull_manifest
@@ -119,8 +118,6 @@ class LoadReport:
     #: Empty JSON files of an export folder (0 bytes, a BOM, whitespace or ``null``): read as
     #: empty lists.
     empty: list[str] = field(default_factory=list)
-    #: Configured policy fields caflow does not read (kept in ``raw``): field -> policies.
-    unread: Counter[str] = field(default_factory=Counter)
     #: Files of the folder or archive caflow does not read (not JSON/YAML), each named in a
     #: ``not-read`` warning; the well-known harmless ones (README, LICENSE ...) are not here.
     not_read: list[str] = field(default_factory=list)
@@ -133,12 +130,6 @@ class LoadReport:
             out.append(
                 f"{path} holds no Conditional Access policy (a tenant may have none); "
                 "every sign-in is evaluated against zero policies"
-            )
-        if self.unread:
-            # Fields Graph added that caflow does not read: kept as written, said once.
-            listed = ", ".join(f"{k} ({n})" for k, n in sorted(self.unread.items()))
-            out.append(
-                f"policy fields caflow does not evaluate (kept as written; policies): {listed}"
             )
         out.extend(self.caveats)
         if self.empty:
@@ -157,7 +148,8 @@ class LoadReport:
 
 def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[str]:
     """What loading made undetermined, one sentence each, for every front end: one per policy
-    whose filter rule caflow cannot parse; one per part or item ``caflow pull`` could not read
+    whose filter rule caflow cannot parse; the policy fields caflow does not evaluate once,
+    each counted by policies; one per part or item ``caflow pull`` could not read
     (pull.json); one per file of the bundle caflow does not read (``not-read``); unmapped
     connectors once, each named with its number
     of connections (A-AUTO-6); connection owners missing from directory.yaml once, counted.
@@ -167,6 +159,12 @@ def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[s
     seen = list(already)
     new = [w for w in tenant.warnings if w not in seen]
     out = [str(w) for w in new if w.code in ("unparsable-rule", "not-pulled", "not-read")]
+    unread = Counter(w.message.split(": ", 1)[1] for w in new if w.code == "unread-field")
+    if unread:
+        # Fields Graph added (or a typo in an exported policy) that caflow does not read: kept
+        # as written, said once, counted by policies (review of issue 9, N4: check too).
+        listed = ", ".join(f"{k} ({n})" for k, n in sorted(unread.items()))
+        out.append(f"policy fields caflow does not evaluate (kept as written; policies): {listed}")
     if any(w.code == "unmapped-connector" for w in new):
         unmapped = unmapped_connectors((c.name, c.connector) for c in tenant.connections)
         n = sum(len(v) for v in unmapped.values())
@@ -741,7 +739,6 @@ class _Builder:
                     else:
                         raise not_a_policy_error(obj, file, path)
                 self.policies.append((file, path, obj))
-                report.unread.update(unread_fields(obj))
             elif kind == "template":
                 details = dict(obj["details"])
                 details.setdefault("id", obj.get("id"))
@@ -1113,7 +1110,7 @@ def _with_reference_warnings(
     strengths: dict[str, StrengthRef],
 ) -> Policy:
     """Attach a warning for every reference the bundle does not define (docs/bundle-format.md)."""
-    warnings: list[LoadWarning] = []
+    warnings = list(policy.warnings)
     base = policy.source_path.rstrip("/")
     c = policy.conditions
 
@@ -1215,7 +1212,9 @@ def _with_reference_warnings(
             policy = replace(
                 policy, grant=replace(policy.grant, authentication_strength=strengths[s.id.lower()])
             )
-    return replace(policy, warnings=tuple(warnings)) if warnings else policy
+    return (
+        replace(policy, warnings=tuple(warnings)) if warnings != list(policy.warnings) else policy
+    )
 
 
 def resolve_references(policy: Policy, tenant: Tenant) -> Policy:

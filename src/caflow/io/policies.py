@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from caflow.errors import (
+    LoadWarning,
     SchemaError,
     did_you_mean,
     did_you_mean_hint,
@@ -40,6 +41,7 @@ __all__ = [
     "POLICY_VALUES",
     "UNDECLARED_KEYS",
     "UNDECLARED_VALUES",
+    "UNREAD_FIELD",
     "check_written_policy",
     "is_policy_like",
     "not_a_policy_error",
@@ -47,6 +49,7 @@ __all__ = [
     "parse_strength",
     "shape_typo",
     "unread_fields",
+    "unread_warnings",
 ]
 
 Path = tuple[str | int, ...]
@@ -144,6 +147,8 @@ class _Unknown(list[tuple[str, str]]):
         super().__init__()
         self.kinds: list[str] = []
         self.reader = reader
+        #: JSON pointers of fields a configured control needs and the policy lacks.
+        self.missing: list[str] = []
 
     def add(self, kind: str, value: str, where: Path) -> None:
         self.append((value, json_pointer(where)))
@@ -421,6 +426,15 @@ def check_written_policy(policy: Policy, written: dict[str, Any] | None = None) 
                 hint=did_you_mean_hint(str(key), sorted(known)),
                 code="unknown-key",
             )
+    for pointer in policy.missing:
+        if pointer.rsplit("/", 1)[0] in mine:
+            raise SchemaError(
+                "missing field",
+                file=policy.source,
+                path=pointer,
+                expected="'days' or 'hours' (the unit of signInFrequency's value)",
+                code="missing-field",
+            )
     kinds = policy.unknown_kinds or ("",) * len(policy.unknown_values)
     for (value, pointer), kind in zip(policy.unknown_values, kinds, strict=True):
         if pointer not in mine and pointer.rsplit("/", 1)[0] not in mine:
@@ -455,7 +469,52 @@ def unread_fields(obj: dict[str, Any]) -> list[str]:
             for k, v in session.items()
             if k not in _READ_SESSION_FIELDS and not _annotation(k) and not _is_empty(v)
         ]
+        # Inside a control caflow reads, a key Graph does not define (``"typ": "days"``) is
+        # not read either: listed too, never dropped silently (review of issue 9, N3).
+        for k in sorted(_READ_SESSION_FIELDS & session.keys()):
+            control = session[k]
+            known = POLICY_KEYS.get(("sessionControls", k))
+            if not isinstance(control, dict) or known is None:
+                continue
+            out += [
+                f"sessionControls.{k}.{kk}"
+                for kk, v in control.items()
+                if kk not in known and kk != _SDK_BAG and not _annotation(kk) and not _is_empty(v)
+            ]
+        if _sif_without_type(session.get("signInFrequency")):
+            out.append(f"sessionControls.signInFrequency.type {_MISSING}")
     return out
+
+
+#: How :func:`unread_fields` names a field that is missing (not misspelt, just absent).
+_MISSING = "(missing)"
+
+
+def _sif_without_type(sif: Any) -> bool:
+    """An enabled time-based sign-in frequency with a value but no ``type``: Graph's
+    signInFrequencySessionControl needs ``type`` (``days`` | ``hours``) to say what ``value``
+    counts (learn.microsoft.com/graph/api/resources/signinfrequencysessioncontrol); caflow
+    never guesses the unit."""
+    if not isinstance(sif, dict) or sif.get("isEnabled") is not True:
+        return False
+    interval = sif.get("frequencyInterval")
+    timed = interval is None or (isinstance(interval, str) and interval.lower() == "timebased")
+    return timed and sif.get("value") is not None and sif.get("type") in (None, "")
+
+
+def unread_warnings(obj: dict[str, Any], file: str, base: str) -> tuple[LoadWarning, ...]:
+    """:func:`unread_fields` as ``unread-field`` load warnings on the policy, one per field
+    (``caflow.io.bundle.load_warnings`` says them once, counted, on every verb)."""
+    out = []
+    for name in unread_fields(obj):
+        dotted = name.removesuffix(" " + _MISSING)
+        pointer = base + "".join(f"/{part}" for part in dotted.split("."))
+        out.append(LoadWarning(file, pointer, f"{UNREAD_FIELD}: {name}", code="unread-field"))
+    return tuple(out)
+
+
+#: The message prefix of an ``unread-field`` warning (the field follows after ": ").
+UNREAD_FIELD = "policy field caflow does not evaluate"
 
 
 def _is_empty(value: Any) -> bool:
@@ -801,6 +860,9 @@ def _session(r: Reader, value: Any, path: Path, unknown: _Unknown) -> SessionCon
             )
         sif_value = (interval, value, r.string(sif.get("type"), (*path, "signInFrequency", "type")))
         sp = (*path, "signInFrequency")
+        if _sif_without_type(sif):
+            # No unit for the value: the policy is undetermined, never read as hours.
+            unknown.missing.append(json_pointer((*sp, "type")))
         unknown.check("frequencyInterval", interval, (*sp, "frequencyInterval"))
         unknown.check("signInFrequencyType", sif_value[2], (*sp, "type"))
         unknown.check(
@@ -885,4 +947,6 @@ def parse_policy(obj: dict[str, Any], file: str, path: Path = ()) -> Policy:
         raw=obj,
         unknown_values=tuple((value, base + pointer) for value, pointer in unknown),
         unknown_kinds=tuple(unknown.kinds),
+        missing=tuple(base + pointer for pointer in unknown.missing),
+        warnings=unread_warnings(obj, file, base),
     )

@@ -178,6 +178,9 @@ class Policy:
     #: The closed set (a key of ``caflow.io.policies.POLICY_VALUES``, "" for an unknown grant
     #: field) of each of ``unknown_values``, in the same order: for did-you-mean hints.
     unknown_kinds: tuple[str, ...] = field(default=(), compare=False)
+    #: JSON pointers of fields a configured control needs and the policy lacks (an enabled
+    #: time-based sign-in frequency without ``type``): ``notEnoughInformation``, never a guess.
+    missing: tuple[str, ...] = ()
 
     @property
     def enforced(self) -> bool:
