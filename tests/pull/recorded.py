@@ -406,3 +406,17 @@ class RecordedTenant:
         return httpx.Response(
             404, json={"error": {"code": "NotFound", "message": f"{path} not found"}}
         )
+
+
+def facts(requests: int) -> dict[str, object]:
+    """The facts of a run ``caflow pull`` adds to pull.write.manifest (cli.pull_cmd), fixed:
+    a bundle the tests write through the library is one the loader and the schema accept."""
+    return {
+        "caflow": "0.0.0-test",
+        "startedAt": "2026-02-02T09:00:00Z",
+        "finishedAt": "2026-02-02T09:00:01Z",
+        "auth": "environment",
+        "options": {"allUsers": False, "since": None, "skip": [], "signInTypes": []},
+        "requests": requests,
+        "retries": 0,
+    }

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from tests.graph_contoso import CONTOSO, answers, memberships
 from tests.pull.recorded import ENV as PP_ENV
-from tests.pull.recorded import RecordedTenant, graph_error
+from tests.pull.recorded import RecordedTenant, facts, graph_error
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -53,7 +53,7 @@ def _pull(tmp_path: Path, options: PullOptions = PullOptions(), api: Api | None 
     api = api or _api()
     pulled = pull_tenant(api, options)
     out = tmp_path / "bundle"
-    write_bundle(pulled, out, manifest(pulled, requests=api.requests), force=False)
+    write_bundle(pulled, out, manifest(pulled, **facts(api.requests)), force=False)
     return out
 
 

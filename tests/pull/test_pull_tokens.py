@@ -17,7 +17,7 @@ import httpx
 import pytest
 import respx
 from tests.graph_contoso import contoso_graph
-from tests.pull.recorded import RecordedTenant, graph_error
+from tests.pull.recorded import RecordedTenant, facts, graph_error
 
 from caflow.pull.auth import GRAPH, AuthMethod, token_source
 from caflow.pull.errors import PullError
@@ -182,7 +182,7 @@ def test_a_whole_pull_with_short_lived_tokens(tmp_path: Path, router: respx.Rout
     api = Api(tokens, sleep=lambda s: None)
     pulled = pull_tenant(api, PullOptions(skip=frozenset({"powerplatform"})))
     out = tmp_path / "bundle"
-    write_bundle(pulled, out, manifest(pulled, requests=api.requests), force=False)
+    write_bundle(pulled, out, manifest(pulled, **facts(api.requests)), force=False)
     graph_calls = [r for r in recorded.seen if r.url.host == "graph.microsoft.com"]
     bearers = {r.headers["Authorization"] for r in graph_calls}
     assert len(graph_calls) > 20 and len(bearers) == len(graph_calls)

@@ -3,12 +3,15 @@ pull could not read becomes :class:`~caflow.model.pulled.NotPulled` gaps and ``n
 load warnings.
 
 The manifest decides verdicts (what is missing is counted undetermined), so it is read like
-every other bundle file: strictly. A top-level key this version does not know (a typo such as
-``notreadable`` would hide every gap), or a wrong type in what the loader reads
-(``parts[]``, ``unreadable[]``, ``notReadable[]``), is exit 2 with the file, the JSON path and a
-did-you-mean (docs/errors.md). The size limit is the one of every bundle file
-(io.decode.MAX_FILE_BYTES). Fields the loader does not read (``counts``, ``options``, ...) are
-caflow's record of the pull and left as written.
+every other bundle file: strictly, as its published schema (docs/schema/pull.schema.json) says.
+A top-level key this version does not know (a typo such as ``notreadable`` would hide every
+gap), a missing one, a ``null`` list, a part name pull does not have (``powerplatfrom`` would
+hide the gap), or a wrong type in an entry of ``parts[]``, ``unreadable[]``, ``notReadable[]``
+(``status: "403"``) is exit 2 with the file, the JSON path and a did-you-mean
+(docs/errors.md); tests/pull/test_not_pulled.py runs each refused edit through the schema too.
+The size limit is the one of every bundle file (io.decode.MAX_FILE_BYTES). The contents of
+fields the loader does not read (``counts``, ``options``, ...) are caflow's record of the pull
+and left as written.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from caflow.errors import LoadWarning, SchemaError, did_you_mean_hint, shown_key
-from caflow.model.pulled import Gap, NotPulled
+from caflow.model.pulled import PART_NAMES, Gap, NotPulled
 
-__all__ = ["MANIFEST_KEYS", "read_pull_manifest"]
+__all__ = ["MANIFEST_KEYS", "OPTIONAL_KEYS", "read_pull_manifest"]
 
 #: Every top-level key of pull.json (report.contracts.PullManifest: a test keeps them equal).
 MANIFEST_KEYS = (
@@ -39,7 +42,31 @@ MANIFEST_KEYS = (
     "notAvailable",
     "notes",
 )
+#: The top-level keys a pull.json may leave out (not ``required`` in the schema).
+OPTIONAL_KEYS = ("cloud",)
 _STATUSES = ("read", "unreadable", "skipped")
+
+#: What each entry must hold (report.contracts.PullPart / PullItemNotRead; the schema's
+#: ``required``, a test keeps them equal): key -> the JSON type expected. ``name``/``part`` is a
+#: part of PART_NAMES, ``status`` of ``parts[]`` one of _STATUSES.
+_Kind = str
+_PART_FIELDS: dict[str, _Kind] = {
+    "name": "part",
+    "status": "part status",
+    "required": "boolean",
+    "endpoint": "string",
+    "apiVersion": "string",
+    "permission": "string",
+    "count": "integer",
+}
+_PART_OPTIONAL: dict[str, _Kind] = {"reason": "string or null", "httpStatus": "integer or null"}
+_ITEM_FIELDS: dict[str, _Kind] = {
+    "part": "part",
+    "item": "string",
+    "endpoint": "string",
+    "status": "integer or null",
+    "why": "string",
+}
 
 
 def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list[LoadWarning]]:
@@ -55,7 +82,16 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
                 hint=did_you_mean_hint(str(key), MANIFEST_KEYS),
                 code="unknown-key",
             )
-    version = doc.get("schemaVersion", 1)
+    for key in MANIFEST_KEYS:
+        if key not in doc and key not in OPTIONAL_KEYS:
+            raise SchemaError(
+                f"missing key {shown_key(key)}",
+                file=file,
+                path=f"/{key}",
+                expected="every key caflow pull writes (docs/schema/pull.schema.json)",
+                code="missing-key",
+            )
+    version = doc.get("schemaVersion")
     if version != 1 or isinstance(version, bool):
         raise SchemaError(
             "invalid value",
@@ -69,6 +105,7 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
     listed: set[str] = set()
     for i, entry in enumerate(_list(doc, "unreadable", file)):
         where = f"/unreadable/{i}"
+        _check_fields(entry, _PART_FIELDS, _PART_OPTIONAL, file, where)
         name = _text(entry, "name", file, where)
         listed.add(name)
         gaps.append(
@@ -76,6 +113,7 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         )
     for i, entry in enumerate(_list(doc, "notReadable", file)):
         where = f"/notReadable/{i}"
+        _check_fields(entry, _ITEM_FIELDS, {}, file, where)
         gaps.append(
             NotPulled(
                 file,
@@ -87,18 +125,9 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         )
     for i, entry in enumerate(_list(doc, "parts", file)):
         where = f"/parts/{i}"
+        _check_fields(entry, _PART_FIELDS, _PART_OPTIONAL, file, where)
         name = _text(entry, "name", file, where)
         status = _text(entry, "status", file, where)
-        if status not in _STATUSES:
-            raise SchemaError(
-                "invalid value",
-                file=file,
-                path=f"{where}/status",
-                expected=" | ".join(_STATUSES),
-                got=status,
-                hint=did_you_mean_hint(status, _STATUSES),
-                code="invalid-value",
-            )
         if status == "read" or (status == "unreadable" and name in listed):
             continue
         # A part the user skipped (--skip) or that depends on one not read is as missing as
@@ -149,10 +178,61 @@ def _wrong(file: str, path: str, expected: str, got: object) -> SchemaError:
     return SchemaError("wrong type", file=file, path=path, expected=expected, got=got)
 
 
+def _check_fields(
+    entry: dict[str, Any],
+    required: dict[str, _Kind],
+    optional: dict[str, _Kind],
+    file: str,
+    where: str,
+) -> None:
+    """Each field of an entry as the schema has it: present when required, of its type
+    (``true`` is no integer: JSON keeps them apart), a part name pull has, a known status."""
+    for key, kind in (*required.items(), *optional.items()):
+        if key not in entry:
+            if key in required:
+                raise _wrong(file, f"{where}/{key}", _EXPECTED[kind], None)
+            continue
+        value = entry[key]
+        if kind in ("part", "part status"):
+            choices = PART_NAMES if kind == "part" else _STATUSES
+            if isinstance(value, str) and value in choices:
+                continue
+            raise SchemaError(
+                "invalid value",
+                file=file,
+                path=f"{where}/{key}",
+                expected=" | ".join(choices),
+                got=value,
+                hint=did_you_mean_hint(value, choices) if isinstance(value, str) else None,
+                code="invalid-value",
+            )
+        if not _is(value, kind):
+            raise _wrong(file, f"{where}/{key}", _EXPECTED[kind], value)
+
+
+_EXPECTED = {
+    "part": "a part name",
+    "part status": "a part status",
+    "boolean": "true or false",
+    "string": "a string",
+    "integer": "an integer",
+    "integer or null": "an integer (the HTTP status) or null",
+    "string or null": "a string or null",
+}
+
+
+def _is(value: object, kind: _Kind) -> bool:
+    if value is None:
+        return kind.endswith(" or null")
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind.startswith("integer"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
 def _list(doc: dict[str, Any], key: str, file: str) -> list[dict[str, Any]]:
     value = doc.get(key)
-    if value is None:
-        return []
     if not isinstance(value, list):
         raise _wrong(file, f"/{key}", "a list of objects", value)
     for i, item in enumerate(value):

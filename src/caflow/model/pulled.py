@@ -22,8 +22,10 @@ __all__ = [
     "ACCEPTANCES",
     "CROSS_TENANT_ACCESS",
     "EVERY_ENVIRONMENT",
+    "PART_NAMES",
     "Gap",
     "NotPulled",
+    "PartName",
     "acceptances_not_pulled",
     "connections_item",
     "cross_tenant_access_not_pulled",
@@ -32,6 +34,31 @@ __all__ = [
     "flows_item",
     "gap_of",
 ]
+
+
+class PartName(StrEnum):
+    """The parts ``caflow pull`` reads, as ``pull.json`` names them (``parts[].name``,
+    ``unreadable[].name``, ``notReadable[].part``; docs/schema/pull.schema.json): the keys of
+    pull.tenant.PARTS, in its order (a test keeps them equal; the model layer cannot import
+    pull)."""
+
+    organization = "organization"
+    policies = "policies"
+    namedLocations = "namedLocations"
+    authenticationStrengths = "authenticationStrengths"
+    authenticationContexts = "authenticationContexts"
+    agreements = "agreements"
+    agreementAcceptances = "agreementAcceptances"
+    crossTenantAccess = "crossTenantAccess"
+    directory = "directory"
+    devices = "devices"
+    servicePrincipals = "servicePrincipals"
+    powerplatform = "powerplatform"
+    signIns = "signIns"
+
+
+#: The names of :class:`PartName`, for lookups and did-you-means.
+PART_NAMES: tuple[str, ...] = tuple(PartName)
 
 #: The ``environment`` of a gap that concerns every environment of the tenant.
 EVERY_ENVIRONMENT = "every environment"

@@ -546,18 +546,22 @@ class _Puller:
         recorded with what to set or consent to."""
         if exc.code == "pull-throttled" or (exc.status is None and not _credentials(exc)):
             raise exc
+        # The HTTP client's message already says "HTTP 403: access denied: ..." (pull.http):
+        # only what it does not say is put before it, so nothing is said twice.
         why = {
             404: "not found (deleted since it was listed?)",
-            403: "access denied",
             None: "no token for this API",
-        }.get(exc.status, "could not be read")
+        }.get(
+            exc.status, "" if exc.message.startswith(f"HTTP {exc.status}:") else "could not be read"
+        )
         self.out.not_readable.append(
             {
                 "part": part,
                 "item": item,
                 "endpoint": exc.endpoint,
                 "status": exc.status,
-                "why": f"{why}: {exc.message}"
+                "why": (f"{why}: " if why else "")
+                + exc.message
                 + (f" (needs {exc.permission})" if exc.status is None else ""),
             }
         )

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from caflow.model.pulled import PartName
+
 __all__ = [
     "READABLE",
     "AdviseOutput",
@@ -591,7 +593,7 @@ class AppsOutput(_Out):
 
 
 class PullPart(_Out):
-    name: str
+    name: PartName
     status: Literal["read", "unreadable", "skipped"]
     required: bool
     endpoint: str
@@ -603,7 +605,7 @@ class PullPart(_Out):
 
 
 class PullItemNotRead(_Out):
-    part: str
+    part: PartName
     item: str
     endpoint: str
     status: int | None = Field(description="the HTTP status; null when no request was made")
@@ -635,6 +637,9 @@ class PullCloud(_Out):
 
 class PullManifest(_Out):
     """``pull.json`` in the bundle ``caflow pull`` writes (also on stdout with ``--format json``)."""
+
+    # The loader refuses a key it does not know (io.pullmanifest: a typo would hide every gap).
+    model_config = ConfigDict(extra="forbid")
 
     schemaVersion: Literal[1]
     caflow: str = Field(description="the caflow version that pulled")
