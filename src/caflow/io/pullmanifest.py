@@ -89,7 +89,7 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
                 file=file,
                 path=f"/{key}",
                 expected="every key caflow pull writes (docs/schema/pull.schema.json)",
-                code="missing-key",
+                code="missing-field",
             )
     version = doc.get("schemaVersion")
     if version != 1 or isinstance(version, bool):
