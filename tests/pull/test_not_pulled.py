@@ -7,6 +7,7 @@ nothing. A hand-edited pull.json is read as strictly as every bundle file (exit 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,28 @@ def test_connections_not_pulled_name_their_environment(
     assert "whether any breaks, is not in the bundle" in reason
     assert any("not in the export" in r for r in _items(text, "flow").values())
     assert _check(out, "--strict")[0] == 1
+
+
+def test_a_flow_not_read_quotes_its_pull_json_entry(
+    tmp_path: Path, recorded: RecordedTenant
+) -> None:
+    """Each flow's definition refused (403): its undetermined item quotes pull.json's entry
+    (JSON path, HTTP status), as environment gaps do, instead of guessing between an admin API
+    list export and a flow pull could not read (review N8); check and simulate alike."""
+    recorded.always[r"api.flow.microsoft.com.*/flows/[^/]+$"] = FORBIDDEN
+    out = _cli_pull(tmp_path, ENV)
+    _, text = _check(out, "--format", "json")
+    flows = _items(text, "flow")
+    assert flows and all(
+        re.match(r"caflow pull could not read the flow \(pull\.json /notReadable/\d+: HTTP 403", r)
+        for r in flows.values()
+    ), flows
+    assert not any("admin API list shape" in r for r in flows.values())
+    doc = _simulate(_scenario(tmp_path, out))
+    said = [u["reason"] for u in doc["undetermined"] if u["kind"] == "flow"]
+    assert said and all(
+        r.startswith("caflow pull could not read the flow (pull.json") for r in said
+    )
 
 
 def test_power_platform_not_pulled_is_one_undetermined_item(

@@ -133,10 +133,13 @@ def flow_impact(
     verdicts: Mapping[str, ConnectionVerdict],
     dated: Set[str],
     known: Set[str],
+    not_read: Mapping[str, NotPulled],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(failing flows, undetermined flows) among ``flows`` not already in ``dated`` (the flow
     ids whose failures a simulation dated). ``verdicts`` is keyed by lower-cased connection
-    name; ``known``: the lower-cased names of the connections that exist."""
+    name; ``known``: the lower-cased names of the connections that exist; ``not_read``: the
+    flows pull.json says were not read (model.pulled.unread_flows), whose entry the reason
+    quotes rather than guessing between that and an admin API list export."""
     failing: list[dict[str, Any]] = []
     undetermined: list[dict[str, Any]] = []
     for f in sorted(flows, key=lambda x: x.name):
@@ -181,9 +184,12 @@ def flow_impact(
         if f.trigger.undetermined:
             reasons.append(f.trigger.undetermined)
         if not f.connections_known:
+            gap = not_read.get(f.name.lower())
             reasons.append(
-                "the export does not list the flow's connections (admin API list shape, or "
-                "caflow pull could not read the flow: pull.json notReadable)"
+                f"caflow pull could not read the flow ({gap.where}: {gap.reason}): which "
+                "connections it uses is not in the bundle"
+                if gap is not None
+                else "the export does not list the flow's connections (admin API list shape)"
             )
         if reasons:
             undetermined.append({"kind": "flow", "id": f.name, "reason": "; ".join(reasons)})

@@ -30,6 +30,7 @@ from caflow.errors import enum_token
 from caflow.io.bundle import load_warnings
 from caflow.model import Tenant
 from caflow.model.policy import PolicyState
+from caflow.model.pulled import unread_flows
 from caflow.model.wellknown import EXCHANGE, FLOW_SERVICE
 
 __all__ = [
@@ -424,7 +425,9 @@ def _add_unsimulated(
                 {"kind": "connection", "id": v.name, "reason": v.reason}
             )
     known = {c.name.lower() for c in proposed.connections}
-    failing, undetermined = flow_impact(proposed.flows, verdicts, dated_flows, known)
+    failing, undetermined = flow_impact(
+        proposed.flows, verdicts, dated_flows, known, unread_flows(proposed.not_pulled)
+    )
     result.failing_flows.extend(failing)
     result.undetermined_items.extend(undetermined)
     # What caflow pull could not read in either bundle: missing, not "no flows" (pull.json).

@@ -33,6 +33,7 @@ __all__ = [
     "flow_item",
     "flows_item",
     "gap_of",
+    "unread_flows",
 ]
 
 
@@ -156,6 +157,13 @@ class NotPulled:
         if env is None:
             return False
         return env == EVERY_ENVIRONMENT or environment is None or environment.lower() == env.lower()
+
+
+def unread_flows(gaps: tuple[NotPulled, ...]) -> dict[str, NotPulled]:
+    """The single flows ``caflow pull`` listed but could not read (``flow NAME`` entries), by
+    lower-cased name: their undetermined item quotes the entry, as every other gap's does."""
+    prefix = flow_item("")
+    return {g.what.removeprefix(prefix).lower(): g for g in gaps if g.gap is Gap.FLOW}
 
 
 def acceptances_not_pulled(gaps: tuple[NotPulled, ...]) -> str:

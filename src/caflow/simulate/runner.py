@@ -39,7 +39,7 @@ from caflow.automation.verdicts import (
 )
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
-from caflow.model.pulled import acceptances_not_pulled
+from caflow.model.pulled import acceptances_not_pulled, unread_flows
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
@@ -361,6 +361,7 @@ class Simulator:
             verdicts,
             dated,
             set(self.connections) | self._declared,
+            unread_flows(self.tenant.not_pulled),
         )
         for item in failing:
             self.flows[item["id"].lower()].next_run = {
