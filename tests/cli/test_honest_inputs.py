@@ -228,6 +228,14 @@ def test_rule_with_nothing_to_look_at_is_not_evaluated_never_pass(tmp_path: Path
     assert _run("advise", b, "--fail-on", "low", "--select", "remember_mfa_enabled").exit_code == 0
     strict = _run("advise", b, "--fail-on", "low", "--strict", "--select", "remember_mfa_enabled")
     assert strict.exit_code == 1, strict.output
+    # --strict alone (review N9: it did nothing without --fail-on, whose default is never):
+    # what was not evaluated fails at any severity, as check --strict; a FAIL alone does not.
+    alone = _run("advise", b, "--strict", "--select", "remember_mfa_enabled")
+    assert alone.exit_code == 1, alone.output
+    assert _run("advise", b, "--select", "remember_mfa_enabled").exit_code == 0
+    decided = _run("advise", CONTOSO, "--strict", "--select", "remember_mfa_enabled", "-f", "json")
+    assert json.loads(decided.stdout)["summary"]["NOT_EVALUATED"] == 0
+    assert decided.exit_code == 0, decided.output
 
 
 def test_policy_rules_without_policies_are_not_evaluated(tmp_path: Path) -> None:

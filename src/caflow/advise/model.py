@@ -184,15 +184,17 @@ class AdviseResult:
         """Does a FAIL (with ``strict`` also an UNDETERMINED or NOT_EVALUATED) finding reach
         ``threshold``?
 
-        SUPPRESSED and PASS findings never count (``--fail-on``).
+        SUPPRESSED and PASS findings never count (``--fail-on``). ``strict`` without a
+        threshold (``--strict`` alone) counts what is undetermined or not evaluated at any
+        severity, as ``check --strict`` does (docs/output.md, README: ``--strict`` turns what
+        caflow could not decide into a failing exit code); a FAIL still needs ``--fail-on``.
         """
+        unknown = {Status.UNDETERMINED, Status.NOT_EVALUATED} if strict else set()
         if threshold is None:
-            return False
-        statuses = (
-            {Status.FAIL, Status.UNDETERMINED, Status.NOT_EVALUATED} if strict else {Status.FAIL}
-        )
+            return any(f.status in unknown for f in self.findings)
         return any(
-            f.status in statuses and f.severity.rank >= threshold.rank for f in self.findings
+            f.status in unknown | {Status.FAIL} and f.severity.rank >= threshold.rank
+            for f in self.findings
         )
 
     def summary_line(self) -> str:

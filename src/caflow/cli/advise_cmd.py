@@ -26,12 +26,15 @@ EPILOG = (
     "  caflow advise examples/contoso --format sarif --output caflow.sarif\n\n"
     "  # exit 1 when a high or critical finding fails:\n"
     "  caflow advise examples/contoso --fail-on high\n\n"
+    "  # also exit 1 when a rule could not decide (UNDETERMINED, NOT_EVALUATED):\n"
+    "  caflow advise examples/contoso --fail-on high --strict\n\n"
     "  # accepted findings (entries: rule, policy?, justification) are SUPPRESSED:\n"
     "  caflow advise examples/contoso --suppressions examples/ci/accepted.yaml\n\n"
     "Rules are documented in docs/rules.md. SUPPRESSED findings never count for --fail-on. "
     "A rule with nothing to look at (e.g. the tenant.yaml setting it reads is not in the export) "
     "is NOT_EVALUATED with the reason, never PASS. An unknown --select rule id is exit 2. "
-    "Exit codes: 0 success, 1 a finding at or above --fail-on failed, 2 bad input (the message "
+    "Exit codes: 0 success, 1 a finding at or above --fail-on failed (or, with --strict, one "
+    "is UNDETERMINED or NOT_EVALUATED: at any severity without --fail-on), 2 bad input (the message "
     "names the file and JSON path)."
 )
 
@@ -51,7 +54,8 @@ def advise(
     strict: bool = typer.Option(
         False,
         "--strict",
-        help="Count UNDETERMINED and NOT_EVALUATED findings like FAIL for --fail-on.",
+        help="Exit 1 when a finding is UNDETERMINED or NOT_EVALUATED (with --fail-on: count "
+        "them like FAIL at that severity).",
     ),
     select: list[str] = typer.Option(
         None, "--select", help="Run only these rule ids (repeatable)."

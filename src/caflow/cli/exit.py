@@ -17,7 +17,8 @@ class ExitStatus(IntEnum):
 EXIT_CODES_HELP = "Exit codes: 0 success, 2 bad input (the message names the file and JSON path)."
 #: ``caflow --help``: which verbs use 1 (advise --fail-on, check, pull), and for what.
 EXIT_CODES_ROOT_HELP = (
-    "Exit codes: 0 success; 1 problems found (advise: a finding at or above --fail-on; check: "
+    "Exit codes: 0 success; 1 problems found (advise: a finding at or above --fail-on, or with "
+    "--strict one undetermined or not evaluated; check: "
     "the change breaks something; pull: parts of the tenant unreadable); 2 bad input (the "
     "message names the file and JSON path)."
 )
