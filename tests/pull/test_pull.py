@@ -396,7 +396,10 @@ def test_one_flow_unreadable_keeps_the_rest(tmp_path: Path, recorded: RecordedTe
     assert res.exit_code in (0, 1), res.output
     undetermined = {u["id"]: u["reason"] for u in json.loads(res.stdout)["undetermined"]}
     assert {gone, hidden} <= set(undetermined)
-    assert "pull.json notReadable" in undetermined[gone]
+    assert (
+        "caflow pull could not read the flow (pull.json /notReadable/0: not found"
+        in undetermined[gone]
+    )
 
 
 def test_no_environment_readable_makes_the_part_unreadable(
