@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,6 +187,35 @@ def write_json(path: Path, doc: Any, encoding: str = "utf-8") -> None:
         path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))  # Windows PowerShell 5.1 Out-File
     else:
         path.write_text(text, encoding="utf-8")
+
+
+def write_az_rest(
+    g: GraphTenant, root: Path, *, paged: Collection[str] = (), member_of: bool = False
+) -> None:
+    """The files ``az rest --url https://graph.microsoft.com/v1.0/... > FILE`` writes: Graph
+    list responses with ``@odata.context``, members below the owner's id
+    (``members/<id>/members.json``); ``member_of``: also each user's
+    ``users/<id>/transitiveMemberOf.json``. The files named in ``paged`` (paths below ``root``)
+    are one page of several: they keep Graph's ``@odata.nextLink`` (az rest does not follow
+    it)."""
+
+    def page(rel: str, context: str, value: list[dict[str, Any]]) -> None:
+        doc: dict[str, Any] = {"@odata.context": f"{GRAPH}/v1.0/$metadata#{context}"}
+        if rel in paged:
+            doc["@odata.nextLink"] = f"{GRAPH}/v1.0/{context}?$skiptoken=RFNwdAIAAQAAAD"
+        write_json(root / rel, {**doc, "value": value})
+
+    page("users.json", "users", g.users)
+    page("groups.json", "groups", g.groups)
+    page("directoryRoles.json", "directoryRoles", g.roles)
+    for owner, members in g.members.items():
+        page(f"members/{owner}/members.json", "directoryObjects", members)
+    if member_of:
+        for user, groups in g.transitive_member_of.items():
+            page(f"users/{user}/transitiveMemberOf.json", "directoryObjects", groups)
+    page("policies.json", "identity/conditionalAccess/policies", g.policies)
+    page("namedLocations.json", "namedLocations", g.named_locations)
+    page("agreements.json", "agreements", g.agreements)
 
 
 def write_entraexporter_object(

@@ -25,7 +25,7 @@ from typing import Any
 
 from caflow.model.connectors import ConnectorKind, connector_kind, unmapped_reason
 from caflow.model.powerplatform import Connection, Flow
-from caflow.model.pulled import EVERY_ENVIRONMENT, Gap, NotPulled
+from caflow.model.pulled import DECISION_PARTS, EVERY_ENVIRONMENT, PAGED, Gap, NotPulled
 from caflow.model.tenant import Tenant
 from caflow.tokens import Failure
 
@@ -39,6 +39,7 @@ __all__ = [
     "connection_when",
     "flow_impact",
     "flow_when",
+    "incomplete_export_items",
     "started_flows_by_connection",
     "unpulled_impact",
     "unread_impact",
@@ -211,7 +212,9 @@ def unpulled_impact(
       ``--skip``-ped): which connections exist, and so whether any breaks, is unknown.
 
     A single flow whose definition was not read is :func:`flow_impact`'s (its connections are
-    unknown); gaps outside the Power Platform are not about connections or flows."""
+    unknown); gaps outside the Power Platform are not about connections or flows, except the
+    export pages of :func:`incomplete_export_items`, added here so both verbs count them."""
+    gaps = tuple(gaps)
     items = sorted(
         (g for g in dict.fromkeys(gaps) if g.environment is not None),
         # the whole part first, then every environment before one: the broader covers
@@ -234,7 +237,7 @@ def unpulled_impact(
             broken = sorted(
                 c.name for c in conns if g.covers(c.environment) and c.name.lower() in breaking
             )
-            reason = f"flows not pulled ({where}); " + (
+            reason = f"flows {g.missing} ({where}); " + (
                 f"connection(s) {', '.join(broken)} break: the flows using them fail at their "
                 "next run, which flows those are is not in the bundle"
                 if broken
@@ -243,11 +246,39 @@ def unpulled_impact(
         else:
             what = "connections" if g.gap is Gap.CONNECTIONS else f"{g.part} (connections, flows)"
             reason = (
-                f"{what} not pulled ({where}); which connections exist, and whether any "
+                f"{what} {g.missing} ({where}); which connections exist, and whether any "
                 "breaks, is not in the bundle"
             )
         out.append({"kind": kind.value, "id": env, "reason": reason})
-    return out
+    return out + incomplete_export_items(gaps)
+
+
+def incomplete_export_items(gaps: Iterable[NotPulled]) -> list[dict[str, Any]]:
+    """One undetermined item (``{kind: PART, id: FILE, reason}``) per export page whose later
+    pages are missing, for the parts whose missing items change verdicts beyond the flags the
+    loader sets (model.pulled): ``policies`` and the objects policies name (a later page may
+    hold a policy, or the location / strength / agreement one names: every verdict may change),
+    and ``users`` (who a change blocks is not all in the bundle, as without directory users).
+    Group, role and membership pages make the users concerned ``groupsUnknown`` /
+    ``rolesUnknown`` / a group ``membersUnknown`` instead (A-DIR-3, A-DIR-4), which the verdicts
+    already weigh; Power Platform pages are :func:`unpulled_impact`'s."""
+    consequence = {
+        "users": "who is in a policy's scope, and so who a change blocks, is not all in the bundle",
+    }
+    return [
+        {
+            "kind": g.part,
+            "id": g.file,
+            "reason": f"{g.where}: {g.reason}; "
+            + consequence.get(
+                g.part,
+                "every decision may change (a later page may hold a "
+                "policy, or an object a policy names)",
+            ),
+        }
+        for g in dict.fromkeys(gaps)
+        if g.status == PAGED and (g.part in DECISION_PARTS or g.part == "users")
+    ]
 
 
 def unread_impact(*tenants: Tenant) -> list[dict[str, Any]]:

@@ -265,21 +265,26 @@ def register(app: typer.Typer) -> None:
                     app_protection=app_protection,
                 )
             ev = evaluate(tenant, signin, now, explain=explain.value != "off")
+            from caflow.report.whatif import incomplete_parts
+
+            # Policies (or what they name) on export pages not saved: the decision is open.
+            gaps = incomplete_parts(tenant.not_pulled)
             fmt = pick_format(fmt, as_json, TableOrJson.table)
             if fmt is TableOrJson.json or (output is not None and output.suffix.lower() == ".json"):
                 from caflow.report.whatif import render_json
 
-                emit(render_json(ev, explain.value, only_applied), output)
+                emit(render_json(ev, explain.value, only_applied, gaps), output)
             else:
                 from caflow.report.whatif import render_rich
 
+                shown = render_rich(
+                    ev, only_applied=only_applied, explain=explain.value, incomplete=gaps
+                )
                 if output is not None:
                     from caflow.report.terminal import SafeConsole
 
                     console = SafeConsole(record=True, width=140, file=io.StringIO())
-                    console.print(render_rich(ev, only_applied=only_applied, explain=explain.value))
+                    console.print(shown)
                     emit(console.export_text(), output)
                 else:
-                    out_console.print(
-                        render_rich(ev, only_applied=only_applied, explain=explain.value)
-                    )
+                    out_console.print(shown)

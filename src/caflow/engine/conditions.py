@@ -199,9 +199,10 @@ def _check_users(p: Policy, s: SignIn, t: Tenant) -> Outcome:
         open_groups = [g for g in (*u.include_groups, *u.exclude_groups) if g.lower() not in groups]
         open_roles = [r for r in (*u.include_roles, *u.exclude_roles) if r.lower() not in roles]
         detail = (
-            f"group '{_group_label(dynamic[0], t)}' is dynamic and its membership was not "
-            "exported (Entra computes it from the rule; EntraExporter writes only a dynamic "
-            "group's owners): whether the user is in it is unknown"
+            f"group '{_group_label(dynamic[0], t)}': its membership was not exported (a "
+            "dynamic group: Entra computes it from the rule, EntraExporter writes only its "
+            "owners; or a member list saved as one page of several): whether the user is in "
+            "it is unknown"
             if dynamic
             else "parent groups of a group the bundle does not list are unknown (A-SIG-6)"
             if user.groups_incomplete and not user.unknown

@@ -58,7 +58,12 @@ from caflow.io.decode import (
     read_regular_file,
 )
 from caflow.io.directory import parse_directory, stable_id
-from caflow.io.directory_export import MEMBERSHIP_FOLDERS, DirectoryObjects
+from caflow.io.directory_export import (
+    MEMBERSHIP_FOLDERS,
+    DirectoryObjects,
+    directory_kind,
+    membership_context,
+)
 from caflow.io.fields import Reader
 from caflow.io.normalize import as_list, camel_key, normalize_keys
 from caflow.io.policies import (
@@ -87,7 +92,7 @@ from caflow.model.locations import (
 )
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
-from caflow.model.pulled import NotPulled
+from caflow.model.pulled import NotPulled, paged_gap
 from caflow.model.strict import read_model
 from caflow.model.tenant import Settings, Tenant, TenantFile
 from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
@@ -158,7 +163,8 @@ def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[s
 
     seen = list(already)
     new = [w for w in tenant.warnings if w not in seen]
-    out = [str(w) for w in new if w.code in ("unparsable-rule", "not-pulled", "not-read")]
+    codes = ("unparsable-rule", "not-pulled", "not-read", "incomplete-page")
+    out = [str(w) for w in new if w.code in codes]
     unread = Counter(w.message.split(": ", 1)[1] for w in new if w.code == "unread-field")
     if unread:
         # Fields Graph added (or a typo in an exported policy) that caflow does not read: kept
@@ -559,6 +565,7 @@ def _load_documents(
     b = _Builder(label, strict=bundle_mode, written=written)
     pull_gaps: tuple[NotPulled, ...] = ()
     pull_warnings: list[LoadWarning] = []
+    page_gaps: list[NotPulled] = []
     for rel, read in source:
         report.files += 1
         file = label + rel
@@ -590,8 +597,10 @@ def _load_documents(
             report.skipped.append(f"{file}: not a bundle file")
             continue
         if isinstance(doc, dict) and doc.get("@odata.nextLink"):
-            # az rest and single Invoke-MgGraphRequest calls save one page only: say so.
-            report.skipped.append(f"{file}: @odata.nextLink: later pages were not exported")
+            # az rest and single Invoke-MgGraphRequest calls save one page only: the file is
+            # read, what is on later pages is missing - a gap weighed like a part not pulled
+            # (model.pulled.paged_gap), never "not read".
+            page_gaps.append(paged_gap(file, _paged_part(rel, doc, role, b.directory_objects)))
         if _is_empty_policy_list(doc):
             # Graph's answer for a tenant without policies ({"@odata.context": ".../policies",
             # "value": []}) is real tenant data: zero policies, valid (issue 13), not "nothing".
@@ -601,11 +610,19 @@ def _load_documents(
             continue  # users, groups, roles, devices, memberships of an export folder
         b.add(file, doc, role, report)
     tenant = b.build(source_name or label)
-    if pull_gaps:
-        # What pull could not read is missing, never empty: named on every verb (warnings)
-        # and counted by the verdicts that depend on it (model.pulled).
+    if pull_gaps or page_gaps:
+        # What pull could not read, or an export left on later pages, is missing, never empty:
+        # named on every verb (warnings) and counted by the verdicts that depend on it
+        # (model.pulled).
         tenant = replace(
-            tenant, warnings=tenant.warnings + tuple(pull_warnings), not_pulled=pull_gaps
+            tenant,
+            warnings=tenant.warnings
+            + tuple(pull_warnings)
+            + tuple(
+                LoadWarning(g.file, g.json_path, g.reason, code="incomplete-page")
+                for g in page_gaps
+            ),
+            not_pulled=pull_gaps + tuple(page_gaps),
         )
     for kind, objects in b.directory_objects.objects.items():
         if objects:
@@ -614,6 +631,46 @@ def _load_documents(
     report.caveats.extend(b.directory_objects.notes)
     report.caveats.extend(b.notes)
     return tenant
+
+
+#: Builder kinds and directory object kinds -> the part of the tenant a paged list holds.
+_PAGED_PARTS = {
+    "policy": "policies",
+    "template": "policies",
+    "namedLocation": "namedLocations",
+    "strength": "authenticationStrengths",
+    "agreement": "agreements",
+    "acceptance": "agreementAcceptances",
+    "connection": "powerplatform",
+    "flow": "powerplatform",
+    "user": "users",
+    "group": "groups",
+    "directoryRole": "directoryRoles",
+    "servicePrincipal": "servicePrincipals",
+    "device": "devices",
+    "roleAssignment": "roleAssignments",
+}
+
+
+def _paged_part(rel: str, doc: dict[str, Any], role: str | None, objects: DirectoryObjects) -> str:
+    """The part of the tenant the paged list ``doc`` holds: a membership list (its owner's
+    memberships are then incomplete, :meth:`DirectoryObjects.paged`), else the kind of its
+    items (the file's role in a bundle), else the list Graph's ``@odata.context`` names."""
+    context = membership_context(rel) if role is None else None
+    if context is not None:
+        objects.paged(*context)
+        return "members" if context[1] == "members" else "memberOf"
+    items = doc.get("value")
+    first = items[0] if isinstance(items, list) and items else None
+    obj = normalize_keys(first, file=rel) if isinstance(first, dict) else None
+    kind = role or directory_kind(obj) or _classify(obj)
+    part = _PAGED_PARTS.get(kind or "")
+    if part in ("groups", "directoryRoles"):
+        objects.paged_lists.add(part)
+    if part is not None:
+        return part
+    where = str(doc.get("@odata.context") or "").rpartition("#")[2].split("(")[0]
+    return where.rstrip("/").rpartition("/")[2] or "items"
 
 
 def _is_empty_policy_list(doc: object) -> bool:
@@ -1162,8 +1219,9 @@ def _with_reference_warnings(
                 g = directory.group(v)
                 warn(
                     f"{pointer}/{i}",
-                    f"group '{g.display_name if g else v}' is dynamic and its membership was "
-                    "not exported: membership in it is undetermined",
+                    f"group '{g.display_name if g else v}': its membership was not exported "
+                    "(dynamic, or a member list of one page of several): membership in it is "
+                    "undetermined",
                     code="members-unknown",
                 )
     # Users whose memberships the export does not record at all (A-DIR-4): once per list.

@@ -111,6 +111,12 @@ class DirectoryObjects:
     #: ``--all-users``: every group's and activated role's member list, even for a tenant
     #: without any), so no user's memberships of that kind are unknown.
     complete: set[str] = field(default_factory=set)
+    #: (owner id, direction) of membership lists read as one page of several (a leftover
+    #: ``@odata.nextLink``): the owner's memberships in that direction are incomplete.
+    paged_owners: set[tuple[str, str]] = field(default_factory=set)
+    #: "groups" / "directoryRoles" when the export's list of them is one page of several: a
+    #: user whose own memberOf was not read may be in a group or role on a missing page.
+    paged_lists: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return any(self.objects.values())
@@ -135,6 +141,11 @@ class DirectoryObjects:
             if context is not None:
                 self._relate(context, obj, kind, rel)
         return True
+
+    def paged(self, owner: str, direction: str) -> None:
+        """``owner``'s membership list in ``direction`` is one page of several (its later pages
+        were not exported): what it lists holds, what it does not is unknown, never "no"."""
+        self.paged_owners.add((owner.lower(), direction))
 
     def _listed(self, owner: str, direction: str) -> None:
         """Record that ``owner``'s memberships in ``direction`` were read (even as none)."""
@@ -235,6 +246,7 @@ class DirectoryObjects:
         groups_known, roles_known = self._membership_sources(groups, roles)
         out_users = []
         blind: dict[str, list[str]] = {"group": [], "role": []}
+        paged: list[str] = []
         for k, u in users.items():
             item = _pick(u, ("id", "userPrincipalName", "displayName", "userType"))
             if u.get("accountEnabled") is not None:
@@ -242,15 +254,27 @@ class DirectoryObjects:
             _put(item, "memberOf", user_groups[k])
             _put(item, "roles", sorted(user_roles[k]))
             _put(item, "devices", user_devices[k])
-            if k not in self.listed_users:
+            if (k, "memberOf") in self.paged_owners:
+                # The user's own memberOf is one page of several: a group or role on a later
+                # page is as unknown as with no list at all (A-DIR-4).
+                item["groupsUnknown"] = item["rolesUnknown"] = True
+                paged.append(str(u.get("userPrincipalName")))
+            elif k not in self.listed_users:
                 # Nothing in the export says which groups / roles this user is in (A-DIR-4):
-                # "not seen in a group" must not read as "not a member".
+                # "not seen in a group" must not read as "not a member". A group or role list
+                # of one page of several: the user may be in one on a later page.
                 if not groups_known:
                     item["groupsUnknown"] = True
                     blind["group"].append(str(u.get("userPrincipalName")))
+                elif "groups" in self.paged_lists:
+                    item["groupsUnknown"] = True
+                    paged.append(str(u.get("userPrincipalName")))
                 if not roles_known:
                     item["rolesUnknown"] = True
                     blind["role"].append(str(u.get("userPrincipalName")))
+                elif "directoryRoles" in self.paged_lists:
+                    item["rolesUnknown"] = True
+                    paged.append(str(u.get("userPrincipalName")))
             out_users.append(item)
         for what, upns in blind.items():
             if upns:
@@ -262,6 +286,13 @@ class DirectoryObjects:
                     f"{what} is undetermined for them (export with EntraExporter's -All, or "
                     "use caflow pull)"
                 )
+        if paged:
+            paged = list(dict.fromkeys(paged))
+            self.notes.append(
+                f"the group or role memberships of {len(paged)} user(s) (e.g. {paged[0]}) are "
+                "on pages the export does not hold (a list saved with its @odata.nextLink): a "
+                "policy naming a group or role is undetermined for them"
+            )
         out_groups = []
         every_user_listed = bool(users) and self.listed_users.issuperset(users)
         for k, g in groups.items():
@@ -270,7 +301,16 @@ class DirectoryObjects:
                 item["isAssignableToRole"] = True  # Entra assigns roles only to such groups
             _put(item, "members", group_members[k])
             _put(item, "roles", sorted(group_roles[k]))
-            if _is_dynamic(g) and k not in self.listed_groups and not every_user_listed:
+            if (k, "members") in self.paged_owners and not every_user_listed:
+                # A member list of one page of several: someone on a later page is a member,
+                # so "not listed" proves nothing (as for a dynamic group, A-DIR-3).
+                item["membersUnknown"] = True
+                self.notes.append(
+                    f"group '{g.get('displayName') or g.get('id')}': its member list is one "
+                    "page of several (@odata.nextLink left): membership in it is undetermined "
+                    "for whoever it does not list"
+                )
+            elif _is_dynamic(g) and k not in self.listed_groups and not every_user_listed:
                 # Entra computes a dynamic group's members from its rule; without its member
                 # list (or every user's group list) caflow cannot tell who else is in it
                 # (A-DIR-3): recorded members match, anyone else is undetermined, not "no".

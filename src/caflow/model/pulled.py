@@ -10,6 +10,11 @@ depends on (docs/output.md).
 The item texts are the ones ``caflow pull`` writes (built here, so writer and reader share one
 spelling): ``flows of environment ENV``, ``flows of every environment (N)``, ``connections of
 environment ENV``, ``flow NAME``.
+
+An export folder has the same kind of gap without a pull: one page of a Graph list saved with
+its ``@odata.nextLink`` (``az rest``, a single ``Invoke-MgGraphRequest``) holds the first items
+only. :func:`paged_gap` records it as a gap of status ``paged`` naming the file and the JSON
+path of the link, so every verb weighs it like a part not pulled (docs/bundle-format.md).
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from enum import StrEnum
 __all__ = [
     "ACCEPTANCES",
     "CROSS_TENANT_ACCESS",
+    "DECISION_PARTS",
     "EVERY_ENVIRONMENT",
+    "PAGED",
     "PART_NAMES",
     "Gap",
     "NotPulled",
@@ -33,6 +40,7 @@ __all__ = [
     "flow_item",
     "flows_item",
     "gap_of",
+    "paged_gap",
     "unread_flows",
 ]
 
@@ -68,6 +76,15 @@ ACCEPTANCES = "agreementAcceptances"
 #: The pull part of the cross-tenant access settings (crossTenantAccess.json).
 CROSS_TENANT_ACCESS = "crossTenantAccess"
 
+#: The ``status`` of a gap that is one page of a paged Graph list (``@odata.nextLink`` left).
+PAGED = "paged"
+
+#: Parts whose missing items can change any sign-in's decision: a policy, or an object a policy
+#: names (a location, an authentication strength, a terms-of-use agreement), may be on a later
+#: page. A decision is then uncertain (``whatif`` ``certain: false``) and ``check`` /
+#: ``simulate`` count one undetermined item of the part's kind.
+DECISION_PARTS = ("policies", "namedLocations", "authenticationStrengths", "agreements")
+
 
 class Gap(StrEnum):
     """What a ``pull.json`` entry leaves unknown."""
@@ -102,6 +119,21 @@ _ITEMS: tuple[tuple[re.Pattern[str], Gap], ...] = (
 )
 
 
+def paged_gap(file: str, part: str) -> NotPulled:
+    """The gap of ``file``, one page of the paged Graph list of ``part`` (``policies``,
+    ``users`` ...) whose ``@odata.nextLink`` points to pages the export does not hold."""
+    what = {"powerplatform": "connections and flows"}.get(part, part)
+    return NotPulled(
+        file,
+        "/@odata.nextLink",
+        part,
+        None,
+        f"page 1 of a paged list: the {what} on later pages were not exported "
+        "(follow @odata.nextLink / use --all)",
+        PAGED,
+    )
+
+
 def gap_of(part: str, item: str | None) -> tuple[Gap, str | None]:
     """(what is unknown, the environment it concerns: ``EVERY_ENVIRONMENT`` for all of them,
     None when it is no environment's) of a ``pull.json`` entry; an item text this version does
@@ -129,7 +161,7 @@ class NotPulled:
     item: str | None
     reason: str
     #: ``unreadable`` (the API refused), ``skipped`` (``--skip``, or a part depending on one
-    #: that was not read)
+    #: that was not read), ``paged`` (:func:`paged_gap`: an export file, not pull.json)
     status: str = "unreadable"
     #: What it leaves unknown, and the Power Platform environment it concerns
     #: (:data:`EVERY_ENVIRONMENT` for all; None: no environment's): worked out once.
@@ -148,7 +180,13 @@ class NotPulled:
 
     @property
     def where(self) -> str:
-        return f"pull.json {self.json_path}"
+        """Where the gap is written: pull.json's entry, or the export page's link."""
+        return f"{self.file if self.status == PAGED else 'pull.json'} {self.json_path}"
+
+    @property
+    def missing(self) -> str:
+        """How the part went missing, for the reasons that quote it."""
+        return "not exported" if self.status == PAGED else "not pulled"
 
     def covers(self, environment: str | None) -> bool:
         """Whether a connection or flow of ``environment`` falls under it; one whose

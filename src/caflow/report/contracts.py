@@ -77,6 +77,15 @@ class WhatIfPolicyResult(_Out):
     sessionControls: dict[str, Any] | None = None
 
 
+class IncompletePart(_Out):
+    """An export page whose later pages are missing (``@odata.nextLink`` left in the file)."""
+
+    part: str = Field(description="policies, namedLocations, authenticationStrengths, agreements")
+    file: str
+    jsonPath: str
+    reason: str
+
+
 class WhatIfOutput(_Out):
     """``caflow whatif --json``."""
 
@@ -94,6 +103,11 @@ class WhatIfOutput(_Out):
     reportOnly: list[ReportOnlyPolicy]
     now: str
     value: list[WhatIfPolicyResult]
+    incomplete: list[IncompletePart] | None = Field(
+        None,
+        description="present when policies, or objects policies name, are on export pages "
+        "not saved: certain is then false unless the decision is block",
+    )
 
 
 # -- simulate -----------------------------------------------------------------------------------
@@ -176,10 +190,24 @@ class FlowOutcome(_Out):
 
 class UndeterminedItem(_Out):
     kind: Literal[
-        "connection", "flow", "user", "users", "policy", "finding", "flows", "connections", "file"
+        "connection",
+        "flow",
+        "user",
+        "users",
+        "policy",
+        "finding",
+        "flows",
+        "connections",
+        "policies",
+        "namedLocations",
+        "authenticationStrengths",
+        "agreements",
+        "file",
     ] = Field(
         description="flows / connections: those of a Power Platform environment (id; "
-        "'every environment') that caflow pull could not read (pull.json); file: a file of a "
+        "'every environment') that caflow pull could not read (pull.json); policies / "
+        "namedLocations / authenticationStrengths / agreements / users (id: the file): an "
+        "export page whose later pages were not exported (@odata.nextLink); file: a file of a "
         "policies folder caflow does not read that may hold policies (id: the file)"
     )
     id: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Group
@@ -13,11 +14,19 @@ from rich.text import Text
 from caflow.engine.evaluate import Evaluation
 from caflow.errors import enum_token
 from caflow.model.policy import PolicyState
+from caflow.model.pulled import DECISION_PARTS, PAGED, NotPulled
 from caflow.model.wellknown import APPS
 from caflow.tokens.failure import Failure
 from caflow.tokens.refresh import user_disabled
 
-__all__ = ["account_failure", "decision_certain", "render_json", "render_rich", "uncertainty"]
+__all__ = [
+    "account_failure",
+    "decision_certain",
+    "incomplete_parts",
+    "render_json",
+    "render_rich",
+    "uncertainty",
+]
 
 _DECISION_STYLE = {"allow": "bold green", "block": "bold red", "requires": "bold yellow"}
 
@@ -29,7 +38,12 @@ def account_failure(ev: Evaluation) -> Failure | None:
     return user_disabled(user, (), ev.now) if user is not None else None
 
 
-def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False) -> str:
+def render_json(
+    ev: Evaluation,
+    explain: str = "off",
+    applied_only: bool = False,
+    incomplete: Sequence[NotPulled] = (),
+) -> str:
     """The whatif JSON contract plus ``certain`` (right after ``decision``): false when an
     enforced policy is undetermined, so ``decision`` (from the determined policies) could change
     - unless the determined policies already block: "If any applicable enabled policy has the
@@ -39,26 +53,44 @@ def render_json(ev: Evaluation, explain: str = "off", applied_only: bool = False
 
     A disabled account fails before Conditional Access counts (A-TOK-11): ``decision`` is
     ``block`` for sure with AADSTS50057, and ``caDecision`` keeps what the policies alone decide
-    (the per-policy evaluation stays, as Graph What If shows it)."""
+    (the per-policy evaluation stays, as Graph What If shows it).
+
+    ``incomplete``: export pages whose later pages (policies, or objects policies name) are
+    missing (:func:`incomplete_parts`): a policy caflow never saw may apply, so the decision is
+    not certain either (listed in ``incomplete[]``), with the same exception for a block."""
     failed = account_failure(ev)
     data: dict[str, Any] = {}
     for key, value in ev.to_json(explain, applied_only).items():
         data[key] = value
         if key == "decision":
-            data["certain"] = failed is not None or decision_certain(ev)
+            data["certain"] = failed is not None or decision_certain(ev, incomplete)
             if failed is not None:
                 data["decision"] = "block"
                 data["accountDisabled"] = True
                 data["caDecision"] = value
     if failed is not None:
         data["errorCode"], data["cause"] = failed.code, failed.cause
+    if incomplete:
+        data["incomplete"] = [
+            {"part": g.part, "file": g.file, "jsonPath": g.json_path, "reason": g.reason}
+            for g in incomplete
+        ]
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
-def decision_certain(ev: Evaluation) -> bool:
-    """No undetermined enforced policy, or a determined block (block wins over any grant, so an
-    undetermined policy can add requirements or blocks but never lift a block)."""
-    return not (ev.undetermined or ev.unread_policies) or ev.decision == "block"
+def decision_certain(ev: Evaluation, incomplete: Sequence[NotPulled] = ()) -> bool:
+    """No undetermined enforced policy and no policy page missing (``incomplete``), or a
+    determined block (block wins over any grant, so an undetermined or unseen policy can add
+    requirements or blocks but never lift a block)."""
+    return (
+        not (ev.undetermined or ev.unread_policies) and not incomplete
+    ) or ev.decision == "block"
+
+
+def incomplete_parts(gaps: Iterable[NotPulled]) -> tuple[NotPulled, ...]:
+    """The gaps that leave every what-if decision open: export pages of policies or of the
+    objects policies name whose later pages are missing (model.pulled.DECISION_PARTS)."""
+    return tuple(g for g in gaps if g.status == PAGED and g.part in DECISION_PARTS)
 
 
 def uncertainty(ev: Evaluation) -> str:
@@ -97,7 +129,13 @@ def _names(ev: Evaluation, ids: tuple[str, ...]) -> list[str]:
     return [f'"{names[i]}"' if i in names else i for i in ids]
 
 
-def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "off") -> Group:
+def render_rich(
+    ev: Evaluation,
+    *,
+    only_applied: bool = False,
+    explain: str = "off",
+    incomplete: Sequence[NotPulled] = (),
+) -> Group:
     table = Table(title="Conditional Access policies", title_justify="left", expand=False)
     table.add_column("Policy", overflow="fold")
     table.add_column("State")
@@ -143,6 +181,11 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
     if ev.undetermined or ev.unread_policies:
         why = "they cannot lift the block" if decision_certain(ev) else "the decision could change"
         dec.append(f"{uncertainty(ev)} ({why})", style="magenta")
+    if incomplete:
+        why = (
+            "they cannot lift the block" if ev.decision == "block" else "the decision could change"
+        )
+        dec.append(f" — policies missing from the export ({why})", style="magenta")
     if ev.requirements and ev.decision != "block":
         dec.append("  requires: " + ", ".join(ev.requirements))
     lines.append(dec)
@@ -172,6 +215,8 @@ def render_rich(ev: Evaluation, *, only_applied: bool = False, explain: str = "o
         )
     for w in ev.unread_policies:
         lines.append(Text(f"Undetermined: {w.file}: {w.message}", style="magenta"))
+    for g in incomplete:
+        lines.append(Text(f"Incomplete: {g.where}: {g.reason}", style="magenta"))
     warnings = [w for r in ev.results if r.applies or r.undetermined for w in r.policy.warnings]
     for w in warnings[:10]:
         lines.append(Text(f"warning: {w}", style="yellow"))

@@ -32,7 +32,7 @@ def run_whatif(ws: Workspace, req: WhatIfRequest) -> tuple[dict[str, Any], list[
     from caflow.engine.evaluate import evaluate
     from caflow.engine.signin import SignIn
     from caflow.io.whatif import signin_kwargs, unresolved_references
-    from caflow.report.whatif import render_json
+    from caflow.report.whatif import incomplete_parts, render_json
 
     tenant = ws.bundle(req.bundle).tenant
     now = parse_when(req.at)
@@ -51,7 +51,8 @@ def run_whatif(ws: Workspace, req: WhatIfRequest) -> tuple[dict[str, Any], list[
         warnings.append(str(problem))
     signin = SignIn(**signin_kwargs(tenant, **options))
     ev = evaluate(tenant, signin, now, explain=req.explain != "off")
-    data: dict[str, Any] = json.loads(render_json(ev, req.explain, req.only_applied))
+    gaps = incomplete_parts(tenant.not_pulled)
+    data: dict[str, Any] = json.loads(render_json(ev, req.explain, req.only_applied, gaps))
     return data, warnings
 
 
