@@ -183,6 +183,10 @@ def build_tenant(case: dict[str, Any]) -> Tenant:
     ):
         if case.get(key) is not None:
             docs.append((name, _jbytes({"value": case[key]})))
+        elif key == "agreementAcceptances":
+            # A case writes its whole tenant: no acceptances listed means nobody accepted
+            # (an export without the file would leave them unknown, A-TOU-1).
+            docs.append((name, _jbytes({"value": []})))
     if case.get("crossTenantAccess") is not None:
         docs.append(("crossTenantAccess.json", _jbytes(case["crossTenantAccess"])))
     tenant_doc = {"id": "00000000-0000-0000-0000-00000000ca5e", "displayName": "case"}

@@ -38,6 +38,8 @@ def _tenant(policies: list[dict], *, agreements: list[dict] = (), enabled: bool 
     docs += [(f"policies/{i}.json", json.dumps(p).encode()) for i, p in enumerate(policies)]
     if agreements:
         docs.append(("agreements.json", json.dumps({"value": list(agreements)}).encode()))
+        # Nobody accepted in the bundle; without the file who accepted is unknown (A-TOU-1).
+        docs.append(("agreementAcceptances.json", b"[]"))
     return load_tenant_from_documents([(n, (lambda b=b: b)) for n, b in docs], label="mem:")
 
 

@@ -56,7 +56,26 @@ def terms_finding(
     reach: Reach,
     evidence: tuple[Evidence, ...],
 ) -> Finding:
-    """FAIL for a ToU policy whose grant reaches the background refresh of ``reach``."""
+    """FAIL for a ToU policy whose grant reaches the background refresh of ``reach``.
+
+    The rules judge what the grant does to a refresh that cannot show the acceptance page
+    (seed 000), not who accepted. When the bundle does not record who accepted the policy's
+    agreements (A-TOU-1), the message says so and when the break comes either way, instead of
+    implying the owners have not accepted (review of issue 9, M4)."""
+    agreements = ctx.tenant.agreements
+    blind = [
+        a
+        for a in (p.grant.terms_of_use if p.grant else ())
+        if a.lower() in ctx.tenant.acceptances_unrecorded
+        # a per-device acceptance never reaches a refresh from the cloud (docs/sources.md TS-5.4): no "if"
+        and not (a.lower() in agreements and agreements[a.lower()].per_device)
+    ]
+    if blind:
+        message += (
+            " Who accepted it is not in the bundle (no agreementAcceptances.json): if an owner "
+            "has accepted, their connections keep working until the acceptance expires or a "
+            "new version must be re-accepted; if not, they break at the next refresh."
+        )
     return policy_finding(
         rule_id,
         p,

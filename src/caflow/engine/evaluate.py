@@ -326,9 +326,9 @@ def applying_result(
 ) -> PolicyResult:
     """The result of a policy whose conditions match: it applies with ``grant``, unless the
     grant hangs on what the bundle does not hold (``GrantOutcome.missing``: Terms of Use
-    acceptances caflow pull could not read). That policy is ``notEnoughInformation`` - counted
+    acceptances it does not record). That policy is ``notEnoughInformation`` - counted
     under ``undetermined`` and left out of the decision, which is then not certain - never a
-    guessed "must accept" (docs/assumptions.md A-PULL-7). Shared by the compiled replay
+    guessed "must accept" (docs/assumptions.md A-TOU-1, A-PULL-7). Shared by the compiled replay
     evaluator (caflow.replay)."""
     if grant.result == "undetermined" and grant.missing:
         return PolicyResult(p, False, "notEnoughInformation", grant, conditions, grant.missing)

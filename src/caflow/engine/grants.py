@@ -15,7 +15,7 @@ from typing import Any
 from caflow.engine.external import external_limits
 from caflow.engine.signin import SignIn
 from caflow.model.policy import GrantControls, StrengthRef
-from caflow.model.pulled import acceptances_not_pulled, cross_tenant_access_not_pulled
+from caflow.model.pulled import cross_tenant_access_not_pulled
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import BUILTIN_STRENGTHS
 
@@ -92,17 +92,26 @@ def _strength_ok(strength: StrengthRef, s: SignIn, t: Tenant) -> bool | None:
 
 def terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
     """``accepted`` | ``notAccepted`` | ``expired`` | ``perDevice`` (docs/sources.md
-    TS-5.3 to TS-5.4), or ``unknown``: nothing recorded says the user accepted, but the bundle's
-    acceptances are what caflow pull could not read (pull.json; docs/assumptions.md A-PULL-7)."""
+    TS-5.3 to TS-5.4), or ``unknown``: nothing recorded says the user accepted, but the bundle does not
+    record who accepted this agreement (``Tenant.acceptances_unrecorded``: no
+    agreementAcceptances.json, acceptances caflow pull could not read, one page of them;
+    docs/assumptions.md A-TOU-1, A-PULL-7), and the acceptances are the user's own (a what-if
+    reading the bundle's, a refresh reading the owner's) with none of this agreement in the
+    user's known history (a scenario's ``acceptAgreement``, ``terms_known``)."""
     if agreement_id in s.accepted_terms or agreement_id.lower() in {
         a.lower() for a in s.accepted_terms
     }:
         return "accepted"
     status = _recorded_terms_status(agreement_id, s, t, now)
-    from_bundle = s.terms_from_bundle or (s.use_recorded_acceptances and s.user is not None)
-    if status != "perDevice" and from_bundle and acceptances_not_pulled(t.not_pulled):
-        return "unknown"  # a per-device consent stays impossible without a registered device
-    return status
+    key = agreement_id.lower()
+    if status in ("accepted", "perDevice") or key not in t.acceptances_unrecorded:
+        return status
+    agreement = t.agreements.get(key)
+    if agreement is not None and agreement.per_device and not s.device_registered:
+        return status  # a per-device consent stays impossible without a registered device
+    if s.terms_known is not None:
+        return status if key in s.terms_known else "unknown"
+    return "unknown" if s.use_recorded_acceptances and s.user is not None else status
 
 
 def _recorded_terms_status(agreement_id: str, s: SignIn, t: Tenant, now: datetime) -> str:
@@ -201,7 +210,7 @@ def evaluate_grant(
         if status != "accepted":
             terms_detail.append((tou, status))
         if status == "unknown":
-            missing = acceptances_not_pulled(t.not_pulled)
+            missing = t.acceptances_unknown()
         checks.append((f"termsOfUse:{tou}", None if status == "unknown" else status == "accepted"))
     for custom in grant.custom_factors:
         checks.append((f"customControl:{custom}", None))

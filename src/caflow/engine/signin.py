@@ -49,10 +49,13 @@ class SignIn:
     password_changed: bool = False
     #: Count the tenant's recorded agreement acceptances (agreementAcceptances.json).
     use_recorded_acceptances: bool = True
-    #: ``accepted_terms`` are the user's acceptances as the bundle records them (a background
-    #: refresh reads the owner's acceptances, A-TOK-8), not a what-if assumption: when caflow
-    #: pull could not read them, a Terms of Use not among them is unknown, not "not accepted".
-    terms_from_bundle: bool = False
+    #: None when ``accepted_terms`` is an assumption (a what-if's, an advise probe's, a
+    #: simulated interactive sign-in's, which accepts when prompted). A background refresh
+    #: reads the owner's acceptances as of now (A-TOK-8): then the agreements (lower case) the
+    #: owner's history holds an acceptance of, valid or expired. An agreement outside it whose
+    #: acceptances the bundle does not record (``Tenant.acceptances_unrecorded``) is unknown,
+    #: not "not accepted" (docs/assumptions.md A-TOU-1).
+    terms_known: frozenset[str] | None = None
     #: False for a background refresh by a confidential client: nothing can be prompted.
     interactive: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)

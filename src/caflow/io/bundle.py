@@ -92,9 +92,9 @@ from caflow.model.locations import (
 )
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
-from caflow.model.pulled import NotPulled, paged_gap
+from caflow.model.pulled import ACCEPTANCES, NotPulled, paged_gap
 from caflow.model.strict import read_model
-from caflow.model.tenant import Settings, Tenant, TenantFile
+from caflow.model.tenant import Settings, Tenant, TenantFile, acceptances_reason
 from caflow.model.wellknown import BUILTIN_STRENGTHS, role_id_for
 
 __all__ = [
@@ -163,7 +163,7 @@ def load_warnings(tenant: Tenant, already: Iterable[LoadWarning] = ()) -> list[s
 
     seen = list(already)
     new = [w for w in tenant.warnings if w not in seen]
-    codes = ("unparsable-rule", "not-pulled", "not-read", "incomplete-page")
+    codes = ("unparsable-rule", "not-pulled", "not-read", "incomplete-page", "acceptances-unknown")
     out = [str(w) for w in new if w.code in codes]
     unread = Counter(w.message.split(": ", 1)[1] for w in new if w.code == "unread-field")
     if unread:
@@ -609,6 +609,8 @@ def _load_documents(
         if not bundle_mode and b.directory_objects.add_document(rel, doc, file=file):
             continue  # users, groups, roles, devices, memberships of an export folder
         b.add(file, doc, role, report)
+    # Acceptances pull could not read, or one page of them: who accepted is not all known.
+    b.acceptance_gaps = tuple(g for g in (*pull_gaps, *page_gaps) if g.part == ACCEPTANCES)
     tenant = b.build(source_name or label)
     if pull_gaps or page_gaps:
         # What pull could not read, or an export left on later pages, is missing, never empty:
@@ -735,6 +737,10 @@ class _Builder:
         self.strengths: dict[str, StrengthRef] = {}
         self.agreements: dict[str, Agreement] = {}
         self.acceptances: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
+        #: An agreementAcceptances file was read (even an empty one: nobody accepted) ...
+        self.acceptances_read = False
+        #: ... and no part of it is missing (pull.json, a page of several): A-TOU-1.
+        self.acceptance_gaps: tuple[NotPulled, ...] = ()
         self.groups: dict[str, Group] = {}
         self.directory_objects = DirectoryObjects()
         self.connections: list[tuple[str, tuple[str | int, ...], dict[str, Any]]] = []
@@ -742,6 +748,8 @@ class _Builder:
 
     # -- classification -------------------------------------------------------------------
     def add(self, file: str, doc: Any, role: str | None, report: LoadReport) -> None:
+        if role == "acceptance" or PurePosixPath(file).stem.lower() == "agreementacceptances":
+            self.acceptances_read = True  # an export of acceptances, even of none
         if role == "tenant":
             self.tenant_doc = (file, doc)
             report.kinds["tenant"] += 1
@@ -827,6 +835,7 @@ class _Builder:
                 a = parse_agreement(Reader(file, path), obj)
                 self.agreements[a.id.lower()] = a
             elif kind == "acceptance":
+                self.acceptances_read = True
                 self.acceptances.append((file, path, obj))
             elif kind == "group":
                 gid = str(obj.get("id") or stable_id("group", str(obj.get("displayName"))))
@@ -970,15 +979,30 @@ class _Builder:
             u = directory.user(ref)
             return u.id if u else ref
 
+        # A tenant the user wrote (a scenario's inline tenant) says who accepted by what it
+        # lists; an export without acceptances says nothing about them (A-TOU-1).
+        parsed = [
+            _resolve_names(parse_policy(obj, file, path), directory)
+            for file, path, obj in self.policies
+        ]
+        exported = self.written or (self.acceptances_read and not self.acceptance_gaps)
+        unrecorded = (
+            frozenset()
+            if exported
+            else frozenset(self.agreements)
+            | {a.lower() for p in parsed if p.grant for a in p.grant.terms_of_use}
+        )
         policies = tuple(
             _with_reference_warnings(
-                _resolve_names(parse_policy(obj, file, path), directory),
+                p,
                 directory,
                 self.locations,
                 self.agreements,
                 self.strengths,
+                unrecorded,
+                acceptances_reason(self.acceptance_gaps),
             )
-            for file, path, obj in self.policies
+            for p in parsed
         )
         if self.strict:
             _check_unique_ids(policies)  # corpora (docs samples) reuse ids across examples
@@ -1006,6 +1030,7 @@ class _Builder:
             strengths=strengths,
             agreements=self.agreements,
             acceptances=acceptances,
+            acceptances_unrecorded=unrecorded,
             directory=directory,
             cross_tenant_access=cross_tenant,
             connections=connections,
@@ -1165,8 +1190,12 @@ def _with_reference_warnings(
     locations: dict[str, NamedLocation],
     agreements: dict[str, Agreement],
     strengths: dict[str, StrengthRef],
+    unrecorded: frozenset[str] = frozenset(),
+    unrecorded_why: str = "",
 ) -> Policy:
-    """Attach a warning for every reference the bundle does not define (docs/bundle-format.md)."""
+    """Attach a warning for every reference the bundle does not define (docs/bundle-format.md),
+    and one when the policy requires terms of use whose acceptances the bundle does not record
+    (``unrecorded``: ``Tenant.acceptances_unrecorded``, A-TOU-1)."""
     warnings = list(policy.warnings)
     base = policy.source_path.rstrip("/")
     c = policy.conditions
@@ -1248,6 +1277,20 @@ def _with_reference_warnings(
                 f"condition is undetermined for them",
                 code="members-unknown",
             )
+    blind = (
+        [v for v in policy.grant.terms_of_use if v.lower() in unrecorded] if policy.grant else []
+    )
+    if blind:
+        names = ", ".join(
+            f"'{agreements[v.lower()].display_name}'" if v.lower() in agreements else f"'{v}'"
+            for v in blind
+        )
+        warn(
+            "/grantControls/termsOfUse",
+            f"terms of use {names}: {unrecorded_why}; a decision that depends on the "
+            "acceptance is undetermined, never 'not accepted'",
+            code="acceptances-unknown",
+        )
     if policy.grant:
         for i, v in enumerate(policy.grant.terms_of_use):
             if v.lower() not in agreements:
@@ -1284,6 +1327,8 @@ def resolve_references(policy: Policy, tenant: Tenant) -> Policy:
         dict(tenant.named_locations),
         dict(tenant.agreements),
         dict(tenant.strengths),
+        tenant.acceptances_unrecorded,
+        tenant.acceptances_unknown(),
     )
 
 

@@ -206,12 +206,13 @@ def unread_flows(gaps: tuple[NotPulled, ...]) -> dict[str, NotPulled]:
 
 def acceptances_not_pulled(gaps: tuple[NotPulled, ...]) -> str:
     """Why the bundle's Terms of Use acceptances are unknown ('' when pull read them, or the
-    bundle has no pull.json): a user without a recorded acceptance may have accepted."""
+    bundle has no pull.json): a user without a recorded acceptance may have accepted. Also an
+    export's acceptances of one page of several (:func:`paged_gap`: "not exported")."""
     g = _part_gap(gaps, ACCEPTANCES)
     if g is None:
         return ""
     return (
-        f"Terms of Use acceptances not pulled ({g.where}: {g.reason}): whether the user "
+        f"Terms of Use acceptances {g.missing} ({g.where}: {g.reason}): whether the user "
         "accepted is unknown"
     )
 

@@ -27,7 +27,7 @@ from caflow.model.durations import parse_iso_duration, parse_timespan
 from caflow.model.locations import NamedLocation
 from caflow.model.policy import Policy, StrengthRef
 from caflow.model.powerplatform import Connection, Flow
-from caflow.model.pulled import NotPulled
+from caflow.model.pulled import NotPulled, acceptances_not_pulled
 from caflow.model.signals import signal_choices
 from caflow.model.strict import Flag, FormatModel, Number, Text, TextList, choice_list
 
@@ -38,6 +38,7 @@ __all__ = [
     "Tenant",
     "TenantFile",
     "TokenLifetimePolicy",
+    "acceptances_reason",
 ]
 
 
@@ -150,6 +151,15 @@ class TenantFile(FormatModel):
     settings: Settings = Settings()
 
 
+def acceptances_reason(gaps: tuple[NotPulled, ...]) -> str:
+    """Why a bundle's Terms of Use acceptances are unknown: what pull.json or an export page
+    says (model.pulled.acceptances_not_pulled), else no acceptances file (A-TOU-1)."""
+    return acceptances_not_pulled(gaps) or (
+        "Terms of Use acceptances not exported (no agreementAcceptances.json in the bundle; "
+        "EntraExporter, Get-Mg* and az exports write none): whether the user accepted is unknown"
+    )
+
+
 @dataclass(frozen=True)
 class Tenant:
     id: str = ""
@@ -174,12 +184,26 @@ class Tenant:
     #: ``settings`` keys read from an export object instead of tenant.yaml -> (file, JSON
     #: pointer): an EntraExporter token lifetime policy (io.tokenlifetime), for evidence.
     setting_sources: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: The agreements (lower-case ids) whose acceptances the bundle does not record: every
+    #: agreement it defines or its policies require, when it has no agreementAcceptances file
+    #: (EntraExporter, Get-Mg* and az exports write none), or one pull could not read or that
+    #: is one page of several. An acceptance of one of them the bundle does not show is
+    #: unknown, never "not accepted" (engine.grants.terms_status; docs/assumptions.md
+    #: A-TOU-1). Empty with an empty file (``[]``: exported, nobody accepted), and for an
+    #: agreement a scenario adds (nobody accepted it before it existed).
+    acceptances_unrecorded: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for name in ("named_locations", "strengths", "agreements", "setting_sources"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):
                 object.__setattr__(self, name, MappingProxyType(dict(value)))
+
+    def acceptances_unknown(self) -> str:
+        """Why who accepted the agreements of :attr:`acceptances_unrecorded` is unknown (''
+        when the bundle records every acceptance): what pull.json or an export page says, else
+        the missing file (docs/assumptions.md A-TOU-1)."""
+        return acceptances_reason(self.not_pulled) if self.acceptances_unrecorded else ""
 
     def policy(self, policy_id: str) -> Policy | None:
         key = policy_id.lower()

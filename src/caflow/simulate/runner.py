@@ -39,7 +39,7 @@ from caflow.automation.verdicts import (
 )
 from caflow.model.directory import User
 from caflow.model.powerplatform import Flow
-from caflow.model.pulled import acceptances_not_pulled, unread_flows
+from caflow.model.pulled import unread_flows
 from caflow.model.tenant import Tenant
 from caflow.model.wellknown import APPS
 from caflow.simulate.baseline import minimal_claims
@@ -319,16 +319,16 @@ class Simulator:
         undetermined: list[dict[str, Any]] = []
         users_of = started_flows_by_connection(flows)
         # Policies that may be undetermined for an owner's refresh: those whose filter rule
-        # caflow cannot parse, and those requiring Terms of Use when caflow pull could not read
-        # the acceptances (docs/assumptions.md A-PULL-7).
-        tou_unknown = bool(acceptances_not_pulled(self.tenant.not_pulled))
+        # caflow cannot parse, and those requiring Terms of Use whose acceptances the bundle
+        # does not record (docs/assumptions.md A-TOU-1, A-PULL-7).
+        blind = self.tenant.acceptances_unrecorded
         unparsed = {
             p.id.lower()
             for p in self.tenant.policies
             if p.enforced
             and (
                 any(w.code == "unparsable-rule" for w in p.warnings)
-                or (tou_unknown and p.grant is not None and bool(p.grant.terms_of_use))
+                or (p.grant is not None and any(a.lower() in blind for a in p.grant.terms_of_use))
             )
         }
         for key, conn in sorted(self.connections.items()):
@@ -376,7 +376,7 @@ class Simulator:
     def _unparsed_doubt(self, conn: ConnectionState, at: datetime, unparsed: set[str]) -> str:
         """Why ``conn`` is undetermined when an exported policy whose filter rule caflow cannot
         parse (quarantined at load, issue 13), or that requires Terms of Use whose acceptances
-        caflow pull could not read, is undetermined for its owner's refresh at ``at``
+        the bundle does not record (A-TOU-1), is undetermined for its owner's refresh at ``at``
         ('' when none is): it might block the connection, so "healthy" is not known. Only run
         when the tenant has such a policy (one fresh evaluation per connection)."""
         assert conn.token is not None

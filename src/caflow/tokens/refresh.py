@@ -172,6 +172,14 @@ def refresh(
     accepted = c.acceptances if acceptances is None else acceptances
     # No registered device at refresh: per-device acceptances never count (docs/sources.md TS-5.4).
     terms = valid_terms(accepted, tenant, now, None)
+    # What the owner's history says about each agreement, when the bundle does not record
+    # every acceptance (A-TOU-1): only then can a ToU be unknown rather than not accepted.
+    known = (
+        # one made later says nothing about now (the bundle's earlier ones are unknown)
+        frozenset(a.agreement_id.lower() for a in accepted if a.accepted_at <= now)
+        if tenant.acceptances_unrecorded
+        else frozenset()
+    )
     egress = egress_address(tenant)
     ip, country = egress if options.refresh_ip == "egress" and egress[0] else (c.ip, c.country)
 
@@ -189,12 +197,14 @@ def refresh(
             auth_methods=c.auth_methods,
             accepted_terms=terms,
             use_recorded_acceptances=False,
-            terms_from_bundle=True,  # the owner's acceptances as of now (A-TOK-8)
+            terms_known=known,  # the owner's acceptances as of now (A-TOK-8, A-TOU-1)
             interactive=False,
         )
 
     who = _claims_class(tenant, c, cache)
-    ev = _evaluate_cached(tenant, background_signin, (token.app_id, who, terms, ip), now, cache)
+    ev = _evaluate_cached(
+        tenant, background_signin, (token.app_id, who, terms, known, ip), now, cache
+    )
     if ev.decision != "allow":
         per_device = frozenset(k for k, a in tenant.agreements.items() if a.per_device)
         return failure_from_evaluation(
@@ -220,7 +230,7 @@ def refresh(
         seen = _evaluate_cached(
             tenant,
             lambda: background_signin().evolve(ip=egress[0], country=egress[1]),
-            (token.app_id, who, terms, egress[0]),
+            (token.app_id, who, terms, known, egress[0]),
             now,
             cache,
         )
