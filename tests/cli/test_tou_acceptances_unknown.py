@@ -270,3 +270,20 @@ def test_a_refresh_knows_only_the_owners_own_history(tmp_path: Path) -> None:
     whatif = SignIn(user=alice)
     assert terms_status(FINANCE_TERMS, whatif, tenant, now) == "unknown"
     assert terms_status(FINANCE_TERMS, whatif, load_bundle(CONTOSO), now) != "unknown"
+
+
+def test_only_evaluated_policies_warn_about_unknown_acceptances(tmp_path: Path) -> None:
+    """Review 9c F2: a disabled ToU policy is evaluated by no verb, so its unknown acceptances
+    are not worth a warning on every verb; enabled CA006 and report-only CA007 both warn."""
+    bundle = _bundle(tmp_path, None)
+    warned = _whatif(bundle)[1]
+    assert "CA006" in warned and "CA007" in warned
+    assert " ".join(warned.split()).count("[acceptances-unknown]") == 2
+    for f in (bundle / "policies").glob("CA00[67]-*.json"):
+        doc = json.loads(f.read_text())
+        f.write_text(json.dumps({**doc, "state": "disabled"}))
+    doc, err = _whatif(bundle)
+    assert "acceptances-unknown" not in err
+    assert (doc["decision"], doc["certain"], doc["undetermined"]) == ("allow", True, [])
+    # The agreements stay unrecorded: a scenario or proposal enabling the policy is uncertain.
+    assert load_bundle(bundle).acceptances_unrecorded >= {GUEST_TERMS, FINANCE_TERMS}

@@ -163,6 +163,28 @@ def test_the_note_no_longer_says_not_read(tmp_path: Path) -> None:
     assert (gap.part, gap.json_path, gap.status) == ("policies", "/@odata.nextLink", "paged")
 
 
+@pytest.mark.parametrize("link", [5, True, {"href": LINK}])
+def test_a_next_link_that_is_not_a_url_is_a_wrong_type(tmp_path: Path, link: object) -> None:
+    """Review 9c F3: a number is neither a next page nor the end of the list: exit 2 naming the
+    file and the JSON path, like every other wrong type."""
+    bundle = _one_page(tmp_path)
+    page = bundle / "policies" / "page1.json"
+    page.write_text(json.dumps({**json.loads(page.read_text()), "@odata.nextLink": link}))
+    res = runner.invoke(app, ["whatif", str(bundle), *ALICE])
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.stderr.split())
+    assert "policies/page1.json: /@odata.nextLink: wrong type: expected a URL string" in said
+
+
+@pytest.mark.parametrize("link", [None, ""])
+def test_a_null_or_empty_next_link_is_the_last_page(tmp_path: Path, link: object) -> None:
+    bundle = _one_page(tmp_path)
+    page = bundle / "policies" / "page1.json"
+    page.write_text(json.dumps({**json.loads(page.read_text()), "@odata.nextLink": link}))
+    tenant = load_bundle(bundle)
+    assert len(tenant.policies) == 5 and tenant.not_pulled == ()
+
+
 # -- directory pages of an export folder ---------------------------------------------------
 
 

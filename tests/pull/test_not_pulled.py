@@ -457,6 +457,34 @@ def test_a_hand_edited_manifest_is_exit_2_with_file_and_path(
         jsonschema.validate(doc, schema("pull"))
 
 
+@pytest.mark.parametrize(
+    ("edit", "path"),
+    [
+        (lambda d: d["parts"][0].update(status="unreadable"), "/parts/0/status"),
+        (lambda d: d["parts"][1].update(status="skipped"), "/parts/1/status"),
+        (lambda d: d["unreadable"].append(dict(d["parts"][0])), "/unreadable/0/name"),
+    ],
+)
+def test_a_required_part_marked_not_read_is_exit_2(
+    tmp_path: Path, recorded: RecordedTenant, edit: Any, path: str
+) -> None:
+    """Review 9c F4: pull exits with an error rather than write policies (or named locations)
+    as not read, so a manifest saying so is a hand edit: exit 2 naming the entry, never a
+    not-pulled warning over policy files then read as if complete."""
+    out = _cli_pull(tmp_path, NO_FLOW_TOKEN)
+    manifest = out / "pull.json"
+    doc = json.loads(manifest.read_text())
+    assert [p["name"] for p in doc["parts"][:2]] == ["policies", "namedLocations"]
+    edit(doc)
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    res = runner.invoke(app, ["check", "--baseline", str(out), "--proposed", str(out)])
+    assert res.exit_code == 2, res.output
+    err = " ".join(res.stderr.split())
+    assert f"pull.json: {path}: invalid value" in err, err
+    assert "is required: a bundle whose" in err and "were not read cannot be evaluated" in err
+    assert "not-pulled" not in err
+
+
 def test_the_manifest_pull_writes_is_read_and_valid(
     tmp_path: Path, recorded: RecordedTenant
 ) -> None:

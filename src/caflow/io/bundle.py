@@ -596,7 +596,18 @@ def _load_documents(
         if bundle_mode and role is None:
             report.skipped.append(f"{file}: not a bundle file")
             continue
-        if isinstance(doc, dict) and doc.get("@odata.nextLink"):
+        link = doc.get("@odata.nextLink") if isinstance(doc, dict) else None
+        if link is not None and not isinstance(link, str):
+            # Graph writes the next page's URL or nothing; a number (or true) is neither a page
+            # of several nor complete: a wrong type, exit 2 like any other (docs/errors.md).
+            raise SchemaError(
+                "wrong type",
+                file=file,
+                path=("@odata.nextLink",),
+                expected="a URL string (the next page of a paged list) or null",
+                got=link,
+            )
+        if link:  # null and "" say there is no next page: complete
             # az rest and single Invoke-MgGraphRequest calls save one page only: the file is
             # read, what is on later pages is missing - a gap weighed like a part not pulled
             # (model.pulled.paged_gap), never "not read".
@@ -1194,8 +1205,8 @@ def _with_reference_warnings(
     unrecorded_why: str = "",
 ) -> Policy:
     """Attach a warning for every reference the bundle does not define (docs/bundle-format.md),
-    and one when the policy requires terms of use whose acceptances the bundle does not record
-    (``unrecorded``: ``Tenant.acceptances_unrecorded``, A-TOU-1)."""
+    and one when the policy, enabled or report-only, requires terms of use whose acceptances the
+    bundle does not record (``unrecorded``: ``Tenant.acceptances_unrecorded``, A-TOU-1)."""
     warnings = list(policy.warnings)
     base = policy.source_path.rstrip("/")
     c = policy.conditions
@@ -1277,8 +1288,15 @@ def _with_reference_warnings(
                 f"condition is undetermined for them",
                 code="members-unknown",
             )
+    # Only a policy that is evaluated (enabled, or report-only: whatif and check report it) makes
+    # the unknown acceptance matter; a disabled one would make the warning noise on every verb
+    # (docs/errors.md#acceptances-unknown). A scenario enabling it later is warned about then
+    # (resolve_references), and the agreement stays in ``unrecorded`` either way.
+    evaluated = policy.enforced or policy.report_only
     blind = (
-        [v for v in policy.grant.terms_of_use if v.lower() in unrecorded] if policy.grant else []
+        [v for v in policy.grant.terms_of_use if v.lower() in unrecorded]
+        if policy.grant and evaluated
+        else []
     )
     if blind:
         names = ", ".join(

@@ -107,6 +107,7 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         where = f"/unreadable/{i}"
         _check_fields(entry, _PART_FIELDS, _PART_OPTIONAL, file, where)
         name = _text(entry, "name", file, where)
+        _never_missing(name, "unreadable", file, f"{where}/name")
         listed.add(name)
         gaps.append(
             NotPulled(file, where, name, None, _text(entry, "reason", file, where, "unreadable"))
@@ -130,6 +131,7 @@ def read_pull_manifest(doc: Any, file: str) -> tuple[tuple[NotPulled, ...], list
         status = _text(entry, "status", file, where)
         if status == "read" or (status == "unreadable" and name in listed):
             continue
+        _never_missing(name, status, file, f"{where}/status")
         # A part the user skipped (--skip) or that depends on one not read is as missing as
         # one the API refused; one marked unreadable only here is still unreadable.
         reason = _text(entry, "reason", file, where, status)
@@ -172,6 +174,31 @@ def _warning(g: NotPulled) -> LoadWarning:
         "bundle, not empty",
         code="not-pulled",
     )
+
+
+#: Parts a bundle cannot be evaluated without: caflow pull refuses to skip them and exits
+#: with an error when it cannot read them, so it never records them as not read
+#: (pull.tenant._Puller.run / part).
+REQUIRED_PARTS = {"policies": "policies", "namedLocations": "named locations"}
+
+
+def _never_missing(name: str, status: str, file: str, path: str) -> None:
+    """A manifest recording a required part as not read is a hand edit or an inconsistency,
+    never a gap to count: with the policies (or the locations they name) unread there is
+    nothing to evaluate, while the bundle's files would still be read as if complete (review
+    9c F4). Exit 2 naming the entry (docs/errors.md#not-pulled)."""
+    if name in REQUIRED_PARTS:
+        raise SchemaError(
+            "invalid value",
+            file=file,
+            path=path,
+            expected=(
+                f"read ({name} is required: a bundle whose {REQUIRED_PARTS[name]} were not read "
+                "cannot be evaluated; caflow pull exits with an error instead of writing this)"
+            ),
+            got=status,
+            code="invalid-value",
+        )
 
 
 def _wrong(file: str, path: str, expected: str, got: object) -> SchemaError:
