@@ -287,3 +287,51 @@ def test_only_evaluated_policies_warn_about_unknown_acceptances(tmp_path: Path) 
     assert (doc["decision"], doc["certain"], doc["undetermined"]) == ("allow", True, [])
     # The agreements stay unrecorded: a scenario or proposal enabling the policy is uncertain.
     assert load_bundle(bundle).acceptances_unrecorded >= {GUEST_TERMS, FINANCE_TERMS}
+
+
+#: Review 9c F1's reproducer (S111 requires Contoso Guest Terms from 01-10, alice accepts 01-12).
+DOUBT_LATER = Path(__file__).parents[1] / "simulate" / "scenarios" / "tou-doubt-resolved-later.yaml"
+_RESOLUTION = DOUBT_LATER.read_text().split("  # RESOLUTION", 1)[1]
+
+
+def _doubt_later(tmp_path: Path, tenant: Path, remove: bool = False) -> Path:
+    text = DOUBT_LATER.read_text().replace("tenant: TENANT", f"tenant: {json.dumps(str(tenant))}")
+    if remove:
+        text = text.replace(
+            _RESOLUTION,
+            "\n  - at: 2026-01-12T09:00:00Z\n"
+            "    removePolicy: {id: 66666666-0000-0000-0000-000000000111}\n",
+        )
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    scenario = tmp_path / "doubt-later.yaml"
+    scenario.write_text(text)
+    return scenario
+
+
+def test_a_doubt_resolved_later_stays_undetermined_for_the_refresh_before(
+    tmp_path: Path,
+) -> None:
+    """The refreshes on 01-10 and 01-11 come before any acceptance the scenario knows: their
+    outcome is unknown (with the exported acceptances they fail). A later acceptance, or the
+    policy's removal, resolves the doubt only for later refreshes: the connection and its flow
+    are undetermined, with the reason and the time of the first doubtful refresh."""
+    for remove in (False, True):
+        where = tmp_path / str(remove)
+        doc = _simulate(_doubt_later(where, _bundle(where, None), remove))
+        assert doc["summary"]["undetermined"] == 2, doc["undetermined"]
+        conn, flow = doc["undetermined"]
+        assert conn["kind"] == "connection" and conn["id"] == "alice-teams-new"
+        assert UNKNOWN in conn["reason"] and "S111" in conn["reason"]
+        assert conn["reason"].endswith("at the refresh of 2026-01-10T13:00:00Z")
+        assert flow == {
+            "kind": "flow",
+            "id": "alice-teams-post",
+            "reason": "uses undetermined connection(s) alice-teams-new",
+        }
+        assert doc["summary"]["connectionsBroken"] == 0
+        assert doc["summary"]["flowsWithFailedRuns"] == 0
+
+        # With the acceptances exported (alice has none) the same refreshes fail: certain.
+        known = _simulate(_doubt_later(where / "ex", CONTOSO, remove))
+        assert known["undetermined"] == []
+        assert known["summary"]["flowsWithFailedRuns"] == 1

@@ -135,6 +135,10 @@ def vectorize(
         for t in tenants
     ):
         return set(), 0  # MaxInactiveTime / MaxAge* and a changing cadence: the loop
+    if any(sim.doubt_policies(t) for t in tenants):
+        # A policy undetermined for a refresh (A-TOU-1, issue 13): the loop records the doubt
+        # at the refresh it concerns (Simulator._record_doubt); the grid knows only failures.
+        return set(), 0
     cands = _candidates(sim, actions)
     with_token = sum(c.token is not None for fl in cands for c in fl.conns)
     if vectorized is None and with_token < VECTORIZE_FROM:

@@ -27,7 +27,7 @@ from caflow.automation import (
     service_name,
     sharepoint_flow,
 )
-from caflow.automation.state import admin_status
+from caflow.automation.state import admin_status, iso
 from caflow.automation.verdicts import (
     ConnectionVerdict,
     connection_undetermined,
@@ -187,6 +187,8 @@ class Simulator:
         self._action_times: list[datetime] = []
         self._stop = end
         self._cache: dict[Any, Any] = cache
+        #: ``doubt_policies`` of the tenant it was computed for (hot path: every refresh).
+        self._doubt_for: tuple[Tenant | None, set[str]] = (None, set())
         self._keep: list[Tenant] = [tenant]
 
     # -- plumbing -------------------------------------------------------------------------
@@ -318,19 +320,7 @@ class Simulator:
         verdicts: dict[str, ConnectionVerdict] = {}
         undetermined: list[dict[str, Any]] = []
         users_of = started_flows_by_connection(flows)
-        # Policies that may be undetermined for an owner's refresh: those whose filter rule
-        # caflow cannot parse, and those requiring Terms of Use whose acceptances the bundle
-        # does not record (docs/assumptions.md A-TOU-1, A-PULL-7).
-        blind = self.tenant.acceptances_unrecorded
-        unparsed = {
-            p.id.lower()
-            for p in self.tenant.policies
-            if p.enforced
-            and (
-                any(w.code == "unparsable-rule" for w in p.warnings)
-                or (p.grant is not None and any(a.lower() in blind for a in p.grant.terms_of_use))
-            )
-        }
+        unparsed = self.doubt_policies(self.tenant)
         for key, conn in sorted(self.connections.items()):
             if unparsed and not conn.undetermined and conn.status != "Error" and conn.token:
                 conn.undetermined = self._unparsed_doubt(conn, stop, unparsed) or None
@@ -372,6 +362,39 @@ class Simulator:
         breaking = {k for k, v in verdicts.items() if v.status == "breaks"}
         unpulled = unpulled_impact(self.tenant.not_pulled, self.tenant.connections, breaking)
         return undetermined + doubtful + unpulled + unread_impact(self.tenant)
+
+    @staticmethod
+    def doubt_policies(tenant: Tenant) -> set[str]:
+        """Policies of ``tenant`` that may be undetermined for an owner's refresh: those whose
+        filter rule caflow cannot parse, and those requiring Terms of Use whose acceptances the
+        bundle does not record (docs/assumptions.md A-TOU-1, A-PULL-7)."""
+        blind = tenant.acceptances_unrecorded
+        return {
+            p.id.lower()
+            for p in tenant.policies
+            if p.enforced
+            and (
+                any(w.code == "unparsable-rule" for w in p.warnings)
+                or (p.grant is not None and any(a.lower() in blind for a in p.grant.terms_of_use))
+            )
+        }
+
+    def _record_doubt(self, at: datetime, conn: ConnectionState) -> None:
+        """After a timeline refresh of ``conn`` at ``at`` that did not fail: if a policy was
+        undetermined for it (A-TOU-1, issue 13), its outcome is unknown, so the connection is
+        undetermined from then on, with the reason and the time. Recorded when the refresh
+        happens: a later acceptance or policy removal resolves the doubt only for later
+        refreshes, not for this one (review 9c F1)."""
+        if conn.undetermined:
+            return
+        if self._doubt_for[0] is not self.tenant:  # the tenant changes only by actions
+            self._doubt_for = (self.tenant, self.doubt_policies(self.tenant))
+        unparsed = self._doubt_for[1]
+        if not unparsed:
+            return
+        doubt = self._unparsed_doubt(conn, at, unparsed)
+        if doubt:
+            conn.undetermined = f"{doubt}, at the refresh of {iso(at)}"
 
     def _unparsed_doubt(self, conn: ConnectionState, at: datetime, unparsed: set[str]) -> str:
         """Why ``conn`` is undetermined when an exported policy whose filter rule caflow cannot
@@ -822,6 +845,7 @@ class Simulator:
             return None  # non-Entra connector: CA cannot break it (docs/sources.md PA-1.4)
         result = self._use(conn.token, conn.owner_id, at)
         if isinstance(result, RefreshToken):
+            self._record_doubt(at, conn)
             conn.token = result
             return None
         conn.status, conn.failure, conn.broken_at = "Error", result, at
