@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.examples_paths import CONTOSO, SCENARIOS
+from tests.signin_args import sign_in_args
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -33,20 +34,7 @@ UNKNOWN = (
 )
 #: mallory, a guest CA006 (Contoso Guest Terms) applies to; examples/contoso records her
 #: acceptance.
-MALLORY = [
-    "--user",
-    "mallory_fabrikam.com#EXT#@contoso.onmicrosoft.com",
-    "--app",
-    "Microsoft Flow Service",
-    "--ip",
-    "8.8.8.8",
-    "--platform",
-    "windows",
-    "--client-app",
-    "browser",
-    "--device",
-    "unregistered",
-]
+MALLORY = sign_in_args("mallory_fabrikam.com#EXT#@contoso.onmicrosoft.com", device="unregistered")
 
 
 def _bundle(tmp_path: Path, acceptances: str | None) -> Path:

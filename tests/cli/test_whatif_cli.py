@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.corpora_paths import POLICY_DATA
 from tests.examples_paths import CONTOSO
+from tests.signin_args import sign_in_args
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -17,16 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPO = "Office 365 SharePoint Online"
 runner = CliRunner()
 
-HOME = [
-    "--ip",
-    "8.8.8.8",
-    "--platform",
-    "windows",
-    "--client-app",
-    "browser",
-    "--device",
-    "LAPTOP-ALICE",
-]
+HOME = sign_in_args(app=None, device="LAPTOP-ALICE")
 
 
 def whatif(*args: str, bundle: Path = CONTOSO):

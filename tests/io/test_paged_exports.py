@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tests.examples_paths import CONTOSO
 from tests.graph_contoso import GraphTenant, contoso_graph, write_az_rest
+from tests.signin_args import sign_in_args
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -30,20 +31,7 @@ POLICIES_PAGE = (
     "(follow @odata.nextLink / use --all)"
 )
 #: alice signing in to Power Automate from the internet on her own managed laptop.
-ALICE = [
-    "--user",
-    "alice@contoso.com",
-    "--app",
-    "Microsoft Flow Service",
-    "--ip",
-    "8.8.8.8",
-    "--platform",
-    "windows",
-    "--client-app",
-    "browser",
-    "--device",
-    "LAPTOP-ALICE",
-]
+ALICE = sign_in_args("alice@contoso.com", device="LAPTOP-ALICE")
 
 
 @pytest.fixture(scope="module")

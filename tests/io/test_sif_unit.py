@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from tests.examples_paths import CONTOSO, EXAMPLES
+from tests.signin_args import sign_in_args
 from typer.testing import CliRunner
 
 from caflow.cli.main import app
@@ -47,18 +48,7 @@ def _whatif(bundle: Path):
         [
             "whatif",
             str(bundle),
-            "--user",
-            "alice@contoso.com",
-            "--app",
-            "Microsoft Flow Service",
-            "--ip",
-            "8.8.8.8",
-            "--platform",
-            "windows",
-            "--client-app",
-            "browser",
-            "--device",
-            "unregistered",
+            *sign_in_args("alice@contoso.com", device="unregistered"),
             "--at",
             "2026-02-02T09:00:00Z",
             "--format",
